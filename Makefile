@@ -1,0 +1,108 @@
+# tiersim — GNU Makefile.  See README.md; `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS     := gsl sqlite3 inih
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
+	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih) -lm
+TESTLIBS := -lcmocka
+
+# Library: everything under sim/ (but the command), models/ and traces/.
+LIB_SRC  := $(sort $(wildcard sim/*.c sim/policy/*.c models/*.c traces/*.c))
+CLI_SRC  := $(sort $(wildcard sim/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_scenario.o
+LIB      := $(BUILD)/libtiersim.a
+TIERSIM  := $(BUILD)/tiersim
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+# The sanitizer build of the unit suite lives in its own tree.
+ASAN_BUILD := $(BUILD)/asan
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps run test unit e2e asan bench install clean help
+.DEFAULT_GOAL := all
+
+all: $(TIERSIM)
+
+help:
+	@echo "make            build $(TIERSIM)"
+	@echo "make run        install dependencies, build, run the default scenario"
+	@echo "make test       install dependencies, run unit, end-to-end and sanitizer tests"
+	@echo "make bench      run the benchmarks and print their figures"
+	@echo "make install    install under \$$DESTDIR\$$PREFIX (default $(PREFIX))"
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(TIERSIM) run --out results.db
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory asan
+	@echo "make test: all suites passed"
+
+unit: $(TESTS)
+	@sh tests/run_unit.sh $(TESTS)
+
+e2e: $(TIERSIM)
+	@sh tests/run_e2e.sh $(TIERSIM)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" unit
+
+bench: $(BENCHES) $(TIERSIM)
+	@sh bench/run.sh $(BUILD)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The bundled default scenario is compiled into the binary.
+$(BUILD)/gen/default_scenario.c: scenarios/default.ini scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh tiersim_default_scenario $< > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(TIERSIM): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TESTLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+install: $(TIERSIM)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tiersim/scenarios
+	install -m 755 $(TIERSIM) $(DESTDIR)$(PREFIX)/bin/tiersim
+	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

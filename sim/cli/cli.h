@@ -1,0 +1,29 @@
+/*
+ * cli — the `tiersim` command: main.c dispatches to one function per
+ * command, each in its own cmd_*.c.  This is the only code that prints or
+ * exits; it is also the composition root, the one place in sim/ that may
+ * include models/ and traces/ (it wires them together).
+ *
+ * Every command: getopt_long; --help prints its usage on stdout and returns
+ * 0; a usage or input error prints "tiersim COMMAND: <message>" on stderr
+ * and returns 2; a failed run returns 1.  Commands that print a table take
+ * --format text|csv|json.
+ */
+#ifndef TIERSIM_CLI_H
+#define TIERSIM_CLI_H
+
+#include "sim/err.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Each takes argv with argv[0] = the command's name ("run", "cache"). */
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_mrc(int argc, char **argv);
+
+/* Prints "tiersim CMD: msg" to stderr and returns the exit status for
+ * e->code (1 or 2). */
+int cli_fail(const char *cmd, const struct err *e);
+
+#endif

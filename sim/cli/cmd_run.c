@@ -1,0 +1,381 @@
+/*
+ * tiersim run — simulate a scenario, print a summary, write the results.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "models/qnet.h"
+#include "sim/cfg.h"
+#include "sim/engine.h"
+#include "sim/metrics.h"
+#include "sim/results.h"
+#include "sim/table.h"
+#include "sim/units.h"
+
+extern const char tiersim_default_scenario[];
+
+#define DEFAULT_NAME "(bundled default)"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tiersim run [SCENARIO.ini] [--seed N] [--out results.db] [--until TIME]\n"
+		"                   [--format text|csv|json] [--queue heap|calendar]\n\n"
+		"Simulates SCENARIO.ini (without one, the bundled default: `tiersim run --print-default`\n"
+		"shows it), prints a summary and appends the run to the SQLite database.\n\n"
+		"  --seed N        run seed (overrides [run] seed; default 1)\n"
+		"  --out FILE      results database (default results.db); created if missing\n"
+		"  --until TIME    simulated time to run, e.g. 90s or 10m (overrides [run] until)\n"
+		"  --format F      text (a summary, default), csv or json (every metric: name, value, unit)\n"
+		"  --queue Q       pending-event set: heap (default) or calendar\n"
+		"  --print-default print the bundled default scenario and exit\n");
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The progress line: simulated time, events/s, ETA; only on a terminal,
+ * and only once a run has taken two seconds. */
+struct progress {
+	int on;
+	int shown;
+	double start;
+};
+
+static void progress_update(struct progress *p, const struct ev_engine *eng, uint64_t until)
+{
+	if (!p->on)
+		return;
+	double el = wall_seconds() - p->start;
+	if (el < 2.0)
+		return;
+	double done = (double)ev_now(eng) / (double)until;
+	char t[32], u[32];
+	fprintf(stderr, "\r  simulated %s of %s (%3.0f%%), %.1fM events/s, ETA %.0f s   ",
+		unit_fmt_time(t, sizeof t, (double)ev_now(eng)), unit_fmt_time(u, sizeof u, (double)until),
+		done * 100, ev_events_run(eng) / el / 1e6, done > 0 ? el / done - el : 0.0);
+	p->shown = 1;
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+static const char *iso_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static double metric(const struct met_registry *m, const char *prefix, const char *suffix)
+{
+	char name[256];
+	snprintf(name, sizeof name, "%s.%s", prefix, suffix);
+	const struct met_scalar *s = met_find(m, name);
+	return s ? s->value : NAN;
+}
+
+static const struct hist *find_hist(const struct met_registry *m, const char *name)
+{
+	for (size_t i = 0; i < met_nhists(m); i++)
+		if (strcmp(met_hist_at(m, i)->name, name) == 0)
+			return met_hist_at(m, i)->h;
+	return NULL;
+}
+
+/* The human summary: one row per resource, one per source. */
+static int print_summary(const struct met_registry *m, FILE *out)
+{
+	struct tbl *t = tbl_new("resources");
+	if (!t)
+		return -1;
+	int c_name = tbl_col(t, "resource", "resource", "");
+	int c_load = tbl_col(t, "offered_load", "offered", "");
+	int c_util = tbl_col(t, "utilisation", "util", "");
+	int c_sys = tbl_col(t, "mean_in_system", "mean in system", "jobs");
+	int c_tput = tbl_col(t, "throughput_per_s", "throughput", "/s");
+	int c_bw = tbl_col(t, "bandwidth_GBps", "bandwidth", "GB/s");
+	int c_wait = tbl_col(t, "mean_wait_ms", "mean wait", "ms");
+	int c_p99 = tbl_col(t, "p99_response_ms", "p99 response", "ms");
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		const char *dot = strrchr(name, '.');
+		if (!dot || strcmp(dot, ".offered_load") != 0)
+			continue;
+		char res[200];
+		snprintf(res, sizeof res, "%.*s", (int)(dot - name), name);
+		tbl_row(t);
+		tbl_str(t, c_name, res);
+		tbl_num(t, c_load, "%.3f", metric(m, res, "offered_load"));
+		tbl_num(t, c_util, "%.3f", metric(m, res, "utilisation"));
+		tbl_num(t, c_sys, "%.3f", metric(m, res, "mean_in_system"));
+		tbl_num(t, c_tput, "%.1f", metric(m, res, "throughput"));
+		double bw = metric(m, res, "bandwidth");
+		if (!isnan(bw))
+			tbl_num(t, c_bw, "%.2f", bw / 1e9);
+		char hn[256];
+		snprintf(hn, sizeof hn, "%s.wait", res);
+		const struct hist *w = find_hist(m, hn);
+		if (w)
+			tbl_num(t, c_wait, "%.4f", hist_mean(w) / 1e6);
+		snprintf(hn, sizeof hn, "%s.response", res);
+		const struct hist *r = find_hist(m, hn);
+		if (r)
+			tbl_num(t, c_p99, "%.4f", hist_quantile(r, 0.99) / 1e6);
+	}
+	int rc = tbl_print(t, TBL_TEXT, out);
+	tbl_free(t);
+	if (rc < 0)
+		return -1;
+	fputc('\n', out);
+
+	t = tbl_new("sources");
+	if (!t)
+		return -1;
+	c_name = tbl_col(t, "source", "source", "");
+	int c_jobs = tbl_col(t, "jobs", "jobs", "");
+	int c_done = tbl_col(t, "completed", "completed", "");
+	int c_drop = tbl_col(t, "dropped", "dropped", "");
+	int c_mean = tbl_col(t, "mean_response_ms", "mean response", "ms");
+	int c_p50 = tbl_col(t, "p50_response_ms", "p50", "ms");
+	int c_p99s = tbl_col(t, "p99_response_ms", "p99", "ms");
+	int c_p999 = tbl_col(t, "p999_response_ms", "p99.9", "ms");
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		size_t len = strlen(name);
+		if (strncmp(name, "source.", 7) != 0 || len < 5 || strcmp(name + len - 5, ".jobs") != 0)
+			continue;
+		char src[200];
+		snprintf(src, sizeof src, "%.*s", (int)(len - 5), name);
+		tbl_row(t);
+		tbl_str(t, c_name, src + 7);
+		tbl_num(t, c_jobs, "%.0f", metric(m, src, "jobs"));
+		tbl_num(t, c_done, "%.0f", metric(m, src, "completed"));
+		tbl_num(t, c_drop, "%.0f", metric(m, src, "dropped"));
+		char hn[256];
+		snprintf(hn, sizeof hn, "%s.response", src);
+		const struct hist *h = find_hist(m, hn);
+		if (h && hist_count(h)) {
+			tbl_num(t, c_mean, "%.4f", hist_mean(h) / 1e6);
+			tbl_num(t, c_p50, "%.4f", hist_quantile(h, 0.50) / 1e6);
+			tbl_num(t, c_p99s, "%.4f", hist_quantile(h, 0.99) / 1e6);
+			tbl_num(t, c_p999, "%.4f", hist_quantile(h, 0.999) / 1e6);
+		}
+	}
+	rc = tbl_print(t, TBL_TEXT, out);
+	tbl_free(t);
+	return rc;
+}
+
+/* Every metric, long form, for scripts. */
+static int print_metrics(const struct met_registry *m, enum tbl_format f, FILE *out)
+{
+	struct tbl *t = tbl_new(NULL);
+	if (!t)
+		return -1;
+	int cn = tbl_col(t, "name", "name", ""), cv = tbl_col(t, "value", "value", ""),
+	    cu = tbl_col(t, "unit", "unit", "");
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const struct met_scalar *s = met_scalar_at(m, i);
+		tbl_row(t);
+		tbl_str(t, cn, s->name);
+		tbl_num(t, cv, "%.17g", s->value);
+		tbl_str(t, cu, s->unit);
+	}
+	static const struct {
+		const char *suffix;
+		double q;
+	} qs[] = { { "p50", 0.5 }, { "p90", 0.9 }, { "p99", 0.99 }, { "p999", 0.999 } };
+	for (size_t i = 0; i < met_nhists(m); i++) {
+		const struct met_named_hist *h = met_hist_at(m, i);
+		char name[256];
+		snprintf(name, sizeof name, "%s.count", h->name);
+		tbl_row(t);
+		tbl_str(t, cn, name);
+		tbl_num(t, cv, "%.0f", (double)hist_count(h->h));
+		tbl_str(t, cu, "samples");
+		snprintf(name, sizeof name, "%s.mean", h->name);
+		tbl_row(t);
+		tbl_str(t, cn, name);
+		tbl_num(t, cv, "%.17g", hist_mean(h->h));
+		tbl_str(t, cu, h->unit);
+		for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+			snprintf(name, sizeof name, "%s.%s", h->name, qs[k].suffix);
+			tbl_row(t);
+			tbl_str(t, cn, name);
+			tbl_num(t, cv, "%.17g", hist_quantile(h->h, qs[k].q));
+			tbl_str(t, cu, h->unit);
+		}
+	}
+	int rc = tbl_print(t, f, out);
+	tbl_free(t);
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },  { "out", required_argument, NULL, 'o' },
+		{ "until", required_argument, NULL, 'u' }, { "format", required_argument, NULL, 'f' },
+		{ "queue", required_argument, NULL, 'q' }, { "print-default", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+	};
+	const char *out_path = "results.db", *seed_s = NULL, *until_s = NULL, *queue = NULL;
+	enum tbl_format fmt = TBL_TEXT;
+	struct err e = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:o:u:f:q:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': seed_s = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'u': until_s = optarg; break;
+		case 'q': queue = optarg; break;
+		case 'f':
+			if (tbl_parse_format(optarg, &fmt) < 0) {
+				fprintf(stderr, "tiersim run: unknown format '%s' (use text, csv or json)\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'p': fputs(tiersim_default_scenario, stdout); return CLI_OK;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "tiersim run: one scenario at a time (got %d)\n", argc - optind);
+		return CLI_USAGE;
+	}
+	const char *path = optind < argc ? argv[optind] : NULL;
+
+	const struct evq_ops *qops = NULL;
+	if (queue && !(qops = evq_by_name(queue))) {
+		fprintf(stderr, "tiersim run: unknown --queue '%s' (use heap or calendar)\n", queue);
+		return CLI_USAGE;
+	}
+	struct cfg_doc *doc = NULL;
+	int rc = path ? cfg_load(&doc, path, &e) : cfg_load_string(&doc, DEFAULT_NAME, tiersim_default_scenario, &e);
+	if (rc < 0)
+		return cli_fail("run", &e);
+
+	struct qnet_run run;
+	struct ev_engine *eng = NULL;
+	struct qnet *net = NULL;
+	struct met_registry *m = NULL;
+	struct db *db = NULL;
+	int status = CLI_FAIL;
+	if (qnet_read_run(doc, &run, &e) < 0)
+		goto fail;
+	if (seed_s && unit_parse_u64(seed_s, &run.seed, &e) < 0) {
+		err_prefix(&e, "--seed: ");
+		goto fail;
+	}
+	if (until_s) {
+		if (unit_parse_time_ns(until_s, &run.until_ns, &e) < 0) {
+			err_prefix(&e, "--until: ");
+			goto fail;
+		}
+		if (run.until_ns <= run.warmup_ns) {
+			err_set(&e, ERR_INPUT, "--until %s: must be longer than the scenario's warm-up", until_s);
+			goto fail;
+		}
+	}
+	eng = ev_engine_new(qops);
+	m = met_new();
+	if (!eng || !m) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	struct exec x = ev_executor(eng);
+	if (qnet_build(&net, doc, &x, run.seed, &e) < 0)
+		goto fail;
+	/* Open the database before simulating, so that a bad --out fails at
+	 * once rather than after the run. */
+	if (db_open(&db, out_path, &e) < 0)
+		goto fail;
+	if (qnet_start(net, &run, m, &e) < 0)
+		goto fail;
+
+	char started[32];
+	iso_now(started, sizeof started);
+	struct progress prog = { .on = isatty(2), .start = wall_seconds() };
+	/* Run in slices so the progress line can update; slicing changes no
+	 * event (ev_run only moves the clock to the slice's end). */
+	const uint64_t slices = 1000;
+	for (uint64_t k = 1; k <= slices; k++) {
+		uint64_t t = k == slices ? run.until_ns : (uint64_t)((long double)run.until_ns * k / slices);
+		int r = ev_run(eng, t, &e);
+		if (r < 0)
+			goto fail;
+		progress_update(&prog, eng, run.until_ns);
+		if (r == EV_EMPTY)
+			break;
+	}
+	progress_end(&prog);
+	double wall = wall_seconds() - prog.start;
+	uint64_t end_ns = ev_now(eng);
+	met_sample_now(m, end_ns);
+	if (qnet_export(net, m, &e) < 0)
+		goto fail;
+	if (met_failed(m)) {
+		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
+		goto fail;
+	}
+	struct db_run_info info = {
+		.kind = "simulated",
+		.started_at = started,
+		.scenario_path = path ? path : DEFAULT_NAME,
+		.scenario = doc->text,
+		.seed = run.seed,
+		.version = TIERSIM_VERSION,
+		.sim_seconds = end_ns / 1e9,
+		.wall_seconds = wall,
+		.events = ev_events_run(eng),
+		.queue = ev_queue_name(eng),
+	};
+	int64_t run_id;
+	if (db_write_run(db, &info, m, &run_id, &e) < 0)
+		goto fail;
+
+	if (fmt == TBL_TEXT) {
+		char a[32], b[32];
+		printf("tiersim %s: %s, seed %llu\n", TIERSIM_VERSION, info.scenario_path, (unsigned long long)run.seed);
+		printf("simulated %s (statistics after a %s warm-up) in %.2f s wall: %llu events, %.1fM events/s\n\n",
+		       unit_fmt_time(a, sizeof a, (double)end_ns), unit_fmt_time(b, sizeof b, (double)run.warmup_ns), wall,
+		       (unsigned long long)info.events, wall > 0 ? info.events / wall / 1e6 : 0.0);
+		if (print_summary(m, stdout) < 0) {
+			err_set(&e, ERR_FAIL, "out of memory printing the summary");
+			goto fail;
+		}
+		printf("\nresults: run %lld in %s (tables runs, metrics, histograms, series)\n", (long long)run_id,
+		       out_path);
+	} else if (print_metrics(m, fmt, stdout) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory printing metrics");
+		goto fail;
+	}
+	status = CLI_OK;
+fail:
+	if (status != CLI_OK)
+		status = cli_fail("run", &e);
+	db_close(db);
+	qnet_free(net);
+	met_free(m);
+	ev_engine_free(eng);
+	cfg_free(doc);
+	return status;
+}

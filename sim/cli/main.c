@@ -1,0 +1,54 @@
+/*
+ * tiersim — the command.  Dispatches to one function per command (cli.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "simulate a scenario and write its results to SQLite" },
+	{ "validate", cmd_validate, "compare the simulator with theory (queueing)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tiersim COMMAND [OPTIONS]\n"
+		   "       tiersim COMMAND --help\n"
+		   "       tiersim --version\n\n"
+		   "tiersim simulates the storage tiers that feed GPU clusters.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage or input error.\n");
+}
+
+int cli_fail(const char *cmd, const struct err *e)
+{
+	fprintf(stderr, "tiersim %s: %s\n", cmd, e->msg);
+	return e->code == ERR_INPUT ? CLI_USAGE : CLI_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("tiersim %s\n", TIERSIM_VERSION);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "tiersim: unknown command '%s' (try tiersim --help)\n", argv[1]);
+	return CLI_USAGE;
+}

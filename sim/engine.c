@@ -1,0 +1,151 @@
+/*
+ * engine — see engine.h.  The loop is: take the least pending event, set
+ * the clock to its time, call it.  Everything else (what an event means)
+ * belongs to the model.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+
+/* The default pending-event set, chosen by the hold benchmark (`make
+ * bench`, bench/hold.c); the figures are in README.md. */
+#define EV_DEFAULT_QUEUE evq_heap
+
+/* Latest time an event may carry: UINT64_MAX means "never" in peek_time. */
+#define EV_TIME_MAX (UINT64_MAX - 1)
+
+struct ev_engine {
+	const struct evq_ops *ops;
+	void *q;
+	uint64_t now;
+	uint64_t events;
+	int stop;
+	int failed;  /* sticky: a push ran out of memory */
+};
+
+struct ev_engine *ev_engine_new(const struct evq_ops *ops)
+{
+	struct ev_engine *eng = calloc(1, sizeof *eng);
+	if (!eng)
+		return NULL;
+	eng->ops = ops ? ops : &EV_DEFAULT_QUEUE;
+	eng->q = eng->ops->create();
+	if (!eng->q) {
+		free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+void ev_engine_free(struct ev_engine *eng)
+{
+	if (!eng)
+		return;
+	eng->ops->destroy(eng->q);
+	free(eng);
+}
+
+uint64_t ev_now(const struct ev_engine *eng)
+{
+	return eng->now;
+}
+
+uint64_t ev_at(struct ev_engine *eng, uint64_t t_ns, exec_fn fn, void *arg)
+{
+	if (t_ns < eng->now)
+		t_ns = eng->now;
+	if (t_ns > EV_TIME_MAX)
+		t_ns = EV_TIME_MAX;
+	uint64_t id = eng->ops->push(eng->q, t_ns, fn, arg);
+	if (!id)
+		eng->failed = 1;
+	return id;
+}
+
+uint64_t ev_after(struct ev_engine *eng, uint64_t delay_ns, exec_fn fn, void *arg)
+{
+	uint64_t t = eng->now + delay_ns;
+	return ev_at(eng, t < eng->now ? EV_TIME_MAX : t, fn, arg);
+}
+
+int ev_cancel(struct ev_engine *eng, uint64_t id)
+{
+	return id ? eng->ops->cancel(eng->q, id) : 0;
+}
+
+void ev_stop(struct ev_engine *eng)
+{
+	eng->stop = 1;
+}
+
+int ev_run(struct ev_engine *eng, uint64_t until_ns, struct err *e)
+{
+	const struct evq_ops *ops = eng->ops;
+	void *q = eng->q;
+	for (;;) {
+		if (eng->failed)
+			return err_set(e, ERR_FAIL, "out of memory scheduling an event at %llu ns",
+				       (unsigned long long)eng->now);
+		if (eng->stop) {
+			eng->stop = 0;
+			return EV_STOPPED;
+		}
+		uint64_t t = ops->peek_time(q);
+		if (t == UINT64_MAX)
+			return EV_EMPTY;
+		if (t > until_ns) {
+			if (until_ns > eng->now)
+				eng->now = until_ns;
+			return EV_UNTIL;
+		}
+		exec_fn fn;
+		void *arg;
+		ops->pop(q, &t, &fn, &arg);
+		eng->now = t;
+		eng->events++;
+		fn(arg);
+	}
+}
+
+uint64_t ev_events_run(const struct ev_engine *eng)
+{
+	return eng->events;
+}
+
+size_t ev_pending(const struct ev_engine *eng)
+{
+	return eng->ops->size(eng->q);
+}
+
+const char *ev_queue_name(const struct ev_engine *eng)
+{
+	return eng->ops->name;
+}
+
+/* ---- the engine as an executor ---- */
+
+static uint64_t x_now(void *self)
+{
+	return ev_now(self);
+}
+
+static uint64_t x_call_at(void *self, uint64_t t_ns, exec_fn fn, void *arg)
+{
+	return ev_at(self, t_ns, fn, arg);
+}
+
+static int x_cancel(void *self, uint64_t id)
+{
+	return ev_cancel(self, id);
+}
+
+static const struct exec_ops ev_exec_ops = {
+	.now = x_now,
+	.call_at = x_call_at,
+	.cancel = x_cancel,
+};
+
+struct exec ev_executor(struct ev_engine *eng)
+{
+	return (struct exec){ .ops = &ev_exec_ops, .self = eng };
+}

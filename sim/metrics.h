@@ -1,0 +1,110 @@
+/*
+ * metrics — what a run measures, collected in one registry per run and
+ * written to the results database at the end (results.h).
+ *
+ *   scalars     name, value, unit: counters and derived figures
+ *               ("station.cpu.utilisation", 0.81, "ratio")
+ *   histograms  named hist.h histograms with a unit ("ns", "bytes")
+ *   series      a value sampled every `period` of simulated time, through
+ *               a probe callback, from met_sampler_start() until the run ends
+ *
+ * Names are dotted paths, component first.  Registering a name twice
+ * replaces a scalar's value (and unit) and returns the existing histogram
+ * or series unchanged (its unit, probe and ctx are the first caller's).
+ * Pointers the registry hands out stay valid until met_free.
+ *
+ * met_tavg is the time average of a piecewise-constant quantity (queue
+ * length, busy servers): call met_tavg_set at every change, read with
+ * met_tavg_mean at the end.  It integrates exactly in integer ns × value.
+ */
+#ifndef TIERSIM_METRICS_H
+#define TIERSIM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec.h"
+#include "hist.h"
+
+/* ---- time averages ---- */
+struct met_tavg {
+	uint64_t t0_ns;    /* start of the averaging window */
+	uint64_t last_ns;  /* time of the last change */
+	double value;      /* current value */
+	double area;       /* integral of value dt over [t0, last] in value*ns */
+};
+
+void met_tavg_init(struct met_tavg *a, uint64_t now_ns, double value);
+void met_tavg_set(struct met_tavg *a, uint64_t now_ns, double value);
+/* Restarts the window at now, keeping the current value (after warm-up). */
+void met_tavg_restart(struct met_tavg *a, uint64_t now_ns);
+double met_tavg_mean(const struct met_tavg *a, uint64_t now_ns);
+
+/* ---- the registry ---- */
+struct met_registry;
+
+struct met_scalar {
+	char *name;
+	double value;
+	char *unit;
+};
+
+struct met_named_hist {
+	char *name;
+	char *unit;
+	struct hist *h;
+};
+
+struct met_series {
+	char *name;
+	char *unit;
+	double (*probe)(void *ctx, uint64_t now_ns);
+	void *ctx;
+	uint64_t *t_ns;     /* sample times */
+	double *v;          /* sample values */
+	size_t n, cap;
+};
+
+struct met_registry *met_new(void);
+void met_free(struct met_registry *m);
+
+/* 0, or -1 on out of memory. */
+int met_set(struct met_registry *m, const char *name, double value, const char *unit);
+/* The histogram of that name, created empty on first use; NULL on OOM. */
+struct hist *met_hist(struct met_registry *m, const char *name, const char *unit);
+/* Registers a series; NULL on OOM. */
+struct met_series *met_series_add(struct met_registry *m, const char *name, const char *unit,
+				  double (*probe)(void *ctx, uint64_t now_ns), void *ctx);
+/* Samples every series at start and then every period_ns until the
+ * executor stops running events; the sampler is one pending event, which
+ * reschedules itself at now + period_ns each time it runs.
+ *
+ * So the event set is never empty while the sampler runs: bound the run
+ * (ev_run with a finite until_ns, or ev_stop), or call met_sampler_stop
+ * when the workload is done.  A sampler event left pending when the run
+ * returns is fine — it is simply never run — but the registry must then
+ * outlive every later run of that executor, or be stopped first.
+ * -1 if period_ns is 0, the sampler is already running, or the executor
+ * could not take the event. */
+int met_sampler_start(struct met_registry *m, const struct exec *x, uint64_t period_ns);
+/* Cancels the pending sampler event (through the executor given to
+ * met_sampler_start, which must still be alive).  Returns 1 if an event was
+ * pending, else 0.  The sampler may then be started again. */
+int met_sampler_stop(struct met_registry *m);
+/* Samples every series once, now (call at the end of a run).  A series
+ * keeps at most one sample per instant: sampling again at the time of its
+ * last sample replaces that sample's value. */
+void met_sample_now(struct met_registry *m, uint64_t now_ns);
+
+/* Read access, in registration order. */
+size_t met_nscalars(const struct met_registry *m);
+const struct met_scalar *met_scalar_at(const struct met_registry *m, size_t i);
+const struct met_scalar *met_find(const struct met_registry *m, const char *name);
+size_t met_nhists(const struct met_registry *m);
+const struct met_named_hist *met_hist_at(const struct met_registry *m, size_t i);
+size_t met_nseries(const struct met_registry *m);
+const struct met_series *met_series_at(const struct met_registry *m, size_t i);
+/* 1 if any allocation failed since met_new (so the run must fail). */
+int met_failed(const struct met_registry *m);
+
+#endif

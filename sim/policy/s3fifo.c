@@ -1,0 +1,236 @@
+/*
+ * s3fifo — S3-FIFO: three static FIFO queues.
+ *
+ * Algorithm (Yang, Zhang, Qiu, Yue & Rashmi, "FIFO queues are all you
+ * need for cache eviction", SOSP 2023, Algorithm 1), with the reference
+ * semantics of the paper's artifact, libCacheSim
+ * cache/eviction/S3FIFOv0.c ("the original S3FIFO implementation used in
+ * the SOSP paper"):
+ *
+ *   Queues  S (small) holds 10% of the capacity: floor(c/10) bytes; M
+ *           (main) the rest, c - |S|cap; G (ghost) remembers ids and sizes
+ *           of objects evicted from S, up to as many bytes as M holds
+ *           (the paper: "as many entries as M"; in bytes, as libCacheSim).
+ *   Hit     in S or M: freq = min(freq + 1, 3) (two bits).
+ *   Miss    if x is in G: remove it from G and insert x into M; else
+ *           insert x into S.  freq = 0.  An object of |S|cap bytes or more
+ *           is not inserted into S (it would flush S), unless it comes
+ *           from G; no object larger than |S|cap is inserted at all
+ *           (libCacheSim's S3FIFOv0_can_insert).
+ *   Evict   (until x fits) if M holds more than its share or S is empty:
+ *           evict from M, else from S.
+ *     from S: take S's tail t; if t.freq >= 2 ("accessed more than once",
+ *           the paper's t.freq > 1; libCacheSim move-to-main-threshold=2)
+ *           move t to M's head with freq 0 and look at the next tail;
+ *           else evict t and insert it into G (dropping G's oldest ghosts
+ *           until it fits).  Moving objects into M never evicts from M
+ *           directly: M may run over its share until the next eviction.
+ *     from M: take M's tail t; if t.freq >= 1, reinsert it at M's head
+ *           with freq - 1 (a 2-bit CLOCK) and look again; else evict t.
+ *
+ * A hit that grows an object past the free space evicts by the same rule
+ * until the cache fits again.
+ *
+ * Per object: one 24-byte entry (pol_ent; meta = queue | freq << 2) plus
+ * its index slot, for resident objects and ghosts alike.
+ */
+#include <stdlib.h>
+
+#include "plist.h"
+
+enum { S3_S, S3_M, S3_G };
+
+#define S3_QUEUE(m) ((int)((m) & 3u))
+#define S3_FREQ(m) ((m) >> 2)
+#define S3_META(q, f) ((uint32_t)(q) | ((uint32_t)(f) << 2))
+#define S3_PROMOTE_FREQ 2 /* S -> M when freq >= 2 */
+#define S3_MAX_FREQ 3
+
+struct s3fifo {
+	struct pol_base b;
+	struct cidx ix;
+	struct plist q[3];   /* S M G */
+	uint64_t cap[3];     /* bytes of S, M, G */
+	int ghost_hit;       /* the last lookup's miss found x in G */
+};
+
+static void *s3fifo_create(uint64_t capacity_bytes, struct err *e)
+{
+	struct s3fifo *s = calloc(1, sizeof *s);
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+		free(s);
+		err_set(e, ERR_FAIL, "s3fifo: out of memory");
+		return NULL;
+	}
+	s->b.capacity_bytes = capacity_bytes;
+	for (int i = 0; i < 3; i++)
+		plist_init(&s->q[i]);
+	s->cap[S3_S] = capacity_bytes / 10;
+	s->cap[S3_M] = capacity_bytes - s->cap[S3_S];
+	s->cap[S3_G] = s->cap[S3_M];
+	return s;
+}
+
+static void s3fifo_destroy(void *st)
+{
+	struct s3fifo *s = st;
+	if (!s)
+		return;
+	cidx_destroy(&s->ix);
+	free(s);
+}
+
+static void s3fifo_move(struct s3fifo *s, int from, int to, uint32_t h,
+			struct pol_ent *e, uint32_t freq)
+{
+	plist_unlink(&s->ix, &s->q[from], h, e);
+	e->meta = S3_META(to, freq);
+	plist_push_head(&s->ix, &s->q[to], h, e);
+}
+
+static void s3fifo_evict_small(struct s3fifo *s)
+{
+	while (s->q[S3_S].n > 0) {
+		uint32_t h = s->q[S3_S].tail;
+		struct pol_ent *e = plist_ent(&s->ix, h);
+		if (S3_FREQ(e->meta) >= S3_PROMOTE_FREQ) {
+			s3fifo_move(s, S3_S, S3_M, h, e, 0);
+			continue;
+		}
+		/* Evict t; its entry becomes a ghost in G if it fits there. */
+		uint64_t key = e->key, size = e->size;
+		plist_unlink(&s->ix, &s->q[S3_S], h, e);
+		if (size <= s->cap[S3_G]) {
+			while (s->q[S3_G].bytes + size > s->cap[S3_G]) {
+				uint32_t g = s->q[S3_G].tail;
+				struct pol_ent *ge = plist_ent(&s->ix, g);
+				plist_unlink(&s->ix, &s->q[S3_G], g, ge);
+				cidx_remove(&s->ix, g);
+			}
+			e->meta = S3_META(S3_G, 0);
+			plist_push_head(&s->ix, &s->q[S3_G], h, e);
+		} else {
+			cidx_remove(&s->ix, h);
+		}
+		pol_base_evicted(&s->b, key, size);
+		return;
+	}
+}
+
+static void s3fifo_evict_main(struct s3fifo *s)
+{
+	while (s->q[S3_M].n > 0) {
+		uint32_t h = s->q[S3_M].tail;
+		struct pol_ent *e = plist_ent(&s->ix, h);
+		uint32_t f = S3_FREQ(e->meta);
+		if (f >= 1) {
+			s3fifo_move(s, S3_M, S3_M, h, e, f - 1);
+			continue;
+		}
+		plist_drop(&s->ix, &s->q[S3_M], &s->b, h, e, 1);
+		return;
+	}
+}
+
+static void s3fifo_evict(struct s3fifo *s)
+{
+	if (s->q[S3_M].bytes > s->cap[S3_M] || s->q[S3_S].n == 0)
+		s3fifo_evict_main(s);
+	else
+		s3fifo_evict_small(s);
+}
+
+/* Removes resident or ghost entry h entirely. */
+static void s3fifo_drop(struct s3fifo *s, uint32_t h, struct pol_ent *e, int report)
+{
+	int q = S3_QUEUE(e->meta);
+	if (q == S3_G) {
+		plist_unlink(&s->ix, &s->q[S3_G], h, e);
+		cidx_remove(&s->ix, h);
+	} else {
+		plist_drop(&s->ix, &s->q[q], &s->b, h, e, report);
+	}
+}
+
+static int s3fifo_lookup(void *st, const struct pol_req *r)
+{
+	struct s3fifo *s = st;
+	s->ghost_hit = 0;
+	uint32_t h = cidx_find(&s->ix, r->obj_id);
+	if (h == CIDX_NONE)
+		return 0;
+	struct pol_ent *e = plist_ent(&s->ix, h);
+	int q = S3_QUEUE(e->meta);
+	if (q == S3_G) {
+		s3fifo_drop(s, h, e, 0);
+		s->ghost_hit = 1;
+		return 0;
+	}
+	uint32_t f = S3_FREQ(e->meta);
+	if (f < S3_MAX_FREQ)
+		e->meta = S3_META(q, f + 1);
+	if (e->size != r->size_bytes) {
+		if (r->size_bytes > s->b.capacity_bytes) {
+			s3fifo_drop(s, h, e, 1);
+			return 1;
+		}
+		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
+		plist_resize(&s->q[q], e, (uint32_t)r->size_bytes);
+		while (s->b.used_bytes > s->b.capacity_bytes)
+			s3fifo_evict(s);
+	}
+	return 1;
+}
+
+static int s3fifo_insert(void *st, const struct pol_req *r)
+{
+	struct s3fifo *s = st;
+	uint64_t size = r->size_bytes;
+	int to = s->ghost_hit ? S3_M : S3_S;
+	s->ghost_hit = 0;
+	if (size > s->cap[S3_S] || (to == S3_S && size == s->cap[S3_S]))
+		return 0;
+	while (s->b.used_bytes + size > s->b.capacity_bytes)
+		s3fifo_evict(s);
+	if (plist_add(&s->ix, &s->q[to], &s->b, r->obj_id, (uint32_t)size,
+		      S3_META(to, 0)) == CIDX_NONE)
+		return -1;
+	return 1;
+}
+
+static int s3fifo_remove(void *st, uint64_t id)
+{
+	struct s3fifo *s = st;
+	uint32_t h = cidx_find(&s->ix, id);
+	if (h == CIDX_NONE)
+		return 0;
+	struct pol_ent *e = plist_ent(&s->ix, h);
+	int resident = S3_QUEUE(e->meta) != S3_G;
+	s3fifo_drop(s, h, e, 0);
+	return resident;
+}
+
+static int s3fifo_contains(const void *st, uint64_t id)
+{
+	const struct s3fifo *s = st;
+	uint32_t h = cidx_find(&s->ix, id);
+	return h != CIDX_NONE && S3_QUEUE(plist_ent(&s->ix, h)->meta) != S3_G;
+}
+
+static size_t s3fifo_mem_bytes(const void *st)
+{
+	const struct s3fifo *s = st;
+	return sizeof *s + cidx_mem_bytes(&s->ix);
+}
+
+const struct pol_ops pol_s3fifo_ops = {
+	.name = "s3fifo",
+	.summary = "S3-FIFO (Yang et al., SOSP'23)",
+	.create = s3fifo_create,
+	.destroy = s3fifo_destroy,
+	.lookup = s3fifo_lookup,
+	.insert = s3fifo_insert,
+	.remove = s3fifo_remove,
+	.contains = s3fifo_contains,
+	.mem_bytes = s3fifo_mem_bytes,
+};

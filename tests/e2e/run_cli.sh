@@ -1,0 +1,161 @@
+#!/bin/sh
+# End-to-end: `tiersim run`, its results database, determinism, and its
+# answers to bad input.  Usage: run_cli.sh /path/to/tiersim SCRATCH_DIR
+set -u
+T=$1; D=$2
+fails=0
+check() { # check "what" command...: passes if the command succeeds
+	what=$1; shift
+	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+}
+status() { "$@" >"$D/out" 2>"$D/err"; echo $?; }
+q() { sqlite3 "$1" "$2"; }
+
+# --- help and version ---
+check "--help exits 0" test "$(status "$T" --help)" = 0
+"$T" --version >"$D/out"; check "--version prints tiersim N.N.N" grep -Eq '^tiersim [0-9]+\.[0-9]+\.[0-9]+$' "$D/out"
+check "run --help exits 0" test "$(status "$T" run --help)" = 0
+check "no command is a usage error (2)" test "$(status "$T")" = 2
+check "unknown command is a usage error (2)" test "$(status "$T" frobnicate)" = 2
+check "unknown option is a usage error (2)" test "$(status "$T" run --bogus)" = 2
+
+# --- a tandem scenario: M/M/1 then a pipe ---
+cat >"$D/tandem.ini" <<'INI'
+[run]
+until = 20s
+warmup = 2s
+sample = 1s
+steady_state = yes
+
+[source clients]
+interarrival = exp(2ms)       ; 500 jobs/s
+size = const(1MB)
+route = cpu disk
+
+[queue cpu]
+servers = 1
+service = exp(1ms)            ; rho = 0.5
+
+[pipe disk]
+bandwidth = 1GB/s             ; 1 ms per job: rho = 0.5
+latency = 100us
+INI
+check "tandem run exits 0" test "$(status "$T" run "$D/tandem.ini" --out "$D/a.db" --seed 7)" = 0
+check "summary names the resources" grep -q 'queue.cpu' "$D/out"
+check "summary gives units" grep -q 'mean wait (ms)' "$D/out"
+check "one run row" test "$(q "$D/a.db" 'select count(*) from runs')" = 1
+check "run row records the seed" test "$(q "$D/a.db" 'select seed from runs')" = 7
+check "scenario text stored" test "$(q "$D/a.db" "select instr(scenario, '[queue cpu]') > 0 from runs")" = 1
+check "database is in WAL mode" test "$(q "$D/a.db" 'pragma journal_mode')" = wal
+# utilisation of the M/M/1 station is rho = 0.5 within sampling noise (18 s x 500/s = 9000 jobs)
+u=$(q "$D/a.db" "select value from metrics where name='queue.cpu.utilisation'")
+check "cpu utilisation near 0.5 ($u)" awk -v u="$u" 'BEGIN { exit !(u > 0.45 && u < 0.55) }'
+check "histograms written" test "$(q "$D/a.db" "select count(*) > 0 from histograms where name='queue.cpu.wait'")" = 1
+check "buckets sum to count" test "$(q "$D/a.db" "select (select sum(count) from histogram_buckets b where b.run=h.run and b.name=h.name) = h.count from histograms h where name='queue.cpu.response'")" = 1
+check "series sampled every second" test "$(q "$D/a.db" "select count(*) from series where name='queue.cpu.in_system'")" -ge 20
+
+# --- determinism: same seed, same database apart from wall-clock fields ---
+"$T" run "$D/tandem.ini" --out "$D/b.db" --seed 7 >/dev/null
+"$T" run "$D/tandem.ini" --out "$D/c.db" --seed 8 >/dev/null
+for db in a b c; do
+	sqlite3 "$D/$db.db" "update runs set started_at = '', wall_seconds = 0; vacuum into '$D/$db.norm.db'"
+done
+check "same seed: byte-identical database (wall-clock fields blanked)" cmp -s "$D/a.norm.db" "$D/b.norm.db"
+check "different seed: different results" sh -c "! cmp -s '$D/a.norm.db' '$D/c.norm.db'"
+# runs accumulate in one database
+"$T" run "$D/tandem.ini" --out "$D/a.db" --seed 9 >/dev/null
+check "runs accumulate" test "$(q "$D/a.db" 'select count(*) from runs')" = 2
+
+# --- formats ---
+check "csv exits 0" test "$(status "$T" run "$D/tandem.ini" --out "$D/f.db" --format csv)" = 0
+check "csv header" test "$(head -1 "$D/out")" = "name,value,unit"
+check "csv has the utilisation" grep -q '^queue.cpu.utilisation,' "$D/out"
+check "json exits 0" test "$(status "$T" run "$D/tandem.ini" --out "$D/f.db" --format json)" = 0
+check "json is valid" test "$(sqlite3 :memory: "select json_valid(readfile('$D/out'))")" = 1
+check "unknown format is exit 2" test "$(status "$T" run "$D/tandem.ini" --format xml)" = 2
+
+# --- the default scenario ---
+check "default scenario runs" test "$(status "$T" run --out "$D/d.db")" = 0
+check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenario_path from runs')" = "(bundled default)"
+
+# --- bad input: exit 2, file:line:key in the message, no database written ---
+bad() { # bad NAME EXPECTED_MESSAGE_REGEX: $D/NAME.ini must fail cleanly
+	rm -f "$D/bad.db"
+	s=$(status "$T" run "$D/$1.ini" --out "$D/bad.db")
+	check "$1: exit 2" test "$s" = 2
+	check "$1: message /$2/" grep -Eq "$2" "$D/err"
+	check "$1: no database written" test ! -e "$D/bad.db"
+}
+mk() { cat >"$D/$1.ini"; }
+mk unknown_section <<'INI'
+[run]
+until = 1s
+[sauce x]
+a = 1
+INI
+bad unknown_section "unknown_section.ini:3: .*unknown section type 'sauce'"
+mk unknown_key <<'INI'
+[run]
+until = 1s
+[source s]
+interarrival = exp(1ms)
+route = q
+[queue q]
+service = exp(1ms)
+servres = 2
+INI
+bad unknown_key "unknown_key.ini:8: .*queue q.*unknown key 'servres'"
+mk bad_unit <<'INI'
+[run]
+until = 1s
+[source s]
+interarrival = exp(1ms)
+route = p
+[pipe p]
+bandwidth = 10GX/s
+INI
+bad bad_unit 'bad_unit.ini:7: .*bandwidth.*"10GX/s"'
+mk negative_rate <<'INI'
+[run]
+until = 1s
+[source s]
+interarrival = exp(1ms)
+route = b
+[bucket b]
+rate = -5/s
+INI
+bad negative_rate 'negative_rate.ini:7: .*rate'
+mk overloaded <<'INI'
+[run]
+until = 1s
+steady_state = yes
+[source s]
+interarrival = exp(1ms)
+route = q
+[queue q]
+servers = 1
+service = exp(2ms)
+INI
+bad overloaded 'overloaded.ini:9: .*service.*offered load is 2.000 >= 1'
+mk unknown_route <<'INI'
+[run]
+until = 1s
+[source s]
+interarrival = exp(1ms)
+route = nowhere
+INI
+bad unknown_route "unknown_route.ini:5: .*route.*no resource named 'nowhere'"
+mk syntax <<'INI'
+[run
+until = 1s
+INI
+bad syntax 'syntax.ini:1'
+check "missing scenario file: exit 2" test "$(status "$T" run "$D/nope.ini" --out "$D/bad.db")" = 2
+check "missing scenario file: names it" grep -q 'nope.ini' "$D/err"
+check "bad --until: exit 2" test "$(status "$T" run "$D/tandem.ini" --until 5 --out "$D/bad.db")" = 2
+check "bad --until: quotes the value" grep -q '"5"' "$D/err"
+check "unwritable --out: exit 1" test "$(status "$T" run "$D/tandem.ini" --out /nonexistent/dir/x.db)" = 1
+check "unwritable --out: names the path" grep -q '/nonexistent/dir/x.db' "$D/err"
+
+echo "run_cli: $fails failed"
+[ "$fails" -eq 0 ]

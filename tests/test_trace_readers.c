@@ -1,0 +1,508 @@
+/* Tests for the trace readers (traces/oracle.c, traces/csv.c,
+ * traces/trace.c) and the Zipf generator (traces/zipf.c).
+ *
+ * Real data: ../shared/traces/cloudphysics/ (run from the repository
+ * root, as `make unit` does; TIERSIM_TRACES overrides the folder).  Its
+ * expected values come from the files' own text and layout (README: the
+ * same 113,872 requests in each encoding; the first CSV line is
+ * "1,5633898,2a,512,42932745"), never from this program's output; LRU
+ * miss ratios on it are checked against a naive LRU written here.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim/cache.h"
+#include "sim/policy.h"
+#include "sim/rng.h"
+#include "traces/trace.h"
+#include "traces/zipf.h"
+
+#define CP_RECORDS 113872
+
+static char scratch[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(scratch, sizeof scratch, "/tmp/tiersim-trace-XXXXXX");
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tmpfile_with(const char *name, const void *data, size_t n)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", scratch, name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+	return path;
+}
+
+static const char *cp_path(const char *file)
+{
+	static char path[512];
+	const char *dir = getenv("TIERSIM_TRACES");
+	snprintf(path, sizeof path, "%s/cloudphysics/%s", dir ? dir : "../shared/traces", file);
+	return access(path, R_OK) == 0 ? path : NULL;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void oracle_rec(unsigned char *p, uint32_t t, uint64_t id, uint32_t size, int64_t next)
+{
+	put_le(p, t, 4);
+	put_le(p + 4, id, 8);
+	put_le(p + 12, size, 4);
+	put_le(p + 16, (uint64_t)next, 8);
+}
+
+static void test_oracle_reads_little_endian_records(void **state)
+{
+	(void)state;
+	unsigned char buf[72];
+	oracle_rec(buf, 7, 0x0102030405060708ULL, 4096, 2);
+	oracle_rec(buf + 24, 8, 42, 512, -1);
+	oracle_rec(buf + 48, 4000000000u, 0x0102030405060708ULL, 4096, INT64_MAX);
+	const char *path = tmpfile_with("t.bin", buf, sizeof buf);
+	struct err e = { 0 };
+	struct trace_reader *t = trace_open(path, "oracleGeneral", &e);
+	assert_non_null(t);
+	assert_true(t->has_next_access);
+	struct trace_rec r;
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_true(r.time_ns == 7000000000ULL);
+	assert_true(r.obj_id == 0x0102030405060708ULL);
+	assert_int_equal(r.size_bytes, 4096);
+	assert_int_equal(r.next_access_vtime, 2);
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(r.obj_id, 42);
+	assert_int_equal(r.next_access_vtime, -1);
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_true(r.time_ns == 4000000000ULL * 1000000000ULL);
+	assert_true(r.next_access_vtime == INT64_MAX);
+	assert_int_equal(trace_next(t, &r, &e), 0);
+	trace_close(t);
+}
+
+static void test_oracle_truncated_record_names_file_and_record(void **state)
+{
+	(void)state;
+	unsigned char buf[58];
+	oracle_rec(buf, 1, 1, 1, -1);
+	oracle_rec(buf + 24, 2, 2, 2, -1);
+	const char *path = tmpfile_with("trunc.bin", buf, sizeof buf);
+	struct err e = { 0 };
+	struct trace_reader *t = trace_open_oracle(path, &e);
+	assert_non_null(t);
+	struct trace_rec r;
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(trace_next(t, &r, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, path));
+	assert_non_null(strstr(e.msg, "record 3 is truncated"));
+	assert_non_null(strstr(e.msg, "10 of 24 bytes"));
+	trace_close(t);
+}
+
+static void test_missing_file_and_unknown_format_are_input_errors(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	assert_null(trace_open("/nonexistent/x.bin", "oracleGeneral", &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "/nonexistent/x.bin"));
+	assert_null(trace_open("/nonexistent/x.csv", NULL, &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_null(trace_open("x.bin", "vscsi", &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "unknown trace format \"vscsi\""));
+	assert_null(trace_open("x.csv", "csv:colour=red", &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "colour"));
+	assert_null(trace_open("x.csv", "csv:delim=ab", &e));
+	assert_null(trace_open("x.csv", "csv:size=0", &e));
+}
+
+/* The real trace: every next_access_vtime must be the virtual time (the
+ * 1-based request number) of the next record of the same object, and an
+ * object's last record must say "never" (checked through a sort of (id,
+ * position), independent of the reader's logic). */
+struct idpos {
+	uint64_t id;
+	uint32_t pos;
+};
+
+static int cmp_idpos(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void test_oracle_reads_real_cloudphysics_trace(void **state)
+{
+	(void)state;
+	const char *path = cp_path("cloudPhysicsIO.oracleGeneral.bin");
+	if (!path) {
+		fprintf(stderr, "cloudphysics trace not found; skipped\n");
+		skip();
+	}
+	struct err e = { 0 };
+	struct trace_reader *t = trace_open(path, NULL, &e);
+	assert_non_null(t);
+	struct idpos *ip = malloc(CP_RECORDS * sizeof *ip);
+	int64_t *next = malloc(CP_RECORDS * sizeof *next);
+	assert_non_null(ip);
+	assert_non_null(next);
+	struct trace_rec r;
+	uint32_t n = 0;
+	int got;
+	while ((got = trace_next(t, &r, &e)) == 1) {
+		assert_true(n < CP_RECORDS);
+		ip[n] = (struct idpos){ r.obj_id, n };
+		next[n] = r.next_access_vtime;
+		n++;
+	}
+	assert_int_equal(got, 0);
+	assert_int_equal(n, CP_RECORDS);
+	trace_close(t);
+	qsort(ip, n, sizeof *ip, cmp_idpos);
+	for (uint32_t i = 0; i < n; i++) {
+		int last = i + 1 == n || ip[i + 1].id != ip[i].id;
+		int64_t nx = next[ip[i].pos];
+		if (last)
+			assert_true(nx == -1 || nx == INT64_MAX);
+		else
+			assert_int_equal(nx, (int64_t)ip[i + 1].pos + 1);
+	}
+	free(ip);
+	free(next);
+}
+
+static void test_csv_reads_real_cloudphysics_trace_with_defaults(void **state)
+{
+	(void)state;
+	const char *path = cp_path("cloudPhysicsIO.csv");
+	if (!path) {
+		fprintf(stderr, "cloudphysics csv not found; skipped\n");
+		skip();
+	}
+	struct err e = { 0 };
+	struct trace_reader *t = trace_open(path, NULL, &e);
+	assert_non_null(t);
+	assert_false(t->has_next_access);
+	struct trace_rec r;
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	/* "1,5633898,2a,512,42932745" */
+	assert_true(r.time_ns == 5633898ULL * 1000000000ULL);
+	assert_int_equal(r.obj_id, 42932745);
+	assert_int_equal(r.size_bytes, 512);
+	assert_int_equal(r.op, TRACE_OP_WRITE);
+	assert_int_equal(r.next_access_vtime, TRACE_NEXT_UNKNOWN);
+	uint64_t n = 1, reads = 0, writes = 0;
+	int got;
+	while ((got = trace_next(t, &r, &e)) == 1) {
+		n++;
+		reads += r.op == TRACE_OP_READ;
+		writes += r.op == TRACE_OP_WRITE;
+	}
+	if (got < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(n, CP_RECORDS);
+	assert_int_equal(reads + writes + 1, CP_RECORDS);
+	trace_close(t);
+}
+
+static struct trace_reader *open_csv_text(const char *name, const char *text, const char *fmt)
+{
+	const char *path = tmpfile_with(name, text, strlen(text));
+	struct err e = { 0 };
+	struct trace_reader *t = trace_open(path, fmt, &e);
+	if (!t)
+		fail_msg("open %s: %s", name, e.msg);
+	return t;
+}
+
+static void test_csv_column_map_by_index_quotes_crlf_and_tabs(void **state)
+{
+	(void)state;
+	struct trace_reader *t = open_csv_text(
+		"idx.tsv",
+		"read\t\"obj \"\"a\"\"\"\t100\t1.5\r\n"
+		"\r\n"
+		" W \t17\t0\t2\n",
+		"csv:header=no,delim=tab,op=1,id=2,size=3,time=4,time-unit=ms");
+	struct trace_rec r;
+	struct err e = { 0 };
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(r.op, TRACE_OP_READ);
+	assert_int_equal(r.size_bytes, 100);
+	assert_int_equal(r.time_ns, 1500000);
+	uint64_t hashed = r.obj_id;
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(r.op, TRACE_OP_WRITE);
+	assert_int_equal(r.obj_id, 17);
+	assert_int_equal(r.size_bytes, 0);
+	assert_int_equal(r.time_ns, 2000000);
+	assert_int_equal(trace_next(t, &r, &e), 0);
+	trace_close(t);
+	/* The same text id hashes to the same object, another does not. */
+	t = open_csv_text("ids.csv", "key\n\"obj \"\"a\"\"\"\nobj \"a\"\nother\n", "csv:id=key");
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_true(r.obj_id == hashed);
+	assert_int_equal(r.size_bytes, 1); /* no size column */
+	assert_int_equal(r.time_ns, 0);
+	assert_int_equal(r.op, TRACE_OP_NONE);
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_true(r.obj_id == hashed);
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_true(r.obj_id != hashed);
+	trace_close(t);
+}
+
+static void expect_csv_error(const char *name, const char *text, const char *fmt,
+			     int good_records, const char *want1, const char *want2)
+{
+	struct trace_reader *t = open_csv_text(name, text, fmt);
+	struct trace_rec r;
+	struct err e = { 0 };
+	for (int i = 0; i < good_records; i++)
+		if (trace_next(t, &r, &e) != 1)
+			fail_msg("record %d: %s", i + 1, e.msg);
+	assert_int_equal(trace_next(t, &r, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	if (!strstr(e.msg, name) || !strstr(e.msg, want1) || (want2 && !strstr(e.msg, want2)))
+		fail_msg("message \"%s\" lacks %s / %s / %s", e.msg, name, want1, want2 ? want2 : "");
+	trace_close(t);
+}
+
+static void test_csv_wrong_column_count_names_file_line_and_field(void **state)
+{
+	(void)state;
+	const char *text = "version,time,op,size,lbn\n1,5,28,512,10\n1,6,28,512\n";
+	expect_csv_error("short.csv", text, NULL, 1, ":3: field 5 (lbn) is missing",
+			 "expected 5 fields, found 4");
+	expect_csv_error("long.csv", "version,time,op,size,lbn\n1,5,28,512,10,9\n", NULL, 0,
+			 ":2: field 6 is one too many", NULL);
+	expect_csv_error("nohdr.csv", "1,2,3\n4,5\n", "csv:header=no,id=1", 1,
+			 ":2: field 3 is missing", "expected 3 fields, found 2");
+}
+
+static void test_csv_bad_values_name_the_field(void **state)
+{
+	(void)state;
+	const char *hdr = "version,time,op,size,lbn\n";
+	char text[256];
+	snprintf(text, sizeof text, "%s1,5,28,12k,10\n", hdr);
+	expect_csv_error("size.csv", text, NULL, 0, ":2: field 4 (size): bad size \"12k\"", NULL);
+	snprintf(text, sizeof text, "%s1,-5,28,12,10\n", hdr);
+	expect_csv_error("time.csv", text, NULL, 0, ":2: field 2 (time): bad time \"-5\"", NULL);
+	snprintf(text, sizeof text, "%s1,5,28,12,\n", hdr);
+	expect_csv_error("id.csv", text, NULL, 0, ":2: field 5 (lbn): bad object id", NULL);
+	snprintf(text, sizeof text, "%s1,5,28,12,99999999999999999999\n", hdr);
+	expect_csv_error("big.csv", text, NULL, 0, "field 5 (lbn)", NULL);
+	expect_csv_error("noid.csv", "a,b\n1,2\n", NULL, 0, "no object id column", NULL);
+	expect_csv_error("named.csv", "a,b\n1,2\n", "csv:id=lbn", 0, "no column named \"lbn\"", NULL);
+	expect_csv_error("quote.csv", "id\n\"abc\n", NULL, 0, ":2: field 1: unterminated quote", NULL);
+	expect_csv_error("empty.csv", "", NULL, 0, "empty", NULL);
+}
+
+/* A naive LRU: resident objects in an array, least recent first; a linear
+ * search per request.  Obviously correct, O(requests x residents). */
+struct naive {
+	uint64_t *id, *size;
+	size_t n, cap_n;
+	uint64_t used, cap;
+};
+
+static int naive_access(struct naive *c, uint64_t id, uint64_t size)
+{
+	size_t at = c->n;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->id[i] == id) {
+			at = i;
+			break;
+		}
+	int hit = at < c->n;
+	if (hit) {
+		c->used -= c->size[at];
+		memmove(c->id + at, c->id + at + 1, (c->n - at - 1) * sizeof *c->id);
+		memmove(c->size + at, c->size + at + 1, (c->n - at - 1) * sizeof *c->size);
+		c->n--;
+	}
+	if (size <= c->cap) {
+		if (c->n == c->cap_n) {
+			c->cap_n = c->cap_n ? 2 * c->cap_n : 1024;
+			c->id = realloc(c->id, c->cap_n * sizeof *c->id);
+			c->size = realloc(c->size, c->cap_n * sizeof *c->size);
+			assert_non_null(c->id);
+			assert_non_null(c->size);
+		}
+		c->id[c->n] = id;
+		c->size[c->n++] = size;
+		c->used += size;
+	}
+	size_t drop = 0;
+	while (c->used > c->cap)
+		c->used -= c->size[drop++];
+	memmove(c->id, c->id + drop, (c->n - drop) * sizeof *c->id);
+	memmove(c->size, c->size + drop, (c->n - drop) * sizeof *c->size);
+	c->n -= drop;
+	return hit;
+}
+
+static void test_lru_matches_naive_lru_on_cloudphysics(void **state)
+{
+	(void)state;
+	const char *path = cp_path("cloudPhysicsIO.oracleGeneral.bin");
+	if (!path) {
+		fprintf(stderr, "cloudphysics trace not found; skipped\n");
+		skip();
+	}
+	static const uint64_t sizes[] = { 16ULL << 20, 64ULL << 20, 256ULL << 20 };
+	enum { NS = sizeof sizes / sizeof sizes[0] };
+	struct err e = { 0 };
+	struct cache_run run;
+	assert_int_equal(cache_run_init(&run, &pol_lru_ops, sizes, NS, NULL, &e), 0);
+	struct naive nv[NS];
+	uint64_t nv_miss[NS] = { 0 }, nv_miss_bytes[NS] = { 0 }, req_bytes = 0, reqs = 0;
+	memset(nv, 0, sizeof nv);
+	for (int i = 0; i < NS; i++)
+		nv[i].cap = sizes[i];
+	struct trace_reader *t = trace_open(path, "oracleGeneral", &e);
+	assert_non_null(t);
+	struct trace_rec r;
+	int got;
+	while ((got = trace_next(t, &r, &e)) == 1) {
+		struct pol_req q = { r.obj_id, r.size_bytes, r.next_access_vtime };
+		assert_int_equal(cache_run_access(&run, &q, &e), 0);
+		reqs++;
+		req_bytes += r.size_bytes;
+		for (int i = 0; i < NS; i++)
+			if (!naive_access(&nv[i], r.obj_id, r.size_bytes)) {
+				nv_miss[i]++;
+				nv_miss_bytes[i] += r.size_bytes;
+			}
+	}
+	assert_int_equal(got, 0);
+	trace_close(t);
+	for (int i = 0; i < NS; i++) {
+		struct cache_stats *s = &run.stats[i];
+		assert_int_equal(s->requests, reqs);
+		assert_int_equal(s->req_bytes, req_bytes);
+		assert_int_equal(s->misses, nv_miss[i]);
+		assert_int_equal(s->miss_bytes, nv_miss_bytes[i]);
+		assert_true(cache_miss_ratio(s) == (double)nv_miss[i] / (double)reqs);
+		assert_true(cache_byte_miss_ratio(s) == (double)nv_miss_bytes[i] / (double)req_bytes);
+		/* A larger LRU never misses more (stack property). */
+		if (i > 0)
+			assert_true(s->misses <= run.stats[i - 1].misses);
+		free(nv[i].id);
+		free(nv[i].size);
+	}
+	/* The caches are not trivially all-hit or all-miss. */
+	assert_true(run.stats[0].misses < reqs && run.stats[NS - 1].misses > 48000);
+	cache_run_destroy(&run);
+}
+
+/* Zipf draws against the exact probabilities k^-a / sum j^-a, n = 10,
+ * 10^6 draws, each count within 5 standard deviations. */
+static void check_zipf(double alpha, uint64_t seed)
+{
+	enum { NZ = 10, DRAWS = 1000000 };
+	struct zipf z;
+	struct err e = { 0 };
+	assert_int_equal(zipf_init(&z, NZ, alpha, &e), 0);
+	gsl_rng *g = rng_stream_new(seed, "zipf-test");
+	assert_non_null(g);
+	uint64_t count[NZ + 1] = { 0 };
+	for (int i = 0; i < DRAWS; i++) {
+		uint64_t k = zipf_draw(&z, g);
+		assert_true(k >= 1 && k <= NZ);
+		count[k]++;
+	}
+	gsl_rng_free(g);
+	double hn = 0;
+	for (int k = 1; k <= NZ; k++)
+		hn += pow(k, -alpha);
+	for (int k = 1; k <= NZ; k++) {
+		double p = pow(k, -alpha) / hn, want = p * DRAWS, sd = sqrt(DRAWS * p * (1 - p));
+		if (fabs((double)count[k] - want) > 5 * sd)
+			fail_msg("alpha %g: rank %d drawn %llu times, want %.0f +- %.0f", alpha, k,
+				 (unsigned long long)count[k], want, 5 * sd);
+	}
+}
+
+static void test_zipf_matches_exact_probabilities(void **state)
+{
+	(void)state;
+	check_zipf(1.0, 1);
+	check_zipf(0.7, 2);
+	check_zipf(1.3, 3);
+	check_zipf(0.0, 4);
+}
+
+static void test_zipf_is_deterministic_and_in_range(void **state)
+{
+	(void)state;
+	struct zipf z;
+	struct err e = { 0 };
+	assert_int_equal(zipf_init(&z, 1000000000000ULL, 1.0, &e), 0);
+	gsl_rng *a = rng_stream_new(42, "zipf"), *b = rng_stream_new(42, "zipf");
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = zipf_draw(&z, a);
+		assert_true(x >= 1 && x <= 1000000000000ULL);
+		assert_true(x == zipf_draw(&z, b));
+	}
+	gsl_rng_free(a);
+	gsl_rng_free(b);
+	assert_int_equal(zipf_init(&z, 1, 1.0, &e), 0);
+	a = rng_stream_new(1, "zipf");
+	assert_int_equal(zipf_draw(&z, a), 1);
+	gsl_rng_free(a);
+	assert_int_equal(zipf_init(&z, 0, 1.0, &e), -1);
+	assert_int_equal(zipf_init(&z, 10, -1.0, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oracle_reads_little_endian_records),
+		cmocka_unit_test(test_oracle_truncated_record_names_file_and_record),
+		cmocka_unit_test(test_missing_file_and_unknown_format_are_input_errors),
+		cmocka_unit_test(test_oracle_reads_real_cloudphysics_trace),
+		cmocka_unit_test(test_csv_reads_real_cloudphysics_trace_with_defaults),
+		cmocka_unit_test(test_csv_column_map_by_index_quotes_crlf_and_tabs),
+		cmocka_unit_test(test_csv_wrong_column_count_names_file_line_and_field),
+		cmocka_unit_test(test_csv_bad_values_name_the_field),
+		cmocka_unit_test(test_lru_matches_naive_lru_on_cloudphysics),
+		cmocka_unit_test(test_zipf_matches_exact_probabilities),
+		cmocka_unit_test(test_zipf_is_deterministic_and_in_range),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
