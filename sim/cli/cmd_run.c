@@ -50,15 +50,17 @@ struct progress {
 	int on;
 	int shown;
 	double start;
+	double last;  /* when the line was last drawn */
 };
 
 static void progress_update(struct progress *p, const struct ev_engine *eng, uint64_t until)
 {
 	if (!p->on)
 		return;
-	double el = wall_seconds() - p->start;
-	if (el < 2.0)
+	double wall = wall_seconds(), el = wall - p->start;
+	if (el < 2.0 || wall - p->last < 0.25)
 		return;
+	p->last = wall;
 	double done = (double)ev_now(eng) / (double)until;
 	char t[32], u[32];
 	fprintf(stderr, "\r  simulated %s of %s (%3.0f%%), %.1fM events/s, ETA %.0f s   ",

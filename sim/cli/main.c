@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "cli.h"
 
 static const struct {
@@ -34,6 +36,9 @@ int cli_fail(const char *cmd, const struct err *e)
 
 int main(int argc, char **argv)
 {
+	/* GSL's default handler aborts; the library checks GSL's results
+	 * itself, so a GSL failure becomes an error message, not a crash. */
+	gsl_set_error_handler_off();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;
