@@ -1,0 +1,1151 @@
+/*
+ * path — the tiered data path of one GPU node (semantics in path.h).
+ *
+ * How it is built.  Every piece of work in flight is a small heap object
+ * linked into the path's `live` list (so path_free can reclaim what a run
+ * left in flight), and every step ends in a backend submit whose
+ * completion, delivered by the executor, runs the next step:
+ *
+ *   struct rq     a caller's request; counts its chunks outstanding
+ *   struct tio    one access to one tier: its metadata operations in
+ *                 sequence, then the data READ or WRITE, then `cont`
+ *   struct fetch  a read miss in flight, keyed by chunk in `pending`;
+ *                 its waiters are delivered when the fetch completes
+ *   struct wop    a chunk write arriving at one tier (the tier's write
+ *                 policy decides what it does there and below)
+ *   struct dirty  a dirty chunk of a write-back tier, in the tier's dirty
+ *                 map and (until drained) its FIFO drain queue
+ *
+ * Invariants kept here:
+ *   - an rq completes when its `remaining` count (one per chunk plus one
+ *     guard held while the request is being issued) reaches zero, and the
+ *     user callback runs from an executor callback, never from inside
+ *     path_read/path_write;
+ *   - `pending` holds exactly the fetches in flight; a chunk has at most
+ *     one;
+ *   - a tier's dirty_bytes is the sum of the lengths of the dirty records
+ *     in its map; each record is in the drain queue iff its state is
+ *     QUEUED;
+ *   - policies are only changed through pol_access / insert / remove, so
+ *     their capacity invariant (policy.h) is theirs to keep.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cache_index.h"
+#include "sim/path.h"
+
+/* ---- allocation: every in-flight object sits on the live list ---- */
+
+struct live {
+	struct live *prev, *next;
+};
+
+union live_hdr {
+	struct live l;
+	max_align_t align;
+};
+
+enum dirty_state { D_WRITING, D_QUEUED, D_DRAINING };
+
+struct dirty {
+	uint64_t key, obj, idx, len;
+	int state;
+	int redirty;
+	struct dirty *next; /* drain queue */
+};
+
+struct wop;
+
+struct tier {
+	char *name;
+	uint64_t capacity_bytes;
+	int bounded;
+	struct pol pol;
+	enum path_write_policy wp;
+	uint64_t dirty_budget_bytes;
+	uint32_t drain_depth;
+	struct backend data, meta;
+	enum path_meta_kind meta_kind;
+	uint64_t meta_ttl_ns;
+	struct cidx meta_cache;  /* obj -> expiry (ns) */
+	struct cidx dirty_map;   /* chunk key -> struct dirty * */
+	uint64_t dirty_bytes;
+	uint32_t draining;
+	struct dirty *dq_head, *dq_tail;   /* drain queue (QUEUED) */
+	struct wop *wq_head, *wq_tail;     /* writes waiting for budget */
+	struct path_tier_stats st;
+};
+
+struct path {
+	struct exec x;
+	uint64_t chunk_bytes;
+	uint32_t client;
+	size_t n;
+	struct tier t[PATH_MAX_TIERS];
+	struct cidx pending;     /* chunk key -> struct fetch * */
+	struct live live;        /* sentinel */
+	size_t n_live;
+	size_t n_rq;
+	struct path_stats st;
+	int failed;
+	char fail_msg[256];
+};
+
+struct kv_ptr {
+	uint64_t key;
+	void *ptr;
+};
+
+struct kv_u64 {
+	uint64_t key;
+	uint64_t val;
+};
+
+static void *p_alloc(struct path *p, size_t n)
+{
+	union live_hdr *h = calloc(1, sizeof *h + n);
+	if (!h)
+		return NULL;
+	h->l.next = p->live.next;
+	h->l.prev = &p->live;
+	p->live.next->prev = &h->l;
+	p->live.next = &h->l;
+	p->n_live++;
+	return h + 1;
+}
+
+static void p_free(struct path *p, void *o)
+{
+	if (!o)
+		return;
+	union live_hdr *h = (union live_hdr *)o - 1;
+	h->l.prev->next = h->l.next;
+	h->l.next->prev = h->l.prev;
+	p->n_live--;
+	free(h);
+}
+
+static void p_fail(struct path *p, const char *what)
+{
+	if (!p->failed) {
+		p->failed = 1;
+		snprintf(p->fail_msg, sizeof p->fail_msg, "path: out of memory (%s)", what);
+	}
+}
+
+static uint64_t chunk_key(uint64_t obj, uint64_t idx)
+{
+	return obj << PATH_IDX_BITS | idx;
+}
+
+static uint64_t now(const struct path *p)
+{
+	return exec_now(&p->x);
+}
+
+/* ---- requests ---- */
+
+struct rq {
+	path_done_fn done;
+	void *ctx;
+	int is_write;
+	int status;
+	uint64_t remaining;
+	uint64_t bytes;
+	uint64_t start_ns;
+};
+
+static void rq_complete_cb(void *arg);
+
+static void rq_finish(struct path *p, struct rq *r)
+{
+	if (r->status != BK_OK)
+		p->st.failed++;
+	if (r->is_write) {
+		p->st.writes_done++;
+		p->st.write_acked_bytes += r->bytes;
+	} else {
+		p->st.reads_done++;
+		p->st.read_delivered_bytes += r->bytes;
+	}
+	p->n_rq--;
+	path_done_fn done = r->done;
+	void *ctx = r->ctx;
+	int status = r->status;
+	uint64_t bytes = r->bytes;
+	p_free(p, r);
+	done(ctx, status, bytes);
+}
+
+/* A request's completion scheduled for now (used when the last chunk
+ * finished while the request was still being issued). */
+struct rq_later {
+	struct path *p;
+	struct rq *r;
+};
+
+static void rq_complete_cb(void *arg)
+{
+	struct rq_later *l = arg;
+	struct path *p = l->p;
+	struct rq *r = l->r;
+	p_free(p, l);
+	rq_finish(p, r);
+}
+
+static void rq_chunk_done(struct path *p, struct rq *r, uint64_t bytes, int status)
+{
+	if (status == BK_OK)
+		r->bytes += bytes;
+	else if (r->status == BK_OK)
+		r->status = status;
+	if (--r->remaining == 0)
+		rq_finish(p, r);
+}
+
+/* Drops the issuing guard: completes through the executor if every chunk
+ * is already done. */
+static void rq_release_guard(struct path *p, struct rq *r)
+{
+	if (--r->remaining > 0)
+		return;
+	struct rq_later *l = p_alloc(p, sizeof *l);
+	if (l) {
+		l->p = p;
+		l->r = r;
+		if (exec_at(&p->x, now(p), rq_complete_cb, l))
+			return;
+		p_free(p, l);
+	}
+	/* The executor could not take it: it fails its run (exec.h). */
+	p_fail(p, "completion");
+}
+
+/* ---- tier I/O: metadata operations, then the data operation ---- */
+
+struct tio;
+typedef void (*tio_cont)(struct path *p, struct tio *io);
+
+struct tio {
+	struct path *p;
+	size_t tier;
+	int is_write;
+	uint64_t obj, off, len;
+	enum bk_op meta[2];
+	int nmeta, step;
+	int status;
+	struct bk_req req;
+	tio_cont cont;
+	void *arg;
+};
+
+static void tio_finish(struct path *p, struct tio *io, int status)
+{
+	io->status = status;
+	if (status != BK_OK)
+		p->t[io->tier].st.errors++;
+	io->cont(p, io);
+	p_free(p, io);
+}
+
+static void tio_fail_cb(void *arg)
+{
+	struct tio *io = arg;
+	tio_finish(io->p, io, BK_EIO);
+}
+
+static void tio_bk_done(struct bk_req *req);
+
+static void tio_next(struct path *p, struct tio *io)
+{
+	struct tier *t = &p->t[io->tier];
+	struct bk_req *q = &io->req;
+	memset(q, 0, sizeof *q);
+	q->object = io->obj;
+	q->client = p->client;
+	q->done = tio_bk_done;
+	q->ctx = io;
+	const struct backend *b;
+	if (io->step < io->nmeta) {
+		q->op = io->meta[io->step];
+		t->st.meta_ops[q->op]++;
+		b = &t->meta;
+	} else {
+		q->op = io->is_write ? BK_WRITE : BK_READ;
+		q->offset = io->off;
+		q->length = io->len;
+		b = &t->data;
+	}
+	if (bk_submit(b, q) == 0)
+		return;
+	/* Out of memory in the backend: fail this access, from the executor. */
+	p_fail(p, "backend submit");
+	if (!exec_at(&p->x, now(p), tio_fail_cb, io))
+		p_fail(p, "executor");
+}
+
+static void tio_bk_done(struct bk_req *req)
+{
+	struct tio *io = req->ctx;
+	struct path *p = io->p;
+	struct tier *t = &p->t[io->tier];
+	if (req->status != BK_OK) {
+		tio_finish(p, io, req->status);
+		return;
+	}
+	if (io->step < io->nmeta) {
+		io->step++;
+		tio_next(p, io);
+		return;
+	}
+	if (io->is_write)
+		t->st.write_bytes += io->len;
+	else
+		t->st.read_bytes += io->len;
+	tio_finish(p, io, BK_OK);
+}
+
+/* Decides the metadata operations of an access (path.h, "Metadata") and
+ * refreshes the client cache entry. */
+static int tio_plan_meta(struct path *p, struct tio *io)
+{
+	struct tier *t = &p->t[io->tier];
+	io->nmeta = 0;
+	if (!t->meta.ops || t->meta_kind == PATH_META_NONE)
+		return 0;
+	uint64_t tnow = now(p);
+	uint32_t h = cidx_find(&t->meta_cache, io->obj);
+	int known = h != CIDX_NONE;
+	int fresh = known && ((struct kv_u64 *)cidx_at(&t->meta_cache, h))->val > tnow;
+	if (t->meta_kind == PATH_META_FILE) {
+		if (!known) {
+			if (io->is_write) {
+				io->meta[io->nmeta++] = BK_CREATE;
+			} else {
+				io->meta[io->nmeta++] = BK_LOOKUP;
+				io->meta[io->nmeta++] = BK_OPEN;
+			}
+		} else if (!fresh) {
+			io->meta[io->nmeta++] = BK_GETATTR;
+		}
+	} else if (t->meta_kind == PATH_META_OBJECT) {
+		if (!io->is_write && !fresh)
+			io->meta[io->nmeta++] = BK_HEAD;
+	}
+	if (!known) {
+		h = cidx_insert(&t->meta_cache, io->obj);
+		if (h == CIDX_NONE)
+			return -1;
+	}
+	uint64_t exp = tnow + t->meta_ttl_ns;
+	if (exp < tnow)
+		exp = UINT64_MAX;
+	((struct kv_u64 *)cidx_at(&t->meta_cache, h))->val = exp;
+	return 0;
+}
+
+/* Starts an access; cont(p, io) runs when it is over (io->status), never
+ * from inside this call.  Returns -1 (nothing scheduled) on out of
+ * memory. */
+static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, uint64_t off,
+		     uint64_t len, tio_cont cont, void *arg)
+{
+	struct tio *io = p_alloc(p, sizeof *io);
+	if (!io) {
+		p_fail(p, "tier access");
+		return -1;
+	}
+	io->p = p;
+	io->tier = tier;
+	io->is_write = is_write;
+	io->obj = obj;
+	io->off = off;
+	io->len = len;
+	io->cont = cont;
+	io->arg = arg;
+	io->step = 0;
+	if (tio_plan_meta(p, io) < 0) {
+		p_free(p, io);
+		p_fail(p, "metadata cache");
+		return -1;
+	}
+	tio_next(p, io);
+	return 0;
+}
+
+/* ---- reads ---- */
+
+struct waiter {
+	struct rq *r;
+	uint64_t bytes;
+};
+
+struct fetch {
+	uint64_t key, obj, idx, len;
+	size_t serve;
+	uint32_t fill_mask;
+	struct waiter *w;
+	size_t nw, capw;
+};
+
+static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
+{
+	if (f->nw == f->capw) {
+		size_t nc = f->capw ? 2 * f->capw : 4;
+		struct waiter *nw = realloc(f->w, nc * sizeof *nw);
+		if (!nw)
+			return -1;
+		f->w = nw;
+		f->capw = nc;
+	}
+	f->w[f->nw].r = r;
+	f->w[f->nw].bytes = bytes;
+	f->nw++;
+	return 0;
+}
+
+static void fill_done(struct path *p, struct tio *io)
+{
+	if (io->status == BK_OK)
+		p->t[io->tier].st.fill_bytes += io->len;
+}
+
+static void fetch_done(struct path *p, struct tio *io)
+{
+	struct fetch *f = io->arg;
+	uint32_t h = cidx_find(&p->pending, f->key);
+	if (h != CIDX_NONE)
+		cidx_remove(&p->pending, h);
+	uint64_t tnow = now(p);
+	for (size_t j = 0; j < f->serve; j++) {
+		if (!(f->fill_mask & (1u << j)))
+			continue;
+		struct tier *t = &p->t[j];
+		if (io->status != BK_OK) {
+			/* The data never arrived: drop the reserved slots. */
+			pol_remove(&t->pol, f->key);
+			continue;
+		}
+		if (!pol_contains(&t->pol, f->key))
+			continue; /* evicted before its fill */
+		tio_start(p, j, 1, f->obj, f->idx * p->chunk_bytes, f->len, fill_done, NULL);
+	}
+	struct hist *lat = p->t[f->serve].st.read_latency_ns;
+	for (size_t i = 0; i < f->nw; i++) {
+		if (io->status == BK_OK)
+			hist_record(lat, tnow - f->w[i].r->start_ns);
+		rq_chunk_done(p, f->w[i].r, f->w[i].bytes, io->status);
+	}
+	free(f->w);
+	p_free(p, f);
+}
+
+static void hit_done(struct path *p, struct tio *io)
+{
+	struct rq *r = io->arg;
+	if (io->status == BK_OK)
+		hist_record(p->t[io->tier].st.read_latency_ns, now(p) - r->start_ns);
+	rq_chunk_done(p, r, io->len, io->status);
+}
+
+/* One chunk of a read: `off` and `len` are the requested bytes of the
+ * object inside chunk idx, whose length is clen.  Returns -1 on error
+ * (the chunk is then accounted failed by the caller). */
+static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t idx, uint64_t clen,
+		      uint64_t off, uint64_t len)
+{
+	uint64_t key = chunk_key(obj, idx);
+	uint32_t h = cidx_find(&p->pending, key);
+	if (h != CIDX_NONE) {
+		struct fetch *f = ((struct kv_ptr *)cidx_at(&p->pending, h))->ptr;
+		if (fetch_add_waiter(f, r, len) < 0)
+			return -1;
+		p->st.coalesced++;
+		return 0;
+	}
+	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1 };
+	uint32_t mask = 0;
+	size_t s;
+	for (s = 0; s < p->n; s++) {
+		struct tier *t = &p->t[s];
+		if (!t->bounded) {
+			t->st.hits++;
+			break;
+		}
+		struct err e;
+		int hit = pol_access(&t->pol, &pr, &e);
+		if (hit < 0)
+			goto undo;
+		if (hit) {
+			t->st.hits++;
+			break;
+		}
+		t->st.misses++;
+		if (pol_contains(&t->pol, key))
+			mask |= 1u << s;
+		else
+			t->st.fill_refused++;
+	}
+	/* s < n: the bottom tier is unbounded (path_new checks). */
+	if (s == 0)
+		return tio_start(p, 0, 0, obj, off, len, hit_done, r);
+
+	struct fetch *f = p_alloc(p, sizeof *f);
+	if (!f)
+		goto undo;
+	f->key = key;
+	f->obj = obj;
+	f->idx = idx;
+	f->len = clen;
+	f->serve = s;
+	f->fill_mask = mask;
+	if (fetch_add_waiter(f, r, len) < 0)
+		goto undo_f;
+	h = cidx_insert(&p->pending, key);
+	if (h == CIDX_NONE)
+		goto undo_f;
+	((struct kv_ptr *)cidx_at(&p->pending, h))->ptr = f;
+	if (tio_start(p, s, 0, obj, idx * p->chunk_bytes, clen, fetch_done, f) < 0) {
+		cidx_remove(&p->pending, cidx_find(&p->pending, key));
+		goto undo_f;
+	}
+	return 0;
+undo_f:
+	free(f->w);
+	p_free(p, f);
+undo:
+	for (size_t j = 0; j < s; j++)
+		if (mask & (1u << j))
+			pol_remove(&p->t[j].pol, key);
+	return -1;
+}
+
+/* ---- writes ---- */
+
+struct wop;
+typedef void (*wop_cont)(struct path *p, struct wop *w);
+
+struct wop {
+	struct path *p;
+	size_t tier;
+	uint64_t obj, idx, clen, off, len;
+	int joins;
+	int status;
+	wop_cont cont;
+	void *arg;
+	struct dirty *d;        /* write-back: the record this write made */
+	struct wop *next;       /* backpressure queue */
+};
+
+static void tier_write(struct path *p, struct wop *w);
+
+static void wop_join(struct path *p, struct wop *w, int status)
+{
+	if (status != BK_OK && w->status == BK_OK)
+		w->status = status;
+	if (--w->joins > 0)
+		return;
+	w->cont(p, w);
+	p_free(p, w);
+}
+
+static void wop_tio_done(struct path *p, struct tio *io)
+{
+	wop_join(p, io->arg, io->status);
+}
+
+static void wop_child_done(struct path *p, struct wop *c)
+{
+	wop_join(p, c->arg, c->status);
+}
+
+static struct wop *wop_new(struct path *p, size_t tier, uint64_t obj, uint64_t idx, uint64_t clen,
+			   uint64_t off, uint64_t len, wop_cont cont, void *arg)
+{
+	struct wop *w = p_alloc(p, sizeof *w);
+	if (!w) {
+		p_fail(p, "write");
+		return NULL;
+	}
+	w->p = p;
+	w->tier = tier;
+	w->obj = obj;
+	w->idx = idx;
+	w->clen = clen;
+	w->off = off;
+	w->len = len;
+	w->cont = cont;
+	w->arg = arg;
+	return w;
+}
+
+/* A wop that could not be issued completes with BK_EIO from the executor. */
+static void wop_fail_cb(void *arg)
+{
+	struct wop *w = arg;
+	w->joins = 1;
+	wop_join(w->p, w, BK_EIO);
+}
+
+/* Caches the chunk at a bounded tier for a write (no admission); 1 if it
+ * is resident afterwards.  Unbounded tiers always hold it. */
+static int write_resident(struct tier *t, uint64_t key, uint64_t clen)
+{
+	if (!t->bounded)
+		return 1;
+	if (clen > t->capacity_bytes)
+		return 0;
+	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1 };
+	if (t->pol.ops->lookup(t->pol.st, &pr))
+		return 1;
+	if (t->pol.ops->insert(t->pol.st, &pr) < 0)
+		return -1;
+	return pol_contains(&t->pol, key);
+}
+
+static void drain_kick(struct path *p, size_t i);
+
+static void write_through(struct path *p, struct wop *w)
+{
+	struct tier *t = &p->t[w->tier];
+	int last = w->tier + 1 == p->n;
+	w->joins = 1; /* guard */
+	int res = write_resident(t, chunk_key(w->obj, w->idx), w->clen);
+	if (res < 0) {
+		p_fail(p, "policy insert");
+		w->status = BK_EIO;
+	} else if (res > 0 || last) {
+		w->joins++;
+		if (tio_start(p, w->tier, 1, w->obj, w->off, w->len, wop_tio_done, w) < 0) {
+			w->joins--;
+			w->status = BK_EIO;
+		}
+	}
+	if (!last) {
+		struct wop *c = wop_new(p, w->tier + 1, w->obj, w->idx, w->clen, w->off, w->len,
+					wop_child_done, w);
+		if (c) {
+			w->joins++;
+			tier_write(p, c);
+		} else {
+			w->status = BK_EIO;
+		}
+	}
+	/* Dropping the guard completes w only if nothing was issued (an
+	 * error): then complete it from the executor. */
+	if (w->joins == 1) {
+		w->joins = 0;
+		if (!exec_at(&p->x, now(p), wop_fail_cb, w))
+			p_fail(p, "executor");
+		return;
+	}
+	w->joins--;
+}
+
+static void wb_written(struct path *p, struct tio *io)
+{
+	struct wop *w = io->arg;
+	struct tier *t = &p->t[w->tier];
+	struct dirty *d = w->d;
+	if (d && d->state == D_WRITING) {
+		d->state = D_QUEUED;
+		d->next = NULL;
+		if (t->dq_tail)
+			t->dq_tail->next = d;
+		else
+			t->dq_head = d;
+		t->dq_tail = d;
+		drain_kick(p, w->tier);
+	}
+	wop_join(p, w, io->status);
+}
+
+/* A write-back write that has its budget (or needs none). */
+static void wb_go(struct path *p, struct wop *w)
+{
+	struct tier *t = &p->t[w->tier];
+	uint64_t key = chunk_key(w->obj, w->idx);
+	uint32_t h = cidx_find(&t->dirty_map, key);
+	w->d = NULL;
+	if (h != CIDX_NONE) {
+		struct dirty *d = ((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr;
+		if (d->state == D_DRAINING)
+			d->redirty = 1;
+	} else {
+		struct dirty *d = p_alloc(p, sizeof *d);
+		h = d ? cidx_insert(&t->dirty_map, key) : CIDX_NONE;
+		if (h == CIDX_NONE) {
+			p_free(p, d);
+			p_fail(p, "dirty map");
+			write_through(p, w);
+			return;
+		}
+		d->key = key;
+		d->obj = w->obj;
+		d->idx = w->idx;
+		d->len = w->clen;
+		d->state = D_WRITING;
+		((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr = d;
+		t->dirty_bytes += d->len;
+		w->d = d;
+	}
+	if (write_resident(t, key, w->clen) < 0)
+		p_fail(p, "policy insert");
+	w->joins = 1;
+	if (tio_start(p, w->tier, 1, w->obj, w->off, w->len, wb_written, w) < 0) {
+		/* Keep the record consistent: it drains like any other. */
+		struct tio fake = { .p = p, .tier = w->tier, .status = BK_EIO, .arg = w };
+		w->joins = 1;
+		wb_written(p, &fake);
+	}
+}
+
+static int wb_fits(const struct tier *t, uint64_t len)
+{
+	return t->dirty_bytes == 0 || t->dirty_bytes + len <= t->dirty_budget_bytes;
+}
+
+static void write_back(struct path *p, struct wop *w)
+{
+	struct tier *t = &p->t[w->tier];
+	if (t->bounded && w->clen > t->capacity_bytes) {
+		write_through(p, w);
+		return;
+	}
+	uint64_t key = chunk_key(w->obj, w->idx);
+	int dirty = cidx_find(&t->dirty_map, key) != CIDX_NONE;
+	if (!dirty && (t->wq_head || !wb_fits(t, w->clen))) {
+		t->st.backpressure_waits++;
+		w->next = NULL;
+		if (t->wq_tail)
+			t->wq_tail->next = w;
+		else
+			t->wq_head = w;
+		t->wq_tail = w;
+		return;
+	}
+	wb_go(p, w);
+}
+
+/* Lets waiting writes go, in order, while the budget allows. */
+static void wb_wake(struct path *p, size_t i)
+{
+	struct tier *t = &p->t[i];
+	while (t->wq_head) {
+		struct wop *w = t->wq_head;
+		int dirty = cidx_find(&t->dirty_map, chunk_key(w->obj, w->idx)) != CIDX_NONE;
+		if (!dirty && !wb_fits(t, w->clen))
+			break;
+		t->wq_head = w->next;
+		if (!t->wq_head)
+			t->wq_tail = NULL;
+		wb_go(p, w);
+	}
+}
+
+static void drain_done(struct path *p, struct wop *c)
+{
+	struct dirty *d = c->arg;
+	size_t i = c->tier - 1;
+	struct tier *t = &p->t[i];
+	t->draining--;
+	if (c->status == BK_OK)
+		t->st.writeback_bytes += d->len;
+	else
+		t->st.errors++; /* the drain failed: the data is counted lost */
+	if (d->redirty) {
+		d->redirty = 0;
+		d->state = D_QUEUED;
+		d->next = NULL;
+		if (t->dq_tail)
+			t->dq_tail->next = d;
+		else
+			t->dq_head = d;
+		t->dq_tail = d;
+	} else {
+		uint32_t h = cidx_find(&t->dirty_map, d->key);
+		if (h != CIDX_NONE)
+			cidx_remove(&t->dirty_map, h);
+		t->dirty_bytes -= d->len;
+		p_free(p, d);
+		wb_wake(p, i);
+	}
+	drain_kick(p, i);
+}
+
+static void drain_kick(struct path *p, size_t i)
+{
+	struct tier *t = &p->t[i];
+	while (t->draining < t->drain_depth && t->dq_head) {
+		struct dirty *d = t->dq_head;
+		struct wop *c = wop_new(p, i + 1, d->obj, d->idx, d->len, d->idx * p->chunk_bytes,
+					d->len, drain_done, d);
+		if (!c)
+			return; /* retried at the next drain completion or write */
+		t->dq_head = d->next;
+		if (!t->dq_head)
+			t->dq_tail = NULL;
+		d->state = D_DRAINING;
+		t->draining++;
+		tier_write(p, c);
+	}
+}
+
+/* A chunk write arriving at tier w->tier: the tier's write policy decides
+ * (the bottom tier just writes).  w->cont runs when it is acknowledged. */
+static void tier_write(struct path *p, struct wop *w)
+{
+	struct tier *t = &p->t[w->tier];
+	int last = w->tier + 1 == p->n;
+	w->status = BK_OK;
+	if (last) {
+		write_through(p, w);
+		return;
+	}
+	switch (t->wp) {
+	case PATH_WRITE_AROUND:
+		if (t->bounded && pol_remove(&t->pol, chunk_key(w->obj, w->idx)))
+			t->st.invalidations++;
+		w->tier++;
+		tier_write(p, w);
+		return;
+	case PATH_WRITE_BACK:
+		write_back(p, w);
+		return;
+	case PATH_WRITE_THROUGH:
+	default:
+		write_through(p, w);
+		return;
+	}
+}
+
+static void write_chunk_done(struct path *p, struct wop *w)
+{
+	rq_chunk_done(p, w->arg, w->len, w->status);
+}
+
+/* ---- the public calls ---- */
+
+static void on_evict(void *ctx, uint64_t key, uint64_t size)
+{
+	(void)size;
+	struct tier *t = ctx;
+	t->st.evictions++;
+	if (cidx_find(&t->dirty_map, key) != CIDX_NONE)
+		t->st.dirty_evictions++;
+}
+
+static void tier_destroy(struct tier *t)
+{
+	if (t->pol.st)
+		pol_destroy(&t->pol);
+	if (t->meta_cache.slots)
+		cidx_destroy(&t->meta_cache);
+	if (t->dirty_map.slots)
+		cidx_destroy(&t->dirty_map);
+	hist_free(t->st.read_latency_ns);
+	free(t->name);
+}
+
+struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct err *e)
+{
+	if (!cfg->n_tiers || cfg->n_tiers > PATH_MAX_TIERS) {
+		err_set(e, ERR_INPUT, "path: %zu tiers (1 to %d)", cfg->n_tiers, PATH_MAX_TIERS);
+		return NULL;
+	}
+	if (!cfg->chunk_bytes || cfg->chunk_bytes > POL_MAX_OBJ_BYTES) {
+		err_set(e, ERR_INPUT, "path: chunk size %llu bytes (1 to %llu)",
+			(unsigned long long)cfg->chunk_bytes, (unsigned long long)POL_MAX_OBJ_BYTES);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_tiers; i++) {
+		const struct path_tier_cfg *c = &cfg->tiers[i];
+		const char *nm = c->name ? c->name : "?";
+		if (!c->name || !*c->name) {
+			err_set(e, ERR_INPUT, "path: tier %zu: name is empty", i);
+			return NULL;
+		}
+		if (!c->data.ops) {
+			err_set(e, ERR_INPUT, "path: tier %s: no data backend", nm);
+			return NULL;
+		}
+		if (c->capacity_bytes && !c->policy) {
+			err_set(e, ERR_INPUT, "path: tier %s: a bounded tier needs an eviction policy", nm);
+			return NULL;
+		}
+		if (i + 1 == cfg->n_tiers && c->capacity_bytes) {
+			err_set(e, ERR_INPUT,
+				"path: tier %s: the bottom tier must be unbounded (capacity 0)", nm);
+			return NULL;
+		}
+		if (i + 1 < cfg->n_tiers && c->write_policy == PATH_WRITE_BACK && !c->dirty_budget_bytes) {
+			err_set(e, ERR_INPUT, "path: tier %s: write-back needs a dirty budget > 0", nm);
+			return NULL;
+		}
+		if ((unsigned)c->write_policy > PATH_WRITE_AROUND || (unsigned)c->meta_kind > PATH_META_OBJECT) {
+			err_set(e, ERR_INPUT, "path: tier %s: unknown write policy or metadata kind", nm);
+			return NULL;
+		}
+	}
+	struct path *p = calloc(1, sizeof *p);
+	if (!p) {
+		err_set(e, ERR_FAIL, "path: out of memory");
+		return NULL;
+	}
+	p->x = *x;
+	p->chunk_bytes = cfg->chunk_bytes;
+	p->client = cfg->client;
+	p->live.next = p->live.prev = &p->live;
+	if (cidx_init(&p->pending, sizeof(struct kv_ptr)) < 0)
+		goto oom;
+	for (size_t i = 0; i < cfg->n_tiers; i++) {
+		const struct path_tier_cfg *c = &cfg->tiers[i];
+		struct tier *t = &p->t[i];
+		p->n = i + 1;
+		t->capacity_bytes = c->capacity_bytes;
+		t->bounded = c->capacity_bytes > 0;
+		t->wp = c->write_policy;
+		t->dirty_budget_bytes = c->dirty_budget_bytes;
+		t->drain_depth = c->drain_depth ? c->drain_depth : 1;
+		t->data = c->data;
+		t->meta = c->meta;
+		t->meta_kind = c->meta_kind;
+		t->meta_ttl_ns = c->meta_ttl_ns;
+		t->name = strdup(c->name);
+		t->st.read_latency_ns = hist_new();
+		if (!t->name || !t->st.read_latency_ns)
+			goto oom;
+		if (cidx_init(&t->meta_cache, sizeof(struct kv_u64)) < 0 ||
+		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr)) < 0)
+			goto oom;
+		if (t->bounded) {
+			if (pol_init(&t->pol, c->policy, c->capacity_bytes, &c->admission, e) < 0) {
+				err_prefix(e, "path: tier %s: ", t->name);
+				path_free(p);
+				return NULL;
+			}
+			pol_set_evict_cb(&t->pol, on_evict, t);
+		}
+	}
+	return p;
+oom:
+	path_free(p);
+	err_set(e, ERR_FAIL, "path: out of memory");
+	return NULL;
+}
+
+void path_free(struct path *p)
+{
+	if (!p)
+		return;
+	/* Fetches in flight own their waiter arrays: find them through the
+	 * pending map (slot layout in cache_index.h). */
+	if (p->pending.slots) {
+		for (size_t i = 0; i < ((size_t)1 << p->pending.bits); i++) {
+			uint64_t s = p->pending.slots[i];
+			if (!s)
+				continue;
+			struct fetch *f = ((struct kv_ptr *)cidx_at(&p->pending, (uint32_t)s - 1))->ptr;
+			free(f->w);
+		}
+		cidx_destroy(&p->pending);
+	}
+	while (p->live.next != &p->live) {
+		union live_hdr *h = (union live_hdr *)p->live.next;
+		h->l.prev->next = h->l.next;
+		h->l.next->prev = h->l.prev;
+		free(h);
+	}
+	for (size_t i = 0; i < p->n; i++)
+		tier_destroy(&p->t[i]);
+	free(p);
+}
+
+static int check_io(const struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset,
+		    uint64_t length, struct err *e)
+{
+	if (obj >> PATH_OBJ_BITS)
+		return err_set(e, ERR_INPUT, "path: object id %llu is 2^%d or more",
+			       (unsigned long long)obj, PATH_OBJ_BITS);
+	if (offset > obj_bytes || length > obj_bytes - offset)
+		return err_set(e, ERR_INPUT,
+			       "path: object %llu: bytes [%llu, +%llu) beyond its size %llu",
+			       (unsigned long long)obj, (unsigned long long)offset,
+			       (unsigned long long)length, (unsigned long long)obj_bytes);
+	if (obj_bytes && (obj_bytes - 1) / p->chunk_bytes >> PATH_IDX_BITS)
+		return err_set(e, ERR_INPUT, "path: object %llu: %llu bytes is more than 2^%d chunks",
+			       (unsigned long long)obj, (unsigned long long)obj_bytes, PATH_IDX_BITS);
+	return 0;
+}
+
+static struct rq *rq_new(struct path *p, int is_write, path_done_fn done, void *ctx, struct err *e)
+{
+	struct rq *r = p_alloc(p, sizeof *r);
+	if (!r) {
+		err_set(e, ERR_FAIL, "path: out of memory");
+		return NULL;
+	}
+	r->done = done;
+	r->ctx = ctx;
+	r->is_write = is_write;
+	r->status = BK_OK;
+	r->remaining = 1; /* the guard */
+	r->start_ns = now(p);
+	p->n_rq++;
+	return r;
+}
+
+int path_read(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset, uint64_t length,
+	      path_done_fn done, void *ctx, struct err *e)
+{
+	if (check_io(p, obj, obj_bytes, offset, length, e) < 0)
+		return -1;
+	struct rq *r = rq_new(p, 0, done, ctx, e);
+	if (!r)
+		return -1;
+	p->st.reads++;
+	p->st.read_req_bytes += length;
+	uint64_t C = p->chunk_bytes;
+	uint64_t pos = offset, end = offset + length;
+	while (pos < end) {
+		uint64_t idx = pos / C;
+		uint64_t cstart = idx * C;
+		uint64_t cend = cstart + C < obj_bytes ? cstart + C : obj_bytes;
+		uint64_t n = (end < cend ? end : cend) - pos;
+		r->remaining++;
+		if (read_chunk(p, r, obj, idx, cend - cstart, pos, n) < 0) {
+			p_fail(p, "read");
+			rq_chunk_done(p, r, 0, BK_EIO);
+		}
+		pos += n;
+	}
+	rq_release_guard(p, r);
+	return 0;
+}
+
+int path_write(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset, uint64_t length,
+	       path_done_fn done, void *ctx, struct err *e)
+{
+	if (check_io(p, obj, obj_bytes, offset, length, e) < 0)
+		return -1;
+	struct rq *r = rq_new(p, 1, done, ctx, e);
+	if (!r)
+		return -1;
+	p->st.writes++;
+	p->st.write_req_bytes += length;
+	uint64_t C = p->chunk_bytes;
+	uint64_t pos = offset, end = offset + length;
+	while (pos < end) {
+		uint64_t idx = pos / C;
+		uint64_t cstart = idx * C;
+		uint64_t cend = cstart + C < obj_bytes ? cstart + C : obj_bytes;
+		uint64_t n = (end < cend ? end : cend) - pos;
+		struct wop *w = wop_new(p, 0, obj, idx, cend - cstart, pos, n, write_chunk_done, r);
+		r->remaining++;
+		if (w)
+			tier_write(p, w);
+		else
+			rq_chunk_done(p, r, 0, BK_EIO);
+		pos += n;
+	}
+	rq_release_guard(p, r);
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+const struct path_stats *path_stats(const struct path *p) { return &p->st; }
+size_t path_n_tiers(const struct path *p) { return p->n; }
+const struct path_tier_stats *path_tier_stats(const struct path *p, size_t tier) { return &p->t[tier].st; }
+const char *path_tier_name(const struct path *p, size_t tier) { return p->t[tier].name; }
+uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier) { return p->t[tier].capacity_bytes; }
+uint64_t path_tier_dirty_bytes(const struct path *p, size_t tier) { return p->t[tier].dirty_bytes; }
+
+uint64_t path_tier_used_bytes(const struct path *p, size_t tier)
+{
+	return p->t[tier].bounded ? pol_used_bytes(&p->t[tier].pol) : 0;
+}
+
+int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t idx)
+{
+	const struct tier *t = &p->t[tier];
+	return !t->bounded || pol_contains(&t->pol, chunk_key(obj, idx));
+}
+
+size_t path_inflight(const struct path *p)
+{
+	return p->n_live;
+}
+
+int path_failed(const struct path *p, struct err *e)
+{
+	if (p->failed && e)
+		err_set(e, ERR_FAIL, "%s", p->fail_msg);
+	return p->failed;
+}
+
+static int put(struct met_registry *m, const char *prefix, const char *tier, const char *what,
+	       double v, const char *unit)
+{
+	char name[256];
+	if (tier)
+		snprintf(name, sizeof name, "%s.%s.%s", prefix, tier, what);
+	else
+		snprintf(name, sizeof name, "%s.%s", prefix, what);
+	return met_set(m, name, v, unit);
+}
+
+int path_export(const struct path *p, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	(void)now_ns;
+	int rc = 0;
+	const struct path_stats *s = &p->st;
+	rc |= put(m, prefix, NULL, "reads", (double)s->reads, "count");
+	rc |= put(m, prefix, NULL, "writes", (double)s->writes, "count");
+	rc |= put(m, prefix, NULL, "failed", (double)s->failed, "count");
+	rc |= put(m, prefix, NULL, "read.requested_bytes", (double)s->read_req_bytes, "bytes");
+	rc |= put(m, prefix, NULL, "read.delivered_bytes", (double)s->read_delivered_bytes, "bytes");
+	rc |= put(m, prefix, NULL, "write.requested_bytes", (double)s->write_req_bytes, "bytes");
+	rc |= put(m, prefix, NULL, "write.acked_bytes", (double)s->write_acked_bytes, "bytes");
+	rc |= put(m, prefix, NULL, "coalesced", (double)s->coalesced, "count");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct tier *t = &p->t[i];
+		const struct path_tier_stats *ts = &t->st;
+		const char *n = t->name;
+		uint64_t lookups = ts->hits + ts->misses;
+		rc |= put(m, prefix, n, "hits", (double)ts->hits, "count");
+		rc |= put(m, prefix, n, "misses", (double)ts->misses, "count");
+		rc |= put(m, prefix, n, "miss_ratio", lookups ? (double)ts->misses / (double)lookups : 0.0, "ratio");
+		rc |= put(m, prefix, n, "fill_refused", (double)ts->fill_refused, "count");
+		rc |= put(m, prefix, n, "read_bytes", (double)ts->read_bytes, "bytes");
+		rc |= put(m, prefix, n, "write_bytes", (double)ts->write_bytes, "bytes");
+		rc |= put(m, prefix, n, "fill_bytes", (double)ts->fill_bytes, "bytes");
+		rc |= put(m, prefix, n, "writeback_bytes", (double)ts->writeback_bytes, "bytes");
+		rc |= put(m, prefix, n, "evictions", (double)ts->evictions, "count");
+		rc |= put(m, prefix, n, "dirty_evictions", (double)ts->dirty_evictions, "count");
+		rc |= put(m, prefix, n, "invalidations", (double)ts->invalidations, "count");
+		rc |= put(m, prefix, n, "backpressure_waits", (double)ts->backpressure_waits, "count");
+		rc |= put(m, prefix, n, "errors", (double)ts->errors, "count");
+		rc |= put(m, prefix, n, "used_bytes", (double)path_tier_used_bytes(p, i), "bytes");
+		rc |= put(m, prefix, n, "dirty_bytes", (double)t->dirty_bytes, "bytes");
+		for (int op = 0; op < BK_NOPS; op++) {
+			if (op == BK_READ || op == BK_WRITE)
+				continue;
+			char what[64];
+			snprintf(what, sizeof what, "meta.%s", bk_op_name((enum bk_op)op));
+			rc |= put(m, prefix, n, what, (double)ts->meta_ops[op], "count");
+		}
+		char hname[256];
+		snprintf(hname, sizeof hname, "%s.%s.read_latency", prefix, n);
+		struct hist *h = met_hist(m, hname, "ns");
+		if (!h) {
+			rc = -1;
+			continue;
+		}
+		hist_reset(h);
+		hist_merge(h, ts->read_latency_ns);
+	}
+	return rc ? -1 : 0;
+}

@@ -1,0 +1,948 @@
+/* Tests for the tiered data path (sim/path.c).
+ *
+ * The path runs here over two things written in this file — a fake
+ * executor (a sorted array of pending callbacks) and an in-memory backend
+ * that completes every request after a fixed delay and logs it — which
+ * proves it needs nothing but the executor and backend contracts; and
+ * once over the real DES engine, which must give the same operations.
+ *
+ * Unless said otherwise: chunks of 1000 bytes; backends answer after
+ * 10 ns (hot), 100 ns (warm), 1000 ns (cold); expected times are worked
+ * from those delays.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim/engine.h"
+#include "sim/path.h"
+
+/* ---- a fake executor: events kept sorted, latest first ---- */
+
+struct fev {
+	uint64_t t, seq, id;
+	exec_fn fn;
+	void *arg;
+};
+
+struct fx {
+	uint64_t now, seq, next_id;
+	struct fev *ev;
+	size_t n, cap;
+	void (*after_event)(void *ctx);
+	void *after_ctx;
+	uint64_t events;
+};
+
+static uint64_t fx_now(void *self)
+{
+	return ((struct fx *)self)->now;
+}
+
+static uint64_t fx_call_at(void *self, uint64_t t, exec_fn fn, void *arg)
+{
+	struct fx *x = self;
+	if (t < x->now)
+		t = x->now;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->ev = realloc(x->ev, x->cap * sizeof *x->ev);
+		assert_non_null(x->ev);
+	}
+	struct fev e = { .t = t, .seq = x->seq++, .id = ++x->next_id, .fn = fn, .arg = arg };
+	/* Sorted descending by (t, seq): the next event is the last one. */
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (x->ev[mid].t > t || (x->ev[mid].t == t && x->ev[mid].seq > e.seq))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&x->ev[lo + 1], &x->ev[lo], (x->n - lo) * sizeof *x->ev);
+	x->ev[lo] = e;
+	x->n++;
+	return e.id;
+}
+
+static int fx_cancel(void *self, uint64_t id)
+{
+	struct fx *x = self;
+	for (size_t i = 0; i < x->n; i++) {
+		if (x->ev[i].id == id) {
+			memmove(&x->ev[i], &x->ev[i + 1], (x->n - i - 1) * sizeof *x->ev);
+			x->n--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const struct exec_ops fx_ops = { fx_now, fx_call_at, fx_cancel };
+
+static struct exec fx_exec(struct fx *x)
+{
+	return (struct exec){ &fx_ops, x };
+}
+
+/* Runs events with time <= until. */
+static void fx_run(struct fx *x, uint64_t until)
+{
+	while (x->n && x->ev[x->n - 1].t <= until) {
+		struct fev e = x->ev[--x->n];
+		x->now = e.t;
+		x->events++;
+		e.fn(e.arg);
+		if (x->after_event)
+			x->after_event(x->after_ctx);
+	}
+}
+
+static void fx_free(struct fx *x)
+{
+	free(x->ev);
+}
+
+/* ---- an in-memory backend: fixed delay, logs every operation ---- */
+
+struct oplog {
+	uint64_t t;
+	int op;
+	uint64_t obj, off, len;
+	int backend;
+};
+
+struct log {
+	struct oplog *e;
+	size_t n, cap;
+};
+
+struct mbk {
+	const struct exec *x;
+	int id;
+	uint64_t delay_ns;
+	uint64_t submitted[BK_NOPS], done[BK_NOPS];
+	uint64_t bytes_done[BK_NOPS];
+	struct log *log; /* shared, may be NULL */
+	int fail_reads;  /* answer READs with BK_EIO */
+};
+
+static void log_add(struct log *l, uint64_t t, int op, uint64_t obj, uint64_t off, uint64_t len, int b)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->e = realloc(l->e, l->cap * sizeof *l->e);
+		assert_non_null(l->e);
+	}
+	struct oplog *o = &l->e[l->n++];
+	memset(o, 0, sizeof *o); /* padding too: logs are compared bytewise */
+	o->t = t;
+	o->op = op;
+	o->obj = obj;
+	o->off = off;
+	o->len = len;
+	o->backend = b;
+}
+
+static void mbk_complete(void *arg)
+{
+	struct bk_req *r = arg;
+	struct mbk *b = r->priv[0];
+	b->done[r->op]++;
+	b->bytes_done[r->op] += r->length;
+	r->status = (b->fail_reads && r->op == BK_READ) ? BK_EIO : BK_OK;
+	r->done(r);
+}
+
+static int mbk_submit(void *self, struct bk_req *r)
+{
+	struct mbk *b = self;
+	r->submit_ns = exec_now(b->x);
+	r->priv[0] = b;
+	b->submitted[r->op]++;
+	if (b->log)
+		log_add(b->log, r->submit_ns, r->op, r->object, r->offset, r->length, b->id);
+	exec_after(b->x, b->delay_ns, mbk_complete, r);
+	return 0;
+}
+
+static int mbk_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	(void)self, (void)prefix, (void)m, (void)now_ns;
+	return 0;
+}
+
+static void mbk_reset(void *self) { (void)self; }
+static void mbk_destroy(void *self) { (void)self; }
+
+static const struct bk_ops mbk_ops = { "mem", mbk_submit, mbk_export, mbk_reset, mbk_destroy };
+
+static struct backend mbk_backend(struct mbk *b)
+{
+	return (struct backend){ &mbk_ops, b };
+}
+
+/* ---- a fixture: up to 3 tiers (hot, warm, cold), each with a data and a
+ * metadata backend ---- */
+
+#define CHUNK 1000
+
+struct fixture {
+	struct fx fx;
+	struct exec x;
+	struct mbk data[3], meta[3];
+	struct path_tier_cfg tc[3];
+	struct path_cfg cfg;
+	struct path *p;
+	struct log log;
+};
+
+static const uint64_t delays[3] = { 10, 100, 1000 };
+static const char *const names[3] = { "hot", "warm", "cold" };
+
+/* caps[i]: capacity of tier i (the last is forced to 0); n tiers, named
+ * and timed top down hot, warm, with the bottom one always cold. */
+static void fix_init(struct fixture *f, size_t n, const uint64_t *caps)
+{
+	memset(f, 0, sizeof *f);
+	f->x = fx_exec(&f->fx);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i + 1 == n ? 2 : i; /* the bottom tier is always cold */
+		f->data[i] = (struct mbk){ .x = &f->x, .id = (int)i, .delay_ns = delays[k], .log = &f->log };
+		f->meta[i] = (struct mbk){ .x = &f->x, .id = 10 + (int)i, .delay_ns = 5, .log = &f->log };
+		f->tc[i] = (struct path_tier_cfg){
+			.name = names[k],
+			.capacity_bytes = i + 1 == n ? 0 : caps[i],
+			.policy = &pol_lru_ops,
+			.write_policy = PATH_WRITE_THROUGH,
+			.data = mbk_backend(&f->data[i]),
+		};
+	}
+	f->cfg = (struct path_cfg){ .chunk_bytes = CHUNK, .client = 7, .n_tiers = n, .tiers = f->tc };
+}
+
+static void fix_start(struct fixture *f)
+{
+	struct err e = { 0 };
+	f->p = path_new(&f->x, &f->cfg, &e);
+	if (!f->p)
+		fail_msg("path_new: %s", e.msg);
+}
+
+static void fix_free(struct fixture *f)
+{
+	path_free(f->p);
+	fx_free(&f->fx);
+	free(f->log.e);
+}
+
+/* One request's completion, recorded. */
+struct done_rec {
+	int calls;
+	int status;
+	uint64_t bytes;
+	uint64_t t;
+	const struct exec *x;
+};
+
+static void on_done(void *ctx, int status, uint64_t bytes)
+{
+	struct done_rec *d = ctx;
+	d->calls++;
+	d->status = status;
+	d->bytes = bytes;
+	d->t = exec_now(d->x);
+}
+
+static void rd(struct fixture *f, uint64_t obj, uint64_t size, uint64_t off, uint64_t len, struct done_rec *d)
+{
+	struct err e = { 0 };
+	d->x = &f->x;
+	if (path_read(f->p, obj, size, off, len, on_done, d, &e) < 0)
+		fail_msg("path_read: %s", e.msg);
+}
+
+static void wr(struct fixture *f, uint64_t obj, uint64_t size, uint64_t off, uint64_t len, struct done_rec *d)
+{
+	struct err e = { 0 };
+	d->x = &f->x;
+	if (path_write(f->p, obj, size, off, len, on_done, d, &e) < 0)
+		fail_msg("path_write: %s", e.msg);
+}
+
+static void run_all(struct fixture *f)
+{
+	fx_run(&f->fx, UINT64_MAX);
+	assert_int_equal(path_inflight(f->p), 0);
+}
+
+/* ---- reads ---- */
+
+/* First read misses hot and is served by cold (t = 1000), filling hot in
+ * the background; the second read hits hot: one hot READ, no new cold one. */
+static void test_read_hit_at_top_tier(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 1, 800, 0, 800, &a);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.bytes, 800);
+	assert_int_equal(a.t, 1000);
+	rd(&f, 1, 800, 100, 200, &b);
+	uint64_t t0 = f.fx.now;
+	run_all(&f);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(b.bytes, 200);
+	assert_int_equal(b.t - t0, 10);
+	assert_int_equal(f.data[1].submitted[BK_READ], 1);
+	assert_int_equal(f.data[0].submitted[BK_READ], 1);
+	assert_int_equal(f.data[0].bytes_done[BK_READ], 200); /* only the bytes asked for */
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0);
+	assert_int_equal(hot->hits, 1);
+	assert_int_equal(hot->misses, 1);
+	assert_int_equal(hist_count(hot->read_latency_ns), 1);
+	assert_int_equal(hist_count(path_tier_stats(f.p, 1)->read_latency_ns), 1);
+	fix_free(&f);
+}
+
+/* A miss at hot and warm is served by cold at t = 1000 (the read does not
+ * wait for the fills); both upper tiers then get a fill WRITE of the chunk. */
+static void test_miss_fills_every_admitting_tier_above(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK, 20 * CHUNK };
+	fix_init(&f, 3, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	rd(&f, 5, 3000, 1000, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.t, 1000);
+	assert_int_equal(a.bytes, 1000);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(f.data[i].done[BK_WRITE], 1);
+		assert_int_equal(path_tier_stats(f.p, i)->fill_bytes, 1000);
+		assert_int_equal(path_tier_stats(f.p, i)->misses, 1);
+		assert_true(path_tier_holds(f.p, i, 5, 1));
+		assert_int_equal(path_tier_used_bytes(f.p, i), 1000);
+	}
+	assert_int_equal(path_tier_stats(f.p, 2)->hits, 1);
+	assert_int_equal(f.data[2].submitted[BK_READ], 1);
+	/* The fill to hot completes at 1010, after the read was delivered. */
+	assert_int_equal(f.fx.now, 1100);
+	fix_free(&f);
+}
+
+/* Hot admits only chunks of at most 500 bytes: a 1000-byte chunk is not
+ * filled there (fill_refused), so it misses again next time. */
+static void test_admission_refusing_a_fill(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].admission = (struct pol_adm_spec){ &pol_adm_size_ops, 500 };
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	rd(&f, 1, 1000, 0, 1000, &b);
+	run_all(&f);
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0);
+	assert_int_equal(hot->misses, 2);
+	assert_int_equal(hot->fill_refused, 2);
+	assert_int_equal(hot->fill_bytes, 0);
+	assert_int_equal(f.data[0].submitted[BK_WRITE], 0);
+	assert_int_equal(f.data[1].submitted[BK_READ], 2);
+	assert_int_equal(b.bytes, 1000);
+	fix_free(&f);
+}
+
+/* Three reads of one chunk issued together: one cold READ serves them all. */
+static void test_concurrent_misses_coalesce_into_one_backend_read(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec d[3] = { { 0 } };
+	rd(&f, 9, 1000, 0, 1000, &d[0]);
+	rd(&f, 9, 1000, 0, 300, &d[1]);
+	rd(&f, 9, 1000, 500, 500, &d[2]);
+	run_all(&f);
+	assert_int_equal(f.data[1].submitted[BK_READ], 1);
+	assert_int_equal(path_stats(f.p)->coalesced, 2);
+	uint64_t want[3] = { 1000, 300, 500 };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(d[i].calls, 1);
+		assert_int_equal(d[i].bytes, want[i]);
+		assert_int_equal(d[i].t, 1000);
+	}
+	assert_int_equal(f.data[0].submitted[BK_WRITE], 1); /* one fill */
+	fix_free(&f);
+}
+
+/* A 2500-byte object is chunks [0,1000) [1000,2000) [2000,2500): reading it
+ * whole issues those three cold READs and caches 2500 bytes at hot. */
+static void test_object_of_2_5_chunks_is_read_as_3_chunks(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	rd(&f, 3, 2500, 0, 2500, &a);
+	run_all(&f);
+	assert_int_equal(a.bytes, 2500);
+	size_t k = 0;
+	uint64_t offs[3] = { 0, 1000, 2000 }, lens[3] = { 1000, 1000, 500 };
+	for (size_t i = 0; i < f.log.n; i++) {
+		if (f.log.e[i].backend != 1 || f.log.e[i].op != BK_READ)
+			continue;
+		assert_true(k < 3);
+		assert_int_equal(f.log.e[i].off, offs[k]);
+		assert_int_equal(f.log.e[i].len, lens[k]);
+		k++;
+	}
+	assert_int_equal(k, 3);
+	assert_int_equal(path_tier_used_bytes(f.p, 0), 2500);
+	assert_int_equal(path_tier_stats(f.p, 0)->misses, 3);
+	fix_free(&f);
+}
+
+/* A read that fails at the serving tier fails the request, and the slot
+ * reserved above is dropped. */
+static void test_failed_fetch_fails_read_and_drops_reserved_slot(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.data[1].fail_reads = 1;
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.status, BK_EIO);
+	assert_int_equal(a.bytes, 0);
+	assert_false(path_tier_holds(f.p, 0, 1, 0));
+	assert_int_equal(path_stats(f.p)->failed, 1);
+	fix_free(&f);
+}
+
+/* A zero-length read completes, through the executor, not inside the call. */
+static void test_empty_read_completes_from_the_executor(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_init(&f, 1, NULL);
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	rd(&f, 1, 1000, 0, 0, &a);
+	assert_int_equal(a.calls, 0);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.bytes, 0);
+	fix_free(&f);
+}
+
+/* ---- writes ---- */
+
+/* All write-through: the ack comes at 1000, when the slowest tier (cold)
+ * has completed its WRITE; by then every tier has its write done. */
+static int wt_checked;
+static struct fixture *wt_fix;
+static void wt_on_done(void *ctx, int status, uint64_t bytes)
+{
+	(void)ctx;
+	assert_int_equal(status, BK_OK);
+	assert_int_equal(bytes, 1500);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(wt_fix->data[i].done[BK_WRITE], 2);
+	assert_int_equal(wt_fix->fx.now, 1000);
+	wt_checked++;
+}
+
+static void test_write_through_reaches_every_tier_before_ack(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK, 20 * CHUNK };
+	fix_init(&f, 3, caps);
+	fix_start(&f);
+	wt_fix = &f;
+	wt_checked = 0;
+	struct err e = { 0 };
+	assert_int_equal(path_write(f.p, 4, 1500, 0, 1500, wt_on_done, NULL, &e), 0);
+	run_all(&f);
+	assert_int_equal(wt_checked, 1);
+	assert_true(path_tier_holds(f.p, 0, 4, 1));
+	assert_true(path_tier_holds(f.p, 1, 4, 0));
+	fix_free(&f);
+}
+
+/* Hot write-back over cold: acked at 10 with nothing at cold yet; the
+ * drain reaches cold at 1010 and the chunk is clean again. */
+static void test_write_back_acks_early_and_drains_later(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = 5 * CHUNK;
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	wr(&f, 2, 1000, 0, 1000, &a);
+	fx_run(&f.fx, 10);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.t, 10);
+	assert_int_equal(f.data[1].done[BK_WRITE], 0);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 1000);
+	run_all(&f);
+	assert_int_equal(f.fx.now, 1010);
+	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	assert_int_equal(path_tier_stats(f.p, 0)->writeback_bytes, 1000);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	fix_free(&f);
+}
+
+/* Budget of one chunk, one drain at a time: W1 acks at 10 and drains
+ * 10..1010; W2 waits for it, acks at 1020, drains 1020..2020; W3 acks at
+ * 2030. */
+static void test_full_dirty_budget_makes_writes_wait(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_start(&f);
+	struct done_rec d[3] = { { 0 } };
+	for (int i = 0; i < 3; i++)
+		wr(&f, 10 + (uint64_t)i, 1000, 0, 1000, &d[i]);
+	run_all(&f);
+	assert_int_equal(d[0].t, 10);
+	assert_int_equal(d[1].t, 1020);
+	assert_int_equal(d[2].t, 2030);
+	assert_int_equal(path_tier_stats(f.p, 0)->backpressure_waits, 2);
+	assert_int_equal(f.data[1].done[BK_WRITE], 3);
+	fix_free(&f);
+}
+
+/* Rewriting a dirty chunk before it drains reserves nothing more and
+ * drains once. */
+static void test_rewrite_of_dirty_chunk_coalesces(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	wr(&f, 2, 1000, 0, 1000, &a);
+	wr(&f, 2, 1000, 0, 400, &b);
+	run_all(&f);
+	assert_int_equal(b.t, 10);
+	assert_int_equal(path_tier_stats(f.p, 0)->backpressure_waits, 0);
+	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	fix_free(&f);
+}
+
+/* Hot write-around: the chunk, resident after a read, is dropped from hot,
+ * and the write goes to cold only. */
+static void test_write_around_skips_the_cache(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_AROUND;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 6, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_true(path_tier_holds(f.p, 0, 6, 0));
+	uint64_t hot_writes = f.data[0].submitted[BK_WRITE]; /* the fill */
+	wr(&f, 6, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(b.bytes, 1000);
+	assert_int_equal(f.data[0].submitted[BK_WRITE], hot_writes);
+	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	assert_false(path_tier_holds(f.p, 0, 6, 0));
+	assert_int_equal(path_tier_stats(f.p, 0)->invalidations, 1);
+	fix_free(&f);
+}
+
+/* ---- metadata ---- */
+
+/* A file tier (TTL 5000 ns): the first read of an object costs
+ * LOOKUP then OPEN before the READ; a read within the TTL costs nothing;
+ * after it, GETATTR; a write of a new object costs CREATE. */
+static void test_file_tier_metadata_ops(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_init(&f, 1, NULL);
+	f.tc[0].meta = mbk_backend(&f.meta[0]);
+	f.tc[0].meta_kind = PATH_META_FILE;
+	f.tc[0].meta_ttl_ns = 5000;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.t, 5 + 5 + 1000); /* lookup, open, read */
+	assert_int_equal(f.log.n, 3);
+	assert_int_equal(f.log.e[0].op, BK_LOOKUP);
+	assert_int_equal(f.log.e[1].op, BK_OPEN);
+	assert_int_equal(f.log.e[2].op, BK_READ);
+	rd(&f, 1, 1000, 0, 1000, &b); /* at 1010: within TTL (expires 5000) */
+	run_all(&f);
+	assert_int_equal(f.log.n, 4);
+	f.fx.now = 10000; /* nothing pending: move the clock past the TTL */
+	rd(&f, 1, 1000, 0, 1000, &c);
+	run_all(&f);
+	assert_int_equal(f.log.e[4].op, BK_GETATTR);
+	wr(&f, 2, 1000, 0, 1000, &d);
+	run_all(&f);
+	const struct path_tier_stats *s = path_tier_stats(f.p, 0);
+	assert_int_equal(s->meta_ops[BK_LOOKUP], 1);
+	assert_int_equal(s->meta_ops[BK_OPEN], 1);
+	assert_int_equal(s->meta_ops[BK_GETATTR], 1);
+	assert_int_equal(s->meta_ops[BK_CREATE], 1);
+	assert_int_equal(f.meta[0].done[BK_CREATE], 1);
+	fix_free(&f);
+}
+
+/* An object tier: HEAD before the GET of an unknown object, none for a
+ * write; no metadata backend means no metadata operations. */
+static void test_object_tier_heads_before_get(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[1].meta = mbk_backend(&f.meta[1]);
+	f.tc[1].meta_kind = PATH_META_OBJECT;
+	f.tc[1].meta_ttl_ns = 1000000;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 1, 2000, 0, 2000, &a); /* two chunks, one object: one HEAD */
+	run_all(&f);
+	assert_int_equal(a.t, 5 + 1000);
+	assert_int_equal(f.log.e[0].op, BK_HEAD);
+	assert_int_equal(f.log.e[0].backend, 11);
+	assert_int_equal(f.meta[1].submitted[BK_HEAD], 1);
+	wr(&f, 2, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(f.meta[1].submitted[BK_HEAD], 1);
+	assert_int_equal(path_tier_stats(f.p, 1)->meta_ops[BK_CREATE], 0);
+	assert_int_equal(path_tier_stats(f.p, 0)->meta_ops[BK_HEAD], 0);
+	fix_free(&f);
+}
+
+/* ---- invariants over a random workload ---- */
+
+struct wl {
+	struct fixture *f;
+	uint64_t rng;
+	size_t n_req, issued;
+	struct done_rec *d;
+	int *is_write;
+	uint64_t *len;
+	uint64_t checks;
+};
+
+static uint64_t xs(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void check_capacity(void *ctx)
+{
+	struct wl *w = ctx;
+	struct path *p = w->f->p;
+	for (size_t i = 0; i < path_n_tiers(p); i++) {
+		uint64_t cap = path_tier_capacity_bytes(p, i);
+		if (cap && path_tier_used_bytes(p, i) > cap)
+			fail_msg("tier %zu holds %llu > %llu", i,
+				 (unsigned long long)path_tier_used_bytes(p, i), (unsigned long long)cap);
+	}
+	w->checks++;
+}
+
+static void wl_issue(void *arg)
+{
+	struct wl *w = arg;
+	size_t i = w->issued++;
+	uint64_t obj = xs(&w->rng) % 200; /* skewed to low ids: min of three */
+	for (int k = 0; k < 2; k++) {
+		uint64_t o2 = xs(&w->rng) % 200;
+		obj = o2 < obj ? o2 : obj;
+	}
+	uint64_t size = 500 + obj * 37 % 4000; /* fixed per object */
+	uint64_t off = xs(&w->rng) % size;
+	uint64_t len = 1 + xs(&w->rng) % (size - off);
+	w->is_write[i] = xs(&w->rng) % 4 == 0;
+	w->len[i] = len;
+	if (w->is_write[i])
+		wr(w->f, obj, size, off, len, &w->d[i]);
+	else
+		rd(w->f, obj, size, off, len, &w->d[i]);
+	if (w->issued < w->n_req)
+		exec_after(&w->f->x, xs(&w->rng) % 50, wl_issue, w);
+}
+
+/* Three tiers (hot write-back LRU 3 KB with second-hit admission, warm
+ * write-through SIEVE 20 KB, cold), 10k random reads and writes: */
+static void setup_random(struct fixture *f, struct wl *w, size_t n)
+{
+	uint64_t caps[] = { 3 * CHUNK, 20 * CHUNK };
+	fix_init(f, 3, caps);
+	f->tc[0].write_policy = PATH_WRITE_BACK;
+	f->tc[0].dirty_budget_bytes = 4 * CHUNK;
+	f->tc[0].drain_depth = 2;
+	f->tc[0].admission = (struct pol_adm_spec){ &pol_adm_second_hit_ops, 0 };
+	f->tc[1].policy = &pol_sieve_ops;
+	f->tc[1].meta = mbk_backend(&f->meta[1]);
+	f->tc[1].meta_kind = PATH_META_FILE;
+	f->tc[1].meta_ttl_ns = 3000;
+	f->tc[2].meta = mbk_backend(&f->meta[2]);
+	f->tc[2].meta_kind = PATH_META_OBJECT;
+	f->tc[2].meta_ttl_ns = 10000;
+	memset(w, 0, sizeof *w);
+	w->f = f;
+	w->rng = 88172645463325252ULL;
+	w->n_req = n;
+	w->d = calloc(n, sizeof *w->d);
+	w->is_write = calloc(n, sizeof *w->is_write);
+	w->len = calloc(n, sizeof *w->len);
+	assert_non_null(w->d);
+}
+
+static void wl_free(struct wl *w)
+{
+	free(w->d);
+	free(w->is_write);
+	free(w->len);
+}
+
+/* ... every request completes exactly once with all its bytes, no tier
+ * ever holds more than its capacity (checked after every event), and the
+ * path ends idle with nothing dirty. */
+static void test_random_workload_conserves_bytes_and_capacity(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct wl w;
+	setup_random(&f, &w, 10000);
+	fix_start(&f);
+	f.fx.after_event = check_capacity;
+	f.fx.after_ctx = &w;
+	exec_at(&f.x, 0, wl_issue, &w);
+	run_all(&f);
+	uint64_t want_r = 0, want_w = 0;
+	for (size_t i = 0; i < w.n_req; i++) {
+		assert_int_equal(w.d[i].calls, 1);
+		assert_int_equal(w.d[i].status, BK_OK);
+		assert_int_equal(w.d[i].bytes, w.len[i]);
+		*(w.is_write[i] ? &want_w : &want_r) += w.len[i];
+	}
+	const struct path_stats *s = path_stats(f.p);
+	assert_int_equal(s->read_req_bytes, want_r);
+	assert_int_equal(s->read_delivered_bytes, want_r);
+	assert_int_equal(s->write_acked_bytes, want_w);
+	assert_int_equal(s->reads_done + s->writes_done, 10000);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	assert_true(w.checks > 10000);
+	/* the workload reached the interesting cases */
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0), *warm = path_tier_stats(f.p, 1);
+	assert_true(hot->writeback_bytes > 0);
+	assert_true(hot->dirty_evictions > 0);
+	assert_true(hot->backpressure_waits > 0);
+	assert_true(hot->fill_refused > 0);
+	assert_true(warm->fill_bytes > 0);
+	assert_true(warm->evictions > 0);
+	assert_true(warm->meta_ops[BK_GETATTR] > 0);
+	assert_true(path_tier_stats(f.p, 2)->meta_ops[BK_HEAD] > 0);
+	assert_true(s->coalesced > 0);
+	/* every chunk a hot write dirtied reached warm: what hot drained is
+	 * exactly what cold received (warm is write-through) */
+	assert_int_equal(hot->writeback_bytes, path_tier_stats(f.p, 2)->write_bytes);
+	wl_free(&w);
+	fix_free(&f);
+}
+
+static void run_random_log(struct log *out, size_t n)
+{
+	struct fixture f;
+	struct wl w;
+	setup_random(&f, &w, n);
+	fix_start(&f);
+	exec_at(&f.x, 0, wl_issue, &w);
+	run_all(&f);
+	*out = f.log;
+	f.log.e = NULL;
+	wl_free(&w);
+	fix_free(&f);
+}
+
+/* The same inputs give the same backend operations in the same order. */
+static void test_same_inputs_give_same_operation_order(void **state)
+{
+	(void)state;
+	struct log a, b;
+	run_random_log(&a, 2000);
+	run_random_log(&b, 2000);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.e, b.e, a.n * sizeof *a.e);
+	free(a.e);
+	free(b.e);
+}
+
+/* The same workload over the DES engine issues exactly the operations it
+ * issues over the fake executor: the path depends on the contract only. */
+static struct ev_engine *g_eng;
+static void test_runs_unchanged_over_the_des_engine(void **state)
+{
+	(void)state;
+	struct log a;
+	run_random_log(&a, 2000);
+
+	struct fixture f;
+	struct wl w;
+	setup_random(&f, &w, 2000);
+	g_eng = ev_engine_new(NULL);
+	assert_non_null(g_eng);
+	f.x = ev_executor(g_eng);
+	fix_start(&f);
+	ev_at(g_eng, 0, wl_issue, &w);
+	struct err e = { 0 };
+	assert_true(ev_run(g_eng, UINT64_MAX, &e) >= 0);
+	assert_int_equal(path_inflight(f.p), 0);
+	for (size_t i = 0; i < w.n_req; i++)
+		assert_int_equal(w.d[i].calls, 1);
+	assert_int_equal(f.log.n, a.n);
+	assert_memory_equal(f.log.e, a.e, a.n * sizeof *a.e);
+	free(a.e);
+	wl_free(&w);
+	fix_free(&f);
+	ev_engine_free(g_eng);
+}
+
+/* ---- configuration and export ---- */
+
+static void test_bad_configurations_are_rejected(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK, 10 * CHUNK };
+	struct err e = { 0 };
+	fix_init(&f, 2, caps);
+	f.tc[1].capacity_bytes = 5; /* bottom bounded */
+	assert_null(path_new(&f.x, &f.cfg, &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "cold"));
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK; /* no budget */
+	assert_null(path_new(&f.x, &f.cfg, &e));
+	assert_non_null(strstr(e.msg, "hot"));
+	fix_init(&f, 2, caps);
+	f.cfg.chunk_bytes = 0;
+	assert_null(path_new(&f.x, &f.cfg, &e));
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	assert_int_equal(path_read(f.p, 1, 100, 50, 51, on_done, NULL, &e), -1);
+	assert_int_equal(path_read(f.p, (uint64_t)1 << 40, 100, 0, 1, on_done, NULL, &e), -1);
+	fix_free(&f);
+}
+
+static void test_export_writes_per_tier_metrics(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	struct met_registry *m = met_new();
+	assert_int_equal(path_export(f.p, "path", m, f.fx.now), 0);
+	assert_int_equal(met_find(m, "path.hot.misses")->value, 1);
+	assert_int_equal(met_find(m, "path.cold.hits")->value, 1);
+	assert_int_equal(met_find(m, "path.hot.fill_bytes")->value, 1000);
+	assert_non_null(met_find(m, "path.cold.meta.lookup"));
+	assert_int_equal(hist_count(met_hist(m, "path.cold.read_latency", "ns")), 1);
+	assert_int_equal(path_export(f.p, "path", m, f.fx.now), 0);
+	assert_int_equal(hist_count(met_hist(m, "path.cold.read_latency", "ns")), 1);
+	met_free(m);
+	fix_free(&f);
+}
+
+/* Freeing the path with work in flight leaks nothing (ASan checks). */
+static void test_free_with_work_in_flight(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_start(&f);
+	struct done_rec d[4] = { { 0 } };
+	rd(&f, 1, 3000, 0, 3000, &d[0]);
+	rd(&f, 1, 3000, 0, 3000, &d[1]);
+	wr(&f, 2, 1000, 0, 1000, &d[2]);
+	wr(&f, 3, 1000, 0, 1000, &d[3]);
+	fx_run(&f.fx, 20);
+	assert_true(path_inflight(f.p) > 0);
+	fix_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_hit_at_top_tier),
+		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
+		cmocka_unit_test(test_admission_refusing_a_fill),
+		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),
+		cmocka_unit_test(test_object_of_2_5_chunks_is_read_as_3_chunks),
+		cmocka_unit_test(test_failed_fetch_fails_read_and_drops_reserved_slot),
+		cmocka_unit_test(test_empty_read_completes_from_the_executor),
+		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
+		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
+		cmocka_unit_test(test_full_dirty_budget_makes_writes_wait),
+		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
+		cmocka_unit_test(test_write_around_skips_the_cache),
+		cmocka_unit_test(test_file_tier_metadata_ops),
+		cmocka_unit_test(test_object_tier_heads_before_get),
+		cmocka_unit_test(test_random_workload_conserves_bytes_and_capacity),
+		cmocka_unit_test(test_same_inputs_give_same_operation_order),
+		cmocka_unit_test(test_runs_unchanged_over_the_des_engine),
+		cmocka_unit_test(test_bad_configurations_are_rejected),
+		cmocka_unit_test(test_export_writes_per_tier_metrics),
+		cmocka_unit_test(test_free_with_work_in_flight),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

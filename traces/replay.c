@@ -1,0 +1,285 @@
+/*
+ * replay — see replay.h for the two disciplines and their invariants.
+ */
+#include "replay.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/hist.h"
+
+/* One request in flight. */
+struct rreq {
+	struct replay *r;
+	uint32_t node;
+	uint64_t t0;
+	struct rreq *next_free;
+};
+
+struct replay {
+	struct exec x;
+	struct trace_reader *t;
+	struct path *const *paths;
+	size_t npaths;
+	struct replay_cfg cfg;
+	struct replay_stats st;
+	struct hist *latency;
+	struct rreq *free;      /* request records, reused */
+	struct rreq **blocks;   /* every allocation, for replay_free */
+	size_t nblocks;
+	uint64_t inflight;
+	uint64_t records;       /* records taken from the trace */
+	int eof;                /* the trace (or max_requests) is exhausted */
+	int finished;
+	int failed;
+	struct err error;
+	/* open loop: the next record, read ahead */
+	struct trace_rec next;
+	uint64_t t_first_trace;  /* the first record's trace time */
+	uint64_t t_prev_trace;   /* the previous record's trace time */
+	uint64_t t_start;        /* when the replay started (executor time) */
+};
+
+static void fail(struct replay *r, const struct err *e, const char *what)
+{
+	if (r->failed)
+		return;
+	r->failed = 1;
+	r->eof = 1;
+	if (e)
+		r->error = *e;
+	else
+		err_set(&r->error, ERR_FAIL, "replay: %s", what);
+}
+
+static struct rreq *req_new(struct replay *r)
+{
+	if (!r->free) {
+		enum { N = 256 };
+		struct rreq **b = realloc(r->blocks, (r->nblocks + 1) * sizeof *b);
+		if (!b)
+			return NULL;
+		r->blocks = b;
+		struct rreq *blk = calloc(N, sizeof *blk);
+		if (!blk)
+			return NULL;
+		r->blocks[r->nblocks++] = blk;
+		for (size_t i = 0; i < N; i++) {
+			blk[i].next_free = r->free;
+			r->free = &blk[i];
+		}
+	}
+	struct rreq *q = r->free;
+	r->free = q->next_free;
+	return q;
+}
+
+/* Takes the next record; 1 got one, 0 at the end (or on failure). */
+static int take(struct replay *r, struct trace_rec *rec)
+{
+	if (r->eof)
+		return 0;
+	if (r->cfg.max_requests && r->records >= r->cfg.max_requests) {
+		r->eof = 1;
+		return 0;
+	}
+	struct err e = { 0 };
+	int got = trace_next(r->t, rec, &e);
+	if (got < 0) {
+		fail(r, &e, NULL);
+		return 0;
+	}
+	if (got == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	r->records++;
+	return 1;
+}
+
+static void maybe_finish(struct replay *r)
+{
+	if (r->eof && r->inflight == 0 && !r->finished) {
+		r->finished = 1;
+		if (r->cfg.on_finish)
+			r->cfg.on_finish(r->cfg.on_finish_ctx);
+	}
+}
+
+static void issue(struct replay *r, const struct trace_rec *rec, uint32_t node);
+
+static void completed(void *ctx, int status, uint64_t bytes)
+{
+	(void)bytes;
+	struct rreq *q = ctx;
+	struct replay *r = q->r;
+	uint64_t now = exec_now(&r->x);
+	r->inflight--;
+	r->st.completed++;
+	if (status != 0)
+		r->st.failed++;
+	hist_record(r->latency, now - q->t0);
+	r->st.last_done_ns = now;
+	uint32_t node = q->node;
+	q->next_free = r->free;
+	r->free = q;
+	if (r->cfg.mode == REPLAY_CLOSED) {
+		struct trace_rec rec;
+		if (take(r, &rec))
+			issue(r, &rec, node);
+	}
+	maybe_finish(r);
+}
+
+static void issue(struct replay *r, const struct trace_rec *rec, uint32_t node)
+{
+	struct rreq *q = req_new(r);
+	if (!q) {
+		fail(r, NULL, "out of memory");
+		return;
+	}
+	uint64_t now = exec_now(&r->x);
+	*q = (struct rreq){ .r = r, .node = node, .t0 = now };
+	if (r->st.issued == 0)
+		r->st.first_ns = now;
+	int write = r->cfg.writes && rec->op == TRACE_OP_WRITE;
+	uint64_t size = rec->size_bytes;
+	struct err e = { 0 };
+	int rc = write ? path_write(r->paths[node], rec->obj_id, size, 0, size, completed, q, &e)
+		       : path_read(r->paths[node], rec->obj_id, size, 0, size, completed, q, &e);
+	if (rc < 0) {
+		q->next_free = r->free;
+		r->free = q;
+		err_prefix(&e, "replay of record %llu: ", (unsigned long long)r->records);
+		fail(r, &e, NULL);
+		return;
+	}
+	r->inflight++;
+	r->st.issued++;
+	if (write)
+		r->st.write_bytes += size;
+	else
+		r->st.read_bytes += size;
+}
+
+/* Open loop: the read-ahead record is due now; issue it and schedule the
+ * one after. */
+static void arrive(void *arg)
+{
+	struct replay *r = arg;
+	if (r->failed)
+		return;
+	issue(r, &r->next, (uint32_t)((r->records - 1) % r->npaths));
+	r->t_prev_trace = r->next.time_ns;
+	if (!take(r, &r->next)) {
+		maybe_finish(r);
+		return;
+	}
+	if (r->next.time_ns < r->t_prev_trace) {
+		struct err e;
+		err_set(&e, ERR_INPUT, "trace record %llu: time goes backwards (%llu ns after %llu ns)",
+			(unsigned long long)r->records, (unsigned long long)r->next.time_ns,
+			(unsigned long long)r->t_prev_trace);
+		fail(r, &e, NULL);
+		maybe_finish(r);
+		return;
+	}
+	long double due = (long double)(r->next.time_ns - r->t_first_trace) * r->cfg.time_scale;
+	exec_at(&r->x, r->t_start + (uint64_t)due, arrive, r);
+}
+
+int replay_new(struct replay **out, const struct exec *x, struct trace_reader *t, struct path *const *paths,
+	       size_t npaths, const struct replay_cfg *cfg, struct err *e)
+{
+	*out = NULL;
+	if (npaths == 0)
+		return err_set(e, ERR_INPUT, "replay: no nodes to replay onto");
+	if (cfg->mode == REPLAY_OPEN && !(cfg->time_scale > 0))
+		return err_set(e, ERR_INPUT, "replay: time_scale must be more than 0");
+	if (cfg->mode == REPLAY_CLOSED && cfg->outstanding == 0)
+		return err_set(e, ERR_INPUT, "replay: closed loop needs at least 1 outstanding request per node");
+	struct replay *r = calloc(1, sizeof *r);
+	if (!r || !(r->latency = hist_new())) {
+		free(r);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	r->x = *x;
+	r->t = t;
+	r->paths = paths;
+	r->npaths = npaths;
+	r->cfg = *cfg;
+	*out = r;
+	return 0;
+}
+
+int replay_start(struct replay *r, struct err *e)
+{
+	r->t_start = exec_now(&r->x);
+	if (r->cfg.mode == REPLAY_OPEN) {
+		if (take(r, &r->next)) {
+			r->t_first_trace = r->next.time_ns;
+			exec_at(&r->x, exec_now(&r->x), arrive, r);
+		}
+	} else {
+		for (uint32_t k = 0; k < r->cfg.outstanding; k++)
+			for (size_t n = 0; n < r->npaths; n++) {
+				struct trace_rec rec;
+				if (take(r, &rec))
+					issue(r, &rec, (uint32_t)n);
+			}
+	}
+	if (r->failed)
+		return replay_failed(r, e);
+	maybe_finish(r);
+	return 0;
+}
+
+const struct replay_stats *replay_stats(const struct replay *r)
+{
+	return &r->st;
+}
+
+int replay_done(const struct replay *r)
+{
+	return r->finished;
+}
+
+int replay_failed(const struct replay *r, struct err *e)
+{
+	if (!r->failed)
+		return 0;
+	if (e)
+		*e = r->error;
+	return -1;
+}
+
+int replay_export(const struct replay *r, struct met_registry *m)
+{
+	const struct replay_stats *s = &r->st;
+	double span = s->last_done_ns > s->first_ns ? (s->last_done_ns - s->first_ns) / 1e9 : 0;
+	int rc = 0;
+	rc |= met_set(m, "replay.requests", (double)s->issued, "requests");
+	rc |= met_set(m, "replay.completed", (double)s->completed, "requests");
+	rc |= met_set(m, "replay.failed", (double)s->failed, "requests");
+	rc |= met_set(m, "replay.read_bytes", (double)s->read_bytes, "B");
+	rc |= met_set(m, "replay.write_bytes", (double)s->write_bytes, "B");
+	rc |= met_set(m, "replay.throughput", span > 0 ? s->completed / span : 0, "requests/s");
+	rc |= met_set(m, "replay.bandwidth", span > 0 ? (s->read_bytes + s->write_bytes) / span : 0, "B/s");
+	struct hist *h = met_hist(m, "replay.latency", "ns");
+	if (!h)
+		return -1;
+	hist_reset(h);
+	hist_merge(h, r->latency);
+	return rc ? -1 : 0;
+}
+
+void replay_free(struct replay *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nblocks; i++)
+		free(r->blocks[i]);
+	free(r->blocks);
+	hist_free(r->latency);
+	free(r);
+}
