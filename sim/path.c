@@ -63,6 +63,7 @@ struct tier {
 	uint64_t capacity_bytes;
 	int bounded;
 	struct pol pol;
+	int pol_shared;          /* pol belongs to the caller (shared_policy) */
 	enum path_write_policy wp;
 	uint64_t dirty_budget_bytes;
 	uint32_t drain_depth;
@@ -839,7 +840,7 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 
 static void tier_destroy(struct tier *t)
 {
-	if (t->pol.st)
+	if (t->pol.st && !t->pol_shared)
 		pol_destroy(&t->pol);
 	if (t->meta_cache.slots)
 		cidx_destroy(&t->meta_cache);
@@ -871,7 +872,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 			err_set(e, ERR_INPUT, "path: tier %s: no data backend", nm);
 			return NULL;
 		}
-		if (c->capacity_bytes && !c->policy) {
+		if (c->capacity_bytes && !c->policy && !c->shared_policy) {
 			err_set(e, ERR_INPUT, "path: tier %s: a bounded tier needs an eviction policy", nm);
 			return NULL;
 		}
@@ -920,7 +921,16 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 		if (cidx_init(&t->meta_cache, sizeof(struct kv_u64)) < 0 ||
 		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr)) < 0)
 			goto oom;
-		if (t->bounded) {
+		if (c->shared_policy) {
+			if (!t->bounded || c->write_policy == PATH_WRITE_BACK) {
+				err_set(e, ERR_INPUT, "path: tier %s: a shared tier must be bounded and not write-back",
+					t->name);
+				path_free(p);
+				return NULL;
+			}
+			t->pol = *c->shared_policy;
+			t->pol_shared = 1;
+		} else if (t->bounded) {
 			if (pol_init(&t->pol, c->policy, c->capacity_bytes, &c->admission, e) < 0) {
 				err_prefix(e, "path: tier %s: ", t->name);
 				path_free(p);

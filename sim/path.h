@@ -149,6 +149,16 @@ struct path_tier_cfg {
 	struct backend meta;            /* .ops NULL: metadata is free here */
 	enum path_meta_kind meta_kind;
 	uint64_t meta_ttl_ns;           /* client metadata cache TTL */
+	/* A policy the caller owns (pol_init) and shares between the paths of
+	 * several nodes: a cluster-wide tier (the warm cluster) whose
+	 * residency is common to every node, so one node's fill is the next
+	 * node's hit.  capacity_bytes must be the policy's capacity.  Not with
+	 * write-back (dirty state is per node).  Each node keeps its own
+	 * in-flight table, so two nodes missing the same chunk at once fetch
+	 * it twice; the policy's eviction callback is left to the owner, so
+	 * this tier's evictions are not counted per node.  NULL: the path
+	 * creates its own from `policy` and `admission`. */
+	struct pol *shared_policy;
 };
 
 struct path_cfg {

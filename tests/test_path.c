@@ -460,6 +460,62 @@ static void test_empty_read_completes_from_the_executor(void **state)
 	fix_free(&f);
 }
 
+/* Two nodes' paths share one bounded tier's policy (a cluster-wide warm
+ * tier): node A's miss fills it, so node B's read of the same object is a
+ * hit there and never reaches the cold store. */
+static void test_shared_tier_residency_is_common_to_nodes(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	struct pol shared;
+	assert_int_equal(pol_init(&shared, &pol_lru_ops, 10 * CHUNK, NULL, NULL), 0);
+	f.tc[0].shared_policy = &shared;
+	f.tc[0].policy = NULL;
+	fix_start(&f);
+	struct path_cfg cfg_b = f.cfg;
+	cfg_b.client = 8;
+	struct path *b = path_new(&f.x, &cfg_b, NULL);
+	assert_non_null(b);
+	struct done_rec ra = { 0 }, rb = { 0 };
+	rd(&f, 42, 800, 0, 800, &ra);
+	run_all(&f);
+	assert_int_equal(ra.t, 1000); /* node A: a miss, served by cold */
+	rb.x = &f.x;
+	uint64_t t0 = f.fx.now;
+	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_equal(rb.calls, 1);
+	assert_int_equal(rb.t - t0, 10); /* node B: a hit in the shared tier */
+	assert_int_equal(f.data[1].submitted[BK_READ], 1); /* cold read once, by A */
+	assert_int_equal(path_tier_stats(b, 0)->hits, 1);
+	assert_int_equal(path_tier_stats(f.p, 0)->misses, 1);
+	assert_int_equal(path_tier_used_bytes(b, 0), 800);
+	path_free(b);
+	fix_free(&f);   /* neither path destroys the shared policy */
+	assert_int_equal(shared.ops->contains(shared.st, 42ull << 24), 1);
+	pol_destroy(&shared);
+}
+
+static void test_shared_tier_refuses_write_back(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	struct pol shared;
+	assert_int_equal(pol_init(&shared, &pol_lru_ops, 10 * CHUNK, NULL, NULL), 0);
+	f.tc[0].shared_policy = &shared;
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	struct err e = { 0 };
+	assert_null(path_new(&f.x, &f.cfg, &e));
+	assert_non_null(strstr(e.msg, "shared"));
+	fix_free(&f);
+	pol_destroy(&shared);
+}
+
 /* ---- writes ---- */
 
 /* All write-through: the ack comes at 1000, when the slowest tier (cold)
@@ -930,6 +986,8 @@ int main(void)
 		cmocka_unit_test(test_object_of_2_5_chunks_is_read_as_3_chunks),
 		cmocka_unit_test(test_failed_fetch_fails_read_and_drops_reserved_slot),
 		cmocka_unit_test(test_empty_read_completes_from_the_executor),
+		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
+		cmocka_unit_test(test_shared_tier_refuses_write_back),
 		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
 		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
 		cmocka_unit_test(test_full_dirty_budget_makes_writes_wait),

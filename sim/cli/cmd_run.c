@@ -11,6 +11,8 @@
 
 #include "cli.h"
 #include "models/qnet.h"
+#include "models/tiered.h"
+#include "run_tiered.h"
 #include "sim/cfg.h"
 #include "sim/engine.h"
 #include "sim/metrics.h"
@@ -61,11 +63,16 @@ static void progress_update(struct progress *p, const struct ev_engine *eng, uin
 	if (el < 2.0 || wall - p->last < 0.25)
 		return;
 	p->last = wall;
-	double done = (double)ev_now(eng) / (double)until;
 	char t[32], u[32];
-	fprintf(stderr, "\r  simulated %s of %s (%3.0f%%), %.1fM events/s, ETA %.0f s   ",
-		unit_fmt_time(t, sizeof t, (double)ev_now(eng)), unit_fmt_time(u, sizeof u, (double)until),
-		done * 100, ev_events_run(eng) / el / 1e6, done > 0 ? el / done - el : 0.0);
+	if (until == 0) { /* until the trace ends: no ETA */
+		fprintf(stderr, "\r  simulated %s, %.1fM events/s   ", unit_fmt_time(t, sizeof t, (double)ev_now(eng)),
+			ev_events_run(eng) / el / 1e6);
+	} else {
+		double done = (double)ev_now(eng) / (double)until;
+		fprintf(stderr, "\r  simulated %s of %s (%3.0f%%), %.1fM events/s, ETA %.0f s   ",
+			unit_fmt_time(t, sizeof t, (double)ev_now(eng)), unit_fmt_time(u, sizeof u, (double)until),
+			done * 100, ev_events_run(eng) / el / 1e6, done > 0 ? el / done - el : 0.0);
+	}
 	p->shown = 1;
 }
 
@@ -73,6 +80,14 @@ static void progress_end(struct progress *p)
 {
 	if (p->shown)
 		fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+/* Slices of simulated time for a run that lasts until its trace ends. */
+#define SLICE_NS 100000000ull
+
+static void stop_engine(void *eng)
+{
+	ev_stop(eng);
 }
 
 static const char *iso_now(char *buf, size_t n)
@@ -278,11 +293,19 @@ int cmd_run(int argc, char **argv)
 	struct qnet_run run;
 	struct ev_engine *eng = NULL;
 	struct qnet *net = NULL;
+	struct trun *tr = NULL;
 	struct met_registry *m = NULL;
 	struct db *db = NULL;
 	int status = CLI_FAIL;
-	if (qnet_read_run(doc, &run, &e) < 0)
+	int tiered = tiered_is_tiered(doc);
+	if (tiered) {
+		struct trun_spec spec;
+		if (trun_read_run(doc, &spec, &e) < 0)
+			goto fail;
+		run = (struct qnet_run){ .until_ns = spec.until_ns, .sample_ns = spec.sample_ns, .seed = spec.seed };
+	} else if (qnet_read_run(doc, &run, &e) < 0) {
 		goto fail;
+	}
 	if (seed_s && unit_parse_u64(seed_s, &run.seed, &e) < 0) {
 		err_prefix(&e, "--seed: ");
 		goto fail;
@@ -304,13 +327,14 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	struct exec x = ev_executor(eng);
-	if (qnet_build(&net, doc, &x, run.seed, &e) < 0)
+	if (tiered ? trun_build(&tr, doc, &x, run.seed, stop_engine, eng, &e) < 0
+		   : qnet_build(&net, doc, &x, run.seed, &e) < 0)
 		goto fail;
 	/* Open the database before simulating, so that a bad --out fails at
 	 * once rather than after the run. */
 	if (db_open(&db, out_path, &e) < 0)
 		goto fail;
-	if (qnet_start(net, &run, m, &e) < 0)
+	if (tiered ? trun_start(tr, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
 		goto fail;
 
 	char started[32];
@@ -318,21 +342,33 @@ int cmd_run(int argc, char **argv)
 	struct progress prog = { .on = isatty(2), .start = wall_seconds() };
 	/* Run in slices so the progress line can update; slicing changes no
 	 * event (ev_run only moves the clock to the slice's end). */
-	const uint64_t slices = 1000;
-	for (uint64_t k = 1; k <= slices; k++) {
-		uint64_t t = k == slices ? run.until_ns : (uint64_t)((long double)run.until_ns * k / slices);
-		int r = ev_run(eng, t, &e);
-		if (r < 0)
-			goto fail;
-		progress_update(&prog, eng, run.until_ns);
-		if (r == EV_EMPTY)
-			break;
+	if (run.until_ns == UINT64_MAX) {
+		/* Until the trace is replayed: slices of simulated time. */
+		for (uint64_t t = SLICE_NS;; t += SLICE_NS) {
+			int r = ev_run(eng, t, &e);
+			if (r < 0)
+				goto fail;
+			progress_update(&prog, eng, 0);
+			if (r != EV_UNTIL)
+				break;
+		}
+	} else {
+		const uint64_t slices = 1000;
+		for (uint64_t k = 1; k <= slices; k++) {
+			uint64_t t = k == slices ? run.until_ns : (uint64_t)((long double)run.until_ns * k / slices);
+			int r = ev_run(eng, t, &e);
+			if (r < 0)
+				goto fail;
+			progress_update(&prog, eng, run.until_ns);
+			if (r != EV_UNTIL)
+				break;
+		}
 	}
 	progress_end(&prog);
 	double wall = wall_seconds() - prog.start;
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
-	if (qnet_export(net, m, &e) < 0)
+	if (tiered ? trun_export(tr, m, end_ns, &e) < 0 : qnet_export(net, m, &e) < 0)
 		goto fail;
 	if (met_failed(m)) {
 		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
@@ -357,10 +393,12 @@ int cmd_run(int argc, char **argv)
 	if (fmt == TBL_TEXT) {
 		char a[32], b[32];
 		printf("tiersim %s: %s, seed %llu\n", TIERSIM_VERSION, info.scenario_path, (unsigned long long)run.seed);
-		printf("simulated %s (statistics after a %s warm-up) in %.2f s wall: %llu events, %.1fM events/s\n\n",
-		       unit_fmt_time(a, sizeof a, (double)end_ns), unit_fmt_time(b, sizeof b, (double)run.warmup_ns), wall,
-		       (unsigned long long)info.events, wall > 0 ? info.events / wall / 1e6 : 0.0);
-		if (print_summary(m, stdout) < 0) {
+		printf("simulated %s", unit_fmt_time(a, sizeof a, (double)end_ns));
+		if (run.warmup_ns)
+			printf(" (statistics after a %s warm-up)", unit_fmt_time(b, sizeof b, (double)run.warmup_ns));
+		printf(" in %.2f s wall: %llu events, %.1fM events/s\n\n", wall, (unsigned long long)info.events,
+		       wall > 0 ? info.events / wall / 1e6 : 0.0);
+		if ((tiered ? trun_summary(m, stdout) : print_summary(m, stdout)) < 0) {
 			err_set(&e, ERR_FAIL, "out of memory printing the summary");
 			goto fail;
 		}
@@ -376,6 +414,7 @@ fail:
 		status = cli_fail("run", &e);
 	db_close(db);
 	qnet_free(net);
+	trun_free(tr);
 	met_free(m);
 	ev_engine_free(eng);
 	cfg_free(doc);

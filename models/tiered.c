@@ -1,0 +1,544 @@
+/*
+ * tiered — see tiered.h for the scenario keys and the metric names.
+ *
+ * Wiring, per tier:
+ *   node scope    nodes × model instance (RNG stream "tier.NAME.node<i>"),
+ *                 each node's path talking to its own, no network;
+ *   shared scope  one model instance (stream "tier.NAME"), wrapped by the
+ *                 network decorator (models/net.h) so that every byte
+ *                 crosses the requesting node's NIC and the uplink; all
+ *                 nodes' paths hold the same wrapped backend and, when the
+ *                 tier is bounded, the same residency (shared_policy).
+ */
+#include "tiered.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cold.h"
+#include "models/dram.h"
+#include "models/fixed.h"
+#include "models/meta.h"
+#include "models/net.h"
+#include "models/nvme.h"
+#include "models/warm.h"
+#include "sim/policy.h"
+
+enum model { M_NVME, M_DRAM, M_WARM, M_COLD, M_FIXED };
+
+static const char *const model_names[] = { "nvme", "dram", "warm", "cold", "fixed" };
+#define N_MODELS (sizeof model_names / sizeof model_names[0])
+
+#define DEFAULT_META_TTL_NS (30ull * 1000000000ull) /* assumed: NFS-style attribute caching of tens of s */
+
+struct ttier {
+	struct cfg_section *sec;
+	enum model model;
+	int shared;
+	uint64_t capacity;
+	const struct pol_ops *policy;
+	struct pol_adm_spec adm;
+	enum path_write_policy wp;
+	uint64_t dirty_budget, drain_depth;
+	int meta;                 /* index into tiered.meta, or -1 */
+	enum path_meta_kind meta_kind;
+	uint64_t meta_ttl_ns;
+	struct backend inner;     /* shared: the model */
+	struct backend wrapped;   /* shared: the model behind the network */
+	struct backend *local;    /* node scope: one per node */
+	size_t nlocal;
+	char **rng_names;         /* kept alive: params borrow them */
+	size_t nrng;
+	struct pol pol;           /* shared and bounded: the common residency */
+	int has_pol;
+};
+
+struct tmeta {
+	struct cfg_section *sec;
+	struct backend b;
+	char *rng_name;
+};
+
+struct tiered {
+	struct exec x;
+	size_t nodes;
+	uint64_t chunk;
+	struct net *net;
+	struct ttier *t;
+	size_t nt;
+	struct tmeta *meta;
+	size_t nmeta;
+	struct path **paths;
+};
+
+int tiered_is_tiered(struct cfg_doc *doc)
+{
+	return cfg_find(doc, "tier", NULL) != NULL;
+}
+
+static char *fmt_name(const char *a, const char *b, size_t i, int with_index)
+{
+	char buf[256];
+	if (with_index)
+		snprintf(buf, sizeof buf, "%s.%s.node%zu", a, b, i);
+	else
+		snprintf(buf, sizeof buf, "%s.%s", a, b);
+	return strdup(buf);
+}
+
+/* Builds one instance of the tier's model with RNG stream `rng`. */
+static int model_new(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
+		     struct backend *out, struct err *e)
+{
+	int rc = -1;
+	switch (tt->model) {
+	case M_NVME: {
+		struct nvme_params p;
+		nvme_params_default(&p);
+		if (nvme_from_cfg(d, tt->sec, &p, e) == 0) {
+			p.name = rng;
+			rc = nvme_new(&T->x, &p, seed, out, e);
+		}
+		nvme_params_free(&p);
+		break;
+	}
+	case M_DRAM: {
+		struct dram_params p;
+		dram_params_default(&p);
+		if (dram_from_cfg(d, tt->sec, &p, e) == 0) {
+			p.name = rng;
+			rc = dram_new(&T->x, &p, seed, out, e);
+		}
+		dram_params_free(&p);
+		break;
+	}
+	case M_WARM: {
+		struct warm_params p;
+		warm_params_default(&p);
+		if (warm_from_cfg(d, tt->sec, &p, e) == 0) {
+			p.name = rng;
+			rc = warm_new(&T->x, &p, seed, out, e);
+		}
+		warm_params_free(&p);
+		break;
+	}
+	case M_COLD: {
+		struct cold_params p;
+		cold_params_default(&p);
+		if (cold_from_cfg(d, tt->sec, &p, e) == 0) {
+			p.name = rng;
+			rc = cold_new(&T->x, &p, seed, out, e);
+		}
+		cold_params_free(&p);
+		break;
+	}
+	case M_FIXED: {
+		struct fixed_params p = { 0 };
+		if (cfg_time_ns(d, tt->sec, "latency", &p.latency_ns, e) < 0 ||
+		    cfg_rate_bps(d, tt->sec, "bandwidth", &p.bps, e) < 0)
+			return -1;
+		rc = fixed_new(out, &T->x, &p, e);
+		break;
+	}
+	}
+	if (rc < 0 && e && e->msg[0] && !strstr(e->msg, d->path))
+		err_prefix(e, "%s:%d: [tier %s]: ", d->path, tt->sec->line, tt->sec->name);
+	return rc;
+}
+
+static int find_meta(struct tiered *T, const char *name)
+{
+	for (size_t i = 0; i < T->nmeta; i++)
+		if (strcmp(T->meta[i].sec->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int bottom, struct err *e)
+{
+	struct cfg_section *s = tt->sec;
+	if (s->name[0] == '\0')
+		return err_set(e, ERR_INPUT, "%s:%d: [tier] needs a name, e.g. [tier hot]", d->path, s->line);
+	const char *model = NULL;
+	if (cfg_string(d, s, "model", &model, e) < 0)
+		return -1;
+	if (!model)
+		return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: missing key 'model' (nvme, dram, warm, cold or fixed)",
+			       d->path, s->line, s->name);
+	size_t m = 0;
+	while (m < N_MODELS && strcmp(model_names[m], model) != 0)
+		m++;
+	if (m == N_MODELS)
+		return cfg_error(d, s, cfg_key(s, "model"), e, "unknown model '%s' (nvme, dram, warm, cold or fixed)",
+				 model);
+	tt->model = (enum model)m;
+
+	tt->shared = tt->model == M_WARM || tt->model == M_COLD || tt->model == M_FIXED;
+	const char *scope = NULL;
+	if (cfg_string(d, s, "scope", &scope, e) < 0)
+		return -1;
+	if (scope) {
+		if (strcmp(scope, "shared") == 0)
+			tt->shared = 1;
+		else if (strcmp(scope, "node") == 0)
+			tt->shared = 0;
+		else
+			return cfg_error(d, s, cfg_key(s, "scope"), e, "'%s' is not a scope (node or shared)", scope);
+	}
+
+	int got = cfg_bytes(d, s, "capacity", &tt->capacity, e);
+	if (got < 0)
+		return -1;
+	if (bottom) /* it holds everything; a capacity there sizes the device only */
+		tt->capacity = 0;
+	if (!bottom && (!got || tt->capacity == 0))
+		return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: %s (every tier above the bottom one is a cache)",
+			       d->path, got ? cfg_key(s, "capacity")->line : s->line, s->name,
+			       got ? "'capacity' must be more than 0" : "missing key 'capacity'");
+
+	const char *pol = "lru";
+	if (cfg_string(d, s, "policy", &pol, e) < 0)
+		return -1;
+	if (!(tt->policy = pol_by_name(pol)))
+		return cfg_error(d, s, cfg_key(s, "policy"), e, "unknown policy '%s' (known: %s)", pol, pol_names());
+	if (tt->policy == &pol_belady_ops)
+		return cfg_error(d, s, cfg_key(s, "policy"), e,
+				 "belady needs the future and works only in `tiersim cache`, not in a timed run");
+	const char *adm = NULL;
+	if (cfg_string(d, s, "admission", &adm, e) < 0)
+		return -1;
+	if (adm && pol_adm_parse(adm, &tt->adm, e) < 0) {
+		char why[sizeof e->msg];
+		snprintf(why, sizeof why, "%s", e->msg);
+		return cfg_error(d, s, cfg_key(s, "admission"), e, "%s", why);
+	}
+
+	const char *w = "through";
+	if (cfg_string(d, s, "write", &w, e) < 0)
+		return -1;
+	if (strcmp(w, "through") == 0)
+		tt->wp = PATH_WRITE_THROUGH;
+	else if (strcmp(w, "back") == 0)
+		tt->wp = PATH_WRITE_BACK;
+	else if (strcmp(w, "around") == 0)
+		tt->wp = PATH_WRITE_AROUND;
+	else
+		return cfg_error(d, s, cfg_key(s, "write"), e, "'%s' is not a write policy (through, back or around)", w);
+	if (cfg_bytes(d, s, "dirty_budget", &tt->dirty_budget, e) < 0 || cfg_u64(d, s, "drain_depth", &tt->drain_depth, e) < 0)
+		return -1;
+	if (tt->wp == PATH_WRITE_BACK && !bottom) {
+		if (tt->shared)
+			return cfg_error(d, s, cfg_key(s, "write"), e, "write-back needs scope = node (dirty data is per node)");
+		if (!tt->dirty_budget)
+			return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: write = back needs dirty_budget (e.g. dirty_budget = 64GiB)",
+				       d->path, cfg_key(s, "write")->line, s->name);
+	}
+	if (tt->drain_depth > UINT32_MAX)
+		return cfg_error(d, s, cfg_key(s, "drain_depth"), e, "too large");
+
+	tt->meta = -1;
+	const char *meta = NULL;
+	if (cfg_string(d, s, "metadata", &meta, e) < 0)
+		return -1;
+	if (meta && strcmp(meta, "none") != 0 && (tt->meta = find_meta(T, meta)) < 0)
+		return cfg_error(d, s, cfg_key(s, "metadata"), e, "no [metadata %s] section", meta);
+	tt->meta_kind = tt->meta < 0 ? PATH_META_NONE : tt->model == M_COLD ? PATH_META_OBJECT : PATH_META_FILE;
+	const char *mk = NULL;
+	if (cfg_string(d, s, "meta_kind", &mk, e) < 0)
+		return -1;
+	if (mk) {
+		if (strcmp(mk, "file") == 0)
+			tt->meta_kind = PATH_META_FILE;
+		else if (strcmp(mk, "object") == 0)
+			tt->meta_kind = PATH_META_OBJECT;
+		else
+			return cfg_error(d, s, cfg_key(s, "meta_kind"), e, "'%s' is not a kind (file or object)", mk);
+		if (tt->meta < 0)
+			return cfg_error(d, s, cfg_key(s, "meta_kind"), e, "set 'metadata' to a [metadata NAME] first");
+	}
+	tt->meta_ttl_ns = DEFAULT_META_TTL_NS;
+	return cfg_time_ns(d, s, "meta_ttl", &tt->meta_ttl_ns, e) < 0 ? -1 : 0;
+}
+
+static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
+{
+	const char *name = tt->sec->name;
+	if (tt->shared) {
+		char *rng = fmt_name("tier", name, 0, 0);
+		tt->rng_names = malloc(sizeof *tt->rng_names);
+		if (!rng || !tt->rng_names) {
+			free(rng);
+			return err_set(e, ERR_FAIL, "out of memory");
+		}
+		tt->rng_names[tt->nrng++] = rng;
+		if (model_new(T, d, tt, rng, seed, &tt->inner, e) < 0)
+			return -1;
+		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0)
+			return -1;
+		if (tt->capacity) {
+			if (pol_init(&tt->pol, tt->policy, tt->capacity, &tt->adm, e) < 0)
+				return err_prefix(e, "[tier %s]: ", name);
+			tt->has_pol = 1;
+		}
+		return 0;
+	}
+	tt->local = calloc(T->nodes, sizeof *tt->local);
+	tt->rng_names = calloc(T->nodes, sizeof *tt->rng_names);
+	if (!tt->local || !tt->rng_names)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (size_t i = 0; i < T->nodes; i++) {
+		char *rng = fmt_name("tier", name, i, 1);
+		if (!rng)
+			return err_set(e, ERR_FAIL, "out of memory");
+		tt->rng_names[tt->nrng++] = rng;
+		if (model_new(T, d, tt, rng, seed, &tt->local[i], e) < 0)
+			return -1;
+		tt->nlocal++;
+	}
+	return 0;
+}
+
+int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, uint64_t seed, struct err *e)
+{
+	*out = NULL;
+	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", NULL };
+	if (cfg_check_sections(d, known, e) < 0)
+		return -1;
+	struct tiered *T = calloc(1, sizeof *T);
+	if (!T)
+		return err_set(e, ERR_FAIL, "out of memory");
+	T->x = *x;
+	T->nodes = 1;
+	T->chunk = 1 << 20;
+
+	struct net_params np;
+	net_params_default(&np);
+	struct cfg_section *cl = cfg_find(d, "cluster", NULL);
+	if (cl) {
+		if (net_from_cfg(d, cl, &np, e) < 0 || cfg_bytes(d, cl, "chunk", &T->chunk, e) < 0)
+			goto fail;
+		if (T->chunk == 0 || T->chunk > POL_MAX_OBJ_BYTES) {
+			cfg_error(d, cl, cfg_key(cl, "chunk"), e, "must be 1 byte to 4 GiB");
+			goto fail;
+		}
+	}
+	T->nodes = np.nodes;
+	if (!(T->net = net_new(x, &np, e)))
+		goto fail;
+
+	size_t nt = 0, nm = 0;
+	for (size_t i = 0; i < d->nsec; i++) {
+		nt += strcmp(d->sec[i].type, "tier") == 0;
+		nm += strcmp(d->sec[i].type, "metadata") == 0;
+	}
+	T->t = calloc(nt, sizeof *T->t);
+	T->meta = calloc(nm ? nm : 1, sizeof *T->meta);
+	T->paths = calloc(T->nodes, sizeof *T->paths);
+	if (!T->t || !T->meta || !T->paths) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	if (nt > PATH_MAX_TIERS) {
+		err_set(e, ERR_INPUT, "%s: %zu tiers; at most %d", d->path, nt, PATH_MAX_TIERS);
+		goto fail;
+	}
+	/* Metadata services first: tiers name them. */
+	for (size_t i = 0; i < d->nsec; i++) {
+		struct cfg_section *s = &d->sec[i];
+		if (strcmp(s->type, "metadata") != 0)
+			continue;
+		struct tmeta *tm = &T->meta[T->nmeta];
+		tm->sec = s;
+		if (s->name[0] == '\0') {
+			err_set(e, ERR_INPUT, "%s:%d: [metadata] needs a name, e.g. [metadata mds]", d->path, s->line);
+			goto fail;
+		}
+		struct meta_params mp;
+		meta_params_default(&mp);
+		int rc = meta_from_cfg(d, s, &mp, e);
+		tm->rng_name = fmt_name("meta", s->name, 0, 0);
+		if (rc == 0 && !tm->rng_name)
+			rc = err_set(e, ERR_FAIL, "out of memory");
+		mp.name = tm->rng_name;
+		if (rc == 0)
+			rc = meta_new(x, &mp, seed, &tm->b, e);
+		meta_params_free(&mp);
+		if (rc < 0) {
+			free(tm->rng_name);
+			tm->rng_name = NULL;
+			goto fail;
+		}
+		T->nmeta++;
+	}
+	for (size_t i = 0; i < d->nsec; i++) {
+		struct cfg_section *s = &d->sec[i];
+		if (strcmp(s->type, "tier") != 0)
+			continue;
+		struct ttier *tt = &T->t[T->nt];
+		tt->sec = s;
+		tt->meta = -1;
+		T->nt++;
+		for (size_t k = 0; k + 1 < T->nt; k++)
+			if (strcmp(T->t[k].sec->name, s->name) == 0) {
+				err_set(e, ERR_INPUT, "%s:%d: [tier %s]: the name is already used at line %d", d->path,
+					s->line, s->name, T->t[k].sec->line);
+				goto fail;
+			}
+		if (read_tier(T, d, tt, T->nt == nt, e) < 0 || build_tier(T, d, tt, seed, e) < 0)
+			goto fail;
+	}
+	for (size_t n = 0; n < T->nodes; n++) {
+		struct path_tier_cfg tc[PATH_MAX_TIERS];
+		memset(tc, 0, sizeof tc);
+		for (size_t i = 0; i < T->nt; i++) {
+			struct ttier *tt = &T->t[i];
+			tc[i] = (struct path_tier_cfg){
+				.name = tt->sec->name,
+				.capacity_bytes = tt->capacity,
+				.policy = tt->policy,
+				.admission = tt->adm,
+				.write_policy = tt->wp,
+				.dirty_budget_bytes = tt->dirty_budget,
+				.drain_depth = (uint32_t)tt->drain_depth,
+				.data = tt->shared ? tt->wrapped : tt->local[n],
+				.meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 },
+				.meta_kind = tt->meta_kind,
+				.meta_ttl_ns = tt->meta_ttl_ns,
+				.shared_policy = tt->has_pol ? &tt->pol : NULL,
+			};
+		}
+		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
+		if (!(T->paths[n] = path_new(x, &pc, e))) {
+			err_prefix(e, "%s: ", d->path);
+			goto fail;
+		}
+	}
+	*out = T;
+	return 0;
+fail:
+	tiered_free(T);
+	return -1;
+}
+
+size_t tiered_nodes(const struct tiered *T)
+{
+	return T->nodes;
+}
+
+struct path *const *tiered_paths(const struct tiered *T)
+{
+	return T->paths;
+}
+
+static int put(struct met_registry *m, const char *tier, const char *what, double v, const char *unit)
+{
+	char name[256];
+	snprintf(name, sizeof name, "tier.%s.%s", tier, what);
+	return met_set(m, name, v, unit);
+}
+
+int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct err *e)
+{
+	int rc = 0;
+	char prefix[256];
+	for (size_t n = 0; n < T->nodes; n++) {
+		if (path_failed(T->paths[n], e))
+			return -1;
+		snprintf(prefix, sizeof prefix, "node%zu", n);
+		rc |= path_export(T->paths[n], prefix, m, now);
+	}
+	uint64_t chunk_reads = 0;
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t n = 0; n < T->nodes; n++)
+			chunk_reads += path_tier_stats(T->paths[n], i)->hits;
+	for (size_t i = 0; i < T->nt; i++) {
+		struct ttier *tt = &T->t[i];
+		const char *name = tt->sec->name;
+		struct path_tier_stats sum = { 0 };
+		snprintf(prefix, sizeof prefix, "tier.%s.read_latency", name);
+		struct hist *lat = met_hist(m, prefix, "ns");
+		if (!lat)
+			return err_set(e, ERR_FAIL, "out of memory");
+		hist_reset(lat);
+		for (size_t n = 0; n < T->nodes; n++) {
+			const struct path_tier_stats *s = path_tier_stats(T->paths[n], i);
+			sum.hits += s->hits;
+			sum.misses += s->misses;
+			sum.read_bytes += s->read_bytes;
+			sum.write_bytes += s->write_bytes;
+			sum.fill_bytes += s->fill_bytes;
+			sum.writeback_bytes += s->writeback_bytes;
+			sum.evictions += s->evictions;
+			sum.errors += s->errors;
+			for (int op = 0; op < BK_NOPS; op++)
+				sum.meta_ops[op] += s->meta_ops[op];
+			hist_merge(lat, s->read_latency_ns);
+		}
+		uint64_t lookups = sum.hits + sum.misses;
+		rc |= put(m, name, "hits", (double)sum.hits, "chunks");
+		rc |= put(m, name, "misses", (double)sum.misses, "chunks");
+		rc |= put(m, name, "hit_ratio", lookups ? (double)sum.hits / (double)lookups : 0, "ratio");
+		rc |= put(m, name, "served_share", chunk_reads ? (double)sum.hits / (double)chunk_reads : 0, "ratio");
+		rc |= put(m, name, "read_bytes", (double)sum.read_bytes, "B");
+		rc |= put(m, name, "write_bytes", (double)sum.write_bytes, "B");
+		rc |= put(m, name, "fill_bytes", (double)sum.fill_bytes, "B");
+		rc |= put(m, name, "writeback_bytes", (double)sum.writeback_bytes, "B");
+		rc |= put(m, name, "evictions", (double)sum.evictions, "chunks");
+		rc |= put(m, name, "errors", (double)sum.errors, "ops");
+		uint64_t meta_ops = 0;
+		for (int op = 0; op < BK_NOPS; op++)
+			meta_ops += sum.meta_ops[op];
+		rc |= put(m, name, "meta_ops", (double)meta_ops, "ops");
+		rc |= put(m, name, "capacity", (double)tt->capacity, "B");
+		if (tt->shared) {
+			snprintf(prefix, sizeof prefix, "backend.%s", name);
+			rc |= tt->inner.ops->export(tt->inner.self, prefix, m, now);
+		} else {
+			for (size_t n = 0; n < tt->nlocal; n++) {
+				snprintf(prefix, sizeof prefix, "backend.%s.node%zu", name, n);
+				rc |= tt->local[n].ops->export(tt->local[n].self, prefix, m, now);
+			}
+		}
+	}
+	for (size_t i = 0; i < T->nmeta; i++) {
+		snprintf(prefix, sizeof prefix, "meta.%s", T->meta[i].sec->name);
+		rc |= T->meta[i].b.ops->export(T->meta[i].b.self, prefix, m, now);
+	}
+	rc |= net_export(T->net, "net", m, now);
+	if (rc)
+		return err_set(e, ERR_FAIL, "out of memory writing metrics");
+	return 0;
+}
+
+void tiered_free(struct tiered *T)
+{
+	if (!T)
+		return;
+	for (size_t n = 0; n < T->nodes && T->paths; n++)
+		path_free(T->paths[n]);
+	free(T->paths);
+	for (size_t i = 0; i < T->nt; i++) {
+		struct ttier *tt = &T->t[i];
+		if (tt->wrapped.ops)
+			tt->wrapped.ops->destroy(tt->wrapped.self);
+		if (tt->inner.ops)
+			tt->inner.ops->destroy(tt->inner.self);
+		for (size_t n = 0; n < tt->nlocal; n++)
+			tt->local[n].ops->destroy(tt->local[n].self);
+		free(tt->local);
+		if (tt->has_pol)
+			pol_destroy(&tt->pol);
+		for (size_t k = 0; k < tt->nrng; k++)
+			free(tt->rng_names[k]);
+		free(tt->rng_names);
+	}
+	free(T->t);
+	for (size_t i = 0; i < T->nmeta; i++) {
+		T->meta[i].b.ops->destroy(T->meta[i].b.self);
+		free(T->meta[i].rng_name);
+	}
+	free(T->meta);
+	net_free(T->net);
+	free(T);
+}

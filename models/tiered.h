@@ -1,0 +1,63 @@
+/*
+ * tiered — a GPU cluster's storage hierarchy built from a scenario: one
+ * data path (sim/path) per node over modelled tiers, the storage network
+ * between the nodes and the shared tiers, and metadata services.
+ *
+ *   [cluster]          nodes = 4         GPU nodes (default 1)
+ *                      chunk = 1MiB      the data path's chunk size
+ *                      nic = 800Gb/s     each node's storage NIC, per direction
+ *                      uplink = 0        a shared uplink above the NICs (0: none)
+ *   [tier NAME]        one per tier, top (fastest) first, in file order
+ *                      model = nvme | dram | warm | cold | fixed
+ *                      scope = node | shared   node: one instance per GPU node,
+ *                                 reached without the network (default for nvme,
+ *                                 dram); shared: one for the cluster, reached over
+ *                                 each node's NIC (default for warm, cold, fixed)
+ *                      capacity = 2TB    required above the bottom tier; the
+ *                                 bottom tier holds everything (no capacity)
+ *                      policy = lru      eviction (tiersim cache --help lists them)
+ *                      admission = always | size:BYTES | second-hit
+ *                      write = through | back | around   (back: node scope only)
+ *                      dirty_budget = 64GiB, drain_depth = 4   (write = back)
+ *                      metadata = NAME   a [metadata NAME] service for this
+ *                                 tier's namespace operations (default: none)
+ *                      meta_kind = file | object  (default: file, object for cold)
+ *                      meta_ttl = 30s    client metadata cache TTL (default 30 s)
+ *                      ... and the model's own keys (models/<model>.h), e.g.
+ *                      drives, read_bw for nvme; latency, bandwidth for fixed
+ *   [metadata NAME]    a metadata service (models/meta.h keys), shared by the
+ *                      cluster; its requests are not charged to the network
+ *
+ * A shared bounded tier (a warm cluster caching the cold store) keeps one
+ * residency for the whole cluster (path.h, shared_policy).
+ *
+ * Metrics: node<i>.<tier>.* from each node's path (hits, misses, bytes,
+ * metadata operations, read latency); tier.<tier>.* summed over nodes, with
+ * tier.<tier>.hit_ratio and the merged tier.<tier>.read_latency histogram;
+ * backend.<tier>[.node<i>].* from the models; meta.<name>.* and net.*.
+ */
+#ifndef TIERSIM_TIERED_H
+#define TIERSIM_TIERED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/cfg.h"
+#include "sim/err.h"
+#include "sim/exec.h"
+#include "sim/metrics.h"
+#include "sim/path.h"
+
+struct tiered;
+
+/* 1 if the scenario describes a tiered cluster (has [tier] sections). */
+int tiered_is_tiered(struct cfg_doc *doc);
+/* Builds everything over executor x.  Leaves cfg_check_unused to the
+ * caller (other sections, such as [workload], are read elsewhere). */
+int tiered_build(struct tiered **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed, struct err *e);
+size_t tiered_nodes(const struct tiered *t);
+struct path *const *tiered_paths(const struct tiered *t);
+int tiered_export(struct tiered *t, struct met_registry *m, uint64_t now_ns, struct err *e);
+void tiered_free(struct tiered *t);
+
+#endif

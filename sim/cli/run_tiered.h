@@ -1,0 +1,44 @@
+/*
+ * run_tiered — the tiered-cluster side of `tiersim run`: a cluster from
+ * models/tiered.h fed by a trace replay (traces/replay.h), described by
+ *
+ *   [run]       until = 10m (optional: without it the run lasts until the
+ *               trace is replayed), sample = 1s, seed = 1
+ *   [workload]  trace = FILE           relative to the scenario's folder
+ *               format = NAME          oracleGeneral, csv[:OPTS] (default:
+ *                                      from the file name)
+ *               mode = open | closed   (default open)
+ *               time_scale = 1         open: trace time x this
+ *               outstanding = 16       closed: per node
+ *               requests = N           stop after N records (default: all)
+ *               writes = yes | no      replay write records as writes (default yes)
+ */
+#ifndef TIERSIM_RUN_TIERED_H
+#define TIERSIM_RUN_TIERED_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/cfg.h"
+#include "sim/err.h"
+#include "sim/exec.h"
+#include "sim/metrics.h"
+
+struct trun;
+
+struct trun_spec {
+	uint64_t until_ns;    /* UINT64_MAX: until the replay finishes */
+	uint64_t sample_ns;
+	uint64_t seed;
+};
+
+int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e);
+/* on_finish(ctx) is called when the whole trace has been replayed. */
+int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed,
+	       void (*on_finish)(void *), void *ctx, struct err *e);
+int trun_start(struct trun *t, struct met_registry *m, uint64_t sample_ns, struct err *e);
+int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
+int trun_summary(const struct met_registry *m, FILE *out);
+void trun_free(struct trun *t);
+
+#endif
