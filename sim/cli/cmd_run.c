@@ -90,6 +90,18 @@ static void stop_engine(void *eng)
 	ev_stop(eng);
 }
 
+/* A failed run that created its database leaves no file behind (the
+ * transaction already left no rows; this removes the empty schema). */
+static void remove_db(const char *path)
+{
+	char side[4096];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
 static const char *iso_now(char *buf, size_t n)
 {
 	time_t t = time(NULL);
@@ -297,6 +309,7 @@ int cmd_run(int argc, char **argv)
 	struct met_registry *m = NULL;
 	struct db *db = NULL;
 	int status = CLI_FAIL;
+	int created = 0; /* this run created the database file */
 	int tiered = tiered_is_tiered(doc);
 	if (tiered) {
 		struct trun_spec spec;
@@ -332,6 +345,7 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	/* Open the database before simulating, so that a bad --out fails at
 	 * once rather than after the run. */
+	created = access(out_path, F_OK) != 0;
 	if (db_open(&db, out_path, &e) < 0)
 		goto fail;
 	if (tiered ? trun_start(tr, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
@@ -413,6 +427,8 @@ fail:
 	if (status != CLI_OK)
 		status = cli_fail("run", &e);
 	db_close(db);
+	if (status != CLI_OK && created && db)
+		remove_db(out_path);
 	qnet_free(net);
 	trun_free(tr);
 	met_free(m);

@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "simulate a scenario and write its results to SQLite" },
 	{ "validate", cmd_validate, "compare the simulator with theory (queueing)" },
+	{ "cache", cmd_cache, "replay a trace through a cache policy: miss ratios by size" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,89 @@
+#!/bin/sh
+# End-to-end: `tiersim run` on tiered clusters replaying the real
+# CloudPhysics trace (../shared/traces/cloudphysics: 113,872 requests).
+# Usage: tiered_run.sh /path/to/tiersim SCRATCH_DIR   (run from the repo root)
+set -u
+T=$1; D=$2
+fails=0
+check() {
+	what=$1; shift
+	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+}
+q() { sqlite3 "$1" "$2"; }
+TRACE=$(cd ../shared/traces/cloudphysics && pwd)/cloudPhysicsIO.oracleGeneral.bin
+
+# --- the bundled example: four nodes, DRAM -> NVMe -> warm -> cold ---
+"$T" run scenarios/cloudphysics-tiers.ini --out "$D/t.db" >"$D/out" 2>"$D/err"; s=$?
+cat "$D/out" "$D/err"
+check "example exits 0" test "$s" = 0
+check "every trace request completes (113872, the trace's count)" test "$(q "$D/t.db" "select cast(value as int) from metrics where name='replay.completed'")" = 113872
+check "no request failed" test "$(q "$D/t.db" "select cast(value as int) from metrics where name='replay.failed'")" = 0
+check "served shares add up to 1" test "$(q "$D/t.db" "select round(sum(value), 9) from metrics where name like 'tier.%.served_share'")" = 1.0
+# conservation: every node delivered exactly the bytes it was asked for
+check "bytes delivered = bytes requested, on every node" test "$(q "$D/t.db" "select count(*) from metrics r join metrics d on d.run = r.run and d.name = replace(r.name, 'requested', 'delivered') where r.name like 'node%.read.requested_bytes' and r.value != d.value")" = 0
+check "four nodes reported" test "$(q "$D/t.db" "select count(*) from metrics where name like 'node%.read.requested_bytes'")" = 4
+# a fill follows a read from below, unless the chunk was evicted meanwhile
+check "warm fills <= cold reads" test "$(q "$D/t.db" "select (select value from metrics where name='tier.warm.fill_bytes') <= (select value from metrics where name='tier.cold.read_bytes')")" = 1
+for tier in dram nvme; do
+	check "$tier never over capacity on any node" test "$(q "$D/t.db" "select count(*) from metrics u join metrics c on c.run = u.run and c.name = 'tier.$tier.capacity' where u.name like 'node%.$tier.used_bytes' and u.value > c.value")" = 0
+done
+check "shared warm never over capacity" test "$(q "$D/t.db" "select max(u.value) <= c.value from metrics u join metrics c on c.name = 'tier.warm.capacity' where u.name like 'node%.warm.used_bytes'")" = 1
+check "warm metadata operations counted" test "$(q "$D/t.db" "select value > 0 from metrics where name='tier.warm.meta_ops'")" = 1
+check "cold costs summed" test "$(q "$D/t.db" "select value > 0 from metrics where name='backend.cold.cost.requests'")" = 1
+
+# --- determinism ---
+"$T" run scenarios/cloudphysics-tiers.ini --out "$D/u.db" >/dev/null 2>&1
+for db in t u; do sqlite3 "$D/$db.db" "update runs set started_at = '', wall_seconds = 0; vacuum into '$D/$db.n.db'"; done
+check "same seed: byte-identical database" cmp -s "$D/t.n.db" "$D/u.n.db"
+
+# --- the timed path agrees exactly with the cache simulator ---
+# One node, one LRU cache tier over an ideal store, one request at a time
+# (closed loop, depth 1: no two requests overlap, so nothing coalesces).
+cat >"$D/one.ini" <<INI
+[cluster]
+nodes = 1
+chunk = 1GiB
+[tier cache]
+model = dram
+capacity = 64MiB
+policy = lru
+[tier store]
+model = fixed
+latency = 1ms
+[workload]
+trace = $TRACE
+mode = closed
+outstanding = 1
+INI
+"$T" run "$D/one.ini" --out "$D/one.db" >"$D/out" 2>&1 || cat "$D/out"
+sim=$(q "$D/one.db" "select printf('%.6f', value) from metrics where name='tier.cache.hit_ratio'")
+cache=$("$T" cache --trace "$TRACE" --policy lru --size 64MiB --format csv | awk -F, 'NR == 2 { printf "%.6f", 1 - $3 }')
+check "timed LRU hit ratio ($sim) = tiersim cache's ($cache)" test "$sim" = "$cache"
+check "closed loop at depth 1 takes 1 ms per store read" test "$(q "$D/one.db" "select round((select value from metrics where name='tier.store.hits') * 0.001, 3) <= (select sim_seconds from runs) and (select sim_seconds from runs) < 120")" = 1
+
+# --- bad input: exit 2 naming file, line and key ---
+bad() { # bad NAME REGEX: $D/NAME.ini must fail cleanly
+	rm -f "$D/bad.db"
+	"$T" run "$D/$1.ini" --out "$D/bad.db" >/dev/null 2>"$D/err"; s=$?
+	check "$1: exit 2" test "$s" = 2
+	check "$1: message /$2/" grep -Eq "$2" "$D/err"
+	check "$1: no database written" test ! -e "$D/bad.db"
+}
+printf '[tier a]\nmodel = tape\n[workload]\ntrace = x\n' >"$D/badmodel.ini"
+bad badmodel "badmodel.ini:2: \[tier a\] model: unknown model 'tape'"
+printf '[tier a]\nmodel = dram\n[tier b]\nmodel = fixed\n[workload]\ntrace = x\n' >"$D/nocap.ini"
+bad nocap "nocap.ini:1: \[tier a\]: missing key 'capacity'"
+printf '[tier a]\nmodel = warm\ncapacity = 1GiB\nwrite = back\ndirty_budget = 1MiB\n[tier b]\nmodel = fixed\n[workload]\ntrace = x\n' >"$D/sharedwb.ini"
+bad sharedwb "sharedwb.ini:4: .*write-back needs scope = node"
+printf '[tier a]\nmodel = dram\ncapacity = 1GiB\npolicy = mru\n[tier b]\nmodel = fixed\n[workload]\ntrace = x\n' >"$D/badpol.ini"
+bad badpol "badpol.ini:4: .*unknown policy 'mru'"
+printf '[tier b]\nmodel = fixed\n[workload]\ntrace = nope.bin\n' >"$D/notrace.ini"
+bad notrace "nope.bin"
+printf '[tier b]\nmodel = fixed\nlatncy = 1ms\n[workload]\ntrace = x\n' >"$D/typo.ini"
+bad typo "typo.ini:3: .*unknown key 'latncy'"
+head -c 100 "$TRACE" >"$D/short.bin"
+printf '[tier b]\nmodel = fixed\n[workload]\ntrace = short.bin\n' >"$D/trunc.ini"
+bad trunc "short.bin"
+
+echo "tiered_run: $fails failed"
+[ "$fails" -eq 0 ]
