@@ -1,0 +1,577 @@
+/*
+ * cold — an object-store account: Azure Blob standard (or S3) as the cold
+ * tier.
+ *
+ * Equations.
+ *
+ *   Request-rate limits.  Every attempt of every request (GET = BK_READ,
+ *   PUT = BK_WRITE, HEAD, LIST) takes one token from the account bucket
+ *   (rate R_a, depth b_a; a res_tb with res_tb_try) and then one from its
+ *   blob's bucket (rate R_b, depth b_b).  A refusal by either is a 503
+ *   that comes back after a throttle latency (a draw of throttle_latency);
+ *   an account token taken before a per-blob refusal stays taken (the
+ *   request reached the service).  Over a window T the store therefore
+ *   admits at most b + R T requests per bucket.
+ *
+ *   Retries (AWS Architecture Blog, "Exponential Backoff And Jitter",
+ *   2015, "full jitter"; Azure's guidance to back off exponentially on
+ *   503 [V] A1): before retry k = 1, 2, ... the client sleeps
+ *     u * min(cap, base * 2^(k-1)),   u ~ U[0,1)
+ *   after the 503 arrives, and gives up with BK_THROTTLED after
+ *   max_retries retries (req->retries says how many it made).
+ *
+ *   Per-blob buckets, bounded memory.  A set-associative table of
+ *   blob_slots buckets (8 ways per set, set = hash of the blob id).  A
+ *   blob not in the table has a full bucket.  A new blob takes a free way,
+ *   else a way whose bucket has refilled to full (forgetting it changes
+ *   nothing), else the least recently touched way; only that last case
+ *   loses state (the evicted blob's bucket is forgotten as full, which
+ *   errs on the permissive side) and is counted (blob.evicted_live).
+ *
+ *   An admitted request: time to first byte F (a draw of ttfb), then its
+ *   bytes over the account's egress link (GET) or ingress link (PUT):
+ *   res_links of rate E and I shared max-min fairly by the transfers in
+ *   progress, each capped at connection_bw (0: none).  HEAD and LIST move
+ *   no bytes.  An idle GET of b bytes takes F + b / min(E, cap); many big
+ *   GETs together move E bytes/s.  Bandwidth is a shared link rather than
+ *   a token bucket of bytes because an overloaded store stretches
+ *   transfers instead of refusing them, and a byte bucket would need a
+ *   depth of at least the largest object; request-rate limits are what
+ *   answer 503.
+ *
+ *   Cost, summed per run (from creation or reset_stats to export):
+ *     requests  = sum over admitted requests of price(op) / 10^4
+ *                 (503s are not billed [R]: Azure does not bill
+ *                 throttling errors; check the billing page)
+ *     storage   = mean stored GB over the window * price_gb_month
+ *                 * window / month,  month = 730 h
+ *   stored bytes start at `stored` and grow by every completed PUT
+ *   (overwrites count as new bytes: the model knows no object sizes).
+ *   Other operations (LOOKUP, OPEN, ...) are BK_ENOTSUP: an object store
+ *   has no such calls.
+ *
+ * Defaults and sources (hardware-and-scale.md):
+ *   account_rate 40,000 req/s                       [V] A1
+ *   egress 200 Gb/s = 25 GB/s                       [V] A1
+ *   ingress 60 Gb/s = 7.5 GB/s                      [V] A1
+ *   blob_rate 500 req/s                             [V] A2
+ *   account_burst 4000 = 0.1 s of rate,
+ *   blob_burst 50 = 0.1 s of rate                   assumed: Azure does
+ *                                                   not publish bucket depths
+ *   ttfb lognormal(mean 20 ms, CV 1)                assumed: S3's small-GET
+ *       median is "tens of ms" [V] S3 and Azure's latency doc uses 50 ms as
+ *       its example [V] A6; lognormal(20 ms, 1) has median 14 ms,
+ *       p99 ~ 97 ms and p99.9 ~ 180 ms, a heavy tail consistent with AWS
+ *       advising a retry of small requests after 2 s [V] S3.  Calibrate
+ *       with tierref against a real account.
+ *   throttle_latency 5 ms                           assumed: one round trip
+ *                                                   to the front end, no data
+ *   max_retries 3, backoff_base 0.8 s, cap 60 s     [R] Azure SDK
+ *       (Azure.Core RetryOptions defaults); verify
+ *   connection_bw 0 (none)                          assumed
+ *   prices, hot tier LRS US East: read $0.0044 / 10k, write $0.055 / 10k,
+ *   storage $0.018 / GB-month                       [S] A8
+ *   HEAD billed as "all other operations" (read price), LIST as
+ *   "list and create container" (write price)       [R]; check the page
+ *   month = 730 h                                   [R] Azure's billing month
+ */
+#include "cold.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/hist.h"
+#include "sim/metrics.h"
+#include "sim/resource.h"
+#include "sim/rng.h"
+
+#define COLD_WAYS 8
+
+static uint64_t cold_mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct cold_blob {
+	uint64_t key;
+	uint64_t last_ns;   /* last refill (and touch) */
+	double level;
+	int used;
+};
+
+struct cold_opstats {
+	uint64_t ops, bytes;
+	struct hist *latency_ns;
+};
+
+enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_NCLASS };
+
+struct cold {
+	struct exec x;
+	struct cold_params p;
+	gsl_rng *rng;
+	struct res_tb *account;
+	struct res_link *egress, *ingress;
+	struct cold_blob *blob;
+	size_t nsets;
+	struct cold_opstats st[C_NCLASS];
+	uint64_t throttled_503, retries, gave_up, enotsup, evicted_live, blob_refused;
+	double usd_requests;
+	struct met_tavg stored;   /* bytes at rest */
+	uint64_t since_ns;
+};
+
+static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list" };
+
+static int op_class(enum bk_op op)
+{
+	switch (op) {
+	case BK_READ: return C_READ;
+	case BK_WRITE: return C_WRITE;
+	case BK_HEAD: return C_HEAD;
+	case BK_LIST: return C_LIST;
+	default: return -1;
+	}
+}
+
+void cold_params_default(struct cold_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->name = "cold";
+	p->account_ops = 40000;
+	p->account_burst = 4000;
+	p->blob_ops = 500;
+	p->blob_burst = 50;
+	p->blob_slots = 65536;
+	p->egress_bps = 25e9;
+	p->ingress_bps = 7.5e9;
+	p->conn_bps = 0;
+	p->ttfb_ns = (struct dist){ .kind = DIST_LOGNORMAL, .a = 20e6, .b = 1.0 };
+	dist_const(&p->throttle_ns, 5e6);
+	p->max_retries = 3;
+	p->backoff_base_ns = 800000000ull;
+	p->backoff_cap_ns = 60000000000ull;
+	p->usd_read_10k = 0.0044;
+	p->usd_write_10k = 0.055;
+	p->usd_head_10k = 0.0044;
+	p->usd_list_10k = 0.055;
+	p->usd_gb_month = 0.018;
+	p->stored_bytes = 0;
+}
+
+void cold_params_free(struct cold_params *p)
+{
+	dist_free(&p->ttfb_ns);
+	dist_free(&p->throttle_ns);
+	dist_const(&p->ttfb_ns, 0);
+	dist_const(&p->throttle_ns, 0);
+}
+
+static int pos_finite(double v)
+{
+	return v > 0 && !isinf(v);
+}
+
+static int nonneg_finite(double v)
+{
+	return v >= 0 && !isinf(v);
+}
+
+int cold_params_check(const struct cold_params *p, struct err *e)
+{
+	if (!pos_finite(p->account_ops) || !pos_finite(p->blob_ops))
+		return err_set(e, ERR_INPUT, "cold: account_rate and blob_rate must be positive");
+	if (!(p->account_burst >= 1) || !(p->blob_burst >= 1) || isinf(p->account_burst) || isinf(p->blob_burst))
+		return err_set(e, ERR_INPUT, "cold: account_burst and blob_burst must be at least 1 request");
+	if (p->blob_slots == 0)
+		return err_set(e, ERR_INPUT, "cold: blob_slots must be at least 1");
+	if (!pos_finite(p->egress_bps) || !pos_finite(p->ingress_bps))
+		return err_set(e, ERR_INPUT, "cold: egress and ingress must be positive");
+	if (!nonneg_finite(p->conn_bps))
+		return err_set(e, ERR_INPUT, "cold: connection_bw must be >= 0");
+	if (p->backoff_cap_ns < p->backoff_base_ns)
+		return err_set(e, ERR_INPUT, "cold: backoff_cap must be >= backoff_base");
+	if (!nonneg_finite(p->usd_read_10k) || !nonneg_finite(p->usd_write_10k) || !nonneg_finite(p->usd_head_10k) ||
+	    !nonneg_finite(p->usd_list_10k) || !nonneg_finite(p->usd_gb_month))
+		return err_set(e, ERR_INPUT, "cold: prices must be >= 0");
+	return 0;
+}
+
+static int get_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, struct dist *out, struct err *e)
+{
+	struct dist v;
+	int rc = cfg_dist(d, s, key, DIST_TIME, &v, e);
+	if (rc == 1) {
+		dist_free(out);
+		*out = v;
+	}
+	return rc;
+}
+
+int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *p, struct err *e)
+{
+	cold_params_default(p);
+	uint64_t slots = p->blob_slots, retries = p->max_retries;
+	if (cfg_ops(d, s, "account_rate", &p->account_ops, e) < 0 || cfg_double(d, s, "account_burst", &p->account_burst, e) < 0 ||
+	    cfg_ops(d, s, "blob_rate", &p->blob_ops, e) < 0 || cfg_double(d, s, "blob_burst", &p->blob_burst, e) < 0 ||
+	    cfg_u64(d, s, "blob_slots", &slots, e) < 0 || cfg_rate_bps(d, s, "egress", &p->egress_bps, e) < 0 ||
+	    cfg_rate_bps(d, s, "ingress", &p->ingress_bps, e) < 0 ||
+	    cfg_rate_bps(d, s, "connection_bw", &p->conn_bps, e) < 0 || get_dist(d, s, "ttfb", &p->ttfb_ns, e) < 0 ||
+	    get_dist(d, s, "throttle_latency", &p->throttle_ns, e) < 0 || cfg_u64(d, s, "max_retries", &retries, e) < 0 ||
+	    cfg_time_ns(d, s, "backoff_base", &p->backoff_base_ns, e) < 0 ||
+	    cfg_time_ns(d, s, "backoff_cap", &p->backoff_cap_ns, e) < 0 ||
+	    cfg_double(d, s, "price_read_10k", &p->usd_read_10k, e) < 0 ||
+	    cfg_double(d, s, "price_write_10k", &p->usd_write_10k, e) < 0 ||
+	    cfg_double(d, s, "price_head_10k", &p->usd_head_10k, e) < 0 ||
+	    cfg_double(d, s, "price_list_10k", &p->usd_list_10k, e) < 0 ||
+	    cfg_double(d, s, "price_gb_month", &p->usd_gb_month, e) < 0 || cfg_bytes(d, s, "stored", &p->stored_bytes, e) < 0)
+		return -1;
+	if (slots == 0 || slots > (1u << 28))
+		return cfg_error(d, s, cfg_key(s, "blob_slots"), e, "must be 1..268435456");
+	p->blob_slots = (unsigned)slots;
+	if (retries > 1000)
+		return cfg_error(d, s, cfg_key(s, "max_retries"), e, "must be 0..1000");
+	p->max_retries = (unsigned)retries;
+	static const char *const positive[] = { "account_rate", "blob_rate", "egress", "ingress" };
+	const double v[] = { p->account_ops, p->blob_ops, p->egress_bps, p->ingress_bps };
+	for (size_t i = 0; i < 4; i++)
+		if (!(v[i] > 0))
+			return cfg_error(d, s, cfg_key(s, positive[i]), e, "must be positive");
+	if (!(p->account_burst >= 1))
+		return cfg_error(d, s, cfg_key(s, "account_burst"), e, "must be at least 1 request");
+	if (!(p->blob_burst >= 1))
+		return cfg_error(d, s, cfg_key(s, "blob_burst"), e, "must be at least 1 request");
+	if (p->backoff_cap_ns < p->backoff_base_ns)
+		return cfg_error(d, s, cfg_key(s, "backoff_cap"), e, "must be >= backoff_base");
+	return 0;
+}
+
+uint64_t cold_backoff_ns(const struct cold_params *p, unsigned k, double u)
+{
+	double ceiling = (double)p->backoff_cap_ns;
+	if (k >= 1 && k - 1 < 63) {
+		double b = (double)p->backoff_base_ns * ldexp(1.0, (int)(k - 1));
+		if (b < ceiling)
+			ceiling = b;
+	}
+	return (uint64_t)(u * ceiling);
+}
+
+/* ---- per-blob buckets ---- */
+
+/* Refills b to now; returns its level. */
+static double blob_refill(const struct cold *c, struct cold_blob *b, uint64_t now)
+{
+	if (now > b->last_ns) {
+		double lvl = b->level + c->p.blob_ops * ((double)(now - b->last_ns) / 1e9);
+		b->level = lvl < c->p.blob_burst ? lvl : c->p.blob_burst;
+		b->last_ns = now;
+	}
+	return b->level;
+}
+
+/* 1: a token taken from blob `key`'s bucket; 0: refused. */
+static int blob_try(struct cold *c, uint64_t key, uint64_t now)
+{
+	struct cold_blob *set = &c->blob[(cold_mix(key) % c->nsets) * COLD_WAYS];
+	struct cold_blob *b = NULL, *free_way = NULL, *full_way = NULL, *oldest = NULL;
+	for (int i = 0; i < COLD_WAYS; i++) {
+		struct cold_blob *w = &set[i];
+		if (!w->used) {
+			if (!free_way)
+				free_way = w;
+			continue;
+		}
+		if (w->key == key) {
+			b = w;
+			break;
+		}
+		if (!full_way && blob_refill(c, w, now) >= c->p.blob_burst)
+			full_way = w;
+		if (!oldest || w->last_ns < oldest->last_ns)
+			oldest = w;
+	}
+	if (!b) {
+		b = free_way ? free_way : full_way ? full_way : oldest;
+		if (!free_way && !full_way)
+			c->evicted_live++;
+		*b = (struct cold_blob){ .key = key, .last_ns = now, .level = c->p.blob_burst, .used = 1 };
+	}
+	blob_refill(c, b, now);
+	if (b->level >= 1 - 1e-9) {
+		b->level -= 1;
+		if (b->level < 0)
+			b->level = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static uint64_t draw_ns(struct cold *c, const struct dist *d)
+{
+	double v = dist_sample(d, c->rng);
+	return v > 0 ? (uint64_t)llround(v) : 0;
+}
+
+static void finish(struct cold *c, struct bk_req *r, int status)
+{
+	uint64_t now = exec_now(&c->x);
+	r->status = status;
+	int k = op_class(r->op);
+	if (status == BK_OK && k >= 0) {
+		struct cold_opstats *st = &c->st[k];
+		st->ops++;
+		if (k == C_READ || k == C_WRITE)
+			st->bytes += r->length;
+		hist_record(st->latency_ns, now - r->submit_ns);
+		if (k == C_WRITE)
+			met_tavg_set(&c->stored, now, c->stored.value + (double)r->length);
+	}
+	r->done(r);
+}
+
+static void finish_ok(void *arg)
+{
+	struct bk_req *r = arg;
+	finish(r->priv[0], r, BK_OK);
+}
+
+static void finish_status(void *arg)
+{
+	struct bk_req *r = arg;
+	finish(r->priv[0], r, (int)r->upriv[0]);
+}
+
+static void after_ttfb(void *arg)
+{
+	struct bk_req *r = arg;
+	struct cold *c = r->priv[0];
+	if ((r->op == BK_READ || r->op == BK_WRITE) && r->length > 0) {
+		struct res_link *l = r->op == BK_READ ? c->egress : c->ingress;
+		if (res_link_submit(l, r->length, c->p.conn_bps, finish_ok, r) == 0)
+			return;
+		/* Out of memory inside an event: fail the request, not the run. */
+		finish(c, r, BK_EIO);
+		return;
+	}
+	finish(c, r, BK_OK);
+}
+
+static double price_of(const struct cold *c, int k)
+{
+	switch (k) {
+	case C_READ: return c->p.usd_read_10k;
+	case C_WRITE: return c->p.usd_write_10k;
+	case C_HEAD: return c->p.usd_head_10k;
+	default: return c->p.usd_list_10k;
+	}
+}
+
+static void attempt(void *arg);
+
+/* One attempt: 0 scheduled, -1 the executor refused (out of memory). */
+static int try_once(struct cold *c, struct bk_req *r)
+{
+	uint64_t now = exec_now(&c->x);
+	int ok = res_tb_try(c->account, 1);
+	if (ok && !blob_try(c, r->object, now)) {
+		ok = 0;
+		c->blob_refused++;
+	}
+	if (ok) {
+		c->usd_requests += price_of(c, op_class(r->op)) / 1e4;
+		return exec_after(&c->x, draw_ns(c, &c->p.ttfb_ns), after_ttfb, r) ? 0 : -1;
+	}
+	c->throttled_503++;
+	uint64_t back = draw_ns(c, &c->p.throttle_ns);
+	if (r->retries >= c->p.max_retries) {
+		c->gave_up++;
+		r->upriv[0] = BK_THROTTLED;
+		return exec_after(&c->x, back, finish_status, r) ? 0 : -1;
+	}
+	r->retries++;
+	c->retries++;
+	back += cold_backoff_ns(&c->p, r->retries, gsl_rng_uniform(c->rng));
+	return exec_after(&c->x, back, attempt, r) ? 0 : -1;
+}
+
+static void attempt(void *arg)
+{
+	struct bk_req *r = arg;
+	try_once(r->priv[0], r); /* an executor failure stops the run itself */
+}
+
+static int cold_submit(void *self, struct bk_req *r)
+{
+	struct cold *c = self;
+	r->submit_ns = exec_now(&c->x);
+	r->retries = 0;
+	r->priv[0] = c;
+	if (op_class(r->op) < 0) {
+		c->enotsup++;
+		r->upriv[0] = BK_ENOTSUP;
+		return exec_after(&c->x, 0, finish_status, r) ? 0 : -1;
+	}
+	return try_once(c, r);
+}
+
+/* ---- statistics ---- */
+
+static int set_scalar(struct met_registry *m, const char *prefix, const char *leaf, double v, const char *unit)
+{
+	char name[256];
+	snprintf(name, sizeof name, "%s.%s", prefix, leaf);
+	return met_set(m, name, v, unit);
+}
+
+static double storage_usd(const struct cold *c, uint64_t now_ns)
+{
+	double secs = now_ns > c->since_ns ? (double)(now_ns - c->since_ns) / 1e9 : 0;
+	return met_tavg_mean(&c->stored, now_ns) / 1e9 * c->p.usd_gb_month * secs / COLD_MONTH_S;
+}
+
+static int cold_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct cold *c = self;
+	char name[256];
+	double secs = now_ns > c->since_ns ? (double)(now_ns - c->since_ns) / 1e9 : 0;
+	for (int k = 0; k < C_NCLASS; k++) {
+		const struct cold_opstats *st = &c->st[k];
+		char leaf[64];
+		snprintf(leaf, sizeof leaf, "%s.ops", class_name[k]);
+		if (set_scalar(m, prefix, leaf, (double)st->ops, "ops"))
+			return -1;
+		if (k == C_READ || k == C_WRITE) {
+			snprintf(leaf, sizeof leaf, "%s.bytes", class_name[k]);
+			if (set_scalar(m, prefix, leaf, (double)st->bytes, "B"))
+				return -1;
+			snprintf(leaf, sizeof leaf, "%s.bandwidth", class_name[k]);
+			if (set_scalar(m, prefix, leaf, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
+				return -1;
+		}
+		snprintf(name, sizeof name, "%s.%s.latency", prefix, class_name[k]);
+		struct hist *h = met_hist(m, name, "ns");
+		if (!h)
+			return -1;
+		hist_merge(h, st->latency_ns);
+	}
+	double st_usd = storage_usd(c, now_ns);
+	if (set_scalar(m, prefix, "throttled", (double)c->throttled_503, "requests") ||
+	    set_scalar(m, prefix, "retries", (double)c->retries, "requests") ||
+	    set_scalar(m, prefix, "gave_up", (double)c->gave_up, "requests") ||
+	    set_scalar(m, prefix, "blob.refused", (double)c->blob_refused, "requests") ||
+	    set_scalar(m, prefix, "blob.evicted_live", (double)c->evicted_live, "buckets") ||
+	    set_scalar(m, prefix, "enotsup", (double)c->enotsup, "ops") ||
+	    set_scalar(m, prefix, "stored", c->stored.value, "B") ||
+	    set_scalar(m, prefix, "cost.requests", c->usd_requests, "USD") ||
+	    set_scalar(m, prefix, "cost.storage", st_usd, "USD") ||
+	    set_scalar(m, prefix, "cost.total", c->usd_requests + st_usd, "USD"))
+		return -1;
+	snprintf(name, sizeof name, "%s.account", prefix);
+	if (res_stats_export(res_tb_stats(c->account), now_ns, 1, name, m))
+		return -1;
+	snprintf(name, sizeof name, "%s.egress", prefix);
+	if (res_stats_export(res_link_stats(c->egress), now_ns, 1, name, m))
+		return -1;
+	snprintf(name, sizeof name, "%s.ingress", prefix);
+	return res_stats_export(res_link_stats(c->ingress), now_ns, 1, name, m);
+}
+
+static void cold_reset_stats(void *self)
+{
+	struct cold *c = self;
+	uint64_t now = exec_now(&c->x);
+	for (int k = 0; k < C_NCLASS; k++) {
+		c->st[k].ops = c->st[k].bytes = 0;
+		hist_reset(c->st[k].latency_ns);
+	}
+	c->throttled_503 = c->retries = c->gave_up = c->enotsup = c->evicted_live = c->blob_refused = 0;
+	c->usd_requests = 0;
+	met_tavg_restart(&c->stored, now);
+	c->since_ns = now;
+	res_tb_reset_stats(c->account);
+	res_link_reset_stats(c->egress);
+	res_link_reset_stats(c->ingress);
+}
+
+static void cold_destroy(void *self)
+{
+	struct cold *c = self;
+	if (!c)
+		return;
+	res_tb_free(c->account);
+	res_link_free(c->egress);
+	res_link_free(c->ingress);
+	free(c->blob);
+	for (int k = 0; k < C_NCLASS; k++)
+		hist_free(c->st[k].latency_ns);
+	if (c->rng)
+		gsl_rng_free(c->rng);
+	cold_params_free(&c->p);
+	free(c);
+}
+
+static const struct bk_ops cold_ops = {
+	.name = "cold",
+	.submit = cold_submit,
+	.export = cold_export,
+	.reset_stats = cold_reset_stats,
+	.destroy = cold_destroy,
+};
+
+static int dist_copy(struct dist *dst, const struct dist *src)
+{
+	if (src->kind != DIST_EMPIRICAL) {
+		*dst = *src;
+		dst->table = NULL;
+		dst->values = NULL;
+		return 0;
+	}
+	char buf[8192];
+	struct err e;
+	dist_str(src, buf, sizeof buf);
+	return dist_parse(dst, buf, DIST_PLAIN, &e);
+}
+
+int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, struct backend *out, struct err *e)
+{
+	if (cold_params_check(p, e))
+		return -1;
+	struct cold *c = calloc(1, sizeof *c);
+	if (!c)
+		return err_set(e, ERR_FAIL, "cold: out of memory");
+	c->x = *x;
+	c->p = *p;
+	dist_const(&c->p.ttfb_ns, 0);
+	dist_const(&c->p.throttle_ns, 0);
+	if (dist_copy(&c->p.ttfb_ns, &p->ttfb_ns) || dist_copy(&c->p.throttle_ns, &p->throttle_ns))
+		goto oom;
+	uint64_t now = exec_now(x);
+	c->since_ns = now;
+	met_tavg_init(&c->stored, now, (double)p->stored_bytes);
+	c->nsets = (p->blob_slots + COLD_WAYS - 1) / COLD_WAYS;
+	c->p.blob_slots = (unsigned)(c->nsets * COLD_WAYS);
+	c->blob = calloc(c->nsets * COLD_WAYS, sizeof *c->blob);
+	c->rng = rng_stream_new(seed, p->name ? p->name : "cold");
+	c->account = res_tb_new(x, p->account_ops, p->account_burst);
+	c->egress = res_link_new(x, p->egress_bps);
+	c->ingress = res_link_new(x, p->ingress_bps);
+	if (!c->blob || !c->rng || !c->account || !c->egress || !c->ingress)
+		goto oom;
+	for (int k = 0; k < C_NCLASS; k++)
+		if (!(c->st[k].latency_ns = hist_new()))
+			goto oom;
+	out->ops = &cold_ops;
+	out->self = c;
+	return 0;
+oom:
+	cold_destroy(c);
+	return err_set(e, ERR_FAIL, "cold: out of memory");
+}
