@@ -27,10 +27,12 @@
  * until it is not (under FIFO-like orders that can be the object itself).
  * If the new size exceeds the whole capacity the object is removed.  The
  * cache therefore never holds more than its capacity, and bytes held are
- * the bytes of the latest sizes.  libCacheSim instead keeps the old size
- * (its cache_find_base ignores the new one), which lets its occupancy
- * drift from the truth; with traces where each object keeps one size
- * (oracleGeneral does) the two agree exactly.
+ * the bytes of the latest sizes.  (Why not a miss: the object was found,
+ * and a block trace that rereads a block with a longer request still
+ * finds its block.)  libCacheSim's cache_find_base instead keeps the size
+ * an object was inserted with, so its occupancy counts stale sizes; with
+ * traces where each object keeps one size (oracleGeneral does) the two
+ * agree exactly.
  *
  * Evictions are reported through an optional callback, so a data path can
  * write back or account what leaves a tier.
@@ -61,6 +63,8 @@ struct pol_req {
  * an entry fits 24 bytes; oracleGeneral sizes are 32-bit too). */
 #define POL_MAX_OBJ_BYTES UINT32_MAX
 
+/* Called for every resident object that leaves the cache by eviction
+ * (not by pol_remove), with the size it held. */
 typedef void (*pol_evict_fn)(void *ctx, uint64_t obj_id, uint64_t size_bytes);
 
 /* The state every policy starts with, so the generic code reads counters

@@ -321,6 +321,8 @@ static void test_csv_bad_values_name_the_field(void **state)
 	expect_csv_error("size.csv", text, NULL, 0, ":2: field 4 (size): bad size \"12k\"", NULL);
 	snprintf(text, sizeof text, "%s1,-5,28,12,10\n", hdr);
 	expect_csv_error("time.csv", text, NULL, 0, ":2: field 2 (time): bad time \"-5\"", NULL);
+	snprintf(text, sizeof text, "%s1,0x10,28,12,10\n", hdr);
+	expect_csv_error("hex.csv", text, NULL, 0, ":2: field 2 (time): bad time \"0x10\"", NULL);
 	snprintf(text, sizeof text, "%s1,5,28,12,\n", hdr);
 	expect_csv_error("id.csv", text, NULL, 0, ":2: field 5 (lbn): bad object id", NULL);
 	snprintf(text, sizeof text, "%s1,5,28,12,99999999999999999999\n", hdr);

@@ -421,9 +421,10 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 				return field_err(x, e, C_TIME, "time", v, "too large");
 			r->time_ns = u * x->cfg.time_unit_ns;
 		} else {
-			char *end;
-			double d = *v >= '0' && *v <= '9' ? strtod(v, &end) : -1.0;
-			if (d < 0 || *end || !isfinite(d))
+			char *end = NULL;
+			int numeric = *v >= '0' && *v <= '9' && !v[strspn(v, "0123456789.eE+-")];
+			double d = numeric ? strtod(v, &end) : -1.0;
+			if (d < 0 || (numeric && *end) || !isfinite(d))
 				return field_err(x, e, C_TIME, "time", v, "a non-negative number");
 			double ns = d * (double)x->cfg.time_unit_ns;
 			if (ns >= 18446744073709551616.0)

@@ -168,15 +168,25 @@ int cmd_cache(int argc, char **argv)
 		trace_close(tr);
 		return cli_fail("cache", &e);
 	}
-	struct trace_rec r;
-	int got;
-	while ((got = trace_next(tr, &r, &e)) == 1) {
-		struct pol_req q = { r.obj_id, r.size_bytes, r.next_access_vtime };
-		if (cache_run_access(&run, &q, &e) < 0) {
-			err_prefix(&e, "%s: record %llu: ", trace,
-				   (unsigned long long)run.stats[0].requests + 1);
-			got = -1;
-			break;
+	/* Records are read a batch at a time and then replayed: it keeps the
+	 * reader's stores and the replay's loads of one record apart (a load
+	 * right behind the stores it spans stalls on store forwarding). */
+	struct trace_rec batch[256];
+	uint64_t rec_no = 0;
+	int got = 1;
+	while (got == 1) {
+		size_t nb = 0;
+		while (nb < sizeof batch / sizeof batch[0] && (got = trace_next(tr, &batch[nb], &e)) == 1)
+			nb++;
+		for (size_t i = 0; i < nb; i++) {
+			struct pol_req q = { batch[i].obj_id, batch[i].size_bytes,
+					     batch[i].next_access_vtime };
+			rec_no++;
+			if (cache_run_access(&run, &q, &e) < 0) {
+				err_prefix(&e, "%s: record %llu: ", trace, (unsigned long long)rec_no);
+				got = -1;
+				break;
+			}
 		}
 	}
 	trace_close(tr);
