@@ -38,20 +38,27 @@
  * is below R/m is fixed at its cap (R -= c, m -= 1); at the first cap that
  * is not, stop.  Then every flow gets
  *     r_i = min(c_i, f),   f = R/m  (f = inf when every flow is fixed)
- * which is the max-min fair allocation; with no caps r_i = C/n (processor
- * sharing).  Each flow keeps its remaining bytes; at every change of the
- * flow set, remaining_i -= r_i * dt, the rates are recomputed and the exact
- * finish is last + remaining_i / r_i.  Only the earliest finish (rounded
+ * which is the max-min fair allocation.  Only the earliest finish (rounded
  * up to a ns) is an executor event, cancelled and rescheduled at every
- * change.  When it fires, the link steps through the exact finishes due by
- * now, removing each finished flow and sharing its capacity out again;
- * callbacks of flows finishing in the same ns run in arrival order.
- * Remaining bytes are long double; a flow with less than LINK_EPS_BYTES
- * left has finished; bytes completed (res_stats.bytes) are counted from
- * each flow's integer size, so they equal bytes submitted exactly.
- * Cost: O(n) per change (the water-fill is O(capped flows) over the sorted
- * cap list); a virtual-time O(log n) scheme would serve the no-cap case
- * only, and is left until a profile asks for it.
+ * change of the flow set.  When it fires, the link steps through the exact
+ * finishes due by now, removing each finished flow and sharing its
+ * capacity out again; callbacks of flows finishing in the same ns then run
+ * in arrival order.  Two representations of the same allocation:
+ *   - no active flow capped: processor sharing, r = C/n for all, in
+ *     virtual time (Kleinrock; as in fair queueing): vt, the bytes each
+ *     flow has received since the link was last idle, grows at C/n; a flow
+ *     of b bytes arriving at vt0 finishes when vt reaches its tag
+ *     F = vt0 + b.  Flows sit in a min-heap on F: O(log n) per change.
+ *   - some flow capped: each flow keeps its bytes left; at every change
+ *     left_i -= r_i * dt, then the water-fill (O(capped flows) over a
+ *     sorted cap list) and the next finish (O(n)): O(n) per change.
+ * The first capped arrival converts tags to bytes left (left = F - vt),
+ * and the last capped departure converts back (vt = 0, F = left, heapify):
+ * O(n) each.  vt restarts at 0 whenever the link idles, so it does not
+ * grow without bound.  Bytes left and vt are long double; a flow with less
+ * than LINK_EPS_BYTES left has finished; bytes completed (res_stats.bytes)
+ * are counted from each flow's integer size, so they equal bytes submitted
+ * exactly.
  *
  * res_tb.  level(t) = min(burst, level(t0) + rate * (t - t0)), taken on
  * grant.  Waiters are FIFO; only the head has an event, at

@@ -19,7 +19,8 @@
  *              gets the max-min fair share of `bps` given the per-flow caps
  *              (cap 0: none); with no caps this is processor sharing, each
  *              of n flows at bps/n.  Flows finishing in the same ns
- *              complete in arrival order.  O(active flows) per change.
+ *              complete in arrival order.  Cost per arrival or departure:
+ *              O(log n) while no active flow is capped, O(n) while one is.
  *   res_tb     a token bucket (rate tokens/s, burst tokens) for request-rate
  *              limits: res_tb_try takes tokens now or refuses (an object
  *              store answering 503); res_tb_wait queues FIFO until the

@@ -703,6 +703,83 @@ static void test_link_small_flows_lose_no_capacity_to_rounding(void **state)
 	ev_engine_free(log.eng);
 }
 
+static void test_link_switches_between_shared_and_capped_modes(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[3];
+	log_init(&log, t, 3);
+	/* 1000 B/s.  A (1000 B) alone until 0.5 s: 500 B left.  B (200 B,
+	 * cap 200) arrives: A 800, B 200; A ends at 0.5 + 500/800 = 1.125 s,
+	 * when B has 75 B left (still capped: 200 B/s).  C (1000 B) arrives at
+	 * 1.25 s: B 200, C 800.  B ends at 1.5 s; C has 800 B left, alone at
+	 * 1000 B/s: 2.3 s. */
+	struct res_link *l = res_link_new(&log.x, 1000);
+	res_link_submit(l, 1000, 0, logged, &t[0]);
+	struct at_call b = { &log, link_submit_at, l, 200, 200, &t[1] };
+	struct at_call c = { &log, link_submit_at, l, 1000, 0, &t[2] };
+	ev_at(log.eng, S / 2, at_call_run, &b);
+	ev_at(log.eng, 1250000000ull, at_call_run, &c);
+	run_all(&log);
+	expect(&log, 3, (int[]){ 0, 1, 2 }, (uint64_t[]){ 1125000000ull, 1500000000ull, 2300000000ull });
+	assert_int_equal(res_link_stats(l)->bytes, 2200);
+	res_link_free(l);
+	ev_engine_free(log.eng);
+}
+
+struct spawn;
+
+struct spawn_flow {
+	struct spawn *sp;
+	int gen;
+};
+
+struct spawn {
+	struct log *log;
+	struct res_link *l;
+	struct spawn_flow pool[LOG_MAX];
+	int n;
+};
+
+static void spawn_done(void *arg)
+{
+	struct spawn_flow *f = arg;
+	struct spawn *sp = f->sp;
+	logged(&(struct tag){ sp->log, f->gen });
+	if (f->gen == 5)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct spawn_flow *c = &sp->pool[sp->n++];
+		*c = (struct spawn_flow){ sp, f->gen + 1 };
+		assert_int_equal(res_link_submit(sp->l, 1000, 0, spawn_done, c), 0);
+	}
+}
+
+static void test_link_callbacks_may_submit_more_flows(void **state)
+{
+	(void)state;
+	struct log log;
+	log_init(&log, NULL, 0);
+	/* Each 1000 B flow of generation g < 5 submits two of generation g+1
+	 * when it ends: 2^g flows share 1000 B/s and end together after 2^g s,
+	 * so generation g ends at 2^(g+1) - 1 s.  The 16 callbacks of
+	 * generation 4 grow the link's arrays while they are being called. */
+	struct spawn sp = { .log = &log, .l = res_link_new(&log.x, 1000), .n = 1 };
+	sp.pool[0] = (struct spawn_flow){ &sp, 0 };
+	res_link_submit(sp.l, 1000, 0, spawn_done, &sp.pool[0]);
+	run_all(&log);
+	assert_int_equal(log.n, 63);
+	for (int g = 0, i = 0; g <= 5; g++) {
+		for (int j = 0; j < 1 << g; j++, i++) {
+			assert_int_equal(log.id[i], g);
+			assert_int_equal(log.at[i], ((2ull << g) - 1) * S);
+		}
+	}
+	assert_int_equal(res_link_stats(sp.l)->bytes, 63000);
+	res_link_free(sp.l);
+	ev_engine_free(log.eng);
+}
+
 static void test_link_keeps_one_pending_event(void **state)
 {
 	(void)state;
@@ -1156,6 +1233,8 @@ int main(void)
 		cmocka_unit_test(test_link_equal_finishes_complete_in_arrival_order),
 		cmocka_unit_test(test_link_late_arrival_slows_existing_flow),
 		cmocka_unit_test(test_link_small_flows_lose_no_capacity_to_rounding),
+		cmocka_unit_test(test_link_switches_between_shared_and_capped_modes),
+		cmocka_unit_test(test_link_callbacks_may_submit_more_flows),
 		cmocka_unit_test(test_link_keeps_one_pending_event),
 		cmocka_unit_test(test_link_zero_byte_flow_completes_now),
 		cmocka_unit_test(test_link_conserves_bytes_under_random_load_with_caps),
