@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libcmocka-dev
-      libinih-dev gnuplot-nox"
+      libinih-dev gnuplot-nox libyaml-dev libjansson-dev libzstd-dev"
 
 missing=""
 for p in $PKGS; do
