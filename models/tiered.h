@@ -58,6 +58,10 @@ int tiered_build(struct tiered **out, struct cfg_doc *doc, const struct exec *x,
 size_t tiered_nodes(const struct tiered *t);
 struct path *const *tiered_paths(const struct tiered *t);
 int tiered_export(struct tiered *t, struct met_registry *m, uint64_t now_ns, struct err *e);
+/* Registers the series tier.<name>.read_bytes and .write_bytes:
+ * cumulative bytes read from and written to each tier, summed over nodes
+ * (a plot differentiates them into bandwidth). */
+int tiered_add_series(struct tiered *t, struct met_registry *m);
 void tiered_free(struct tiered *t);
 
 #endif

@@ -348,7 +348,7 @@ int cmd_run(int argc, char **argv)
 	created = access(out_path, F_OK) != 0;
 	if (db_open(&db, out_path, &e) < 0)
 		goto fail;
-	if (tiered ? trun_start(tr, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
+	if (tiered ? trun_start(tr, &x, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
 		goto fail;
 
 	char started[32];

@@ -12,12 +12,28 @@
 #include "sim/table.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
+#include "traces/workload.h"
 
 struct trun {
 	struct tiered *cluster;
-	struct trace_reader *trace;
+	struct trace_reader *trace;  /* [workload], optional */
 	struct replay *replay;
+	struct wl *jobs;             /* [job NAME] sections */
+	struct wl_env *envs;
+	size_t njobs;
+	size_t active;               /* the replay and jobs still running */
+	void (*on_finish)(void *);
+	void *ctx;
+	char *dir;                   /* the scenario's folder */
 };
+
+/* The replay or a job has ended; the run ends when all have. */
+static void one_finished(void *arg)
+{
+	struct trun *t = arg;
+	if (t->active && --t->active == 0)
+		t->on_finish(t->ctx);
+}
 
 int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e)
 {
@@ -58,7 +74,7 @@ static int read_workload(struct cfg_doc *d, struct replay_cfg *rc, const char **
 {
 	struct cfg_section *s = cfg_find(d, "workload", NULL);
 	if (!s)
-		return err_set(e, ERR_INPUT, "%s: no [workload] section (it names the trace to replay: trace = FILE)", d->path);
+		return 0;
 	const char *trace = NULL, *mode = "open";
 	int writes = 1;
 	uint64_t outstanding = 16;
@@ -88,6 +104,96 @@ static int read_workload(struct cfg_doc *d, struct replay_cfg *rc, const char **
 	return 0;
 }
 
+static char *scenario_dir(const char *scenario)
+{
+	if (scenario[0] == '(') /* the bundled default: relative to here */
+		return strdup(".");
+	char *dup = strdup(scenario);
+	if (!dup)
+		return NULL;
+	char *dir = strdup(dirname(dup));
+	free(dup);
+	return dir;
+}
+
+/* "all", "N" (the first N nodes) or "A-B" (nodes A to B inclusive). */
+static int job_nodes(struct cfg_doc *d, struct cfg_section *s, size_t nodes, size_t *first, size_t *count,
+		     struct err *e)
+{
+	const char *v = "all";
+	if (cfg_string(d, s, "nodes", &v, e) < 0)
+		return -1;
+	*first = 0;
+	*count = nodes;
+	if (strcmp(v, "all") == 0)
+		return 0;
+	unsigned long a, b;
+	int used = 0;
+	if (sscanf(v, "%lu-%lu%n", &a, &b, &used) == 2 && v[used] == '\0' && a <= b && b < nodes) {
+		*first = a;
+		*count = b - a + 1;
+		return 0;
+	}
+	if (sscanf(v, "%lu%n", &a, &used) == 1 && v[used] == '\0' && a >= 1 && a <= nodes) {
+		*count = a;
+		return 0;
+	}
+	return cfg_error(d, s, cfg_key(s, "nodes"), e,
+			 "'%s' is not a set of nodes: use all, a count (1 to %zu) or a range A-B (0 to %zu)", v, nodes,
+			 nodes - 1);
+}
+
+static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, uint64_t seed, struct err *e)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nsec; i++)
+		n += strcmp(d->sec[i].type, "job") == 0;
+	if (n == 0)
+		return 0;
+	if (n > 256)
+		return err_set(e, ERR_INPUT, "%s: %zu jobs; at most 256", d->path, n);
+	t->jobs = calloc(n, sizeof *t->jobs);
+	t->envs = calloc(n, sizeof *t->envs);
+	if (!t->jobs || !t->envs)
+		return err_set(e, ERR_FAIL, "out of memory");
+	struct path *const *paths = tiered_paths(t->cluster);
+	size_t nodes = tiered_nodes(t->cluster);
+	for (size_t i = 0; i < d->nsec; i++) {
+		struct cfg_section *s = &d->sec[i];
+		if (strcmp(s->type, "job") != 0)
+			continue;
+		if (s->name[0] == '\0')
+			return err_set(e, ERR_INPUT, "%s:%d: [job] needs a name, e.g. [job train]", d->path, s->line);
+		const char *type = NULL;
+		if (cfg_string(d, s, "type", &type, e) < 0)
+			return -1;
+		if (!type)
+			return err_set(e, ERR_INPUT, "%s:%d: [job %s]: missing key 'type'", d->path, s->line, s->name);
+		const struct wl_type *wt = wl_type_by_name(type);
+		if (!wt) {
+			char known[256] = "";
+			for (const struct wl_type *k = wl_types; k->name; k++)
+				snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", known[0] ? ", " : "",
+					 k->name);
+			return cfg_error(d, s, cfg_key(s, "type"), e, "unknown job type '%s' (known: %s)", type, known);
+		}
+		size_t first, count;
+		uint64_t start = 0;
+		if (job_nodes(d, s, nodes, &first, &count, e) < 0 || cfg_time_ns(d, s, "start", &start, e) < 0)
+			return -1;
+		struct wl_env *env = &t->envs[t->njobs];
+		*env = (struct wl_env){
+			.x = x, .paths = paths + first, .nodes = count, .job_index = (uint32_t)t->njobs,
+			.name = s->name, .seed = seed, .start_ns = start, .scenario_dir = t->dir,
+			.on_finish = one_finished, .ctx = t,
+		};
+		if (wt->create(&t->jobs[t->njobs], d, s, env, e) < 0)
+			return -1;
+		t->njobs++;
+	}
+	return 0;
+}
+
 int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed,
 	       void (*on_finish)(void *), void *ctx, struct err *e)
 {
@@ -95,18 +201,31 @@ int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uin
 	struct trun *t = calloc(1, sizeof *t);
 	if (!t)
 		return err_set(e, ERR_FAIL, "out of memory");
+	t->on_finish = on_finish;
+	t->ctx = ctx;
 	struct replay_cfg rc;
 	const char *format = NULL;
 	char *path = NULL;
+	if (!(t->dir = scenario_dir(doc->path))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 	if (tiered_build(&t->cluster, doc, x, seed, e) < 0 || read_workload(doc, &rc, &format, &path, e) < 0 ||
-	    cfg_check_unused(doc, e) < 0)
+	    build_jobs(t, doc, x, seed, e) < 0 || cfg_check_unused(doc, e) < 0)
 		goto fail;
-	if (!(t->trace = trace_open(path, format, e)))
+	if (!path && t->njobs == 0) {
+		err_set(e, ERR_INPUT, "%s: nothing to run: add a [workload] (a trace to replay) or [job NAME] sections",
+			doc->path);
 		goto fail;
-	rc.on_finish = on_finish;
-	rc.on_finish_ctx = ctx;
-	if (replay_new(&t->replay, x, t->trace, tiered_paths(t->cluster), tiered_nodes(t->cluster), &rc, e) < 0)
-		goto fail;
+	}
+	if (path) {
+		if (!(t->trace = trace_open(path, format, e)))
+			goto fail;
+		rc.on_finish = one_finished;
+		rc.on_finish_ctx = t;
+		if (replay_new(&t->replay, x, t->trace, tiered_paths(t->cluster), tiered_nodes(t->cluster), &rc, e) < 0)
+			goto fail;
+	}
 	free(path);
 	*out = t;
 	return 0;
@@ -116,21 +235,38 @@ fail:
 	return -1;
 }
 
-int trun_start(struct trun *t, struct met_registry *m, uint64_t sample_ns, struct err *e)
+int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e)
 {
-	(void)m;
-	(void)sample_ns;
-	return replay_start(t->replay, e);
+	if (tiered_add_series(t->cluster, m) < 0)
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].ops->add_series && t->jobs[i].ops->add_series(&t->jobs[i], m) < 0)
+			return err_set(e, ERR_FAIL, "out of memory");
+	if (met_sampler_start(m, x, sample_ns) < 0)
+		return err_set(e, ERR_FAIL, "out of memory");
+	t->active = t->njobs + (t->replay != NULL);
+	if (t->replay && replay_start(t->replay, e) < 0)
+		return -1;
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].ops->start(&t->jobs[i], e) < 0)
+			return -1;
+	return 0;
 }
 
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e)
 {
-	if (replay_failed(t->replay, e))
+	if (t->replay && replay_failed(t->replay, e))
 		return -1;
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].ops->failed(&t->jobs[i], e))
+			return -1;
 	if (tiered_export(t->cluster, m, now_ns, e) < 0)
 		return -1;
-	if (replay_export(t->replay, m) < 0)
+	if (t->replay && replay_export(t->replay, m) < 0)
 		return err_set(e, ERR_FAIL, "out of memory writing metrics");
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].ops->export(&t->jobs[i], m, now_ns) < 0)
+			return err_set(e, ERR_FAIL, "out of memory writing metrics");
 	return 0;
 }
 
@@ -138,9 +274,14 @@ void trun_free(struct trun *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->njobs; i++)
+		t->jobs[i].ops->free(&t->jobs[i]);
+	free(t->jobs);
+	free(t->envs);
 	replay_free(t->replay);
 	trace_close(t->trace);
 	tiered_free(t->cluster);
+	free(t->dir);
 	free(t);
 }
 
@@ -160,6 +301,101 @@ static const struct hist *hist_named(const struct met_registry *m, const char *n
 		if (strcmp(met_hist_at(m, i)->name, name) == 0)
 			return met_hist_at(m, i)->h;
 	return NULL;
+}
+
+static int print_requests(const struct met_registry *m, FILE *out)
+{
+	fputc('\n', out);
+	struct tbl *t = tbl_new("requests (the trace, end to end)");
+	if (!t)
+		return -1;
+	int c_req = tbl_col(t, "requests", "requests", ""), c_done = tbl_col(t, "completed", "completed", ""),
+	    c_fail = tbl_col(t, "failed", "failed", ""), c_tput = tbl_col(t, "throughput", "throughput", "req/s"),
+	    c_bw = tbl_col(t, "bandwidth_GBps", "bandwidth", "GB/s"), c_l50 = tbl_col(t, "p50_ms", "p50", "ms"),
+	    c_l99 = tbl_col(t, "p99_ms", "p99", "ms"), c_l999 = tbl_col(t, "p999_ms", "p99.9", "ms");
+	tbl_row(t);
+	tbl_num(t, c_req, "%.0f", val(m, "replay.%s", "requests"));
+	tbl_num(t, c_done, "%.0f", val(m, "replay.%s", "completed"));
+	tbl_num(t, c_fail, "%.0f", val(m, "replay.%s", "failed"));
+	tbl_num(t, c_tput, "%.1f", val(m, "replay.%s", "throughput"));
+	tbl_num(t, c_bw, "%.3f", val(m, "replay.%s", "bandwidth") / 1e9);
+	const struct hist *lat = hist_named(m, "replay.latency");
+	if (lat && hist_count(lat)) {
+		tbl_num(t, c_l50, "%.4f", hist_quantile(lat, 0.5) / 1e6);
+		tbl_num(t, c_l99, "%.4f", hist_quantile(lat, 0.99) / 1e6);
+		tbl_num(t, c_l999, "%.4f", hist_quantile(lat, 0.999) / 1e6);
+	}
+	int rc = tbl_print(t, TBL_TEXT, out);
+	tbl_free(t);
+	return rc;
+}
+
+/* One row per job (metric job.NAME.au), and one per job histogram
+ * (time to first token, checkpoint stalls, load times). */
+static int print_jobs(const struct met_registry *m, FILE *out)
+{
+	struct tbl *t = tbl_new("jobs (AU = compute time / wall time, per GPU)");
+	if (!t)
+		return -1;
+	int c_job = tbl_col(t, "job", "job", ""), c_au = tbl_col(t, "au_pct", "AU", "%"),
+	    c_wall = tbl_col(t, "wall_s", "wall", "s"), c_comp = tbl_col(t, "compute_s", "compute", "s"),
+	    c_stall = tbl_col(t, "stall_s", "I/O stall", "s");
+	size_t rows = 0;
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		size_t len = strlen(name);
+		if (strncmp(name, "job.", 4) != 0 || len < 8 || strcmp(name + len - 3, ".au") != 0)
+			continue;
+		char job[128];
+		snprintf(job, sizeof job, "%.*s", (int)(len - 7), name + 4);
+		tbl_row(t);
+		rows++;
+		tbl_str(t, c_job, job);
+		tbl_num(t, c_au, "%.2f", 100 * val(m, "job.%s.au", job));
+		double w = val(m, "job.%s.wall_s", job), c = val(m, "job.%s.compute_s", job),
+		       st = val(m, "job.%s.stall_s", job);
+		if (!isnan(w))
+			tbl_num(t, c_wall, "%.3f", w);
+		if (!isnan(c))
+			tbl_num(t, c_comp, "%.3f", c);
+		if (!isnan(st))
+			tbl_num(t, c_stall, "%.3f", st);
+	}
+	int rc = 0;
+	if (rows) {
+		fputc('\n', out);
+		rc = tbl_print(t, TBL_TEXT, out);
+	}
+	tbl_free(t);
+	if (rc < 0)
+		return -1;
+
+	t = tbl_new("job latencies");
+	if (!t)
+		return -1;
+	int c_what = tbl_col(t, "histogram", "what", ""), c_n = tbl_col(t, "count", "count", ""),
+	    c_p50 = tbl_col(t, "p50_s", "p50", "s"), c_p90 = tbl_col(t, "p90_s", "p90", "s"),
+	    c_p99 = tbl_col(t, "p99_s", "p99", "s"), c_max = tbl_col(t, "max_s", "max", "s");
+	rows = 0;
+	for (size_t i = 0; i < met_nhists(m); i++) {
+		const struct met_named_hist *h = met_hist_at(m, i);
+		if (strncmp(h->name, "job.", 4) != 0 || strcmp(h->unit, "ns") != 0 || !hist_count(h->h))
+			continue;
+		tbl_row(t);
+		rows++;
+		tbl_str(t, c_what, h->name + 4);
+		tbl_num(t, c_n, "%.0f", (double)hist_count(h->h));
+		tbl_num(t, c_p50, "%.4f", hist_quantile(h->h, 0.5) / 1e9);
+		tbl_num(t, c_p90, "%.4f", hist_quantile(h->h, 0.9) / 1e9);
+		tbl_num(t, c_p99, "%.4f", hist_quantile(h->h, 0.99) / 1e9);
+		tbl_num(t, c_max, "%.4f", (double)hist_max(h->h) / 1e9);
+	}
+	if (rows) {
+		fputc('\n', out);
+		rc = tbl_print(t, TBL_TEXT, out);
+	}
+	tbl_free(t);
+	return rc;
 }
 
 int trun_summary(const struct met_registry *m, FILE *out)
@@ -206,29 +442,9 @@ int trun_summary(const struct met_registry *m, FILE *out)
 	if (rc < 0)
 		return -1;
 
-	fputc('\n', out);
-	t = tbl_new("requests (the trace, end to end)");
-	if (!t)
+	if (met_find(m, "replay.requests") && print_requests(m, out) < 0)
 		return -1;
-	int c_req = tbl_col(t, "requests", "requests", ""), c_done = tbl_col(t, "completed", "completed", ""),
-	    c_fail = tbl_col(t, "failed", "failed", ""), c_tput = tbl_col(t, "throughput", "throughput", "req/s"),
-	    c_bw = tbl_col(t, "bandwidth_GBps", "bandwidth", "GB/s"), c_l50 = tbl_col(t, "p50_ms", "p50", "ms"),
-	    c_l99 = tbl_col(t, "p99_ms", "p99", "ms"), c_l999 = tbl_col(t, "p999_ms", "p99.9", "ms");
-	tbl_row(t);
-	tbl_num(t, c_req, "%.0f", val(m, "replay.%s", "requests"));
-	tbl_num(t, c_done, "%.0f", val(m, "replay.%s", "completed"));
-	tbl_num(t, c_fail, "%.0f", val(m, "replay.%s", "failed"));
-	tbl_num(t, c_tput, "%.1f", val(m, "replay.%s", "throughput"));
-	tbl_num(t, c_bw, "%.3f", val(m, "replay.%s", "bandwidth") / 1e9);
-	const struct hist *lat = hist_named(m, "replay.latency");
-	if (lat && hist_count(lat)) {
-		tbl_num(t, c_l50, "%.4f", hist_quantile(lat, 0.5) / 1e6);
-		tbl_num(t, c_l99, "%.4f", hist_quantile(lat, 0.99) / 1e6);
-		tbl_num(t, c_l999, "%.4f", hist_quantile(lat, 0.999) / 1e6);
-	}
-	rc = tbl_print(t, TBL_TEXT, out);
-	tbl_free(t);
-	if (rc < 0)
+	if (print_jobs(m, out) < 0)
 		return -1;
 
 	/* Object-store costs and throttling, where a cold tier exists. */

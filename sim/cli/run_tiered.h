@@ -36,7 +36,7 @@ int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e);
 /* on_finish(ctx) is called when the whole trace has been replayed. */
 int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed,
 	       void (*on_finish)(void *), void *ctx, struct err *e);
-int trun_start(struct trun *t, struct met_registry *m, uint64_t sample_ns, struct err *e);
+int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e);
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
 int trun_summary(const struct met_registry *m, FILE *out);
 void trun_free(struct trun *t);
