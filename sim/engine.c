@@ -8,8 +8,10 @@
 #include <stdlib.h>
 
 /* The default pending-event set, chosen by the hold benchmark (`make
- * bench`, bench/hold.c); the figures are in README.md. */
-#define EV_DEFAULT_QUEUE evq_heap
+ * bench`, bench/hold.c): the calendar queue beat the 4-ary heap at 10^3 to
+ * 10^6 pending events (at 10^4: 231 vs 672 instructions per hold under
+ * callgrind); the figures are in README.md. */
+#define EV_DEFAULT_QUEUE evq_calendar
 
 /* Latest time an event may carry: UINT64_MAX means "never" in peek_time. */
 #define EV_TIME_MAX (UINT64_MAX - 1)

@@ -11,24 +11,26 @@
  * whose head lies in the day being looked at.  With the width chosen so a
  * bucket holds a few events, both are O(1) expected.
  *
- * Resize rule (Brown, section 4): double the buckets when size > 2*nbuckets,
+ * Resize rule (Brown 1988): double the buckets when size > 2*nbuckets,
  * halve them when size < nbuckets/2 (never below CQ_MIN_BUCKETS).  A resize
  * also chooses a new width: take the first n events at the head (n = size
  * when size <= 5, else min(25, 5 + size/10)), average their separations,
  * average again over the separations below twice that mean (so a gap does
  * not dominate), and set the width to 3 times the result.
  *
- * Why a calendar queue rather than a ladder queue (Tang, Goh and Thng, ACM
- * TOMACS 15(3), 2005): under the hold model with a stationary increment
- * distribution -- the case bench/hold.c measures, and the shape of a
- * simulation in steady state -- the pending times are spread evenly near
- * the head, the sampled width stays right, and a calendar queue touches one
- * or two list nodes per operation with no rung spawning or bottom sorting.
- * The ladder queue wins on skewed or shifting distributions (Pareto, camel),
- * where a calendar's one width is wrong for part of the queue; it costs
- * three structures and several tuning thresholds.  The weak spot left here
- * is a pop across a gap wider than a year, which costs one scan of the
- * buckets (see cq_find_min); a resize re-estimates the width.
+ * Why a calendar queue rather than a ladder queue (Tang, Goh and Thng,
+ * "Ladder queue: an O(1) priority queue structure for large-scale discrete
+ * event simulation", ACM TOMACS 15(3), 2005): under the hold model the
+ * calendar touches one or two list nodes per operation, with no rungs to
+ * spawn, no bottom list to sort and fewer thresholds to tune.  The
+ * ladder's case is skewed or drifting distributions, where one width is
+ * wrong for part of the queue.  Measured here (hold model, N = 10^3..10^5,
+ * increments exponential, uniform, Pareto(1.5), exponential in ms, half
+ * zero, and 95% Exp(10 ns) / 5% Exp(1 ms)): with the re-width rule below
+ * the calendar was 1.5x to 6x faster than evq_heap (as written at the
+ * time) in every case; without it, the 10 ns / 1 ms mix at N = 10^3 was
+ * 2x slower than the heap.  That rule closed the gap the ladder queue
+ * would have closed, so the ladder's extra complexity did not pay here.
  *
  * Departures from the paper, each for a reason:
  *   - The width is a power of two, 2^shift ns, the one nearest (in log) to
@@ -44,11 +46,16 @@
  *     least event whenever that head's day equals q->day.
  *   - When the sampled events all share one time (separations all 0), the
  *     old width is kept rather than collapsed.
+ *   - The width is also re-estimated when pops get expensive (see
+ *     cq_check_cost), after Oh and Ahn, "Dynamic calendar queue", Proc.
+ *     32nd Annual Simulation Symposium, 20-25, 1999: a hold-model queue
+ *     never changes size, so Brown's rule alone would never fix a width
+ *     sampled from the initial, unrepresentative, fill.
  *   - A cancelled event is unlinked at once (lists are doubly linked), so
  *     cancel is O(1) and the queue holds no tombstones.
  *
  * Storage: events live in a slab of slots addressed by 32-bit indices,
- * grown by doubling and recycled through a free list, split by use: 16-byte
+ * grown by 1/8 and recycled through a free list, split by use: 16-byte
  * links (time, next, prev) that pops and pushes walk, 16-byte payloads
  * (fn, arg), and a 4-byte generation per slot; plus a 4-byte list head per
  * bucket (nbuckets lies between size/2 and 2*size).  So 36 bytes per slot
@@ -67,8 +74,15 @@
 #define CQ_NIL UINT32_MAX          /* no slot; so slots are 0..UINT32_MAX-1 */
 #define CQ_MIN_BUCKETS 2u
 #define CQ_MAX_BUCKETS (1u << 31)
-#define CQ_MAX_SAMPLES 25u         /* Brown 1988, section 4 */
+#define CQ_MAX_SAMPLES 25u         /* Brown 1988 */
 #define CQ_FIRST_SLOTS 64u
+/* Re-estimate the width when pops cost more than this many extra steps
+ * each (days skipped, list nodes passed by pushes), averaged over a window
+ * of nbuckets + CQ_CHECK_POPS pops.  Measured under the hold model:
+ * exponential increments cost about 1; the 10 ns / 1 ms mix with a stale
+ * width about 25; 6 sits between with room either side. */
+#define CQ_REWIDTH_COST 6u
+#define CQ_CHECK_POPS 64u
 
 /* Bucket lists: next is CQ_NIL-terminated; prev is circular, so the head's
  * prev is the tail and push can search from the tail. */
@@ -94,6 +108,8 @@ struct cq {
 	uint32_t nbuckets;  /* a power of two */
 	unsigned shift;     /* width = 2^shift ns; day of t = t >> shift */
 	uint64_t day;       /* no pending event has a day before this one */
+	uint64_t work;      /* extra steps since the last check (see above) */
+	uint32_t pops;      /* pops since the last check */
 };
 
 static uint32_t cq_bucket_of(const struct cq *q, uint64_t t_ns)
@@ -143,6 +159,7 @@ static void cq_insert_after_le(struct cq *q, uint32_t i)
 	if (head != CQ_NIL) {
 		p = l[head].prev; /* the tail */
 		while (l[p].t_ns > t) {
+			q->work++;
 			if (p == head) {
 				p = CQ_NIL;
 				break;
@@ -204,14 +221,17 @@ static uint32_t cq_find_min(struct cq *q)
 	 * has day q->day, and finding no such head proves the day empty. */
 	for (uint32_t k = 0; k < q->nbuckets; k++, q->day++) {
 		uint32_t h = q->bucket[q->day & mask];
-		if (h != CQ_NIL && (l[h].t_ns >> q->shift) == q->day)
+		if (h != CQ_NIL && (l[h].t_ns >> q->shift) == q->day) {
+			q->work += k;
 			return h;
+		}
 	}
 
 	/* A whole year empty: the next event lies in a later year.  Brown's
 	 * remedy: search the heads directly.  (Equal times share a bucket, so
 	 * the least head time is unique.) */
 	uint32_t best = CQ_NIL;
+	q->work += 2 * (uint64_t)q->nbuckets;
 	for (uint32_t b = 0; b < q->nbuckets; b++) {
 		uint32_t h = q->bucket[b];
 		if (h != CQ_NIL && (best == CQ_NIL || l[h].t_ns < l[best].t_ns))
@@ -315,6 +335,8 @@ static void cq_resize(struct cq *q, uint32_t nb)
 	for (unsigned k = ns; k-- > 0;)
 		cq_insert_before_ge(q, sample[k]);
 
+	q->work = 0;
+	q->pops = 0;
 	if (ns > 0)
 		q->day = sample_t[0] >> q->shift;
 	else
@@ -323,7 +345,10 @@ static void cq_resize(struct cq *q, uint32_t nb)
 
 static int cq_grow(struct cq *q)
 {
-	uint64_t cap = q->cap ? 2 * (uint64_t)q->cap : CQ_FIRST_SLOTS;
+	/* Grow by 1/8 (as evq_heap.c does): the slack stays under ~12% of the
+	 * slots, and the growth is still geometric, so amortised O(1). */
+	uint64_t add = q->cap / 8;
+	uint64_t cap = (uint64_t)q->cap + (add < CQ_FIRST_SLOTS ? CQ_FIRST_SLOTS : add);
 	if (cap > CQ_NIL)
 		cap = CQ_NIL;
 	if (cap <= q->cap || cap > SIZE_MAX / sizeof *q->link)
@@ -412,6 +437,20 @@ static void cq_after_remove(struct cq *q)
 		cq_resize(q, q->nbuckets / 2);
 }
 
+/* Re-estimates the width when the measured cost per pop is high (see the
+ * opening comment).  At most one O(size) rebuild per nbuckets +
+ * CQ_CHECK_POPS pops, so O(1) amortised even when rebuilding does not
+ * help. */
+static void cq_check_cost(struct cq *q)
+{
+	if (++q->pops < q->nbuckets + CQ_CHECK_POPS)
+		return;
+	if (q->work > (uint64_t)CQ_REWIDTH_COST * q->pops)
+		cq_resize(q, q->nbuckets);
+	q->work = 0;
+	q->pops = 0;
+}
+
 static int cq_pop(void *qv, uint64_t *t_ns, exec_fn *fn, void **arg)
 {
 	struct cq *q = qv;
@@ -436,6 +475,7 @@ static int cq_pop(void *qv, uint64_t *t_ns, exec_fn *fn, void **arg)
 	cq_free_slot(q, i);
 	q->size--;
 	cq_after_remove(q);
+	cq_check_cost(q);
 	return 1;
 }
 

@@ -21,7 +21,7 @@
  *
  * Handles are (gen << 32) | (slot + 1): never 0, and a record's gen changes
  * when it is freed, so a stale handle cannot cancel a later event that
- * reuses the record.
+ * reuses the record (a record is retired before its gen could wrap).
  *
  * Growth is by 1/8 of the current size (at least 64), which keeps the
  * allocated bytes per pending event within ~12% of the live 40 bytes,
@@ -167,7 +167,10 @@ static uint32_t slot_alloc(struct heapq *q)
 
 static void slot_free(struct heapq *q, uint32_t s)
 {
-	q->slab[s].gen++;
+	/* A record whose generation would wrap is retired, never reused, so a
+	 * stale handle can never match a later event. */
+	if (++q->slab[s].gen == UINT32_MAX)
+		return;
 	q->slab[s].pos = q->free_head;
 	q->free_head = s;
 }

@@ -28,14 +28,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tiersim run [SCENARIO.ini] [--seed N] [--out results.db] [--until TIME]\n"
-		"                   [--format text|csv|json] [--queue heap|calendar]\n\n"
+		"                   [--format text|csv|json] [--queue calendar|heap]\n\n"
 		"Simulates SCENARIO.ini (without one, the bundled default: `tiersim run --print-default`\n"
 		"shows it), prints a summary and appends the run to the SQLite database.\n\n"
 		"  --seed N        run seed (overrides [run] seed; default 1)\n"
 		"  --out FILE      results database (default results.db); created if missing\n"
 		"  --until TIME    simulated time to run, e.g. 90s or 10m (overrides [run] until)\n"
 		"  --format F      text (a summary, default), csv or json (every metric: name, value, unit)\n"
-		"  --queue Q       pending-event set: heap (default) or calendar\n"
+		"  --queue Q       pending-event set: calendar (default) or heap\n"
 		"  --print-default print the bundled default scenario and exit\n");
 }
 
