@@ -62,6 +62,14 @@ for db in a b c; do
 done
 check "same seed: byte-identical database (wall-clock fields blanked)" cmp -s "$D/a.norm.db" "$D/b.norm.db"
 check "different seed: different results" sh -c "! cmp -s '$D/a.norm.db' '$D/c.norm.db'"
+# both pending-event sets run events in the same order: identical results
+"$T" run "$D/tandem.ini" --out "$D/h.db" --seed 7 --queue heap >/dev/null
+"$T" run "$D/tandem.ini" --out "$D/k.db" --seed 7 --queue calendar >/dev/null
+for db in h k; do
+	sqlite3 "$D/$db.db" "update runs set started_at = '', wall_seconds = 0, queue = ''; vacuum into '$D/$db.norm.db'"
+done
+check "heap and calendar queues: byte-identical results" cmp -s "$D/h.norm.db" "$D/k.norm.db"
+check "unknown --queue is exit 2" test "$(status "$T" run "$D/tandem.ini" --queue splay)" = 2
 # runs accumulate in one database
 "$T" run "$D/tandem.ini" --out "$D/a.db" --seed 9 >/dev/null
 check "runs accumulate" test "$(q "$D/a.db" 'select count(*) from runs')" = 2
