@@ -1204,6 +1204,72 @@ static void test_export_of_token_bucket_counts_refusals(void **state)
 	ev_engine_free(eng);
 }
 
+
+/* ---- Little's law on every resource ----
+ * Poisson arrivals (random sizes) into each kind of resource, starting and
+ * ending empty: the time-averaged number in the system must equal the
+ * completion rate times the mean response time, up to rounding — a check
+ * of each resource's own bookkeeping, independent of its service rule. */
+enum lkind { L_QUEUE, L_PIPE, L_LINK, L_TB };
+
+struct little {
+	struct ev_engine *eng;
+	enum lkind kind;
+	struct res_queue *q;
+	struct res_pipe *p;
+	struct res_link *l;
+	struct res_tb *b;
+	gsl_rng *rng;
+	int left;
+};
+
+static void little_arrive(void *arg)
+{
+	struct little *L = arg;
+	uint64_t bytes = 1 + gsl_rng_uniform_int(L->rng, 20000);
+	switch (L->kind) {
+	case L_QUEUE: res_queue_submit(L->q, (uint64_t)(gsl_ran_exponential(L->rng, 900.0) + 1), NULL, NULL); break;
+	case L_PIPE: res_pipe_submit(L->p, bytes, NULL, NULL); break;
+	case L_LINK: res_link_submit(L->l, bytes, 0, NULL, NULL); break;
+	case L_TB: res_tb_wait(L->b, 1 + (double)gsl_rng_uniform_int(L->rng, 4), NULL, NULL); break;
+	}
+	if (--L->left > 0)
+		ev_after(L->eng, (uint64_t)gsl_ran_exponential(L->rng, 1000.0) + 1, little_arrive, L);
+}
+
+static void test_littles_law_holds_on_every_resource(void **state)
+{
+	(void)state;
+	for (int k = L_QUEUE; k <= L_TB; k++) {
+		struct little L = { .eng = ev_engine_new(NULL), .kind = (enum lkind)k,
+				    .rng = gsl_rng_alloc(gsl_rng_mt19937), .left = 50000 };
+		gsl_rng_set(L.rng, 11 + (unsigned long)k);
+		struct exec x = ev_executor(L.eng);
+		const struct res_stats *st = NULL;
+		switch (L.kind) { /* each loaded to about 90% */
+		case L_QUEUE: L.q = res_queue_new(&x, 1); st = res_queue_stats(L.q); break;
+		case L_PIPE: L.p = res_pipe_new(&x, 1.1e10, 500, 4); st = res_pipe_stats(L.p); break;
+		case L_LINK: L.l = res_link_new(&x, 1.1e10); st = res_link_stats(L.l); break;
+		case L_TB: L.b = res_tb_new(&x, 2.8e6, 4); st = res_tb_stats(L.b); break;
+		}
+		ev_at(L.eng, 0, little_arrive, &L);
+		assert_int_equal(ev_run(L.eng, UINT64_MAX, NULL), EV_EMPTY);
+		uint64_t now = ev_now(L.eng);
+		assert_int_equal(st->completions, 50000);
+		double lsys = res_stats_mean_system(st, now);
+		double lw = (double)st->completions / (double)(now - st->since_ns) * hist_mean(st->response_ns);
+		print_message("kind %d: L = %.6f, lambda W = %.6f\n", k, lsys, lw);
+		assert_true(lsys > 0.1);
+		assert_true(fabs(lsys - lw) / lsys < 1e-9);
+		res_queue_free(L.q);
+		res_pipe_free(L.p);
+		res_link_free(L.l);
+		res_tb_free(L.b);
+		gsl_rng_free(L.rng);
+		ev_engine_free(L.eng);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1214,6 +1280,7 @@ int main(void)
 		cmocka_unit_test(test_queue_zero_service_completes_from_executor_not_inline),
 		cmocka_unit_test(test_queue_reset_stats_restarts_the_window),
 		cmocka_unit_test(test_queue_mm2_obeys_littles_law),
+		cmocka_unit_test(test_littles_law_holds_on_every_resource),
 		cmocka_unit_test(test_queue_new_rejects_zero_servers),
 		cmocka_unit_test(test_queue_free_with_work_pending_cancels_its_events),
 		cmocka_unit_test(test_pipe_serialises_in_fifo_and_pipelines_latency),
