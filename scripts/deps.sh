@@ -6,7 +6,12 @@
 set -eu
 
 PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libcmocka-dev
-      libinih-dev gnuplot-nox libyaml-dev libjansson-dev libzstd-dev"
+      libinih-dev gnuplot-nox libyaml-dev libjansson-dev libzstd-dev
+      liburing-dev libcurl4-openssl-dev libssl-dev fio"
+# Node.js runs Azurite, the Blob endpoint of the tests.  A machine may have
+# it from elsewhere (Debian's npm conflicts with other Node builds): take
+# Debian's only when there is none.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
