@@ -100,7 +100,9 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 install: $(TIERSIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tiersim/scenarios
 	install -m 755 $(TIERSIM) $(DESTDIR)$(PREFIX)/bin/tiersim
+	install -d $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data
 	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/
+	install -m 644 scenarios/data/* $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data/
 
 clean:
 	rm -rf $(BUILD)

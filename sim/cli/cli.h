@@ -12,6 +12,8 @@
 #ifndef TIERSIM_CLI_H
 #define TIERSIM_CLI_H
 
+#include <stddef.h>
+
 #include "sim/err.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -21,6 +23,12 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_mrc(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+
+/* The folder of the bundled scenarios and their data: next to the binary
+ * in the build tree (build/../scenarios), installed
+ * (bin/../share/tiersim/scenarios), or ./scenarios.  Fills buf. */
+const char *cli_data_dir(char *buf, size_t n);
 
 /* Prints "tiersim CMD: msg" to stderr and returns the exit status for
  * e->code (1 or 2). */

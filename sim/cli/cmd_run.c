@@ -340,7 +340,18 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	struct exec x = ev_executor(eng);
-	if (tiered ? trun_build(&tr, doc, &x, run.seed, stop_engine, eng, &e) < 0
+	char dir[4096];
+	if (path) {
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof dir, ".");
+	} else {
+		cli_data_dir(dir, sizeof dir);
+	}
+	if (tiered ? trun_build(&tr, doc, dir, &x, run.seed, stop_engine, eng, &e) < 0
 		   : qnet_build(&net, doc, &x, run.seed, &e) < 0)
 		goto fail;
 	/* Open the database before simulating, so that a bad --out fails at

@@ -3,6 +3,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -14,8 +16,10 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "simulate a scenario and write its results to SQLite" },
-	{ "validate", cmd_validate, "compare the simulator with theory (queueing)" },
+	{ "validate", cmd_validate, "compare the simulator with theory (queueing, cache)" },
 	{ "cache", cmd_cache, "replay a trace through a cache policy: miss ratios by size" },
+	{ "plot", cmd_plot, "draw a run of a results database as PNG and SVG (gnuplot)" },
+	{ "mrc", cmd_mrc, "LRU miss-ratio curve of a trace in one pass (exact, SHARDS)" },
 };
 
 static void usage(FILE *f)
@@ -27,6 +31,27 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage or input error.\n");
+}
+
+const char *cli_data_dir(char *buf, size_t n)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		static const char *const rel[] = { "/../scenarios", "/../share/tiersim/scenarios" };
+		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+			snprintf(buf, n, "%s%s", exe, rel[i]);
+			struct stat st;
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+				return buf;
+		}
+	}
+	snprintf(buf, n, "scenarios");
+	return buf;
 }
 
 int cli_fail(const char *cmd, const struct err *e)

@@ -3,7 +3,6 @@
  */
 #include "run_tiered.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,24 +52,20 @@ int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e)
 	return 0;
 }
 
-/* The trace path, relative to the scenario's folder unless absolute. */
-static char *trace_path(const char *scenario, const char *trace)
+/* A file named in the scenario: relative to `dir` unless absolute. */
+static char *rel_path(const char *dir, const char *file)
 {
-	if (trace[0] == '/' || scenario[0] == '(') /* "(bundled default)": relative to here */
-		return strdup(trace);
-	char *dup = strdup(scenario);
-	if (!dup)
-		return NULL;
-	const char *dir = dirname(dup);
-	size_t n = strlen(dir) + strlen(trace) + 2;
+	if (file[0] == '/')
+		return strdup(file);
+	size_t n = strlen(dir) + strlen(file) + 2;
 	char *p = malloc(n);
 	if (p)
-		snprintf(p, n, "%s/%s", dir, trace);
-	free(dup);
+		snprintf(p, n, "%s/%s", dir, file);
 	return p;
 }
 
-static int read_workload(struct cfg_doc *d, struct replay_cfg *rc, const char **format, char **path, struct err *e)
+static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *rc, const char **format, char **path,
+			 struct err *e)
 {
 	struct cfg_section *s = cfg_find(d, "workload", NULL);
 	if (!s)
@@ -99,21 +94,9 @@ static int read_workload(struct cfg_doc *d, struct replay_cfg *rc, const char **
 		return cfg_error(d, s, cfg_key(s, "outstanding"), e, "must be 1 to 1000000");
 	rc->outstanding = (uint32_t)outstanding;
 	rc->writes = writes;
-	if (!(*path = trace_path(d->path, trace)))
+	if (!(*path = rel_path(dir, trace)))
 		return err_set(e, ERR_FAIL, "out of memory");
 	return 0;
-}
-
-static char *scenario_dir(const char *scenario)
-{
-	if (scenario[0] == '(') /* the bundled default: relative to here */
-		return strdup(".");
-	char *dup = strdup(scenario);
-	if (!dup)
-		return NULL;
-	char *dir = strdup(dirname(dup));
-	free(dup);
-	return dir;
 }
 
 /* "all", "N" (the first N nodes) or "A-B" (nodes A to B inclusive). */
@@ -194,7 +177,7 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 	return 0;
 }
 
-int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed,
+int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
 	       void (*on_finish)(void *), void *ctx, struct err *e)
 {
 	*out = NULL;
@@ -206,11 +189,11 @@ int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uin
 	struct replay_cfg rc;
 	const char *format = NULL;
 	char *path = NULL;
-	if (!(t->dir = scenario_dir(doc->path))) {
+	if (!(t->dir = strdup(dir))) {
 		err_set(e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
-	if (tiered_build(&t->cluster, doc, x, seed, e) < 0 || read_workload(doc, &rc, &format, &path, e) < 0 ||
+	if (tiered_build(&t->cluster, doc, x, seed, e) < 0 || read_workload(doc, t->dir, &rc, &format, &path, e) < 0 ||
 	    build_jobs(t, doc, x, seed, e) < 0 || cfg_check_unused(doc, e) < 0)
 		goto fail;
 	if (!path && t->njobs == 0) {

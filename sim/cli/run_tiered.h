@@ -33,8 +33,9 @@ struct trun_spec {
 };
 
 int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e);
-/* on_finish(ctx) is called when the whole trace has been replayed. */
-int trun_build(struct trun **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed,
+/* dir: the folder files named in the scenario are relative to.
+ * on_finish(ctx) is called when the trace and every job have ended. */
+int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
 	       void (*on_finish)(void *), void *ctx, struct err *e);
 int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e);
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
