@@ -103,6 +103,8 @@ install: $(TIERSIM)
 	install -d $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data
 	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/
 	install -m 644 scenarios/data/* $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data/
+	install -d $(DESTDIR)$(PREFIX)/share/tiersim/plots
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/tiersim/plots/
 
 clean:
 	rm -rf $(BUILD)

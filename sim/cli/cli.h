@@ -23,6 +23,7 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_mrc(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
 /* The folder of the bundled scenarios and their data: next to the binary
