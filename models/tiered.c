@@ -311,7 +311,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, uint64_t seed, struct err *e)
 {
 	*out = NULL;
-	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", NULL };
+	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", "job", NULL };
 	if (cfg_check_sections(d, known, e) < 0)
 		return -1;
 	struct tiered *T = calloc(1, sizeof *T);
