@@ -492,6 +492,9 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 		rc |= put(m, name, "read_bytes", (double)sum.read_bytes, "B");
 		rc |= put(m, name, "write_bytes", (double)sum.write_bytes, "B");
 		rc |= put(m, name, "fill_bytes", (double)sum.fill_bytes, "B");
+		double secs = now > 0 ? now / 1e9 : 0;
+		rc |= put(m, name, "read_bandwidth", secs > 0 ? sum.read_bytes / secs : 0, "B/s");
+		rc |= put(m, name, "write_bandwidth", secs > 0 ? sum.write_bytes / secs : 0, "B/s");
 		rc |= put(m, name, "writeback_bytes", (double)sum.writeback_bytes, "B");
 		rc |= put(m, name, "evictions", (double)sum.evictions, "chunks");
 		rc |= put(m, name, "errors", (double)sum.errors, "ops");

@@ -3,8 +3,16 @@
 
 #include <string.h>
 
+#include "kvcache.h"
+#include "modelload.h"
+#include "training.h"
+
 /* Each job type adds its line here. */
 const struct wl_type wl_types[] = {
+	{ "kvcache", wl_kvcache_new },
+	{ "modelload", wl_modelload_new },
+	{ "training", wl_training_new },
+	{ "checkpoint", wl_checkpoint_new },
 	{ NULL, NULL },
 };
 

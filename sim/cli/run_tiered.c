@@ -313,6 +313,74 @@ static int print_requests(const struct met_registry *m, FILE *out)
 	return rc;
 }
 
+/* One row per metadata service: operations, utilisation (mean over its
+ * servers and the busiest one), and the p99 of its busiest operation. */
+static int print_metadata(const struct met_registry *m, FILE *out)
+{
+	struct tbl *t = tbl_new("metadata services");
+	if (!t)
+		return -1;
+	int c_svc = tbl_col(t, "service", "service", ""), c_ops = tbl_col(t, "ops", "operations", ""),
+	    c_rate = tbl_col(t, "ops_per_s", "rate", "ops/s"), c_u = tbl_col(t, "utilisation", "mean util", ""),
+	    c_umax = tbl_col(t, "busiest_utilisation", "busiest server util", ""),
+	    c_p99 = tbl_col(t, "p99_ms", "p99 (busiest op)", "ms");
+	size_t rows = 0;
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		size_t len = strlen(name);
+		if (strncmp(name, "meta.", 5) != 0 || len < 18 || strcmp(name + len - 12, ".utilisation") != 0 ||
+		    strchr(name + 5, '.') != name + len - 12)
+			continue;
+		char svc[128];
+		snprintf(svc, sizeof svc, "%.*s", (int)(len - 17), name + 5);
+		double ops = 0, rate = 0, umax = 0, best = -1;
+		const struct hist *busiest = NULL;
+		char prefix[160];
+		snprintf(prefix, sizeof prefix, "meta.%s.", svc);
+		size_t pl = strlen(prefix);
+		for (size_t k = 0; k < met_nscalars(m); k++) {
+			const struct met_scalar *x = met_scalar_at(m, k);
+			if (strncmp(x->name, prefix, pl) != 0)
+				continue;
+			const char *rest = x->name + pl;
+			size_t rl = strlen(rest);
+			int server = strncmp(rest, "server", 6) == 0;
+			if (!server && rl > 4 && strcmp(rest + rl - 4, ".ops") == 0) {
+				ops += x->value;
+				if (x->value > best) {
+					char hn[200];
+					snprintf(hn, sizeof hn, "%s%.*slatency", prefix, (int)(rl - 3), rest);
+					const struct hist *h = hist_named(m, hn);
+					if (h && hist_count(h)) {
+						best = x->value;
+						busiest = h;
+					}
+				}
+			}
+			if (server && rl > 11 && strcmp(rest + rl - 11, "utilisation") == 0 && x->value > umax)
+				umax = x->value;
+			if (server && rl > 10 && strcmp(rest + rl - 10, "throughput") == 0)
+				rate += x->value;
+		}
+		tbl_row(t);
+		rows++;
+		tbl_str(t, c_svc, svc);
+		tbl_num(t, c_ops, "%.0f", ops);
+		tbl_num(t, c_rate, "%.1f", rate);
+		tbl_num(t, c_u, "%.4f", met_scalar_at(m, i)->value);
+		tbl_num(t, c_umax, "%.4f", umax);
+		if (busiest)
+			tbl_num(t, c_p99, "%.4f", hist_quantile(busiest, 0.99) / 1e6);
+	}
+	int rc = 0;
+	if (rows) {
+		fputc('\n', out);
+		rc = tbl_print(t, TBL_TEXT, out);
+	}
+	tbl_free(t);
+	return rc;
+}
+
 /* One row per job (metric job.NAME.au), and one per job histogram
  * (time to first token, checkpoint stalls, load times). */
 static int print_jobs(const struct met_registry *m, FILE *out)
@@ -388,7 +456,8 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		return -1;
 	int c_tier = tbl_col(t, "tier", "tier", ""), c_cap = tbl_col(t, "capacity_GB", "capacity", "GB"),
 	    c_hr = tbl_col(t, "hit_ratio", "hit ratio", ""), c_sh = tbl_col(t, "served_pct", "served", "%"),
-	    c_rd = tbl_col(t, "read_GB", "read", "GB"), c_wr = tbl_col(t, "written_GB", "written", "GB"),
+	    c_rd = tbl_col(t, "read_GB", "read", "GB"), c_rbw = tbl_col(t, "read_GBps", "mean read", "GB/s"),
+	    c_wr = tbl_col(t, "written_GB", "written", "GB"), c_wbw = tbl_col(t, "write_GBps", "mean write", "GB/s"),
 	    c_fill = tbl_col(t, "fill_GB", "of which fills", "GB"), c_p50 = tbl_col(t, "p50_ms", "p50 read", "ms"),
 	    c_p99 = tbl_col(t, "p99_ms", "p99 read", "ms"), c_md = tbl_col(t, "meta_ops", "metadata ops", "");
 	for (size_t i = 0; i < met_nscalars(m); i++) {
@@ -409,7 +478,9 @@ int trun_summary(const struct met_registry *m, FILE *out)
 			tbl_num(t, c_hr, "%.4f", val(m, "tier.%s.hit_ratio", tier));
 		tbl_num(t, c_sh, "%.2f", 100 * val(m, "tier.%s.served_share", tier));
 		tbl_num(t, c_rd, "%.3f", val(m, "tier.%s.read_bytes", tier) / 1e9);
+		tbl_num(t, c_rbw, "%.3f", val(m, "tier.%s.read_bandwidth", tier) / 1e9);
 		tbl_num(t, c_wr, "%.3f", val(m, "tier.%s.write_bytes", tier) / 1e9);
+		tbl_num(t, c_wbw, "%.3f", val(m, "tier.%s.write_bandwidth", tier) / 1e9);
 		tbl_num(t, c_fill, "%.3f", val(m, "tier.%s.fill_bytes", tier) / 1e9);
 		char hn[200];
 		snprintf(hn, sizeof hn, "tier.%s.read_latency", tier);
@@ -426,6 +497,8 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		return -1;
 
 	if (met_find(m, "replay.requests") && print_requests(m, out) < 0)
+		return -1;
+	if (print_metadata(m, out) < 0)
 		return -1;
 	if (print_jobs(m, out) < 0)
 		return -1;
