@@ -36,8 +36,8 @@ have_gnuplot=0
 command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
 [ $have_gnuplot = 1 ] || echo "note: gnuplot is not on PATH; the picture checks are skipped"
 
-# --- a queueing run (the bundled default) and a tiered run with a trace ---
-"$T" run --out "$D/r.db" >"$D/out" 2>&1 || cat "$D/out"
+# --- a queueing run and a tiered run with a trace ---
+"$T" run scenarios/queueing.ini --out "$D/r.db" >"$D/out" 2>&1 || cat "$D/out"
 if [ -e ../shared/traces/cloudphysics ]; then
 	"$T" run scenarios/cloudphysics-tiers.ini --out "$D/r.db" >"$D/out" 2>&1 || cat "$D/out"
 fi
