@@ -10,9 +10,12 @@ PKGS     := gsl sqlite3 inih yaml-0.1 jansson libzstd
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
-	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	     $(shell pkg-config --cflags $(PKGS) $(REF_PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih -lyaml -ljansson -lzstd) -lm
 TESTLIBS := -lcmocka
+# The reference implementation (refimpl/) adds real I/O.
+REF_PKGS := liburing libcurl openssl
+REF_LIBS := $(shell pkg-config --libs $(REF_PKGS) 2>/dev/null || echo -luring -lcurl -lssl -lcrypto)
 
 # Library: everything under sim/ (but the command), models/ and traces/.
 LIB_SRC  := $(sort $(wildcard sim/*.c sim/policy/*.c models/*.c traces/*.c))
@@ -24,6 +27,11 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_scenario.o
 LIB      := $(BUILD)/libtiersim.a
 TIERSIM  := $(BUILD)/tiersim
+# refimpl/: a library of its own (real executor and backends) and tierref.
+REF_SRC  := $(sort $(filter-out refimpl/tierref.c,$(wildcard refimpl/*.c)))
+REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
+REFLIB   := $(BUILD)/librefimpl.a
+TIERREF  := $(if $(wildcard refimpl/tierref.c),$(BUILD)/tierref)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -34,7 +42,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 .PHONY: all deps run test unit e2e asan bench install clean help
 .DEFAULT_GOAL := all
 
-all: $(TIERSIM)
+all: $(TIERSIM) $(TIERREF)
 
 help:
 	@echo "make            build $(TIERSIM)"
@@ -89,17 +97,26 @@ $(LIB): $(LIB_OBJ)
 $(TIERSIM): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB)
+$(REFLIB): $(REF_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TESTLIBS)
+	rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/tierref: $(BUILD)/refimpl/tierref.o $(REFLIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(REFLIB) $(LIB) $(LDLIBS) $(REF_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(if $(REF_OBJ),$(REFLIB)) $(LIB) $(LDLIBS) $(REF_LIBS) $(TESTLIBS)
 
-install: $(TIERSIM)
+$(BUILD)/bench/%: bench/%.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(if $(REF_OBJ),$(REFLIB)) $(LIB) $(LDLIBS) $(REF_LIBS)
+
+install: $(TIERSIM) $(TIERREF)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tiersim/scenarios
 	install -m 755 $(TIERSIM) $(DESTDIR)$(PREFIX)/bin/tiersim
+	$(if $(TIERREF),install -m 755 $(TIERREF) $(DESTDIR)$(PREFIX)/bin/tierref)
 	install -d $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data
 	install -m 644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/
 	install -m 644 scenarios/data/* $(DESTDIR)$(PREFIX)/share/tiersim/scenarios/data/
@@ -109,4 +126,4 @@ install: $(TIERSIM)
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(REF_OBJ:.o=.d)

@@ -1,0 +1,1553 @@
+/*
+ * blob — Azure Blob REST as a real backend (the cold tier); see blob.h for
+ * the contract.  This file does three things:
+ *
+ * 1. Builds and signs requests.  SharedKey, as documented in "Authorize
+ *    with Shared Key" (learn.microsoft.com/rest/api/storageservices/
+ *    authorize-with-shared-key), for version 2015-02-21 and later:
+ *
+ *      StringToSign = VERB "\n" Content-Encoding "\n" Content-Language "\n"
+ *                     Content-Length "\n" (empty when 0) Content-MD5 "\n"
+ *                     Content-Type "\n" Date "\n" If-Modified-Since "\n"
+ *                     If-Match "\n" If-None-Match "\n"
+ *                     If-Unmodified-Since "\n" Range "\n"
+ *                     CanonicalizedHeaders CanonicalizedResource
+ *      CanonicalizedHeaders  every x-ms-* header, name lower-cased, sorted
+ *                            by name, runs of white space in the value
+ *                            folded to one space, "name:value\n" each
+ *      CanonicalizedResource "/" account + the URL's encoded path, then for
+ *                            each query parameter, sorted by lower-cased
+ *                            name: "\nname:value" (decoded; several values
+ *                            of one name sorted and joined with ',')
+ *      Authorization: SharedKey account:base64(HMAC-SHA256(key, StringToSign))
+ *
+ *    We send x-ms-date (so Date is empty) and ranges as x-ms-range (so Range
+ *    is empty), and never Content-Encoding/-Language/-MD5 or conditionals.
+ *    For the emulator's path-style URLs (".../devstoreaccount1/c/b") the
+ *    account therefore appears twice in the resource, as the page says.
+ *
+ * 2. Drives libcurl's multi interface from the loop (libcurl's
+ *    "multi_socket" API, curl.se/libcurl/c/libcurl-multi.html): curl tells
+ *    us which sockets to watch (CURLMOPT_SOCKETFUNCTION → loop_watch) and
+ *    when to wake it (CURLMOPT_TIMERFUNCTION → exec_at on the loop's
+ *    executor); both wake-ups call curl_multi_socket_action, and finished
+ *    transfers are collected with curl_multi_info_read.  Nothing blocks.
+ *
+ * 3. Retries.  500, 503, a timed-out or failed connection: retried up to
+ *    max_retries times per HTTP request, after full-jitter exponential
+ *    backoff u * min(cap, base * 2^(k-1)) (AWS Architecture Blog,
+ *    "Exponential Backoff And Jitter", 2015; Azure recommends exponential
+ *    backoff on 503 ServerBusy).  Defaults base 0.8 s, cap 60 s, 3 retries
+ *    follow the Azure SDK's RetryOptions defaults, as models/cold.c does.
+ *
+ * x-ms-date is read from the wall clock (CLOCK_REALTIME), the one clock
+ * read here: the service refuses a request dated more than 15 minutes off.
+ *
+ * Messages name the operation, blob, HTTP status and x-ms-error-code; they
+ * are built only from those and curl's error text, and scrubbed of the key
+ * and SAS anyway, so credentials cannot leak through them.
+ */
+#include "refimpl/blob.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/hist.h"
+#include "sim/metrics.h"
+
+#define BLOB_API_VERSION "2021-08-06"
+#define BLOB_ERRBODY_MAX (64u << 10)     /* error XML kept for the code */
+#define BLOB_LISTBODY_MAX (64u << 20)    /* one List Blobs page */
+#define BLOB_MAX_BLOCKS 50000u           /* Put Block List's limit */
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *xstrdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* A growable byte buffer, NUL-terminated, capped. */
+struct blob_buf {
+	char *p;
+	size_t len, cap, max;
+	int overflow;
+};
+
+static int buf_add(struct blob_buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->max) {
+		b->overflow = 1;
+		return -1;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t c = b->cap ? b->cap : 256;
+		while (c < b->len + n + 1)
+			c *= 2;
+		char *q = realloc(b->p, c);
+		if (!q)
+			return -1;
+		b->p = q;
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+static int buf_printf(struct blob_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int buf_printf(struct blob_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return -1;
+	return buf_add(b, tmp, (size_t)n);
+}
+
+static void buf_free(struct blob_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+	b->overflow = 0;
+}
+
+int blob_object_name(const char *prefix, uint64_t object, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s%016" PRIx64, prefix ? prefix : "", object);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int unreserved(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int url_encode(const char *s, int keep_slash, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (unreserved(*p) || (keep_slash && *p == '/')) {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 3 >= cap)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	if (o >= cap)
+		return -1;
+	out[o] = 0;
+	return 0;
+}
+
+int blob_url_encode(const char *s, char *out, size_t cap)
+{
+	return url_encode(s, 1, out, cap);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes %XX (and '+' as space, as query strings do) of s[0..n) into a
+ * new string. */
+static char *url_decode(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			d[o++] = (char)(h * 16 + l);
+			i += 2;
+		} else if (s[i] == '+') {
+			d[o++] = ' ';
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	d[o] = 0;
+	return d;
+}
+
+void blob_http_date(int64_t unix_s, char *out, size_t cap)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+uint64_t blob_backoff_ns(uint64_t base_ns, uint64_t cap_ns, unsigned k, double u)
+{
+	double ceiling = (double)cap_ns;
+	if (k >= 1 && k - 1 < 63) {
+		double b = (double)base_ns * (double)(1ull << (k - 1));
+		if (b < ceiling)
+			ceiling = b;
+	}
+	if (!(u >= 0))
+		u = 0;
+	if (u >= 1)
+		u = 0.999999999;
+	return (uint64_t)(u * ceiling);
+}
+
+/* ---------------------------------------------------------------- signing */
+
+struct kv {
+	char *k, *v;
+};
+
+static int kv_cmp(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+	return c ? c : strcmp(x->v, y->v);
+}
+
+static void kv_free(struct kv *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].k);
+		free(a[i].v);
+	}
+	free(a);
+}
+
+/* Header value with runs of white space folded to one space, trimmed. */
+static char *fold_ws(const char *s)
+{
+	char *d = malloc(strlen(s) + 1);
+	if (!d)
+		return NULL;
+	size_t o = 0;
+	int sp = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			sp = 1;
+			continue;
+		}
+		if (sp && o)
+			d[o++] = ' ';
+		sp = 0;
+		d[o++] = *s;
+	}
+	d[o] = 0;
+	return d;
+}
+
+int blob_string_to_sign(const struct blob_sign_req *r, char **out, struct err *e)
+{
+	*out = NULL;
+	if (!r->verb || !r->account || !r->path || r->path[0] != '/')
+		return err_set(e, ERR_INPUT, "blob: string-to-sign needs a verb, an account and a path from '/'");
+	struct blob_buf b = { .max = SIZE_MAX / 2 };
+	struct kv *h = NULL, *q = NULL;
+	size_t nq = 0;
+	int rc = -1;
+
+	/* canonicalized headers */
+	h = calloc(r->nheaders ? r->nheaders : 1, sizeof *h);
+	if (!h)
+		goto oom;
+	size_t nh = 0;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *line = r->headers[i];
+		const char *colon = strchr(line, ':');
+		if (!colon) {
+			err_set(e, ERR_INPUT, "blob: header without ':'");
+			goto out;
+		}
+		size_t kl = (size_t)(colon - line);
+		while (kl && (line[kl - 1] == ' ' || line[kl - 1] == '\t'))
+			kl--;
+		if (kl < 5 || strncasecmp(line, "x-ms-", 5) != 0)
+			continue;
+		h[nh].k = malloc(kl + 1);
+		if (!h[nh].k)
+			goto oom;
+		for (size_t j = 0; j < kl; j++)
+			h[nh].k[j] = (char)tolower((unsigned char)line[j]);
+		h[nh].k[kl] = 0;
+		h[nh].v = fold_ws(colon + 1);
+		nh++;
+		if (!h[nh - 1].v)
+			goto oom;
+	}
+	qsort(h, nh, sizeof *h, kv_cmp);
+	for (size_t i = 1; i < nh; i++)
+		if (!strcmp(h[i].k, h[i - 1].k)) {
+			err_set(e, ERR_INPUT, "blob: header %s given twice", h[i].k);
+			goto out_h;
+		}
+
+	/* query parameters */
+	if (r->query && *r->query) {
+		size_t cap = 1;
+		for (const char *p = r->query; *p; p++)
+			cap += *p == '&';
+		q = calloc(cap, sizeof *q);
+		if (!q)
+			goto oom_h;
+		const char *p = r->query;
+		while (*p) {
+			const char *end = strchr(p, '&');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+			if (n) {
+				const char *eq = memchr(p, '=', n);
+				size_t kn = eq ? (size_t)(eq - p) : n;
+				q[nq].k = url_decode(p, kn);
+				q[nq].v = eq ? url_decode(eq + 1, n - kn - 1) : xstrdup("");
+				nq++;
+				if (!q[nq - 1].k || !q[nq - 1].v)
+					goto oom_h;
+				for (char *c = q[nq - 1].k; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+			}
+			p += n;
+			if (*p == '&')
+				p++;
+		}
+		qsort(q, nq, sizeof *q, kv_cmp);
+	}
+
+	char len[32] = "";
+	if (r->content_length)
+		snprintf(len, sizeof len, "%" PRIu64, r->content_length);
+	if (buf_printf(&b, "%s\n\n\n%s\n\n%s\n\n\n\n\n\n\n", r->verb, len, r->content_type ? r->content_type : ""))
+		goto oom_h;
+	for (size_t i = 0; i < nh; i++)
+		if (buf_add(&b, h[i].k, strlen(h[i].k)) || buf_add(&b, ":", 1) || buf_add(&b, h[i].v, strlen(h[i].v)) ||
+		    buf_add(&b, "\n", 1))
+			goto oom_h;
+	if (buf_add(&b, "/", 1) || buf_add(&b, r->account, strlen(r->account)) || buf_add(&b, r->path, strlen(r->path)))
+		goto oom_h;
+	for (size_t i = 0; i < nq; i++) {
+		/* values of one name: already sorted by kv_cmp, joined with ',' */
+		if (i && !strcmp(q[i].k, q[i - 1].k)) {
+			if (buf_add(&b, ",", 1) || buf_add(&b, q[i].v, strlen(q[i].v)))
+				goto oom_h;
+			continue;
+		}
+		if (buf_add(&b, "\n", 1) || buf_add(&b, q[i].k, strlen(q[i].k)) || buf_add(&b, ":", 1) ||
+		    buf_add(&b, q[i].v, strlen(q[i].v)))
+			goto oom_h;
+	}
+	*out = b.p;
+	b.p = NULL;
+	rc = 0;
+	goto out_h;
+oom_h:
+	err_set(e, ERR_FAIL, "blob: out of memory");
+out_h:
+	kv_free(h, nh);
+	h = NULL;
+	kv_free(q, nq);
+	buf_free(&b);
+	return rc;
+oom:
+	err_set(e, ERR_FAIL, "blob: out of memory");
+out:
+	if (h) {
+		for (size_t i = 0; i < r->nheaders; i++) {
+			free(h[i].k);
+			free(h[i].v);
+		}
+		free(h);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Decodes base64 key_b64 into out (cap bytes); the length, or -1. */
+static int key_decode(const char *key_b64, unsigned char *out, size_t cap)
+{
+	size_t n = strlen(key_b64);
+	if (n == 0 || n % 4 || (n / 4) * 3 > cap)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)key_b64[i];
+		if (!(isalnum(c) || c == '+' || c == '/' || (c == '=' && i >= n - 2)))
+			return -1;
+	}
+	int len = EVP_DecodeBlock(out, (const unsigned char *)key_b64, (int)n);
+	if (len < 0)
+		return -1;
+	if (key_b64[n - 1] == '=')
+		len--;
+	if (key_b64[n - 2] == '=')
+		len--;
+	return len;
+}
+
+static int sign_raw(const unsigned char *key, int keylen, const char *sts, char *out, size_t cap)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	if (cap < 45 || !HMAC(EVP_sha256(), key, keylen, (const unsigned char *)sts, strlen(sts), mac, &maclen))
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, mac, (int)maclen);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return 0;
+}
+
+int blob_signature(const char *key_b64, const char *sts, char *out, size_t cap, struct err *e)
+{
+	unsigned char key[256];
+	int kl = key_b64 ? key_decode(key_b64, key, sizeof key) : -1;
+	if (kl <= 0)
+		return err_set(e, ERR_INPUT, "blob: the account key is not valid base64");
+	int rc = sign_raw(key, kl, sts, out, cap);
+	OPENSSL_cleanse(key, sizeof key);
+	if (rc)
+		return err_set(e, ERR_FAIL, "blob: HMAC-SHA256 failed");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- backend */
+
+enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_NCLASS };
+static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list" };
+
+/* One HTTP exchange of a job. */
+enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT };
+static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT" };
+static const char *const step_name[] = { "Get Blob", "Put Blob", "Put Block", "Put Block List",
+					 "Get Blob Properties", "List Blobs", "Create Container" };
+
+struct blob;
+
+/* A job: one accepted bk_req (or Create Container), from submit to done.
+ * Invariant: at most one of `easy` (an attempt in flight) and `timer` (a
+ * backoff or an immediate completion pending) is set while it is live. */
+struct blob_job {
+	struct blob *b;
+	struct bk_req *req;
+	int cls;                  /* stats class, -1 for Create Container */
+	enum blob_step step;
+	char name[1024];          /* blob name (unencoded) */
+	uint64_t block, nblocks;  /* block upload progress */
+	char *marker;             /* List Blobs continuation */
+	uint64_t value;           /* HEAD size, LIST count */
+	unsigned step_retries;    /* retries of the current step */
+	int final_status;         /* for an immediate completion */
+
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char *url;
+	const unsigned char *send;
+	size_t send_len, send_pos;
+	struct blob_buf owned;    /* a body we built (block list) */
+	size_t recv_len;          /* bytes into req->buf */
+	int recv_overflow;
+	long http;                /* status of the response being received */
+	struct blob_buf aux;      /* error or list body */
+	char errcode[96];
+	char curlerr[CURL_ERROR_SIZE];
+	uint64_t timer;
+	struct blob_job *prev, *next;
+};
+
+struct blob_opstats {
+	uint64_t ops, bytes, errors;
+	struct hist *latency_ns;
+};
+
+struct blob {
+	struct loop *loop;
+	struct exec x;
+	CURLM *multi;
+	uint64_t multi_timer;
+	char *endpoint, *ep_path, *account, *sas, *container, *prefix;
+	char *key_b64;            /* kept only to scrub it from messages */
+	unsigned char key[256];
+	int keylen;               /* 0: SAS (or anonymous) */
+	struct blob_params p;
+	uint64_t rng;
+	struct blob_job *jobs;
+	int *fds;                 /* sockets being watched, for destroy */
+	size_t nfds, capfds;
+
+	struct blob_opstats st[C_NCLASS];
+	uint64_t http_requests, throttled, server_errors, timeouts, conn_errors, retries, gave_up, enotsup;
+	uint64_t enoent, eio, verify_short;
+	uint64_t since_ns;
+
+	int inject_status;
+	unsigned inject_n;
+	char last_err[512];
+};
+
+static double rng_u01(struct blob *b)
+{
+	/* splitmix64: the jitter stream, seeded from the params. */
+	uint64_t z = (b->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Replaces every occurrence of secret in s with "[redacted]". */
+static void scrub(char *s, size_t cap, const char *secret)
+{
+	if (!secret || strlen(secret) < 4)
+		return;
+	size_t sl = strlen(secret);
+	char *p;
+	while ((p = strstr(s, secret))) {
+		static const char red[] = "[redacted]";
+		size_t tail = strlen(p + sl);
+		if ((size_t)(p - s) + sizeof red - 1 + tail + 1 > cap) {
+			*p = 0;
+			return;
+		}
+		memmove(p + sizeof red - 1, p + sl, tail + 1);
+		memcpy(p, red, sizeof red - 1);
+	}
+}
+
+static void set_last_error(struct blob *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_last_error(struct blob *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->last_err, sizeof b->last_err, fmt, ap);
+	va_end(ap);
+	scrub(b->last_err, sizeof b->last_err, b->sas);
+	scrub(b->last_err, sizeof b->last_err, b->key_b64);
+}
+
+static int op_class(enum bk_op op)
+{
+	switch (op) {
+	case BK_READ: return C_READ;
+	case BK_WRITE: return C_WRITE;
+	case BK_HEAD: return C_HEAD;
+	case BK_LIST: return C_LIST;
+	default: return -1;
+	}
+}
+
+static void job_unlink(struct blob_job *j)
+{
+	struct blob *b = j->b;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		b->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+}
+
+static void attempt_free(struct blob_job *j)
+{
+	if (j->easy) {
+		curl_multi_remove_handle(j->b->multi, j->easy);
+		curl_easy_cleanup(j->easy);
+		j->easy = NULL;
+	}
+	curl_slist_free_all(j->hdrs);
+	j->hdrs = NULL;
+	free(j->url);
+	j->url = NULL;
+	buf_free(&j->owned);
+	buf_free(&j->aux);
+}
+
+static void job_free(struct blob_job *j)
+{
+	attempt_free(j);
+	if (j->timer)
+		exec_cancel(&j->b->x, j->timer);
+	free(j->marker);
+	free(j);
+}
+
+/* Ends a job: statistics, then the caller's callback (we are in a loop
+ * callback here, never inside submit). */
+static void job_finish(struct blob_job *j, int status)
+{
+	struct blob *b = j->b;
+	struct bk_req *req = j->req;
+	job_unlink(j);
+	attempt_free(j);
+	req->status = status;
+	req->upriv[0] = j->value;
+	if (j->cls >= 0) {
+		struct blob_opstats *st = &b->st[j->cls];
+		uint64_t now = exec_now(&b->x);
+		if (status == BK_OK) {
+			st->ops++;
+			if (j->cls == C_READ || j->cls == C_WRITE)
+				st->bytes += req->length;
+			hist_record(st->latency_ns, now - req->submit_ns);
+		} else {
+			st->errors++;
+		}
+		if (status == BK_ENOENT)
+			b->enoent++;
+		else if (status == BK_EIO)
+			b->eio++;
+	}
+	free(j->marker);
+	free(j);
+	req->done(req);
+}
+
+static void job_finish_cb(void *arg)
+{
+	struct blob_job *j = arg;
+	j->timer = 0;
+	job_finish(j, j->final_status);
+}
+
+/* ---- curl callbacks ---- */
+
+static size_t on_read(char *dst, size_t size, size_t n, void *arg)
+{
+	struct blob_job *j = arg;
+	size_t want = size * n, left = j->send_len - j->send_pos;
+	if (want > left)
+		want = left;
+	if (want)
+		memcpy(dst, j->send + j->send_pos, want);
+	j->send_pos += want;
+	return want;
+}
+
+static size_t on_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct blob_job *j = arg;
+	size_t len = size * n;
+	if (j->http == 0)
+		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->http);
+	if (j->step == S_GET && j->http >= 200 && j->http < 300) {
+		struct bk_req *r = j->req;
+		if (j->recv_len + len > r->length) {
+			j->recv_overflow = 1;
+			return 0; /* more than asked for: abort, reported as EIO */
+		}
+		memcpy((char *)r->buf + j->recv_len, data, len);
+		j->recv_len += len;
+		return len;
+	}
+	if (buf_add(&j->aux, data, len) && !j->aux.overflow)
+		return 0; /* out of memory */
+	return len;      /* an overlong body is cut, not an error */
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct blob_job *j = arg;
+	size_t len = size * n;
+	static const char h[] = "x-ms-error-code:";
+	if (len > sizeof h - 1 && !strncasecmp(data, h, sizeof h - 1)) {
+		const char *v = data + sizeof h - 1;
+		size_t vl = len - (sizeof h - 1);
+		while (vl && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		if (vl >= sizeof j->errcode)
+			vl = sizeof j->errcode - 1;
+		memcpy(j->errcode, v, vl);
+		j->errcode[vl] = 0;
+	} else if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* a new response (after a 100 Continue): start over */
+		j->http = 0;
+		j->errcode[0] = 0;
+	}
+	return len;
+}
+
+static void multi_drive(struct blob *b, curl_socket_t s, int ev);
+
+static void on_fd(void *ctx, int fd, int revents)
+{
+	int ev = 0;
+	if (revents & LOOP_IN)
+		ev |= CURL_CSELECT_IN;
+	if (revents & LOOP_OUT)
+		ev |= CURL_CSELECT_OUT;
+	if (!ev)
+		ev = CURL_CSELECT_ERR;
+	multi_drive(ctx, fd, ev);
+}
+
+static void fd_track(struct blob *b, int fd, int on)
+{
+	for (size_t i = 0; i < b->nfds; i++)
+		if (b->fds[i] == fd) {
+			if (!on)
+				b->fds[i] = b->fds[--b->nfds];
+			return;
+		}
+	if (!on)
+		return;
+	if (b->nfds == b->capfds) {
+		size_t c = b->capfds ? 2 * b->capfds : 16;
+		int *q = realloc(b->fds, c * sizeof *q);
+		if (!q)
+			return; /* only destroy's clean-up is affected */
+		b->fds = q;
+		b->capfds = c;
+	}
+	b->fds[b->nfds++] = fd;
+}
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	(void)easy;
+	(void)socketp;
+	struct blob *b = userp;
+	int ev = 0;
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		ev |= LOOP_IN;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		ev |= LOOP_OUT;
+	struct err e;
+	if (loop_watch(b->loop, s, ev, on_fd, b, &e) < 0) {
+		set_last_error(b, "blob: cannot watch a socket: %s", e.msg);
+		return -1; /* curl fails the transfers on this socket */
+	}
+	fd_track(b, s, ev != 0);
+	return 0;
+}
+
+static void on_multi_timer(void *arg)
+{
+	struct blob *b = arg;
+	b->multi_timer = 0;
+	multi_drive(b, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	(void)multi;
+	struct blob *b = userp;
+	if (b->multi_timer) {
+		exec_cancel(&b->x, b->multi_timer);
+		b->multi_timer = 0;
+	}
+	if (timeout_ms < 0)
+		return 0;
+	b->multi_timer = exec_after(&b->x, (uint64_t)timeout_ms * 1000000ull, on_multi_timer, b);
+	return b->multi_timer ? 0 : -1;
+}
+
+/* ---- attempts ---- */
+
+static int start_attempt(struct blob_job *j);
+static void attempt_done(struct blob_job *j, CURLcode cc);
+
+static void on_backoff(void *arg)
+{
+	struct blob_job *j = arg;
+	j->timer = 0;
+	if (start_attempt(j) < 0)
+		job_finish(j, BK_EIO);
+}
+
+static void multi_drive(struct blob *b, curl_socket_t s, int ev)
+{
+	int running = 0;
+	curl_multi_socket_action(b->multi, s, ev, &running);
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(b->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct blob_job *j = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		CURLcode cc = m->data.result;
+		attempt_done(j, cc); /* may free j and start new transfers */
+	}
+}
+
+/* Appends "name: value" to the curl list and "name:value" to the signed set. */
+static int add_hdr(struct blob_job *j, const char **signed_h, size_t *ns, char store[][160], const char *name,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int add_hdr(struct blob_job *j, const char **signed_h, size_t *ns, char store[][160], const char *name,
+		   const char *fmt, ...)
+{
+	char v[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof v, fmt, ap);
+	va_end(ap);
+	char line[160];
+	snprintf(line, sizeof line, "%s: %s", name, v);
+	struct curl_slist *l = curl_slist_append(j->hdrs, line);
+	if (!l)
+		return -1;
+	j->hdrs = l;
+	snprintf(store[*ns], 160, "%s:%s", name, v);
+	signed_h[*ns] = store[*ns];
+	(*ns)++;
+	return 0;
+}
+
+/* Block ids: base64 of a fixed-width string, so all have one length (the
+ * service requires it). */
+static void block_id(uint64_t i, char *out, size_t cap)
+{
+	char raw[32];
+	snprintf(raw, sizeof raw, "tiersim-block-%08u", (unsigned)(i % 100000000u));
+	if (cap >= 4 * ((strlen(raw) + 2) / 3) + 1)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, (int)strlen(raw));
+}
+
+static int start_attempt(struct blob_job *j)
+{
+	struct blob *b = j->b;
+	struct bk_req *r = j->req;
+	char enc[3200], path[4096], query[4096] = "";
+	const char *signed_h[8];
+	char store[8][160];
+	size_t ns = 0;
+	uint64_t clen = 0;
+
+	attempt_free(j);
+	j->send = NULL;
+	j->send_len = j->send_pos = 0;
+	j->recv_len = 0;
+	j->recv_overflow = 0;
+	j->http = 0;
+	j->errcode[0] = 0;
+	j->curlerr[0] = 0;
+	j->aux.max = BLOB_ERRBODY_MAX;
+
+	/* resource path and query */
+	if (j->step == S_MKCONT || j->step == S_LIST) {
+		if (url_encode(b->container, 0, enc, sizeof enc))
+			return -1;
+		if (snprintf(path, sizeof path, "%s/%s", b->ep_path, enc) >= (int)sizeof path)
+			return -1;
+	} else {
+		char full[2200];
+		if (snprintf(full, sizeof full, "%s/%s", b->container, j->name) >= (int)sizeof full ||
+		    blob_url_encode(full, enc, sizeof enc))
+			return -1;
+		if (snprintf(path, sizeof path, "%s/%s", b->ep_path, enc) >= (int)sizeof path)
+			return -1;
+	}
+	switch (j->step) {
+	case S_MKCONT:
+		snprintf(query, sizeof query, "restype=container");
+		break;
+	case S_LIST: {
+		char pfx[1024], mk[1024] = "";
+		if (url_encode(b->prefix, 0, pfx, sizeof pfx))
+			return -1;
+		if (j->marker && url_encode(j->marker, 0, mk, sizeof mk))
+			return -1;
+		snprintf(query, sizeof query, "restype=container&comp=list&prefix=%s&maxresults=5000%s%s", pfx,
+			 j->marker ? "&marker=" : "", mk);
+		j->aux.max = BLOB_LISTBODY_MAX;
+		break;
+	}
+	case S_PUT_BLOCK: {
+		char id[64], idq[128];
+		block_id(j->block, id, sizeof id);
+		url_encode(id, 0, idq, sizeof idq);
+		snprintf(query, sizeof query, "comp=block&blockid=%s", idq);
+		break;
+	}
+	case S_PUT_LIST:
+		snprintf(query, sizeof query, "comp=blocklist");
+		break;
+	default:
+		break;
+	}
+
+	/* body */
+	if (j->step == S_PUT_BLOB) {
+		j->send = r->buf;
+		j->send_len = r->length;
+	} else if (j->step == S_PUT_BLOCK) {
+		uint64_t off = j->block * b->p.block_bytes;
+		uint64_t n = r->length - off < b->p.block_bytes ? r->length - off : b->p.block_bytes;
+		j->send = (const unsigned char *)r->buf + off;
+		j->send_len = n;
+	} else if (j->step == S_PUT_LIST) {
+		j->owned.max = SIZE_MAX / 2;
+		if (buf_printf(&j->owned, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"))
+			return -1;
+		for (uint64_t i = 0; i < j->nblocks; i++) {
+			char id[64];
+			block_id(i, id, sizeof id);
+			if (buf_printf(&j->owned, "<Latest>%s</Latest>", id))
+				return -1;
+		}
+		if (buf_printf(&j->owned, "</BlockList>"))
+			return -1;
+		j->send = (const unsigned char *)j->owned.p;
+		j->send_len = j->owned.len;
+	}
+	clen = j->send_len;
+
+	/* URL */
+	size_t ul = strlen(b->endpoint) + strlen(path) + strlen(query) + (b->sas ? strlen(b->sas) : 0) + 8;
+	j->url = malloc(ul);
+	if (!j->url)
+		return -1;
+	const char *ep_end = b->endpoint + strlen(b->endpoint) - strlen(b->ep_path);
+	int origin = (int)(ep_end - b->endpoint);
+	snprintf(j->url, ul, "%.*s%s%s%s%s%s", origin, b->endpoint, path, query[0] || b->sas ? "?" : "", query,
+		 query[0] && b->sas ? "&" : "", b->sas ? b->sas : "");
+
+	/* headers */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char date[40];
+	blob_http_date((int64_t)ts.tv_sec, date, sizeof date);
+	if (add_hdr(j, signed_h, &ns, store, "x-ms-date", "%s", date) ||
+	    add_hdr(j, signed_h, &ns, store, "x-ms-version", "%s", BLOB_API_VERSION))
+		return -1;
+	if (j->step == S_GET &&
+	    add_hdr(j, signed_h, &ns, store, "x-ms-range", "bytes=%" PRIu64 "-%" PRIu64, r->offset, r->offset + r->length - 1))
+		return -1;
+	if (j->step == S_PUT_BLOB && add_hdr(j, signed_h, &ns, store, "x-ms-blob-type", "BlockBlob"))
+		return -1;
+	struct curl_slist *l = curl_slist_append(j->hdrs, "Expect:");
+	if (!l)
+		return -1;
+	j->hdrs = l;
+	if (b->keylen) {
+		struct blob_sign_req sr = { .verb = step_verb[j->step], .content_length = clen, .headers = signed_h,
+					    .nheaders = ns, .account = b->account, .path = path, .query = query };
+		char *sts = NULL, sig[64], auth[256];
+		struct err e;
+		if (blob_string_to_sign(&sr, &sts, &e) < 0)
+			return -1;
+		int rc = sign_raw(b->key, b->keylen, sts, sig, sizeof sig);
+		free(sts);
+		if (rc)
+			return -1;
+		snprintf(auth, sizeof auth, "Authorization: SharedKey %s:%s", b->account, sig);
+		l = curl_slist_append(j->hdrs, auth);
+		OPENSSL_cleanse(auth, sizeof auth);
+		OPENSSL_cleanse(sig, sizeof sig);
+		if (!l)
+			return -1;
+		j->hdrs = l;
+	}
+
+	CURL *c = curl_easy_init();
+	if (!c)
+		return -1;
+	j->easy = c;
+	curl_easy_setopt(c, CURLOPT_URL, j->url);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, (char *)j);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)b->p.timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)b->p.connect_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->curlerr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	if (j->step == S_HEAD) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(step_verb[j->step], "PUT")) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, j);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->send_len);
+	}
+	if (curl_multi_add_handle(b->multi, c) != CURLM_OK) {
+		curl_easy_cleanup(c);
+		j->easy = NULL;
+		return -1;
+	}
+	b->http_requests++;
+	return 0;
+}
+
+static const char *op_label(const struct blob_job *j)
+{
+	return step_name[j->step];
+}
+
+/* Retries the current step after a backoff, or gives up with give_up. */
+static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
+{
+	struct blob *b = j->b;
+	if (j->step_retries < b->p.max_retries) {
+		j->step_retries++;
+		j->req->retries++;
+		b->retries++;
+		attempt_free(j);
+		uint64_t d = blob_backoff_ns(b->p.backoff_base_ns, b->p.backoff_cap_ns, j->step_retries, rng_u01(b));
+		j->timer = exec_after(&b->x, d, on_backoff, j);
+		if (j->timer)
+			return;
+	}
+	b->gave_up++;
+	set_last_error(b, "blob: %s %s: %s; gave up after %u retries", op_label(j), j->name, why, j->step_retries);
+	job_finish(j, give_up);
+}
+
+/* Counts "<Blob>" entries of a List Blobs page and takes its NextMarker. */
+static int parse_list(struct blob_job *j)
+{
+	const char *s = j->aux.p ? j->aux.p : "";
+	for (const char *p = s; (p = strstr(p, "<Blob>")); p += 6)
+		j->value++;
+	free(j->marker);
+	j->marker = NULL;
+	const char *m = strstr(s, "<NextMarker>");
+	if (m) {
+		m += strlen("<NextMarker>");
+		const char *end = strstr(m, "</NextMarker>");
+		if (!end)
+			return -1;
+		if (end > m) {
+			j->marker = malloc((size_t)(end - m) + 1);
+			if (!j->marker)
+				return -1;
+			memcpy(j->marker, m, (size_t)(end - m));
+			j->marker[end - m] = 0;
+		}
+	}
+	return 0;
+}
+
+/* The error code from the header, else from the body's <Code>. */
+static const char *error_code(struct blob_job *j)
+{
+	if (!j->errcode[0] && j->aux.p) {
+		const char *c = strstr(j->aux.p, "<Code>");
+		if (c) {
+			c += 6;
+			const char *end = strstr(c, "</Code>");
+			size_t n = end ? (size_t)(end - c) : 0;
+			if (n >= sizeof j->errcode)
+				n = sizeof j->errcode - 1;
+			memcpy(j->errcode, c, n);
+			j->errcode[n] = 0;
+		}
+	}
+	return j->errcode[0] ? j->errcode : "(no error code)";
+}
+
+static void attempt_done(struct blob_job *j, CURLcode cc)
+{
+	struct blob *b = j->b;
+	long http = 0;
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
+	curl_off_t clen = -1;
+	if (j->step == S_HEAD)
+		curl_easy_getinfo(j->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+
+	if (b->inject_n && (cc == CURLE_OK || cc == CURLE_WRITE_ERROR)) {
+		b->inject_n--;
+		cc = CURLE_OK;
+		http = b->inject_status;
+		snprintf(j->errcode, sizeof j->errcode, "InjectedFault");
+	}
+
+	if (cc == CURLE_WRITE_ERROR && j->recv_overflow) {
+		set_last_error(b, "blob: %s %s: the service sent more than the %" PRIu64 " bytes asked for", op_label(j),
+			       j->name, j->req->length);
+		job_finish(j, BK_EIO);
+		return;
+	}
+	if (cc != CURLE_OK) {
+		char why[CURL_ERROR_SIZE + 64];
+		snprintf(why, sizeof why, "%s (%s)", curl_easy_strerror(cc), j->curlerr[0] ? j->curlerr : "-");
+		if (cc == CURLE_OPERATION_TIMEDOUT) {
+			b->timeouts++;
+			retry_or_fail(j, BK_TIMEOUT, why);
+		} else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
+			   cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE) {
+			b->conn_errors++;
+			retry_or_fail(j, BK_EIO, why);
+		} else {
+			set_last_error(b, "blob: %s %s: %s", op_label(j), j->name, why);
+			job_finish(j, BK_EIO);
+		}
+		return;
+	}
+	if (http == 503 || http == 500) {
+		char why[160];
+		snprintf(why, sizeof why, "HTTP %ld %s", http, error_code(j));
+		if (http == 503)
+			b->throttled++;
+		else
+			b->server_errors++;
+		retry_or_fail(j, http == 503 ? BK_THROTTLED : BK_EIO, why);
+		return;
+	}
+	int ok;
+	switch (j->step) {
+	case S_GET: ok = http == 206 || http == 200; break;
+	case S_HEAD: ok = http == 200; break;
+	case S_LIST: ok = http == 200; break;
+	case S_MKCONT: ok = http == 201 || (http == 409 && !strcmp(error_code(j), "ContainerAlreadyExists")); break;
+	default: ok = http == 201; break;
+	}
+	if (!ok) {
+		if (http == 404 && j->step != S_MKCONT) {
+			set_last_error(b, "blob: %s %s: HTTP 404 %s", op_label(j), j->name, error_code(j));
+			job_finish(j, BK_ENOENT);
+			return;
+		}
+		set_last_error(b, "blob: %s %s: HTTP %ld %s", op_label(j), j->name, http, error_code(j));
+		job_finish(j, BK_EIO);
+		return;
+	}
+	j->step_retries = 0;
+	switch (j->step) {
+	case S_GET:
+		if (j->recv_len != j->req->length) {
+			b->verify_short++;
+			set_last_error(b, "blob: Get Blob %s: short read, %zu of %" PRIu64 " bytes at offset %" PRIu64,
+				       j->name, j->recv_len, j->req->length, j->req->offset);
+			job_finish(j, BK_EIO);
+			return;
+		}
+		break;
+	case S_HEAD:
+		j->value = clen >= 0 ? (uint64_t)clen : 0;
+		break;
+	case S_LIST:
+		if (j->aux.overflow || parse_list(j) < 0) {
+			set_last_error(b, "blob: List Blobs: cannot parse the answer");
+			job_finish(j, BK_EIO);
+			return;
+		}
+		if (j->marker) {
+			if (start_attempt(j) < 0)
+				job_finish(j, BK_EIO);
+			return;
+		}
+		break;
+	case S_PUT_BLOCK:
+		if (++j->block < j->nblocks) {
+			if (start_attempt(j) < 0)
+				job_finish(j, BK_EIO);
+			return;
+		}
+		j->step = S_PUT_LIST;
+		if (start_attempt(j) < 0)
+			job_finish(j, BK_EIO);
+		return;
+	default:
+		break;
+	}
+	job_finish(j, BK_OK);
+}
+
+/* ---- the backend ops ---- */
+
+static struct blob_job *job_new(struct blob *b, struct bk_req *req, int cls)
+{
+	struct blob_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return NULL;
+	j->b = b;
+	j->req = req;
+	j->cls = cls;
+	j->next = b->jobs;
+	if (b->jobs)
+		b->jobs->prev = j;
+	b->jobs = j;
+	return j;
+}
+
+/* Completes j with status at the current time, through the executor. */
+static int job_complete_later(struct blob_job *j, int status)
+{
+	j->final_status = status;
+	j->timer = exec_after(&j->b->x, 0, job_finish_cb, j);
+	if (!j->timer) {
+		job_unlink(j);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
+static int blob_submit(void *self, struct bk_req *req)
+{
+	struct blob *b = self;
+	req->status = BK_OK;
+	req->retries = 0;
+	req->upriv[0] = 0;
+	req->submit_ns = exec_now(&b->x);
+	int cls = op_class(req->op);
+	struct blob_job *j = job_new(b, req, cls);
+	if (!j)
+		return -1;
+	if (cls < 0) {
+		b->enotsup++;
+		return job_complete_later(j, BK_ENOTSUP);
+	}
+	if (req->op != BK_LIST && blob_object_name(b->prefix, req->object, j->name, sizeof j->name) < 0) {
+		job_unlink(j);
+		free(j);
+		return -1;
+	}
+	switch (req->op) {
+	case BK_READ:
+		if (req->length == 0)
+			return job_complete_later(j, BK_OK);
+		if (!req->buf || req->offset > UINT64_MAX - req->length) {
+			set_last_error(b, "blob: Get Blob %s: no buffer, or the range overflows", j->name);
+			return job_complete_later(j, BK_EIO);
+		}
+		j->step = S_GET;
+		break;
+	case BK_WRITE:
+		if (req->offset != 0) {
+			b->enotsup++;
+			set_last_error(b, "blob: Put Blob %s: a block blob is written whole (offset must be 0)", j->name);
+			return job_complete_later(j, BK_ENOTSUP);
+		}
+		if (!req->buf && req->length) {
+			set_last_error(b, "blob: Put Blob %s: no buffer", j->name);
+			return job_complete_later(j, BK_EIO);
+		}
+		if (req->length <= b->p.block_bytes) {
+			j->step = S_PUT_BLOB;
+		} else {
+			j->nblocks = (req->length + b->p.block_bytes - 1) / b->p.block_bytes;
+			if (j->nblocks > BLOB_MAX_BLOCKS) {
+				set_last_error(b, "blob: Put Block %s: %" PRIu64 " blocks, more than the service's %u",
+					       j->name, j->nblocks, BLOB_MAX_BLOCKS);
+				return job_complete_later(j, BK_EIO);
+			}
+			j->step = S_PUT_BLOCK;
+		}
+		break;
+	case BK_HEAD:
+		j->step = S_HEAD;
+		break;
+	case BK_LIST:
+		snprintf(j->name, sizeof j->name, "%s*", b->prefix);
+		j->step = S_LIST;
+		break;
+	default:
+		break;
+	}
+	if (start_attempt(j) < 0) {
+		job_unlink(j);
+		attempt_free(j);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
+int blob_create_container(const struct backend *be, struct bk_req *req)
+{
+	struct blob *b = be->self;
+	req->status = BK_OK;
+	req->retries = 0;
+	req->submit_ns = exec_now(&b->x);
+	struct blob_job *j = job_new(b, req, -1);
+	if (!j)
+		return -1;
+	snprintf(j->name, sizeof j->name, "%s", b->container);
+	j->step = S_MKCONT;
+	if (start_attempt(j) < 0) {
+		job_unlink(j);
+		attempt_free(j);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t blob_req_value(const struct bk_req *req)
+{
+	return req->upriv[0];
+}
+
+const char *blob_last_error(const struct backend *be)
+{
+	const struct blob *b = be->self;
+	return b->last_err;
+}
+
+void blob_inject_fault(const struct backend *be, int http_status, unsigned n)
+{
+	struct blob *b = be->self;
+	b->inject_status = http_status;
+	b->inject_n = n;
+}
+
+static int set_scalar(struct met_registry *m, const char *prefix, const char *leaf, double v, const char *unit)
+{
+	char name[256];
+	snprintf(name, sizeof name, "%s.%s", prefix, leaf);
+	return met_set(m, name, v, unit);
+}
+
+static int blob_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct blob *b = self;
+	char name[256];
+	double secs = now_ns > b->since_ns ? (double)(now_ns - b->since_ns) / 1e9 : 0;
+	for (int k = 0; k < C_NCLASS; k++) {
+		const struct blob_opstats *st = &b->st[k];
+		char leaf[64];
+		snprintf(leaf, sizeof leaf, "%s.ops", class_name[k]);
+		if (set_scalar(m, prefix, leaf, (double)st->ops, "ops"))
+			return -1;
+		snprintf(leaf, sizeof leaf, "%s.errors", class_name[k]);
+		if (set_scalar(m, prefix, leaf, (double)st->errors, "ops"))
+			return -1;
+		if (k == C_READ || k == C_WRITE) {
+			snprintf(leaf, sizeof leaf, "%s.bytes", class_name[k]);
+			if (set_scalar(m, prefix, leaf, (double)st->bytes, "B"))
+				return -1;
+			snprintf(leaf, sizeof leaf, "%s.bandwidth", class_name[k]);
+			if (set_scalar(m, prefix, leaf, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
+				return -1;
+		}
+		snprintf(name, sizeof name, "%s.%s.latency", prefix, class_name[k]);
+		struct hist *h = met_hist(m, name, "ns");
+		if (!h)
+			return -1;
+		hist_merge(h, st->latency_ns);
+	}
+	if (set_scalar(m, prefix, "throttled", (double)b->throttled, "requests") ||
+	    set_scalar(m, prefix, "retries", (double)b->retries, "requests") ||
+	    set_scalar(m, prefix, "gave_up", (double)b->gave_up, "requests") ||
+	    set_scalar(m, prefix, "enotsup", (double)b->enotsup, "ops") ||
+	    set_scalar(m, prefix, "http.requests", (double)b->http_requests, "requests") ||
+	    set_scalar(m, prefix, "http.server_errors", (double)b->server_errors, "requests") ||
+	    set_scalar(m, prefix, "timeouts", (double)b->timeouts, "requests") ||
+	    set_scalar(m, prefix, "conn_errors", (double)b->conn_errors, "requests") ||
+	    set_scalar(m, prefix, "enoent", (double)b->enoent, "ops") ||
+	    set_scalar(m, prefix, "eio", (double)b->eio, "ops") ||
+	    set_scalar(m, prefix, "short_reads", (double)b->verify_short, "ops"))
+		return -1;
+	return 0;
+}
+
+static void blob_reset_stats(void *self)
+{
+	struct blob *b = self;
+	for (int k = 0; k < C_NCLASS; k++) {
+		b->st[k].ops = b->st[k].bytes = b->st[k].errors = 0;
+		hist_reset(b->st[k].latency_ns);
+	}
+	b->http_requests = b->throttled = b->server_errors = b->timeouts = b->conn_errors = 0;
+	b->retries = b->gave_up = b->enotsup = b->enoent = b->eio = b->verify_short = 0;
+	b->since_ns = exec_now(&b->x);
+}
+
+static void blob_destroy(void *self)
+{
+	struct blob *b = self;
+	if (!b)
+		return;
+	while (b->jobs) {
+		struct blob_job *j = b->jobs;
+		job_unlink(j);
+		job_free(j);
+	}
+	if (b->multi_timer)
+		exec_cancel(&b->x, b->multi_timer);
+	b->multi_timer = 0;
+	/* The loop must stop watching a socket before it is closed, and
+	 * curl_multi_cleanup closes the cached connections. */
+	struct err e;
+	for (size_t i = 0; i < b->nfds; i++)
+		loop_watch(b->loop, b->fds[i], 0, NULL, NULL, &e);
+	b->nfds = 0;
+	if (b->multi) {
+		curl_multi_cleanup(b->multi);
+		curl_global_cleanup();
+	}
+	free(b->fds);
+	for (int k = 0; k < C_NCLASS; k++)
+		hist_free(b->st[k].latency_ns);
+	OPENSSL_cleanse(b->key, sizeof b->key);
+	if (b->sas)
+		OPENSSL_cleanse(b->sas, strlen(b->sas));
+	if (b->key_b64)
+		OPENSSL_cleanse(b->key_b64, strlen(b->key_b64));
+	free(b->key_b64);
+	free(b->endpoint);
+	free(b->ep_path);
+	free(b->account);
+	free(b->sas);
+	free(b->container);
+	free(b->prefix);
+	free(b);
+}
+
+static const struct bk_ops blob_ops = {
+	.name = "blob",
+	.submit = blob_submit,
+	.export = blob_export,
+	.reset_stats = blob_reset_stats,
+	.destroy = blob_destroy,
+};
+
+void blob_params_default(struct blob_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->account = "devstoreaccount1";
+	p->container = "tiersim";
+	p->prefix = "obj/";
+	p->max_retries = 3;
+	p->timeout_ms = 30000;
+	p->connect_timeout_ms = 5000;
+	p->block_bytes = 8ull << 20;
+	p->backoff_base_ns = 800000000ull;
+	p->backoff_cap_ns = 60000000000ull;
+	p->seed = 1;
+}
+
+/* Container names: 3-63 of a-z 0-9 '-', starting with a letter or digit,
+ * no "--" (Naming and Referencing Containers, Blobs, and Metadata). */
+static int container_ok(const char *c)
+{
+	size_t n = strlen(c);
+	if (n < 3 || n > 63 || c[0] == '-' || c[n - 1] == '-' || strstr(c, "--"))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)c[i]) || isdigit((unsigned char)c[i]) || c[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int blob_new(struct loop *l, const struct blob_params *p, struct backend *out, struct err *e)
+{
+	if (!p->endpoint || (strncmp(p->endpoint, "http://", 7) && strncmp(p->endpoint, "https://", 8)))
+		return err_set(e, ERR_INPUT, "blob: the endpoint must be an http:// or https:// URL");
+	if (!p->account || !*p->account)
+		return err_set(e, ERR_INPUT, "blob: no account name");
+	if (!p->container || !container_ok(p->container))
+		return err_set(e, ERR_INPUT,
+			       "blob: container name \"%s\" is invalid (3-63 of a-z, 0-9 and '-', no \"--\")",
+			       p->container ? p->container : "");
+	if ((!p->key || !*p->key) && (!p->sas || !*p->sas))
+		return err_set(e, ERR_INPUT, "blob: give an account key or a SAS token");
+	if (p->block_bytes < (64u << 10) || p->block_bytes > (4000ull << 20))
+		return err_set(e, ERR_INPUT, "blob: block size must be 64 KiB .. 4000 MiB");
+	if (p->timeout_ms == 0 || p->timeout_ms > 86400000ull)
+		return err_set(e, ERR_INPUT, "blob: timeout must be 1 ms .. 1 day");
+	if (p->backoff_cap_ns < p->backoff_base_ns)
+		return err_set(e, ERR_INPUT, "blob: backoff cap must be >= backoff base");
+	if (p->max_retries > 1000)
+		return err_set(e, ERR_INPUT, "blob: max_retries must be 0..1000");
+	if (p->prefix && strlen(p->prefix) > 512)
+		return err_set(e, ERR_INPUT, "blob: name prefix longer than 512 bytes");
+
+	struct blob *b = calloc(1, sizeof *b);
+	if (!b)
+		return err_set(e, ERR_FAIL, "blob: out of memory");
+	b->loop = l;
+	b->x = loop_executor(l);
+	b->p = *p;
+	b->rng = p->seed;
+	if (p->key && *p->key && !(p->sas && *p->sas)) {
+		b->keylen = key_decode(p->key, b->key, sizeof b->key);
+		if (b->keylen <= 0) {
+			free(b);
+			return err_set(e, ERR_INPUT, "blob: the account key is not valid base64");
+		}
+	}
+	if (b->keylen && !(b->key_b64 = xstrdup(p->key))) {
+		OPENSSL_cleanse(b->key, sizeof b->key);
+		free(b);
+		return err_set(e, ERR_FAIL, "blob: out of memory");
+	}
+	b->endpoint = xstrdup(p->endpoint);
+	/* trailing '/' off the endpoint; its path part (after host[:port]) */
+	if (b->endpoint) {
+		size_t n = strlen(b->endpoint);
+		while (n > 8 && b->endpoint[n - 1] == '/')
+			b->endpoint[--n] = 0;
+		const char *host = strstr(b->endpoint, "://") + 3;
+		const char *slash = strchr(host, '/');
+		b->ep_path = xstrdup(slash ? slash : "");
+	}
+	b->account = xstrdup(p->account);
+	b->sas = p->sas && *p->sas ? xstrdup(p->sas[0] == '?' ? p->sas + 1 : p->sas) : NULL;
+	b->container = xstrdup(p->container);
+	b->prefix = xstrdup(p->prefix ? p->prefix : "");
+	/* the params keep pointers to the caller's strings: keep only ours */
+	b->p.endpoint = b->endpoint;
+	b->p.account = b->account;
+	b->p.sas = b->sas;
+	b->p.container = b->container;
+	b->p.prefix = b->prefix;
+	b->p.key = NULL;
+	for (int k = 0; k < C_NCLASS; k++)
+		if (!(b->st[k].latency_ns = hist_new()))
+			goto oom;
+	if (!b->endpoint || !b->ep_path || !b->account || (p->sas && *p->sas && !b->sas) || !b->container || !b->prefix)
+		goto oom;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		goto oom;
+	b->multi = curl_multi_init();
+	if (!b->multi) {
+		curl_global_cleanup();
+		goto oom;
+	}
+	curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
+	curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(b->multi, CURLMOPT_TIMERDATA, b);
+	b->since_ns = exec_now(&b->x);
+	out->ops = &blob_ops;
+	out->self = b;
+	return 0;
+oom:
+	blob_destroy(b);
+	return err_set(e, ERR_FAIL, "blob: out of memory");
+}

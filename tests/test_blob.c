@@ -1,0 +1,838 @@
+/*
+ * test_blob — the Blob REST backend (refimpl/blob.c).
+ *
+ * Unit tests (always run): the SharedKey string-to-sign against the layout
+ * in "Authorize with Shared Key" (learn.microsoft.com/rest/api/
+ * storageservices/authorize-with-shared-key), signatures against OpenSSL's
+ * command line, names, URL encoding, dates, backoff bounds, parameter
+ * checks, and the faults that need no server: a closed port (bounded
+ * retries, then BK_EIO) and a server that never answers (BK_TIMEOUT).
+ *
+ * Integration tests run against Azurite when TIERSIM_AZURITE_URL is set
+ * (e.g. http://127.0.0.1:10000/devstoreaccount1; tests/e2e/blob_azurite.sh
+ * starts one) and are skipped, saying so, otherwise.  They use Azurite's
+ * documented development account, devstoreaccount1, and its public key.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "refimpl/blob.h"
+#include "refimpl/loop.h"
+#include "sim/metrics.h"
+
+/* Azurite's well-known development key (public, documented by Microsoft). */
+#define DEV_KEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+/* A well-formed key that is not the account's. */
+#define WRONG_KEY "d3JvbmdrZXl3cm9uZ2tleXdyb25na2V5d3JvbmdrZXl3cm9uZ2tleXdyb25na2V5"
+
+/* ------------------------------------------------------------ signing */
+
+static void test_string_to_sign_follows_documented_layout(void **state)
+{
+	(void)state;
+	/* Unordered, mixed-case x-ms- headers; a non-x-ms header is ignored. */
+	const char *h[] = { "x-ms-version:2021-08-06", "X-MS-Range: bytes=0-1023", "Accept:*/*",
+			    "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT" };
+	struct blob_sign_req r = { .verb = "GET", .headers = h, .nheaders = 4, .account = "devstoreaccount1",
+				   .path = "/devstoreaccount1/tiersim/obj/00000000000000ff" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), 0);
+	/* VERB, then 11 empty standard headers (Content-Length 0 signs as ""),
+	 * the sorted x-ms- headers, and "/" account + path: the emulator's
+	 * path-style URL puts the account name twice. */
+	assert_string_equal(sts, "GET\n\n\n\n\n\n\n\n\n\n\n\n"
+				 "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
+				 "x-ms-range:bytes=0-1023\n"
+				 "x-ms-version:2021-08-06\n"
+				 "/devstoreaccount1/devstoreaccount1/tiersim/obj/00000000000000ff");
+	free(sts);
+}
+
+static void test_string_to_sign_puts_length_and_type_in_place(void **state)
+{
+	(void)state;
+	const char *h[] = { "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT", "x-ms-version:2021-08-06",
+			    "x-ms-blob-type:BlockBlob" };
+	struct blob_sign_req r = { .verb = "PUT", .content_length = 11, .content_type = "text/plain", .headers = h,
+				   .nheaders = 3, .account = "devstoreaccount1",
+				   .path = "/devstoreaccount1/tiersim/a%20b" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), 0);
+	assert_string_equal(sts, "PUT\n\n\n11\n\ntext/plain\n\n\n\n\n\n\n"
+				 "x-ms-blob-type:BlockBlob\n"
+				 "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
+				 "x-ms-version:2021-08-06\n"
+				 "/devstoreaccount1/devstoreaccount1/tiersim/a%20b");
+	free(sts);
+}
+
+static void test_string_to_sign_sorts_decodes_and_joins_query(void **state)
+{
+	(void)state;
+	const char *h[] = { "x-ms-meta-Foo :  a   b  ", "x-ms-date:D" };
+	struct blob_sign_req r = { .verb = "GET", .headers = h, .nheaders = 2, .account = "acct",
+				   .path = "/c",
+				   .query = "restype=container&Comp=list&prefix=obj%2F&maxresults=5000&marker=a%2Bb"
+					    "&include=snapshots&include=metadata" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), 0);
+	/* names lower-cased and sorted, values decoded, repeated names joined
+	 * with ',' in sorted order; header white space folded */
+	assert_string_equal(sts, "GET\n\n\n\n\n\n\n\n\n\n\n\n"
+				 "x-ms-date:D\n"
+				 "x-ms-meta-foo:a b\n"
+				 "/acct/c\n"
+				 "comp:list\n"
+				 "include:metadata,snapshots\n"
+				 "marker:a+b\n"
+				 "maxresults:5000\n"
+				 "prefix:obj/\n"
+				 "restype:container");
+	free(sts);
+}
+
+static void test_string_to_sign_rejects_duplicate_header(void **state)
+{
+	(void)state;
+	const char *h[] = { "x-ms-date:a", "X-Ms-Date:b" };
+	struct blob_sign_req r = { .verb = "GET", .headers = h, .nheaders = 2, .account = "a", .path = "/" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), -1);
+	assert_null(sts);
+	assert_non_null(strstr(e.msg, "x-ms-date"));
+}
+
+/* Expected values from the OpenSSL command line, independently of our code:
+ *   HK=$(printf %s "$DEV_KEY" | base64 -d | xxd -p -c 256)
+ *   printf 'GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n
+ *   x-ms-range:bytes=0-1023\nx-ms-version:2021-08-06\n/devstoreaccount1/
+ *   devstoreaccount1/tiersim/obj/00000000000000ff' (one line)
+ *     | openssl dgst -sha256 -mac HMAC -macopt hexkey:$HK -binary | base64
+ *   → A7qEkdyiAu1cT5JCASR4IMeZZVjq9tNMvXinc4PoLFA=
+ * and the same for the PUT string of the test above
+ *   → 1yBLY9uvJ1oiDP+mwEfcgb4+UzvrcLPdBGxpqydgyq4=  */
+static void test_signature_matches_openssl_hmac(void **state)
+{
+	(void)state;
+	char sig[64];
+	struct err e;
+	assert_int_equal(blob_signature(DEV_KEY,
+					"GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
+					"x-ms-range:bytes=0-1023\nx-ms-version:2021-08-06\n"
+					"/devstoreaccount1/devstoreaccount1/tiersim/obj/00000000000000ff",
+					sig, sizeof sig, &e),
+			 0);
+	assert_string_equal(sig, "A7qEkdyiAu1cT5JCASR4IMeZZVjq9tNMvXinc4PoLFA=");
+	assert_int_equal(blob_signature(DEV_KEY,
+					"PUT\n\n\n11\n\ntext/plain\n\n\n\n\n\n\nx-ms-blob-type:BlockBlob\n"
+					"x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\nx-ms-version:2021-08-06\n"
+					"/devstoreaccount1/devstoreaccount1/tiersim/a%20b",
+					sig, sizeof sig, &e),
+			 0);
+	assert_string_equal(sig, "1yBLY9uvJ1oiDP+mwEfcgb4+UzvrcLPdBGxpqydgyq4=");
+}
+
+static void test_signature_rejects_bad_key_without_echoing_it(void **state)
+{
+	(void)state;
+	char sig[64];
+	struct err e;
+	const char *bad = "not*base64*secret";
+	assert_int_equal(blob_signature(bad, "x", sig, sizeof sig, &e), -1);
+	assert_null(strstr(e.msg, bad));
+	assert_null(strstr(e.msg, "secret"));
+}
+
+/* ------------------------------------------------------------ names etc. */
+
+static void test_object_name_is_prefix_and_16_hex_digits(void **state)
+{
+	(void)state;
+	char n[64];
+	assert_int_equal(blob_object_name("obj/", 255, n, sizeof n), 0);
+	assert_string_equal(n, "obj/00000000000000ff");
+	assert_int_equal(blob_object_name("", UINT64_MAX, n, sizeof n), 0);
+	assert_string_equal(n, "ffffffffffffffff");
+	assert_int_equal(blob_object_name("obj/", 1, n, 10), -1);
+}
+
+static void test_url_encode_keeps_unreserved_and_slash_only(void **state)
+{
+	(void)state;
+	char out[128];
+	assert_int_equal(blob_url_encode("c/a b/../?x=1&y#%~_.-Z9", out, sizeof out), 0);
+	assert_string_equal(out, "c/a%20b/../%3Fx%3D1%26y%23%25~_.-Z9");
+	assert_int_equal(blob_url_encode("\xc3\xa9", out, sizeof out), 0);
+	assert_string_equal(out, "%C3%A9");
+	assert_int_equal(blob_url_encode("   ", out, 9), -1); /* needs 10 */
+	assert_int_equal(blob_url_encode("   ", out, 10), 0);
+}
+
+static void test_http_date_is_rfc1123_gmt(void **state)
+{
+	(void)state;
+	char d[40];
+	blob_http_date(784111777, d, sizeof d); /* RFC 7231's example instant */
+	assert_string_equal(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+	blob_http_date(1704067200, d, sizeof d);
+	assert_string_equal(d, "Mon, 01 Jan 2024 00:00:00 GMT");
+}
+
+static void test_backoff_is_full_jitter_under_capped_exponential(void **state)
+{
+	(void)state;
+	const uint64_t base = 100, cap = 1000;
+	assert_int_equal(blob_backoff_ns(base, cap, 1, 0.0), 0);
+	assert_int_equal(blob_backoff_ns(base, cap, 1, 0.5), 50);
+	assert_int_equal(blob_backoff_ns(base, cap, 3, 0.5), 200);
+	assert_int_equal(blob_backoff_ns(base, cap, 10, 0.5), 500);  /* capped */
+	assert_int_equal(blob_backoff_ns(base, cap, 200, 0.5), 500); /* no overflow */
+	assert_true(blob_backoff_ns(base, cap, 4, 0.999999) < 800);
+}
+
+/* ------------------------------------------------------------ parameters */
+
+static void dev_params(struct blob_params *p, const char *endpoint)
+{
+	blob_params_default(p);
+	p->endpoint = endpoint;
+	p->account = "devstoreaccount1";
+	p->key = DEV_KEY;
+	p->container = "tiersim-test";
+}
+
+static void test_new_rejects_bad_params_with_clear_messages(void **state)
+{
+	(void)state;
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	struct blob_params p;
+	struct backend b;
+
+	dev_params(&p, "ftp://127.0.0.1/x");
+	assert_int_equal(blob_new(l, &p, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "endpoint"));
+
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.container = "Bad_Name";
+	assert_int_equal(blob_new(l, &p, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "container"));
+
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.key = NULL;
+	assert_int_equal(blob_new(l, &p, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "key"));
+
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.key = "s3cr3t-not-base64!";
+	assert_int_equal(blob_new(l, &p, &b, &e), -1);
+	assert_null(strstr(e.msg, "s3cr3t"));
+
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.block_bytes = 1000;
+	assert_int_equal(blob_new(l, &p, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "block"));
+	loop_free(l);
+}
+
+/* ------------------------------------------------------------ loop helpers */
+
+struct waiter {
+	struct loop *l;
+	int calls;
+	int in_submit; /* done must never run inside submit */
+	int during_submit;
+};
+
+static void on_done(struct bk_req *r)
+{
+	struct waiter *w = r->ctx;
+	w->calls++;
+	if (w->in_submit)
+		w->during_submit = 1;
+	loop_stop(w->l);
+}
+
+/* Submits r and runs the loop until it completes (or 20 s pass: a hang
+ * fails the test instead of hanging it). */
+static void run_one(struct loop *l, const struct backend *b, struct bk_req *r)
+{
+	struct waiter w = { .l = l };
+	r->done = on_done;
+	r->ctx = &w;
+	w.in_submit = 1;
+	assert_int_equal(bk_submit(b, r), 0);
+	w.in_submit = 0;
+	struct err e;
+	uint64_t limit = loop_now(l) + 20000000000ull;
+	while (w.calls == 0 && loop_now(l) < limit)
+		assert_int_equal(loop_run(l, limit, &e), 0);
+	assert_int_equal(w.calls, 1);
+	assert_int_equal(w.during_submit, 0);
+}
+
+static void test_unsupported_op_is_enotsup_through_the_loop(void **state)
+{
+	(void)state;
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	struct blob_params p;
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	struct bk_req r = { .op = BK_LOOKUP, .object = 1 };
+	run_one(l, &b, &r);
+	assert_int_equal(r.status, BK_ENOTSUP);
+	struct bk_req w = { .op = BK_WRITE, .object = 1, .offset = 4096, .length = 10, .buf = "0123456789" };
+	run_one(l, &b, &w);
+	assert_int_equal(w.status, BK_ENOTSUP);
+	b.ops->destroy(b.self);
+	loop_free(l);
+}
+
+/* A loopback port that nothing listens on (bound, then closed). */
+static int closed_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static void test_endpoint_down_retries_boundedly_then_fails(void **state)
+{
+	(void)state;
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", closed_port());
+	struct blob_params p;
+	dev_params(&p, url);
+	p.max_retries = 3;
+	p.backoff_base_ns = 1000000;   /* 1 ms */
+	p.backoff_cap_ns = 4000000;
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	char buf[16];
+	struct bk_req r = { .op = BK_READ, .object = 7, .length = sizeof buf, .buf = buf };
+	uint64_t t0 = loop_now(l);
+	run_one(l, &b, &r);
+	assert_int_equal(r.status, BK_EIO);
+	assert_int_equal(r.retries, 3);
+	assert_true(loop_now(l) - t0 < 5000000000ull);
+	const char *msg = blob_last_error(&b);
+	assert_non_null(strstr(msg, "gave up after 3 retries"));
+	assert_null(strstr(msg, DEV_KEY));
+	b.ops->destroy(b.self);
+	loop_free(l);
+}
+
+static void test_silent_server_times_out_boundedly(void **state)
+{
+	(void)state;
+	/* A listening socket that never accepts: the kernel completes the
+	 * handshake, the request is sent, no answer ever comes. */
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(s, 8), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", ntohs(a.sin_port));
+	struct blob_params p;
+	dev_params(&p, url);
+	p.max_retries = 1;
+	p.timeout_ms = 200;
+	p.backoff_base_ns = 1000000;
+	p.backoff_cap_ns = 1000000;
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	struct bk_req r = { .op = BK_HEAD, .object = 7 };
+	uint64_t t0 = loop_now(l);
+	run_one(l, &b, &r);
+	uint64_t dt = loop_now(l) - t0;
+	assert_int_equal(r.status, BK_TIMEOUT);
+	assert_int_equal(r.retries, 1);
+	assert_true(dt >= 400000000ull);  /* two attempts of 200 ms */
+	assert_true(dt < 3000000000ull);
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "tier.cold", m, loop_now(l)), 0);
+	assert_int_equal((int)met_find(m, "tier.cold.timeouts")->value, 2);
+	assert_int_equal((int)met_find(m, "tier.cold.gave_up")->value, 1);
+	met_free(m);
+	b.ops->destroy(b.self);
+	loop_free(l);
+	close(s);
+}
+
+static void count_done(struct bk_req *r)
+{
+	(*(int *)r->ctx)++;
+}
+
+static void test_destroy_drops_pending_requests_without_callbacks(void **state)
+{
+	(void)state;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(s, 8), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", ntohs(a.sin_port));
+	struct blob_params p;
+	dev_params(&p, url);
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	int calls = 0;
+	char buf[4][32];
+	struct bk_req r[4];
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct bk_req){ .op = BK_READ, .object = (uint64_t)i, .length = 32, .buf = buf[i],
+					.done = count_done, .ctx = &calls };
+		assert_int_equal(bk_submit(&b, &r[i]), 0);
+	}
+	assert_int_equal(loop_run(l, loop_now(l) + 50000000ull, &e), 0);
+	assert_int_equal(calls, 0);
+	b.ops->destroy(b.self); /* sanitizers check nothing leaks or dangles */
+	assert_int_equal(loop_run(l, loop_now(l) + 10000000ull, &e), 0);
+	assert_int_equal(calls, 0);
+	loop_free(l);
+	close(s);
+}
+
+/* ------------------------------------------------------------ Azurite */
+
+struct az {
+	struct loop *l;
+	struct backend b;
+	char url[256];
+	char container[64];
+	char prefix[64];
+};
+
+static const char *azurite_url(void)
+{
+	const char *u = getenv("TIERSIM_AZURITE_URL");
+	return u && *u ? u : NULL;
+}
+
+#define NEED_AZURITE(st)                                                                                         \
+	do {                                                                                                     \
+		if (!*(st)) {                                                                                    \
+			print_message("  skipped: TIERSIM_AZURITE_URL is not set (tests/e2e/blob_azurite.sh " \
+				      "starts Azurite and sets it)\n");                                           \
+			skip();                                                                                  \
+		}                                                                                                \
+	} while (0)
+
+static int az_open(struct az *z, const char *key, uint64_t block_bytes, const char *sas)
+{
+	struct err e;
+	if (loop_new(&z->l, 256, &e))
+		return -1;
+	struct blob_params p;
+	dev_params(&p, z->url);
+	p.container = z->container;
+	p.prefix = z->prefix;
+	p.key = key;
+	p.sas = sas;
+	p.timeout_ms = 10000;
+	p.backoff_base_ns = 2000000;
+	p.backoff_cap_ns = 8000000;
+	if (block_bytes)
+		p.block_bytes = block_bytes;
+	return blob_new(z->l, &p, &z->b, &e);
+}
+
+static void az_close(struct az *z)
+{
+	z->b.ops->destroy(z->b.self);
+	loop_free(z->l);
+}
+
+static int az_setup(void **state)
+{
+	const char *u = azurite_url();
+	if (!u) {
+		*state = NULL;
+		return 0;
+	}
+	struct az *z = calloc(1, sizeof *z);
+	snprintf(z->url, sizeof z->url, "%s", u);
+	snprintf(z->container, sizeof z->container, "tiersim-test-%ld", (long)getpid());
+	snprintf(z->prefix, sizeof z->prefix, "obj/");
+	if (az_open(z, DEV_KEY, 64 << 10, NULL)) {
+		free(z);
+		return -1;
+	}
+	struct bk_req r = { 0 };
+	struct waiter w = { .l = z->l };
+	r.done = on_done;
+	r.ctx = &w;
+	struct err e;
+	if (blob_create_container(&z->b, &r))
+		return -1;
+	while (!w.calls)
+		if (loop_run(z->l, loop_now(z->l) + 20000000000ull, &e))
+			return -1;
+	if (r.status != BK_OK) {
+		fprintf(stderr, "create container: %s\n", blob_last_error(&z->b));
+		return -1;
+	}
+	*state = z;
+	return 0;
+}
+
+static int az_teardown(void **state)
+{
+	struct az *z = *state;
+	if (z) {
+		az_close(z);
+		free(z);
+	}
+	return 0;
+}
+
+/* Content derived from the object id and the offset, so every byte read
+ * can be checked. */
+static uint8_t content_byte(uint64_t object, uint64_t off)
+{
+	uint64_t x = object * 0x9e3779b97f4a7c15ull + (off >> 3);
+	x ^= x >> 29;
+	return (uint8_t)(x >> (8 * (off & 7)));
+}
+
+static void fill(uint8_t *b, uint64_t object, uint64_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = content_byte(object, off + i);
+}
+
+static void put_object(struct az *z, uint64_t object, size_t n)
+{
+	uint8_t *buf = malloc(n ? n : 1);
+	fill(buf, object, 0, n);
+	struct bk_req r = { .op = BK_WRITE, .object = object, .length = n, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	if (r.status != BK_OK)
+		print_error("put: %s\n", blob_last_error(&z->b));
+	assert_int_equal(r.status, BK_OK);
+	free(buf);
+}
+
+static void check_read(struct az *z, uint64_t object, uint64_t off, size_t n)
+{
+	uint8_t *buf = calloc(1, n), *want = malloc(n);
+	fill(want, object, off, n);
+	struct bk_req r = { .op = BK_READ, .object = object, .offset = off, .length = n, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	if (r.status != BK_OK)
+		print_error("get: %s\n", blob_last_error(&z->b));
+	assert_int_equal(r.status, BK_OK);
+	assert_memory_equal(buf, want, n);
+	free(buf);
+	free(want);
+}
+
+static void test_az_put_then_get_round_trips(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 1, 5000);
+	check_read(z, 1, 0, 5000);
+}
+
+static void test_az_ranged_get_returns_exactly_the_range(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 2, 10000);
+	check_read(z, 2, 4096, 1000);
+	check_read(z, 2, 9999, 1);
+}
+
+static void test_az_large_object_goes_up_in_blocks(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	size_t n = 3 * (64 << 10) + 777; /* block size 64 KiB: 4 blocks */
+	put_object(z, 3, n);
+	check_read(z, 3, 0, n);
+	check_read(z, 3, (64 << 10) - 10, 20); /* across a block boundary */
+	struct bk_req h = { .op = BK_HEAD, .object = 3 };
+	run_one(z->l, &z->b, &h);
+	assert_int_equal(h.status, BK_OK);
+	assert_int_equal(blob_req_value(&h), n);
+	struct met_registry *m = met_new();
+	assert_int_equal(z->b.ops->export(z->b.self, "tier.cold", m, loop_now(z->l)), 0);
+	/* 4 Put Block + 1 Put Block List + 1 HEAD + 2 GETs, at least */
+	assert_true(met_find(m, "tier.cold.http.requests")->value >= 8);
+	met_free(m);
+}
+
+static void test_az_head_gives_size_and_missing_is_enoent(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 4, 123);
+	struct bk_req h = { .op = BK_HEAD, .object = 4 };
+	run_one(z->l, &z->b, &h);
+	assert_int_equal(h.status, BK_OK);
+	assert_int_equal(blob_req_value(&h), 123);
+	struct bk_req m = { .op = BK_HEAD, .object = 0xdead };
+	run_one(z->l, &z->b, &m);
+	assert_int_equal(m.status, BK_ENOENT);
+	char buf[8];
+	struct bk_req g = { .op = BK_READ, .object = 0xdead, .length = 8, .buf = buf };
+	run_one(z->l, &z->b, &g);
+	assert_int_equal(g.status, BK_ENOENT);
+	assert_non_null(strstr(blob_last_error(&z->b), "404"));
+	assert_non_null(strstr(blob_last_error(&z->b), "BlobNotFound"));
+}
+
+static void test_az_read_past_end_is_an_error_not_a_short_buffer(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 5, 100);
+	char buf[64];
+	struct bk_req r = { .op = BK_READ, .object = 5, .offset = 80, .length = sizeof buf, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	assert_int_equal(r.status, BK_EIO); /* 20 bytes exist, 64 asked */
+	struct bk_req r2 = { .op = BK_READ, .object = 5, .offset = 1000, .length = sizeof buf, .buf = buf };
+	run_one(z->l, &z->b, &r2);
+	assert_int_equal(r2.status, BK_EIO); /* 416 */
+}
+
+static void test_az_list_counts_blobs_under_the_prefix(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state;
+	struct az z = *base;
+	snprintf(z.prefix, sizeof z.prefix, "list-%ld/", (long)getpid());
+	assert_int_equal(az_open(&z, DEV_KEY, 0, NULL), 0);
+	for (uint64_t o = 10; o < 13; o++)
+		put_object(&z, o, 10);
+	struct bk_req r = { .op = BK_LIST };
+	run_one(z.l, &z.b, &r);
+	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(blob_req_value(&r), 3);
+	az_close(&z);
+}
+
+static void test_az_wrong_key_is_eio_403_without_the_key(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state;
+	struct az z = *base;
+	assert_int_equal(az_open(&z, WRONG_KEY, 0, NULL), 0);
+	struct bk_req r = { .op = BK_HEAD, .object = 4 };
+	run_one(z.l, &z.b, &r);
+	assert_int_equal(r.status, BK_EIO);
+	const char *msg = blob_last_error(&z.b);
+	assert_non_null(strstr(msg, "403"));
+	assert_null(strstr(msg, WRONG_KEY));
+	assert_null(strstr(msg, DEV_KEY));
+	assert_null(strstr(msg, "SharedKey"));
+	az_close(&z);
+}
+
+static void test_az_bad_sas_is_refused_and_never_echoed(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state;
+	struct az z = *base;
+	const char *sas = "sv=2021-08-06&ss=b&srt=sco&sp=rl&se=2099-01-01T00:00:00Z&sig=SECRETSIGNATUREVALUE%3D";
+	assert_int_equal(az_open(&z, NULL, 0, sas), 0);
+	char buf[8];
+	struct bk_req r = { .op = BK_READ, .object = 1, .length = 8, .buf = buf };
+	run_one(z.l, &z.b, &r);
+	assert_int_equal(r.status, BK_EIO);
+	const char *msg = blob_last_error(&z.b);
+	assert_non_null(strstr(msg, "403"));
+	assert_null(strstr(msg, "SECRETSIGNATURE"));
+	assert_null(strstr(msg, "sig="));
+	az_close(&z);
+}
+
+static void test_az_injected_503s_are_retried_then_succeed(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 6, 64);
+	blob_inject_fault(&z->b, 503, 2);
+	uint8_t buf[64];
+	struct bk_req r = { .op = BK_READ, .object = 6, .length = 64, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(r.retries, 2);
+	uint8_t want[64];
+	fill(want, 6, 0, 64);
+	assert_memory_equal(buf, want, 64);
+}
+
+static void test_az_persistent_503_gives_up_throttled_within_backoff_bound(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	blob_inject_fault(&z->b, 503, 100);
+	struct bk_req r = { .op = BK_HEAD, .object = 6 };
+	uint64_t t0 = loop_now(z->l);
+	run_one(z->l, &z->b, &r);
+	uint64_t dt = loop_now(z->l) - t0;
+	blob_inject_fault(&z->b, 0, 0);
+	assert_int_equal(r.status, BK_THROTTLED);
+	assert_int_equal(r.retries, 3);
+	/* backoffs are at most 2 + 4 + 8 ms; the 4 requests are local */
+	assert_true(dt < 2000000000ull);
+	const char *msg = blob_last_error(&z->b);
+	assert_non_null(strstr(msg, "503"));
+	assert_non_null(strstr(msg, "InjectedFault"));
+	struct met_registry *m = met_new();
+	assert_int_equal(z->b.ops->export(z->b.self, "tier.cold", m, loop_now(z->l)), 0);
+	assert_true(met_find(m, "tier.cold.throttled")->value >= 4);
+	assert_true(met_find(m, "tier.cold.retries")->value >= 3);
+	met_free(m);
+}
+
+static void test_az_injected_500_on_a_block_is_retried(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	blob_inject_fault(&z->b, 500, 1);
+	size_t n = 2 * (64 << 10) + 1;
+	uint8_t *buf = malloc(n);
+	fill(buf, 8, 0, n);
+	struct bk_req r = { .op = BK_WRITE, .object = 8, .length = n, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(r.retries, 1);
+	free(buf);
+	check_read(z, 8, 0, n);
+}
+
+static void test_az_many_concurrent_reads_all_complete_correctly(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	enum { N = 48, LEN = 4096 };
+	put_object(z, 20, N * LEN);
+	static uint8_t buf[N][LEN];
+	struct bk_req r[N];
+	int calls = 0;
+	for (int i = 0; i < N; i++) {
+		r[i] = (struct bk_req){ .op = BK_READ, .object = 20, .offset = (uint64_t)(N - 1 - i) * LEN,
+					.length = LEN, .buf = buf[i], .done = count_done, .ctx = &calls };
+		assert_int_equal(bk_submit(&z->b, &r[i]), 0);
+	}
+	struct err e;
+	uint64_t limit = loop_now(z->l) + 20000000000ull;
+	while (calls < N && loop_now(z->l) < limit)
+		assert_int_equal(loop_run(z->l, limit, &e), 0);
+	assert_int_equal(calls, N);
+	uint8_t want[LEN];
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(r[i].status, BK_OK);
+		fill(want, 20, r[i].offset, LEN);
+		assert_memory_equal(buf[i], want, LEN);
+	}
+}
+
+static void test_az_export_names_match_the_cold_model(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 9, 10);
+	check_read(z, 9, 0, 10);
+	struct met_registry *m = met_new();
+	assert_int_equal(z->b.ops->export(z->b.self, "tier.cold", m, loop_now(z->l)), 0);
+	const char *names[] = { "tier.cold.read.ops", "tier.cold.read.bytes", "tier.cold.write.ops",
+				"tier.cold.write.bytes", "tier.cold.head.ops", "tier.cold.list.ops",
+				"tier.cold.throttled", "tier.cold.retries", "tier.cold.gave_up" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		assert_non_null(met_find(m, names[i]));
+	assert_true(met_find(m, "tier.cold.read.ops")->value >= 1);
+	for (size_t i = 0; i < met_nscalars(m); i++)
+		assert_null(strstr(met_scalar_at(m, i)->name, "Eby8"));
+	met_free(m);
+	z->b.ops->reset_stats(z->b.self);
+	m = met_new();
+	assert_int_equal(z->b.ops->export(z->b.self, "tier.cold", m, loop_now(z->l)), 0);
+	assert_int_equal((int)met_find(m, "tier.cold.read.ops")->value, 0);
+	met_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest unit[] = {
+		cmocka_unit_test(test_string_to_sign_follows_documented_layout),
+		cmocka_unit_test(test_string_to_sign_puts_length_and_type_in_place),
+		cmocka_unit_test(test_string_to_sign_sorts_decodes_and_joins_query),
+		cmocka_unit_test(test_string_to_sign_rejects_duplicate_header),
+		cmocka_unit_test(test_signature_matches_openssl_hmac),
+		cmocka_unit_test(test_signature_rejects_bad_key_without_echoing_it),
+		cmocka_unit_test(test_object_name_is_prefix_and_16_hex_digits),
+		cmocka_unit_test(test_url_encode_keeps_unreserved_and_slash_only),
+		cmocka_unit_test(test_http_date_is_rfc1123_gmt),
+		cmocka_unit_test(test_backoff_is_full_jitter_under_capped_exponential),
+		cmocka_unit_test(test_new_rejects_bad_params_with_clear_messages),
+		cmocka_unit_test(test_unsupported_op_is_enotsup_through_the_loop),
+		cmocka_unit_test(test_endpoint_down_retries_boundedly_then_fails),
+		cmocka_unit_test(test_silent_server_times_out_boundedly),
+		cmocka_unit_test(test_destroy_drops_pending_requests_without_callbacks),
+	};
+	const struct CMUnitTest azurite[] = {
+		cmocka_unit_test(test_az_put_then_get_round_trips),
+		cmocka_unit_test(test_az_ranged_get_returns_exactly_the_range),
+		cmocka_unit_test(test_az_large_object_goes_up_in_blocks),
+		cmocka_unit_test(test_az_head_gives_size_and_missing_is_enoent),
+		cmocka_unit_test(test_az_read_past_end_is_an_error_not_a_short_buffer),
+		cmocka_unit_test(test_az_list_counts_blobs_under_the_prefix),
+		cmocka_unit_test(test_az_wrong_key_is_eio_403_without_the_key),
+		cmocka_unit_test(test_az_bad_sas_is_refused_and_never_echoed),
+		cmocka_unit_test(test_az_injected_503s_are_retried_then_succeed),
+		cmocka_unit_test(test_az_persistent_503_gives_up_throttled_within_backoff_bound),
+		cmocka_unit_test(test_az_injected_500_on_a_block_is_retried),
+		cmocka_unit_test(test_az_many_concurrent_reads_all_complete_correctly),
+		cmocka_unit_test(test_az_export_names_match_the_cold_model),
+	};
+	int fails = cmocka_run_group_tests_name("blob", unit, NULL, NULL);
+	if (!azurite_url())
+		printf("blob/azurite: %zu integration tests skipped: TIERSIM_AZURITE_URL is not set "
+		       "(tests/e2e/blob_azurite.sh starts Azurite and runs them)\n",
+		       sizeof azurite / sizeof *azurite);
+	else
+		fails += cmocka_run_group_tests_name("blob/azurite", azurite, az_setup, az_teardown);
+	return fails ? 1 : 0;
+}
