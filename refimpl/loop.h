@@ -44,10 +44,20 @@ typedef void (*loop_io_fn)(struct loop_io *io, int res);
 struct loop_io {
 	loop_io_fn done;
 	void *ctx;
-	/* private */
+	/* private: the operation, kept until it is submitted (it waits in a
+	 * FIFO inside the loop when the submission queue is full). */
 	int op;
+	int fd;
+	void *buf;
+	size_t len;
+	off_t off;
+	struct loop_io *next;
 };
-/* 0, or -1 when the submission could not be queued (e filled). */
+/* Submits a read (write) of len bytes at off.  The caller owns io and
+ * buf until done runs, which is always later, from loop_run, never from
+ * inside these calls.  Submissions are batched: they reach the kernel
+ * once per loop iteration.  0, or -1 when the submission could not be
+ * queued (e filled: a bad fd or a NULL io). */
 int loop_read(struct loop *l, struct loop_io *io, int fd, void *buf, size_t len, off_t off, struct err *e);
 int loop_write(struct loop *l, struct loop_io *io, int fd, const void *buf, size_t len, off_t off, struct err *e);
 
@@ -55,7 +65,13 @@ int loop_write(struct loop *l, struct loop_io *io, int fd, const void *buf, size
 enum { LOOP_IN = 1, LOOP_OUT = 2 };
 typedef void (*loop_fd_fn)(void *ctx, int fd, int revents);
 /* Watch fd for events (LOOP_IN | LOOP_OUT); 0 events stops watching.
- * Replaces a previous watch of the same fd. */
+ * Replaces a previous watch of the same fd.  Level-triggered: fn runs (from
+ * loop_run) with the events that are ready, and again on the next loop
+ * iteration while they stay ready and the fd is watched.  An error or
+ * hang-up on the fd is reported as every watched event (the reader or
+ * writer then sees the error).  If the poll itself fails (a closed fd),
+ * the watch is dropped before fn runs with the watched events; fn may watch
+ * again.  Stop watching an fd before closing it. */
 int loop_watch(struct loop *l, int fd, int events, loop_fd_fn fn, void *ctx, struct err *e);
 
 /* ---- running ---- */

@@ -1,0 +1,679 @@
+/*
+ * filebk — see filebk.h.
+ *
+ * Structure.  queue_depth slots, each able to carry one operation to the
+ * loop (a struct loop_io, the bookkeeping of a transfer, an aligned scratch
+ * buffer that grows to the largest operation it has carried).  A request
+ * takes a free slot or waits in the FIFO (linked through req->priv[1]);
+ * when a slot's operation completes, the slot takes the next waiting
+ * request before the completed request's callback runs, so the device
+ * stays busy.  Failures found before any I/O (no such file, an injected
+ * fault, ENOTSUP) complete through the executor, never inside submit.
+ *
+ * The descriptor cache maps an object to its open file (a buffered and,
+ * under O_DIRECT, a direct descriptor), in a chained hash table with an
+ * LRU list of entries no operation has pinned; beyond max_open entries
+ * the least recently used unpinned one is closed.
+ */
+#include "refimpl/filebk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "refimpl/content.h"
+#include "refimpl/names.h"
+#include "sim/hist.h"
+
+#define MAX_IO_BYTES (1u << 30)
+
+struct fent {
+	uint64_t obj;
+	int dfd, bfd;        /* direct and buffered descriptors; -1: not open */
+	int rw;              /* opened for writing */
+	int stale;           /* forgotten while pinned: close at unpin */
+	unsigned pins;       /* operations in flight on it */
+	struct fent *hnext;  /* hash chain */
+	struct fent *prev, *next; /* LRU list (unpinned entries only) */
+};
+
+struct filebk;
+
+struct slot {
+	struct loop_io io;   /* first: the loop hands it back */
+	struct filebk *fb;
+	struct bk_req *req;
+	struct fent *ent;
+	unsigned char *scratch;
+	size_t scap;
+	unsigned char *iobuf; /* what is being transferred */
+	size_t len, done;     /* bytes wanted, transferred so far */
+	int fd;
+	int bounce;           /* read into scratch, copy to req->buf */
+	struct slot *next_free;
+};
+
+struct opstats {
+	uint64_t ops, bytes;
+	struct hist *latency_ns;
+};
+
+struct filebk {
+	struct loop *l;
+	struct exec x;
+	struct filebk_cfg cfg;
+	char *dir;
+	int direct;
+	struct slot *slots, *free_slots;
+	unsigned inflight, max_inflight;
+	struct bk_req *qhead, *qtail; /* waiting for a slot */
+	/* descriptor cache */
+	struct fent **tab;
+	size_t nbuckets, nent;
+	struct fent lru;      /* sentinel: lru.next is the least recent */
+	/* statistics */
+	struct opstats st[2]; /* read, write */
+	uint64_t errors, enotsup, unaligned, verify_errors;
+	uint64_t since_ns;
+	uint64_t last_err_ns;  /* when the last failure completed */
+	char last_err[512];
+};
+
+/* ---- errors ---- */
+
+static int status_of(int errnum)
+{
+	switch (errnum) {
+	case ENOENT: return BK_ENOENT;
+	case ENOSPC:
+	case EDQUOT: return BK_ENOSPC;
+	default: return BK_EIO;
+	}
+}
+
+static void set_err(struct filebk *fb, uint64_t obj, const char *what, int errnum)
+{
+	char rel[NAMES_OBJ_LEN + 1];
+	names_obj_path(rel, obj);
+	snprintf(fb->last_err, sizeof fb->last_err, "%s %s/%s: %s", what, fb->dir, rel, strerror(errnum));
+}
+
+/* ---- the descriptor cache ---- */
+
+static size_t hash_obj(uint64_t obj, size_t nb)
+{
+	obj ^= obj >> 33;
+	obj *= 0xff51afd7ed558ccdull;
+	obj ^= obj >> 33;
+	return (size_t)(obj & (nb - 1));
+}
+
+static void lru_unlink(struct fent *f)
+{
+	if (f->prev) {
+		f->prev->next = f->next;
+		f->next->prev = f->prev;
+		f->prev = f->next = NULL;
+	}
+}
+
+static void lru_push(struct filebk *fb, struct fent *f)
+{
+	f->prev = fb->lru.prev;
+	f->next = &fb->lru;
+	fb->lru.prev->next = f;
+	fb->lru.prev = f;
+}
+
+static void ent_close(struct fent *f)
+{
+	if (f->dfd >= 0)
+		close(f->dfd);
+	if (f->bfd >= 0)
+		close(f->bfd);
+	f->dfd = f->bfd = -1;
+}
+
+static struct fent *ent_find(const struct filebk *fb, uint64_t obj)
+{
+	for (struct fent *f = fb->tab[hash_obj(obj, fb->nbuckets)]; f; f = f->hnext)
+		if (f->obj == obj)
+			return f;
+	return NULL;
+}
+
+static void ent_remove(struct filebk *fb, struct fent *f)
+{
+	struct fent **pp = &fb->tab[hash_obj(f->obj, fb->nbuckets)];
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	lru_unlink(f);
+	ent_close(f);
+	free(f);
+	fb->nent--;
+}
+
+static void ent_trim(struct filebk *fb)
+{
+	while (fb->nent > fb->cfg.max_open && fb->lru.next != &fb->lru)
+		ent_remove(fb, fb->lru.next);
+}
+
+static int mkdirs(const struct filebk *fb, uint64_t obj)
+{
+	char rel[NAMES_OBJ_DIR_LEN + 1], p[PATH_MAX];
+	names_obj_dir(rel, obj);
+	snprintf(p, sizeof p, "%s/%.2s", fb->dir, rel);
+	if (mkdir(p, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(p, sizeof p, "%s/%s", fb->dir, rel);
+	if (mkdir(p, 0755) && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Opens obj's file; create: make it (and its directories) if missing.
+ * A descriptor, or -1 with errno set. */
+static int open_file(struct filebk *fb, uint64_t obj, int direct, int create, int *rw)
+{
+	char p[PATH_MAX];
+	if (filebk_path(&(struct backend){ .self = fb }, obj, p, sizeof p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int flags = O_RDWR | O_CLOEXEC | (direct ? O_DIRECT : 0) | (create ? O_CREAT : 0);
+	int fd = open(p, flags, 0644);
+	if (fd < 0 && create && errno == ENOENT && mkdirs(fb, obj) == 0)
+		fd = open(p, flags, 0644);
+	if (fd < 0 && !create && errno == EACCES) {
+		fd = open(p, (flags & ~O_RDWR) | O_RDONLY);
+		*rw = 0;
+		return fd;
+	}
+	*rw = fd >= 0;
+	return fd;
+}
+
+/* Pins obj's entry with the descriptor this operation needs open: 0, or
+ * -errno. */
+static int ent_get(struct filebk *fb, uint64_t obj, int write, int direct, struct fent **out, int *fd)
+{
+	struct fent *f = ent_find(fb, obj);
+	if (f && write && !f->rw) {
+		ent_close(f); /* opened read-only: reopen for writing */
+	}
+	if (!f) {
+		if (!(f = calloc(1, sizeof *f)))
+			return -ENOMEM;
+		f->obj = obj;
+		f->dfd = f->bfd = -1;
+		size_t b = hash_obj(obj, fb->nbuckets);
+		f->hnext = fb->tab[b];
+		fb->tab[b] = f;
+		fb->nent++;
+	} else {
+		lru_unlink(f);
+	}
+	int *slotfd = direct ? &f->dfd : &f->bfd;
+	if (*slotfd < 0) {
+		int rw = 1;
+		*slotfd = open_file(fb, obj, direct, write, &rw);
+		if (*slotfd < 0) {
+			int errnum = errno;
+			if (f->pins == 0 && f->dfd < 0 && f->bfd < 0)
+				ent_remove(fb, f);
+			else if (f->pins == 0)
+				lru_push(fb, f);
+			return -errnum;
+		}
+		f->rw = rw;
+	}
+	f->pins++;
+	*out = f;
+	*fd = *slotfd;
+	return 0;
+}
+
+static void ent_put(struct filebk *fb, struct fent *f)
+{
+	if (--f->pins)
+		return;
+	if (f->stale) {
+		ent_remove(fb, f);
+		return;
+	}
+	lru_push(fb, f);
+	ent_trim(fb);
+}
+
+/* ---- operations ---- */
+
+static void req_fail_cb(void *arg)
+{
+	struct bk_req *r = arg;
+	struct filebk *fb = r->priv[0];
+	r->status = (int)r->upriv[0];
+	if (r->status == BK_ENOTSUP)
+		fb->enotsup++;
+	else
+		fb->errors++;
+	fb->last_err_ns = exec_now(&fb->x);
+	r->done(r);
+}
+
+static void req_fail_later(struct filebk *fb, struct bk_req *r, int status)
+{
+	r->priv[0] = fb;
+	r->upriv[0] = (uint64_t)status;
+	exec_at(&fb->x, exec_now(&fb->x), req_fail_cb, r);
+}
+
+static int grow_scratch(struct slot *s, size_t len)
+{
+	if (s->scap >= len)
+		return 0;
+	size_t cap = (len + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
+	void *p;
+	if (posix_memalign(&p, FILEBK_ALIGN, cap))
+		return -1;
+	free(s->scratch);
+	s->scratch = p;
+	s->scap = cap;
+	return 0;
+}
+
+static void slot_io_done(struct loop_io *io, int res);
+
+static int slot_issue(struct slot *s)
+{
+	struct filebk *fb = s->fb;
+	struct bk_req *r = s->req;
+	size_t left = s->len - s->done;
+	off_t off = (off_t)(r->offset + s->done);
+	if (r->op == BK_READ)
+		return loop_read(fb->l, &s->io, s->fd, s->iobuf + s->done, left, off, NULL);
+	return loop_write(fb->l, &s->io, s->fd, s->iobuf + s->done, left, off, NULL);
+}
+
+/* Starts r on slot s: 0, or -1 when r failed before any I/O (its failure
+ * is scheduled; the slot is free again). */
+static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
+{
+	int write = r->op == BK_WRITE;
+	int rc = 0;
+	if (fb->cfg.fault && (rc = fb->cfg.fault(fb->cfg.fault_ctx, r->op, r->object, r->offset, r->length))) {
+		set_err(fb, r->object, write ? "write" : "read", -rc);
+		req_fail_later(fb, r, status_of(-rc));
+		return -1;
+	}
+	int aligned = r->offset % FILEBK_ALIGN == 0 && r->length % FILEBK_ALIGN == 0;
+	int direct = fb->direct && aligned;
+	if (fb->direct && !aligned)
+		fb->unaligned++;
+	if ((rc = ent_get(fb, r->object, write, direct, &s->ent, &s->fd))) {
+		set_err(fb, r->object, "open", -rc);
+		req_fail_later(fb, r, status_of(-rc));
+		return -1;
+	}
+	s->req = r;
+	s->len = (size_t)r->length;
+	s->done = 0;
+	s->bounce = 0;
+	if (r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
+		s->iobuf = r->buf;
+	} else {
+		if (grow_scratch(s, s->len)) {
+			ent_put(fb, s->ent);
+			snprintf(fb->last_err, sizeof fb->last_err, "out of memory for a %zu-byte buffer", s->len);
+			req_fail_later(fb, r, BK_EIO);
+			return -1;
+		}
+		s->iobuf = s->scratch;
+		if (write && r->buf)
+			memcpy(s->scratch, r->buf, s->len);
+		else if (write)
+			content_fill(s->scratch, r->object, r->offset, s->len);
+		s->bounce = !write && r->buf;
+	}
+	s->io.done = slot_io_done;
+	if (slot_issue(s)) { /* cannot happen: fd and io are valid */
+		ent_put(fb, s->ent);
+		req_fail_later(fb, r, BK_EIO);
+		return -1;
+	}
+	fb->inflight++;
+	if (fb->inflight > fb->max_inflight)
+		fb->max_inflight = fb->inflight;
+	return 0;
+}
+
+/* Gives waiting requests the free slots. */
+static void pump(struct filebk *fb)
+{
+	while (fb->free_slots && fb->qhead) {
+		struct bk_req *r = fb->qhead;
+		fb->qhead = r->priv[1];
+		if (!fb->qhead)
+			fb->qtail = NULL;
+		struct slot *s = fb->free_slots;
+		fb->free_slots = s->next_free;
+		if (slot_start(fb, s, r)) {
+			s->next_free = fb->free_slots;
+			fb->free_slots = s;
+		}
+	}
+}
+
+static void slot_io_done(struct loop_io *io, int res)
+{
+	struct slot *s = (struct slot *)io;
+	struct filebk *fb = s->fb;
+	struct bk_req *r = s->req;
+	int read = r->op == BK_READ;
+	if (res > 0 && s->done + (size_t)res < s->len) {
+		/* A partial transfer: ask for the rest. */
+		s->done += (size_t)res;
+		if (slot_issue(s) == 0)
+			return;
+		res = -EIO;
+	}
+	int status = BK_OK;
+	if (res < 0) {
+		status = status_of(-res);
+		set_err(fb, r->object, read ? "read" : "write", -res);
+	} else {
+		s->done += (size_t)res;
+		if (s->done < s->len) {
+			status = BK_EIO;
+			char rel[NAMES_OBJ_LEN + 1];
+			names_obj_path(rel, r->object);
+			snprintf(fb->last_err, sizeof fb->last_err, "%s %s/%s at offset %llu: short %s: %zu of %zu bytes",
+				 read ? "read" : "write", fb->dir, rel, (unsigned long long)r->offset,
+				 read ? "read" : "write", s->done, s->len);
+		}
+	}
+	if (status == BK_OK && read) {
+		if (s->bounce)
+			memcpy(r->buf, s->scratch, s->len);
+		uint64_t bad;
+		if (fb->cfg.verify && !r->buf && content_check(s->iobuf, r->object, r->offset, s->len, &bad)) {
+			status = BK_EIO;
+			fb->verify_errors++;
+			char rel[NAMES_OBJ_LEN + 1];
+			names_obj_path(rel, r->object);
+			snprintf(fb->last_err, sizeof fb->last_err, "read %s/%s: wrong content at byte %llu", fb->dir, rel,
+				 (unsigned long long)bad);
+		}
+	}
+	r->status = status;
+	if (status == BK_OK) {
+		struct opstats *st = &fb->st[read ? 0 : 1];
+		st->ops++;
+		st->bytes += s->len;
+		hist_record(st->latency_ns, exec_now(&fb->x) - r->submit_ns);
+	} else {
+		fb->errors++;
+		fb->last_err_ns = exec_now(&fb->x);
+	}
+	ent_put(fb, s->ent);
+	s->req = NULL;
+	fb->inflight--;
+	s->next_free = fb->free_slots;
+	fb->free_slots = s;
+	pump(fb);
+	r->done(r);
+}
+
+static int filebk_submit(void *self, struct bk_req *r)
+{
+	struct filebk *fb = self;
+	r->status = BK_OK;
+	r->retries = 0;
+	r->submit_ns = exec_now(&fb->x);
+	r->priv[0] = fb;
+	r->priv[1] = NULL;
+	if (r->op != BK_READ && r->op != BK_WRITE) {
+		req_fail_later(fb, r, BK_ENOTSUP);
+		return 0;
+	}
+	if (r->length > MAX_IO_BYTES || r->offset > (uint64_t)INT64_MAX - r->length) {
+		snprintf(fb->last_err, sizeof fb->last_err, "%s of %llu bytes at %llu: too large (at most %u bytes)",
+			 bk_op_name(r->op), (unsigned long long)r->length, (unsigned long long)r->offset, MAX_IO_BYTES);
+		req_fail_later(fb, r, BK_EIO);
+		return 0;
+	}
+	if (fb->qtail)
+		fb->qtail->priv[1] = r;
+	else
+		fb->qhead = r;
+	fb->qtail = r;
+	pump(fb);
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+static int put(struct met_registry *m, const char *prefix, const char *what, double v, const char *unit)
+{
+	char name[320];
+	snprintf(name, sizeof name, "%s.%s", prefix, what);
+	return met_set(m, name, v, unit);
+}
+
+static int filebk_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct filebk *fb = self;
+	double secs = now_ns > fb->since_ns ? (double)(now_ns - fb->since_ns) / 1e9 : 0;
+	static const char *const opn[2] = { "read", "write" };
+	char name[64], full[320];
+	for (int i = 0; i < 2; i++) {
+		const struct opstats *st = &fb->st[i];
+		snprintf(name, sizeof name, "%s.ops", opn[i]);
+		if (put(m, prefix, name, (double)st->ops, "ops"))
+			return -1;
+		snprintf(name, sizeof name, "%s.bytes", opn[i]);
+		if (put(m, prefix, name, (double)st->bytes, "B"))
+			return -1;
+		snprintf(name, sizeof name, "%s.bandwidth", opn[i]);
+		if (put(m, prefix, name, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
+			return -1;
+		snprintf(full, sizeof full, "%s.%s.latency", prefix, opn[i]);
+		struct hist *h = met_hist(m, full, "ns");
+		if (!h)
+			return -1;
+		hist_reset(h);
+		hist_merge(h, st->latency_ns);
+	}
+	if (put(m, prefix, "errors", (double)fb->errors, "ops") ||
+	    put(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
+	    put(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
+	    put(m, prefix, "verify_errors", (double)fb->verify_errors, "ops") ||
+	    put(m, prefix, "direct", fb->direct, "bool") ||
+	    put(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
+		return -1;
+	return 0;
+}
+
+static void filebk_reset(void *self)
+{
+	struct filebk *fb = self;
+	for (int i = 0; i < 2; i++) {
+		fb->st[i].ops = fb->st[i].bytes = 0;
+		hist_reset(fb->st[i].latency_ns);
+	}
+	fb->errors = fb->enotsup = fb->unaligned = fb->verify_errors = 0;
+	fb->max_inflight = fb->inflight;
+	fb->since_ns = exec_now(&fb->x);
+}
+
+static void filebk_destroy(void *self)
+{
+	struct filebk *fb = self;
+	if (!fb)
+		return;
+	if (fb->tab) {
+		for (size_t b = 0; b < fb->nbuckets; b++)
+			for (struct fent *f = fb->tab[b], *n; f; f = n) {
+				n = f->hnext;
+				ent_close(f);
+				free(f);
+			}
+	}
+	free(fb->tab);
+	if (fb->slots)
+		for (unsigned i = 0; i < fb->cfg.queue_depth; i++)
+			free(fb->slots[i].scratch);
+	free(fb->slots);
+	for (int i = 0; i < 2; i++)
+		hist_free(fb->st[i].latency_ns);
+	free(fb->dir);
+	free(fb);
+}
+
+static const struct bk_ops filebk_ops_table = {
+	.name = "file",
+	.submit = filebk_submit,
+	.export = filebk_export,
+	.reset_stats = filebk_reset,
+	.destroy = filebk_destroy,
+};
+
+/* 1 if a file in dir opens with O_DIRECT, 0 if the file system refuses
+ * it (EINVAL), -1 (e filled) if the probe file cannot be made. */
+static int probe_direct(const char *dir, struct err *e)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof p, "%s/.filebk-probe-XXXXXX", dir) >= (int)sizeof p)
+		return err_set(e, ERR_INPUT, "%s: path too long", dir);
+	int fd = mkstemp(p);
+	if (fd < 0)
+		return err_set(e, ERR_FAIL, "%s: cannot create a file: %s", dir, strerror(errno));
+	close(fd);
+	fd = open(p, O_RDWR | O_DIRECT | O_CLOEXEC);
+	int errnum = errno;
+	unlink(p);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (errnum == EINVAL)
+		return 0;
+	return err_set(e, ERR_FAIL, "%s: open with O_DIRECT: %s", dir, strerror(errnum));
+}
+
+int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg, struct err *e)
+{
+	if (!cfg->dir || !*cfg->dir)
+		return err_set(e, ERR_INPUT, "file backend: no directory given");
+	struct stat st;
+	if (stat(cfg->dir, &st))
+		return err_set(e, ERR_INPUT, "%s: %s", cfg->dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INPUT, "%s: not a directory", cfg->dir);
+	if (access(cfg->dir, R_OK | W_OK | X_OK))
+		return err_set(e, ERR_INPUT, "%s: %s", cfg->dir, strerror(errno));
+	if (strlen(cfg->dir) + NAMES_OBJ_LEN + 2 > PATH_MAX)
+		return err_set(e, ERR_INPUT, "%s: path too long", cfg->dir);
+	int direct = 0;
+	if (cfg->direct != FILEBK_DIRECT_OFF) {
+		if ((direct = probe_direct(cfg->dir, e)) < 0)
+			return -1;
+		if (!direct && cfg->direct == FILEBK_DIRECT_ON)
+			return err_set(e, ERR_INPUT, "%s: the file system does not support O_DIRECT", cfg->dir);
+	}
+	struct filebk *fb = calloc(1, sizeof *fb);
+	if (!fb)
+		return err_set(e, ERR_FAIL, "out of memory");
+	fb->l = l;
+	fb->x = loop_executor(l);
+	fb->cfg = *cfg;
+	if (!fb->cfg.queue_depth)
+		fb->cfg.queue_depth = 32;
+	if (!fb->cfg.max_open)
+		fb->cfg.max_open = 1024;
+	fb->direct = direct;
+	fb->dir = strdup(cfg->dir);
+	fb->cfg.dir = fb->dir;
+	fb->nbuckets = 64;
+	while (fb->nbuckets < 2 * (size_t)fb->cfg.max_open)
+		fb->nbuckets *= 2;
+	fb->tab = calloc(fb->nbuckets, sizeof *fb->tab);
+	fb->slots = calloc(fb->cfg.queue_depth, sizeof *fb->slots);
+	fb->st[0].latency_ns = hist_new();
+	fb->st[1].latency_ns = hist_new();
+	if (!fb->dir || !fb->tab || !fb->slots || !fb->st[0].latency_ns || !fb->st[1].latency_ns) {
+		filebk_destroy(fb);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	fb->lru.prev = fb->lru.next = &fb->lru;
+	for (unsigned i = fb->cfg.queue_depth; i-- > 0;) {
+		fb->slots[i].fb = fb;
+		fb->slots[i].next_free = fb->free_slots;
+		fb->free_slots = &fb->slots[i];
+	}
+	fb->since_ns = exec_now(&fb->x);
+	out->ops = &filebk_ops_table;
+	out->self = fb;
+	return 0;
+}
+
+int filebk_direct(const struct backend *b)
+{
+	return ((const struct filebk *)b->self)->direct;
+}
+
+const char *filebk_last_error(const struct backend *b)
+{
+	return ((const struct filebk *)b->self)->last_err;
+}
+
+uint64_t filebk_last_error_ns(const struct backend *b)
+{
+	return ((const struct filebk *)b->self)->last_err_ns;
+}
+
+uint64_t filebk_ops(const struct backend *b, enum bk_op op)
+{
+	const struct filebk *fb = b->self;
+	return op == BK_READ ? fb->st[0].ops : op == BK_WRITE ? fb->st[1].ops : 0;
+}
+
+unsigned filebk_max_inflight(const struct backend *b)
+{
+	return ((const struct filebk *)b->self)->max_inflight;
+}
+
+int filebk_path(const struct backend *b, uint64_t obj, char *out, size_t cap)
+{
+	const struct filebk *fb = b->self;
+	char rel[NAMES_OBJ_LEN + 1];
+	names_obj_path(rel, obj);
+	int n = snprintf(out, cap, "%s/%s", fb->dir, rel);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int filebk_cached_fd(const struct backend *b, uint64_t obj)
+{
+	const struct fent *f = ent_find(b->self, obj);
+	if (!f)
+		return -1;
+	return f->bfd >= 0 ? f->bfd : f->dfd;
+}
+
+void filebk_forget(struct backend *b, uint64_t obj)
+{
+	struct filebk *fb = b->self;
+	struct fent *f = ent_find(fb, obj);
+	if (!f)
+		return;
+	if (f->pins)
+		f->stale = 1;
+	else
+		ent_remove(fb, f);
+}

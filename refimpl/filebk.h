@@ -1,0 +1,115 @@
+/*
+ * filebk — the hot tier for real: objects (chunks) stored as files under
+ * a directory on a local NVMe drive, read and written through the io_uring
+ * loop (loop.h), behind the backend contract (sim/backend.h), so the data
+ * path runs on it unchanged.
+ *
+ * Files.  Object o is the file DIR/hh/hh/<16 hex digits of o> (names.h):
+ * READ and WRITE of [offset, offset + length) are a read or write of the
+ * same bytes of that file.  A READ of an object with no file completes
+ * BK_ENOENT; a WRITE creates the file (and its fan-out directories).
+ *
+ * O_DIRECT.  FILEBK_DIRECT_AUTO (the default) probes the directory at
+ * filebk_new: a file opened with O_DIRECT (EINVAL on tmpfs and some
+ * others) decides it, and filebk_direct() / the export's "direct" metric
+ * say which mode is in use.  Under O_DIRECT, an operation whose offset or
+ * length is not a multiple of 4096 goes through a second, buffered
+ * descriptor of the same file (counted as "unaligned"; Linux keeps the two
+ * coherent: direct I/O flushes and invalidates the page cache over its
+ * range), and a caller buffer that is not 4096-aligned is bounced through
+ * an aligned one.
+ *
+ * Buffers.  req->buf is NULL on the simulated path.  Here a READ with no
+ * buffer reads into the backend's own aligned scratch buffer (one per
+ * in-flight slot; the data path does not need the bytes), and checks them
+ * against content.h when cfg.verify is set; a WRITE with no buffer writes
+ * the object's deterministic content (content_fill), so that whatever the
+ * path writes can be read back and verified.
+ *
+ * Queue depth.  At most cfg.queue_depth operations are in flight at the
+ * device; the rest wait in FIFO order.
+ *
+ * Errors (req->status; filebk_last_error() holds the last message, with
+ * the path and the errno text): ENOENT -> BK_ENOENT; ENOSPC, EDQUOT ->
+ * BK_ENOSPC; everything else -> BK_EIO, including a short read (the file
+ * ends before offset + length: "short read: N of M bytes"; the bytes are
+ * never zero-filled) and, with verify, a content mismatch.  A partial
+ * transfer is first retried for the rest, as POSIX allows; only a
+ * transfer of 0 bytes (end of file) ends it.  Operations other than READ
+ * and WRITE complete BK_ENOTSUP.
+ *
+ * Fault injection (tests): cfg.fault, when set, is asked before each data
+ * operation; a non-zero -errno makes the operation fail as if the syscall
+ * had returned it (nothing is read or written).  This is how ENOSPC and
+ * EACCES are tested where the environment cannot produce them (no tiny
+ * loop-mounted file system without root; root ignores permissions).
+ *
+ * Statistics, named as the modelled tiers name theirs (models/nvme.c), so
+ * measured and simulated runs compare column by column: PREFIX.read.ops,
+ * .read.bytes, .read.bandwidth (B/s since creation or reset), histogram
+ * PREFIX.read.latency (ns, submit to completion, queueing included), the
+ * same for write; PREFIX.errors, PREFIX.enotsup, PREFIX.unaligned,
+ * PREFIX.verify_errors, PREFIX.direct (1: O_DIRECT), PREFIX.queue_depth.
+ * ops, bytes and latency count successful operations only.
+ *
+ * File descriptors are cached (cfg.max_open files, least recently used
+ * closed first), since an open per 4 KiB read would cost as much as the
+ * read.  Registered files and buffers are not used: see bench/refio.c for
+ * the measurement against fio that says they are not needed yet.
+ */
+#ifndef TIERSIM_FILEBK_H
+#define TIERSIM_FILEBK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "refimpl/loop.h"
+#include "sim/backend.h"
+#include "sim/err.h"
+
+#define FILEBK_ALIGN 4096
+
+enum filebk_direct {
+	FILEBK_DIRECT_AUTO = 0, /* O_DIRECT if the file system supports it */
+	FILEBK_DIRECT_ON,       /* O_DIRECT or fail at filebk_new */
+	FILEBK_DIRECT_OFF,      /* buffered */
+};
+
+/* Returns 0 to let the operation run, or -errno to fail it. */
+typedef int (*filebk_fault_fn)(void *ctx, enum bk_op op, uint64_t obj, uint64_t offset, uint64_t length);
+
+struct filebk_cfg {
+	const char *dir;           /* must exist */
+	unsigned queue_depth;      /* operations in flight (0: 32) */
+	enum filebk_direct direct;
+	unsigned max_open;         /* files kept open (0: 1024) */
+	int verify;                /* check buffer-less reads against content.h */
+	filebk_fault_fn fault;     /* tests: see above */
+	void *fault_ctx;
+};
+
+/* The loop must outlive the backend.  -1 (e filled, naming the directory
+ * and the errno text) if the directory is missing, not a directory, not
+ * writable, or O_DIRECT was required and is not supported. */
+int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg, struct err *e);
+
+/* 1 if O_DIRECT is in use. */
+int filebk_direct(const struct backend *b);
+/* The message of the last failed operation ("" if none). */
+const char *filebk_last_error(const struct backend *b);
+/* When (executor time) the last failed operation completed; 0 if none. */
+uint64_t filebk_last_error_ns(const struct backend *b);
+/* Successful operations of that kind so far (since reset). */
+uint64_t filebk_ops(const struct backend *b, enum bk_op op);
+/* The most operations that were ever in flight at once. */
+unsigned filebk_max_inflight(const struct backend *b);
+/* The full path of object obj's file: 0, or -1 if it does not fit. */
+int filebk_path(const struct backend *b, uint64_t obj, char *out, size_t cap);
+/* The cached descriptor of obj's file, or -1 if it is not open (for the
+ * warm tier's GETATTR). */
+int filebk_cached_fd(const struct backend *b, uint64_t obj);
+/* Closes obj's cached descriptors (after an unlink), at once or when its
+ * operations in flight complete. */
+void filebk_forget(struct backend *b, uint64_t obj);
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * loop — the real executor: timers, file I/O and socket readiness in one
+ * io_uring event loop (see loop.h for the contract).
+ *
+ * Timers are the project's pending-event set (sim/evq.h, the 4-ary heap):
+ * the same (time, sequence) ordering as the DES engine, so callbacks at
+ * equal deadlines run in the order they were set, and cancel is O(log n)
+ * with stale handles harmless.  Executor time is CLOCK_MONOTONIC ns since
+ * loop_new; a timer never runs before its deadline (it runs when the clock
+ * has reached it, so callbacks see now() >= t).
+ *
+ * One iteration of loop_run:
+ *   1. run the timers that are due (at most TIMER_BATCH, so a callback that
+ *      keeps scheduling "now" cannot starve I/O);
+ *   2. queue what could not get a submission entry before (SQ full);
+ *   3. submit every queued SQE and wait for one completion with a timeout
+ *      at the next timer deadline (a CQ overflow backlog, which is what
+ *      keeps SQEs from being taken, makes that wait return at once): one io_uring_enter per iteration
+ *      (io_uring_submit_and_wait_timeout), so the loop sleeps in the kernel
+ *      and never spins;
+ *   4. reap completions in batches and call their callbacks.
+ *
+ * user_data of an SQE tells its completion apart:
+ *   0 or LIBURING_UDATA_TIMEOUT   ignored (poll removals; liburing's own
+ *                                 timeout on old kernels)
+ *   bit 0 set                     a poll: (gen << 32) | (fd << 1) | 1; a
+ *                                 completion whose gen is not the watch's
+ *                                 current one is stale and ignored
+ *   otherwise                     a struct loop_io * (8-byte aligned)
+ *
+ * Failures handled: -EINTR (retry), -ETIME (the timeout: normal), -EBUSY
+ * and -EAGAIN from a full CQ with overflowed completions pending (reap,
+ * then retry; the CQ is 4x the SQ to make that rare), SQ full (submit what
+ * is queued and retry; if the kernel still refuses, file I/O waits in a
+ * FIFO and polls are armed on a later iteration).
+ */
+#include "refimpl/loop.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/evq.h"
+
+#define TIMER_BATCH 4096
+#define CQE_BATCH 64
+
+enum { OP_READ = 1, OP_WRITE = 2 };
+
+struct watch {
+	loop_fd_fn fn;
+	void *ctx;
+	int events;       /* watched (LOOP_IN | LOOP_OUT); 0: not watched */
+	int armed;        /* events of the poll in flight; 0: none */
+	int need_arm;     /* could not get an SQE: arm on the next iteration */
+	uint32_t gen;     /* generation of the poll in flight */
+};
+
+struct loop {
+	struct io_uring ring;
+	const struct evq_ops *qo;
+	void *q;
+	uint64_t t0;              /* CLOCK_MONOTONIC at loop_new */
+	int stop;
+	int oom;                  /* a timer could not be queued */
+	uint64_t events;
+	size_t io_inflight;       /* file I/O accepted and not yet completed */
+	struct watch *w;          /* indexed by fd */
+	size_t nw;
+	size_t nwatched;
+	size_t need_arm;          /* watches with need_arm set */
+	uint32_t gen;
+	struct loop_io *defer_head, *defer_tail; /* file I/O waiting for an SQE */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t loop_now(const struct loop *l)
+{
+	return mono_ns() - l->t0;
+}
+
+/* ---- the executor ---- */
+
+static uint64_t lx_now(void *self)
+{
+	return loop_now(self);
+}
+
+static uint64_t lx_call_at(void *self, uint64_t t_ns, exec_fn fn, void *arg)
+{
+	struct loop *l = self;
+	uint64_t now = loop_now(l);
+	uint64_t h = l->qo->push(l->q, t_ns < now ? now : t_ns, fn, arg);
+	if (!h)
+		l->oom = 1;
+	return h;
+}
+
+static int lx_cancel(void *self, uint64_t id)
+{
+	struct loop *l = self;
+	return id ? l->qo->cancel(l->q, id) : 0;
+}
+
+static const struct exec_ops loop_exec_ops = {
+	.now = lx_now,
+	.call_at = lx_call_at,
+	.cancel = lx_cancel,
+};
+
+struct exec loop_executor(struct loop *l)
+{
+	return (struct exec){ .ops = &loop_exec_ops, .self = l };
+}
+
+/* ---- life ---- */
+
+int loop_new(struct loop **out, unsigned queue_depth, struct err *e)
+{
+	*out = NULL;
+	if (queue_depth < 8)
+		queue_depth = 8;
+	struct loop *l = calloc(1, sizeof *l);
+	if (!l)
+		return err_set(e, ERR_FAIL, "event loop: out of memory");
+	l->qo = &evq_heap;
+	if (!(l->q = l->qo->create())) {
+		free(l);
+		return err_set(e, ERR_FAIL, "event loop: out of memory");
+	}
+	/* COOP_TASKRUN (5.19): completions are run when we enter the kernel,
+	 * which we do every iteration anyway, instead of by interrupting us. */
+	static const unsigned flag_sets[] = { IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN,
+					      IORING_SETUP_CQSIZE, 0 };
+	int rc = -EINVAL;
+	for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+		struct io_uring_params p;
+		memset(&p, 0, sizeof p);
+		p.flags = flag_sets[i];
+		p.cq_entries = 4 * queue_depth;
+		rc = io_uring_queue_init_params(queue_depth, &l->ring, &p);
+		if (rc != -EINVAL)
+			break;
+	}
+	if (rc < 0) {
+		l->qo->destroy(l->q);
+		free(l);
+		return err_set(e, ERR_FAIL, "event loop: io_uring_queue_init (%u entries): %s", queue_depth,
+			       strerror(-rc));
+	}
+	l->t0 = mono_ns();
+	*out = l;
+	return 0;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	io_uring_queue_exit(&l->ring);
+	l->qo->destroy(l->q);
+	free(l->w);
+	free(l);
+}
+
+void loop_stop(struct loop *l)
+{
+	l->stop = 1;
+}
+
+uint64_t loop_events(const struct loop *l)
+{
+	return l->events;
+}
+
+/* An SQE, submitting what is queued if the SQ is full; NULL if the kernel
+ * takes nothing now (CQ overflow backlog). */
+static struct io_uring_sqe *get_sqe(struct loop *l)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+	if (sqe)
+		return sqe;
+	int rc;
+	do
+		rc = io_uring_submit(&l->ring);
+	while (rc == -EINTR);
+	return io_uring_get_sqe(&l->ring);
+}
+
+/* ---- file I/O ---- */
+
+static void io_prep(struct loop *l, struct io_uring_sqe *sqe, struct loop_io *io)
+{
+	if (io->op == OP_READ)
+		io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
+	else
+		io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)io);
+	l->events++;
+}
+
+static int io_queue(struct loop *l, struct loop_io *io, int op, int fd, void *buf, size_t len, off_t off,
+		    struct err *e)
+{
+	if (!io || !io->done)
+		return err_set(e, ERR_FAIL, "event loop: I/O request without a callback");
+	if (fd < 0)
+		return err_set(e, ERR_FAIL, "event loop: I/O on a bad file descriptor (%d)", fd);
+	if (len > 0x7ffff000u)
+		return err_set(e, ERR_FAIL, "event loop: I/O of %zu bytes is too large (at most 2 GiB)", len);
+	io->op = op;
+	io->fd = fd;
+	io->buf = buf;
+	io->len = len;
+	io->off = off;
+	io->next = NULL;
+	l->io_inflight++;
+	struct io_uring_sqe *sqe = l->defer_head ? NULL : get_sqe(l);
+	if (sqe) {
+		io_prep(l, sqe, io);
+		return 0;
+	}
+	if (l->defer_tail)
+		l->defer_tail->next = io;
+	else
+		l->defer_head = io;
+	l->defer_tail = io;
+	return 0;
+}
+
+int loop_read(struct loop *l, struct loop_io *io, int fd, void *buf, size_t len, off_t off, struct err *e)
+{
+	return io_queue(l, io, OP_READ, fd, buf, len, off, e);
+}
+
+int loop_write(struct loop *l, struct loop_io *io, int fd, const void *buf, size_t len, off_t off, struct err *e)
+{
+	return io_queue(l, io, OP_WRITE, fd, (void *)(uintptr_t)buf, len, off, e);
+}
+
+static void flush_deferred(struct loop *l)
+{
+	while (l->defer_head) {
+		struct io_uring_sqe *sqe = get_sqe(l);
+		if (!sqe)
+			return;
+		struct loop_io *io = l->defer_head;
+		l->defer_head = io->next;
+		if (!l->defer_head)
+			l->defer_tail = NULL;
+		io_prep(l, sqe, io);
+	}
+}
+
+/* ---- socket readiness ---- */
+
+static unsigned poll_mask(int events)
+{
+	return (events & LOOP_IN ? POLLIN : 0) | (events & LOOP_OUT ? POLLOUT : 0);
+}
+
+static uint64_t poll_ud(uint32_t gen, int fd)
+{
+	return ((uint64_t)gen << 32) | ((uint64_t)(uint32_t)fd << 1) | 1;
+}
+
+static void watch_arm(struct loop *l, int fd)
+{
+	struct watch *w = &l->w[fd];
+	struct io_uring_sqe *sqe = get_sqe(l);
+	if (!sqe) {
+		if (!w->need_arm) {
+			w->need_arm = 1;
+			l->need_arm++;
+		}
+		return;
+	}
+	if (w->need_arm) {
+		w->need_arm = 0;
+		l->need_arm--;
+	}
+	w->gen = ++l->gen;
+	w->armed = w->events;
+	io_uring_prep_poll_add(sqe, fd, poll_mask(w->events));
+	io_uring_sqe_set_data64(sqe, poll_ud(w->gen, fd));
+	l->events++;
+}
+
+/* Cancels the poll in flight; its completion (-ECANCELED, or a late
+ * readiness) carries the old generation and is ignored. */
+static void watch_disarm(struct loop *l, int fd)
+{
+	struct watch *w = &l->w[fd];
+	if (w->armed) {
+		struct io_uring_sqe *sqe = get_sqe(l);
+		if (sqe) {
+			io_uring_prep_poll_remove(sqe, poll_ud(w->gen, fd));
+			io_uring_sqe_set_data64(sqe, 0);
+			l->events++;
+		}
+		w->armed = 0;
+		w->gen = ++l->gen;
+	}
+	if (w->need_arm) {
+		w->need_arm = 0;
+		l->need_arm--;
+	}
+}
+
+int loop_watch(struct loop *l, int fd, int events, loop_fd_fn fn, void *ctx, struct err *e)
+{
+	if (fd < 0 || fd > 0x3fffffff)
+		return err_set(e, ERR_FAIL, "event loop: cannot watch file descriptor %d", fd);
+	events &= LOOP_IN | LOOP_OUT;
+	if (events && !fn)
+		return err_set(e, ERR_FAIL, "event loop: watch of fd %d without a callback", fd);
+	if ((size_t)fd >= l->nw) {
+		if (!events)
+			return 0;
+		size_t n = l->nw ? l->nw : 16;
+		while (n <= (size_t)fd)
+			n *= 2;
+		struct watch *w = realloc(l->w, n * sizeof *w);
+		if (!w)
+			return err_set(e, ERR_FAIL, "event loop: out of memory watching fd %d", fd);
+		memset(w + l->nw, 0, (n - l->nw) * sizeof *w);
+		l->w = w;
+		l->nw = n;
+	}
+	struct watch *w = &l->w[fd];
+	if (!events) {
+		if (w->events)
+			l->nwatched--;
+		w->events = 0;
+		watch_disarm(l, fd);
+		return 0;
+	}
+	if (!w->events)
+		l->nwatched++;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->events = events;
+	if (w->armed == events || w->need_arm)
+		return 0;
+	watch_disarm(l, fd);
+	watch_arm(l, fd);
+	return 0;
+}
+
+static void arm_pending_watches(struct loop *l)
+{
+	for (size_t fd = 0; fd < l->nw && l->need_arm; fd++)
+		if (l->w[fd].need_arm)
+			watch_arm(l, (int)fd);
+}
+
+static void on_poll(struct loop *l, uint64_t ud, int res)
+{
+	int fd = (int)((ud >> 1) & 0x7fffffff);
+	uint32_t gen = (uint32_t)(ud >> 32);
+	if ((size_t)fd >= l->nw)
+		return;
+	struct watch *w = &l->w[fd];
+	if (w->gen != gen || !w->armed)
+		return; /* stale: cancelled or replaced */
+	w->armed = 0;
+	if (!w->events)
+		return;
+	int rev;
+	loop_fd_fn fn = w->fn;
+	void *ctx = w->ctx;
+	if (res == -ECANCELED) {
+		watch_arm(l, fd); /* not ours to cancel: keep watching */
+		return;
+	}
+	if (res < 0) {
+		rev = w->events;
+		w->events = 0;
+		l->nwatched--;
+	} else {
+		rev = (res & (POLLIN | POLLPRI | POLLRDHUP) ? LOOP_IN : 0) | (res & POLLOUT ? LOOP_OUT : 0);
+		if (res & (POLLERR | POLLHUP | POLLNVAL))
+			rev |= w->events;
+		rev &= w->events;
+	}
+	if (rev) {
+		l->events++;
+		fn(ctx, fd, rev);
+	}
+	/* The callback may have changed the watch (and l->w moved). */
+	w = &l->w[fd];
+	if (w->events && !w->armed && !w->need_arm)
+		watch_arm(l, fd);
+}
+
+/* ---- running ---- */
+
+static int pending(const struct loop *l)
+{
+	return l->qo->size(l->q) || l->io_inflight || l->nwatched;
+}
+
+/* Runs the timers due by limit; 1 if the batch ran out with more due. */
+static int run_timers(struct loop *l, uint64_t limit)
+{
+	for (int n = 0; n < TIMER_BATCH; n++) {
+		if (l->stop || l->qo->peek_time(l->q) > limit)
+			return 0;
+		uint64_t t;
+		exec_fn fn;
+		void *arg;
+		l->qo->pop(l->q, &t, &fn, &arg);
+		l->events++;
+		fn(arg);
+	}
+	return l->qo->peek_time(l->q) <= limit;
+}
+
+static void reap(struct loop *l)
+{
+	struct io_uring_cqe *cqes[CQE_BATCH];
+	uint64_t ud[CQE_BATCH];
+	int res[CQE_BATCH];
+	for (;;) {
+		unsigned n = io_uring_peek_batch_cqe(&l->ring, cqes, CQE_BATCH);
+		if (!n)
+			return;
+		/* Copy out and release the CQ slots before any callback runs. */
+		for (unsigned i = 0; i < n; i++) {
+			ud[i] = cqes[i]->user_data;
+			res[i] = cqes[i]->res;
+		}
+		io_uring_cq_advance(&l->ring, n);
+		for (unsigned i = 0; i < n; i++) {
+			if (ud[i] == 0 || ud[i] == LIBURING_UDATA_TIMEOUT)
+				continue;
+			if (ud[i] & 1) {
+				on_poll(l, ud[i], res[i]);
+				continue;
+			}
+			struct loop_io *io = (struct loop_io *)(uintptr_t)ud[i];
+			l->io_inflight--;
+			l->events++;
+			io->done(io, res[i]);
+		}
+	}
+}
+
+int loop_run(struct loop *l, uint64_t until_ns, struct err *e)
+{
+	l->stop = 0;
+	for (;;) {
+		if (l->oom)
+			return err_set(e, ERR_FAIL, "event loop: out of memory queueing a timer");
+		uint64_t now = loop_now(l);
+		int more = run_timers(l, now < until_ns ? now : until_ns);
+		if (l->oom)
+			return err_set(e, ERR_FAIL, "event loop: out of memory queueing a timer");
+		if (l->stop || (!more && now >= until_ns) || !pending(l)) {
+			io_uring_submit(&l->ring); /* hand over what callbacks queued */
+			return 0;
+		}
+		flush_deferred(l);
+		if (l->need_arm)
+			arm_pending_watches(l);
+
+		/* Sleep until a completion or the next deadline. */
+		uint64_t deadline = l->qo->peek_time(l->q);
+		if (deadline > until_ns)
+			deadline = until_ns;
+		struct io_uring_cqe *cqe;
+		int rc;
+		if (more) {
+			rc = io_uring_submit(&l->ring);
+		} else if (deadline == UINT64_MAX) {
+			rc = io_uring_submit_and_wait(&l->ring, 1);
+		} else {
+			now = loop_now(l);
+			uint64_t wait = deadline > now ? deadline - now : 0;
+			struct __kernel_timespec ts = { .tv_sec = (long long)(wait / 1000000000u),
+							.tv_nsec = (long long)(wait % 1000000000u) };
+			rc = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
+		}
+		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+			return err_set(e, ERR_FAIL, "event loop: io_uring_enter: %s", strerror(-rc));
+		reap(l);
+	}
+}
