@@ -28,6 +28,9 @@
  *   "t.csv:7: field 5 (lbn) is missing: expected 5 fields, found 4"
  *   "t.csv:9: field 4 (size): bad size \"12k\" (a whole number of bytes)"
  *
+ * A line with the wrong number of fields or a bad value is a bad record
+ * (TRACE_BAD_RECORD, trace.h): a lenient reader skips and counts it.
+ *
  * Memory: one line buffer of CSV_MAX_LINE bytes and the stdio buffer; a
  * longer line is an error.
  */
@@ -349,12 +352,14 @@ static int parse_op(const char *s)
 	return TRACE_OP_OTHER;
 }
 
+/* A bad value: the line has been read, so a lenient reader can go on. */
 static int field_err(struct csv *x, struct err *e, int k, const char *what,
 		     const char *val, const char *hint)
 {
-	return err_set(e, ERR_INPUT, "%s:%llu: field %d (%s): bad %s \"%.40s\"%s%s%s", x->path,
+	err_set(e, ERR_INPUT, "%s:%llu: field %d (%s): bad %s \"%.40s\"%s%s%s", x->path,
 		       (unsigned long long)x->line_no, x->col[k] + 1, x->names[k], what, val,
 		       hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	return TRACE_BAD_RECORD;
 }
 
 static int csv_next(void *st, struct trace_rec *r, struct err *e)
@@ -385,14 +390,16 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 			for (int k = 0; k < C_N; k++)
 				if (x->col[k] == nf)
 					nm = x->names[k];
-			return err_set(e, ERR_INPUT,
-				       "%s:%llu: field %d%s%s%s is missing: expected %d fields, found %d",
-				       x->path, (unsigned long long)x->line_no, nf + 1,
-				       *nm ? " (" : "", nm, *nm ? ")" : "", x->ncols, nf);
+			err_set(e, ERR_INPUT,
+				"%s:%llu: field %d%s%s%s is missing: expected %d fields, found %d",
+				x->path, (unsigned long long)x->line_no, nf + 1,
+				*nm ? " (" : "", nm, *nm ? ")" : "", x->ncols, nf);
+			return TRACE_BAD_RECORD;
 		}
-		return err_set(e, ERR_INPUT,
-			       "%s:%llu: field %d is one too many: expected %d fields, found %d",
-			       x->path, (unsigned long long)x->line_no, x->ncols + 1, x->ncols, nf);
+		err_set(e, ERR_INPUT,
+			"%s:%llu: field %d is one too many: expected %d fields, found %d",
+			x->path, (unsigned long long)x->line_no, x->ncols + 1, x->ncols, nf);
+		return TRACE_BAD_RECORD;
 	}
 
 	const char *v = x->fields[x->col[C_ID]];
@@ -435,6 +442,8 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 
 	r->op = x->col[C_OP] >= 0 ? parse_op(x->fields[x->col[C_OP]]) : TRACE_OP_NONE;
 	r->next_access_vtime = TRACE_NEXT_UNKNOWN;
+	r->offset_bytes = 0;
+	r->client = 0;
 	return 1;
 }
 

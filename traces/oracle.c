@@ -100,6 +100,8 @@ static int oracle_next(void *st, struct trace_rec *r, struct err *e)
 	r->size_bytes = le32(p + 12);
 	r->op = TRACE_OP_NONE;
 	r->next_access_vtime = (int64_t)le64(p + 16);
+	r->offset_bytes = 0;
+	r->client = 0;
 	return 1;
 }
 

@@ -1,11 +1,26 @@
 /*
- * trace — opening a trace by format name, and closing any reader; the
- * readers themselves are traces/oracle.c and traces/csv.c (see trace.h).
+ * trace — opening a trace by format name or by sniffing the file, closing
+ * any reader, counting skipped records, and the statistics of a record
+ * stream that `tiersim trace inspect` prints and a native header carries.
+ * The readers themselves are one file per format (see trace.h).
+ *
+ * Statistics: distinct objects are counted exactly in a hash table
+ * (sim/cache_index.h, 16 bytes an entry plus 8-16 bytes of slots), so
+ * memory grows with the distinct objects, not the records.  Inter-arrival
+ * times are taken between consecutive requests in file order (for block
+ * references, between the first blocks of consecutive requests; a time
+ * that goes backwards counts as 0): mean and standard deviation from GSL's
+ * running statistics (gsl_rstat, Welford's update), p50/p99 from a
+ * log-linear histogram (sim/hist.h, within 0.4% of a sample value).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "sim/hist.h"
+#include "sim/units.h"
 #include "trace.h"
 
 void trace_close(struct trace_reader *t)
@@ -16,9 +31,15 @@ void trace_close(struct trace_reader *t)
 	free(t);
 }
 
+void trace_note_skip(struct trace_reader *t, const struct err *e)
+{
+	if (t->skipped++ == 0)
+		snprintf(t->first_skip, sizeof t->first_skip, "%.500s", e ? e->msg : "");
+}
+
 const char *trace_formats(void)
 {
-	return "oracleGeneral, csv[:OPTS]";
+	return "native, mooncake[:OPTS], azure_llm[:OPTS], alibaba_gpu, vscsi, oracleGeneral, csv[:OPTS]";
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -27,19 +48,241 @@ static int ends_with(const char *s, const char *suf)
 	return n >= m && !strcasecmp(s + n - m, suf);
 }
 
-struct trace_reader *trace_open(const char *path, const char *format, struct err *e)
+/* The first line of path (at most n - 1 bytes), or "" if unreadable. */
+static void first_line(const char *path, char *buf, size_t n)
 {
-	if (!format)
-		format = ends_with(path, ".csv") ? "csv" : "oracleGeneral";
-	if (!strcasecmp(format, "oracleGeneral"))
-		return trace_open_oracle(path, e);
-	if (!strcasecmp(format, "csv") || !strncasecmp(format, "csv:", 4)) {
+	buf[0] = '\0';
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)n, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+}
+
+const char *trace_sniff(const char *path, struct err *e)
+{
+	unsigned char magic[8] = { 0 };
+	FILE *f = fopen(path, "rb");
+	int exists = f != NULL;
+	if (f) {
+		size_t got = fread(magic, 1, sizeof magic, f);
+		fclose(f);
+		static const unsigned char zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+		if (got == 8 && !memcmp(magic, "TSIMTRC\n", 8))
+			return "native";
+		if (got >= 4 && !memcmp(magic, zstd, 4) && !ends_with(path, ".bin.zst"))
+			return "native";
+	}
+	if (ends_with(path, ".tst") || ends_with(path, ".tst.zst"))
+		return "native";
+	if (ends_with(path, ".vscsi"))
+		return "vscsi";
+	if (ends_with(path, ".jsonl")) {
+		char line[4096];
+		first_line(path, line, sizeof line);
+		if (!exists || (strstr(line, "\"timestamp\"") && strstr(line, "\"input_length\"") &&
+			   strstr(line, "\"hash_ids\"")))
+			return "mooncake"; /* a missing file: the reader names it */
+		err_set(e, ERR_INPUT,
+			"%s: a JSONL trace without Mooncake's keys (timestamp, input_length, hash_ids); "
+			"name its format with --trace-format (%s)", path, trace_formats());
+		return NULL;
+	}
+	if (ends_with(path, ".csv")) {
+		char line[4096];
+		first_line(path, line, sizeof line);
+		if (!strncmp(line, "TIMESTAMP,ContextTokens,GeneratedTokens", 39))
+			return "azure_llm";
+		if (!strncmp(line, "name,cpu_milli,memory_mib,num_gpu", 33))
+			return "alibaba_gpu";
+		return "csv";
+	}
+	return "oracleGeneral";
+}
+
+/* Parses "key=BYTES,key=BYTES" options of a format (name for messages)
+ * into the values of keys[]. */
+static int parse_byte_opts(const char *fmt, const char *s, const char *const *keys,
+			   uint64_t *const *vals, struct err *e)
+{
+	char buf[512];
+	if (strlen(s) >= sizeof buf)
+		return err_set(e, ERR_INPUT, "%s options too long", fmt);
+	strcpy(buf, s);
+	char *save = NULL;
+	for (char *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		if (!eq)
+			return err_set(e, ERR_INPUT, "%s option \"%s\": expected KEY=VALUE", fmt, opt);
+		*eq = '\0';
+		int k = 0;
+		while (keys[k] && strcmp(keys[k], opt))
+			k++;
+		if (!keys[k])
+			return err_set(e, ERR_INPUT, "unknown %s option \"%s\"", fmt, opt);
+		if (unit_parse_bytes(eq + 1, vals[k], e) < 0)
+			return err_prefix(e, "%s option %s: ", fmt, opt);
+		if (*vals[k] == 0)
+			return err_set(e, ERR_INPUT, "%s option %s: must be positive", fmt, opt);
+	}
+	return 0;
+}
+
+static struct trace_reader *open_named(const char *path, const char *format, struct err *e)
+{
+	const char *colon = strchr(format, ':');
+	size_t n = colon ? (size_t)(colon - format) : strlen(format);
+	const char *opts = colon ? colon + 1 : NULL;
+#define IS(name) (n == strlen(name) && !strncasecmp(format, name, n))
+	if (IS("csv")) {
 		struct trace_csv_cfg c;
 		trace_csv_cfg_default(&c);
-		if (format[3] == ':' && trace_csv_parse_opts(format + 4, &c, e) < 0)
+		if (opts && trace_csv_parse_opts(opts, &c, e) < 0)
 			return NULL;
 		return trace_open_csv(path, &c, e);
 	}
+	if (IS("mooncake")) {
+		struct trace_mooncake_cfg c = { TRACE_KV_BYTES_PER_TOKEN, TRACE_MOONCAKE_BLOCK_TOKENS, 0 };
+		static const char *const keys[] = { "kv-bytes-per-token", "block-tokens", NULL };
+		uint64_t *const vals[] = { &c.kv_bytes_per_token, &c.block_tokens };
+		if (opts && parse_byte_opts("mooncake", opts, keys, vals, e) < 0)
+			return NULL;
+		return trace_open_mooncake(path, &c, e);
+	}
+	if (IS("azure_llm")) {
+		uint64_t bpt = TRACE_KV_BYTES_PER_TOKEN;
+		static const char *const keys[] = { "kv-bytes-per-token", NULL };
+		uint64_t *const vals[] = { &bpt };
+		if (opts && parse_byte_opts("azure_llm", opts, keys, vals, e) < 0)
+			return NULL;
+		return trace_open_azure_llm(path, bpt, e);
+	}
+	if (!opts) {
+		if (IS("oracleGeneral"))
+			return trace_open_oracle(path, e);
+		if (IS("native"))
+			return trace_open_native(path, e);
+		if (IS("alibaba_gpu"))
+			return trace_open_alibaba(path, e);
+		if (IS("vscsi"))
+			return trace_open_vscsi(path, e);
+	}
+#undef IS
 	err_set(e, ERR_INPUT, "unknown trace format \"%s\" (use %s)", format, trace_formats());
 	return NULL;
+}
+
+struct trace_reader *trace_open_opts(const char *path, const char *format,
+				     const struct trace_opts *o, struct err *e)
+{
+	if (!format && !(format = trace_sniff(path, e)))
+		return NULL;
+	struct trace_reader *t = open_named(path, format, e);
+	if (t && o)
+		t->lenient = o->lenient;
+	return t;
+}
+
+struct trace_reader *trace_open(const char *path, const char *format, struct err *e)
+{
+	return trace_open_opts(path, format, NULL, e);
+}
+
+/* --- statistics --- */
+
+struct obj_ent {
+	uint64_t key;
+	uint64_t max_len;
+};
+
+int trace_stats_init(struct trace_stats *s, int block_refs, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	s->h.version = TRACE_NATIVE_VERSION;
+	s->h.time_first_ns = UINT64_MAX;
+	s->block_refs = block_refs;
+	s->rstat = gsl_rstat_alloc();
+	s->hist = hist_new();
+	if (!s->rstat || !s->hist || cidx_init(&s->index, sizeof(struct obj_ent)) < 0) {
+		trace_stats_free(s);
+		return err_set(e, ERR_FAIL, "out of memory for trace statistics");
+	}
+	return 0;
+}
+
+void trace_stats_free(struct trace_stats *s)
+{
+	if (s->rstat)
+		gsl_rstat_free(s->rstat);
+	hist_free(s->hist);
+	if (s->index.slots)
+		cidx_destroy(&s->index);
+	s->rstat = NULL;
+	s->hist = NULL;
+	memset(&s->index, 0, sizeof s->index);
+}
+
+int trace_stats_add(struct trace_stats *s, const struct trace_rec *r, struct err *e)
+{
+	struct trace_native_hdr *h = &s->h;
+	int new_request = !s->block_refs || h->records == 0 || r->client != s->last_client;
+	if (new_request) {
+		if (s->requests > 0) {
+			uint64_t ia = r->time_ns >= s->last_time_ns ? r->time_ns - s->last_time_ns : 0;
+			gsl_rstat_add((double)ia, s->rstat);
+			hist_record(s->hist, ia);
+		}
+		s->requests++;
+		s->last_time_ns = r->time_ns;
+		s->last_client = r->client;
+	}
+	h->records++;
+	if (r->time_ns < h->time_first_ns)
+		h->time_first_ns = r->time_ns;
+	if (r->time_ns > h->time_last_ns)
+		h->time_last_ns = r->time_ns;
+	h->total_bytes += r->size_bytes;
+	if (r->op == TRACE_OP_READ)
+		h->reads++;
+	else if (r->op == TRACE_OP_WRITE)
+		h->writes++;
+	else
+		h->others++;
+	uint32_t k = cidx_find(&s->index, r->obj_id);
+	if (k == CIDX_NONE) {
+		if (cidx_count(&s->index) >= UINT32_MAX - 2)
+			return err_set(e, ERR_FAIL, "more than 2^32 - 2 distinct objects: too many to count");
+		k = cidx_insert(&s->index, r->obj_id);
+		if (k == CIDX_NONE)
+			return err_set(e, ERR_FAIL, "out of memory counting distinct objects");
+		struct obj_ent *o = cidx_at(&s->index, k);
+		o->max_len = r->size_bytes;
+		h->working_set_bytes += r->size_bytes;
+		h->distinct_objects++;
+	} else {
+		struct obj_ent *o = cidx_at(&s->index, k);
+		if (r->size_bytes > o->max_len) {
+			h->working_set_bytes += r->size_bytes - o->max_len;
+			o->max_len = r->size_bytes;
+		}
+	}
+	return 0;
+}
+
+double trace_stats_ia_mean_ns(const struct trace_stats *s)
+{
+	return gsl_rstat_n(s->rstat) ? gsl_rstat_mean(s->rstat) : 0.0;
+}
+
+double trace_stats_ia_cv(const struct trace_stats *s)
+{
+	double m = trace_stats_ia_mean_ns(s);
+	return gsl_rstat_n(s->rstat) > 1 && m > 0 ? gsl_rstat_sd(s->rstat) / m : 0.0;
+}
+
+double trace_stats_ia_quantile_ns(const struct trace_stats *s, double q)
+{
+	return hist_quantile(s->hist, q);
 }

@@ -17,9 +17,30 @@
  *                  number of fields, or a bad number, is an error naming
  *                  the file, line and field.  (traces/csv.c)
  *
+ *   native         tiersim's own binary trace, versioned, with a header
+ *                  of statistics; zstd-compressed when the name ends in
+ *                  .zst.  (traces/native.c, traces/FORMAT.md)
+ *   mooncake       Mooncake JSONL: one record per KV prefix-block
+ *                  reference.  (traces/mooncake.c)
+ *   azure_llm      Azure LLM inference CSV: one record per request.
+ *                  (traces/azure_llm.c)
+ *   alibaba_gpu    Alibaba GPU cluster v2023 pod list: one record per
+ *                  task.  (traces/alibaba.c)
+ *   vscsi          CloudPhysics packed 32-byte block I/O records.
+ *                  (traces/vscsi.c)
+ *
  * Record fields: time in ns (DESIGN.md: time is uint64_t ns everywhere);
  * obj_id; size in bytes; op; next_access_vtime (TRACE_NEXT_UNKNOWN when
- * the format does not carry it).
+ * the format does not carry it); client (who issued the request: a
+ * request index for the LLM traces, 0 when the format does not say);
+ * offset_bytes (where in the object the access starts; 0 for
+ * whole-object accesses, which is every importer's case).
+ *
+ * Bad records: a reader may report a bad record it has consumed with
+ * TRACE_BAD_RECORD from its next(); trace_next() then fails (the default)
+ * or, on a lenient reader, counts it in `skipped`, keeps the first
+ * message and reads on.  Damage that loses the stream's framing (a
+ * truncated binary record, a corrupt zstd stream) always fails.
  */
 #ifndef TIERSIM_TRACE_H
 #define TIERSIM_TRACE_H
@@ -27,7 +48,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_rstat.h>
+
+#include "sim/cache_index.h"
 #include "sim/err.h"
+
+struct hist;
 
 enum trace_op {
 	TRACE_OP_NONE = 0, /* the trace does not say */
@@ -45,11 +71,18 @@ struct trace_rec {
 	uint64_t size_bytes;
 	int op;                    /* enum trace_op */
 	int64_t next_access_vtime; /* >= 0, -1/INT64_MAX never, or TRACE_NEXT_UNKNOWN */
+	uint64_t offset_bytes;     /* start of the access within the object */
+	uint32_t client;           /* issuing client or request; 0: unknown */
 };
 
+/* What ops->next returns for a bad record it has read past (e says why). */
+#define TRACE_BAD_RECORD (-2)
+
 /* The reader contract: next() returns 1 with a record, 0 at the end, -1
- * on error (e filled: ERR_INPUT for bad data, ERR_FAIL for I/O); after
- * 0 or -1 it must not be called again.  close() frees the state. */
+ * on error (e filled: ERR_INPUT for bad data, ERR_FAIL for I/O), or
+ * TRACE_BAD_RECORD (e filled, ERR_INPUT) for a bad record it has read
+ * past and may continue after; after 0 or -1 it must not be called
+ * again.  close() frees the state. */
 struct trace_ops {
 	const char *name;
 	int (*next)(void *st, struct trace_rec *r, struct err *e);
@@ -60,11 +93,27 @@ struct trace_reader {
 	const struct trace_ops *ops;
 	void *st;
 	int has_next_access; /* records carry next_access_vtime */
+	int block_refs;      /* records are the block references of requests:
+			      * a request is a run of records with one client */
+	int lenient;         /* skip bad records (TRACE_BAD_RECORD) and count them */
+	uint64_t skipped;    /* bad records skipped so far */
+	char first_skip[512]; /* the first skipped record's message */
 };
 
+void trace_note_skip(struct trace_reader *t, const struct err *e);
+
+/* 1 with a record, 0 at the end, -1 on error (e filled).  A lenient
+ * reader skips bad records, counting them in t->skipped. */
 static inline int trace_next(struct trace_reader *t, struct trace_rec *r, struct err *e)
 {
-	return t->ops->next(t->st, r, e);
+	for (;;) {
+		int got = t->ops->next(t->st, r, e);
+		if (got != TRACE_BAD_RECORD)
+			return got;
+		if (!t->lenient)
+			return -1;
+		trace_note_skip(t, e);
+	}
 }
 
 /* Frees the reader (NULL is fine). */
@@ -107,12 +156,119 @@ int trace_csv_parse_opts(const char *s, struct trace_csv_cfg *c, struct err *e);
 struct trace_reader *trace_open_csv(const char *path, const struct trace_csv_cfg *cfg,
 				    struct err *e);
 
-/* By format name: "oracleGeneral" (any case), "csv" or "csv:OPTS"; NULL
- * format: by the file name, ".csv" is csv, anything else oracleGeneral.
- * An unknown format is ERR_INPUT. */
+/* Options for opening any reader. */
+struct trace_opts {
+	int lenient; /* skip bad records and count them (trace_reader.skipped) */
+};
+
+/* By format name: "oracleGeneral" (any case), "csv" or "csv:OPTS",
+ * "native", "mooncake[:OPTS]", "azure_llm[:OPTS]", "alibaba_gpu", "vscsi";
+ * NULL format: from the file's name and first bytes (trace_sniff).
+ * An unknown format is ERR_INPUT.  o may be NULL (strict). */
+struct trace_reader *trace_open_opts(const char *path, const char *format,
+				     const struct trace_opts *o, struct err *e);
 struct trace_reader *trace_open(const char *path, const char *format, struct err *e);
 
-/* "oracleGeneral, csv[:OPTS]" for messages. */
+/* The format trace_open picks for path when none is given: a native or
+ * zstd magic number is native; *.jsonl whose first record has Mooncake's
+ * keys (timestamp, input_length, hash_ids) is mooncake (other JSONL is
+ * an error); *.csv whose header is Azure's or Alibaba's is azure_llm or
+ * alibaba_gpu, other *.csv is csv; *.vscsi is vscsi; anything else
+ * oracleGeneral.  Returns a static name, or NULL with e filled. */
+const char *trace_sniff(const char *path, struct err *e);
+
+/* The list of format names, for messages. */
 const char *trace_formats(void);
+
+/* --- readers (each in its own file) --- */
+
+/* Mooncake: "mooncake:kv-bytes-per-token=N,block-tokens=N". */
+struct trace_mooncake_cfg {
+	uint64_t kv_bytes_per_token; /* default TRACE_KV_BYTES_PER_TOKEN */
+	uint64_t block_tokens;       /* 512 in Mooncake's release */
+	int jansson_only;            /* parse every line with jansson (tests) */
+};
+/* 70B-class GQA model in bf16: 80 layers x 8 KV heads x 128 dims x 2 (K, V)
+ * x 2 bytes = 327,680 B = 320 KiB per token (../shared/traces/README.md). */
+#define TRACE_KV_BYTES_PER_TOKEN 327680ULL
+#define TRACE_MOONCAKE_BLOCK_TOKENS 512ULL
+struct trace_reader *trace_open_mooncake(const char *path, const struct trace_mooncake_cfg *c,
+					 struct err *e);
+
+/* Azure LLM: "azure_llm:kv-bytes-per-token=N". */
+struct trace_reader *trace_open_azure_llm(const char *path, uint64_t kv_bytes_per_token,
+					  struct err *e);
+
+/* One task of the Alibaba GPU v2023 pod list, as the file has it. */
+struct trace_alibaba_task {
+	uint64_t row;              /* 0-based data row */
+	char name[64];
+	uint64_t cpu_milli, memory_mib, num_gpu, gpu_milli;
+	char gpu_spec[64], qos[16], pod_phase[16];
+	uint64_t creation_ns, deletion_ns, scheduled_ns; /* s in the file;
+							  * scheduled UINT64_MAX: never (Pending) */
+	uint64_t lifetime_ns;      /* deletion - creation */
+};
+struct trace_reader *trace_open_alibaba(const char *path, struct err *e);
+/* The typed form, for a cluster driver: 1 a task, 0 end, -1 error. */
+struct trace_alibaba;
+struct trace_alibaba *trace_alibaba_open(const char *path, struct err *e);
+int trace_alibaba_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct err *e);
+void trace_alibaba_close(struct trace_alibaba *a);
+
+struct trace_reader *trace_open_vscsi(const char *path, struct err *e);
+
+/* --- native format (traces/native.c, traces/FORMAT.md) --- */
+
+#define TRACE_NATIVE_VERSION 1
+
+/* The statistics a native header carries; also what `trace inspect`
+ * counts (trace_stats). */
+struct trace_native_hdr {
+	uint32_t version;
+	uint64_t records;
+	uint64_t time_first_ns, time_last_ns; /* min and max time */
+	uint64_t distinct_objects;
+	uint64_t total_bytes;        /* sum of the records' lengths */
+	uint64_t working_set_bytes;  /* sum over distinct objects of their largest length */
+	uint64_t reads, writes, others;
+	char source[32];             /* the format it was converted from */
+};
+
+struct trace_reader *trace_open_native(const char *path, struct err *e);
+/* Reads only the header of a native file (plain or .zst). */
+int trace_native_read_header(const char *path, struct trace_native_hdr *h, struct err *e);
+
+/* Writes a native trace: to PATH.tmp, renamed to PATH by
+ * trace_writer_finish once the header is final; zstd-compressed when
+ * PATH ends in .zst.  source: the input's format name (for the header). */
+struct trace_writer;
+struct trace_writer *trace_writer_open(const char *path, const char *source, struct err *e);
+int trace_writer_put(struct trace_writer *w, const struct trace_rec *r, struct err *e);
+/* Finalises the header, syncs and renames; frees w either way. */
+int trace_writer_finish(struct trace_writer *w, struct trace_native_hdr *out, struct err *e);
+/* Removes PATH.tmp and frees w (NULL is fine). */
+void trace_writer_abort(struct trace_writer *w);
+
+/* --- statistics of a record stream (traces/trace.c) --- */
+
+struct trace_stats {
+	struct trace_native_hdr h;
+	uint64_t requests;          /* = records, or runs of one client for block_refs */
+	int block_refs;
+	/* inter-arrival times between requests: mean and sd (GSL running
+	 * statistics), quantiles from a log-linear histogram (within 0.4%) */
+	gsl_rstat_workspace *rstat;
+	struct hist *hist;
+	struct cidx index;          /* distinct objects: key, largest length */
+	uint32_t last_client;
+	uint64_t last_time_ns;
+};
+int trace_stats_init(struct trace_stats *s, int block_refs, struct err *e);
+int trace_stats_add(struct trace_stats *s, const struct trace_rec *r, struct err *e);
+void trace_stats_free(struct trace_stats *s);
+double trace_stats_ia_mean_ns(const struct trace_stats *s);
+double trace_stats_ia_cv(const struct trace_stats *s);
+double trace_stats_ia_quantile_ns(const struct trace_stats *s, double q);
 
 #endif

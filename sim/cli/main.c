@@ -20,6 +20,7 @@ static const struct {
 	{ "cache", cmd_cache, "replay a trace through a cache policy: miss ratios by size" },
 	{ "plot", cmd_plot, "draw a run of a results database as PNG and SVG (gnuplot)" },
 	{ "mrc", cmd_mrc, "LRU miss-ratio curve of a trace in one pass (exact, SHARDS)" },
+	{ "trace", cmd_trace, "convert a trace to the native format, or inspect one" },
 };
 
 static void usage(FILE *f)

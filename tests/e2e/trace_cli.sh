@@ -1,0 +1,128 @@
+#!/bin/sh
+# End-to-end test of `tiersim trace convert` and `tiersim trace inspect`:
+# output formats, exit codes, bad input, --lenient, no half-written files.
+# Usage (from the repository root): sh tests/e2e/trace_cli.sh TIERSIM SCRATCHDIR
+#
+# The small Mooncake trace below is worked by hand: 3 requests with block
+# lists [0 1] [0 2 3] [0]: 6 block references, 4 distinct blocks, repeat
+# share 1 - 4/6 = 0.333333; times 0, 1000, 4000 ms: inter-arrival mean 2 s.
+set -eu
+bin=$1
+dir=$2
+fails=0
+traces=${TIERSIM_TRACES:-../shared/traces}
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# expect_status WANT NAME ARGS...: runs tiersim, checks the exit status, and on
+# failure that stderr says "tiersim trace: ..." and nothing went to stdout.
+expect_status() {
+	want=$1
+	name=$2
+	shift 2
+	set +e
+	"$bin" "$@" >"$dir/out" 2>"$dir/err"
+	got=$?
+	set -e
+	[ "$got" -eq "$want" ] || fail "$name: exit $got, want $want ($(cat "$dir/err"))"
+	if [ "$want" -ne 0 ]; then
+		grep -q '^tiersim trace: ' "$dir/err" || fail "$name: stderr lacks 'tiersim trace:' ($(cat "$dir/err"))"
+		[ ! -s "$dir/out" ] || fail "$name: wrote to stdout on error"
+	fi
+}
+
+cat >"$dir/small.jsonl" <<'J'
+{"timestamp": 0, "input_length": 1000, "output_length": 5, "hash_ids": [0, 1]}
+{"timestamp": 1000, "input_length": 1500, "output_length": 5, "hash_ids": [0, 2, 3]}
+{"timestamp": 4000, "input_length": 10, "output_length": 5, "hash_ids": [0]}
+J
+
+# inspect, csv: one header row and one row of plain numbers.
+expect_status 0 "inspect csv" trace inspect "$dir/small.jsonl" --format csv
+[ "$(wc -l <"$dir/out")" -eq 2 ] || fail "inspect csv: want 2 lines, got $(cat "$dir/out")"
+row=$(sed -n 2p "$dir/out")
+case $row in
+*",mooncake,6,block references,3,0,4000000000,4.000000000,4,"*) ;;
+*) fail "inspect csv: unexpected row $row" ;;
+esac
+case $row in *",0.333333,2.000000000,"*) ;; *) fail "inspect csv: repeat share or mean inter-arrival wrong: $row" ;; esac
+
+# inspect, json: parses, and carries the same numbers.
+expect_status 0 "inspect json" trace inspect "$dir/small.jsonl" --format json
+grep -q '"distinct_objects": 4' "$dir/out" || fail "inspect json: distinct_objects ($(cat "$dir/out"))"
+grep -q '"skipped_records": 0' "$dir/out" || fail "inspect json: skipped_records"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$dir/out" || fail "inspect json: not JSON"
+fi
+
+# inspect, text.
+expect_status 0 "inspect text" trace inspect "$dir/small.jsonl"
+grep -q '^records *6 block references' "$dir/out" || fail "inspect text: records line ($(cat "$dir/out"))"
+grep -q '^requests *3$' "$dir/out" || fail "inspect text: requests line"
+
+# convert to native, plain and zstd; both inspect the same as the source.
+for out in small.tst small.tst.zst; do
+	expect_status 0 "convert $out" trace convert "$dir/small.jsonl" "$dir/$out"
+	grep -q '^converted 6 records' "$dir/out" || fail "convert $out: summary ($(cat "$dir/out"))"
+	[ ! -e "$dir/$out.tmp" ] || fail "convert $out: left $out.tmp"
+	expect_status 0 "inspect $out" trace inspect "$dir/$out" --format csv
+	sed -n 2p "$dir/out" | cut -d, -f3- >"$dir/native.row"
+	echo "$row" | cut -d, -f3- >"$dir/src.row"
+	cmp -s "$dir/native.row" "$dir/src.row" || fail "inspect $out differs: $(cat "$dir/native.row") vs $(cat "$dir/src.row")"
+done
+if command -v zstd >/dev/null 2>&1; then
+	zstd -q -d -c "$dir/small.tst.zst" | cmp -s - "$dir/small.tst" || fail "zstd -d of the .zst is not the plain file"
+fi
+
+# bad input: exit 2, naming the file, line and field; no output file left.
+printf '{"timestamp": 0, "input_length": 1000, "hash_ids": [0, 1]}\n{"timestamp": 5, "input_length": 1000, "hash_ids": [0]}\n' >"$dir/badlen.jsonl"
+expect_status 2 "wrong hash_ids length" trace inspect "$dir/badlen.jsonl"
+grep -q 'badlen.jsonl:2: field "hash_ids"' "$dir/err" || fail "wrong hash_ids length: message ($(cat "$dir/err"))"
+expect_status 2 "convert bad input" trace convert "$dir/badlen.jsonl" "$dir/bad.tst"
+[ ! -e "$dir/bad.tst" ] && [ ! -e "$dir/bad.tst.tmp" ] || fail "convert bad input left a file"
+
+printf '{"timestamp": 5, "input_length": 10, "hash_ids": [0]}\n{"timestamp": 4, "input_length": 10, "hash_ids": [0]}\n' >"$dir/back.jsonl"
+expect_status 2 "timestamps backwards" trace inspect "$dir/back.jsonl"
+grep -q 'back.jsonl:2: field "timestamp"' "$dir/err" || fail "timestamps backwards: message ($(cat "$dir/err"))"
+
+printf '{"timestamp": 5, "input_length": 10, "hash_ids": [0]}\n{"timestamp": 6, "input_le' >"$dir/trunc.jsonl"
+expect_status 2 "truncated JSON" trace inspect "$dir/trunc.jsonl"
+grep -q 'trunc.jsonl:2: malformed JSON' "$dir/err" || fail "truncated JSON: message ($(cat "$dir/err"))"
+
+head -c 300 "$dir/small.tst" >"$dir/cut.tst"
+expect_status 2 "truncated native" trace inspect "$dir/cut.tst"
+grep -q 'record 2 is truncated in field' "$dir/err" || fail "truncated native: message ($(cat "$dir/err"))"
+
+# --lenient: skips and counts, and says so.
+printf '{"timestamp": 0, "input_length": 1000, "hash_ids": [7, 8]}\n{"timestamp": 1, "input_length": 1000, "hash_ids": "x"}\n{"timestamp": 2, "input_length": 10, "hash_ids": [7]}\n' >"$dir/mixed.jsonl"
+expect_status 2 "strict mixed" trace inspect "$dir/mixed.jsonl"
+expect_status 0 "lenient inspect" trace inspect "$dir/mixed.jsonl" --lenient --format csv
+sed -n 2p "$dir/out" | grep -q ',3,block references,2,.*,1$' || fail "lenient inspect: row $(sed -n 2p "$dir/out")"
+grep -q 'skipped 1 bad record' "$dir/err" || fail "lenient inspect: no skip report on stderr"
+expect_status 0 "lenient convert" trace convert "$dir/mixed.jsonl" "$dir/mixed.tst" --lenient
+grep -q 'skipped 1 bad records' "$dir/out" || fail "lenient convert: summary ($(cat "$dir/out"))"
+
+# usage errors.
+expect_status 2 "no subcommand" trace
+expect_status 2 "unknown subcommand" trace frobnicate x
+expect_status 2 "unknown format" trace inspect "$dir/small.jsonl" --trace-format nosuch
+expect_status 2 "missing file" trace inspect "$dir/nonexistent.jsonl"
+expect_status 2 "bad --format" trace inspect "$dir/small.jsonl" --format xml
+expect_status 0 "help" trace --help
+
+# the real Mooncake trace, when present: the published counts.
+mc=$traces/mooncake/conversation_trace.jsonl
+if [ -r "$mc" ]; then
+	expect_status 0 "conversation" trace inspect "$mc" --format csv
+	sed -n 2p "$dir/out" | grep -q ',mooncake,288500,block references,12031,.*,182790,' ||
+		fail "conversation: counts $(sed -n 2p "$dir/out")"
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "trace_cli: $fails failure(s)"
+	exit 1
+fi
+echo "trace_cli: ok"
