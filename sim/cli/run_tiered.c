@@ -385,12 +385,16 @@ static int print_metadata(const struct met_registry *m, FILE *out)
  * (time to first token, checkpoint stalls, load times). */
 static int print_jobs(const struct met_registry *m, FILE *out)
 {
-	struct tbl *t = tbl_new("jobs (AU = compute time / wall time, per GPU)");
+	struct tbl *t = tbl_new("jobs (AU = compute time / wall time, per GPU; stalls: waiting for data, at the "
+				"step barrier for slower ranks, in checkpoints)");
 	if (!t)
 		return -1;
 	int c_job = tbl_col(t, "job", "job", ""), c_au = tbl_col(t, "au_pct", "AU", "%"),
 	    c_wall = tbl_col(t, "wall_s", "wall", "s"), c_comp = tbl_col(t, "compute_s", "compute", "s"),
-	    c_stall = tbl_col(t, "stall_s", "I/O stall", "s");
+	    c_stall = tbl_col(t, "stall_s", "I/O stall", "s"),
+	    c_data = tbl_col(t, "stall_data_s", "of which data", "s"),
+	    c_bar = tbl_col(t, "stall_barrier_s", "barrier", "s"),
+	    c_ckpt = tbl_col(t, "checkpoint_s", "checkpoint", "s");
 	size_t rows = 0;
 	for (size_t i = 0; i < met_nscalars(m); i++) {
 		const char *name = met_scalar_at(m, i)->name;
@@ -411,6 +415,14 @@ static int print_jobs(const struct met_registry *m, FILE *out)
 			tbl_num(t, c_comp, "%.3f", c);
 		if (!isnan(st))
 			tbl_num(t, c_stall, "%.3f", st);
+		double sd = val(m, "job.%s.stall_data_s", job), sb = val(m, "job.%s.stall_barrier_s", job),
+		       ck = val(m, "job.%s.checkpoint_s", job);
+		if (!isnan(sd))
+			tbl_num(t, c_data, "%.3f", sd);
+		if (!isnan(sb))
+			tbl_num(t, c_bar, "%.3f", sb);
+		if (!isnan(ck))
+			tbl_num(t, c_ckpt, "%.3f", ck);
 	}
 	int rc = 0;
 	if (rows) {
