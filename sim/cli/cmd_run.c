@@ -354,6 +354,8 @@ int cmd_run(int argc, char **argv)
 	if (tiered ? trun_build(&tr, doc, dir, &x, run.seed, stop_engine, eng, &e) < 0
 		   : qnet_build(&net, doc, &x, run.seed, &e) < 0)
 		goto fail;
+	if (tr)
+		trun_print_warnings(tr, stderr);
 	/* Open the database before simulating, so that a bad --out fails at
 	 * once rather than after the run. */
 	created = access(out_path, F_OK) != 0;

@@ -11,6 +11,7 @@
 #include "sim/table.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
+#include "traces/training.h"
 #include "traces/workload.h"
 
 struct trun {
@@ -251,6 +252,16 @@ int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct 
 		if (t->jobs[i].ops->export(&t->jobs[i], m, now_ns) < 0)
 			return err_set(e, ERR_FAIL, "out of memory writing metrics");
 	return 0;
+}
+
+void trun_print_warnings(const struct trun *t, FILE *out)
+{
+	for (size_t i = 0; i < t->njobs; i++) {
+		size_t n = 0;
+		const char *const *w = wl_training_warnings(&t->jobs[i], &n);
+		for (size_t k = 0; k < n; k++)
+			fprintf(out, "tiersim run: warning: [job %s]: %s\n", t->envs[i].name, w[k]);
+	}
 }
 
 void trun_free(struct trun *t)

@@ -40,6 +40,8 @@ int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const st
 int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e);
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
 int trun_summary(const struct met_registry *m, FILE *out);
+/* Warnings met while building (unknown keys in workload files), one a line. */
+void trun_print_warnings(const struct trun *t, FILE *out);
 void trun_free(struct trun *t);
 
 #endif

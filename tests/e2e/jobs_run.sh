@@ -78,5 +78,20 @@ INI
 au=$(metric "$D/slow.db" job.train.au)
 check "storage-bound: AU = B/D = 0.5 within 2% ($au)" near "$au" 0.5 0.01
 
+# --- workload files: an unknown key is a warning (named), a wrong type an error ---
+sed 's/^  batch_size: 7$/  batch_size: 7\n  bogus_key: 3/' scenarios/data/unet3d_h100.yaml >"$D/warn.yaml"
+sed 's/^  batch_size: 7$/  batch_size: seven/' scenarios/data/unet3d_h100.yaml >"$D/bad.yaml"
+for f in warn bad; do
+	printf '[tier store]\nmodel = fixed\nscope = node\n[job t]\ntype = training\nworkload = %s.yaml\nsteps = 2\n' "$f" >"$D/$f.ini"
+done
+"$T" run "$D/warn.ini" --out "$D/warn.db" >/dev/null 2>"$D/err"; s=$?
+check "unknown YAML key: the run goes on (exit 0)" test "$s" = 0
+check "unknown YAML key: warned with file, line and key" grep -q "warn.yaml:25: unknown key 'reader.bogus_key'" "$D/err"
+"$T" run "$D/bad.ini" --out "$D/bad.db" >/dev/null 2>"$D/err"; s=$?
+cat "$D/err"
+check "wrong YAML type: exit 2" test "$s" = 2
+check "wrong YAML type: names file, line and key" grep -Eq "bad.yaml:24.*batch_size" "$D/err"
+check "wrong YAML type: no database" test ! -e "$D/bad.db"
+
 echo "jobs_run: $fails failed"
 [ "$fails" -eq 0 ]
