@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"  --until TIME    simulated time to run, e.g. 90s or 10m (overrides [run] until)\n"
 		"  --format F      text (a summary, default), csv or json (every metric: name, value, unit)\n"
 		"  --queue Q       pending-event set: calendar (default) or heap\n"
+		"  --plot DIR      draw the run's plots into DIR afterwards (tiersim plot); the bundled\n"
+		"                  default draws them into plots-runN unless --plot is given\n"
 		"  --print-default print the bundled default scenario and exit\n");
 }
 
@@ -262,9 +264,10 @@ int cmd_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },  { "out", required_argument, NULL, 'o' },
 		{ "until", required_argument, NULL, 'u' }, { "format", required_argument, NULL, 'f' },
 		{ "queue", required_argument, NULL, 'q' }, { "print-default", no_argument, NULL, 'p' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
-	const char *out_path = "results.db", *seed_s = NULL, *until_s = NULL, *queue = NULL;
+	const char *out_path = "results.db", *seed_s = NULL, *until_s = NULL, *queue = NULL, *plot_dir = NULL;
 	enum tbl_format fmt = TBL_TEXT;
 	struct err e = { 0 };
 	int c;
@@ -275,6 +278,7 @@ int cmd_run(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'u': until_s = optarg; break;
 		case 'q': queue = optarg; break;
+		case 'P': plot_dir = optarg; break;
 		case 'f':
 			if (tbl_parse_format(optarg, &fmt) < 0) {
 				fprintf(stderr, "tiersim run: unknown format '%s' (use text, csv or json)\n", optarg);
@@ -436,6 +440,16 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	status = CLI_OK;
+	if (plot_dir || !path) {
+		/* The pictures of this run, drawn by the plot command itself. */
+		char id[32], dflt[64];
+		snprintf(id, sizeof id, "%lld", (long long)run_id);
+		snprintf(dflt, sizeof dflt, "plots-run%lld", (long long)run_id);
+		char *pargv[] = { "plot", (char *)out_path, "--run", id, "--out", (char *)(plot_dir ? plot_dir : dflt), NULL };
+		fflush(stdout);
+		putchar('\n');
+		status = cmd_plot(6, pargv) == CLI_OK ? CLI_OK : CLI_FAIL;
+	}
 fail:
 	if (status != CLI_OK)
 		status = cli_fail("run", &e);

@@ -15,12 +15,13 @@ near() { awk -v a="$1" -v b="$2" -v tol="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 SLICE=$(pwd)/scenarios/data/mooncake_conversation_3min.jsonl
 
 # --- the bundled default ---
-"$T" run --out "$D/def.db" >"$D/out" 2>"$D/err"; s=$?
+"$T" run --out "$D/def.db" --plot "$D/plots" >"$D/out" 2>"$D/err"; s=$?
 cat "$D/out" "$D/err"
 check "default run exits 0" test "$s" = 0
 check "summary shows the jobs' AU" grep -q '^train ' "$D/out"
 check "summary shows metadata load" grep -q 'metadata services' "$D/out"
 check "summary shows the object store's cost" grep -q 'cost \$' "$D/out"
+check "the default run draws its plots" test -s "$D/plots/au.png" -a -s "$D/plots/bandwidth.png"
 # the slice holds 556 requests (scenarios/data/README.md)
 check "every inference request got a TTFT (556)" test "$(q "$D/def.db" "select count from histograms where name = 'job.infer.ttft'")" = 556
 refs=$(grep -o '"hash_ids": \[[^]]*\]' "$SLICE" | tr -cd ',]\n' | awk '{ n += length($0) } END { print n }')

@@ -83,7 +83,7 @@ check "json is valid" test "$(sqlite3 :memory: "select json_valid(readfile('$D/o
 check "unknown format is exit 2" test "$(status "$T" run "$D/tandem.ini" --format xml)" = 2
 
 # --- the default scenario ---
-check "default scenario runs" test "$(status "$T" run --out "$D/d.db")" = 0
+check "default scenario runs" test "$(status "$T" run --out "$D/d.db" --plot "$D/dplots")" = 0
 check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenario_path from runs')" = "(bundled default)"
 
 # --- bad input: exit 2, file:line:key in the message, no database written ---
