@@ -408,6 +408,29 @@ static void test_hits_are_attributed_to_the_tier_holding_the_block(void **state)
 	rig_free(&r);
 }
 
+/* With HBM on the node, blocks computed there stay in GPU memory: r1's two
+ * stored blocks and r3's block 3 (once r2 has stored it) are HBM hits that
+ * need no I/O at all, so no byte is read through the data path:
+ *   r1: TTFT = 476 x 10 us (no 2 ms load)
+ *   r3: r2's prefill 5.12 ms + its store 2 ms, then block 4's 5.12 ms. */
+static void test_hbm_hits_skip_the_data_path(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct err e;
+	rig_init(&r, 1, 0);
+	assert_int_equal(tiny_job(&r, hand_trace, "hbm = 1MiB\n", &e), 0);
+	rig_run(&r);
+	assert_int_equal((uint64_t)metric(&r, "job.kv.hbm_hits"), 3);
+	assert_near(metric(&r, "job.kv.hbm_bytes"), 3 * 1024, 0);
+	assert_near(metric(&r, "job.kv.load_bytes"), 0, 0);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 1), 4760 * US);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 3), 5120 * US + 2 * MS + 5120 * US);
+	/* hits and misses are counted as before: HBM only changes where from */
+	assert_int_equal((uint64_t)metric(&r, "job.kv.block_hits"), 3);
+	rig_free(&r);
+}
+
 /* ---- (d) bad input ---- */
 
 static void expect_trace_error(const char *text, const char *line, const char *field)
@@ -710,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_requests_go_round_robin_over_nodes),
 		cmocka_unit_test(test_time_scale_stretches_arrivals),
 		cmocka_unit_test(test_hits_are_attributed_to_the_tier_holding_the_block),
+		cmocka_unit_test(test_hbm_hits_skip_the_data_path),
 		cmocka_unit_test(test_empty_trace_finishes_at_start),
 		cmocka_unit_test(test_same_inputs_give_the_same_ttfts),
 		cmocka_unit_test(test_truncated_json_names_file_and_line),

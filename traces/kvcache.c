@@ -96,6 +96,7 @@
 #include <jansson.h>
 
 #include "sim/hist.h"
+#include "sim/policy.h"
 #include "sim/path.h"
 
 /* ---- a map from hash id to a dense block index ---- */
@@ -364,6 +365,10 @@ struct kv_rt {
 struct kv_node {
 	uint64_t free_at_ns;
 	uint64_t submitted_ns;
+	/* The KV blocks in this node's GPU memory (HBM), an LRU of hbm_bytes
+	 * (`hbm`; 0: not modelled, every load goes through the data path).
+	 * A block loaded or computed on the node enters it. */
+	struct pol hbm;
 };
 
 struct kv_job {
@@ -372,6 +377,7 @@ struct kv_job {
 	struct kv_trace tr;
 	/* parameters */
 	uint64_t block_bytes, prefill_ns;
+	uint64_t hbm_bytes;           /* per node; 0: no HBM cache */
 	double time_scale;
 	enum kv_mode mode;
 	/* blocks (dense) and references */
@@ -389,6 +395,7 @@ struct kv_job {
 	/* statistics */
 	uint64_t refs, hits, misses, joined, hit_tokens, miss_tokens;
 	uint64_t load_bytes, store_bytes, io_errors, stall_ns;
+	uint64_t hbm_hits, hbm_bytes_hit;
 	uint64_t tier_bytes[PATH_MAX_TIERS];
 	struct hist *ttft;
 	uint64_t au_last_ns;
@@ -459,6 +466,7 @@ static void kv_check_ttft(struct kv_job *j, uint32_t i)
 
 static void kv_store_done(void *ctx, int status, uint64_t bytes);
 static void kv_load_done(void *ctx, int status, uint64_t bytes);
+static int kv_hbm_access(struct kv_job *j, uint32_t node, size_t ref);
 
 static void kv_compute_done(void *arg)
 {
@@ -473,6 +481,7 @@ static void kv_compute_done(void *arg)
 		size_t ref = r->first + k;
 		if (!j->ref[ref].missed)
 			continue;
+		kv_hbm_access(j, rt->node, ref); /* computed into this GPU's memory */
 		struct err e;
 		if (path_write(p, kv_object(j, ref), j->block_bytes, 0, j->block_bytes, kv_store_done, &j->ref[ref],
 			       &e) < 0) {
@@ -516,11 +525,35 @@ static void kv_one_load_done(struct kv_job *j, uint32_t i)
 	kv_check_done(j, i);
 }
 
+/* Looks block ref up in its node's HBM, making it resident there (LRU):
+ * 1 if it already was. */
+static int kv_hbm_access(struct kv_job *j, uint32_t node, size_t ref)
+{
+	struct kv_node *n = &j->node[node];
+	if (!n->hbm.st)
+		return 0;
+	struct pol_req pr = { .obj_id = kv_object(j, ref), .size_bytes = j->block_bytes, .next_access_vtime = -1 };
+	return pol_access(&n->hbm, &pr, NULL) == 1;
+}
+
+static void kv_hbm_hit(void *arg)
+{
+	struct kv_ref *rf = arg;
+	kv_one_load_done(rf->j, rf->req);
+}
+
 /* Issues the read of a stored block for reference ref; -1 (the job failed)
- * if the path refused it. */
+ * if the path refused it.  A block already in the node's HBM needs no I/O:
+ * it completes at once (through the executor, as a load would). */
 static int kv_load(struct kv_job *j, size_t ref)
 {
 	struct kv_rt *rt = &j->rt[j->ref[ref].req];
+	if (kv_hbm_access(j, rt->node, ref)) {
+		j->hbm_hits++;
+		j->hbm_bytes_hit += j->block_bytes;
+		exec_at(j->env.x, kv_now(j), kv_hbm_hit, &j->ref[ref]);
+		return 0;
+	}
 	struct path *p = j->env.paths[rt->node];
 	uint64_t obj = kv_object(j, ref);
 	size_t nt = path_n_tiers(p);
@@ -728,6 +761,8 @@ static int kv_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	rc |= kv_set(m, n, "block_refs", (double)j->refs, "blocks");
 	rc |= kv_set(m, n, "block_hits", (double)j->hits, "blocks");
 	rc |= kv_set(m, n, "block_misses", (double)j->misses, "blocks");
+	rc |= kv_set(m, n, "hbm_hits", (double)j->hbm_hits, "blocks");
+	rc |= kv_set(m, n, "hbm_bytes", (double)j->hbm_bytes_hit, "B");
 	rc |= kv_set(m, n, "block_hit_ratio", j->refs ? (double)j->hits / (double)j->refs : 0, "ratio");
 	rc |= kv_set(m, n, "joined_hits", (double)j->joined, "blocks");
 	rc |= kv_set(m, n, "hit_tokens", (double)j->hit_tokens, "tokens");
@@ -768,6 +803,9 @@ static void kv_free(struct wl *w)
 	free(j->wait_tail);
 	free(j->ref);
 	free(j->rt);
+	for (size_t n = 0; j->node && n < j->env.nodes; n++)
+		if (j->node[n].hbm.st)
+			pol_destroy(&j->node[n].hbm);
 	free(j->node);
 	hist_free(j->ttft);
 	free(j->name);
@@ -833,7 +871,8 @@ static int kv_configure(struct kv_job *j, struct cfg_doc *d, struct cfg_section 
 	    cfg_double(d, s, "time_scale", &j->time_scale, e) < 0 || kv_u64_pos(d, s, "layers", &layers, e) < 0 ||
 	    kv_u64_pos(d, s, "kv_heads", &kv_heads, e) < 0 || kv_u64_pos(d, s, "head_dim", &head_dim, e) < 0 ||
 	    kv_u64_pos(d, s, "dtype_bytes", &dtype, e) < 0 || kv_u64_pos(d, s, "block_tokens", &block_tokens, e) < 0 ||
-	    cfg_time_ns(d, s, "prefill_per_token", &j->prefill_ns, e) < 0 || cfg_string(d, s, "ttft", &mode, e) < 0)
+	    cfg_time_ns(d, s, "prefill_per_token", &j->prefill_ns, e) < 0 || cfg_string(d, s, "ttft", &mode, e) < 0 ||
+	    cfg_bytes(d, s, "hbm", &j->hbm_bytes, e) < 0)
 		return -1;
 	if (!trace)
 		return err_set(e, ERR_INPUT, "%s:%d: [job %s]: missing key 'trace' (a Mooncake JSONL file)", d->path,
@@ -884,6 +923,9 @@ static int kv_alloc(struct kv_job *j, struct err *e)
 	j->ttft = hist_new();
 	if (!j->ref || !j->rt || !j->node || !j->ttft)
 		goto out;
+	for (size_t n = 0; j->hbm_bytes && n < j->env.nodes; n++)
+		if (pol_init(&j->node[n].hbm, &pol_lru_ops, j->hbm_bytes, NULL, e) < 0)
+			goto out;
 	uint32_t nb = 0;
 	for (size_t i = 0; i < nreq; i++) {
 		const struct kv_trace_req *r = &j->tr.req[i];
