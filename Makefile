@@ -102,8 +102,10 @@ $(REFLIB): $(REF_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tierref: $(BUILD)/refimpl/tierref.o $(REFLIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(REFLIB) $(LIB) $(LDLIBS) $(REF_LIBS)
+# tierref prints tiersim's run summary and drives the same replay and jobs
+# (sim/cli/run_tiered.c), so it links that file too.
+$(BUILD)/tierref: $(BUILD)/refimpl/tierref.o $(BUILD)/sim/cli/run_tiered.o $(REFLIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/sim/cli/run_tiered.o $(REFLIB) $(LIB) $(LDLIBS) $(REF_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
 	@mkdir -p $(dir $@)

@@ -164,9 +164,11 @@ static int find_meta(struct tiered *T, const char *name)
 	return -1;
 }
 
-static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int bottom, struct err *e)
+int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struct tiered_tier_spec *tt,
+		     struct err *e)
 {
-	struct cfg_section *s = tt->sec;
+	memset(tt, 0, sizeof *tt);
+	tt->name = s->name;
 	if (s->name[0] == '\0')
 		return err_set(e, ERR_INPUT, "%s:%d: [tier] needs a name, e.g. [tier hot]", d->path, s->line);
 	const char *model = NULL;
@@ -181,9 +183,9 @@ static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int 
 	if (m == N_MODELS)
 		return cfg_error(d, s, cfg_key(s, "model"), e, "unknown model '%s' (nvme, dram, warm, cold or fixed)",
 				 model);
-	tt->model = (enum model)m;
+	tt->model = model_names[m];
 
-	tt->shared = tt->model == M_WARM || tt->model == M_COLD || tt->model == M_FIXED;
+	tt->shared = m == M_WARM || m == M_COLD || m == M_FIXED;
 	const char *scope = NULL;
 	if (cfg_string(d, s, "scope", &scope, e) < 0)
 		return -1;
@@ -246,13 +248,15 @@ static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int 
 	if (tt->drain_depth > UINT32_MAX)
 		return cfg_error(d, s, cfg_key(s, "drain_depth"), e, "too large");
 
-	tt->meta = -1;
 	const char *meta = NULL;
 	if (cfg_string(d, s, "metadata", &meta, e) < 0)
 		return -1;
-	if (meta && strcmp(meta, "none") != 0 && (tt->meta = find_meta(T, meta)) < 0)
-		return cfg_error(d, s, cfg_key(s, "metadata"), e, "no [metadata %s] section", meta);
-	tt->meta_kind = tt->meta < 0 ? PATH_META_NONE : tt->model == M_COLD ? PATH_META_OBJECT : PATH_META_FILE;
+	if (meta && strcmp(meta, "none") != 0) {
+		if (!cfg_find(d, "metadata", meta))
+			return cfg_error(d, s, cfg_key(s, "metadata"), e, "no [metadata %s] section", meta);
+		tt->metadata = meta;
+	}
+	tt->meta_kind = !tt->metadata ? PATH_META_NONE : m == M_COLD ? PATH_META_OBJECT : PATH_META_FILE;
 	const char *mk = NULL;
 	if (cfg_string(d, s, "meta_kind", &mk, e) < 0)
 		return -1;
@@ -263,11 +267,68 @@ static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int 
 			tt->meta_kind = PATH_META_OBJECT;
 		else
 			return cfg_error(d, s, cfg_key(s, "meta_kind"), e, "'%s' is not a kind (file or object)", mk);
-		if (tt->meta < 0)
+		if (!tt->metadata)
 			return cfg_error(d, s, cfg_key(s, "meta_kind"), e, "set 'metadata' to a [metadata NAME] first");
 	}
 	tt->meta_ttl_ns = DEFAULT_META_TTL_NS;
 	return cfg_time_ns(d, s, "meta_ttl", &tt->meta_ttl_ns, e) < 0 ? -1 : 0;
+}
+
+static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int bottom, struct err *e)
+{
+	struct tiered_tier_spec sp;
+	if (tiered_read_tier(d, tt->sec, bottom, &sp, e) < 0)
+		return -1;
+	size_t m = 0;
+	while (strcmp(model_names[m], sp.model) != 0)
+		m++;
+	tt->model = (enum model)m;
+	tt->shared = sp.shared;
+	tt->capacity = sp.capacity;
+	tt->policy = sp.policy;
+	tt->adm = sp.adm;
+	tt->wp = sp.wp;
+	tt->dirty_budget = sp.dirty_budget;
+	tt->drain_depth = sp.drain_depth;
+	tt->meta = sp.metadata ? find_meta(T, sp.metadata) : -1;
+	tt->meta_kind = sp.meta_kind;
+	tt->meta_ttl_ns = sp.meta_ttl_ns;
+	return 0;
+}
+
+int tiered_check_model_keys(struct cfg_doc *d, struct cfg_section *s, const char *model, struct err *e)
+{
+	int rc = 0;
+	if (strcmp(model, "nvme") == 0) {
+		struct nvme_params p;
+		nvme_params_default(&p);
+		rc = nvme_from_cfg(d, s, &p, e);
+		nvme_params_free(&p);
+	} else if (strcmp(model, "dram") == 0) {
+		struct dram_params p;
+		dram_params_default(&p);
+		rc = dram_from_cfg(d, s, &p, e);
+		dram_params_free(&p);
+	} else if (strcmp(model, "warm") == 0) {
+		struct warm_params p;
+		warm_params_default(&p);
+		rc = warm_from_cfg(d, s, &p, e);
+		warm_params_free(&p);
+	} else if (strcmp(model, "cold") == 0) {
+		struct cold_params p;
+		cold_params_default(&p);
+		rc = cold_from_cfg(d, s, &p, e);
+		cold_params_free(&p);
+	} else if (strcmp(model, "fixed") == 0) {
+		struct fixed_params p = { 0 };
+		rc = cfg_time_ns(d, s, "latency", &p.latency_ns, e) < 0 || cfg_rate_bps(d, s, "bandwidth", &p.bps, e) < 0
+			     ? -1 : 0;
+	} else {
+		return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: unknown model '%s'", d->path, s->line, s->name, model);
+	}
+	if (rc < 0 && e && e->msg[0] && !strstr(e->msg, d->path))
+		err_prefix(e, "%s:%d: [tier %s]: ", d->path, s->line, s->name);
+	return rc;
 }
 
 static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
@@ -447,31 +508,32 @@ static int put(struct met_registry *m, const char *tier, const char *what, doubl
 	return met_set(m, name, v, unit);
 }
 
-int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct err *e)
+int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_registry *m, uint64_t now,
+			struct err *e)
 {
 	int rc = 0;
 	char prefix[256];
-	for (size_t n = 0; n < T->nodes; n++) {
-		if (path_failed(T->paths[n], e))
+	for (size_t n = 0; n < nodes; n++) {
+		if (path_failed(paths[n], e))
 			return -1;
 		snprintf(prefix, sizeof prefix, "node%zu", n);
-		rc |= path_export(T->paths[n], prefix, m, now);
+		rc |= path_export(paths[n], prefix, m, now);
 	}
+	size_t nt = nodes ? path_n_tiers(paths[0]) : 0;
 	uint64_t chunk_reads = 0;
-	for (size_t i = 0; i < T->nt; i++)
-		for (size_t n = 0; n < T->nodes; n++)
-			chunk_reads += path_tier_stats(T->paths[n], i)->hits;
-	for (size_t i = 0; i < T->nt; i++) {
-		struct ttier *tt = &T->t[i];
-		const char *name = tt->sec->name;
+	for (size_t i = 0; i < nt; i++)
+		for (size_t n = 0; n < nodes; n++)
+			chunk_reads += path_tier_stats(paths[n], i)->hits;
+	for (size_t i = 0; i < nt; i++) {
+		const char *name = path_tier_name(paths[0], i);
 		struct path_tier_stats sum = { 0 };
 		snprintf(prefix, sizeof prefix, "tier.%s.read_latency", name);
 		struct hist *lat = met_hist(m, prefix, "ns");
 		if (!lat)
 			return err_set(e, ERR_FAIL, "out of memory");
 		hist_reset(lat);
-		for (size_t n = 0; n < T->nodes; n++) {
-			const struct path_tier_stats *s = path_tier_stats(T->paths[n], i);
+		for (size_t n = 0; n < nodes; n++) {
+			const struct path_tier_stats *s = path_tier_stats(paths[n], i);
 			sum.hits += s->hits;
 			sum.misses += s->misses;
 			sum.read_bytes += s->read_bytes;
@@ -502,7 +564,22 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 		for (int op = 0; op < BK_NOPS; op++)
 			meta_ops += sum.meta_ops[op];
 		rc |= put(m, name, "meta_ops", (double)meta_ops, "ops");
-		rc |= put(m, name, "capacity", (double)tt->capacity, "B");
+		rc |= put(m, name, "capacity", (double)path_tier_capacity_bytes(paths[0], i), "B");
+	}
+	if (rc)
+		return err_set(e, ERR_FAIL, "out of memory writing metrics");
+	return 0;
+}
+
+int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct err *e)
+{
+	if (tiered_export_tiers(T->paths, T->nodes, m, now, e) < 0)
+		return -1;
+	int rc = 0;
+	char prefix[256];
+	for (size_t i = 0; i < T->nt; i++) {
+		struct ttier *tt = &T->t[i];
+		const char *name = tt->sec->name;
 		if (tt->shared) {
 			snprintf(prefix, sizeof prefix, "backend.%s", name);
 			rc |= tt->inner.ops->export(tt->inner.self, prefix, m, now);

@@ -50,6 +50,35 @@
 
 struct tiered;
 
+/* What a [tier NAME] section says about the data path, whatever the tier
+ * runs on: tiered_build reads it for the modelled tiers and refimpl's
+ * real tiers read it too, so one scenario file drives tiersim and tierref.
+ * Strings are borrowed from the document. */
+struct tiered_tier_spec {
+	const char *name;
+	const char *model;              /* "nvme", "dram", "warm", "cold", "fixed" */
+	int shared;                     /* scope = shared */
+	uint64_t capacity;              /* 0 at the bottom (holds everything) */
+	const struct pol_ops *policy;
+	struct pol_adm_spec adm;
+	enum path_write_policy wp;
+	uint64_t dirty_budget, drain_depth;
+	const char *metadata;           /* a [metadata NAME] that exists, or NULL */
+	enum path_meta_kind meta_kind;
+	uint64_t meta_ttl_ns;
+};
+/* Reads and checks the keys above (bottom: s is the last tier). */
+int tiered_read_tier(struct cfg_doc *doc, struct cfg_section *s, int bottom, struct tiered_tier_spec *out,
+		     struct err *e);
+/* Parses the model's own keys of a [tier] section (drives, read_bw, ...),
+ * marking them used, and discards them: for a run whose tier is real. */
+int tiered_check_model_keys(struct cfg_doc *doc, struct cfg_section *s, const char *model, struct err *e);
+/* The metrics that depend on the nodes' paths alone: node<i>.* and
+ * tier.<name>.* summed over nodes (part of tiered_export). */
+int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_registry *m, uint64_t now_ns,
+			struct err *e);
+
+
 /* 1 if the scenario describes a tiered cluster (has [tier] sections). */
 int tiered_is_tiered(struct cfg_doc *doc);
 /* Builds everything over executor x.  Leaves cfg_check_unused to the

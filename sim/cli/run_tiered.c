@@ -15,7 +15,9 @@
 #include "traces/workload.h"
 
 struct trun {
-	struct tiered *cluster;
+	struct tiered *cluster;      /* NULL: the caller's (trun_build_paths) */
+	struct path *const *paths;
+	size_t nodes;
 	struct trace_reader *trace;  /* [workload], optional */
 	struct replay *replay;
 	struct wl *jobs;             /* [job NAME] sections */
@@ -140,8 +142,8 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 	t->envs = calloc(n, sizeof *t->envs);
 	if (!t->jobs || !t->envs)
 		return err_set(e, ERR_FAIL, "out of memory");
-	struct path *const *paths = tiered_paths(t->cluster);
-	size_t nodes = tiered_nodes(t->cluster);
+	struct path *const *paths = t->paths;
+	size_t nodes = t->nodes;
 	for (size_t i = 0; i < d->nsec; i++) {
 		struct cfg_section *s = &d->sec[i];
 		if (strcmp(s->type, "job") != 0)
@@ -178,24 +180,14 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 	return 0;
 }
 
-int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
-	       void (*on_finish)(void *), void *ctx, struct err *e)
+/* Everything but the cluster: the replay and the jobs over t->paths. */
+static int build_drivers(struct trun *t, struct cfg_doc *doc, const struct exec *x, uint64_t seed, struct err *e)
 {
-	*out = NULL;
-	struct trun *t = calloc(1, sizeof *t);
-	if (!t)
-		return err_set(e, ERR_FAIL, "out of memory");
-	t->on_finish = on_finish;
-	t->ctx = ctx;
 	struct replay_cfg rc;
 	const char *format = NULL;
 	char *path = NULL;
-	if (!(t->dir = strdup(dir))) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto fail;
-	}
-	if (tiered_build(&t->cluster, doc, x, seed, e) < 0 || read_workload(doc, t->dir, &rc, &format, &path, e) < 0 ||
-	    build_jobs(t, doc, x, seed, e) < 0 || cfg_check_unused(doc, e) < 0)
+	if (read_workload(doc, t->dir, &rc, &format, &path, e) < 0 || build_jobs(t, doc, x, seed, e) < 0 ||
+	    cfg_check_unused(doc, e) < 0)
 		goto fail;
 	if (!path && t->njobs == 0) {
 		err_set(e, ERR_INPUT, "%s: nothing to run: add a [workload] (a trace to replay) or [job NAME] sections",
@@ -207,21 +199,69 @@ int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const st
 			goto fail;
 		rc.on_finish = one_finished;
 		rc.on_finish_ctx = t;
-		if (replay_new(&t->replay, x, t->trace, tiered_paths(t->cluster), tiered_nodes(t->cluster), &rc, e) < 0)
+		if (replay_new(&t->replay, x, t->trace, t->paths, t->nodes, &rc, e) < 0)
 			goto fail;
 	}
 	free(path);
-	*out = t;
 	return 0;
 fail:
 	free(path);
+	return -1;
+}
+
+static struct trun *trun_alloc(const char *dir, void (*on_finish)(void *), void *ctx, struct err *e)
+{
+	struct trun *t = calloc(1, sizeof *t);
+	if (!t || !(t->dir = strdup(dir))) {
+		free(t);
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
+	t->on_finish = on_finish;
+	t->ctx = ctx;
+	return t;
+}
+
+int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
+	       void (*on_finish)(void *), void *ctx, struct err *e)
+{
+	*out = NULL;
+	struct trun *t = trun_alloc(dir, on_finish, ctx, e);
+	if (!t)
+		return -1;
+	if (tiered_build(&t->cluster, doc, x, seed, e) < 0)
+		goto fail;
+	t->paths = tiered_paths(t->cluster);
+	t->nodes = tiered_nodes(t->cluster);
+	if (build_drivers(t, doc, x, seed, e) < 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
 	trun_free(t);
 	return -1;
 }
 
+int trun_build_paths(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
+		     struct path *const *paths, size_t nodes, void (*on_finish)(void *), void *ctx, struct err *e)
+{
+	*out = NULL;
+	struct trun *t = trun_alloc(dir, on_finish, ctx, e);
+	if (!t)
+		return -1;
+	t->paths = paths;
+	t->nodes = nodes;
+	if (build_drivers(t, doc, x, seed, e) < 0) {
+		trun_free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
 int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e)
 {
-	if (tiered_add_series(t->cluster, m) < 0)
+	if (t->cluster && tiered_add_series(t->cluster, m) < 0)
 		return err_set(e, ERR_FAIL, "out of memory");
 	for (size_t i = 0; i < t->njobs; i++)
 		if (t->jobs[i].ops->add_series && t->jobs[i].ops->add_series(&t->jobs[i], m) < 0)
@@ -244,7 +284,7 @@ int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct 
 	for (size_t i = 0; i < t->njobs; i++)
 		if (t->jobs[i].ops->failed(&t->jobs[i], e))
 			return -1;
-	if (tiered_export(t->cluster, m, now_ns, e) < 0)
+	if (t->cluster && tiered_export(t->cluster, m, now_ns, e) < 0)
 		return -1;
 	if (t->replay && replay_export(t->replay, m) < 0)
 		return err_set(e, ERR_FAIL, "out of memory writing metrics");

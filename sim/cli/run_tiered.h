@@ -23,6 +23,7 @@
 #include "sim/err.h"
 #include "sim/exec.h"
 #include "sim/metrics.h"
+#include "sim/path.h"
 
 struct trun;
 
@@ -37,6 +38,10 @@ int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e);
  * on_finish(ctx) is called when the trace and every job have ended. */
 int trun_build(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
 	       void (*on_finish)(void *), void *ctx, struct err *e);
+/* The same over paths the caller built and owns (tierref's real tiers):
+ * trun_start and trun_export then leave the tiers' metrics to the caller. */
+int trun_build_paths(struct trun **out, struct cfg_doc *doc, const char *dir, const struct exec *x, uint64_t seed,
+		     struct path *const *paths, size_t nodes, void (*on_finish)(void *), void *ctx, struct err *e);
 int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e);
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
 int trun_summary(const struct met_registry *m, FILE *out);

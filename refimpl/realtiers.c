@@ -1,0 +1,928 @@
+/*
+ * realtiers — see realtiers.h for which tier runs on what, and why.
+ *
+ * Layers of one tier instance, bottom up:
+ *   raw      filebk | dirbk | blob             (the device)
+ *   cbuf     Blob only: buffers, content, verification
+ *   ord      reads wait for writes of the same object in flight
+ * The path holds `ord`; exports and errors come from `raw` (and cbuf).
+ */
+#include "realtiers.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/net.h"
+#include "models/meta.h"
+#include "models/tiered.h"
+#include "refimpl/blob.h"
+#include "refimpl/content.h"
+#include "refimpl/dirbk.h"
+#include "refimpl/filebk.h"
+#include "sim/policy.h"
+
+/* ------------------------------------------------------------------ */
+/* ord: read-after-write ordering per object                          */
+
+#define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
+
+struct ord_io {
+	struct bk_req in;
+	struct bk_req *outer;
+	struct ord *o;
+	struct ord_io *next_wait;
+};
+
+struct ord_obj {
+	uint64_t obj;
+	unsigned writes;               /* in flight */
+	struct ord_io *head, *tail;    /* reads waiting for them, FIFO */
+	struct ord_obj *next;
+};
+
+struct ord {
+	struct backend in;
+	struct ord_obj *b[ORD_BUCKETS];
+};
+
+static size_t ord_hash(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)(x & (ORD_BUCKETS - 1));
+}
+
+static struct ord_obj **ord_slot(struct ord *o, uint64_t obj)
+{
+	struct ord_obj **pp = &o->b[ord_hash(obj)];
+	while (*pp && (*pp)->obj != obj)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void ord_done(struct bk_req *in);
+
+/* Submits io's request to the inner backend; on refusal fails it later. */
+static int ord_pass(struct ord_io *io)
+{
+	return bk_submit(&io->o->in, &io->in);
+}
+
+static void ord_release(struct ord *o, uint64_t obj)
+{
+	struct ord_obj **pp = ord_slot(o, obj), *ob = *pp;
+	if (!ob || --ob->writes > 0)
+		return;
+	*pp = ob->next;
+	for (struct ord_io *w = ob->head, *nx; w; w = nx) {
+		nx = w->next_wait;
+		if (ord_pass(w) < 0) { /* out of memory inside the backend */
+			w->in.status = BK_EIO;
+			w->outer->status = BK_EIO;
+			struct bk_req *outer = w->outer;
+			free(w);
+			outer->done(outer);
+		}
+	}
+	free(ob);
+}
+
+static void ord_done(struct bk_req *in)
+{
+	struct ord_io *io = (struct ord_io *)in;
+	struct bk_req *outer = io->outer;
+	outer->status = in->status;
+	outer->retries = in->retries;
+	if (in->op == BK_WRITE)
+		ord_release(io->o, in->object);
+	free(io);
+	outer->done(outer);
+}
+
+static int ord_submit(void *self, struct bk_req *req)
+{
+	struct ord *o = self;
+	if (req->op != BK_READ && req->op != BK_WRITE)
+		return bk_submit(&o->in, req);
+	struct ord_io *io = calloc(1, sizeof *io);
+	if (!io)
+		return -1;
+	io->in = *req;
+	io->in.done = ord_done;
+	io->in.ctx = NULL;
+	io->outer = req;
+	io->o = o;
+	struct ord_obj **pp = ord_slot(o, req->object);
+	if (req->op == BK_WRITE) {
+		if (!*pp) {
+			if (!(*pp = calloc(1, sizeof **pp))) {
+				free(io);
+				return -1;
+			}
+			(*pp)->obj = req->object;
+		}
+		if (ord_pass(io) < 0) {
+			if ((*pp)->writes == 0 && !(*pp)->head) {
+				struct ord_obj *ob = *pp;
+				*pp = ob->next;
+				free(ob);
+			}
+			free(io);
+			return -1;
+		}
+		(*pp)->writes++;
+		return 0;
+	}
+	if (*pp) { /* a write of this object is in flight: wait for it */
+		req->submit_ns = 0;
+		if ((*pp)->tail)
+			(*pp)->tail->next_wait = io;
+		else
+			(*pp)->head = io;
+		(*pp)->tail = io;
+		return 0;
+	}
+	if (ord_pass(io) < 0) {
+		free(io);
+		return -1;
+	}
+	return 0;
+}
+
+static int ord_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct ord *o = self;
+	return o->in.ops->export(o->in.self, prefix, m, now_ns);
+}
+
+static void ord_reset(void *self)
+{
+	struct ord *o = self;
+	o->in.ops->reset_stats(o->in.self);
+}
+
+/* Frees the decorator only (the inner backend belongs to the tier). */
+static void ord_destroy(void *self)
+{
+	struct ord *o = self;
+	for (size_t i = 0; i < ORD_BUCKETS; i++)
+		for (struct ord_obj *ob = o->b[i], *nx; ob; ob = nx) {
+			nx = ob->next;
+			for (struct ord_io *w = ob->head, *wn; w; w = wn) {
+				wn = w->next_wait;
+				free(w);
+			}
+			free(ob);
+		}
+	free(o);
+}
+
+static const struct bk_ops ord_ops = { "order", ord_submit, ord_export, ord_reset, ord_destroy };
+
+static int ord_new(struct backend *out, struct backend in, struct err *e)
+{
+	struct ord *o = calloc(1, sizeof *o);
+	if (!o)
+		return err_set(e, ERR_FAIL, "out of memory");
+	o->in = in;
+	*out = (struct backend){ &ord_ops, o };
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* cbuf: buffers, content and verification for the Blob backend        */
+
+struct cbuf {
+	struct backend in;
+	uint64_t mismatches;
+	uint64_t verified_bytes;
+	char last[512];        /* the last verification failure */
+	char last_fail[768];   /* the blob's message for the last failed request */
+};
+
+struct cbuf_io {
+	struct bk_req in;
+	struct bk_req *outer;
+	struct cbuf *c;
+	void *buf;
+};
+
+static void cbuf_done(struct bk_req *in)
+{
+	struct cbuf_io *io = (struct cbuf_io *)in;
+	struct bk_req *outer = io->outer;
+	struct cbuf *c = io->c;
+	outer->status = in->status;
+	outer->retries = in->retries;
+	outer->submit_ns = in->submit_ns;
+	outer->upriv[0] = in->upriv[0];
+	outer->upriv[1] = in->upriv[1];
+	if (in->status != BK_OK)
+		snprintf(c->last_fail, sizeof c->last_fail, "%s", blob_last_error(&c->in));
+	if (in->op == BK_READ && in->status == BK_OK && in->length) {
+		uint64_t bad = 0;
+		if (content_check(io->buf, in->object, in->offset, (size_t)in->length, &bad) < 0) {
+			c->mismatches++;
+			outer->status = BK_EIO;
+			snprintf(c->last, sizeof c->last,
+				 "verify: object %016" PRIx64 " bytes [%" PRIu64 ", %" PRIu64 "): byte %" PRIu64
+				 " is not the content it must have (a corrupt or foreign blob)",
+				 in->object, in->offset, in->offset + in->length, bad);
+		} else {
+			c->verified_bytes += in->length;
+			if (outer->buf)
+				memcpy(outer->buf, io->buf, (size_t)in->length);
+		}
+	}
+	free(io->buf);
+	free(io);
+	outer->done(outer);
+}
+
+static int cbuf_submit(void *self, struct bk_req *req)
+{
+	struct cbuf *c = self;
+	struct cbuf_io *io = calloc(1, sizeof *io);
+	if (!io)
+		return -1;
+	io->in = *req;
+	io->in.done = cbuf_done;
+	io->in.ctx = NULL;
+	io->outer = req;
+	io->c = c;
+	if ((req->op == BK_READ || req->op == BK_WRITE) && req->length) {
+		if (req->length > SIZE_MAX / 2 || !(io->buf = malloc((size_t)req->length))) {
+			free(io);
+			return -1;
+		}
+		if (req->op == BK_WRITE) {
+			if (req->buf)
+				memcpy(io->buf, req->buf, (size_t)req->length);
+			else
+				content_fill(io->buf, req->object, req->offset, (size_t)req->length);
+		}
+	}
+	io->in.buf = io->buf;
+	if (bk_submit(&c->in, &io->in) < 0) {
+		free(io->buf);
+		free(io);
+		return -1;
+	}
+	return 0;
+}
+
+static int cbuf_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct cbuf *c = self;
+	char name[300];
+	if (c->in.ops->export(c->in.self, prefix, m, now_ns))
+		return -1;
+	snprintf(name, sizeof name, "%s.verify_errors", prefix);
+	if (met_set(m, name, (double)c->mismatches, "ops"))
+		return -1;
+	snprintf(name, sizeof name, "%s.verified_bytes", prefix);
+	return met_set(m, name, (double)c->verified_bytes, "B");
+}
+
+static void cbuf_reset(void *self)
+{
+	struct cbuf *c = self;
+	c->in.ops->reset_stats(c->in.self);
+}
+
+static void cbuf_destroy(void *self)
+{
+	free(self);
+}
+
+static const struct bk_ops cbuf_ops = { "blob-content", cbuf_submit, cbuf_export, cbuf_reset, cbuf_destroy };
+
+/* ------------------------------------------------------------------ */
+/* rec: the dry run's instant recording backend                        */
+
+struct rec_tab {
+	uint64_t *obj, *end;   /* open addressing; end 0: empty slot */
+	size_t cap, n;
+	int oom;
+};
+
+struct rec {
+	struct exec x;
+	struct rec_tab *tab;   /* shared by every tier of the dry run */
+};
+
+static int rec_put(struct rec_tab *t, uint64_t obj, uint64_t end)
+{
+	if (end == 0)
+		return 0;
+	if (2 * (t->n + 1) > t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 1024;
+		uint64_t *no = calloc(nc, sizeof *no), *ne = calloc(nc, sizeof *ne);
+		if (!no || !ne) {
+			free(no);
+			free(ne);
+			return -1;
+		}
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->end[i])
+				continue;
+			size_t k = (size_t)((t->obj[i] * 0x9e3779b97f4a7c15ull) >> 7) % nc;
+			while (ne[k])
+				k = (k + 1) % nc;
+			no[k] = t->obj[i];
+			ne[k] = t->end[i];
+		}
+		free(t->obj);
+		free(t->end);
+		t->obj = no;
+		t->end = ne;
+		t->cap = nc;
+	}
+	size_t k = (size_t)((obj * 0x9e3779b97f4a7c15ull) >> 7) % t->cap;
+	while (t->end[k] && t->obj[k] != obj)
+		k = (k + 1) % t->cap;
+	if (!t->end[k]) {
+		t->obj[k] = obj;
+		t->n++;
+	}
+	if (end > t->end[k])
+		t->end[k] = end;
+	return 0;
+}
+
+static void rec_complete(void *arg)
+{
+	struct bk_req *req = arg;
+	req->status = BK_OK;
+	req->done(req);
+}
+
+static int rec_submit(void *self, struct bk_req *req)
+{
+	struct rec *r = self;
+	if (req->op == BK_READ && rec_put(r->tab, req->object, req->offset + req->length) < 0)
+		r->tab->oom = 1;
+	req->retries = 0;
+	req->submit_ns = exec_now(&r->x);
+	return exec_at(&r->x, req->submit_ns, rec_complete, req) ? 0 : -1;
+}
+
+static int rec_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	(void)self, (void)prefix, (void)m, (void)now_ns;
+	return 0;
+}
+
+static void rec_reset(void *self)
+{
+	(void)self;
+}
+
+static void rec_destroy(void *self)
+{
+	free(self);
+}
+
+static const struct bk_ops rec_ops = { "record", rec_submit, rec_export, rec_reset, rec_destroy };
+
+/* ------------------------------------------------------------------ */
+/* the tiers                                                           */
+
+struct rinst {
+	struct backend raw;    /* the device (or recorder) */
+	struct backend cbuf;   /* Blob: content and verification */
+	struct backend top;    /* ord over cbuf or raw: what the path holds */
+	char *dir;
+};
+
+struct rtier {
+	struct tiered_tier_spec sp;
+	enum rt_kind kind;
+	int use_dirbk;         /* metadata on a node tier: real namespace ops */
+	struct rinst *inst;    /* nodes (scope node) or 1 */
+	size_t ninst, built;
+	struct pol pol;        /* shared and bounded: the cluster's residency */
+	int has_pol;
+};
+
+struct rt_probe {
+	struct rt *t;
+	size_t tier;
+};
+
+struct rt {
+	struct exec x;
+	struct loop *l;
+	struct rt_opts o;
+	size_t nodes;
+	uint64_t chunk;
+	struct rtier *t;
+	size_t nt;
+	struct path **paths;
+	struct rec_tab tab;
+	struct rt_probe *probes;
+	char cold_endpoint[512], cold_account[128], cold_container[128];
+};
+
+static int mkdir_p(const char *path, struct err *e)
+{
+	char buf[4096];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return err_set(e, ERR_INPUT, "%s: path too long", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+				return err_set(e, ERR_FAIL, "%s: cannot create the directory: %s", buf, strerror(errno));
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *account, size_t acap, char *container,
+		      size_t ccap, struct err *e)
+{
+	const char *hs = strstr(url, "://");
+	if (!hs || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+		return err_set(e, ERR_INPUT, "--cold %s: not an http:// or https:// URL", url);
+	hs += 3;
+	const char *path = strchr(hs, '/');
+	if (!path || path == hs)
+		return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
+					     "https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
+	if (strchr(url, '?'))
+		return err_set(e, ERR_INPUT, "--cold: put no query (credentials) in the URL; use TIERREF_BLOB_SAS");
+	/* Path segments: one (the container, the account in the host name) or
+	 * two (account/container, as Azurite serves). */
+	const char *seg1 = path + 1, *slash = strchr(seg1, '/');
+	const char *cont;
+	size_t acc_len;
+	const char *acc;
+	if (slash && slash[1]) {
+		if (strchr(slash + 1, '/'))
+			return err_set(e, ERR_INPUT, "--cold %s: too many path segments (ACCOUNT/CONTAINER at most)", url);
+		acc = seg1;
+		acc_len = (size_t)(slash - seg1);
+		cont = slash + 1;
+		if ((size_t)(slash - url) + 1 > ecap)
+			return err_set(e, ERR_INPUT, "--cold: URL too long");
+		snprintf(endpoint, ecap, "%.*s", (int)(slash - url), url);
+	} else {
+		acc = hs;
+		acc_len = strcspn(hs, ".:/");
+		cont = seg1;
+		snprintf(endpoint, ecap, "%.*s", (int)(path - url), url);
+	}
+	size_t cl = strcspn(cont, "/");
+	if (cl == 0 || cl + 1 > ccap || acc_len == 0 || acc_len + 1 > acap)
+		return err_set(e, ERR_INPUT, "--cold %s: no account or container in the URL", url);
+	snprintf(container, ccap, "%.*s", (int)cl, cont);
+	snprintf(account, acap, "%.*s", (int)acc_len, acc);
+	return 0;
+}
+
+/* Which flag serves a tier of this model and scope. */
+static int tier_kind(const struct tiered_tier_spec *sp, enum rt_kind *k)
+{
+	if (!strcmp(sp->model, "nvme") || !strcmp(sp->model, "dram"))
+		*k = RT_HOT;
+	else if (!strcmp(sp->model, "warm"))
+		*k = RT_WARM;
+	else if (!strcmp(sp->model, "cold"))
+		*k = RT_COLD;
+	else /* fixed: a stand-in device; node-local or a shared directory */
+		*k = sp->shared ? RT_WARM : RT_HOT;
+	return 0;
+}
+
+static const char *const flag_of[] = { "--hot DIR", "--warm DIR", "--cold URL" };
+
+static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, struct err *e)
+{
+	struct rinst *in = &rt->inst[i];
+	const char *name = rt->sp.name;
+	if (T->o.dry_run) {
+		struct rec *r = calloc(1, sizeof *r);
+		if (!r)
+			return err_set(e, ERR_FAIL, "out of memory");
+		r->x = T->x;
+		r->tab = &T->tab;
+		in->raw = (struct backend){ &rec_ops, r };
+		in->top = in->raw;
+		return 0;
+	}
+	char dir[4096];
+	unsigned qd = T->o.queue_depth ? T->o.queue_depth : 32;
+	switch (rt->kind) {
+	case RT_HOT:
+		if (rt->sp.shared)
+			snprintf(dir, sizeof dir, "%s/%s", T->o.hot_dir, name);
+		else
+			snprintf(dir, sizeof dir, "%s/%s/node%zu", T->o.hot_dir, name, i);
+		break;
+	case RT_WARM:
+		snprintf(dir, sizeof dir, "%s/%s", T->o.warm_dir, name);
+		break;
+	case RT_COLD:
+		dir[0] = '\0';
+		break;
+	}
+	if (rt->kind != RT_COLD) {
+		const char *base = rt->kind == RT_HOT ? T->o.hot_dir : T->o.warm_dir;
+		struct stat st;
+		if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
+			return err_set(e, ERR_INPUT, "[tier %s]: %s %s: %s", name, rt->kind == RT_HOT ? "--hot" : "--warm",
+				       base, stat(base, &st) < 0 ? strerror(errno) : "not a directory");
+		if (mkdir_p(dir, e) < 0)
+			return err_prefix(e, "[tier %s]: ", name);
+		if (!(in->dir = strdup(dir)))
+			return err_set(e, ERR_FAIL, "out of memory");
+	}
+	int rc;
+	if (rt->kind == RT_WARM || (rt->kind == RT_HOT && rt->use_dirbk)) {
+		struct dirbk_cfg c = { .dir = dir, .queue_depth = qd, .direct = rt->kind == RT_HOT, .verify = 1 };
+		rc = dirbk_new(&in->raw, T->l, &c, e);
+	} else if (rt->kind == RT_HOT) {
+		struct filebk_cfg c = { .dir = dir, .queue_depth = qd, .direct = FILEBK_DIRECT_AUTO, .verify = 1 };
+		rc = filebk_new(&in->raw, T->l, &c, e);
+	} else {
+		struct blob_params p;
+		blob_params_default(&p);
+		p.endpoint = T->cold_endpoint;
+		p.account = T->cold_account;
+		p.container = T->cold_container;
+		p.key = T->o.cold_key;
+		p.sas = T->o.cold_sas;
+		p.seed = seed;
+		if (T->o.cold_retries)
+			p.max_retries = T->o.cold_retries;
+		if (T->o.cold_backoff_ns)
+			p.backoff_base_ns = T->o.cold_backoff_ns;
+		rc = blob_new(T->l, &p, &in->raw, e);
+		if (rc == 0) {
+			struct cbuf *c = calloc(1, sizeof *c);
+			if (!c)
+				return err_set(e, ERR_FAIL, "out of memory");
+			c->in = in->raw;
+			in->cbuf = (struct backend){ &cbuf_ops, c };
+		}
+	}
+	if (rc < 0)
+		return err_prefix(e, "[tier %s]: ", name);
+	return ord_new(&in->top, in->cbuf.ops ? in->cbuf : in->raw, e);
+}
+
+static int read_cluster(struct rt *T, struct cfg_doc *d, struct err *e)
+{
+	T->nodes = 1;
+	T->chunk = 1 << 20;
+	struct cfg_section *cl = cfg_find(d, "cluster", NULL);
+	if (!cl)
+		return 0;
+	/* nic and uplink are the model's network: checked, not used. */
+	struct net_params np;
+	net_params_default(&np);
+	if (net_from_cfg(d, cl, &np, e) < 0 || cfg_bytes(d, cl, "chunk", &T->chunk, e) < 0)
+		return -1;
+	if (T->chunk == 0 || T->chunk > POL_MAX_OBJ_BYTES)
+		return cfg_error(d, cl, cfg_key(cl, "chunk"), e, "must be 1 byte to 4 GiB");
+	T->nodes = np.nodes;
+	return 0;
+}
+
+int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct loop *l, const struct rt_opts *o,
+	     uint64_t seed, struct err *e)
+{
+	*out = NULL;
+	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", "job", NULL };
+	if (cfg_check_sections(d, known, e) < 0)
+		return -1;
+	if (!cfg_find(d, "tier", NULL))
+		return err_set(e, ERR_INPUT, "%s: no [tier NAME] sections: tierref runs tiered scenarios only", d->path);
+	struct rt *T = calloc(1, sizeof *T);
+	if (!T)
+		return err_set(e, ERR_FAIL, "out of memory");
+	T->x = *x;
+	T->l = l;
+	T->o = *o;
+	if (read_cluster(T, d, e) < 0)
+		goto fail;
+	/* The metadata services are modelled; for real, the tier's own
+	 * namespace answers.  Their keys are checked all the same. */
+	for (size_t i = 0; i < d->nsec; i++) {
+		struct cfg_section *s = &d->sec[i];
+		if (strcmp(s->type, "metadata") != 0)
+			continue;
+		if (s->name[0] == '\0') {
+			err_set(e, ERR_INPUT, "%s:%d: [metadata] needs a name, e.g. [metadata mds]", d->path, s->line);
+			goto fail;
+		}
+		struct meta_params mp;
+		meta_params_default(&mp);
+		int rc = meta_from_cfg(d, s, &mp, e);
+		meta_params_free(&mp);
+		if (rc < 0)
+			goto fail;
+	}
+	size_t nt = 0;
+	for (size_t i = 0; i < d->nsec; i++)
+		nt += strcmp(d->sec[i].type, "tier") == 0;
+	if (nt > PATH_MAX_TIERS) {
+		err_set(e, ERR_INPUT, "%s: %zu tiers; at most %d", d->path, nt, PATH_MAX_TIERS);
+		goto fail;
+	}
+	T->t = calloc(nt, sizeof *T->t);
+	T->paths = calloc(T->nodes, sizeof *T->paths);
+	if (!T->t || !T->paths) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	if (!o->dry_run && o->cold_url &&
+	    rt_parse_cold_url(o->cold_url, T->cold_endpoint, sizeof T->cold_endpoint, T->cold_account,
+			      sizeof T->cold_account, T->cold_container, sizeof T->cold_container, e) < 0)
+		goto fail;
+	for (size_t i = 0; i < d->nsec; i++) {
+		struct cfg_section *s = &d->sec[i];
+		if (strcmp(s->type, "tier") != 0)
+			continue;
+		struct rtier *rt = &T->t[T->nt++];
+		for (size_t k = 0; k + 1 < T->nt; k++)
+			if (strcmp(T->t[k].sp.name, s->name) == 0) {
+				err_set(e, ERR_INPUT, "%s:%d: [tier %s]: the name is already used", d->path, s->line,
+					s->name);
+				goto fail;
+			}
+		if (tiered_read_tier(d, s, T->nt == nt, &rt->sp, e) < 0 ||
+		    tiered_check_model_keys(d, s, rt->sp.model, e) < 0)
+			goto fail;
+		tier_kind(&rt->sp, &rt->kind);
+		rt->use_dirbk = rt->kind == RT_HOT && rt->sp.metadata;
+		const char *have = rt->kind == RT_HOT ? o->hot_dir : rt->kind == RT_WARM ? o->warm_dir : o->cold_url;
+		if (!o->dry_run && !have) {
+			err_set(e, ERR_INPUT, "%s:%d: [tier %s] (model %s) runs on a real %s: add %s", d->path, s->line,
+				s->name, rt->sp.model,
+				rt->kind == RT_HOT ? "local directory" : rt->kind == RT_WARM ? "directory" : "Blob container",
+				flag_of[rt->kind]);
+			goto fail;
+		}
+		rt->ninst = rt->sp.shared ? 1 : T->nodes;
+		if (!(rt->inst = calloc(rt->ninst, sizeof *rt->inst))) {
+			err_set(e, ERR_FAIL, "out of memory");
+			goto fail;
+		}
+		for (size_t k = 0; k < rt->ninst; k++) {
+			if (inst_new(T, rt, k, seed, e) < 0)
+				goto fail;
+			rt->built++;
+		}
+		if (rt->sp.shared && rt->sp.capacity) {
+			if (pol_init(&rt->pol, rt->sp.policy, rt->sp.capacity, &rt->sp.adm, e) < 0) {
+				err_prefix(e, "[tier %s]: ", s->name);
+				goto fail;
+			}
+			rt->has_pol = 1;
+		}
+	}
+	for (size_t n = 0; n < T->nodes; n++) {
+		struct path_tier_cfg tc[PATH_MAX_TIERS];
+		memset(tc, 0, sizeof tc);
+		for (size_t i = 0; i < T->nt; i++) {
+			struct rtier *rt = &T->t[i];
+			struct backend top = rt->inst[rt->sp.shared ? 0 : n].top;
+			tc[i] = (struct path_tier_cfg){
+				.name = rt->sp.name,
+				.capacity_bytes = rt->sp.capacity,
+				.policy = rt->sp.policy,
+				.admission = rt->sp.adm,
+				.write_policy = rt->sp.wp,
+				.dirty_budget_bytes = rt->sp.dirty_budget,
+				.drain_depth = (uint32_t)rt->sp.drain_depth,
+				.data = top,
+				/* The tier's own namespace serves its metadata. */
+				.meta = rt->sp.metadata ? top : (struct backend){ 0 },
+				.meta_kind = rt->sp.meta_kind,
+				.meta_ttl_ns = rt->sp.meta_ttl_ns,
+				.shared_policy = rt->has_pol ? &rt->pol : NULL,
+			};
+		}
+		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
+		if (!(T->paths[n] = path_new(x, &pc, e))) {
+			err_prefix(e, "%s: ", d->path);
+			goto fail;
+		}
+	}
+	*out = T;
+	return 0;
+fail:
+	rt_free(T);
+	return -1;
+}
+
+size_t rt_nodes(const struct rt *T)
+{
+	return T->nodes;
+}
+
+struct path *const *rt_paths(const struct rt *T)
+{
+	return T->paths;
+}
+
+int rt_export(struct rt *T, struct met_registry *m, uint64_t now, struct err *e)
+{
+	if (tiered_export_tiers(T->paths, T->nodes, m, now, e) < 0)
+		return -1;
+	int rc = 0;
+	char prefix[300];
+	uint64_t mismatches = 0;
+	for (size_t i = 0; i < T->nt; i++) {
+		struct rtier *rt = &T->t[i];
+		for (size_t k = 0; k < rt->built; k++) {
+			if (rt->sp.shared)
+				snprintf(prefix, sizeof prefix, "backend.%s", rt->sp.name);
+			else
+				snprintf(prefix, sizeof prefix, "backend.%s.node%zu", rt->sp.name, k);
+			struct backend b = rt->inst[k].cbuf.ops ? rt->inst[k].cbuf : rt->inst[k].raw;
+			rc |= b.ops->export(b.self, prefix, m, now);
+			char name[340];
+			snprintf(name, sizeof name, "%s.verify_errors", prefix);
+			const struct met_scalar *s = met_find(m, name);
+			if (s)
+				mismatches += (uint64_t)s->value;
+		}
+	}
+	rc |= met_set(m, "verify.mismatches", (double)mismatches, "reads");
+	if (rc)
+		return err_set(e, ERR_FAIL, "out of memory writing metrics");
+	return 0;
+}
+
+uint64_t rt_mismatches(const struct rt *T)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t k = 0; k < T->t[i].built; k++) {
+			const struct rinst *in = &T->t[i].inst[k];
+			if (in->cbuf.ops)
+				n += ((const struct cbuf *)in->cbuf.self)->mismatches;
+		}
+	return n; /* the file backends' count is in their export (verify_errors) */
+}
+
+size_t rt_errors(const struct rt *T, char *buf, size_t cap)
+{
+	size_t len = 0;
+	if (cap)
+		buf[0] = '\0';
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t k = 0; k < T->t[i].built; k++) {
+			const struct rtier *rt = &T->t[i];
+			const struct rinst *in = &rt->inst[k];
+			const char *msgs[2] = { NULL, NULL };
+			if (T->o.dry_run)
+				continue;
+			if (rt->kind == RT_COLD) {
+				msgs[0] = ((const struct cbuf *)in->cbuf.self)->last;
+				msgs[1] = ((const struct cbuf *)in->cbuf.self)->last_fail;
+			} else if (rt->kind == RT_WARM || rt->use_dirbk) {
+				msgs[0] = dirbk_last_error(&in->raw);
+			} else {
+				msgs[0] = filebk_last_error(&in->raw);
+			}
+			for (int j = 0; j < 2; j++)
+				if (msgs[j] && msgs[j][0] && len + 1 < cap) {
+					char node[32] = "";
+					if (!rt->sp.shared)
+						snprintf(node, sizeof node, " (node %zu)", k);
+					int w = snprintf(buf + len, cap - len, "tier %s%s: %s\n", rt->sp.name, node, msgs[j]);
+					if (w > 0)
+						len = len + (size_t)w < cap ? len + (size_t)w : cap - 1;
+				}
+		}
+	return len;
+}
+
+static double probe_bytes(void *ctx, int write)
+{
+	struct rt_probe *p = ctx;
+	uint64_t sum = 0;
+	for (size_t n = 0; n < p->t->nodes; n++) {
+		const struct path_tier_stats *s = path_tier_stats(p->t->paths[n], p->tier);
+		sum += write ? s->write_bytes : s->read_bytes;
+	}
+	return (double)sum;
+}
+
+static double probe_read(void *ctx, uint64_t now_ns)
+{
+	(void)now_ns;
+	return probe_bytes(ctx, 0);
+}
+
+static double probe_write(void *ctx, uint64_t now_ns)
+{
+	(void)now_ns;
+	return probe_bytes(ctx, 1);
+}
+
+int rt_add_series(struct rt *T, struct met_registry *m)
+{
+	if (!T->probes && !(T->probes = calloc(T->nt ? T->nt : 1, sizeof *T->probes)))
+		return -1;
+	for (size_t i = 0; i < T->nt; i++) {
+		char name[256];
+		T->probes[i] = (struct rt_probe){ .t = T, .tier = i };
+		snprintf(name, sizeof name, "tier.%s.read_bytes", T->t[i].sp.name);
+		if (!met_series_add(m, name, "B", probe_read, &T->probes[i]))
+			return -1;
+		snprintf(name, sizeof name, "tier.%s.write_bytes", T->t[i].sp.name);
+		if (!met_series_add(m, name, "B", probe_write, &T->probes[i]))
+			return -1;
+	}
+	return 0;
+}
+
+int rt_bottom(const struct rt *T, struct rt_bottom *out, struct err *e)
+{
+	if (T->nt == 0 || T->o.dry_run)
+		return err_set(e, ERR_FAIL, "rt_bottom: no real tiers");
+	const struct rtier *rt = &T->t[T->nt - 1];
+	*out = (struct rt_bottom){
+		.tier = rt->sp.name,
+		.kind = rt->kind,
+		.dir = rt->inst[0].dir,
+		.data = rt->inst[0].top,
+		.raw = rt->inst[0].raw,
+		.chunk_bytes = T->chunk,
+	};
+	if (!rt->sp.shared && T->nodes > 1)
+		return err_set(e, ERR_INPUT, "[tier %s]: the bottom tier is per node (scope = node) on %zu nodes; "
+					     "populate fills a shared bottom tier only", rt->sp.name, T->nodes);
+	return 0;
+}
+
+static int ext_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct rt_extent *)a)->obj, y = ((const struct rt_extent *)b)->obj;
+	return x < y ? -1 : x > y;
+}
+
+int rt_needed(const struct rt *T, struct rt_extent **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (T->tab.oom)
+		return err_set(e, ERR_FAIL, "out of memory recording the objects read");
+	if (!T->tab.n)
+		return 0;
+	struct rt_extent *v = malloc(T->tab.n * sizeof *v);
+	if (!v)
+		return err_set(e, ERR_FAIL, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < T->tab.cap; i++)
+		if (T->tab.end[i])
+			v[k++] = (struct rt_extent){ T->tab.obj[i], T->tab.end[i] };
+	qsort(v, k, sizeof *v, ext_cmp);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void rt_free(struct rt *T)
+{
+	if (!T)
+		return;
+	free(T->probes);
+	for (size_t n = 0; n < T->nodes && T->paths; n++)
+		path_free(T->paths[n]);
+	free(T->paths);
+	for (size_t i = 0; i < T->nt; i++) {
+		struct rtier *rt = &T->t[i];
+		for (size_t k = 0; k < rt->ninst; k++) {
+			struct rinst *in = &rt->inst[k];
+			if (in->top.ops && in->top.self != in->raw.self)
+				in->top.ops->destroy(in->top.self);
+			if (in->cbuf.ops)
+				in->cbuf.ops->destroy(in->cbuf.self);
+			if (in->raw.ops)
+				in->raw.ops->destroy(in->raw.self);
+			free(in->dir);
+		}
+		free(rt->inst);
+		if (rt->has_pol)
+			pol_destroy(&rt->pol);
+	}
+	free(T->t);
+	free(T->tab.obj);
+	free(T->tab.end);
+	free(T);
+}

@@ -1,0 +1,728 @@
+/*
+ * tierref — the reference data path: a tiersim scenario run for REAL,
+ * on local directories (the hot tier, io_uring), a POSIX directory (the
+ * warm tier) and an Azure Blob container (the cold tier), with the same
+ * data path, workload drivers and metrics as `tiersim run` (DESIGN.md,
+ * "the one idea"), so that the simulator can be checked against it.
+ *
+ *   tierref populate SCENARIO.ini ...   fill the bottom tier with every
+ *                                       object the workload will read
+ *   tierref run SCENARIO.ini ...        replay it through the real tiers,
+ *                                       verifying every byte read
+ *
+ * This is the composition root of refimpl/ (as sim/cli is of tiersim):
+ * the only code here that prints or exits.  Exit status: 0 success, 1 a
+ * failed run (I/O, an unreachable endpoint, a byte that failed
+ * verification), 2 bad usage or input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "refimpl/blob.h"
+#include "refimpl/loop.h"
+#include "refimpl/names.h"
+#include "refimpl/realtiers.h"
+#include "sim/cfg.h"
+#include "sim/cli/run_tiered.h"
+#include "sim/engine.h"
+#include "sim/metrics.h"
+#include "sim/results.h"
+#include "sim/units.h"
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
+
+#define POPULATE_SLOTS 16           /* objects written at once */
+#define DRAIN_LIMIT_NS (120ull * 1000000000ull) /* background work after the end */
+
+static void usage_main(FILE *f)
+{
+	fprintf(f, "usage: tierref COMMAND [options]   (tierref COMMAND --help for each)\n\n"
+		   "Runs a tiersim scenario on real storage: the same data path, workloads and metrics.\n\n"
+		   "  populate   fill the bottom tier with every object the scenario's workload reads\n"
+		   "  run        replay the workload through the real tiers, verifying every byte read,\n"
+		   "             and write the results (kind 'measured') to the SQLite database\n\n"
+		   "  --version  print the version\n");
+}
+
+static void usage_tiers(FILE *f)
+{
+	fprintf(f,
+		"Tiers and the flags that give them devices (every tier needs its flag):\n"
+		"  --hot DIR       model nvme/dram tiers: files under DIR/<tier>/node<i> (O_DIRECT where supported)\n"
+		"  --warm DIR      model warm tiers: a POSIX directory DIR/<tier>, shared, real metadata ops\n"
+		"  --cold URL      model cold tiers: Azure Blob, http://HOST:PORT/ACCOUNT/CONTAINER (Azurite) or\n"
+		"                  https://ACCOUNT.blob.core.windows.net/CONTAINER; credentials from the\n"
+		"                  environment: TIERREF_BLOB_KEY (account key) or TIERREF_BLOB_SAS (SAS token),\n"
+		"                  or --cold-key-file FILE; they are never printed\n"
+		"  --cold-retries N   retries of a failed Blob request (default 3, exponential backoff)\n"
+		"  --queue-depth N    operations in flight per file backend (default 32)\n"
+		"  --trace FILE    replay FILE instead of the [workload] trace\n"
+		"  --seed N        run seed (overrides [run] seed)\n");
+}
+
+static void usage_populate(FILE *f)
+{
+	fprintf(f, "usage: tierref populate SCENARIO.ini [--trace FILE] --hot DIR [--warm DIR] [--cold URL]\n\n"
+		   "Fills the bottom tier (cold, or warm when it is the bottom) with every object the\n"
+		   "scenario's [workload] trace and [job] sections will read, with deterministic content\n"
+		   "(refimpl/content.h) so that every byte read can be checked.  Finds them by running the\n"
+		   "workload in simulation first.  Idempotent: objects already there whole are skipped.\n\n");
+	usage_tiers(f);
+}
+
+static void usage_run(FILE *f)
+{
+	fprintf(f, "usage: tierref run SCENARIO.ini [--trace FILE] --hot DIR [--warm DIR] [--cold URL]\n"
+		   "                  [--out results.db] [--seed N]\n\n"
+		   "Replays the scenario's [workload] trace and [job] sections through the real tiers on the\n"
+		   "wall clock, verifies every byte read against the content it must have, prints the summary\n"
+		   "`tiersim run` prints, and appends the run (kind 'measured') to the results database.\n"
+		   "A read that fails verification is counted (verify.mismatches) and fails the run (exit 1).\n\n"
+		   "  --out FILE      results database (default results.db)\n");
+	usage_tiers(f);
+}
+
+struct args {
+	const char *scenario, *trace, *out, *seed_s, *key_file;
+	struct rt_opts o;
+	char *key;          /* read from --cold-key-file or the environment */
+};
+
+/* 0, -1 (printed) on a usage error, 1 for --help (printed). */
+static int parse(int argc, char **argv, const char *cmd, int with_out, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "hot", required_argument, NULL, 'H' },        { "warm", required_argument, NULL, 'W' },
+		{ "cold", required_argument, NULL, 'C' },       { "cold-key-file", required_argument, NULL, 'K' },
+		{ "cold-retries", required_argument, NULL, 'R' }, { "queue-depth", required_argument, NULL, 'Q' },
+		{ "trace", required_argument, NULL, 't' },      { "out", required_argument, NULL, 'o' },
+		{ "seed", required_argument, NULL, 's' },       { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	void (*usage)(FILE *) = with_out ? usage_run : usage_populate;
+	memset(a, 0, sizeof *a);
+	a->out = "results.db";
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		struct err e = { 0 };
+		uint64_t v;
+		switch (c) {
+		case 'H': a->o.hot_dir = optarg; break;
+		case 'W': a->o.warm_dir = optarg; break;
+		case 'C': a->o.cold_url = optarg; break;
+		case 'K': a->key_file = optarg; break;
+		case 't': a->trace = optarg; break;
+		case 's': a->seed_s = optarg; break;
+		case 'o':
+			if (!with_out) {
+				fprintf(stderr, "tierref %s: --out is for tierref run\n", cmd);
+				return -1;
+			}
+			a->out = optarg;
+			break;
+		case 'R':
+		case 'Q':
+			if (unit_parse_u64(optarg, &v, &e) < 0 || v > 100000 || (c == 'Q' && v == 0)) {
+				fprintf(stderr, "tierref %s: --%s %s: not a count (%s)\n", cmd,
+					c == 'R' ? "cold-retries" : "queue-depth", optarg, c == 'R' ? "0 to 100000" : "1 to 100000");
+				return -1;
+			}
+			if (c == 'R')
+				a->o.cold_retries = v ? (unsigned)v : 0;
+			else
+				a->o.queue_depth = (unsigned)v;
+			break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "tierref %s: give one SCENARIO.ini (got %d)\n", cmd, argc - optind);
+		usage(stderr);
+		return -1;
+	}
+	a->scenario = argv[optind];
+	if (!a->o.hot_dir) {
+		fprintf(stderr, "tierref %s: --hot DIR is required (the node-local tier's directory)\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Blob credentials: --cold-key-file, else TIERREF_BLOB_KEY, else
+ * TIERREF_BLOB_SAS.  0, or -1 (printed, usage). */
+static int credentials(const char *cmd, struct args *a)
+{
+	if (!a->o.cold_url)
+		return 0;
+	if (a->key_file) {
+		FILE *f = fopen(a->key_file, "r");
+		if (!f) {
+			fprintf(stderr, "tierref %s: --cold-key-file %s: %s\n", cmd, a->key_file, strerror(errno));
+			return -1;
+		}
+		char buf[512];
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, " \t\r\n")] = '\0';
+		if (!buf[0]) {
+			fprintf(stderr, "tierref %s: --cold-key-file %s: empty\n", cmd, a->key_file);
+			return -1;
+		}
+		a->key = strdup(buf);
+		memset(buf, 0, sizeof buf);
+		a->o.cold_key = a->key;
+	} else if (getenv("TIERREF_BLOB_KEY") && getenv("TIERREF_BLOB_KEY")[0]) {
+		a->o.cold_key = getenv("TIERREF_BLOB_KEY");
+	} else if (getenv("TIERREF_BLOB_SAS") && getenv("TIERREF_BLOB_SAS")[0]) {
+		const char *sas = getenv("TIERREF_BLOB_SAS");
+		a->o.cold_sas = sas[0] == '?' ? sas + 1 : sas;
+	} else {
+		fprintf(stderr, "tierref %s: --cold needs credentials: set TIERREF_BLOB_KEY (the account key) or "
+				"TIERREF_BLOB_SAS (a SAS token), or give --cold-key-file FILE\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static int fail(const char *cmd, const struct err *e)
+{
+	fprintf(stderr, "tierref %s: %s\n", cmd, e->msg[0] ? e->msg : "failed");
+	return e->code == ERR_INPUT ? EX_USAGE : EX_FAIL;
+}
+
+/* --trace FILE: replaces (or adds) the [workload] trace key. */
+static int override_trace(struct cfg_doc *d, const char *trace, struct err *e)
+{
+	struct cfg_section *s = cfg_find(d, "workload", NULL);
+	if (!s)
+		return err_set(e, ERR_INPUT, "--trace: %s has no [workload] section to replay it with", d->path);
+	char abs[PATH_MAX];
+	if (!realpath(trace, abs))
+		return err_set(e, ERR_INPUT, "--trace %s: %s", trace, strerror(errno));
+	char *v = strdup(abs);
+	if (!v)
+		return err_set(e, ERR_FAIL, "out of memory");
+	struct cfg_kv *kv = cfg_key(s, "trace");
+	if (kv) {
+		free(kv->value);
+		kv->value = v;
+		return 0;
+	}
+	struct cfg_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof *nk);
+	char *k = strdup("trace");
+	if (!nk || !k) {
+		free(v);
+		free(k);
+		if (nk)
+			s->kv = nk;
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	s->kv = nk;
+	s->kv[s->nkv++] = (struct cfg_kv){ .key = k, .value = v, .line = s->line };
+	return 0;
+}
+
+static void scenario_dir(const char *path, char *dir, size_t n)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, n, ".");
+}
+
+/* Loads the scenario, applies --trace and --seed. */
+static int load(struct args *a, struct cfg_doc **doc, struct trun_spec *spec, struct err *e)
+{
+	if (cfg_load(doc, a->scenario, e) < 0)
+		return -1;
+	if (a->trace && override_trace(*doc, a->trace, e) < 0)
+		return -1;
+	if (trun_read_run(*doc, spec, e) < 0)
+		return -1;
+	if (a->seed_s && unit_parse_u64(a->seed_s, &spec->seed, e) < 0)
+		return err_prefix(e, "--seed: ");
+	return 0;
+}
+
+static void stop_loop(void *l)
+{
+	loop_stop(l);
+}
+
+static void stop_engine(void *eng)
+{
+	ev_stop(eng);
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- populate ---- */
+
+/* The dry run: the workload in simulation over recording tiers. */
+static int needed_objects(struct args *a, struct rt_extent **ext, size_t *n, struct err *e)
+{
+	struct cfg_doc *doc = NULL;
+	struct trun_spec spec;
+	struct ev_engine *eng = NULL;
+	struct met_registry *m = NULL;
+	struct rt *rt = NULL;
+	struct trun *tr = NULL;
+	int rc = -1;
+	if (load(a, &doc, &spec, e) < 0)
+		goto out;
+	eng = ev_engine_new(NULL);
+	m = met_new();
+	if (!eng || !m) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	struct exec x = ev_executor(eng);
+	struct rt_opts o = a->o;
+	o.dry_run = 1;
+	char dir[4096];
+	scenario_dir(a->scenario, dir, sizeof dir);
+	if (rt_build(&rt, doc, &x, NULL, &o, spec.seed, e) < 0 ||
+	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), stop_engine, eng, e) < 0 ||
+	    trun_start(tr, &x, m, spec.sample_ns, e) < 0)
+		goto out;
+	for (uint64_t t = 100000000ull;; t += 100000000ull) {
+		uint64_t until = t < spec.until_ns ? t : spec.until_ns;
+		int r = ev_run(eng, until, e);
+		if (r < 0)
+			goto out;
+		if (r != EV_UNTIL || until == spec.until_ns)
+			break;
+	}
+	if (trun_export(tr, m, ev_now(eng), e) < 0 || rt_needed(rt, ext, n, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	trun_free(tr);
+	rt_free(rt);
+	met_free(m);
+	ev_engine_free(eng);
+	cfg_free(doc);
+	return rc;
+}
+
+struct pop;
+
+struct pop_slot {
+	struct pop *p;
+	struct bk_req req;
+	size_t idx;        /* the object being written */
+	uint64_t next_off; /* directory tiers: the next chunk */
+};
+
+struct pop {
+	struct rt_bottom b;
+	const struct rt_extent *ext;
+	size_t n, next;
+	uint64_t written_objs, written_bytes, skipped, failed;
+	char first_error[1024];
+	struct pop_slot slot[POPULATE_SLOTS];
+	struct rt *rt;
+};
+
+static void pop_next(struct pop_slot *s);
+
+static void pop_failed(struct pop_slot *s, const char *what)
+{
+	struct pop *p = s->p;
+	p->failed++;
+	if (!p->first_error[0]) {
+		char errs[768] = "";
+		rt_errors(p->rt, errs, sizeof errs);
+		errs[strcspn(errs, "\n")] = '\0';
+		snprintf(p->first_error, sizeof p->first_error, "object %016" PRIx64 ": %s: %s%s%s", p->ext[s->idx].obj,
+			 what, bk_status_name(s->req.status), errs[0] ? ": " : "", errs);
+	}
+}
+
+/* Directory tiers: writes one chunk at a time (the data path's unit). */
+static void pop_write_chunk(struct pop_slot *s);
+
+static void pop_written(struct bk_req *req)
+{
+	struct pop_slot *s = req->ctx;
+	struct pop *p = s->p;
+	if (req->status != BK_OK) {
+		pop_failed(s, "write");
+		pop_next(s);
+		return;
+	}
+	p->written_bytes += req->length;
+	if (p->b.kind != RT_COLD && s->next_off < p->ext[s->idx].bytes) {
+		pop_write_chunk(s);
+		return;
+	}
+	p->written_objs++;
+	pop_next(s);
+}
+
+static void pop_submit(struct pop_slot *s, enum bk_op op, struct backend *b, uint64_t off, uint64_t len,
+		       bk_done_fn done)
+{
+	memset(&s->req, 0, sizeof s->req);
+	s->req.op = op;
+	s->req.object = s->p->ext[s->idx].obj;
+	s->req.offset = off;
+	s->req.length = len;
+	s->req.done = done;
+	s->req.ctx = s;
+	if (bk_submit(b, &s->req) < 0) {
+		s->req.status = BK_EIO;
+		pop_failed(s, "submit (out of memory)");
+		pop_next(s);
+	}
+}
+
+static void pop_write_chunk(struct pop_slot *s)
+{
+	struct pop *p = s->p;
+	uint64_t end = p->ext[s->idx].bytes, off = s->next_off;
+	uint64_t len = end - off < p->b.chunk_bytes ? end - off : p->b.chunk_bytes;
+	s->next_off += len;
+	pop_submit(s, BK_WRITE, &p->b.data, off, len, pop_written);
+}
+
+static void pop_headed(struct bk_req *req)
+{
+	struct pop_slot *s = req->ctx;
+	struct pop *p = s->p;
+	if (req->status == BK_OK && blob_req_value(req) >= p->ext[s->idx].bytes) {
+		p->skipped++;
+		pop_next(s);
+		return;
+	}
+	if (req->status != BK_OK && req->status != BK_ENOENT) {
+		pop_failed(s, "Get Blob Properties");
+		pop_next(s);
+		return;
+	}
+	pop_submit(s, BK_WRITE, &p->b.data, 0, p->ext[s->idx].bytes, pop_written);
+}
+
+static void pop_next(struct pop_slot *s)
+{
+	struct pop *p = s->p;
+	while (p->next < p->n) {
+		s->idx = p->next++;
+		const struct rt_extent *x = &p->ext[s->idx];
+		if (p->b.kind == RT_COLD) {
+			pop_submit(s, BK_HEAD, &p->b.raw, 0, 0, pop_headed);
+			return;
+		}
+		char rel[NAMES_OBJ_LEN + 1], path[4096];
+		names_obj_path(rel, x->obj);
+		snprintf(path, sizeof path, "%s/%s", p->b.dir, rel);
+		struct stat st;
+		if (stat(path, &st) == 0 && (uint64_t)st.st_size >= x->bytes) {
+			p->skipped++;
+			continue;
+		}
+		s->next_off = 0;
+		pop_write_chunk(s);
+		return;
+	}
+}
+
+struct created {
+	int done, status;
+};
+
+static void container_done(struct bk_req *req)
+{
+	struct created *c = req->ctx;
+	c->done = 1;
+	c->status = req->status;
+}
+
+static int cmd_populate(int argc, char **argv)
+{
+	struct args a;
+	int pr = parse(argc, argv, "populate", 0, &a);
+	if (pr != 0)
+		return pr > 0 ? EX_OK : EX_USAGE;
+	if (credentials("populate", &a) < 0)
+		return EX_USAGE;
+	struct err e = { 0 };
+	struct rt_extent *ext = NULL;
+	size_t n = 0;
+	struct cfg_doc *doc = NULL;
+	struct loop *l = NULL;
+	struct pop *p = NULL;
+	int status = EX_FAIL;
+	double t0 = wall_seconds();
+	if (needed_objects(&a, &ext, &n, &e) < 0)
+		goto fail;
+	struct trun_spec spec;
+	if (load(&a, &doc, &spec, &e) < 0 || loop_new(&l, 256, &e) < 0)
+		goto fail;
+	if (!(p = calloc(1, sizeof *p))) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	struct exec x = loop_executor(l);
+	if (rt_build(&p->rt, doc, &x, l, &a.o, spec.seed, &e) < 0 || rt_bottom(p->rt, &p->b, &e) < 0)
+		goto fail;
+	if (p->b.kind == RT_COLD) {
+		struct created c = { 0 };
+		struct bk_req req = { .done = container_done, .ctx = &c };
+		if (blob_create_container(&p->b.raw, &req) < 0 || loop_run(l, UINT64_MAX, &e) < 0)
+			goto fail;
+		if (!c.done || c.status != BK_OK) {
+			err_set(&e, ERR_FAIL, "cannot create the container at %s: %s", a.o.cold_url,
+				blob_last_error(&p->b.raw)[0] ? blob_last_error(&p->b.raw) : "no answer");
+			goto fail;
+		}
+	}
+	p->ext = ext;
+	p->n = n;
+	uint64_t need = 0;
+	for (size_t i = 0; i < n; i++)
+		need += ext[i].bytes;
+	for (size_t i = 0; i < POPULATE_SLOTS; i++) {
+		p->slot[i].p = p;
+		pop_next(&p->slot[i]);
+	}
+	if (loop_run(l, UINT64_MAX, &e) < 0)
+		goto fail;
+	printf("tierref populate: %s: tier %s holds the %zu objects (%.3f GB) the workload reads: %" PRIu64
+	       " written (%.3f GB), %" PRIu64 " already there, %" PRIu64 " failed, in %.2f s\n",
+	       a.scenario, p->b.tier, n, need / 1e9, p->written_objs, p->written_bytes / 1e9, p->skipped, p->failed,
+	       wall_seconds() - t0);
+	if (p->failed) {
+		err_set(&e, ERR_FAIL, "%" PRIu64 " objects could not be written; the first: %s", p->failed, p->first_error);
+		goto fail;
+	}
+	status = EX_OK;
+fail:
+	if (status != EX_OK)
+		status = fail("populate", &e);
+	if (p)
+		rt_free(p->rt);
+	free(p);
+	loop_free(l);
+	cfg_free(doc);
+	free(ext);
+	free(a.key);
+	return status;
+}
+
+/* ---- run ---- */
+
+static const char *iso_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void remove_db(const char *path)
+{
+	char side[4096];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+static size_t inflight(struct rt *rt)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < rt_nodes(rt); i++)
+		k += path_inflight(rt_paths(rt)[i]);
+	return k;
+}
+
+static double metric(const struct met_registry *m, const char *name)
+{
+	const struct met_scalar *s = met_find(m, name);
+	return s ? s->value : 0;
+}
+
+/* A cold bottom tier must answer before the run starts: one Get Blob
+ * Properties (its retries bounded), so that an endpoint that is down
+ * fails the run once and clearly rather than every request in turn. */
+static int preflight(struct loop *l, struct rt *rt, const char *url, struct err *e)
+{
+	struct rt_bottom b;
+	struct err ignore = { 0 };
+	if (rt_bottom(rt, &b, &ignore) < 0 || b.kind != RT_COLD)
+		return 0;
+	struct created c = { 0 };
+	struct bk_req req = { .op = BK_HEAD, .object = 0, .done = container_done, .ctx = &c };
+	if (bk_submit(&b.raw, &req) < 0)
+		return err_set(e, ERR_FAIL, "out of memory");
+	while (!c.done)
+		if (loop_run(l, loop_now(l) + 10000000ull, e) < 0)
+			return -1;
+	if (c.status != BK_OK && c.status != BK_ENOENT)
+		return err_set(e, ERR_FAIL, "the cold tier at %s does not answer (%s after retries): %s", url,
+			       bk_status_name(c.status), blob_last_error(&b.raw));
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct args a;
+	int pr = parse(argc, argv, "run", 1, &a);
+	if (pr != 0)
+		return pr > 0 ? EX_OK : EX_USAGE;
+	if (credentials("run", &a) < 0)
+		return EX_USAGE;
+	struct err e = { 0 };
+	struct cfg_doc *doc = NULL;
+	struct loop *l = NULL;
+	struct rt *rt = NULL;
+	struct trun *tr = NULL;
+	struct met_registry *m = NULL;
+	struct db *db = NULL;
+	int status = EX_FAIL, created = 0, counted = 0;
+	struct trun_spec spec;
+	if (load(&a, &doc, &spec, &e) < 0 || loop_new(&l, 256, &e) < 0)
+		goto fail;
+	if (!(m = met_new())) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	struct exec x = loop_executor(l);
+	char dir[4096];
+	scenario_dir(a.scenario, dir, sizeof dir);
+	if (rt_build(&rt, doc, &x, l, &a.o, spec.seed, &e) < 0 ||
+	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), stop_loop, l, &e) < 0)
+		goto fail;
+	if (preflight(l, rt, a.o.cold_url, &e) < 0)
+		goto fail;
+	created = access(a.out, F_OK) != 0;
+	if (db_open(&db, a.out, &e) < 0)
+		goto fail;
+	if (rt_add_series(rt, m) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	char started[32];
+	iso_now(started, sizeof started);
+	double t0 = wall_seconds();
+	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
+		goto fail;
+	/* The measurement ends where the simulated run ends: when the
+	 * workload has (or at [run] until).  Background work still in flight
+	 * (fills, write-back drains) is then let finish, not measured. */
+	uint64_t end_ns = loop_now(l);
+	double wall = wall_seconds() - t0;
+	met_sample_now(m, end_ns);
+	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
+		goto fail;
+	counted = 1;
+	met_sampler_stop(m);
+	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
+		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
+			goto fail;
+	if (met_failed(m)) {
+		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
+		goto fail;
+	}
+	struct db_run_info info = {
+		.kind = "measured",
+		.started_at = started,
+		.scenario_path = a.scenario,
+		.scenario = doc->text,
+		.seed = spec.seed,
+		.version = TIERSIM_VERSION,
+		.sim_seconds = end_ns / 1e9,
+		.wall_seconds = wall,
+		.events = loop_events(l),
+		.queue = "io_uring",
+	};
+	int64_t run_id;
+	if (db_write_run(db, &info, m, &run_id, &e) < 0)
+		goto fail;
+	printf("tierref %s: %s, seed %llu\n", TIERSIM_VERSION, a.scenario, (unsigned long long)spec.seed);
+	printf("ran %.3f s on real devices: hot %s%s%s%s%s; %llu loop events\n\n", end_ns / 1e9, a.o.hot_dir,
+	       a.o.warm_dir ? ", warm " : "", a.o.warm_dir ? a.o.warm_dir : "", a.o.cold_url ? ", cold " : "",
+	       a.o.cold_url ? a.o.cold_url : "", (unsigned long long)info.events);
+	if (trun_summary(m, stdout) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory printing the summary");
+		goto fail;
+	}
+	double mism = metric(m, "verify.mismatches"), failed = metric(m, "replay.failed");
+	printf("\nverified every byte read: %.0f mismatches\n", mism);
+	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
+	fflush(stdout);
+	char errs[2048] = "";
+	rt_errors(rt, errs, sizeof errs);
+	if (mism > 0) {
+		err_set(&e, ERR_FAIL, "%.0f reads failed verification (bytes that are not the content they must have); "
+				      "the run is recorded, but its data is wrong:\n%s", mism, errs);
+		goto fail;
+	}
+	if (failed > 0) {
+		err_set(&e, ERR_FAIL, "%.0f requests failed:\n%s", failed, errs);
+		goto fail;
+	}
+	status = EX_OK;
+fail:
+	if (status != EX_OK) {
+		size_t len = strlen(e.msg);
+		if (len && e.msg[len - 1] == '\n')
+			e.msg[len - 1] = '\0';
+		status = fail("run", &e);
+	}
+	db_close(db);
+	if (status != EX_OK && !counted && created && db)
+		remove_db(a.out);
+	trun_free(tr);
+	rt_free(rt);
+	met_free(m);
+	loop_free(l);
+	cfg_free(doc);
+	free(a.key);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return EX_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage_main(stdout);
+		return EX_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("tierref %s\n", TIERSIM_VERSION);
+		return EX_OK;
+	}
+	if (!strcmp(cmd, "populate"))
+		return cmd_populate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "tierref: unknown command '%s' (populate or run; tierref --help)\n", cmd);
+	return EX_USAGE;
+}
