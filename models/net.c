@@ -165,10 +165,15 @@ void net_reset_stats(struct net *n)
 
 /* ---- the decorator ---- */
 
+struct net_call;
+
 struct net_wrap {
 	struct net *n;
 	struct backend inner;
 	uint64_t bad_client;
+	/* Finished calls kept for reuse (chained through `next`): one per
+	 * request, and malloc/free cost as much as the rest of a submit. */
+	struct net_call *spare;
 };
 
 /* One request in flight: the inner request the decorator submits. */
@@ -177,14 +182,32 @@ struct net_call {
 	struct bk_req *out;
 	struct net_wrap *w;
 	unsigned pending;   /* network flows still moving */
+	struct net_call *next;  /* on w->spare */
 };
+
+/* Every field is set before use (in is copied whole, pending by move). */
+static struct net_call *call_new(struct net_wrap *w)
+{
+	struct net_call *c = w->spare;
+	if (c) {
+		w->spare = c->next;
+		return c;
+	}
+	return malloc(sizeof *c);
+}
+
+static void call_release(struct net_call *c)
+{
+	c->next = c->w->spare;
+	c->w->spare = c;
+}
 
 static void call_finish(struct net_call *c, int status)
 {
 	struct bk_req *r = c->out;
 	r->status = status;
 	r->retries = c->in.retries;
-	free(c);
+	call_release(c);
 	r->done(r);
 }
 
@@ -254,7 +277,7 @@ static int wrap_submit(void *self, struct bk_req *r)
 		w->bad_client++;
 		return exec_after(&n->x, 0, finish_bad, r) ? 0 : -1;
 	}
-	struct net_call *c = calloc(1, sizeof *c);
+	struct net_call *c = call_new(w);
 	if (!c)
 		return -1;
 	c->in = *r;
@@ -262,15 +285,16 @@ static int wrap_submit(void *self, struct bk_req *r)
 	c->in.ctx = c;
 	c->out = r;
 	c->w = w;
+	c->pending = 0;
 	if (r->op == BK_WRITE && r->length > 0) {
 		if (move(c, n->node[r->client].tx, n->up, write_moved)) {
-			free(c);
+			call_release(c);
 			return -1;
 		}
 		return 0;
 	}
 	if (bk_submit(&w->inner, &c->in)) {
-		free(c);
+		call_release(c);
 		return -1;
 	}
 	return 0;
@@ -299,7 +323,13 @@ static void wrap_reset_stats(void *self)
 
 static void wrap_destroy(void *self)
 {
-	free(self);
+	struct net_wrap *w = self;
+	while (w->spare) {
+		struct net_call *c = w->spare;
+		w->spare = c->next;
+		free(c);
+	}
+	free(w);
 }
 
 static const struct bk_ops wrap_ops = {

@@ -110,6 +110,11 @@ struct cq {
 	uint64_t day;       /* no pending event has a day before this one */
 	uint64_t work;      /* extra steps since the last check (see above) */
 	uint32_t pops;      /* pops since the last check */
+	/* The least event as cq_find_min last found it, or CQ_NIL: the
+	 * engine peeks then pops, and the second search would repeat the
+	 * first.  Valid until a pop, a cancel of it, a resize, or a push of
+	 * an earlier time (an equal time goes after it). */
+	uint32_t min;
 };
 
 static uint32_t cq_bucket_of(const struct cq *q, uint64_t t_ns)
@@ -206,13 +211,10 @@ static void cq_unlink(struct cq *q, uint32_t i)
 		l[head].prev = p;
 }
 
-/* The least pending event (it heads its bucket), or CQ_NIL when empty.
- * Moves q->day forward to that event's day. */
-static uint32_t cq_find_min(struct cq *q)
-{
-	if (q->size == 0)
-		return CQ_NIL;
 
+/* cq_find_min's search, from q->day (size > 0). */
+static uint32_t cq_search_min(struct cq *q)
+{
 	const struct cq_link *l = q->link;
 	uint32_t mask = q->nbuckets - 1;
 
@@ -239,6 +241,18 @@ static uint32_t cq_find_min(struct cq *q)
 	}
 	q->day = l[best].t_ns >> q->shift;
 	return best;
+}
+
+/* The least pending event (it heads its bucket), or CQ_NIL when empty.
+ * Moves q->day forward to that event's day. */
+static uint32_t cq_find_min(struct cq *q)
+{
+	if (q->size == 0)
+		return CQ_NIL;
+	if (q->min != CQ_NIL)
+		return q->min;
+	q->min = cq_search_min(q);
+	return q->min;
 }
 
 static void cq_free_slot(struct cq *q, uint32_t i)
@@ -303,6 +317,7 @@ static void cq_resize(struct cq *q, uint32_t nb)
 	size_t size = q->size;
 	for (unsigned k = 0; k < ns; k++) {
 		uint32_t i = cq_find_min(q);
+		q->min = CQ_NIL;
 		cq_unlink(q, i);
 		q->size--;
 		sample[k] = i;
@@ -337,6 +352,7 @@ static void cq_resize(struct cq *q, uint32_t nb)
 
 	q->work = 0;
 	q->pops = 0;
+	q->min = CQ_NIL;
 	if (ns > 0)
 		q->day = sample_t[0] >> q->shift;
 	else
@@ -391,6 +407,7 @@ static void *cq_create(void)
 		q->bucket[b] = CQ_NIL;
 	q->nbuckets = CQ_MIN_BUCKETS;
 	q->free_head = CQ_NIL;
+	q->min = CQ_NIL;
 	return q;
 }
 
@@ -422,6 +439,8 @@ static uint64_t cq_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 	uint64_t day = t_ns >> q->shift;
 	if (q->size == 0 || day < q->day)
 		q->day = day;
+	if (q->min != CQ_NIL && t_ns < q->link[q->min].t_ns)
+		q->min = CQ_NIL;
 	cq_insert_after_le(q, i);
 	q->size++;
 
@@ -472,6 +491,7 @@ static int cq_pop(void *qv, uint64_t *t_ns, exec_fn *fn, void **arg)
 		*fn = q->pay[i].fn;
 	if (arg)
 		*arg = q->pay[i].arg;
+	q->min = CQ_NIL;
 	cq_free_slot(q, i);
 	q->size--;
 	cq_after_remove(q);
@@ -494,6 +514,8 @@ static int cq_cancel(void *qv, uint64_t handle)
 
 	if (i >= q->cap || (g & 1) == 0 || q->gen[i] != g)
 		return 0;
+	if (i == q->min)
+		q->min = CQ_NIL;
 	cq_unlink(q, i);
 	cq_free_slot(q, i);
 	q->size--;

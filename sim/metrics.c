@@ -35,15 +35,6 @@ void met_tavg_init(struct met_tavg *a, uint64_t now_ns, double value)
 	a->area = 0.0;
 }
 
-void met_tavg_set(struct met_tavg *a, uint64_t now_ns, double value)
-{
-	if (now_ns > a->last_ns) {
-		a->area += a->value * (double)(now_ns - a->last_ns);
-		a->last_ns = now_ns;
-	}
-	a->value = value;
-}
-
 void met_tavg_restart(struct met_tavg *a, uint64_t now_ns)
 {
 	met_tavg_init(a, now_ns, a->value);

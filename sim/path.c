@@ -40,12 +40,18 @@
 
 struct live {
 	struct live *prev, *next;
+	uint32_t cls;  /* size class (see p_alloc); 0: none, freed at once */
 };
 
 union live_hdr {
 	struct live l;
 	max_align_t align;
 };
+
+/* Size classes of P_CLASS_BYTES for p_alloc's reuse lists; class c holds
+ * objects of up to c * P_CLASS_BYTES bytes (larger ones are not kept). */
+#define P_CLASS_BYTES 32u
+#define P_CLASSES 16u
 
 enum dirty_state { D_WRITING, D_QUEUED, D_DRAINING };
 
@@ -88,6 +94,11 @@ struct path {
 	struct cidx pending;     /* chunk key -> struct fetch * */
 	struct live live;        /* sentinel */
 	size_t n_live;
+	/* Freed objects kept for reuse, one list per size class (chained
+	 * through live.next): every request allocates and frees several
+	 * small objects, and malloc/free cost more than the rest of the
+	 * step.  Bounded by the peak number in flight. */
+	union live_hdr *spare[P_CLASSES];
 	size_t n_rq;
 	struct path_stats st;
 	int failed;
@@ -106,9 +117,20 @@ struct kv_u64 {
 
 static void *p_alloc(struct path *p, size_t n)
 {
-	union live_hdr *h = calloc(1, sizeof *h + n);
-	if (!h)
-		return NULL;
+	uint32_t cls = (uint32_t)((n + P_CLASS_BYTES - 1) / P_CLASS_BYTES);
+	union live_hdr *h;
+	if (cls < P_CLASSES && p->spare[cls]) {
+		h = p->spare[cls];
+		p->spare[cls] = (union live_hdr *)h->l.next;
+		memset(h + 1, 0, (size_t)cls * P_CLASS_BYTES);
+	} else {
+		if (cls >= P_CLASSES)
+			cls = 0;
+		h = calloc(1, sizeof *h + (cls ? (size_t)cls * P_CLASS_BYTES : n));
+		if (!h)
+			return NULL;
+		h->l.cls = cls;
+	}
 	h->l.next = p->live.next;
 	h->l.prev = &p->live;
 	p->live.next->prev = &h->l;
@@ -125,7 +147,12 @@ static void p_free(struct path *p, void *o)
 	h->l.prev->next = h->l.next;
 	h->l.next->prev = h->l.prev;
 	p->n_live--;
-	free(h);
+	if (!h->l.cls) {
+		free(h);
+		return;
+	}
+	h->l.next = (struct live *)p->spare[h->l.cls];
+	p->spare[h->l.cls] = h;
 }
 
 static void p_fail(struct path *p, const char *what)
@@ -383,21 +410,37 @@ struct waiter {
 	uint64_t bytes;
 };
 
+#define FETCH_INLINE 2
+
 struct fetch {
 	uint64_t key, obj, idx, len;
 	size_t serve;
 	uint32_t fill_mask;
-	struct waiter *w;
+	struct waiter *w;       /* w1 until more than FETCH_INLINE wait */
 	size_t nw, capw;
+	struct waiter w1[FETCH_INLINE];
 };
+
+/* Most fetches have one waiter: it lives in the fetch, with no malloc. */
+static void fetch_free_waiters(struct fetch *f)
+{
+	if (f->w != f->w1)
+		free(f->w);
+}
 
 static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
 {
+	if (f->capw == 0) {
+		f->w = f->w1;
+		f->capw = FETCH_INLINE;
+	}
 	if (f->nw == f->capw) {
-		size_t nc = f->capw ? 2 * f->capw : 4;
-		struct waiter *nw = realloc(f->w, nc * sizeof *nw);
+		size_t nc = 2 * f->capw;
+		struct waiter *nw = malloc(nc * sizeof *nw);
 		if (!nw)
 			return -1;
+		memcpy(nw, f->w, f->nw * sizeof *nw);
+		fetch_free_waiters(f);
 		f->w = nw;
 		f->capw = nc;
 	}
@@ -439,7 +482,7 @@ static void fetch_done(struct path *p, struct tio *io)
 			hist_record(lat, tnow - f->w[i].r->start_ns);
 		rq_chunk_done(p, f->w[i].r, f->w[i].bytes, io->status);
 	}
-	free(f->w);
+	fetch_free_waiters(f);
 	p_free(p, f);
 }
 
@@ -514,7 +557,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t idx, 
 	}
 	return 0;
 undo_f:
-	free(f->w);
+	fetch_free_waiters(f);
 	p_free(p, f);
 undo:
 	for (size_t j = 0; j < s; j++)
@@ -958,7 +1001,7 @@ void path_free(struct path *p)
 			if (!s)
 				continue;
 			struct fetch *f = ((struct kv_ptr *)cidx_at(&p->pending, (uint32_t)s - 1))->ptr;
-			free(f->w);
+			fetch_free_waiters(f);
 		}
 		cidx_destroy(&p->pending);
 	}
@@ -968,6 +1011,12 @@ void path_free(struct path *p)
 		h->l.next->prev = h->l.prev;
 		free(h);
 	}
+	for (size_t c = 0; c < P_CLASSES; c++)
+		while (p->spare[c]) {
+			union live_hdr *h = p->spare[c];
+			p->spare[c] = (union live_hdr *)h->l.next;
+			free(h);
+		}
 	for (size_t i = 0; i < p->n; i++)
 		tier_destroy(&p->t[i]);
 	free(p);
