@@ -72,7 +72,8 @@ e2e: $(TIERSIM)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" unit
+		LDFLAGS="-fsanitize=address,undefined" unit $(ASAN_BUILD)/tiersim
+	@sh tests/run_asan_cli.sh $(ASAN_BUILD)/tiersim
 
 bench: $(BENCHES) $(TIERSIM)
 	@sh bench/run.sh $(BUILD)

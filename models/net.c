@@ -174,6 +174,9 @@ struct net_wrap {
 	/* Finished calls kept for reuse (chained through `next`): one per
 	 * request, and malloc/free cost as much as the rest of a submit. */
 	struct net_call *spare;
+	/* Every call ever allocated (chained through `all_next`), so that
+	 * destroy frees those still in flight when the run ends too. */
+	struct net_call *all;
 };
 
 /* One request in flight: the inner request the decorator submits. */
@@ -183,6 +186,7 @@ struct net_call {
 	struct net_wrap *w;
 	unsigned pending;   /* network flows still moving */
 	struct net_call *next;  /* on w->spare */
+	struct net_call *all_next;  /* on w->all */
 };
 
 /* Every field is set before use (in is copied whole, pending by move). */
@@ -193,7 +197,11 @@ static struct net_call *call_new(struct net_wrap *w)
 		w->spare = c->next;
 		return c;
 	}
-	return malloc(sizeof *c);
+	if ((c = malloc(sizeof *c))) {
+		c->all_next = w->all;
+		w->all = c;
+	}
+	return c;
 }
 
 static void call_release(struct net_call *c)
@@ -324,9 +332,9 @@ static void wrap_reset_stats(void *self)
 static void wrap_destroy(void *self)
 {
 	struct net_wrap *w = self;
-	while (w->spare) {
-		struct net_call *c = w->spare;
-		w->spare = c->next;
+	while (w->all) {
+		struct net_call *c = w->all;
+		w->all = c->all_next;
 		free(c);
 	}
 	free(w);

@@ -88,6 +88,7 @@ struct nvme_sub {
 	unsigned drive;
 	uint64_t bytes;
 	struct nvme_sub *next_free;
+	struct nvme_sub *all_next;   /* on nvme.all_sub */
 };
 
 struct nvme_opstats {
@@ -102,6 +103,9 @@ struct nvme {
 	struct nvme_drive *drive;
 	uint64_t *per_drive;     /* scratch: bytes per drive of one op */
 	struct nvme_sub *free_sub;
+	/* Every sub-operation ever allocated, so that destroy also frees those
+	 * still in flight when the run ends. */
+	struct nvme_sub *all_sub;
 	struct nvme_opstats st[2];
 	uint64_t enotsup;
 	uint64_t since_ns;
@@ -228,7 +232,11 @@ static struct nvme_sub *sub_get(struct nvme *nv)
 		nv->free_sub = s->next_free;
 		return s;
 	}
-	return malloc(sizeof *s);
+	if ((s = malloc(sizeof *s))) {
+		s->all_next = nv->all_sub;
+		nv->all_sub = s;
+	}
+	return s;
 }
 
 static void sub_put(struct nvme *nv, struct nvme_sub *s)
@@ -340,7 +348,8 @@ static int nvme_submit(void *self, struct bk_req *r)
 			}
 			return -1;
 		}
-		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = i, .bytes = nv->per_drive[i], .next_free = subs };
+		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = i, .bytes = nv->per_drive[i], .next_free = subs,
+					 .all_next = s->all_next };
 		subs = s;
 		count++;
 	}
@@ -447,9 +456,9 @@ static void nvme_destroy(void *self)
 	}
 	free(nv->drive);
 	free(nv->per_drive);
-	while (nv->free_sub) {
-		struct nvme_sub *s = nv->free_sub;
-		nv->free_sub = s->next_free;
+	while (nv->all_sub) {
+		struct nvme_sub *s = nv->all_sub;
+		nv->all_sub = s->all_next;
 		free(s);
 	}
 	for (int i = 0; i < 2; i++)
