@@ -13,6 +13,7 @@
 #define TIERSIM_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/err.h"
 
@@ -30,6 +31,11 @@ int cmd_plot(int argc, char **argv);
  * in the build tree (build/../scenarios), installed
  * (bin/../share/tiersim/scenarios), or ./scenarios.  Fills buf. */
 const char *cli_data_dir(char *buf, size_t n);
+
+/* Parses one --size BYTES into sizes[*n] (a bare number is bytes; 0 is
+ * refused) and counts it; -1 with an ERR_INPUT message that names the
+ * flag and quotes the value. */
+int cli_parse_size(const char *arg, uint64_t *sizes, size_t *n, size_t max, struct err *e);
 
 /* Prints "tiersim CMD: msg" to stderr and returns the exit status for
  * e->code (1 or 2). */

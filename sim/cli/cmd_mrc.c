@@ -129,17 +129,8 @@ int cmd_mrc(int argc, char **argv)
 		case 't': trace = optarg; break;
 		case 'T': trace_fmt = optarg; break;
 		case 's':
-			if (n_sizes == MAX_SIZES)
-				return fail_msg("too many --size options (at most 256)");
-			if (unit_parse_bytes(optarg, &sizes[n_sizes], &e) < 0) {
-				snprintf(msg, sizeof msg, "--size: %s", e.msg);
-				return fail_msg(msg);
-			}
-			if (sizes[n_sizes] == 0) {
-				snprintf(msg, sizeof msg, "--size %.100s: a cache size must be more than 0 bytes", optarg);
-				return fail_msg(msg);
-			}
-			n_sizes++;
+			if (cli_parse_size(optarg, sizes, &n_sizes, MAX_SIZES, &e) < 0)
+				return cli_fail("mrc", &e);
 			break;
 		case 'n':
 			if (unit_parse_u64(optarg, &n_points, &e) < 0) {

@@ -9,6 +9,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli.h"
+#include "sim/units.h"
 
 static const struct {
 	const char *name;
@@ -53,6 +54,18 @@ const char *cli_data_dir(char *buf, size_t n)
 	}
 	snprintf(buf, n, "scenarios");
 	return buf;
+}
+
+int cli_parse_size(const char *arg, uint64_t *sizes, size_t *n, size_t max, struct err *e)
+{
+	if (*n == max)
+		return err_set(e, ERR_INPUT, "too many --size options (at most %zu)", max);
+	if (unit_parse_bytes(arg, &sizes[*n], e) < 0)
+		return err_prefix(e, "--size: ");
+	if (sizes[*n] == 0)
+		return err_set(e, ERR_INPUT, "--size %.100s: a cache size must be more than 0 bytes", arg);
+	(*n)++;
+	return 0;
 }
 
 int cli_fail(const char *cmd, const struct err *e)
