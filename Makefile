@@ -39,7 +39,7 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 ASAN_BUILD := $(BUILD)/asan
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run test unit e2e asan bench install clean help
+.PHONY: all deps run test unit e2e asan bench validate install clean help
 .DEFAULT_GOAL := all
 
 all: $(TIERSIM) $(TIERREF)
@@ -74,6 +74,10 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" unit $(ASAN_BUILD)/tiersim
 	@sh tests/run_asan_cli.sh $(ASAN_BUILD)/tiersim
+
+# The hardware rung on this machine: scripts/validate.sh prints the tables.
+validate: $(TIERSIM) $(TIERREF)
+	@sh scripts/validate.sh $(BUILD)
 
 bench: $(BENCHES) $(TIERSIM)
 	@sh bench/run.sh $(BUILD)

@@ -9,6 +9,8 @@
  *                                       object the workload will read
  *   tierref run SCENARIO.ini ...        replay it through the real tiers,
  *                                       verifying every byte read
+ *   tierref probe --hot DIR ... --out P measure the devices (refimpl/probe.h)
+ *                                       and write a preset tiersim loads
  *
  * This is the composition root of refimpl/ (as sim/cli is of tiersim):
  * the only code here that prints or exits.  Exit status: 0 success, 1 a
@@ -30,6 +32,7 @@
 #include "refimpl/blob.h"
 #include "refimpl/loop.h"
 #include "refimpl/names.h"
+#include "refimpl/probe.h"
 #include "refimpl/realtiers.h"
 #include "sim/cfg.h"
 #include "sim/cli/run_tiered.h"
@@ -49,7 +52,8 @@ static void usage_main(FILE *f)
 		   "Runs a tiersim scenario on real storage: the same data path, workloads and metrics.\n\n"
 		   "  populate   fill the bottom tier with every object the scenario's workload reads\n"
 		   "  run        replay the workload through the real tiers, verifying every byte read,\n"
-		   "             and write the results (kind 'measured') to the SQLite database\n\n"
+		   "             and write the results (kind 'measured') to the SQLite database\n"
+		   "  probe      measure the devices as fio would and write a preset for tiersim\n\n"
 		   "  --version  print the version\n");
 }
 
@@ -646,10 +650,13 @@ static int cmd_run(int argc, char **argv)
 		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
 		goto fail;
 	}
+	/* The absolute path, so that `tiersim validate hardware` finds the
+	 * files the scenario names (relative to its folder) from anywhere. */
+	char abs_scenario[PATH_MAX];
 	struct db_run_info info = {
 		.kind = "measured",
 		.started_at = started,
-		.scenario_path = a.scenario,
+		.scenario_path = realpath(a.scenario, abs_scenario) ? abs_scenario : a.scenario,
 		.scenario = doc->text,
 		.seed = spec.seed,
 		.version = TIERSIM_VERSION,
@@ -704,6 +711,114 @@ fail:
 	return status;
 }
 
+/* ---- probe ---- */
+
+static void usage_probe(FILE *f)
+{
+	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] --out FILE.ini [--seconds S]\n"
+		   "                    [--hot-tier NAME] [--warm-tier NAME]\n\n"
+		   "Measures each device the way fio would -- QD1 latency distribution, bandwidth and\n"
+		   "IOPS at queue depth 1, 4, 16 and 64, reads and writes, 4 KiB and 1 MiB -- through the\n"
+		   "real backends (a scratch set in DIR/probe, deleted after), and writes a preset:\n"
+		   "[tier NAME] sections with the models' keys fitted to the measurements, each number\n"
+		   "commented with what was measured (refimpl/probe.h).  Give it to\n"
+		   "`tiersim validate hardware --preset FILE.ini`.\n\n"
+		   "  --hot DIR          the hot tier's device (model nvme; file backend, O_DIRECT)\n"
+		   "  --warm DIR         the warm tier's directory (model warm; directory backend)\n"
+		   "  --out FILE         the preset to write\n"
+		   "  --seconds S        per point of the sweep (default 0.25; 16 points per device)\n"
+		   "  --hot-tier NAME    the section name for the hot tier (default hot)\n"
+		   "  --warm-tier NAME   the section name for the warm tier (default warm)\n"
+		   "The cold tier (Blob) is not probed yet: write its [tier] keys by hand.\n");
+}
+
+static int cmd_probe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hot", required_argument, NULL, 'H' },      { "warm", required_argument, NULL, 'W' },
+		{ "cold", required_argument, NULL, 'C' },     { "out", required_argument, NULL, 'o' },
+		{ "seconds", required_argument, NULL, 's' },  { "hot-tier", required_argument, NULL, 'h' + 256 },
+		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm";
+	struct probe_opts po = { .seconds = 0.25, .seed = 1 };
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': hot = optarg; break;
+		case 'W': warm = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h' + 256: hot_tier = optarg; break;
+		case 'w' + 256: warm_tier = optarg; break;
+		case 'C':
+			fprintf(stderr, "tierref probe: --cold: the Blob tier is not probed yet; write its [tier] keys "
+					"(ttfb, egress, ingress) by hand\n");
+			return EX_USAGE;
+		case 's': {
+			char *end;
+			po.seconds = strtod(optarg, &end);
+			if (*end || !(po.seconds >= 0.01 && po.seconds <= 60)) {
+				fprintf(stderr, "tierref probe: --seconds %s: give 0.01 to 60\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		}
+		case 'h': usage_probe(stdout); return EX_OK;
+		default: usage_probe(stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc || !hot || !out) {
+		fprintf(stderr, "tierref probe: %s\n", optind != argc ? "unexpected arguments" : "--hot DIR and --out FILE are required");
+		usage_probe(stderr);
+		return EX_USAGE;
+	}
+	struct err e = { 0 };
+	struct loop *l = NULL;
+	struct probe_result *r = calloc(2, sizeof *r);
+	FILE *f = NULL;
+	int status = EX_FAIL;
+	double t0 = wall_seconds();
+	if (!r) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
+	if (loop_new(&l, 256, &e) < 0 || probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
+	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0))
+		goto fail;
+	if (!(f = fopen(out, "w"))) {
+		err_set(&e, ERR_INPUT, "--out %s: %s", out, strerror(errno));
+		goto fail;
+	}
+	fprintf(f, "; tiersim device preset, measured by tierref probe %s in %.1f s (%.2f s per point)\n"
+		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
+		wall_seconds() - t0, po.seconds);
+	if (probe_write_preset(&r[0], hot_tier, f) < 0 || (warm && probe_write_preset(&r[1], warm_tier, f) < 0) ||
+	    fclose(f) != 0) {
+		f = NULL;
+		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(errno));
+		goto fail;
+	}
+	f = NULL;
+	for (int k = 0; k < (warm ? 2 : 1); k++) {
+		const struct probe_point *p1 = &r[k].pt[0][0][0];
+		printf("tierref probe: %s tier %s: 4 KiB QD1 read p50 %.1f us p99 %.1f us; 1 MiB read %.1f MB/s at QD64\n",
+		       k ? "warm" : "hot", k ? warm : hot, p1->p50_ns / 1e3, p1->p99_ns / 1e3,
+		       r[k].pt[0][1][PROBE_NQD - 1].bps / 1e6);
+	}
+	printf("tierref probe: preset %s written in %.1f s\n", out, wall_seconds() - t0);
+	status = EX_OK;
+fail:
+	if (f)
+		fclose(f);
+	if (status != EX_OK)
+		status = fail("probe", &e);
+	free(r);
+	loop_free(l);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -723,6 +838,8 @@ int main(int argc, char **argv)
 		return cmd_populate(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
-	fprintf(stderr, "tierref: unknown command '%s' (populate or run; tierref --help)\n", cmd);
+	if (!strcmp(cmd, "probe"))
+		return cmd_probe(argc - 1, argv + 1);
+	fprintf(stderr, "tierref: unknown command '%s' (populate, run or probe; tierref --help)\n", cmd);
 	return EX_USAGE;
 }

@@ -26,6 +26,8 @@ int cmd_cache(int argc, char **argv);
 int cmd_mrc(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+/* tiersim validate hardware (cmd_validate_hw.c), argv[0] = "hardware". */
+int cmd_validate_hw(int argc, char **argv);
 
 /* The folder of the bundled scenarios and their data: next to the binary
  * in the build tree (build/../scenarios), installed

@@ -3,6 +3,8 @@
  * hardware.  `validate queueing`: the DES's resources against queueing
  * theory (models/qvalidate.h).  `validate cache`: LRU and FIFO against
  * Che's approximation (cmd_validate_cache.c, models/cvalidate.h).
+ * `validate hardware`: a run measured by tierref against its simulation
+ * with a probed device preset (cmd_validate_hw.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -120,13 +122,16 @@ int cmd_validate(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		FILE *f = argc < 2 ? stderr : stdout;
 		fprintf(f, "usage: tiersim validate queueing [OPTIONS]   (tiersim validate queueing --help)\n"
-			   "       tiersim validate cache [OPTIONS]      (tiersim validate cache --help)\n");
+			   "       tiersim validate cache [OPTIONS]      (tiersim validate cache --help)\n"
+			   "       tiersim validate hardware [OPTIONS]   (tiersim validate hardware --help)\n");
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	if (strcmp(argv[1], "queueing") == 0)
 		return validate_queueing(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cache") == 0)
 		return cmd_validate_cache(argc - 1, argv + 1);
-	fprintf(stderr, "tiersim validate: unknown subject '%s' (known: queueing, cache)\n", argv[1]);
+	if (strcmp(argv[1], "hardware") == 0)
+		return cmd_validate_hw(argc - 1, argv + 1);
+	fprintf(stderr, "tiersim validate: unknown subject '%s' (known: queueing, cache, hardware)\n", argv[1]);
 	return CLI_USAGE;
 }

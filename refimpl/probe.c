@@ -1,0 +1,329 @@
+/*
+ * probe — fio-style measurement of the real backends and the fit of the
+ * tier models to it.  Method, equations and what each preset key means:
+ * probe.h.  Sources: fio's latency percentiles (completion latency, clat)
+ * and its iodepth sweep are the yardstick this mirrors; Little's law
+ * (L = lambda W) gives the parallelism.
+ */
+#include "refimpl/probe.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "refimpl/dirbk.h"
+#include "refimpl/filebk.h"
+#include "sim/backend.h"
+
+#define OBJ_BYTES (4ull << 20)
+#define MAX_SAMPLES (1u << 20)
+#define PROBE_OBJ_BASE 0x9e0be00000000000ull /* scratch object ids */
+
+static const unsigned qds[PROBE_NQD] = { 1, 4, 16, 64 };
+static const uint64_t sizes[PROBE_NSIZE] = { 4096, 1u << 20 };
+
+struct prun;
+
+struct pslot {
+	struct prun *p;
+	struct bk_req req;
+	uint64_t start_ns;
+};
+
+struct prun {
+	struct loop *l;
+	struct backend *b;
+	int write;
+	uint64_t size, nobj, deadline_ns;
+	uint64_t rng;
+	uint64_t done, failed, bytes;
+	double *lat;
+	size_t nlat;
+	struct pslot slot[64];
+	/* populate: the next chunk to write */
+	uint64_t next_off;
+	int populating;
+};
+
+static uint64_t rnd(struct prun *p)
+{
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return p->rng;
+}
+
+static void slot_done(struct bk_req *req);
+
+/* 1 if a request was submitted. */
+static int slot_next(struct pslot *s)
+{
+	struct prun *p = s->p;
+	uint64_t now = loop_now(p->l);
+	memset(&s->req, 0, sizeof s->req);
+	if (p->populating) {
+		if (p->next_off >= p->nobj * OBJ_BYTES)
+			return 0;
+		s->req.op = BK_WRITE;
+		s->req.object = PROBE_OBJ_BASE + p->next_off / OBJ_BYTES;
+		s->req.offset = p->next_off % OBJ_BYTES;
+		s->req.length = 1u << 20;
+		p->next_off += 1u << 20;
+	} else {
+		if (now >= p->deadline_ns)
+			return 0;
+		s->req.op = p->write ? BK_WRITE : BK_READ;
+		s->req.object = PROBE_OBJ_BASE + rnd(p) % p->nobj;
+		s->req.offset = rnd(p) % (OBJ_BYTES / p->size) * p->size;
+		s->req.length = p->size;
+	}
+	s->req.done = slot_done;
+	s->req.ctx = s;
+	s->start_ns = now;
+	if (bk_submit(p->b, &s->req) < 0) {
+		p->failed++;
+		return 0;
+	}
+	return 1;
+}
+
+static void slot_done(struct bk_req *req)
+{
+	struct pslot *s = req->ctx;
+	struct prun *p = s->p;
+	if (req->status != BK_OK) {
+		p->failed++;
+		return; /* the slot stops: the point fails */
+	}
+	p->done++;
+	p->bytes += req->length;
+	if (p->lat && p->nlat < MAX_SAMPLES)
+		p->lat[p->nlat++] = (double)(loop_now(p->l) - s->start_ns);
+	slot_next(s);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double quantile(const double *v, size_t n, double q)
+{
+	size_t i = (size_t)(q * (double)n);
+	return v[i < n ? i : n - 1];
+}
+
+static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)
+{
+	p->done = p->failed = p->bytes = 0;
+	p->nlat = 0;
+	uint64_t t0 = loop_now(p->l);
+	p->deadline_ns = t0 + (uint64_t)(seconds * 1e9);
+	for (unsigned i = 0; i < qd; i++) {
+		p->slot[i].p = p;
+		slot_next(&p->slot[i]);
+	}
+	if (loop_run(p->l, UINT64_MAX, e) < 0)
+		return -1;
+	double el = (double)(loop_now(p->l) - t0) / 1e9;
+	if (p->failed)
+		return err_set(e, ERR_FAIL, "%llu operations failed (%s %llu bytes at queue depth %u)",
+			       (unsigned long long)p->failed, p->write ? "write" : "read", (unsigned long long)p->size, qd);
+	if (!p->nlat)
+		return err_set(e, ERR_FAIL, "no operation completed in %.3f s", el);
+	qsort(p->lat, p->nlat, sizeof *p->lat, cmp_double);
+	pt->write = p->write;
+	pt->size_bytes = p->size;
+	pt->qd = qd;
+	pt->ops = p->done;
+	pt->seconds = el;
+	pt->ops_per_s = p->done / el;
+	pt->bps = p->bytes / el;
+	double sum = 0;
+	for (size_t i = 0; i < p->nlat; i++)
+		sum += p->lat[i];
+	pt->mean_ns = sum / (double)p->nlat;
+	for (int i = 0; i < PROBE_QUANTILES; i++)
+		pt->q_ns[i] = quantile(p->lat, p->nlat, (i + 0.5) / PROBE_QUANTILES);
+	pt->p50_ns = quantile(p->lat, p->nlat, 0.5);
+	pt->p99_ns = quantile(p->lat, p->nlat, 0.99);
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
+	      struct probe_result *r, struct err *e)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
+	r->dir = dir;
+	double seconds = o->seconds > 0 ? o->seconds : 0.25;
+	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : 64ull << 20;
+	char sub[4096];
+	snprintf(sub, sizeof sub, "%s/probe", dir);
+	if (mkdir(sub, 0777) < 0 && errno != EEXIST)
+		return err_set(e, ERR_INPUT, "%s: %s", sub, strerror(errno));
+	struct backend b = { 0 };
+	int rc = -1;
+	struct prun *p = calloc(1, sizeof *p);
+	if (!p || !(p->lat = malloc(MAX_SAMPLES * sizeof *p->lat))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (kind == PROBE_HOT) {
+		struct filebk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1 };
+		if (filebk_new(&b, l, &c, e) < 0)
+			goto out;
+		r->direct = filebk_direct(&b);
+	} else {
+		struct dirbk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1 };
+		if (dirbk_new(&b, l, &c, e) < 0)
+			goto out;
+	}
+	p->l = l;
+	p->b = &b;
+	p->nobj = scratch / OBJ_BYTES ? scratch / OBJ_BYTES : 1;
+	r->scratch_bytes = p->nobj * OBJ_BYTES;
+	p->rng = (o->seed ? o->seed : 1) * 0x9e3779b97f4a7c15ull | 1;
+	/* The scratch set, 1 MiB writes, 8 in flight. */
+	p->populating = 1;
+	for (unsigned i = 0; i < 8; i++) {
+		p->slot[i].p = p;
+		slot_next(&p->slot[i]);
+	}
+	if (loop_run(l, UINT64_MAX, e) < 0)
+		goto out;
+	if (p->failed) {
+		err_set(e, ERR_FAIL, "%s: writing the scratch set failed", sub);
+		goto out;
+	}
+	p->populating = 0;
+	for (int w = 0; w < 2; w++)
+		for (int s = 0; s < PROBE_NSIZE; s++)
+			for (int q = 0; q < PROBE_NQD; q++) {
+				p->write = w;
+				p->size = sizes[s];
+				if (run_point(p, qds[q], seconds, &r->pt[w][s][q], e) < 0) {
+					err_prefix(e, "%s: ", sub);
+					goto out;
+				}
+			}
+	rc = 0;
+out:
+	if (b.ops)
+		b.ops->destroy(b.self);
+	if (p)
+		free(p->lat);
+	free(p);
+	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
+
+/* ---- the fit ---- */
+
+static const struct probe_point *best(const struct probe_result *r, int w, int s, int by_ops)
+{
+	const struct probe_point *b = &r->pt[w][s][0];
+	for (int q = 1; q < PROBE_NQD; q++) {
+		const struct probe_point *x = &r->pt[w][s][q];
+		if (by_ops ? x->ops_per_s > b->ops_per_s : x->bps > b->bps)
+			b = x;
+	}
+	return b;
+}
+
+/* The smallest queue depth reaching 90% of the best bandwidth. */
+static unsigned saturation_qd(const struct probe_result *r, int w, int s)
+{
+	double top = best(r, w, s, 0)->bps;
+	for (int q = 0; q < PROBE_NQD; q++)
+		if (r->pt[w][s][q].bps >= 0.9 * top)
+			return r->pt[w][s][q].qd;
+	return qds[PROBE_NQD - 1];
+}
+
+static void sweep_comment(const struct probe_result *r, FILE *f)
+{
+	fprintf(f, "; sweep (%.2f s per point, random size-aligned offsets in a %.0f MiB scratch set):\n",
+		r->pt[0][0][0].seconds, r->scratch_bytes / 1048576.0);
+	for (int w = 0; w < 2; w++)
+		for (int s = 0; s < PROBE_NSIZE; s++) {
+			fprintf(f, ";   %-5s %4s:", w ? "write" : "read", s ? "1MiB" : "4KiB");
+			for (int q = 0; q < PROBE_NQD; q++) {
+				const struct probe_point *p = &r->pt[w][s][q];
+				fprintf(f, " QD%u %.0f/s %.1fMB/s p50 %.0fus;", p->qd, p->ops_per_s, p->bps / 1e6, p->p50_ns / 1e3);
+			}
+			fputc('\n', f);
+		}
+}
+
+/* empirical(V:1, ...) of the QD1 4 KiB quantiles less the transfer time. */
+static void empirical(const struct probe_point *p, double bps, FILE *f)
+{
+	double xfer = p->size_bytes / bps * 1e9;
+	fputs("empirical(", f);
+	for (int i = 0; i < PROBE_QUANTILES; i++) {
+		double v = p->q_ns[i] - xfer;
+		fprintf(f, "%s%.4gus:1", i ? "," : "", (v > 0 ? v : 0) / 1e3);
+	}
+	fputs(")\n", f);
+}
+
+int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
+{
+	const struct probe_point *rb = best(r, 0, 1, 0), *wb = best(r, 1, 1, 0), *ri = best(r, 0, 0, 1),
+				 *wi = best(r, 1, 0, 1), *r1 = &r->pt[0][0][0], *w1 = &r->pt[1][0][0];
+	double par = ceil(ri->ops_per_s * r1->mean_ns / 1e9);
+	fprintf(f, "\n; tier %s: measured on %s (%s) by tierref probe\n", tier, r->dir,
+		r->kind == PROBE_HOT ? (r->direct ? "file backend, O_DIRECT" : "file backend, buffered")
+				     : "directory backend, buffered");
+	sweep_comment(r, f);
+	fprintf(f, "[tier %s]\n", tier);
+	if (r->kind == PROBE_HOT) {
+		fprintf(f, "model = nvme\n; one device; stripe larger than any operation: one sub-operation each\n"
+			   "drives = 1\nstripe = 1GiB\n");
+		fprintf(f, "; read_bw: best 1 MiB read bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n"
+			   "read_bw = %.6gMB/s\n", rb->qd, saturation_qd(r, 0, 1), rb->bps / 1e6);
+		fprintf(f, "; write_bw: best 1 MiB write bandwidth (at QD %u; saturates at QD %u)\nwrite_bw = %.6gMB/s\n",
+			wb->qd, saturation_qd(r, 1, 1), wb->bps / 1e6);
+		fprintf(f, "; read_iops: best 4 KiB read rate (at QD %u)\nread_iops = %.0f/s\n", ri->qd, ri->ops_per_s);
+		fprintf(f, "; write_iops: best 4 KiB write rate (at QD %u)\nwrite_iops = %.0f/s\n", wi->qd, wi->ops_per_s);
+		fprintf(f, "; parallelism: Little's law, best 4 KiB read rate x QD1 mean latency %.1f us = %.2f\n"
+			   "parallelism = %.0f\n", r1->mean_ns / 1e3, ri->ops_per_s * r1->mean_ns / 1e9, par > 1 ? par : 1);
+		fprintf(f, "; read_latency: %d equal-weight quantiles of the QD1 4 KiB read latency (%llu reads;\n"
+			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / read_bw\nread_latency = ", PROBE_QUANTILES,
+			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
+		empirical(r1, rb->bps, f);
+		fprintf(f, "; write_latency: the same of the QD1 4 KiB write latency (%llu writes; p50 %.1f us,\n"
+			   "; p99 %.1f us), less 4 KiB / write_bw\nwrite_latency = ",
+			(unsigned long long)w1->ops, w1->p50_ns / 1e3, w1->p99_ns / 1e3);
+		empirical(w1, wb->bps, f);
+	} else {
+		double ops = ri->ops_per_s > wi->ops_per_s ? ri->ops_per_s : wi->ops_per_s;
+		fprintf(f, "model = warm\n; one front end and one enclosure: the directory is one server\n"
+			   "frontends = 1\nenclosures = 1\nmirror = 1\nfrontend_eff = 1\n");
+		fprintf(f, "; frontend_nic: best 1 MiB read bandwidth (at QD %u; write best %.1f MB/s)\n"
+			   "frontend_nic = %.6gMB/s\n", rb->qd, wb->bps / 1e6, rb->bps / 1e6);
+		fprintf(f, "; enclosure_bw: not a limit (the front end's rate is the measured one)\n"
+			   "enclosure_bw = %.6gMB/s\n", rb->bps / 1e6 * 100);
+		fprintf(f, "; frontend_ops: best 4 KiB rate, reads (QD %u) or writes (QD %u)\nfrontend_ops = %.0f/s\n",
+			ri->qd, wi->qd, ops);
+		fprintf(f, "; latency: %d equal-weight quantiles of the QD1 4 KiB read latency (%llu reads;\n"
+			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / frontend_nic\nlatency = ", PROBE_QUANTILES,
+			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
+		empirical(r1, rb->bps, f);
+	}
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * probe — measures the real backends the way fio does, and fits the
+ * parameters of the tiers' models to the measurements, so that `tiersim`
+ * predicts what `tierref` will see (the hardware rung of the validation
+ * ladder, DESIGN.md).
+ *
+ * Method.  A scratch set of objects is written into a `probe` subfolder of
+ * each backend's directory through the real backend (filebk for the hot
+ * tier, dirbk for the warm tier) over the real loop, then for each point of
+ * a sweep -- operation (read, write) x size (4 KiB, 1 MiB) x queue depth
+ * (1, 4, 16, 64) -- exactly QD operations are kept in flight at random
+ * size-aligned offsets of random objects for `seconds` of wall clock, and
+ * every operation's latency (submit to completion) is kept.  The scratch
+ * set is deleted afterwards.  From the sweep (probe_write_preset):
+ *   read_bw, write_bw     the largest 1 MiB bandwidth over the queue depths
+ *   read_iops, write_iops the largest 4 KiB operation rate
+ *   read_latency, write_latency
+ *                         empirical(...) of PROBE_QUANTILES equally weighted
+ *                         quantiles of the QD1 4 KiB latency, less the
+ *                         transfer time 4 KiB / bw (the model adds it back)
+ *   parallelism           Little's law: the concurrency that sustains the
+ *                         largest 4 KiB rate at the QD1 mean latency,
+ *                         ceil(read_iops x E[L_qd1]), at least 1
+ * for model = nvme (drives = 1, stripe = 1 GiB: one sub-operation per
+ * operation) and, for the warm tier, model = warm with one front end and
+ * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =
+ * read_iops, mirror = 1, latency = the read latency above).
+ */
+#ifndef TIERSIM_PROBE_H
+#define TIERSIM_PROBE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "refimpl/loop.h"
+#include "sim/err.h"
+
+#define PROBE_QUANTILES 16
+#define PROBE_NQD 4
+#define PROBE_NSIZE 2
+
+enum probe_kind { PROBE_HOT, PROBE_WARM };
+
+struct probe_point {
+	int write;               /* 0 read, 1 write */
+	uint64_t size_bytes;
+	unsigned qd;
+	uint64_t ops;            /* completed in the window */
+	double seconds;          /* the window */
+	double ops_per_s, bps;
+	double mean_ns;
+	double q_ns[PROBE_QUANTILES]; /* latency at (i + 0.5) / PROBE_QUANTILES */
+	double p50_ns, p99_ns;
+};
+
+struct probe_result {
+	enum probe_kind kind;
+	const char *dir;         /* borrowed */
+	int direct;              /* O_DIRECT in use */
+	uint64_t scratch_bytes;
+	struct probe_point pt[2][PROBE_NSIZE][PROBE_NQD];
+};
+
+struct probe_opts {
+	double seconds;          /* per point (0: 0.25) */
+	uint64_t scratch_bytes;  /* the scratch set (0: 64 MiB) */
+	uint64_t seed;
+};
+
+/* Measures the backend of that kind over directory dir (which must exist)
+ * on loop l.  0, or -1 with e filled (the scratch set is removed either
+ * way). */
+int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
+	      struct probe_result *r, struct err *e);
+
+/* Writes the tier section fitted to r, [tier NAME], every number with a
+ * comment saying what was measured and how. */
+int probe_write_preset(const struct probe_result *r, const char *tier, FILE *out);
+
+#endif

@@ -1,0 +1,883 @@
+/*
+ * tiersim validate hardware — the hardware rung of the validation ladder
+ * (DESIGN.md, rung 4): a run measured by `tierref run` is simulated again,
+ * with the devices described by a preset that `tierref probe` measured, and
+ * every metric both runs have is compared, measured against predicted.
+ *
+ * Method.
+ *   1. The measured run (kind 'measured') gives its scenario text, the
+ *      scenario's path (files it names, such as the trace, are relative to
+ *      its folder) and its seed.
+ *   2. The preset is merged into the scenario at the cfg level: a preset
+ *      [tier NAME] section describes that tier's device, so when it names a
+ *      model its keys replace all the model keys of the scenario's [tier
+ *      NAME] (the data-path keys -- capacity, policy, write, ... -- stay the
+ *      scenario's); without a model key, and for [cluster], its keys replace
+ *      same-named keys and add the others.  The preset is checked on its
+ *      own first (each tier's model keys parsed as tiersim parses them), so
+ *      its errors name the preset's file and line.  The merged document is
+ *      written back to INI text and parsed again: the simulated run is
+ *      `tiersim run` of exactly that text (run_tiered.h, the same code path),
+ *      and --out records it.
+ *   3. Rows.  Exact rows -- hits, misses, hit ratios and bytes per tier,
+ *      requests and bytes of the replay, a job's bytes and checkpoints --
+ *      come from the same logic on the same trace and must agree exactly
+ *      (the scenario must not let timing reorder requests: closed loop,
+ *      outstanding = 1, or open with no overlap); any difference fails.
+ *      Timing rows get the error (predicted - measured) / measured against
+ *      the goals of issue 5: throughput (tier.*.read_bandwidth, ...) 10%,
+ *      p50 latency 15%, p99 latency 30% (tier.*.read_latency,
+ *      backend.*.write.latency, replay.latency, job histograms), AU and the
+ *      stall share (stall_s / wall_s) 3 percentage points.
+ *   Exit 0 only when every row passes, 1 otherwise, 2 on bad input.
+ *
+ * --plot DIR: validate.dat (the rows) and, with gnuplot on PATH,
+ * validate.svg: predicted against measured, log-log, one point set per
+ * kind of row, with the line y = x and the goal bands.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "models/tiered.h"
+#include "run_tiered.h"
+#include "sim/cfg.h"
+#include "sim/engine.h"
+#include "sim/hist.h"
+#include "sim/metrics.h"
+#include "sim/results.h"
+#include "sim/table.h"
+#include "sim/units.h"
+
+#define CMD "validate hardware"
+#define SLICE_NS 100000000ull
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tiersim validate hardware --measured DB[:RUN] --preset FILE.ini [--out sim.db]\n"
+		"                                 [--trace FILE] [--format text|csv|json] [--plot DIR]\n\n"
+		"Simulates the scenario of a run measured by `tierref run` (kind 'measured'; RUN: its id,\n"
+		"default the last measured run in DB), with the devices of a preset (`tierref probe`):\n"
+		"a preset [tier NAME] with a model replaces that tier's model keys, other preset keys\n"
+		"replace or add same-named keys.  Prints per metric measured, predicted and error:\n"
+		"hits, misses, hit ratios and bytes per tier must agree exactly; throughput within 10%%,\n"
+		"p50 latency within 15%%, p99 within 30%%, AU and stall share within 3 points.\n"
+		"Exit status: 0 every row passes, 1 some row fails, 2 bad input.\n\n"
+		"  --measured DB[:RUN]  the measured results database (and run id)\n"
+		"  --preset FILE        the device preset (tierref probe --out FILE)\n"
+		"  --out FILE           also record the simulated run in FILE\n"
+		"  --trace FILE         the trace, when the scenario's cannot be found (tierref run --trace)\n"
+		"  --format F           text (default), csv or json\n"
+		"  --plot DIR           write validate.dat and validate.svg (gnuplot) into DIR\n");
+}
+
+/* ---- the measured run ---- */
+
+struct mrun {
+	sqlite3 *db;
+	int64_t id;
+	char *scenario, *path;
+	uint64_t seed;
+};
+
+static int db_err(struct err *e, sqlite3 *db, const char *file)
+{
+	return err_set(e, ERR_INPUT, "%s: %s", file, db ? sqlite3_errmsg(db) : "cannot open");
+}
+
+static int mrun_open(struct mrun *r, const char *spec, struct err *e)
+{
+	char file[PATH_MAX];
+	snprintf(file, sizeof file, "%s", spec);
+	r->id = -1;
+	char *colon = strrchr(file, ':');
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		*colon = '\0';
+		r->id = strtoll(colon + 1, NULL, 10);
+	}
+	if (access(file, R_OK) != 0)
+		return err_set(e, ERR_INPUT, "--measured %s: %s", file, strerror(errno));
+	if (sqlite3_open_v2(file, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return db_err(e, r->db, file);
+	sqlite3_stmt *st = NULL;
+	const char *sql = r->id >= 0 ? "SELECT id, kind, scenario, scenario_path, seed FROM runs WHERE id = ?1"
+				     : "SELECT id, kind, scenario, scenario_path, seed FROM runs WHERE kind = 'measured' "
+				       "ORDER BY id DESC LIMIT 1";
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", file, sqlite3_errmsg(r->db));
+	if (r->id >= 0)
+		sqlite3_bind_int64(st, 1, r->id);
+	int rc = -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		if (r->id >= 0)
+			err_set(e, ERR_INPUT, "%s: no run %lld", file, (long long)r->id);
+		else
+			err_set(e, ERR_INPUT, "%s: no measured run (tierref run --out %s)", file, file);
+		goto out;
+	}
+	r->id = sqlite3_column_int64(st, 0);
+	const char *kind = (const char *)sqlite3_column_text(st, 1);
+	if (!kind || strcmp(kind, "measured") != 0) {
+		err_set(e, ERR_INPUT, "%s: run %lld is of kind '%s', not 'measured' (a tierref run)", file, (long long)r->id,
+			kind ? kind : "?");
+		goto out;
+	}
+	const char *text = (const char *)sqlite3_column_text(st, 2), *path = (const char *)sqlite3_column_text(st, 3);
+	r->scenario = strdup(text ? text : "");
+	r->path = strdup(path ? path : "scenario");
+	r->seed = (uint64_t)sqlite3_column_int64(st, 4);
+	if (!r->scenario || !r->path) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void mrun_close(struct mrun *r)
+{
+	sqlite3_close(r->db);
+	free(r->scenario);
+	free(r->path);
+}
+
+/* A measured scalar, NaN when absent or NULL. */
+static double mrun_scalar(const struct mrun *r, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	double v = NAN;
+	if (sqlite3_prepare_v2(r->db, "SELECT value FROM metrics WHERE run = ?1 AND name = ?2", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			v = sqlite3_column_double(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A measured histogram's count, p50 and p99: 0 if absent or empty. */
+static int mrun_hist(const struct mrun *r, const char *name, double *p50, double *p99)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT count, p50, p99 FROM histograms WHERE run = ?1 AND name = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+			*p50 = sqlite3_column_double(st, 1);
+			*p99 = sqlite3_column_double(st, 2);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* ---- the merge ---- */
+
+/* The keys of a [tier] section that describe the data path, not the
+ * device (models/tiered.h): a preset's model leaves them alone. */
+static const char *const path_keys[] = { "model",     "scope",    "capacity",  "policy",   "admission", "write",
+					 "dirty_budget", "drain_depth", "metadata", "meta_kind", "meta_ttl", NULL };
+
+static int is_path_key(const char *k)
+{
+	for (size_t i = 0; path_keys[i]; i++)
+		if (strcmp(k, path_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *kv_value(struct cfg_section *s, const char *key)
+{
+	for (size_t i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0)
+			return s->kv[i].value;
+	return NULL;
+}
+
+/* Every preset section is [tier NAME] of a tier the scenario has, or
+ * [cluster]; every tier's model keys parse as tiersim parses them. */
+static int preset_check(struct cfg_doc *p, struct cfg_doc *sc, struct err *e)
+{
+	for (size_t i = 0; i < p->nsec; i++) {
+		struct cfg_section *s = &p->sec[i];
+		if (strcmp(s->type, "cluster") == 0 && !s->name[0]) {
+			for (size_t k = 0; k < s->nkv; k++)
+				s->kv[k].used = 1; /* checked by the run, in the merged text */
+			continue;
+		}
+		if (strcmp(s->type, "tier") != 0 || !s->name[0])
+			return err_set(e, ERR_INPUT, "%s:%d: [%s%s%s]: a preset holds [tier NAME] and [cluster] sections",
+				       p->path, s->line, s->type, s->name[0] ? " " : "", s->name);
+		struct cfg_section *t = cfg_find(sc, "tier", s->name);
+		if (!t)
+			return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: the measured scenario has no tier '%s'", p->path,
+				       s->line, s->name, s->name);
+		const char *model = NULL;
+		if (cfg_string(p, s, "model", &model, e) < 0)
+			return -1;
+		if (!model)
+			model = kv_value(t, "model");
+		if (!model)
+			return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: no model (neither the preset nor the scenario names one)",
+				       p->path, s->line, s->name);
+		if (tiered_check_model_keys(p, s, model, e) < 0)
+			return -1;
+		for (size_t k = 0; k < s->nkv; k++)
+			if (is_path_key(s->kv[k].key))
+				s->kv[k].used = 1;
+	}
+	return cfg_check_unused(p, e);
+}
+
+static int kv_set(struct cfg_section *s, const char *key, const char *value, int line)
+{
+	char *v = strdup(value);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0) {
+			free(s->kv[i].value);
+			s->kv[i].value = v;
+			s->kv[i].line = line;
+			return 0;
+		}
+	struct cfg_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof *nk);
+	char *k = strdup(key);
+	if (!nk || !k) {
+		free(v);
+		free(k);
+		if (nk)
+			s->kv = nk;
+		return -1;
+	}
+	s->kv = nk;
+	s->kv[s->nkv++] = (struct cfg_kv){ .key = k, .value = v, .line = line };
+	return 0;
+}
+
+/* Applies preset p to scenario sc (both checked). */
+static int preset_apply(struct cfg_doc *sc, struct cfg_doc *p, struct err *e)
+{
+	for (size_t i = 0; i < p->nsec; i++) {
+		struct cfg_section *s = &p->sec[i];
+		struct cfg_section *t = cfg_find(sc, s->type, s->name[0] ? s->name : NULL);
+		if (!t)
+			continue; /* [cluster] absent from the scenario: defaults stand */
+		if (strcmp(s->type, "tier") == 0 && kv_value(s, "model")) {
+			size_t w = 0;
+			for (size_t k = 0; k < t->nkv; k++) {
+				if (is_path_key(t->kv[k].key)) {
+					t->kv[w++] = t->kv[k];
+				} else {
+					free(t->kv[k].key);
+					free(t->kv[k].value);
+				}
+			}
+			t->nkv = w;
+		}
+		for (size_t k = 0; k < s->nkv; k++)
+			if (kv_set(t, s->kv[k].key, s->kv[k].value, s->kv[k].line) < 0)
+				return err_set(e, ERR_FAIL, "out of memory");
+	}
+	return 0;
+}
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (b->oom || n < 0)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = 1;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* The document as INI text (comments dropped), for cfg_load_string. */
+static char *doc_text(const struct cfg_doc *d, const char *header)
+{
+	struct sbuf b = { 0 };
+	sb_add(&b, "%s", header);
+	for (size_t i = 0; i < d->nsec; i++) {
+		const struct cfg_section *s = &d->sec[i];
+		sb_add(&b, "\n[%s%s%s]\n", s->type, s->name[0] ? " " : "", s->name);
+		for (size_t k = 0; k < s->nkv; k++)
+			sb_add(&b, "%s = %s\n", s->kv[k].key, s->kv[k].value);
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* ---- the simulated run ---- */
+
+static void stop_engine(void *eng)
+{
+	ev_stop(eng);
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void iso_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Simulates doc (files relative to dir) with seed; fills m.  With out,
+ * records the run there.  -1 and e filled on failure. */
+static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct met_registry *m, const char *out,
+		    const char *label, struct err *e)
+{
+	struct trun_spec spec;
+	struct ev_engine *eng = NULL;
+	struct trun *tr = NULL;
+	struct db *db = NULL;
+	int rc = -1;
+	if (!tiered_is_tiered(doc)) {
+		err_set(e, ERR_INPUT, "%s: no [tier] sections: not a tiered scenario", label);
+		goto out;
+	}
+	if (trun_read_run(doc, &spec, e) < 0)
+		goto out;
+	if (!(eng = ev_engine_new(NULL))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	struct exec x = ev_executor(eng);
+	if (trun_build(&tr, doc, dir, &x, seed, stop_engine, eng, e) < 0)
+		goto out;
+	if (out && db_open(&db, out, e) < 0)
+		goto out;
+	if (trun_start(tr, &x, m, spec.sample_ns, e) < 0)
+		goto out;
+	char started[32];
+	iso_now(started, sizeof started);
+	double t0 = wall_seconds();
+	for (uint64_t t = SLICE_NS;; t += SLICE_NS) {
+		uint64_t until = spec.until_ns != UINT64_MAX && t > spec.until_ns ? spec.until_ns : t;
+		int r = ev_run(eng, until, e);
+		if (r < 0)
+			goto out;
+		if (r != EV_UNTIL || until == spec.until_ns)
+			break;
+	}
+	uint64_t end_ns = ev_now(eng);
+	met_sample_now(m, end_ns);
+	if (trun_export(tr, m, end_ns, e) < 0)
+		goto out;
+	if (met_failed(m)) {
+		err_set(e, ERR_FAIL, "out of memory collecting metrics");
+		goto out;
+	}
+	if (db) {
+		struct db_run_info info = {
+			.kind = "simulated",
+			.started_at = started,
+			.scenario_path = label,
+			.scenario = doc->text,
+			.seed = seed,
+			.version = TIERSIM_VERSION,
+			.sim_seconds = end_ns / 1e9,
+			.wall_seconds = wall_seconds() - t0,
+			.events = ev_events_run(eng),
+			.queue = ev_queue_name(eng),
+		};
+		if (db_write_run(db, &info, m, NULL, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	db_close(db);
+	trun_free(tr);
+	ev_engine_free(eng);
+	return rc;
+}
+
+/* ---- the rows ---- */
+
+enum row_kind { R_EXACT, R_TPUT, R_P50, R_P99, R_POINTS, R_NKINDS };
+static const char *const kind_name[] = { "exact", "throughput", "p50", "p99", "points" };
+static const double kind_goal[] = { 0, 10, 15, 30, 3 };
+
+struct row {
+	char name[200];
+	enum row_kind kind;
+	double measured, predicted;
+	const char *unit;
+	double error;      /* %, or points for R_POINTS */
+	int pass;
+};
+
+struct rows {
+	struct row *r;
+	size_t n, cap;
+};
+
+static int rows_add(struct rows *rs, const char *name, enum row_kind k, double meas, double pred, const char *unit)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct row *r = realloc(rs->r, cap * sizeof *r);
+		if (!r)
+			return -1;
+		rs->r = r;
+		rs->cap = cap;
+	}
+	struct row *r = &rs->r[rs->n++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->kind = k;
+	r->measured = meas;
+	r->predicted = pred;
+	r->unit = unit;
+	if (k == R_EXACT) {
+		r->error = meas != 0 ? 100 * (pred - meas) / meas : (pred != 0 ? INFINITY : 0);
+		r->pass = !isnan(meas) && !isnan(pred) && fabs(pred - meas) <= 1e-12 * fmax(1, fabs(meas));
+	} else if (k == R_POINTS) {
+		r->error = 100 * (pred - meas);
+		r->pass = isfinite(r->error) && fabs(r->error) <= kind_goal[k];
+	} else {
+		r->error = 100 * (pred - meas) / meas;
+		r->pass = isfinite(r->error) && fabs(r->error) <= kind_goal[k];
+	}
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Which scalar rows a metric gives: its kind, or -1 for none. */
+static int scalar_kind(const char *name)
+{
+	static const char *const tier_exact[] = { ".hits", ".misses", ".hit_ratio", ".read_bytes", ".write_bytes",
+						  ".fill_bytes", ".writeback_bytes", NULL };
+	static const char *const replay_exact[] = { "replay.requests", "replay.completed", "replay.failed",
+						    "replay.read_bytes", "replay.write_bytes", NULL };
+	static const char *const job_exact[] = { ".steps", ".samples", ".bytes_read", ".checkpoints",
+						 ".checkpoint_bytes", ".restores", ".io_errors", ".requests", NULL };
+	if (starts_with(name, "tier.")) {
+		for (size_t i = 0; tier_exact[i]; i++)
+			if (ends_with(name, tier_exact[i]))
+				return R_EXACT;
+		if (ends_with(name, ".read_bandwidth") || ends_with(name, ".write_bandwidth"))
+			return R_TPUT;
+		return -1;
+	}
+	for (size_t i = 0; replay_exact[i]; i++)
+		if (strcmp(name, replay_exact[i]) == 0)
+			return R_EXACT;
+	if (strcmp(name, "replay.throughput") == 0)
+		return R_TPUT;
+	if (starts_with(name, "job.") && strchr(name + 4, '.') == strrchr(name, '.')) {
+		for (size_t i = 0; job_exact[i]; i++)
+			if (ends_with(name, job_exact[i]))
+				return R_EXACT;
+		if (ends_with(name, ".au"))
+			return R_POINTS;
+	}
+	return -1;
+}
+
+static int hist_wanted(const struct met_named_hist *h)
+{
+	if (strcmp(h->unit, "ns") != 0)
+		return 0;
+	return (starts_with(h->name, "tier.") && ends_with(h->name, ".read_latency")) ||
+	       (starts_with(h->name, "backend.") && ends_with(h->name, ".write.latency")) ||
+	       strcmp(h->name, "replay.latency") == 0 || starts_with(h->name, "job.");
+}
+
+static int build_rows(const struct mrun *mr, const struct met_registry *m, struct rows *rs)
+{
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const struct met_scalar *s = met_scalar_at(m, i);
+		int k = scalar_kind(s->name);
+		if (k < 0)
+			continue;
+		double meas = mrun_scalar(mr, s->name);
+		/* Timing rows of an idle tier say nothing: skipped. */
+		if (k != R_EXACT && (isnan(meas) || (meas == 0 && s->value == 0)))
+			continue;
+		if (rows_add(rs, s->name, k, meas, s->value, s->unit) < 0)
+			return -1;
+		if (k == R_POINTS) { /* the stall share beside the AU */
+			char job[160], n[200];
+			snprintf(job, sizeof job, "%.*s", (int)(strlen(s->name) - 3), s->name);
+			snprintf(n, sizeof n, "%s.stall_s", job);
+			double ms = mrun_scalar(mr, n);
+			const struct met_scalar *ps = met_find(m, n);
+			snprintf(n, sizeof n, "%s.wall_s", job);
+			double mw = mrun_scalar(mr, n);
+			const struct met_scalar *pw = met_find(m, n);
+			if (ps && pw && mw > 0 && pw->value > 0) {
+				snprintf(n, sizeof n, "%s.stall_share", job);
+				if (rows_add(rs, n, R_POINTS, ms / mw, ps->value / pw->value, "ratio") < 0)
+					return -1;
+			}
+		}
+	}
+	for (size_t i = 0; i < met_nhists(m); i++) {
+		const struct met_named_hist *h = met_hist_at(m, i);
+		double p50, p99;
+		if (!hist_wanted(h) || !hist_count(h->h) || !mrun_hist(mr, h->name, &p50, &p99))
+			continue;
+		char n[200];
+		snprintf(n, sizeof n, "%s.p50", h->name);
+		if (rows_add(rs, n, R_P50, p50, hist_quantile(h->h, 0.5), h->unit) < 0)
+			return -1;
+		snprintf(n, sizeof n, "%s.p99", h->name);
+		if (rows_add(rs, n, R_P99, p99, hist_quantile(h->h, 0.99), h->unit) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A value in a readable unit: ns -> ms, B/s -> MB/s. */
+static double shown(const struct row *r, const char **unit)
+{
+	if (strcmp(r->unit, "ns") == 0) {
+		*unit = "ms";
+		return 1e-6;
+	}
+	if (strcmp(r->unit, "B/s") == 0) {
+		*unit = "MB/s";
+		return 1e-6;
+	}
+	*unit = r->unit;
+	return 1;
+}
+
+static int print_rows(const struct rows *rs, const char *title, enum tbl_format f)
+{
+	struct tbl *t = tbl_new(title);
+	if (!t)
+		return -1;
+	int cm = tbl_col(t, "metric", "metric", ""), ck = tbl_col(t, "kind", "kind", ""),
+	    cme = tbl_col(t, "measured", "measured", ""), cp = tbl_col(t, "predicted", "predicted", ""),
+	    cu = tbl_col(t, "unit", "unit", ""), ce = tbl_col(t, "error", "error", ""),
+	    cg = tbl_col(t, "goal", "goal", ""), cr = tbl_col(t, "result", "result", "");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->r[i];
+		const char *unit;
+		double k = shown(r, &unit);
+		tbl_row(t);
+		tbl_str(t, cm, r->name);
+		tbl_str(t, ck, kind_name[r->kind]);
+		/* Exact rows in full: a difference must show. */
+		const char *nf = r->kind == R_EXACT ? "%.15g" : "%.6g";
+		tbl_num(t, cme, nf, r->measured * k);
+		tbl_num(t, cp, nf, r->predicted * k);
+		tbl_str(t, cu, unit);
+		char err[32], goal[32];
+		if (r->kind == R_POINTS)
+			snprintf(err, sizeof err, "%+.2f pt", r->error);
+		else
+			snprintf(err, sizeof err, "%+.2f%%", r->error);
+		tbl_str(t, ce, err);
+		if (r->kind == R_EXACT)
+			snprintf(goal, sizeof goal, "equal");
+		else
+			snprintf(goal, sizeof goal, "+/-%g%s", kind_goal[r->kind], r->kind == R_POINTS ? " pt" : "%");
+		tbl_str(t, cg, goal);
+		tbl_str(t, cr, r->pass ? "pass" : r->kind == R_EXACT ? "FAIL (differs)" : "FAIL");
+	}
+	int rc = tbl_print(t, f, stdout);
+	tbl_free(t);
+	return rc;
+}
+
+/* ---- plots ---- */
+
+static int find_gnuplot(char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		const char *c = strchr(path, ':');
+		size_t len = c ? (size_t)(c - path) : strlen(path);
+		snprintf(out, n, "%.*s/gnuplot", len ? (int)len : 1, len ? path : ".");
+		if (access(out, X_OK) == 0)
+			return 1;
+		path += len + (c ? 1 : 0);
+	}
+	return 0;
+}
+
+/* validate.dat: one gnuplot index block per kind of timing row that has
+ * rows (measured, predicted, name); validate.gp; validate.svg when gnuplot
+ * runs.  0 drawn, 1 not drawn (no gnuplot, no rows), -1 with e filled. */
+static int plot(const struct rows *rs, const char *dir, const char *title, struct err *e)
+{
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		return err_set(e, ERR_FAIL, "--plot %s: %s", dir, strerror(errno));
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/validate.dat", dir);
+	FILE *f = fopen(p, "w");
+	if (!f)
+		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
+	fprintf(f, "# %s\n# measured predicted metric; one block per kind of row that has any (gnuplot index): "
+		   "throughput (MB/s), p50 (ms), p99 (ms), points (%%)\n", title);
+	int blocks[R_NKINDS], nb = 0;
+	for (int k = R_TPUT; k < R_NKINDS; k++) {
+		int any = 0;
+		for (size_t i = 0; i < rs->n; i++) {
+			const struct row *r = &rs->r[i];
+			const char *unit;
+			double s = r->kind == R_POINTS ? 100 : shown(r, &unit);
+			if ((int)r->kind != k || !(r->measured > 0) || !(r->predicted > 0))
+				continue;
+			if (!any)
+				fprintf(f, "# %s\n", kind_name[k]);
+			fprintf(f, "%.9g\t%.9g\t%s\n", r->measured * s, r->predicted * s, r->name);
+			any = 1;
+		}
+		if (any) {
+			fprintf(f, "\n\n");
+			blocks[nb++] = k;
+		}
+	}
+	if (fclose(f) != 0)
+		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
+	if (!nb)
+		return 1;
+	snprintf(p, sizeof p, "%s/validate.gp", dir);
+	if (!(f = fopen(p, "w")))
+		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
+	fprintf(f, "set terminal svg size %d,450 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
+		   "set output 'validate.svg'\nset multiplot layout 1,%d title 'predicted against measured'\n"
+		   "set logscale xy\nset key top left\nset grid\n", 400 * nb, nb);
+	static const char *const label[] = { "", "throughput (MB/s)", "p50 latency (ms)", "p99 latency (ms)",
+					     "AU / stall share (%)" };
+	for (int b = 0; b < nb; b++) {
+		int k = blocks[b];
+		fprintf(f, "set title '%s, goal +/-%g%s'\nset xlabel 'measured'\nset ylabel 'predicted'\n"
+			   "plot 'validate.dat' index %d using 1:2 with points pt 7 title 'rows', "
+			   "x with lines lc 'black' title 'y = x', x*%g with lines dt 2 lc 'gray' notitle, "
+			   "x*%g with lines dt 2 lc 'gray' notitle\n",
+			label[k], kind_goal[k], k == R_POINTS ? " pt" : "%", b, 1 + kind_goal[k] / 100,
+			1 - kind_goal[k] / 100);
+	}
+	fprintf(f, "unset multiplot\n");
+	if (fclose(f) != 0)
+		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
+	char gp[PATH_MAX];
+	if (!find_gnuplot(gp, sizeof gp))
+		return 1; /* the data and the script are there; no picture */
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (chdir(dir) < 0)
+			_exit(127);
+		FILE *null = freopen("/dev/null", "w", stdout);
+		(void)null;
+		execl(gp, "gnuplot", "validate.gp", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return err_set(e, ERR_FAIL, "gnuplot failed on %s/validate.gp", dir);
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static void dir_of(const char *path, char *dir, size_t n)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, n, ".");
+}
+
+int cmd_validate_hw(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "measured", required_argument, NULL, 'm' }, { "preset", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },      { "format", required_argument, NULL, 'f' },
+		{ "plot", required_argument, NULL, 'P' },     { "trace", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	const char *measured = NULL, *preset = NULL, *out = NULL, *plot_dir = NULL, *trace = NULL;
+	enum tbl_format fmt = TBL_TEXT;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': measured = optarg; break;
+		case 'p': preset = optarg; break;
+		case 'o': out = optarg; break;
+		case 'P': plot_dir = optarg; break;
+		case 't': trace = optarg; break;
+		case 'f':
+			if (tbl_parse_format(optarg, &fmt) < 0) {
+				fprintf(stderr, "tiersim " CMD ": unknown format '%s' (use text, csv or json)\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return CLI_OK;
+		default: usage(stderr); return CLI_USAGE;
+		}
+	}
+	if (optind != argc || !measured || !preset) {
+		fprintf(stderr, "tiersim " CMD ": %s\n",
+			optind != argc ? "unexpected arguments" : "--measured DB[:RUN] and --preset FILE are required");
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	struct err e = { 0 };
+	struct mrun mr = { 0 };
+	struct cfg_doc *sc = NULL, *pr = NULL, *merged = NULL;
+	struct met_registry *m = NULL;
+	struct rows rs = { 0 };
+	char *text = NULL;
+	int status = CLI_FAIL;
+	if (mrun_open(&mr, measured, &e) < 0 || cfg_load_string(&sc, mr.path, mr.scenario, &e) < 0 ||
+	    cfg_load(&pr, preset, &e) < 0 || preset_check(pr, sc, &e) < 0 || preset_apply(sc, pr, &e) < 0)
+		goto out;
+	if (trace) {
+		struct cfg_section *w = cfg_find(sc, "workload", NULL);
+		char abs[PATH_MAX];
+		if (!w) {
+			err_set(&e, ERR_INPUT, "--trace: the measured scenario has no [workload] section");
+			goto out;
+		}
+		if (!realpath(trace, abs)) {
+			err_set(&e, ERR_INPUT, "--trace %s: %s", trace, strerror(errno));
+			goto out;
+		}
+		if (kv_set(w, "trace", abs, w->line) < 0) {
+			err_set(&e, ERR_FAIL, "out of memory");
+			goto out;
+		}
+	}
+	char label[2 * PATH_MAX + 64];
+	snprintf(label, sizeof label, "%s (run %lld) + %s", mr.path, (long long)mr.id, preset);
+	if (!(text = doc_text(sc, "; tiersim validate hardware: a measured run's scenario with a device preset\n"))) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (cfg_load_string(&merged, label, text, &e) < 0)
+		goto out;
+	char dir[PATH_MAX];
+	dir_of(mr.path, dir, sizeof dir);
+	if (!(m = met_new())) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (simulate(merged, dir, mr.seed, m, out, label, &e) < 0) {
+		if (strstr(e.msg, "trace") && !trace)
+			err_prefix(&e, "(files are relative to %.300s, the measured scenario's folder; "
+				       "--trace FILE gives the trace) ", dir);
+		goto out;
+	}
+	if (build_rows(&mr, m, &rs) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	char title[PATH_MAX + 128];
+	snprintf(title, sizeof title, "measured (run %lld of %s) against predicted (preset %s)", (long long)mr.id,
+		 measured, preset);
+	if (print_rows(&rs, fmt == TBL_TEXT ? title : NULL, fmt) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory printing the table");
+		goto out;
+	}
+	size_t nexact = 0, exact_ok = 0, ntime = 0, time_ok = 0;
+	for (size_t i = 0; i < rs.n; i++) {
+		if (rs.r[i].kind == R_EXACT) {
+			nexact++;
+			exact_ok += rs.r[i].pass;
+		} else {
+			ntime++;
+			time_ok += rs.r[i].pass;
+		}
+	}
+	if (fmt == TBL_TEXT)
+		printf("\nexact rows: %zu of %zu agree%s; timing rows: %zu of %zu within their goals\n", exact_ok, nexact,
+		       exact_ok == nexact ? "" : " (DIFFERENT LOGIC OR ORDER: an error)", time_ok, ntime);
+	if (plot_dir) {
+		fflush(stdout);
+		int pr_rc = plot(&rs, plot_dir, title, &e);
+		if (pr_rc < 0)
+			goto out;
+		if (fmt == TBL_TEXT)
+			printf("plot: %s/validate.%s\n", plot_dir, pr_rc == 0 ? "svg" : "dat (not drawn: no gnuplot on PATH or no timing rows)");
+	}
+	status = exact_ok == nexact && time_ok == ntime ? CLI_OK : CLI_FAIL;
+	if (rs.n == 0) {
+		fprintf(stderr, "tiersim " CMD ": no metric to compare\n");
+		status = CLI_FAIL;
+	}
+	e.code = 0;
+out:
+	if (e.code)
+		status = cli_fail(CMD, &e);
+	free(rs.r);
+	free(text);
+	met_free(m);
+	cfg_free(merged);
+	cfg_free(pr);
+	cfg_free(sc);
+	mrun_close(&mr);
+	return status;
+}

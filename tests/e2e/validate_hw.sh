@@ -1,0 +1,108 @@
+#!/bin/sh
+# End-to-end: the hardware rung of the validation ladder, short version
+# (the full suite is `make validate`, scripts/validate.sh).  One small case
+# on hot and warm directories (no Azurite): tierref probe writes a preset,
+# tierref populate and run measure a trace replay, and tiersim validate
+# hardware predicts it.  Checked: exit codes; every exact row (hits,
+# misses, hit ratios, bytes per tier) agrees; the table prints; a bad
+# preset and a simulated run are refused with exit 2.  Timing rows are
+# reported, not asserted (a noisy machine must not fail the test), except
+# a sanity bound: predicted and measured throughput within a factor of 3.
+#
+# Usage (from the repository root): sh tests/e2e/validate_hw.sh /abs/build/tiersim SCRATCH
+# tierref is $(dirname TIERSIM)/tierref (built if missing).
+set -u
+T=$1; D=$2
+build=$(dirname "$T")
+R=$build/tierref
+fails=0
+check() {
+	what=$1; shift
+	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+}
+if [ ! -x "$R" ]; then
+	make --no-print-directory BUILD="$build" "$R" >"$D/build.log" 2>&1 || { tail -20 "$D/build.log"; echo "FAIL cannot build $R"; exit 1; }
+fi
+TRACE=$(cd ../shared/traces/cloudphysics && pwd)/cloudPhysicsIO.oracleGeneral.bin
+mkdir -p "$D/hot" "$D/warm"
+# One node, closed loop at depth 1: no two requests overlap, so the exact
+# rows must agree.
+cat >"$D/s.ini" <<INI
+[run]
+seed = 7
+[cluster]
+nodes = 1
+chunk = 64KiB
+[tier hot]
+model = nvme
+capacity = 2MiB
+policy = lru
+[tier warm]
+model = warm
+[workload]
+trace = $TRACE
+format = oracleGeneral
+mode = closed
+outstanding = 1
+requests = 2000
+INI
+args="--hot $D/hot --warm $D/warm"
+
+"$R" probe $args --seconds 0.05 --out "$D/p.ini" >"$D/probe" 2>&1; s=$?
+cat "$D/probe"
+check "probe exits 0" test "$s" = 0
+check "probe wrote [tier hot] and [tier warm]" sh -c "grep -q '^\[tier hot\]' '$D/p.ini' && grep -q '^\[tier warm\]' '$D/p.ini'"
+check "probe: read_latency is an empirical distribution" grep -q '^read_latency = empirical(' "$D/p.ini"
+# Every measured number follows its comment (the structural keys -- one
+# drive, one front end -- share the comment above them).
+check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
+check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
+"$R" probe --warm "$D/warm" --out "$D/x.ini" >/dev/null 2>&1; s=$?
+check "probe without --hot: exit 2" test "$s" = 2
+"$R" probe --hot "$D/nope" --out "$D/x.ini" >/dev/null 2>"$D/err"; s=$?
+check "probe of a missing directory: exit non-zero, a message" sh -c "test $s != 0 && grep -q nope '$D/err'"
+
+"$R" populate "$D/s.ini" $args >/dev/null 2>&1; s=$?
+check "populate exits 0" test "$s" = 0
+"$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
+check "run exits 0" test "$s" = 0
+
+(cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
+cat "$D/v"
+check "validate hardware exits 0 or 1 (from another folder: the trace is found)" test "$s" = 0 -o "$s" = 1
+check "the table prints" grep -q '^tier.hot.hit_ratio ' "$D/v"
+check "the simulated run is recorded" test "$(sqlite3 "$D/sim.db" "select kind from runs")" = simulated
+check "validate.dat written" test -s "$D/plot/validate.dat"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --format csv >"$D/v.csv" 2>&1
+nexact=$(grep -c ',exact,' "$D/v.csv")
+check "exact rows present ($nexact)" test "$nexact" -ge 10
+# Fill (and so write) bytes are counted when a fill completes (sim/path.c)
+# and the measurement ends with the workload, so fills in flight -- many,
+# when the real fill writes are slow -- are a timing effect; they are
+# reported and bounded at 5% here (a known difference, see issue 5 notes);
+# every other exact row must agree.
+bad=$(grep ',exact,' "$D/v.csv" | grep -v ',pass$' | grep -v -e '^tier\.[a-z]*\.fill_bytes,' -e '^tier\.[a-z]*\.write_bytes,')
+check "every exact row but fill/write bytes agrees${bad:+: $bad}" test -z "$bad"
+fb=$(grep -e '^tier\.[a-z]*\.fill_bytes,' -e '^tier\.[a-z]*\.write_bytes,' "$D/v.csv" | awk -F, '{ d = $4 - $3; if (d < 0) d = -d; if (d > 0.05 * $3) print $1 }')
+check "fill/write bytes within 5% (fills in flight at the end)${fb:+: $fb}" test -z "$fb"
+for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput; do
+	line=$(grep "^$m," "$D/v.csv")
+	check "$m within a factor of 3 (${line:-missing})" sh -c "echo '$line' | awk -F, '{ r = \$4 / \$3; exit !(NF > 4 && r > 1/3 && r < 3) }'"
+done
+
+# --- refused input: exit 2 ---
+printf '[tier nosuch]\nmodel = nvme\n' >"$D/bad.ini"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+check "a preset tier the scenario lacks: exit 2, names the preset line" sh -c "test $s = 2 && grep -q 'bad.ini:1' '$D/err'"
+printf '[tier hot]\nmodel = nvme\nread_bw = fast\n' >"$D/bad.ini"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+check "a bad preset value: exit 2, names the preset line" sh -c "test $s = 2 && grep -q 'bad.ini:3' '$D/err'"
+"$T" validate hardware --measured "$D/sim.db" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
+check "a database with no measured run: exit 2" test "$s" = 2
+"$T" validate hardware --measured "$D/sim.db:1" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
+check "a simulated run: exit 2, says so" sh -c "test $s = 2 && grep -q \"not 'measured'\" '$D/err'"
+"$T" validate hardware --preset "$D/p.ini" >/dev/null 2>&1; s=$?
+check "no --measured: exit 2" test "$s" = 2
+
+echo "validate_hw: $fails failed"
+[ "$fails" -eq 0 ]
