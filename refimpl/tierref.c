@@ -634,18 +634,20 @@ static int cmd_run(int argc, char **argv)
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
 	/* The measurement ends where the simulated run ends: when the
-	 * workload has (or at [run] until).  Background work still in flight
-	 * (fills, write-back drains) is then let finish, not measured. */
+	 * workload has (or at [run] until); rates are over [0, end].
+	 * Background work still in flight (fills, write-back drains) then
+	 * finishes before anything is counted, as in `tiersim run`, so the
+	 * bytes per tier of both runs agree exactly. */
 	uint64_t end_ns = loop_now(l);
 	double wall = wall_seconds() - t0;
 	met_sample_now(m, end_ns);
-	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
-		goto fail;
-	counted = 1;
 	met_sampler_stop(m);
 	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
 		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
 			goto fail;
+	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
+		goto fail;
+	counted = 1;
 	if (met_failed(m)) {
 		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
 		goto fail;

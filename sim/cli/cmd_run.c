@@ -399,6 +399,11 @@ int cmd_run(int argc, char **argv)
 	double wall = wall_seconds() - prog.start;
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
+	/* The run ends when the workload does (rates and sim_seconds are over
+	 * [0, end]); background work then finishes before anything is
+	 * counted, as in tierref. */
+	if (tiered && trun_drain(tr, eng, m, &e) < 0)
+		goto fail;
 	if (tiered ? trun_export(tr, m, end_ns, &e) < 0 : qnet_export(net, m, &e) < 0)
 		goto fail;
 	if (met_failed(m)) {

@@ -412,7 +412,7 @@ static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct 
 	}
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
-	if (trun_export(tr, m, end_ns, e) < 0)
+	if (trun_drain(tr, eng, m, e) < 0 || trun_export(tr, m, end_ns, e) < 0)
 		goto out;
 	if (met_failed(m)) {
 		err_set(e, ERR_FAIL, "out of memory collecting metrics");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "models/tiered.h"
+#include "sim/engine.h"
 #include "sim/table.h"
 #include "traces/replay.h"
 #include "traces/trace.h"
@@ -291,6 +292,28 @@ int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct 
 	for (size_t i = 0; i < t->njobs; i++)
 		if (t->jobs[i].ops->export(&t->jobs[i], m, now_ns) < 0)
 			return err_set(e, ERR_FAIL, "out of memory writing metrics");
+	return 0;
+}
+
+size_t trun_inflight(const struct trun *t)
+{
+	size_t n = 0;
+	struct path *const *p = tiered_paths(t->cluster);
+	for (size_t i = 0; i < tiered_nodes(t->cluster); i++)
+		n += path_inflight(p[i]);
+	return n;
+}
+
+int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e)
+{
+	met_sampler_stop(m);
+	while (trun_inflight(t) > 0) {
+		int r = ev_run(eng, ev_now(eng) + 100000000ull, e);
+		if (r < 0)
+			return -1;
+		if (r == EV_EMPTY)
+			break;
+	}
 	return 0;
 }
 

@@ -45,6 +45,15 @@ int trun_build_paths(struct trun **out, struct cfg_doc *doc, const char *dir, co
 int trun_start(struct trun *t, const struct exec *x, struct met_registry *m, uint64_t sample_ns, struct err *e);
 int trun_export(struct trun *t, struct met_registry *m, uint64_t now_ns, struct err *e);
 int trun_summary(const struct met_registry *m, FILE *out);
+/* Requests and background work (fills, write-back drains) in flight in
+ * the cluster's data paths; 0 when every path is idle. */
+size_t trun_inflight(const struct trun *t);
+struct ev_engine;
+/* After the workload has ended: stops the sampler and runs the engine
+ * until the fills and write-back drains still in flight have finished,
+ * so that bytes per tier do not depend on timing (tierref does the same
+ * on the wall clock).  Export afterwards, with the workload's end time. */
+int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e);
 /* Warnings met while building (unknown keys in workload files), one a line. */
 void trun_print_warnings(const struct trun *t, FILE *out);
 void trun_free(struct trun *t);

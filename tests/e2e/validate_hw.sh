@@ -76,18 +76,17 @@ check "validate.dat written" test -s "$D/plot/validate.dat"
 "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --format csv >"$D/v.csv" 2>&1
 nexact=$(grep -c ',exact,' "$D/v.csv")
 check "exact rows present ($nexact)" test "$nexact" -ge 10
-# Fill (and so write) bytes are counted when a fill completes (sim/path.c)
-# and the measurement ends with the workload, so fills in flight -- many,
-# when the real fill writes are slow -- are a timing effect; they are
-# reported and bounded at 5% here (a known difference, see issue 5 notes);
-# every other exact row must agree.
-bad=$(grep ',exact,' "$D/v.csv" | grep -v ',pass$' | grep -v -e '^tier\.[a-z]*\.fill_bytes,' -e '^tier\.[a-z]*\.write_bytes,')
-check "every exact row but fill/write bytes agrees${bad:+: $bad}" test -z "$bad"
-fb=$(grep -e '^tier\.[a-z]*\.fill_bytes,' -e '^tier\.[a-z]*\.write_bytes,' "$D/v.csv" | awk -F, '{ d = $4 - $3; if (d < 0) d = -d; if (d > 0.05 * $3) print $1 }')
-check "fill/write bytes within 5% (fills in flight at the end)${fb:+: $fb}" test -z "$fb"
+# Same logic, same trace: every exact row (hits, misses, hit ratios, bytes
+# per tier, request counts) must be equal.  Both runs end when the workload
+# does and let background fills and drains finish before counting.
+bad=$(grep ',exact,' "$D/v.csv" | grep -v ',pass$')
+check "every exact row agrees${bad:+: $bad}" test -z "$bad"
+# Timing rows depend on how busy this machine is: they are printed, never
+# asserted (speed belongs in benchmarks; `make validate` reports them).
 for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput; do
 	line=$(grep "^$m," "$D/v.csv")
-	check "$m within a factor of 3 (${line:-missing})" sh -c "echo '$line' | awk -F, '{ r = \$4 / \$3; exit !(NF > 4 && r > 1/3 && r < 3) }'"
+	echo "timing (reported, not asserted): ${line:-$m missing}"
+	check "$m has a measured and a predicted value" test -n "$line"
 done
 
 # --- refused input: exit 2 ---
