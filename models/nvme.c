@@ -17,7 +17,8 @@
  *   One drive, per sub-operation of b bytes, in series:
  *     1. IOPS limit: a token bucket (res_tb) of rate IOPS_r or IOPS_w per
  *        drive and depth iops_burst; the sub-operation waits FIFO for one
- *        token.  (Omitted when the limit is 0.)
+ *        token (taken at once, with no event, when one is there and no
+ *        one waits).  (Omitted when the limit is 0.)
  *     2. media access: a res_queue with c servers (the drive's internal
  *        parallelism: dies and channels working at once), service time a
  *        draw of the read or write latency distribution L.
@@ -296,6 +297,17 @@ static void sub_start_media(void *arg)
 		sub_media_done(s);
 }
 
+/* Takes one token at once when the bucket holds it and nobody waits for
+ * one: the grant res_tb_wait would make from an executor event at this
+ * same ns, without the event.  res_tb_try refuses while anyone waits, and
+ * a refusal counts in the bucket's `refused`, so it is asked only when it
+ * will grant (the bucket's in_queue is its waiters); either way the bucket
+ * counts one arrival and one grant with wait 0. */
+static int tb_take_now(struct res_tb *b)
+{
+	return res_tb_stats(b)->in_queue.value == 0 && res_tb_level(b) >= 1 && res_tb_try(b, 1);
+}
+
 static int nvme_submit(void *self, struct bk_req *r)
 {
 	struct nvme *nv = self;
@@ -366,7 +378,7 @@ static int nvme_submit(void *self, struct bk_req *r)
 		struct nvme_sub *s = ord;
 		ord = ord->next_free;
 		struct res_tb *tb = nv->drive[s->drive].tb[is_write(r)];
-		if (!tb || res_tb_wait(tb, 1, sub_start_media, s))
+		if (!tb || tb_take_now(tb) || res_tb_wait(tb, 1, sub_start_media, s))
 			sub_start_media(s);
 	}
 	return 0;

@@ -14,10 +14,12 @@
  * Exact clocks.  Events fire at whole ns, but a pipe or link that rounded
  * every transfer up to a ns would lose up to a ns of capacity per op (a
  * 512 B op at 50 GB/s takes 10.24 ns: 7% of the bandwidth).  So pipes and
- * links keep their own clock to a fraction of a ns (struct xt) and only the
- * callbacks are rounded UP to the next whole ns: a callback is never early
- * (beyond XT_EPS_NS, the rounding of the fractions themselves), at most
- * 1 ns late, and the late fraction is not lost capacity.
+ * links keep their own clock to a fraction of a ns (struct xt; struct lt
+ * for links) and only the callbacks are rounded UP to the next whole ns: a
+ * callback is never early (beyond XT_EPS_NS, the rounding of the fractions
+ * themselves; for a link also a relative LINK_EPS_REL of the flow's time,
+ * see "res_link"), at most 1 ns late, and the late fraction is not lost
+ * capacity.
  *
  * res_pipe.  One serialiser, FIFO: an op of b bytes holds it for
  *     T(b) = b * 1e9 / bps ns
@@ -39,8 +41,8 @@
  * is not, stop.  Then every flow gets
  *     r_i = min(c_i, f),   f = R/m  (f = inf when every flow is fixed)
  * which is the max-min fair allocation.  Only the earliest finish (rounded
- * up to a ns) is an executor event, cancelled and rescheduled at every
- * change of the flow set.  When it fires, the link steps through the exact
+ * up to a ns) is an executor event, moved (cancelled and rescheduled) at a
+ * change of the flow set when that ns moves.  When it fires, the link steps through the exact
  * finishes due by now, removing each finished flow and sharing its
  * capacity out again; callbacks of flows finishing in the same ns then run
  * in arrival order.  Two representations of the same allocation:
@@ -54,11 +56,20 @@
  *     sorted cap list) and the next finish (O(n)): O(n) per change.
  * The first capped arrival converts tags to bytes left (left = F - vt),
  * and the last capped departure converts back (vt = 0, F = left, heapify):
- * O(n) each.  vt restarts at 0 whenever the link idles, so it does not
- * grow without bound.  Bytes left and vt are long double; a flow with less
- * than LINK_EPS_BYTES left has finished; bytes completed (res_stats.bytes)
- * are counted from each flow's integer size, so they equal bytes submitted
- * exactly.
+ * O(n) each.  vt restarts at 0 whenever the link idles, and a link that
+ * never idles rebases it (tags less vt, vt = 0) once it passes
+ * LINK_VT_REBASE = 2^24 bytes, so it does not grow without bound.
+ * Bytes left, vt and the link's clock fraction (struct lt) are double, not
+ * long double: x87 arithmetic cost the link ~84 instructions per finish
+ * computed, at millions per run.  Error bound: a tag or bytes-left value
+ * of v bytes is off by at most a few ulps of max(v, 2^24), i.e. a relative
+ * 1e-15 of the flow (2^-28 B absolute, from vt); a finish time d ns ahead
+ * by a relative ~1e-15 of d.  So a callback can be early by at most
+ * XT_EPS_NS + LINK_EPS_REL * d (a due time within that of a whole ns is
+ * that ns: 2e-6 ns for a flow of a whole second), never more, and is at
+ * most 1 ns late, as before; a flow with less than LINK_EPS_BYTES left has
+ * finished.  Bytes completed (res_stats.bytes) are counted from each
+ * flow's integer size, so they equal bytes submitted exactly.
  *
  * res_tb.  level(t) = min(burst, level(t0) + rate * (t - t0)), taken on
  * grant.  Waiters are FIFO; only the head has an event, at
@@ -87,7 +98,13 @@
 
 /* A link flow with fewer than this many bytes left has finished (the rest
  * is rounding in rate * time). */
-#define LINK_EPS_BYTES 1e-6L
+#define LINK_EPS_BYTES 1e-6
+/* The link's double arithmetic: a due time within this fraction of its
+ * duration past a whole ns is that ns (about 9 ulps). */
+#define LINK_EPS_REL 2e-15
+/* Ps mode rebases virtual time when it passes this many bytes, so that a
+ * tag (vt + bytes) carries vt's rounding only to 2^-29 B. */
+#define LINK_VT_REBASE 0x1p24
 /* Fractions of a ns below this are rounding (see xt_ceil). */
 #define XT_EPS_NS 1e-9L
 /* A token grant tolerates this relative shortfall (plus as much absolute). */
@@ -162,20 +179,60 @@ static struct xt xt_max(struct xt a, struct xt b)
 	return xt_lt(a, b) ? b : a;
 }
 
-/* a - b in ns, for a >= b. */
-static long double xt_sub(struct xt a, struct xt b)
-{
-	if (!xt_lt(b, a))
-		return 0;
-	return (long double)(a.ns - b.ns) + (a.frac - b.frac);
-}
-
 /* The first whole ns at or after a.  A fraction below XT_EPS_NS is the
  * long double rounding of sums of fractions (0.24 ns added 25 times is not
  * exactly 6), not time. */
 static uint64_t xt_ceil(struct xt a)
 {
 	return a.frac > XT_EPS_NS ? add_sat(a.ns, 1) : a.ns;
+}
+
+/* The link's clock: like struct xt, with a double fraction (see "res_link"
+ * at the top for the error bound). */
+struct lt {
+	uint64_t ns;
+	double frac;
+};
+
+static struct lt lt_at(uint64_t ns)
+{
+	return (struct lt){ ns, 0 };
+}
+
+/* a + d for a duration d >= 0 in ns, saturated (from 2^63 ns, 292 years,
+ * on: the signed conversion is the cheap one). */
+static struct lt lt_add(struct lt a, double d)
+{
+	if (!(d > 0))
+		return a;
+	if (d >= 0x1p63)
+		return (struct lt){ UINT64_MAX, 0 };
+	int64_t whole = (int64_t)d; /* floor, as d > 0 */
+	struct lt r = { add_sat(a.ns, (uint64_t)whole), a.frac + (d - (double)whole) };
+	if (r.frac >= 1) {
+		r.frac -= 1;
+		r.ns = add_sat(r.ns, 1);
+	}
+	return r;
+}
+
+static int lt_lt(struct lt a, struct lt b)
+{
+	return a.ns < b.ns || (a.ns == b.ns && a.frac < b.frac);
+}
+
+/* a - b in ns, for a >= b (0 otherwise). */
+static double lt_sub(struct lt a, struct lt b)
+{
+	if (!lt_lt(b, a))
+		return 0;
+	return (double)(a.ns - b.ns) + (a.frac - b.frac);
+}
+
+/* The first whole ns at or after a (see xt_ceil). */
+static uint64_t lt_ceil(struct lt a)
+{
+	return a.frac > (double)XT_EPS_NS ? add_sat(a.ns, 1) : a.ns;
 }
 
 /* ---- a growable ring of waiting jobs ---- */
@@ -288,12 +345,22 @@ static void stats_reset(struct res_stats *s, uint64_t now_ns)
 	hist_reset(s->response_ns);
 }
 
-/* The state after a change at now: busy servers, waiting, in system. */
+/* The state after a change at now: busy servers, waiting, in system.
+ * The three averages always change together (here, stats_init and
+ * stats_reset), so they share last_ns, and one test and one dt serve all
+ * three; met_tavg_set would do the same, three times over. */
 static void stats_note(struct res_stats *s, uint64_t now_ns, double busy, double queued, double system)
 {
-	met_tavg_set(&s->busy, now_ns, busy);
-	met_tavg_set(&s->in_queue, now_ns, queued);
-	met_tavg_set(&s->in_system, now_ns, system);
+	if (now_ns > s->busy.last_ns) {
+		double dt = (double)(now_ns - s->busy.last_ns);
+		s->busy.area += s->busy.value * dt;
+		s->in_queue.area += s->in_queue.value * dt;
+		s->in_system.area += s->in_system.value * dt;
+		s->busy.last_ns = s->in_queue.last_ns = s->in_system.last_ns = now_ns;
+	}
+	s->busy.value = busy;
+	s->in_queue.value = queued;
+	s->in_system.value = system;
 }
 
 static void stats_complete(struct res_stats *s, uint64_t now_ns, uint64_t arrival_ns, uint64_t start_ns)
@@ -703,10 +770,10 @@ const struct res_stats *res_pipe_stats(const struct res_pipe *p)
  * when the last capped flow leaves; each switch is O(n). */
 struct res_lflow {
 	uint64_t bytes;
-	long double key;        /* ps: finish tag; general: bytes left */
+	double key;             /* ps: finish tag; general: bytes left */
 	double cap;             /* 0: none */
 	double rate;            /* general: bytes/s from link.last */
-	struct xt finish;       /* general: exact finish at the current rates */
+	struct lt finish;       /* general: exact finish at the current rates */
 	uint64_t finish_ns;     /* general: its event time, finish rounded up */
 	uint64_t arrival_ns;
 	uint64_t seq;           /* arrival order */
@@ -724,16 +791,17 @@ struct res_link {
 	struct exec x;
 	double bps;
 	int ps;                  /* mode: 1 ps, 0 general */
-	long double vt;          /* ps: bytes served to each flow since idle */
+	double vt;               /* ps: bytes served to each flow since rebase */
 	struct res_lflow *flow;  /* the active flows */
 	size_t n;
 	size_t cap;              /* capacity of flow, caps and call */
 	double *caps;            /* caps of the capped flows, ascending */
 	size_t ncaps;
 	struct res_lcall *call;  /* completions being delivered by link_fire */
-	struct xt last;          /* vt or the bytes left are as of this time */
+	struct lt last;          /* vt or the bytes left are as of this time */
 	uint64_t seq;
 	uint64_t ev;             /* the one pending completion event, or 0 */
+	uint64_t ev_ns;          /* its time: the earliest due ns */
 	struct res_stats st;
 };
 
@@ -747,7 +815,7 @@ struct res_link *res_link_new(const struct exec *x, double bps)
 	l->x = *x;
 	l->bps = bps;
 	l->ps = 1;
-	l->last = xt_at(exec_now(x));
+	l->last = lt_at(exec_now(x));
 	if (stats_init(&l->st, exec_now(x), RES_LINK)) {
 		free(l);
 		return NULL;
@@ -862,6 +930,12 @@ static void heap_sift_down(struct res_lflow *h, size_t n, size_t i)
 	h[i] = f;
 }
 
+static void heap_make(struct res_lflow *h, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		heap_sift_down(h, n, i);
+}
+
 /* ---- both modes ---- */
 
 /* The water level f: uncapped flows get f, capped ones min(cap, f). */
@@ -879,26 +953,29 @@ static double link_fair(const struct res_link *l)
 }
 
 /* Serves every flow at its current rate from last to t (t >= last). */
-static void link_advance(struct res_link *l, struct xt t)
+static void link_advance(struct res_link *l, struct lt t)
 {
-	long double dt_s = xt_sub(t, l->last) / 1e9L;
-	if (dt_s > 0 && l->n > 0) {
-		if (l->ps)
-			l->vt += (long double)l->bps / (long double)l->n * dt_s;
-		else
-			for (size_t i = 0; i < l->n; i++)
-				l->flow[i].key -= (long double)l->flow[i].rate * dt_s;
+	if (l->n > 0) {
+		double dt_ns = lt_sub(t, l->last);
+		if (dt_ns > 0) {
+			if (l->ps)
+				l->vt += l->bps * dt_ns / (1e9 * (double)l->n);
+			else
+				for (size_t i = 0; i < l->n; i++)
+					l->flow[i].key -= l->flow[i].rate * dt_ns / 1e9;
+		}
 	}
-	l->last = xt_max(l->last, t);
+	if (lt_lt(l->last, t))
+		l->last = t;
 }
 
 /* The exact time d ns after last, and the ns its callback falls due: the
  * next one up, but a hair past a whole ns is the rate arithmetic's
- * rounding. */
-static uint64_t link_due_ns(const struct res_link *l, long double d, struct xt *at)
+ * rounding (LINK_EPS_REL of d, plus XT_EPS_NS). */
+static uint64_t link_due_ns(const struct res_link *l, double d, struct lt *at)
 {
-	*at = xt_add(l->last, d);
-	return at->frac <= XT_EPS_NS + d * 1e-15L ? at->ns : xt_ceil(*at);
+	*at = lt_add(l->last, d);
+	return at->frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at->ns : lt_ceil(*at);
 }
 
 /* General mode: new rates and finish times from last. */
@@ -908,17 +985,31 @@ static void link_rates(struct res_link *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct res_lflow *f = &l->flow[i];
 		f->rate = f->cap > 0 && f->cap < fair ? f->cap : fair;
-		long double d = f->key > LINK_EPS_BYTES ? f->key * 1e9L / (long double)f->rate : 0;
+		double d = f->key > LINK_EPS_BYTES ? f->key * 1e9 / f->rate : 0;
 		f->finish_ns = link_due_ns(l, d, &f->finish);
 	}
 }
 
-/* Ps mode: the head's exact finish and its due ns (n > 0). */
-static uint64_t link_ps_head(const struct res_link *l, struct xt *at)
+/* Ps mode: the head's exact finish and its due ns (n > 0).  Its bytes left
+ * take 1e9 * n / bps ns each. */
+static uint64_t link_ps_head(const struct res_link *l, struct lt *at)
 {
-	long double left = l->flow[0].key - l->vt;
-	long double d = left > LINK_EPS_BYTES ? left * 1e9L * (long double)l->n / (long double)l->bps : 0;
+	double left = l->flow[0].key - l->vt;
+	double d = left > LINK_EPS_BYTES ? left * 1e9 * (double)l->n / l->bps : 0;
 	return link_due_ns(l, d, at);
+}
+
+/* Ps mode: moves the origin of virtual time to the present (vt = 0, tags
+ * less vt), so that vt stays below LINK_VT_REBASE bytes and the tags keep
+ * their precision on a link that never idles.  Subtraction is monotonic,
+ * but it can make two tags equal, so the heap is rebuilt: O(n), once per
+ * LINK_VT_REBASE bytes. */
+static void link_ps_rebase(struct res_link *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->flow[i].key -= l->vt;
+	l->vt = 0;
+	heap_make(l->flow, l->n);
 }
 
 /* Switches to general mode (a capped flow is coming): keys become bytes
@@ -937,31 +1028,38 @@ static void link_to_ps(struct res_link *l)
 {
 	l->vt = 0;
 	l->ps = 1;
-	for (size_t i = l->n / 2; i-- > 0;)
-		heap_sift_down(l->flow, l->n, i);
+	heap_make(l->flow, l->n);
 }
 
 static void link_fire(void *arg);
 
-/* The one completion event, at the earliest finish. */
+/* The one completion event, at the earliest due ns; left in place when
+ * that has not moved (cancel and push again would only cost time). */
 static void link_schedule(struct res_link *l)
 {
-	if (l->ev) {
-		exec_cancel(&l->x, l->ev);
-		l->ev = 0;
-	}
-	if (l->n == 0)
+	if (l->n == 0) {
+		if (l->ev) {
+			exec_cancel(&l->x, l->ev);
+			l->ev = 0;
+		}
 		return;
+	}
 	uint64_t first = UINT64_MAX;
 	if (l->ps) {
-		struct xt at;
+		struct lt at;
 		first = link_ps_head(l, &at);
 	} else {
 		for (size_t i = 0; i < l->n; i++)
 			if (l->flow[i].finish_ns < first)
 				first = l->flow[i].finish_ns;
 	}
+	if (l->ev) {
+		if (l->ev_ns == first)
+			return;
+		exec_cancel(&l->x, l->ev);
+	}
 	l->ev = exec_at(&l->x, first, link_fire, l);
+	l->ev_ns = first;
 }
 
 static void link_note(struct res_link *l, uint64_t now_ns)
@@ -981,11 +1079,11 @@ static int link_ps_step(struct res_link *l, uint64_t now_ns, size_t *k)
 {
 	if (l->n == 0)
 		return 0;
-	struct xt first;
+	struct lt first;
 	if (link_ps_head(l, &first) > now_ns)
 		return 0;
-	link_advance(l, xt_lt(first, xt_at(now_ns)) ? first : xt_at(now_ns));
-	long double tag = l->flow[0].key;
+	link_advance(l, lt_lt(first, lt_at(now_ns)) ? first : lt_at(now_ns));
+	double tag = l->flow[0].key;
 	while (l->n > 0 && (l->flow[0].key <= tag || l->flow[0].key - l->vt <= LINK_EPS_BYTES)) {
 		link_finished(l, &l->flow[0], now_ns, k);
 		l->flow[0] = l->flow[--l->n];
@@ -1000,21 +1098,21 @@ static int link_ps_step(struct res_link *l, uint64_t now_ns, size_t *k)
 /* One step of link_fire in general mode: 0 if no flow is due by now. */
 static int link_general_step(struct res_link *l, uint64_t now_ns, size_t *k)
 {
-	struct xt first = { UINT64_MAX, 0 };
+	struct lt first = { UINT64_MAX, 0 };
 	int any = 0;
 	for (size_t i = 0; i < l->n; i++) {
-		if (l->flow[i].finish_ns <= now_ns && (!any || xt_lt(l->flow[i].finish, first))) {
+		if (l->flow[i].finish_ns <= now_ns && (!any || lt_lt(l->flow[i].finish, first))) {
 			first = l->flow[i].finish;
 			any = 1;
 		}
 	}
 	if (!any)
 		return 0;
-	link_advance(l, xt_lt(first, xt_at(now_ns)) ? first : xt_at(now_ns));
+	link_advance(l, lt_lt(first, lt_at(now_ns)) ? first : lt_at(now_ns));
 	size_t kept = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		struct res_lflow f = l->flow[i];
-		if (f.finish_ns > now_ns || (xt_lt(first, f.finish) && f.key > LINK_EPS_BYTES)) {
+		if (f.finish_ns > now_ns || (lt_lt(first, f.finish) && f.key > LINK_EPS_BYTES)) {
 			l->flow[kept++] = f;
 			continue;
 		}
@@ -1051,7 +1149,8 @@ static void link_fire(void *arg)
 			l->call[j] = l->call[j - 1];
 		l->call[j] = c;
 	}
-	link_note(l, now);
+	if (k)
+		link_note(l, now);
 	link_schedule(l);
 	for (size_t i = 0; i < k; i++)
 		if (l->call[i].done)
@@ -1065,12 +1164,14 @@ int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done
 	if (link_reserve(l, l->n + 1))
 		return -1;
 	uint64_t now = exec_now(&l->x);
-	link_advance(l, xt_at(now));
+	link_advance(l, lt_at(now));
 	if (l->ps && cap_bps > 0)
 		link_to_general(l);
+	else if (l->ps && l->vt > LINK_VT_REBASE)
+		link_ps_rebase(l);
 	l->flow[l->n] = (struct res_lflow){
 		.bytes = bytes,
-		.key = (l->ps ? l->vt : 0) + (long double)bytes,
+		.key = (l->ps ? l->vt : 0) + (double)bytes,
 		.cap = cap_bps,
 		.arrival_ns = now,
 		.seq = l->seq++,
