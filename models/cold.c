@@ -526,20 +526,6 @@ static const struct bk_ops cold_ops = {
 	.destroy = cold_destroy,
 };
 
-static int dist_copy(struct dist *dst, const struct dist *src)
-{
-	if (src->kind != DIST_EMPIRICAL) {
-		*dst = *src;
-		dst->table = NULL;
-		dst->values = NULL;
-		return 0;
-	}
-	char buf[8192];
-	struct err e;
-	dist_str(src, buf, sizeof buf);
-	return dist_parse(dst, buf, DIST_PLAIN, &e);
-}
-
 int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, struct backend *out, struct err *e)
 {
 	if (cold_params_check(p, e))
@@ -551,7 +537,7 @@ int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, s
 	c->p = *p;
 	dist_const(&c->p.ttfb_ns, 0);
 	dist_const(&c->p.throttle_ns, 0);
-	if (dist_copy(&c->p.ttfb_ns, &p->ttfb_ns) || dist_copy(&c->p.throttle_ns, &p->throttle_ns))
+	if (dist_copy(&c->p.ttfb_ns, &p->ttfb_ns, NULL) || dist_copy(&c->p.throttle_ns, &p->throttle_ns, NULL))
 		goto oom;
 	uint64_t now = exec_now(x);
 	c->since_ns = now;

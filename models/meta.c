@@ -249,20 +249,6 @@ static const struct bk_ops meta_ops = {
 	.destroy = meta_destroy,
 };
 
-static int dist_copy(struct dist *dst, const struct dist *src)
-{
-	if (src->kind != DIST_EMPIRICAL) {
-		*dst = *src;
-		dst->table = NULL;
-		dst->values = NULL;
-		return 0;
-	}
-	char buf[8192];
-	struct err e;
-	dist_str(src, buf, sizeof buf);
-	return dist_parse(dst, buf, DIST_PLAIN, &e);
-}
-
 int meta_new(const struct exec *x, const struct meta_params *p, uint64_t seed, struct backend *out, struct err *e)
 {
 	if (meta_params_check(p, e))
@@ -275,7 +261,7 @@ int meta_new(const struct exec *x, const struct meta_params *p, uint64_t seed, s
 	for (unsigned k = 0; k < BK_NOPS; k++)
 		dist_const(&m->p.service_ns[k], 0);
 	for (unsigned k = 0; k < BK_NOPS; k++)
-		if (dist_copy(&m->p.service_ns[k], &p->service_ns[k]))
+		if (dist_copy(&m->p.service_ns[k], &p->service_ns[k], NULL))
 			goto oom;
 	m->rng = rng_stream_new(seed, p->name ? p->name : "meta");
 	m->srv = calloc(p->servers, sizeof *m->srv);

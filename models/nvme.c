@@ -489,22 +489,6 @@ static const struct bk_ops nvme_ops = {
 	.destroy = nvme_destroy,
 };
 
-/* A copy of src that owns its tables (empirical distributions). */
-static int dist_copy(struct dist *dst, const struct dist *src)
-{
-	if (src->kind != DIST_EMPIRICAL) {
-		*dst = *src;
-		dst->table = NULL;
-		dst->values = NULL;
-		return 0;
-	}
-	/* Rebuild from the canonical text: the parser owns the layout. */
-	char buf[8192];
-	struct err e;
-	dist_str(src, buf, sizeof buf);
-	return dist_parse(dst, buf, DIST_PLAIN, &e);
-}
-
 int nvme_new(const struct exec *x, const struct nvme_params *p, uint64_t seed, struct backend *out, struct err *e)
 {
 	if (nvme_params_check(p, e))
@@ -516,8 +500,8 @@ int nvme_new(const struct exec *x, const struct nvme_params *p, uint64_t seed, s
 	nv->p = *p;
 	dist_const(&nv->p.read_latency_ns, 0);
 	dist_const(&nv->p.write_latency_ns, 0);
-	if (dist_copy(&nv->p.read_latency_ns, &p->read_latency_ns) ||
-	    dist_copy(&nv->p.write_latency_ns, &p->write_latency_ns))
+	if (dist_copy(&nv->p.read_latency_ns, &p->read_latency_ns, NULL) ||
+	    dist_copy(&nv->p.write_latency_ns, &p->write_latency_ns, NULL))
 		goto oom;
 	nv->since_ns = exec_now(x);
 	nv->rng = rng_stream_new(seed, p->name ? p->name : "nvme");

@@ -418,20 +418,6 @@ static const struct bk_ops warm_ops = {
 	.destroy = warm_destroy,
 };
 
-static int dist_copy(struct dist *dst, const struct dist *src)
-{
-	if (src->kind != DIST_EMPIRICAL) {
-		*dst = *src;
-		dst->table = NULL;
-		dst->values = NULL;
-		return 0;
-	}
-	char buf[8192];
-	struct err e;
-	dist_str(src, buf, sizeof buf);
-	return dist_parse(dst, buf, DIST_PLAIN, &e);
-}
-
 int warm_new(const struct exec *x, const struct warm_params *p, uint64_t seed, struct backend *out, struct err *e)
 {
 	if (warm_params_check(p, e))
@@ -442,7 +428,7 @@ int warm_new(const struct exec *x, const struct warm_params *p, uint64_t seed, s
 	w->x = *x;
 	w->p = *p;
 	dist_const(&w->p.latency_ns, 0);
-	if (dist_copy(&w->p.latency_ns, &p->latency_ns))
+	if (dist_copy(&w->p.latency_ns, &p->latency_ns, NULL))
 		goto oom;
 	w->since_ns = exec_now(x);
 	w->rng = rng_stream_new(seed, p->name ? p->name : "warm");

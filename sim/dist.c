@@ -409,6 +409,27 @@ double dist_m2(const struct dist *d)
 	return NAN;
 }
 
+int dist_copy(struct dist *dst, const struct dist *src, struct err *e)
+{
+	*dst = *src;
+	dst->table = NULL;
+	dst->values = NULL;
+	if (src->kind != DIST_EMPIRICAL)
+		return 0;
+	/* values holds the n values, then their n probabilities. */
+	double *v = malloc(2 * src->n * sizeof *v);
+	gsl_ran_discrete_t *t = v ? gsl_ran_discrete_preproc(src->n, src->values + src->n) : NULL;
+	if (!t) {
+		free(v);
+		memset(dst, 0, sizeof *dst);
+		return err_set(e, ERR_FAIL, "out of memory copying a %zu-entry distribution", src->n);
+	}
+	memcpy(v, src->values, 2 * src->n * sizeof *v);
+	dst->values = v;
+	dst->table = t;
+	return 0;
+}
+
 void dist_free(struct dist *d)
 {
 	if (!d)

@@ -65,6 +65,10 @@ void dist_exp(struct dist *d, double mean);
 double dist_sample(const struct dist *d, gsl_rng *r);
 double dist_mean(const struct dist *d);
 double dist_m2(const struct dist *d);
+/* A copy of src that owns its own tables (an empirical distribution's
+ * values and alias table), to be freed with dist_free.  -1 on out of
+ * memory (dst zeroed). */
+int dist_copy(struct dist *dst, const struct dist *src, struct err *e);
 void dist_free(struct dist *d);
 /* Writes the canonical text of d ("exp(1000000)"), for reports. */
 char *dist_str(const struct dist *d, char *buf, size_t n);

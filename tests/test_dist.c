@@ -466,9 +466,31 @@ static void test_str_truncates_to_buffer(void **state)
 	assert_ptr_equal(dist_str(&d, b, 0), b);
 }
 
+static void test_copy_of_empirical_owns_its_tables_and_samples_alike(void **state)
+{
+	(void)state;
+	struct dist a, b;
+	assert_int_equal(dist_parse(&a, "empirical(1ms:1, 2ms:2, 5ms:7)", DIST_TIME, NULL), 0);
+	assert_int_equal(dist_copy(&b, &a, NULL), 0);
+	assert_ptr_not_equal(a.values, b.values);
+	assert_ptr_not_equal(a.table, b.table);
+	gsl_rng *r1 = rng_stream_new(5, "copy"), *r2 = rng_stream_new(5, "copy");
+	double first[64];
+	for (int i = 0; i < 64; i++)
+		first[i] = dist_sample(&a, r1);
+	dist_free(&a); /* the copy must not depend on the original */
+	for (int i = 0; i < 64; i++)
+		assert_true(dist_sample(&b, r2) == first[i]);
+	assert_true(dist_mean(&b) == (1e6 * 1 + 2e6 * 2 + 5e6 * 7) / 10);
+	dist_free(&b);
+	gsl_rng_free(r1);
+	gsl_rng_free(r2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy_of_empirical_owns_its_tables_and_samples_alike),
 		cmocka_unit_test(test_const_takes_a_value_in_the_field_unit),
 		cmocka_unit_test(test_det_is_an_alias_of_const),
 		cmocka_unit_test(test_two_argument_kinds_keep_their_parameters),
