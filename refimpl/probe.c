@@ -23,6 +23,12 @@
 #define PROBE_OBJ_BASE 0x9e0be00000000000ull /* scratch object ids */
 
 static const unsigned qds[PROBE_NQD] = { 1, 4, 16, 64 };
+
+/* The probability bins of a latency distribution (probe.h): bin i spans
+ * [edge[i], edge[i+1]); its weight in the preset is its width in 1/1000. */
+static const double bin_edge[PROBE_QUANTILES + 1] = {
+	0, .09, .18, .27, .36, .45, .54, .63, .72, .81, .90, .95, .99, .999, 1,
+};
 static const uint64_t sizes[PROBE_NSIZE] = { 4096, 1u << 20 };
 
 struct prun;
@@ -148,7 +154,7 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 		sum += p->lat[i];
 	pt->mean_ns = sum / (double)p->nlat;
 	for (int i = 0; i < PROBE_QUANTILES; i++)
-		pt->q_ns[i] = quantile(p->lat, p->nlat, (i + 0.5) / PROBE_QUANTILES);
+		pt->q_ns[i] = quantile(p->lat, p->nlat, (bin_edge[i] + bin_edge[i + 1]) / 2);
 	pt->p50_ns = quantile(p->lat, p->nlat, 0.5);
 	pt->p99_ns = quantile(p->lat, p->nlat, 0.99);
 	return 0;
@@ -269,14 +275,17 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 		}
 }
 
-/* empirical(V:1, ...) of the QD1 4 KiB quantiles less the transfer time. */
+/* empirical(V:W, ...) of the QD1 4 KiB latency bins less the transfer
+ * time; W is the bin's width in 1/1000 (the line stays under cfg's
+ * 198-byte limit). */
 static void empirical(const struct probe_point *p, double bps, FILE *f)
 {
 	double xfer = p->size_bytes / bps * 1e9;
 	fputs("empirical(", f);
 	for (int i = 0; i < PROBE_QUANTILES; i++) {
 		double v = p->q_ns[i] - xfer;
-		fprintf(f, "%s%.4gus:1", i ? "," : "", (v > 0 ? v : 0) / 1e3);
+		fprintf(f, "%s%.4gus:%.0f", i ? "," : "", (v > 0 ? v : 0) / 1e3,
+			(bin_edge[i + 1] - bin_edge[i]) * 1000);
 	}
 	fputs(")\n", f);
 }
@@ -302,7 +311,7 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 		fprintf(f, "; write_iops: best 4 KiB write rate (at QD %u)\nwrite_iops = %.0f/s\n", wi->qd, wi->ops_per_s);
 		fprintf(f, "; parallelism: Little's law, best 4 KiB read rate x QD1 mean latency %.1f us = %.2f\n"
 			   "parallelism = %.0f\n", r1->mean_ns / 1e3, ri->ops_per_s * r1->mean_ns / 1e9, par > 1 ? par : 1);
-		fprintf(f, "; read_latency: %d equal-weight quantiles of the QD1 4 KiB read latency (%llu reads;\n"
+		fprintf(f, "; read_latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"
 			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / read_bw\nread_latency = ", PROBE_QUANTILES,
 			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
 		empirical(r1, rb->bps, f);
@@ -320,7 +329,7 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 			   "enclosure_bw = %.6gMB/s\n", rb->bps / 1e6 * 100);
 		fprintf(f, "; frontend_ops: best 4 KiB rate, reads (QD %u) or writes (QD %u)\nfrontend_ops = %.0f/s\n",
 			ri->qd, wi->qd, ops);
-		fprintf(f, "; latency: %d equal-weight quantiles of the QD1 4 KiB read latency (%llu reads;\n"
+		fprintf(f, "; latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"
 			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / frontend_nic\nlatency = ", PROBE_QUANTILES,
 			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
 		empirical(r1, rb->bps, f);

@@ -15,9 +15,13 @@
  *   read_bw, write_bw     the largest 1 MiB bandwidth over the queue depths
  *   read_iops, write_iops the largest 4 KiB operation rate
  *   read_latency, write_latency
- *                         empirical(...) of PROBE_QUANTILES equally weighted
- *                         quantiles of the QD1 4 KiB latency, less the
- *                         transfer time 4 KiB / bw (the model adds it back)
+ *                         empirical(...) of the QD1 4 KiB latency in
+ *                         PROBE_QUANTILES probability bins: ten of 9% up to
+ *                         p90, then the tail in narrowing bins (p90-p95,
+ *                         p95-p99, p99-p99.9, p99.9-max), each bin its
+ *                         mid-quantile weighted by its width, so the model
+ *                         keeps the measured tail; less the transfer time
+ *                         4 KiB / bw (the model adds it back)
  *   parallelism           Little's law: the concurrency that sustains the
  *                         largest 4 KiB rate at the QD1 mean latency,
  *                         ceil(read_iops x E[L_qd1]), at least 1
@@ -35,7 +39,7 @@
 #include "refimpl/loop.h"
 #include "sim/err.h"
 
-#define PROBE_QUANTILES 16
+#define PROBE_QUANTILES 14
 #define PROBE_NQD 4
 #define PROBE_NSIZE 2
 
@@ -49,7 +53,7 @@ struct probe_point {
 	double seconds;          /* the window */
 	double ops_per_s, bps;
 	double mean_ns;
-	double q_ns[PROBE_QUANTILES]; /* latency at (i + 0.5) / PROBE_QUANTILES */
+	double q_ns[PROBE_QUANTILES]; /* latency at the middle of bin i (probe.c) */
 	double p50_ns, p99_ns;
 };
 
