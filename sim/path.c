@@ -1056,6 +1056,19 @@ static struct rq *rq_new(struct path *p, int is_write, path_done_fn done, void *
 	return r;
 }
 
+/* The chunk that byte pos of an object of obj_bytes falls in: its index,
+ * its length (the last chunk may be short), and how many of the requested
+ * bytes [pos, end) lie in it. */
+static void chunk_span(uint64_t chunk_bytes, uint64_t obj_bytes, uint64_t pos, uint64_t end, uint64_t *idx,
+		       uint64_t *clen, uint64_t *n)
+{
+	*idx = pos / chunk_bytes;
+	uint64_t cstart = *idx * chunk_bytes;
+	uint64_t cend = cstart + chunk_bytes < obj_bytes ? cstart + chunk_bytes : obj_bytes;
+	*clen = cend - cstart;
+	*n = (end < cend ? end : cend) - pos;
+}
+
 int path_read(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset, uint64_t length,
 	      path_done_fn done, void *ctx, struct err *e)
 {
@@ -1066,15 +1079,12 @@ int path_read(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset,
 		return -1;
 	p->st.reads++;
 	p->st.read_req_bytes += length;
-	uint64_t C = p->chunk_bytes;
 	uint64_t pos = offset, end = offset + length;
 	while (pos < end) {
-		uint64_t idx = pos / C;
-		uint64_t cstart = idx * C;
-		uint64_t cend = cstart + C < obj_bytes ? cstart + C : obj_bytes;
-		uint64_t n = (end < cend ? end : cend) - pos;
+		uint64_t idx, clen, n;
+		chunk_span(p->chunk_bytes, obj_bytes, pos, end, &idx, &clen, &n);
 		r->remaining++;
-		if (read_chunk(p, r, obj, idx, cend - cstart, pos, n) < 0) {
+		if (read_chunk(p, r, obj, idx, clen, pos, n) < 0) {
 			p_fail(p, "read");
 			rq_chunk_done(p, r, 0, BK_EIO);
 		}
@@ -1094,14 +1104,11 @@ int path_write(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset
 		return -1;
 	p->st.writes++;
 	p->st.write_req_bytes += length;
-	uint64_t C = p->chunk_bytes;
 	uint64_t pos = offset, end = offset + length;
 	while (pos < end) {
-		uint64_t idx = pos / C;
-		uint64_t cstart = idx * C;
-		uint64_t cend = cstart + C < obj_bytes ? cstart + C : obj_bytes;
-		uint64_t n = (end < cend ? end : cend) - pos;
-		struct wop *w = wop_new(p, 0, obj, idx, cend - cstart, pos, n, write_chunk_done, r);
+		uint64_t idx, clen, n;
+		chunk_span(p->chunk_bytes, obj_bytes, pos, end, &idx, &clen, &n);
+		struct wop *w = wop_new(p, 0, obj, idx, clen, pos, n, write_chunk_done, r);
 		r->remaining++;
 		if (w)
 			tier_write(p, w);
