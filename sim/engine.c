@@ -149,5 +149,5 @@ static const struct exec_ops ev_exec_ops = {
 
 struct exec ev_executor(struct ev_engine *eng)
 {
-	return (struct exec){ .ops = &ev_exec_ops, .self = eng };
+	return (struct exec){ .ops = &ev_exec_ops, .self = eng, .clock = &eng->now };
 }
