@@ -8,7 +8,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS     := gsl sqlite3 inih yaml-0.1 jansson libzstd
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS   ?= -O2 -g
+CFLAGS   ?= -O3 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
 	     $(shell pkg-config --cflags $(PKGS) $(REF_PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih -lyaml -ljansson -lzstd) -lm

@@ -1128,6 +1128,29 @@ static int link_general_step(struct res_link *l, uint64_t now_ns, size_t *k)
 	return 1;
 }
 
+/* link_fire with one flow, in ps mode: what the general steps do for it,
+ * without them.  The pending event was scheduled at the flow's due ns by
+ * the last change of the flow set (every change reschedules), so the flow
+ * is due exactly when the event's time is now.  The link then idles: vt
+ * restarts, no event is left, and `last` is set to now (an idle link's
+ * `last` is only a lower bound, which the next submit overwrites).  0 (and
+ * nothing done) if the flow is not due. */
+static int link_fire_single(struct res_link *l, uint64_t now)
+{
+	if (l->ev_ns != now)
+		return 0;
+	struct res_lflow f = l->flow[0];
+	l->n = 0;
+	l->vt = 0;
+	l->last = lt_at(now);
+	l->st.bytes += f.bytes;
+	stats_complete(&l->st, now, f.arrival_ns, f.arrival_ns);
+	link_note(l, now);
+	if (f.done)
+		f.done(f.arg);
+	return 1;
+}
+
 /* Finishes, at now, every flow due by now.  Flows finish one exact time
  * after another: advance to the earliest exact finish, remove the flows
  * finishing then, share their capacity out again, repeat while another is
@@ -1138,6 +1161,8 @@ static void link_fire(void *arg)
 	struct res_link *l = arg;
 	uint64_t now = exec_now(&l->x);
 	l->ev = 0;
+	if (l->ps && l->n == 1 && link_fire_single(l, now))
+		return;
 	size_t k = 0;
 	while (l->ps ? link_ps_step(l, now, &k) : link_general_step(l, now, &k))
 		;
@@ -1157,6 +1182,32 @@ static void link_fire(void *arg)
 			l->call[i].done(l->call[i].arg);
 }
 
+/* res_link_submit on an idle link in ps mode (vt = 0), for an uncapped
+ * flow: the most common case by far (a flow that is alone on its link),
+ * and what the general path computes for it, without its searches.  The
+ * link has room for one flow (link_reserve was called). */
+static int link_submit_idle(struct res_link *l, uint64_t now, uint64_t bytes, res_done_fn done, void *arg)
+{
+	l->last = lt_at(now);
+	l->flow[0] = (struct res_lflow){
+		.bytes = bytes,
+		.key = l->vt + (double)bytes,
+		.arrival_ns = now,
+		.seq = l->seq++,
+		.done = done,
+		.arg = arg,
+	};
+	l->n = 1;
+	l->st.arrivals++;
+	link_note(l, now);
+	struct lt at;
+	uint64_t due = link_ps_head(l, &at);
+	/* An idle link has no pending event (link_schedule cancels it). */
+	l->ev = exec_at(&l->x, due, link_fire, l);
+	l->ev_ns = due;
+	return 0;
+}
+
 int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done_fn done, void *arg)
 {
 	if (!(cap_bps >= 0) || isinf(cap_bps))
@@ -1164,6 +1215,8 @@ int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done
 	if (link_reserve(l, l->n + 1))
 		return -1;
 	uint64_t now = exec_now(&l->x);
+	if (l->n == 0 && l->ps && cap_bps == 0)
+		return link_submit_idle(l, now, bytes, done, arg);
 	link_advance(l, lt_at(now));
 	if (l->ps && cap_bps > 0)
 		link_to_general(l);
