@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,14 +275,32 @@ static void req_fail_later(struct filebk *fb, struct bk_req *r, int status)
 	exec_at(&fb->x, exec_now(&fb->x), req_fail_cb, r);
 }
 
+/* Scratch buffers for operations of HUGE_MIN bytes or more are whole
+ * transparent huge pages (madvise(MADV_HUGEPAGE)), so that the transfer is
+ * one physically contiguous segment per 2 MiB instead of one per 4 KiB
+ * page.  With 4 KiB pages a 1 MiB read is 256 segments; a device that takes
+ * fewer per request (virtio-blk on the machine this was measured on: 254,
+ * /sys/block/DEV/queue/max_segments) splits it into two requests and
+ * cannot merge adjacent reads, and a virtual disk pays per request:
+ * bench/refio measured 1 MiB sequential reads at about 1.1 GB/s (1016 KiB +
+ * 8 KiB requests) from 4 KiB pages and 2.4 GB/s (four reads merged into
+ * 4 MiB requests) from huge pages.  The cost: the buffer is rounded up to
+ * 2 MiB (at most 1 MiB more per slot).  If the kernel has no huge page to
+ * give, the buffer is ordinary memory and everything works as before. */
+#define HUGE_MIN (1u << 20)
+#define HUGE_PAGE (2u << 20)
+
 static int grow_scratch(struct slot *s, size_t len)
 {
 	if (s->scap >= len)
 		return 0;
-	size_t cap = (len + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
+	size_t align = len >= HUGE_MIN ? HUGE_PAGE : FILEBK_ALIGN;
+	size_t cap = (len + align - 1) / align * align;
 	void *p;
-	if (posix_memalign(&p, FILEBK_ALIGN, cap))
+	if (posix_memalign(&p, align, cap))
 		return -1;
+	if (align == HUGE_PAGE)
+		madvise(p, cap, MADV_HUGEPAGE); /* advice: failure is harmless */
 	free(s->scratch);
 	s->scratch = p;
 	s->scap = cap;

@@ -13,7 +13,10 @@
  * Timers:    exec_at / exec_after / exec_cancel through loop_executor();
  *            callbacks at equal deadlines run in the order they were set.
  * File I/O:  loop_read / loop_write submit an io_uring read or write and
- *            call back with the result (bytes, or -errno).
+ *            call back with the result (bytes, or -errno).  What completion
+ *            callbacks queue reaches the kernel after at most 8 of them
+ *            have run, so a device that completes a burst is refilled while
+ *            the rest of the burst is still being processed.
  * Sockets:   loop_watch(fd, events) calls back when the fd is readable or
  *            writable (a one-shot poll re-armed while watched), for libcurl's
  *            multi_socket interface.
@@ -56,7 +59,8 @@ struct loop_io {
 /* Submits a read (write) of len bytes at off.  The caller owns io and
  * buf until done runs, which is always later, from loop_run, never from
  * inside these calls.  Submissions are batched: they reach the kernel
- * once per loop iteration.  0, or -1 when the submission could not be
+ * once per loop iteration, and, from completion callbacks, after every 8
+ * callbacks (loop.c says why).  0, or -1 when the submission could not be
  * queued (e filled: a bad fd or a NULL io). */
 int loop_read(struct loop *l, struct loop_io *io, int fd, void *buf, size_t len, off_t off, struct err *e);
 int loop_write(struct loop *l, struct loop_io *io, int fd, const void *buf, size_t len, off_t off, struct err *e);
@@ -82,5 +86,14 @@ int loop_run(struct loop *l, uint64_t until_ns, struct err *e);
 void loop_stop(struct loop *l);
 /* Submissions and completions so far (for benchmarks). */
 uint64_t loop_events(const struct loop *l);
+
+/* How the loop talks to the kernel, since loop_new (for benchmarks and
+ * tests: io_uring_enter calls per I/O, completions per wake). */
+struct loop_stats {
+	uint64_t submit_calls; /* io_uring_submit*: each at most one io_uring_enter */
+	uint64_t waits;        /* of those, the ones that slept for a completion */
+	uint64_t cqes_reaped;  /* completions taken off the CQ (I/O, polls, ...) */
+};
+void loop_get_stats(const struct loop *l, struct loop_stats *out);
 
 #endif
