@@ -4,10 +4,13 @@
  * the content it must have").
  *
  * Byte o of object obj is a function of (obj, o) alone: word w = o / 8 of
- * the object is splitmix64(splitmix64(obj) + w), stored little-endian.  So
- * any range can be generated or checked on its own, without the rest of
- * the object, and two objects (or two offsets of one) never share content
- * by construction of a 64-bit mixer.  About 1 ns per 8 bytes.
+ * the object, in block b = w / 512 (4 KiB) at index i = w mod 512, is
+ *     splitmix64(splitmix64(obj) + b) + i * K      (mod 2^64, K odd)
+ * stored little-endian.  So any range can be generated or checked on its
+ * own, without the rest of the object; two blocks (of one object or two)
+ * share content only if their 64-bit mixed bases collide, and the words of
+ * a block all differ.  Generating or checking runs at memory speed (one
+ * add and one compare per word; content.c says why that matters).
  *
  * tierref populate writes it, every real read checks it; filebk writes it
  * for writes that carry no buffer (the simulated path carries none).

@@ -502,6 +502,46 @@ static void test_content_check_names_the_first_wrong_byte(void **state)
 	assert_int_equal(content_check(buf, 8, 100, 10, NULL), -1);
 }
 
+/* The layout content.h documents, worked by hand for object 3: word w of
+ * block b at index i is splitmix64(splitmix64(3) + b) + i * K.  Block 1's
+ * base is computed here from splitmix64's published finaliser. */
+static uint64_t t_mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void test_content_follows_the_documented_layout(void **state)
+{
+	(void)state;
+	uint64_t got[2];
+	content_fill(got, 3, 4096 + 8 * 5, sizeof got); /* block 1, words 5 and 6 */
+	uint64_t base = t_mix(t_mix(3) + 1);
+	assert_true(got[0] == base + 5 * 0x9e3779b97f4a7c15ull);
+	assert_true(got[1] == base + 6 * 0x9e3779b97f4a7c15ull);
+}
+
+/* What a broken data path would do: blocks of one object swapped, or data
+ * shifted by a word; each is caught at the first moved byte. */
+static void test_content_check_catches_swapped_blocks_and_shifts(void **state)
+{
+	(void)state;
+	static unsigned char buf[3 * 4096], tmp[4096];
+	content_fill(buf, 11, 0, sizeof buf);
+	memcpy(tmp, buf + 4096, 4096);
+	memcpy(buf + 4096, buf + 8192, 4096);
+	memcpy(buf + 8192, tmp, 4096);
+	uint64_t bad = 0;
+	assert_int_equal(content_check(buf, 11, 0, sizeof buf, &bad), -1);
+	assert_int_equal(bad, 4096);
+	content_fill(buf, 11, 8, sizeof buf); /* the range one word later */
+	assert_int_equal(content_check(buf, 11, 0, sizeof buf, &bad), -1);
+	assert_int_equal(bad, 0);
+	assert_int_equal(content_check(buf + 4000, 11, 4008, 500, NULL), 0);
+}
+
 /* ---- names ---- */
 
 static void test_object_names_have_a_fixed_layout_and_parse_back(void **state)
@@ -1160,6 +1200,8 @@ int main(void)
 		cmocka_unit_test(test_content_of_a_range_matches_the_whole),
 		cmocka_unit_test(test_content_differs_between_objects_and_offsets),
 		cmocka_unit_test(test_content_check_names_the_first_wrong_byte),
+		cmocka_unit_test(test_content_follows_the_documented_layout),
+		cmocka_unit_test(test_content_check_catches_swapped_blocks_and_shifts),
 		cmocka_unit_test(test_object_names_have_a_fixed_layout_and_parse_back),
 		cmocka_unit_test(test_sequential_ids_spread_over_the_fanout),
 		cmocka_unit_test(test_hostile_keys_stay_in_their_directory_and_decode_back),
