@@ -202,17 +202,6 @@ int cold_params_check(const struct cold_params *p, struct err *e)
 	return 0;
 }
 
-static int get_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, struct dist *out, struct err *e)
-{
-	struct dist v;
-	int rc = cfg_dist(d, s, key, DIST_TIME, &v, e);
-	if (rc == 1) {
-		dist_free(out);
-		*out = v;
-	}
-	return rc;
-}
-
 int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *p, struct err *e)
 {
 	cold_params_default(p);
@@ -221,8 +210,8 @@ int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *
 	    cfg_ops(d, s, "blob_rate", &p->blob_ops, e) < 0 || cfg_double(d, s, "blob_burst", &p->blob_burst, e) < 0 ||
 	    cfg_u64(d, s, "blob_slots", &slots, e) < 0 || cfg_rate_bps(d, s, "egress", &p->egress_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "ingress", &p->ingress_bps, e) < 0 ||
-	    cfg_rate_bps(d, s, "connection_bw", &p->conn_bps, e) < 0 || get_dist(d, s, "ttfb", &p->ttfb_ns, e) < 0 ||
-	    get_dist(d, s, "throttle_latency", &p->throttle_ns, e) < 0 || cfg_u64(d, s, "max_retries", &retries, e) < 0 ||
+	    cfg_rate_bps(d, s, "connection_bw", &p->conn_bps, e) < 0 || cfg_time_dist(d, s, "ttfb", &p->ttfb_ns, e) < 0 ||
+	    cfg_time_dist(d, s, "throttle_latency", &p->throttle_ns, e) < 0 || cfg_u64(d, s, "max_retries", &retries, e) < 0 ||
 	    cfg_time_ns(d, s, "backoff_base", &p->backoff_base_ns, e) < 0 ||
 	    cfg_time_ns(d, s, "backoff_cap", &p->backoff_cap_ns, e) < 0 ||
 	    cfg_double(d, s, "price_read_10k", &p->usd_read_10k, e) < 0 ||

@@ -154,18 +154,6 @@ int nvme_params_check(const struct nvme_params *p, struct err *e)
 	return 0;
 }
 
-/* Replaces *out with the key's distribution if present. */
-static int get_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, struct dist *out, struct err *e)
-{
-	struct dist v;
-	int rc = cfg_dist(d, s, key, DIST_TIME, &v, e);
-	if (rc == 1) {
-		dist_free(out);
-		*out = v;
-	}
-	return rc;
-}
-
 int nvme_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct nvme_params *p, struct err *e)
 {
 	nvme_params_default(p);
@@ -197,8 +185,8 @@ int nvme_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct nvme_params *
 	if (par == 0 || par > 1u << 20)
 		return cfg_error(d, s, cfg_key(s, "parallelism"), e, "must be 1..1048576");
 	p->parallelism = (unsigned)par;
-	if (get_dist(d, s, "read_latency", &p->read_latency_ns, e) < 0 ||
-	    get_dist(d, s, "write_latency", &p->write_latency_ns, e) < 0)
+	if (cfg_time_dist(d, s, "read_latency", &p->read_latency_ns, e) < 0 ||
+	    cfg_time_dist(d, s, "write_latency", &p->write_latency_ns, e) < 0)
 		return -1;
 	if (cfg_bytes(d, s, "capacity", &p->capacity_bytes, e) < 0)
 		return -1;

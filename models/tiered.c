@@ -9,6 +9,13 @@
  *                 crosses the requesting node's NIC and the uplink; all
  *                 nodes' paths hold the same wrapped backend and, when the
  *                 tier is bounded, the same residency (shared_policy).
+ *   either scope  when the tier's keys give the file-system client a cost
+ *                 (models/fsclient.h), each instance (node scope) or the
+ *                 wrapped backend (shared) is decorated by one, whose host
+ *                 time runs on the requesting node's host queue T->host[i]
+ *                 (one server per node, shared by all its tiers; created
+ *                 only then, so scenarios without those keys run exactly as
+ *                 before).  Stream "fs.tier.NAME[.node<i>]".
  */
 #include "tiered.h"
 
@@ -19,6 +26,7 @@
 #include "models/cold.h"
 #include "models/dram.h"
 #include "models/fixed.h"
+#include "models/fsclient.h"
 #include "models/meta.h"
 #include "models/net.h"
 #include "models/nvme.h"
@@ -48,6 +56,8 @@ struct ttier {
 	struct backend wrapped;   /* shared: the model behind the network */
 	struct backend *local;    /* node scope: one per node */
 	size_t nlocal;
+	struct backend fs;        /* shared: the file-system client over wrapped (fsclient.h), or none */
+	struct backend *fs_local; /* node scope: the same over local[i], or NULL */
 	char **rng_names;         /* kept alive: params borrow them */
 	size_t nrng;
 	struct pol pol;           /* shared and bounded: the common residency */
@@ -79,6 +89,7 @@ struct tiered {
 	struct tmeta *meta;
 	size_t nmeta;
 	struct path **paths;
+	struct res_queue **host;  /* per node: its I/O thread (fsclient.h); NULL until a tier needs it */
 };
 
 int tiered_is_tiered(struct cfg_doc *doc)
@@ -326,8 +337,38 @@ int tiered_check_model_keys(struct cfg_doc *d, struct cfg_section *s, const char
 	} else {
 		return err_set(e, ERR_INPUT, "%s:%d: [tier %s]: unknown model '%s'", d->path, s->line, s->name, model);
 	}
+	if (rc == 0) {
+		struct fsc_params p;
+		rc = fsc_from_cfg(d, s, &p, e);
+		fsc_params_free(&p);
+	}
 	if (rc < 0 && e && e->msg[0] && !strstr(e->msg, d->path))
 		err_prefix(e, "%s:%d: [tier %s]: ", d->path, s->line, s->name);
+	return rc;
+}
+
+/* The file-system client over `in` when the tier's keys give it a cost
+ * (fsclient.h); out stays empty otherwise. */
+static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
+		   struct backend in, struct backend *out, struct err *e)
+{
+	struct fsc_params p;
+	int rc = fsc_from_cfg(d, tt->sec, &p, e);
+	if (rc == 0 && fsc_active(&p)) {
+		if (!T->host) {
+			if (!(T->host = calloc(T->nodes, sizeof *T->host)))
+				rc = err_set(e, ERR_FAIL, "out of memory");
+			for (size_t n = 0; rc == 0 && n < T->nodes; n++)
+				if (!(T->host[n] = res_queue_new(&T->x, 1)))
+					rc = err_set(e, ERR_FAIL, "out of memory");
+		}
+		char name[300];
+		snprintf(name, sizeof name, "fs.%s", rng);
+		p.name = name;
+		if (rc == 0)
+			rc = fsc_new(&T->x, &p, seed, T->host, T->nodes, in, out, e);
+	}
+	fsc_params_free(&p);
 	return rc;
 }
 
@@ -344,7 +385,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		tt->rng_names[tt->nrng++] = rng;
 		if (model_new(T, d, tt, rng, seed, &tt->inner, e) < 0)
 			return -1;
-		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0)
+		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || fs_wrap(T, d, tt, rng, seed, tt->wrapped, &tt->fs, e) < 0)
 			return -1;
 		if (tt->capacity) {
 			if (pol_init(&tt->pol, tt->policy, tt->capacity, &tt->adm, e) < 0)
@@ -354,8 +395,9 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		return 0;
 	}
 	tt->local = calloc(T->nodes, sizeof *tt->local);
+	tt->fs_local = calloc(T->nodes, sizeof *tt->fs_local);
 	tt->rng_names = calloc(T->nodes, sizeof *tt->rng_names);
-	if (!tt->local || !tt->rng_names)
+	if (!tt->local || !tt->fs_local || !tt->rng_names)
 		return err_set(e, ERR_FAIL, "out of memory");
 	for (size_t i = 0; i < T->nodes; i++) {
 		char *rng = fmt_name("tier", name, i, 1);
@@ -365,6 +407,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		if (model_new(T, d, tt, rng, seed, &tt->local[i], e) < 0)
 			return -1;
 		tt->nlocal++;
+		if (fs_wrap(T, d, tt, rng, seed, tt->local[i], &tt->fs_local[i], e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -471,7 +515,8 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 				.write_policy = tt->wp,
 				.dirty_budget_bytes = tt->dirty_budget,
 				.drain_depth = (uint32_t)tt->drain_depth,
-				.data = tt->shared ? tt->wrapped : tt->local[n],
+				.data = tt->shared ? (tt->fs.ops ? tt->fs : tt->wrapped)
+						    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->local[n]),
 				.meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 },
 				.meta_kind = tt->meta_kind,
 				.meta_ttl_ns = tt->meta_ttl_ns,
@@ -583,12 +628,20 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 		if (tt->shared) {
 			snprintf(prefix, sizeof prefix, "backend.%s", name);
 			rc |= tt->inner.ops->export(tt->inner.self, prefix, m, now);
+			if (tt->fs.ops)
+				rc |= tt->fs.ops->export(tt->fs.self, prefix, m, now);
 		} else {
 			for (size_t n = 0; n < tt->nlocal; n++) {
 				snprintf(prefix, sizeof prefix, "backend.%s.node%zu", name, n);
 				rc |= tt->local[n].ops->export(tt->local[n].self, prefix, m, now);
+				if (tt->fs_local[n].ops)
+					rc |= tt->fs_local[n].ops->export(tt->fs_local[n].self, prefix, m, now);
 			}
 		}
+	}
+	for (size_t n = 0; T->host && n < T->nodes; n++) {
+		snprintf(prefix, sizeof prefix, "node%zu.host", n);
+		rc |= res_stats_export(res_queue_stats(T->host[n]), now, 1, prefix, m);
 	}
 	for (size_t i = 0; i < T->nmeta; i++) {
 		snprintf(prefix, sizeof prefix, "meta.%s", T->meta[i].sec->name);
@@ -647,6 +700,12 @@ void tiered_free(struct tiered *T)
 	free(T->paths);
 	for (size_t i = 0; i < T->nt; i++) {
 		struct ttier *tt = &T->t[i];
+		if (tt->fs.ops)
+			tt->fs.ops->destroy(tt->fs.self);
+		for (size_t n = 0; tt->fs_local && n < tt->nlocal; n++)
+			if (tt->fs_local[n].ops)
+				tt->fs_local[n].ops->destroy(tt->fs_local[n].self);
+		free(tt->fs_local);
 		if (tt->wrapped.ops)
 			tt->wrapped.ops->destroy(tt->wrapped.self);
 		if (tt->inner.ops)
@@ -666,6 +725,9 @@ void tiered_free(struct tiered *T)
 		free(T->meta[i].rng_name);
 	}
 	free(T->meta);
+	for (size_t n = 0; T->host && n < T->nodes; n++)
+		res_queue_free(T->host[n]);
+	free(T->host);
 	net_free(T->net);
 	free(T);
 }

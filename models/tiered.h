@@ -24,7 +24,12 @@
  *                      meta_kind = file | object  (default: file, object for cold)
  *                      meta_ttl = 30s    client metadata cache TTL (default 30 s)
  *                      ... and the model's own keys (models/<model>.h), e.g.
- *                      drives, read_bw for nvme; latency, bandwidth for fixed
+ *                      drives, read_bw for nvme; latency, bandwidth for fixed;
+ *                      and, for any model, the file-system client's keys
+ *                      (models/fsclient.h): open_latency, create_latency,
+ *                      open_files -- the host time a node's I/O thread spends
+ *                      opening and creating the tier's files, on one host
+ *                      queue per node shared by its tiers (none by default)
  *   [metadata NAME]    a metadata service (models/meta.h keys), shared by the
  *                      cluster; its requests are not charged to the network
  *
@@ -34,7 +39,10 @@
  * Metrics: node<i>.<tier>.* from each node's path (hits, misses, bytes,
  * metadata operations, read latency); tier.<tier>.* summed over nodes, with
  * tier.<tier>.hit_ratio and the merged tier.<tier>.read_latency histogram;
- * backend.<tier>[.node<i>].* from the models; meta.<name>.* and net.*.
+ * backend.<tier>[.node<i>].* from the models (with a file-system client,
+ * its .read.latency and .write.latency include the host time, and
+ * .fs.opens, .fs.creates count); node<i>.host.* (the host queue, when a
+ * tier has a file-system client); meta.<name>.* and net.*.
  */
 #ifndef TIERSIM_TIERED_H
 #define TIERSIM_TIERED_H

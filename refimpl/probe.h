@@ -29,6 +29,20 @@
  * operation) and, for the warm tier, model = warm with one front end and
  * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =
  * read_iops, mirror = 1, latency = the read latency above).
+ *
+ * Files (models/fsclient.h).  The real backends open and create files
+ * synchronously inside their submit, on the loop's thread.  So after the
+ * sweep, PROBE_FILES new objects (random ids: they land in new fan-out
+ * directories, as a run's chunks do) each get one 4 KiB write at QD1 from
+ * a fresh backend, and the time spent inside submit is kept (create: the
+ * failed open, mkdir of the fan-out directories, open with O_CREAT); then
+ * a second fresh backend (no descriptor cached) reads 4 KiB of each, and
+ * the time inside submit is kept (open).  The preset gets
+ *   create_latency, open_latency   empirical(...) of those times, binned as
+ *                                  the latencies above
+ *   open_files = 1024              the backends' descriptor cache (filebk's
+ *                                  max_open default): configuration, not
+ *                                  a measurement
  */
 #ifndef TIERSIM_PROBE_H
 #define TIERSIM_PROBE_H
@@ -42,6 +56,7 @@
 #define PROBE_QUANTILES 14
 #define PROBE_NQD 4
 #define PROBE_NSIZE 2
+#define PROBE_FILES 256
 
 enum probe_kind { PROBE_HOT, PROBE_WARM };
 
@@ -63,6 +78,11 @@ struct probe_result {
 	int direct;              /* O_DIRECT in use */
 	uint64_t scratch_bytes;
 	struct probe_point pt[2][PROBE_NSIZE][PROBE_NQD];
+	/* Host time inside the backend's submit (the loop is blocked): the
+	 * first write of a new object (create: mkdir + open O_CREAT), and the
+	 * first read of an existing object with no descriptor cached (open).
+	 * q_ns, mean_ns, p50_ns, p99_ns and ops are filled. */
+	struct probe_point create, open;
 };
 
 struct probe_opts {

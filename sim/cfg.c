@@ -644,6 +644,17 @@ int cfg_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, enum dis
 	return 1;
 }
 
+int cfg_time_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, struct dist *out, struct err *e)
+{
+	struct dist v;
+	int rc = cfg_dist(d, s, key, DIST_TIME, &v, e);
+	if (rc == 1) {
+		dist_free(out);
+		*out = v;
+	}
+	return rc;
+}
+
 /* ---- checks --------------------------------------------------------- */
 
 int cfg_check_unused(struct cfg_doc *d, struct err *e)

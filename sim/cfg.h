@@ -78,6 +78,10 @@ int cfg_u64(struct cfg_doc *d, struct cfg_section *s, const char *key, uint64_t 
 int cfg_bool(struct cfg_doc *d, struct cfg_section *s, const char *key, int *out, struct err *e);
 int cfg_string(struct cfg_doc *d, struct cfg_section *s, const char *key, const char **out, struct err *e);
 int cfg_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, enum dist_unit u, struct dist *out, struct err *e);
+/* cfg_dist of a time distribution into a parameter that holds a default:
+ * when the key is present, *out is freed and replaced (so a model's
+ * params_default then from_cfg leaks nothing).  Returns as cfg_dist. */
+int cfg_time_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, struct dist *out, struct err *e);
 
 /* Fills e with "FILE:LINE: [TYPE NAME] KEY: " + message, returns -1: for
  * semantic errors found after parsing (e.g. utilisation >= 1). */

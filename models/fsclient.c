@@ -1,0 +1,409 @@
+/*
+ * fsclient — see fsclient.h.
+ *
+ * Equations.  A data operation (READ, WRITE) on object o, from node c,
+ * first pays on node c's host queue H_c (a res_queue with one server,
+ * FIFO, shared by all of node c's tiers) a host time
+ *     h = 0                    if o's file is among the open_files most
+ *                              recently used files of this tier instance
+ *     h ~ create_latency       else, if the operation is a WRITE and o has
+ *                              not been read or written at this instance
+ *                              before (its file does not exist yet)
+ *     h ~ open_latency         otherwise
+ * and is then submitted to the device model, so an operation on an idle
+ * node takes
+ *     T = h + T_device
+ * and while h runs, every other operation of node c waits (the I/O thread
+ * is blocked in open(2) or mkdir(2) + open(O_CREAT)).  An operation with
+ * h = 0 goes to the device at once, with no event, but still behind H_c
+ * only if H_c is busy (FIFO: it cannot overtake a create in progress).
+ * Metadata operations pass through untouched (they are the metadata
+ * service's business: models/meta.c, or a real directory's).
+ *
+ * "Exists" is approximated by "seen at this instance in this run": a tier
+ * filled during the run (hot) starts empty, and the bottom tier's objects
+ * are first read (populated), so their files are opened, not created.  A
+ * file is never closed but by the cache's eviction (real backends close
+ * their least recently used descriptor), and unlink (eviction from the
+ * tier) is not modelled: files outlive their chunk (as tierref's do).
+ *
+ * Defaults and sources.
+ *   open_latency = create_latency = 0   no cost: production clients open
+ *       files asynchronously or keep them open; set from a measurement
+ *       (`tierref probe` measures both on the real backends: the time a
+ *       backend's submit spends in open(2), and in mkdir(2) + open(O_CREAT)
+ *       for a new object in a new fan-out directory).
+ *   open_files = 1024   refimpl/filebk.c's descriptor cache (max_open 0 ->
+ *       1024), which both real file backends use.
+ */
+#include "fsclient.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/hist.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
+
+void fsc_params_default(struct fsc_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->name = "fs";
+	dist_const(&p->open_ns, 0);
+	dist_const(&p->create_ns, 0);
+	p->open_files = 1024;
+}
+
+void fsc_params_free(struct fsc_params *p)
+{
+	dist_free(&p->open_ns);
+	dist_free(&p->create_ns);
+	dist_const(&p->open_ns, 0);
+	dist_const(&p->create_ns, 0);
+}
+
+int fsc_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct fsc_params *p, struct err *e)
+{
+	fsc_params_default(p);
+	if (cfg_time_dist(d, s, "open_latency", &p->open_ns, e) < 0 || cfg_time_dist(d, s, "create_latency", &p->create_ns, e) < 0 ||
+	    cfg_u64(d, s, "open_files", &p->open_files, e) < 0)
+		return -1;
+	if (p->open_files == 0 || p->open_files > 1u << 24)
+		return cfg_error(d, s, cfg_key(s, "open_files"), e, "must be 1..16777216");
+	return 0;
+}
+
+int fsc_active(const struct fsc_params *p)
+{
+	return dist_mean(&p->open_ns) > 0 || dist_mean(&p->create_ns) > 0;
+}
+
+/* ---- sets of objects ---- */
+
+/* Open addressing, linear probing; `used` marks a slot. */
+struct oset {
+	uint64_t *key;
+	unsigned char *used;
+	size_t cap, n;
+};
+
+static size_t oset_hash(uint64_t x, size_t cap)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)(x & (cap - 1));
+}
+
+/* 1 if obj was there, 0 if it was added, -1 out of memory. */
+static int oset_add(struct oset *s, uint64_t obj)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t nc = s->cap ? 2 * s->cap : 1024;
+		uint64_t *nk = malloc(nc * sizeof *nk);
+		unsigned char *nu = calloc(nc, 1);
+		if (!nk || !nu) {
+			free(nk);
+			free(nu);
+			return -1;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->used[i])
+				continue;
+			size_t k = oset_hash(s->key[i], nc);
+			while (nu[k])
+				k = (k + 1) & (nc - 1);
+			nk[k] = s->key[i];
+			nu[k] = 1;
+		}
+		free(s->key);
+		free(s->used);
+		s->key = nk;
+		s->used = nu;
+		s->cap = nc;
+	}
+	size_t k = oset_hash(obj, s->cap);
+	while (s->used[k]) {
+		if (s->key[k] == obj)
+			return 1;
+		k = (k + 1) & (s->cap - 1);
+	}
+	s->key[k] = obj;
+	s->used[k] = 1;
+	s->n++;
+	return 0;
+}
+
+/* The descriptor cache: an LRU of at most `cap` objects, as slots of a
+ * fixed array linked most recent first, found by a chained hash. */
+struct fdent {
+	uint64_t obj;
+	int32_t prev, next, hnext;
+};
+
+struct fdcache {
+	struct fdent *e;
+	int32_t *bucket;
+	size_t cap, n, nb;
+	int32_t head, tail;  /* most, least recently used; -1: empty */
+};
+
+static int32_t *fd_chain(struct fdcache *c, uint64_t obj)
+{
+	return &c->bucket[oset_hash(obj, c->nb)];
+}
+
+static void fd_unlink(struct fdcache *c, int32_t i)
+{
+	struct fdent *x = &c->e[i];
+	if (x->prev >= 0)
+		c->e[x->prev].next = x->next;
+	else
+		c->head = x->next;
+	if (x->next >= 0)
+		c->e[x->next].prev = x->prev;
+	else
+		c->tail = x->prev;
+}
+
+static void fd_push(struct fdcache *c, int32_t i)
+{
+	c->e[i].prev = -1;
+	c->e[i].next = c->head;
+	if (c->head >= 0)
+		c->e[c->head].prev = i;
+	c->head = i;
+	if (c->tail < 0)
+		c->tail = i;
+}
+
+/* 1 if obj's file is open (it becomes the most recent), else 0 and it is
+ * opened, closing the least recently used file when the cache is full. */
+static int fd_use(struct fdcache *c, uint64_t obj)
+{
+	for (int32_t i = *fd_chain(c, obj); i >= 0; i = c->e[i].hnext)
+		if (c->e[i].obj == obj) {
+			fd_unlink(c, i);
+			fd_push(c, i);
+			return 1;
+		}
+	int32_t i;
+	if (c->n < c->cap) {
+		i = (int32_t)c->n++;
+	} else {
+		i = c->tail;
+		fd_unlink(c, i);
+		int32_t *pp = fd_chain(c, c->e[i].obj);
+		while (*pp != i)
+			pp = &c->e[*pp].hnext;
+		*pp = c->e[i].hnext;
+	}
+	c->e[i].obj = obj;
+	int32_t *h = fd_chain(c, obj);
+	c->e[i].hnext = *h;
+	*h = i;
+	fd_push(c, i);
+	return 0;
+}
+
+/* ---- the decorator ---- */
+
+struct fsc;
+
+struct fsc_io {
+	struct bk_req in;
+	struct bk_req *outer;
+	struct fsc *f;
+	uint64_t start_ns;
+	struct fsc_io *next_free;
+};
+
+struct fsc {
+	struct exec x;
+	struct fsc_params p;
+	gsl_rng *rng;
+	struct res_queue *const *hosts;
+	size_t nhosts;
+	struct backend inner;
+	struct oset seen;
+	struct fdcache fd;
+	struct fsc_io *free_io;
+	struct hist *lat[2];   /* read, write: submit to done here */
+	uint64_t opens, creates;
+};
+
+static void fsc_io_done(struct bk_req *in)
+{
+	struct fsc_io *io = (struct fsc_io *)in;
+	struct fsc *f = io->f;
+	struct bk_req *outer = io->outer;
+	outer->status = in->status;
+	outer->retries = in->retries;
+	outer->submit_ns = io->start_ns;
+	if (in->status == BK_OK && (in->op == BK_READ || in->op == BK_WRITE))
+		hist_record(f->lat[in->op == BK_WRITE], exec_now(&f->x) - io->start_ns);
+	io->next_free = f->free_io;
+	f->free_io = io;
+	outer->done(outer);
+}
+
+/* After the host time: to the device.  A refusal there (out of memory
+ * inside an event) fails the operation, from an event. */
+static void fsc_fail(void *arg)
+{
+	struct fsc_io *io = arg;
+	io->in.status = BK_EIO;
+	fsc_io_done(&io->in);
+}
+
+static void fsc_go(void *arg)
+{
+	struct fsc_io *io = arg;
+	if (bk_submit(&io->f->inner, &io->in) < 0 && !exec_after(&io->f->x, 0, fsc_fail, io))
+		fsc_fail(io); /* cannot even schedule: fail now (we are in an event already) */
+}
+
+static int fsc_submit(void *self, struct bk_req *r)
+{
+	struct fsc *f = self;
+	if (r->op != BK_READ && r->op != BK_WRITE)
+		return bk_submit(&f->inner, r);
+	struct fsc_io *io = f->free_io;
+	if (io)
+		f->free_io = io->next_free;
+	else if (!(io = malloc(sizeof *io)))
+		return -1;
+	int seen = oset_add(&f->seen, r->object);
+	if (seen < 0) {
+		io->next_free = f->free_io;
+		f->free_io = io;
+		return -1;
+	}
+	double h = 0;
+	if (!fd_use(&f->fd, r->object)) {
+		if (r->op == BK_WRITE && !seen) {
+			h = dist_sample(&f->p.create_ns, f->rng);
+			f->creates++;
+		} else {
+			h = dist_sample(&f->p.open_ns, f->rng);
+			f->opens++;
+		}
+	}
+	io->in = *r;
+	io->in.done = fsc_io_done;
+	io->in.ctx = NULL;
+	io->outer = r;
+	io->f = f;
+	io->start_ns = exec_now(&f->x);
+	struct res_queue *host = f->hosts[r->client < f->nhosts ? r->client : f->nhosts - 1];
+	uint64_t svc = h > 0 ? (uint64_t)llround(h) : 0;
+	/* Host time, or a wait behind it: through the queue.  Otherwise
+	 * straight to the device (the queue is idle: nothing to wait for). */
+	if (svc > 0 || res_queue_stats(host)->in_system.value > 0) {
+		if (res_queue_submit(host, svc, fsc_go, io) == 0)
+			return 0;
+	} else if (bk_submit(&f->inner, &io->in) == 0) {
+		return 0;
+	}
+	io->next_free = f->free_io;
+	f->free_io = io;
+	return -1;
+}
+
+static int fsc_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct fsc *f = self;
+	(void)now_ns;
+	char name[300];
+	static const char *const opn[2] = { "read", "write" };
+	for (int k = 0; k < 2; k++) {
+		snprintf(name, sizeof name, "%s.%s.latency", prefix, opn[k]);
+		struct hist *h = met_hist(m, name, "ns");
+		if (!h)
+			return -1;
+		hist_reset(h);
+		hist_merge(h, f->lat[k]);
+	}
+	snprintf(name, sizeof name, "%s.fs.opens", prefix);
+	if (met_set(m, name, (double)f->opens, "ops"))
+		return -1;
+	snprintf(name, sizeof name, "%s.fs.creates", prefix);
+	return met_set(m, name, (double)f->creates, "ops");
+}
+
+static void fsc_reset(void *self)
+{
+	struct fsc *f = self;
+	f->inner.ops->reset_stats(f->inner.self);
+	hist_reset(f->lat[0]);
+	hist_reset(f->lat[1]);
+	f->opens = f->creates = 0;
+}
+
+static void fsc_destroy(void *self)
+{
+	struct fsc *f = self;
+	if (!f)
+		return;
+	while (f->free_io) {
+		struct fsc_io *io = f->free_io;
+		f->free_io = io->next_free;
+		free(io);
+	}
+	free(f->seen.key);
+	free(f->seen.used);
+	free(f->fd.e);
+	free(f->fd.bucket);
+	hist_free(f->lat[0]);
+	hist_free(f->lat[1]);
+	if (f->rng)
+		gsl_rng_free(f->rng);
+	fsc_params_free(&f->p);
+	free(f);
+}
+
+static const struct bk_ops fsc_ops = {
+	.name = "fsclient",
+	.submit = fsc_submit,
+	.export = fsc_export,
+	.reset_stats = fsc_reset,
+	.destroy = fsc_destroy,
+};
+
+int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct res_queue *const *hosts,
+	    size_t nhosts, struct backend inner, struct backend *out, struct err *e)
+{
+	if (!hosts || nhosts == 0 || p->open_files == 0)
+		return err_set(e, ERR_INPUT, "fsclient: no host queue, or open_files 0");
+	struct fsc *f = calloc(1, sizeof *f);
+	if (!f)
+		return err_set(e, ERR_FAIL, "fsclient: out of memory");
+	f->x = *x;
+	f->p = *p;
+	dist_const(&f->p.open_ns, 0);
+	dist_const(&f->p.create_ns, 0);
+	f->hosts = hosts;
+	f->nhosts = nhosts;
+	f->fd.cap = (size_t)p->open_files;
+	f->fd.nb = 1;
+	while (f->fd.nb < f->fd.cap)
+		f->fd.nb <<= 1;
+	f->fd.head = f->fd.tail = -1;
+	f->fd.e = malloc(f->fd.cap * sizeof *f->fd.e);
+	f->fd.bucket = malloc(f->fd.nb * sizeof *f->fd.bucket);
+	f->lat[0] = hist_new();
+	f->lat[1] = hist_new();
+	f->rng = rng_stream_new(seed, p->name ? p->name : "fs");
+	if (!f->fd.e || !f->fd.bucket || !f->lat[0] || !f->lat[1] || !f->rng ||
+	    dist_copy(&f->p.open_ns, &p->open_ns, NULL) || dist_copy(&f->p.create_ns, &p->create_ns, NULL)) {
+		fsc_destroy(f);
+		return err_set(e, ERR_FAIL, "fsclient: out of memory");
+	}
+	for (size_t i = 0; i < f->fd.nb; i++)
+		f->fd.bucket[i] = -1;
+	f->inner = inner;
+	*out = (struct backend){ &fsc_ops, f };
+	return 0;
+}

@@ -1,0 +1,210 @@
+/* Tests for models/fsclient (the file-system client decorator: open and
+ * create costs on the node's host queue), over a `fixed` device of 10 us
+ * per operation and infinite bandwidth, driven by the DES engine.  Expected
+ * times are worked by hand in the comments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/fixed.h"
+#include "models/fsclient.h"
+#include "sim/backend.h"
+#include "sim/cfg.h"
+#include "sim/engine.h"
+#include "sim/hist.h"
+#include "sim/metrics.h"
+#include "sim/resource.h"
+
+struct world {
+	struct ev_engine *eng;
+	struct exec x;
+	struct res_queue *host[1];
+	struct backend dev, dev2, fs, fs2;
+	uint64_t done_ns[8];
+	int ndone;
+};
+
+static void note(struct bk_req *r)
+{
+	struct world *w = r->ctx;
+	assert_int_equal(r->status, BK_OK);
+	w->done_ns[w->ndone++] = ev_now(w->eng);
+}
+
+/* open 5 us, create 100 us, `files` descriptors; two decorated devices
+ * (two tiers of one node) sharing the node's host queue. */
+static void world_init(struct world *w, uint64_t files)
+{
+	memset(w, 0, sizeof *w);
+	w->eng = ev_engine_new(NULL);
+	assert_non_null(w->eng);
+	w->x = ev_executor(w->eng);
+	assert_non_null(w->host[0] = res_queue_new(&w->x, 1));
+	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
+	struct err e = { 0 };
+	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
+	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
+	struct fsc_params p;
+	fsc_params_default(&p);
+	dist_const(&p.open_ns, 5000);
+	dist_const(&p.create_ns, 100000);
+	p.open_files = files;
+	assert_true(fsc_active(&p));
+	assert_int_equal(fsc_new(&w->x, &p, 1, w->host, 1, w->dev, &w->fs, &e), 0);
+	assert_int_equal(fsc_new(&w->x, &p, 1, w->host, 1, w->dev2, &w->fs2, &e), 0);
+	fsc_params_free(&p);
+}
+
+static void world_free(struct world *w)
+{
+	w->fs.ops->destroy(w->fs.self);
+	w->fs2.ops->destroy(w->fs2.self);
+	w->dev.ops->destroy(w->dev.self);
+	w->dev2.ops->destroy(w->dev2.self);
+	res_queue_free(w->host[0]);
+	ev_engine_free(w->eng);
+}
+
+static void submit(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op, uint64_t obj)
+{
+	memset(r, 0, sizeof *r);
+	r->op = op;
+	r->object = obj;
+	r->length = 4096;
+	r->done = note;
+	r->ctx = w;
+	assert_int_equal(bk_submit(b, r), 0);
+}
+
+static void run(struct world *w)
+{
+	struct err e = { 0 };
+	assert_true(ev_run(w->eng, UINT64_MAX, &e) >= 0);
+}
+
+/* A first write creates the file: 100 us host + 10 us device = 110 us.
+ * Then a write of the same object finds its descriptor open: 10 us. */
+static void test_fsclient_first_write_pays_create_then_nothing(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req r;
+	submit(&w, &w.fs, &r, BK_WRITE, 7);
+	run(&w);
+	assert_int_equal(w.done_ns[0], 110000);
+	submit(&w, &w.fs, &r, BK_WRITE, 7);
+	run(&w);
+	assert_int_equal(w.done_ns[1], 120000);
+	world_free(&w);
+}
+
+/* A read of an object never seen opens its file (5 + 10 = 15 us): it
+ * exists (the bottom tier was populated), so it is not created. */
+static void test_fsclient_first_read_pays_open(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req r;
+	submit(&w, &w.fs, &r, BK_READ, 7);
+	run(&w);
+	assert_int_equal(w.done_ns[0], 15000);
+	world_free(&w);
+}
+
+/* With one descriptor: write 1 (create, 110 us), write 2 (create, closes
+ * 1: done at 220 us), read 1 (reopen: 5 + 10, done at 235 us). */
+static void test_fsclient_evicted_descriptor_is_reopened_not_recreated(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1);
+	struct bk_req r;
+	submit(&w, &w.fs, &r, BK_WRITE, 1);
+	run(&w);
+	submit(&w, &w.fs, &r, BK_WRITE, 2);
+	run(&w);
+	submit(&w, &w.fs, &r, BK_READ, 1);
+	run(&w);
+	assert_int_equal(w.done_ns[0], 110000);
+	assert_int_equal(w.done_ns[1], 220000);
+	assert_int_equal(w.done_ns[2], 235000);
+	world_free(&w);
+}
+
+/* One node, two tiers: a create on tier A (host 0-100 us) holds the node's
+ * host queue, so a read on tier B submitted at the same time opens its file
+ * only after it (100-105 us) and completes at 115 us; A completes at 110. */
+static void test_fsclient_create_blocks_other_tiers_of_the_node(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req a, b;
+	submit(&w, &w.fs, &a, BK_WRITE, 1);
+	submit(&w, &w.fs2, &b, BK_READ, 2);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 110000);
+	assert_int_equal(w.done_ns[1], 115000);
+	world_free(&w);
+}
+
+/* The exported write latency is the decorator's (host time included). */
+static void test_fsclient_exports_latency_with_host_time(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req r;
+	submit(&w, &w.fs, &r, BK_WRITE, 1);
+	run(&w);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(w.fs.ops->export(w.fs.self, "b", m, ev_now(w.eng)), 0);
+	struct hist *h = met_hist(m, "b.write.latency", "ns");
+	assert_int_equal(hist_count(h), 1);
+	assert_true(hist_quantile(h, 0.5) >= 109000 && hist_quantile(h, 0.5) <= 111000);
+	assert_int_equal((int)met_find(m, "b.fs.creates")->value, 1);
+	met_free(m);
+	world_free(&w);
+}
+
+/* No keys: no cost, no decorator; a bad open_files names file and line. */
+static void test_fsclient_cfg_defaults_inactive_and_bad_value_named(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\n", &e), 0);
+	struct fsc_params p;
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), 0);
+	assert_false(fsc_active(&p));
+	fsc_params_free(&p);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\nopen_files = 0\n", &e), 0);
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:3"));
+	assert_non_null(strstr(e.msg, "open_files"));
+	fsc_params_free(&p);
+	cfg_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fsclient_first_write_pays_create_then_nothing),
+		cmocka_unit_test(test_fsclient_first_read_pays_open),
+		cmocka_unit_test(test_fsclient_evicted_descriptor_is_reopened_not_recreated),
+		cmocka_unit_test(test_fsclient_create_blocks_other_tiers_of_the_node),
+		cmocka_unit_test(test_fsclient_exports_latency_with_host_time),
+		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
