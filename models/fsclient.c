@@ -1,24 +1,28 @@
 /*
  * fsclient — see fsclient.h.
  *
- * Equations.  A data operation (READ, WRITE) on object o, from node c,
- * first pays on node c's host queue H_c (a res_queue with one server,
- * FIFO, shared by all of node c's tiers) a host time
- *     h = 0                    if o's file is among the open_files most
- *                              recently used files of this tier instance
- *     h ~ create_latency       else, if the operation is a WRITE and o has
- *                              not been read or written at this instance
- *                              before (its file does not exist yet)
- *     h ~ open_latency         otherwise
- * and is then submitted to the device model, so an operation on an idle
- * node takes
- *     T = h + T_device
- * and while h runs, every other operation of node c waits (the I/O thread
- * is blocked in open(2) or mkdir(2) + open(O_CREAT)).  An operation with
- * h = 0 goes to the device at once, with no event, but still behind H_c
- * only if H_c is busy (FIFO: it cannot overtake a create in progress).
- * Metadata operations pass through untouched (they are the metadata
- * service's business: models/meta.c, or a real directory's).
+ * Equations.  A data operation (READ, WRITE) on object o submitted at time
+ * t waits
+ *     d = h                    if o's file is not among the open_files
+ *                              most recently used files of this tier
+ *                              instance; the file opens, and is ready at
+ *                              R_o = t + h, with
+ *           h ~ create_latency   if the operation is a WRITE and o has not
+ *                                been read or written at this instance
+ *                                before (its file does not exist yet)
+ *           h ~ open_latency     otherwise
+ *     d = max(0, R_o - t)      if it is among them: the file is open, or
+ *                              still opening for an earlier operation,
+ *                              whose open this one shares (tierref's
+ *                              backends coalesce concurrent opens)
+ * and is then submitted to the device model, so it takes
+ *     T = d + T_device(queueing among the device's operations)
+ * Nothing else waits for d: opens and creates are asynchronous (io_uring's
+ * OPENAT and MKDIRAT in tierref, run by kernel workers), so operations on
+ * other files, and the node's other tiers, go on meanwhile, and any number
+ * of opens overlap.  An operation with d = 0 goes to the device at once,
+ * with no event.  Metadata operations pass through untouched (they are the
+ * metadata service's business: models/meta.c, or a real directory's).
  *
  * "Exists" is approximated by "seen at this instance in this run": a tier
  * filled during the run (hot) starts empty, and the bottom tier's objects
@@ -30,9 +34,10 @@
  * Defaults and sources.
  *   open_latency = create_latency = 0   no cost: production clients open
  *       files asynchronously or keep them open; set from a measurement
- *       (`tierref probe` measures both on the real backends: the time a
- *       backend's submit spends in open(2), and in mkdir(2) + open(O_CREAT)
- *       for a new object in a new fan-out directory).
+ *       (`tierref probe` measures both on the real backends: from the
+ *       first OPENAT to the descriptor, for a file with no descriptor
+ *       cached (open), and for a new object in a new fan-out directory:
+ *       OPENAT, MKDIRAT x 2, OPENAT with O_CREAT (create)).
  *   open_files = 1024   refimpl/filebk.c's descriptor cache (max_open 0 ->
  *       1024), which both real file backends use.
  */
@@ -140,6 +145,7 @@ static int oset_add(struct oset *s, uint64_t obj)
  * fixed array linked most recent first, found by a chained hash. */
 struct fdent {
 	uint64_t obj;
+	uint64_t ready_ns;   /* when its open completes (R_o) */
 	int32_t prev, next, hnext;
 };
 
@@ -180,13 +186,15 @@ static void fd_push(struct fdcache *c, int32_t i)
 }
 
 /* 1 if obj's file is open (it becomes the most recent), else 0 and it is
- * opened, closing the least recently used file when the cache is full. */
-static int fd_use(struct fdcache *c, uint64_t obj)
+ * opened, closing the least recently used file when the cache is full;
+ * *at is its slot either way. */
+static int fd_use(struct fdcache *c, uint64_t obj, int32_t *at)
 {
 	for (int32_t i = *fd_chain(c, obj); i >= 0; i = c->e[i].hnext)
 		if (c->e[i].obj == obj) {
 			fd_unlink(c, i);
 			fd_push(c, i);
+			*at = i;
 			return 1;
 		}
 	int32_t i;
@@ -201,10 +209,12 @@ static int fd_use(struct fdcache *c, uint64_t obj)
 		*pp = c->e[i].hnext;
 	}
 	c->e[i].obj = obj;
+	c->e[i].ready_ns = 0;
 	int32_t *h = fd_chain(c, obj);
 	c->e[i].hnext = *h;
 	*h = i;
 	fd_push(c, i);
+	*at = i;
 	return 0;
 }
 
@@ -224,8 +234,6 @@ struct fsc {
 	struct exec x;
 	struct fsc_params p;
 	gsl_rng *rng;
-	struct res_queue *const *hosts;
-	size_t nhosts;
 	struct backend inner;
 	struct oset seen;
 	struct fdcache fd;
@@ -249,7 +257,7 @@ static void fsc_io_done(struct bk_req *in)
 	outer->done(outer);
 }
 
-/* After the host time: to the device.  A refusal there (out of memory
+/* After the open: to the device.  A refusal there (out of memory
  * inside an event) fails the operation, from an event. */
 static void fsc_fail(void *arg)
 {
@@ -281,8 +289,10 @@ static int fsc_submit(void *self, struct bk_req *r)
 		f->free_io = io;
 		return -1;
 	}
-	double h = 0;
-	if (!fd_use(&f->fd, r->object)) {
+	uint64_t now = exec_now(&f->x), d = 0;
+	int32_t at;
+	if (!fd_use(&f->fd, r->object, &at)) {
+		double h;
 		if (r->op == BK_WRITE && !seen) {
 			h = dist_sample(&f->p.create_ns, f->rng);
 			f->creates++;
@@ -290,23 +300,21 @@ static int fsc_submit(void *self, struct bk_req *r)
 			h = dist_sample(&f->p.open_ns, f->rng);
 			f->opens++;
 		}
+		d = h > 0 ? (uint64_t)llround(h) : 0;
+		f->fd.e[at].ready_ns = now + d;
+	} else if (f->fd.e[at].ready_ns > now) {
+		d = f->fd.e[at].ready_ns - now; /* its open is in progress: share it */
 	}
 	io->in = *r;
 	io->in.done = fsc_io_done;
 	io->in.ctx = NULL;
 	io->outer = r;
 	io->f = f;
-	io->start_ns = exec_now(&f->x);
-	struct res_queue *host = f->hosts[r->client < f->nhosts ? r->client : f->nhosts - 1];
-	uint64_t svc = h > 0 ? (uint64_t)llround(h) : 0;
-	/* Host time, or a wait behind it: through the queue.  Otherwise
-	 * straight to the device (the queue is idle: nothing to wait for). */
-	if (svc > 0 || res_queue_stats(host)->in_system.value > 0) {
-		if (res_queue_submit(host, svc, fsc_go, io) == 0)
-			return 0;
-	} else if (bk_submit(&f->inner, &io->in) == 0) {
+	io->start_ns = now;
+	/* The open, or the rest of one in progress, then the device; with
+	 * nothing to wait for, straight to the device. */
+	if (d > 0 ? exec_after(&f->x, d, fsc_go, io) != 0 : bk_submit(&f->inner, &io->in) == 0)
 		return 0;
-	}
 	io->next_free = f->free_io;
 	f->free_io = io;
 	return -1;
@@ -372,11 +380,11 @@ static const struct bk_ops fsc_ops = {
 	.destroy = fsc_destroy,
 };
 
-int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct res_queue *const *hosts,
-	    size_t nhosts, struct backend inner, struct backend *out, struct err *e)
+int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct backend inner,
+	    struct backend *out, struct err *e)
 {
-	if (!hosts || nhosts == 0 || p->open_files == 0)
-		return err_set(e, ERR_INPUT, "fsclient: no host queue, or open_files 0");
+	if (p->open_files == 0)
+		return err_set(e, ERR_INPUT, "fsclient: open_files 0");
 	struct fsc *f = calloc(1, sizeof *f);
 	if (!f)
 		return err_set(e, ERR_FAIL, "fsclient: out of memory");
@@ -384,8 +392,6 @@ int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, str
 	f->p = *p;
 	dist_const(&f->p.open_ns, 0);
 	dist_const(&f->p.create_ns, 0);
-	f->hosts = hosts;
-	f->nhosts = nhosts;
 	f->fd.cap = (size_t)p->open_files;
 	f->fd.nb = 1;
 	while (f->fd.nb < f->fd.cap)

@@ -4,19 +4,20 @@
  * NFS mount), as a decorator backend (backend.h) around the tier's device
  * model.  Equations and the sources of the defaults: fsclient.c.
  *
- * It models what a client does synchronously, on the node's I/O thread,
- * before the device sees a data operation: open the object's file when no
- * descriptor of it is cached, or create it (and its directories) when the
- * operation is the first write of an object the tier has never seen.
- * While one of those runs, the node's I/O thread does nothing else: every
- * tier of the node shares one host queue (one server), so a create delays
- * the operations that the node issues after it, on any tier.
+ * It models what a client does before the device sees a data operation:
+ * open the object's file when no descriptor of it is cached, or create it
+ * (and its directories) when the operation is the first write of an
+ * object the tier has never seen.  The open or create is asynchronous (as
+ * tierref's are, through io_uring): a latency in that operation's own
+ * path, which later operations on the same file wait out too (they share
+ * the one open), and which delays nothing else -- not the node's other
+ * files, not its other tiers.
  *
  * Keys of a [tier NAME] section (device keys: a preset's tier section
  * replaces them with the rest of the model's keys):
  *
- *   open_latency   = 0      ; host time per open of an uncached file (dist)
- *   create_latency = 0      ; host time per file created (dist)
+ *   open_latency   = 0      ; time to open an uncached file (dist)
+ *   create_latency = 0      ; time to create a file, directories included (dist)
  *   open_files     = 1024   ; descriptors kept open per tier instance (LRU)
  *
  * With both latencies 0 (the default) there is no decorator at all, and a
@@ -24,10 +25,9 @@
  *
  * Metrics (export writes only its own; the caller exports the decorated
  * backend first): PREFIX.read.latency and PREFIX.write.latency replaced by
- * submit-to-done at the decorator (host time included, as a real backend
+ * submit-to-done at the decorator (open time included, as a real backend
  * stamps an operation before it opens the file), PREFIX.fs.opens and
- * PREFIX.fs.creates.  The node's host queue: node<i>.host.* (res_stats,
- * exported by models/tiered.c).
+ * PREFIX.fs.creates (the names tierref's file backends export).
  */
 #ifndef TIERSIM_MODELS_FSCLIENT_H
 #define TIERSIM_MODELS_FSCLIENT_H
@@ -39,7 +39,6 @@
 #include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/exec.h"
-#include "sim/resource.h"
 
 struct fsc_params {
 	const char *name;          /* RNG stream name.  Borrowed. */
@@ -56,11 +55,9 @@ int fsc_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct fsc_params *p,
 /* 1 if p costs anything (a decorator is needed). */
 int fsc_active(const struct fsc_params *p);
 
-/* Wraps inner into *out.  hosts[0..nhosts) are the nodes' host queues (one
- * server each, owned by the caller, outliving the decorator); a request is
- * charged to hosts[req->client] (the last one if client >= nhosts).  inner
- * stays the caller's (destroy leaves it; reset_stats passes through). */
-int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct res_queue *const *hosts,
-	    size_t nhosts, struct backend inner, struct backend *out, struct err *e);
+/* Wraps inner into *out.  inner stays the caller's (destroy leaves it;
+ * reset_stats passes through). */
+int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct backend inner,
+	    struct backend *out, struct err *e);
 
 #endif

@@ -11,11 +11,10 @@
  *                 tier is bounded, the same residency (shared_policy).
  *   either scope  when the tier's keys give the file-system client a cost
  *                 (models/fsclient.h), each instance (node scope) or the
- *                 wrapped backend (shared) is decorated by one, whose host
- *                 time runs on the requesting node's host queue T->host[i]
- *                 (one server per node, shared by all its tiers; created
- *                 only then, so scenarios without those keys run exactly as
- *                 before).  Stream "fs.tier.NAME[.node<i>]".
+ *                 wrapped backend (shared) is decorated by one (only then,
+ *                 so scenarios without those keys run exactly as before).
+ *                 Its opens and creates are per-operation latencies that
+ *                 delay nothing else.  Stream "fs.tier.NAME[.node<i>]".
  */
 #include "tiered.h"
 
@@ -89,7 +88,6 @@ struct tiered {
 	struct tmeta *meta;
 	size_t nmeta;
 	struct path **paths;
-	struct res_queue **host;  /* per node: its I/O thread (fsclient.h); NULL until a tier needs it */
 };
 
 int tiered_is_tiered(struct cfg_doc *doc)
@@ -355,18 +353,10 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 	struct fsc_params p;
 	int rc = fsc_from_cfg(d, tt->sec, &p, e);
 	if (rc == 0 && fsc_active(&p)) {
-		if (!T->host) {
-			if (!(T->host = calloc(T->nodes, sizeof *T->host)))
-				rc = err_set(e, ERR_FAIL, "out of memory");
-			for (size_t n = 0; rc == 0 && n < T->nodes; n++)
-				if (!(T->host[n] = res_queue_new(&T->x, 1)))
-					rc = err_set(e, ERR_FAIL, "out of memory");
-		}
 		char name[300];
 		snprintf(name, sizeof name, "fs.%s", rng);
 		p.name = name;
-		if (rc == 0)
-			rc = fsc_new(&T->x, &p, seed, T->host, T->nodes, in, out, e);
+		rc = fsc_new(&T->x, &p, seed, in, out, e);
 	}
 	fsc_params_free(&p);
 	return rc;
@@ -639,10 +629,6 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 			}
 		}
 	}
-	for (size_t n = 0; T->host && n < T->nodes; n++) {
-		snprintf(prefix, sizeof prefix, "node%zu.host", n);
-		rc |= res_stats_export(res_queue_stats(T->host[n]), now, 1, prefix, m);
-	}
 	for (size_t i = 0; i < T->nmeta; i++) {
 		snprintf(prefix, sizeof prefix, "meta.%s", T->meta[i].sec->name);
 		rc |= T->meta[i].b.ops->export(T->meta[i].b.self, prefix, m, now);
@@ -725,9 +711,6 @@ void tiered_free(struct tiered *T)
 		free(T->meta[i].rng_name);
 	}
 	free(T->meta);
-	for (size_t n = 0; T->host && n < T->nodes; n++)
-		res_queue_free(T->host[n]);
-	free(T->host);
 	net_free(T->net);
 	free(T);
 }

@@ -27,9 +27,10 @@
  *                      drives, read_bw for nvme; latency, bandwidth for fixed;
  *                      and, for any model, the file-system client's keys
  *                      (models/fsclient.h): open_latency, create_latency,
- *                      open_files -- the host time a node's I/O thread spends
- *                      opening and creating the tier's files, on one host
- *                      queue per node shared by its tiers (none by default)
+ *                      open_files -- the time to open and create the tier's
+ *                      files, a latency of the operation that needs the
+ *                      file (and of those that share its open), delaying
+ *                      nothing else (none by default)
  *   [metadata NAME]    a metadata service (models/meta.h keys), shared by the
  *                      cluster; its requests are not charged to the network
  *
@@ -40,9 +41,8 @@
  * metadata operations, read latency); tier.<tier>.* summed over nodes, with
  * tier.<tier>.hit_ratio and the merged tier.<tier>.read_latency histogram;
  * backend.<tier>[.node<i>].* from the models (with a file-system client,
- * its .read.latency and .write.latency include the host time, and
- * .fs.opens, .fs.creates count); node<i>.host.* (the host queue, when a
- * tier has a file-system client); meta.<name>.* and net.*.
+ * its .read.latency and .write.latency include the open time, and
+ * .fs.opens, .fs.creates count); meta.<name>.* and net.*.
  */
 #ifndef TIERSIM_TIERED_H
 #define TIERSIM_TIERED_H

@@ -11,27 +11,27 @@
  * cfg.queue_depth in flight, the same errors and buffer rules.
  *
  * Metadata, one system call (or two) each, on object o's file F and its
- * directory D:
- *   LOOKUP   stat(F)                 (NFS LOOKUP + the attributes it returns)
- *   GETATTR  fstat of F's open descriptor (the data path's, if cached;
- *            else one opened with O_PATH for it)
- *   OPEN     open(F, O_RDONLY) and close
- *   CREATE   open(F, O_CREAT | O_WRONLY) and close (making D if missing)
- *   UNLINK   unlink(F)
+ * directory D, all but READDIR as io_uring requests through the loop:
+ *   LOOKUP   STATX(F)                (NFS LOOKUP + the attributes it returns)
+ *   GETATTR  STATX of F's open descriptor (AT_EMPTY_PATH; the data path's,
+ *            pinned open meanwhile), or STATX(F) when none is cached
+ *   OPEN     OPENAT(F, O_RDONLY), then CLOSE
+ *   CREATE   OPENAT(F, O_CREAT | O_WRONLY), then CLOSE (if D is missing:
+ *            MKDIRAT of its two levels, EEXIST fine, and OPENAT again)
+ *   UNLINK   UNLINKAT(F)
  *   READDIR  opendir(D), readdir to the end, closedir
  * A missing file or directory completes BK_ENOENT; other failures BK_EIO
  * (dirbk_last_error() names the path and the errno text); HEAD and LIST
  * BK_ENOTSUP.
  *
- * Metadata system calls block, so each runs synchronously inside a loop
- * callback scheduled at submit (never inside submit).  On a local disk
- * they take microseconds, which the loop absorbs; on NFS a GETATTR is a
- * network round trip (~100 µs – 1 ms) during which the loop stands still.
- * KNOWN GAP: for NFS the metadata operations need a thread pool (or
- * io_uring's STATX / OPENAT / CLOSE / UNLINKAT, which liburing 2.3 has;
- * there is no io_uring readdir) so that they overlap each other and the
- * data I/O.  Their latency (submit to completion, loop delay included) is
- * measured all the same.
+ * So metadata operations overlap each other and the data I/O, and the
+ * loop never waits for them (io_uring runs those that block -- an NFS
+ * round trip of ~100 us - 1 ms -- on its workers).  READDIR is the
+ * exception: io_uring has no operation for it, so it runs synchronously
+ * inside a loop callback scheduled at submit (never inside submit),
+ * microseconds on a local disk, a round trip on NFS during which the loop
+ * stands still (KNOWN GAP: a helper thread would remove it; the data path
+ * issues READDIR rarely).  Latency is submit to completion.
  *
  * Statistics: the file backend's (PREFIX.read.ops, .read.bytes,
  * .read.bandwidth, .read.latency, write the same, ...), and per metadata
@@ -63,6 +63,8 @@ int dirbk_new(struct backend *out, struct loop *l, const struct dirbk_cfg *cfg, 
 
 /* Successful operations of that kind (data and metadata) since reset. */
 uint64_t dirbk_ops(const struct backend *b, enum bk_op op);
+/* The embedded file backend that does the data operations (filebk.h). */
+const struct backend *dirbk_files(const struct backend *b);
 /* The last failure's message, data or metadata ("" if none). */
 const char *dirbk_last_error(const struct backend *b);
 

@@ -4,16 +4,40 @@
  * Structure.  queue_depth slots, each able to carry one operation to the
  * loop (a struct loop_io, the bookkeeping of a transfer, an aligned scratch
  * buffer that grows to the largest operation it has carried).  A request
- * takes a free slot or waits in the FIFO (linked through req->priv[1]);
- * when a slot's operation completes, the slot takes the next waiting
- * request before the completed request's callback runs, so the device
- * stays busy.  Failures found before any I/O (no such file, an injected
- * fault, ENOTSUP) complete through the executor, never inside submit.
+ * first gets its file's descriptor (below), then takes a free slot or
+ * waits in the FIFO (linked through req->priv[1]); when a slot's operation
+ * completes, the slot takes the next waiting request before the completed
+ * request's callback runs, so the device stays busy.  Failures found
+ * before any I/O (an injected fault, ENOTSUP, a failed open) complete
+ * through the executor, never inside submit.
  *
  * The descriptor cache maps an object to its open file (a buffered and,
  * under O_DIRECT, a direct descriptor), in a chained hash table with an
- * LRU list of entries no operation has pinned; beyond max_open entries
- * the least recently used unpinned one is closed.
+ * LRU list of entries no request has pinned; beyond max_open entries the
+ * least recently used unpinned one is closed.  A request pins its entry
+ * from submit until it completes (while its file opens, while it waits for
+ * a slot, while its I/O is in flight), so eviction never closes a
+ * descriptor a request holds; an entry with no descriptor left when its
+ * last pin goes is dropped.
+ *
+ * Opening never blocks the loop.  A request whose descriptor is not open
+ * starts an opener (one per entry and descriptor kind), which runs
+ *     OPENAT(F, O_RDWR [| O_CREAT for a write] [| O_DIRECT])
+ *       -> ENOENT, a write waits:   [OPENAT again with O_CREAT, if the
+ *                                    first lacked it]  MKDIRAT(D/hh),
+ *                                    MKDIRAT(D/hh/hh) (EEXIST is fine),
+ *                                    OPENAT(O_CREAT)
+ *       -> EACCES, a read waits:    OPENAT(F, O_RDONLY)
+ * one request at a time through the loop, and later requests for the same
+ * descriptor join its waiter list instead of opening again.  When the
+ * chain ends, every waiter goes on to its slot with the descriptor, or
+ * fails with the chain's error ("open PATH: <errno text>", as filebk.h
+ * lists): reads at ENOENT, writes at EACCES when they must have a
+ * read-only descriptor, everyone else when the chain stops.  The opener
+ * pins the entry itself until it ends, so failing every waiter midway
+ * cannot free the entry under it.  The mkdir
+ * steps write into the opener's own copy of the path, which the kernel
+ * reads while the step is in flight and nobody else touches.
  */
 #include "refimpl/filebk.h"
 
@@ -33,17 +57,42 @@
 
 #define MAX_IO_BYTES (1u << 30)
 
+struct opener;
+
+/* One of an entry's descriptors. */
+struct fdesc {
+	int fd;                 /* -1: not open */
+	int rw;                 /* opened for writing */
+	struct opener *opening; /* the open in flight, or NULL */
+};
+
 struct fent {
 	uint64_t obj;
-	int dfd, bfd;        /* direct and buffered descriptors; -1: not open */
-	int rw;              /* opened for writing */
+	struct fdesc d[2];   /* [0] buffered, [1] direct */
 	int stale;           /* forgotten while pinned: close at unpin */
-	unsigned pins;       /* operations in flight on it */
+	unsigned pins;       /* requests holding it (submit to completion) */
 	struct fent *hnext;  /* hash chain */
 	struct fent *prev, *next; /* LRU list (unpinned entries only) */
 };
 
 struct filebk;
+
+enum open_step { OS_OPEN, OS_MKDIR_TOP, OS_MKDIR_LEAF, OS_RDONLY };
+
+struct opener {
+	struct loop_io io;   /* first: the loop hands it back */
+	struct filebk *fb;
+	struct fent *f;
+	int direct;          /* which descriptor: f->d[direct] */
+	enum open_step step;
+	int creat;           /* the last OPENAT had O_CREAT */
+	int made_dirs;       /* the MKDIRAT steps ran */
+	uint64_t start_ns;
+	struct bk_req *head, *tail; /* waiters, in arrival order (priv[1]) */
+	struct opener *prev, *next; /* all openers in flight (destroy frees them) */
+	size_t top_len, leaf_len;   /* path prefixes: DIR/hh, DIR/hh/hh */
+	char path[];         /* DIR/hh/hh/<16 hex> */
+};
 
 struct slot {
 	struct loop_io io;   /* first: the loop hands it back */
@@ -77,13 +126,22 @@ struct filebk {
 	struct fent **tab;
 	size_t nbuckets, nent;
 	struct fent lru;      /* sentinel: lru.next is the least recent */
+	struct opener *openers;
 	/* statistics */
 	struct opstats st[2]; /* read, write */
+	struct opstats fs[2]; /* opens, creates: the open chain, start to descriptor */
 	uint64_t errors, enotsup, unaligned, verify_errors;
 	uint64_t since_ns;
 	uint64_t last_err_ns;  /* when the last failure completed */
 	char last_err[512];
 };
+
+/* A request's state from submit to its slot: priv[0] its pinned entry,
+ * priv[1] the link of the list it waits in (an opener's or the FIFO),
+ * upriv[1] 1 for the direct descriptor.  At a failure, priv[0] becomes the
+ * backend and upriv[0] the status (req_fail_later). */
+#define REQ_ENT(r) ((struct fent *)(r)->priv[0])
+#define REQ_DIRECT(r) ((int)(r)->upriv[1])
 
 /* ---- errors ---- */
 
@@ -102,6 +160,28 @@ static void set_err(struct filebk *fb, uint64_t obj, const char *what, int errnu
 	char rel[NAMES_OBJ_LEN + 1];
 	names_obj_path(rel, obj);
 	snprintf(fb->last_err, sizeof fb->last_err, "%s %s/%s: %s", what, fb->dir, rel, strerror(errnum));
+}
+
+static void req_fail_cb(void *arg)
+{
+	struct bk_req *r = arg;
+	struct filebk *fb = r->priv[0];
+	r->status = (int)r->upriv[0];
+	if (r->status == BK_ENOTSUP)
+		fb->enotsup++;
+	else
+		fb->errors++;
+	fb->last_err_ns = exec_now(&fb->x);
+	r->done(r);
+}
+
+/* Completes r with status through the executor (now, but never inside
+ * the caller).  r holds no pin any more. */
+static void req_fail_later(struct filebk *fb, struct bk_req *r, int status)
+{
+	r->priv[0] = fb;
+	r->upriv[0] = (uint64_t)status;
+	exec_at(&fb->x, exec_now(&fb->x), req_fail_cb, r);
 }
 
 /* ---- the descriptor cache ---- */
@@ -131,13 +211,11 @@ static void lru_push(struct filebk *fb, struct fent *f)
 	fb->lru.prev = f;
 }
 
-static void ent_close(struct fent *f)
+static void desc_close(struct filebk *fb, struct fdesc *d)
 {
-	if (f->dfd >= 0)
-		close(f->dfd);
-	if (f->bfd >= 0)
-		close(f->bfd);
-	f->dfd = f->bfd = -1;
+	loop_close_detached(fb->l, d->fd);
+	d->fd = -1;
+	d->rw = 0;
 }
 
 static struct fent *ent_find(const struct filebk *fb, uint64_t obj)
@@ -148,6 +226,7 @@ static struct fent *ent_find(const struct filebk *fb, uint64_t obj)
 	return NULL;
 }
 
+/* Only for an entry no request pins (so no open is in flight on it). */
 static void ent_remove(struct filebk *fb, struct fent *f)
 {
 	struct fent **pp = &fb->tab[hash_obj(f->obj, fb->nbuckets)];
@@ -155,7 +234,8 @@ static void ent_remove(struct filebk *fb, struct fent *f)
 		pp = &(*pp)->hnext;
 	*pp = f->hnext;
 	lru_unlink(f);
-	ent_close(f);
+	desc_close(fb, &f->d[0]);
+	desc_close(fb, &f->d[1]);
 	free(f);
 	fb->nent--;
 }
@@ -166,54 +246,15 @@ static void ent_trim(struct filebk *fb)
 		ent_remove(fb, fb->lru.next);
 }
 
-static int mkdirs(const struct filebk *fb, uint64_t obj)
-{
-	char rel[NAMES_OBJ_DIR_LEN + 1], p[PATH_MAX];
-	names_obj_dir(rel, obj);
-	snprintf(p, sizeof p, "%s/%.2s", fb->dir, rel);
-	if (mkdir(p, 0755) && errno != EEXIST)
-		return -1;
-	snprintf(p, sizeof p, "%s/%s", fb->dir, rel);
-	if (mkdir(p, 0755) && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-/* Opens obj's file; create: make it (and its directories) if missing.
- * A descriptor, or -1 with errno set. */
-static int open_file(struct filebk *fb, uint64_t obj, int direct, int create, int *rw)
-{
-	char p[PATH_MAX];
-	if (filebk_path(&(struct backend){ .self = fb }, obj, p, sizeof p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int flags = O_RDWR | O_CLOEXEC | (direct ? O_DIRECT : 0) | (create ? O_CREAT : 0);
-	int fd = open(p, flags, 0644);
-	if (fd < 0 && create && errno == ENOENT && mkdirs(fb, obj) == 0)
-		fd = open(p, flags, 0644);
-	if (fd < 0 && !create && errno == EACCES) {
-		fd = open(p, (flags & ~O_RDWR) | O_RDONLY);
-		*rw = 0;
-		return fd;
-	}
-	*rw = fd >= 0;
-	return fd;
-}
-
-/* Pins obj's entry with the descriptor this operation needs open: 0, or
- * -errno. */
-static int ent_get(struct filebk *fb, uint64_t obj, int write, int direct, struct fent **out, int *fd)
+/* obj's entry, made if missing, pinned; NULL when out of memory. */
+static struct fent *ent_pin(struct filebk *fb, uint64_t obj)
 {
 	struct fent *f = ent_find(fb, obj);
-	if (f && write && !f->rw) {
-		ent_close(f); /* opened read-only: reopen for writing */
-	}
 	if (!f) {
 		if (!(f = calloc(1, sizeof *f)))
-			return -ENOMEM;
+			return NULL;
 		f->obj = obj;
-		f->dfd = f->bfd = -1;
+		f->d[0].fd = f->d[1].fd = -1;
 		size_t b = hash_obj(obj, fb->nbuckets);
 		f->hnext = fb->tab[b];
 		fb->tab[b] = f;
@@ -221,31 +262,15 @@ static int ent_get(struct filebk *fb, uint64_t obj, int write, int direct, struc
 	} else {
 		lru_unlink(f);
 	}
-	int *slotfd = direct ? &f->dfd : &f->bfd;
-	if (*slotfd < 0) {
-		int rw = 1;
-		*slotfd = open_file(fb, obj, direct, write, &rw);
-		if (*slotfd < 0) {
-			int errnum = errno;
-			if (f->pins == 0 && f->dfd < 0 && f->bfd < 0)
-				ent_remove(fb, f);
-			else if (f->pins == 0)
-				lru_push(fb, f);
-			return -errnum;
-		}
-		f->rw = rw;
-	}
 	f->pins++;
-	*out = f;
-	*fd = *slotfd;
-	return 0;
+	return f;
 }
 
 static void ent_put(struct filebk *fb, struct fent *f)
 {
 	if (--f->pins)
 		return;
-	if (f->stale) {
+	if (f->stale || (f->d[0].fd < 0 && f->d[1].fd < 0)) {
 		ent_remove(fb, f);
 		return;
 	}
@@ -253,27 +278,221 @@ static void ent_put(struct filebk *fb, struct fent *f)
 	ent_trim(fb);
 }
 
-/* ---- operations ---- */
+/* ---- opening ---- */
 
-static void req_fail_cb(void *arg)
+static void pump(struct filebk *fb);
+static void opener_done(struct loop_io *io, int res);
+
+static void fifo_push(struct filebk *fb, struct bk_req *r)
 {
-	struct bk_req *r = arg;
-	struct filebk *fb = r->priv[0];
-	r->status = (int)r->upriv[0];
-	if (r->status == BK_ENOTSUP)
-		fb->enotsup++;
+	r->priv[1] = NULL;
+	if (fb->qtail)
+		fb->qtail->priv[1] = r;
 	else
-		fb->errors++;
-	fb->last_err_ns = exec_now(&fb->x);
-	r->done(r);
+		fb->qhead = r;
+	fb->qtail = r;
 }
 
-static void req_fail_later(struct filebk *fb, struct bk_req *r, int status)
+/* Unpins r's entry and fails r with errnum ("open PATH: ..."). */
+static void waiter_fail(struct filebk *fb, struct bk_req *r, int errnum)
 {
-	r->priv[0] = fb;
-	r->upriv[0] = (uint64_t)status;
-	exec_at(&fb->x, exec_now(&fb->x), req_fail_cb, r);
+	set_err(fb, r->object, "open", errnum);
+	ent_put(fb, REQ_ENT(r));
+	req_fail_later(fb, r, status_of(errnum));
 }
+
+/* Fails the waiters that `which` selects (1: writes, 0: reads) with
+ * errnum; 1 if any waiter is left. */
+static int waiters_fail(struct opener *o, int which, int errnum)
+{
+	struct bk_req **pp = &o->head, *last = NULL;
+	while (*pp) {
+		struct bk_req *r = *pp;
+		if ((r->op == BK_WRITE) == which) {
+			*pp = r->priv[1];
+			waiter_fail(o->fb, r, errnum);
+		} else {
+			last = r;
+			pp = (struct bk_req **)&r->priv[1];
+		}
+	}
+	o->tail = last;
+	return o->head != NULL;
+}
+
+/* Sends the opener's current step to the loop, or, for an open that the
+ * fault hook fails, its result through the executor. */
+static void opener_fault_cb(void *arg)
+{
+	struct opener *o = arg;
+	opener_done(&o->io, (int)o->io.off);
+}
+
+static void opener_step(struct opener *o)
+{
+	struct filebk *fb = o->fb;
+	o->io.done = opener_done;
+	switch (o->step) {
+	case OS_MKDIR_TOP:
+		o->path[o->top_len] = '\0';
+		loop_mkdirat(fb->l, &o->io, AT_FDCWD, o->path, 0755, NULL);
+		return;
+	case OS_MKDIR_LEAF:
+		o->path[o->leaf_len] = '\0';
+		loop_mkdirat(fb->l, &o->io, AT_FDCWD, o->path, 0755, NULL);
+		return;
+	default:
+		break;
+	}
+	int flags = O_CLOEXEC | (o->direct ? O_DIRECT : 0) | (o->step == OS_RDONLY ? O_RDONLY : O_RDWR) |
+		    (o->creat ? O_CREAT : 0);
+	int rc = 0;
+	if (fb->cfg.fault)
+		rc = fb->cfg.fault(fb->cfg.fault_ctx, o->creat ? BK_CREATE : BK_OPEN, o->f->obj, 0, 0);
+	if (rc) {
+		o->io.off = rc;
+		exec_at(&fb->x, exec_now(&fb->x), opener_fault_cb, o);
+		return;
+	}
+	loop_openat(fb->l, &o->io, AT_FDCWD, o->path, flags, 0644, NULL);
+}
+
+/* The chain ended: res a descriptor, or -errno.  Every waiter goes on or
+ * fails; the opener is freed. */
+static void opener_finish(struct opener *o, int res)
+{
+	struct filebk *fb = o->fb;
+	struct fdesc *d = &o->f->d[o->direct];
+	d->opening = NULL;
+	if (res >= 0) {
+		d->fd = res;
+		d->rw = o->step != OS_RDONLY;
+		struct opstats *st = &fb->fs[o->creat];
+		st->ops++;
+		hist_record(st->latency_ns, exec_now(&fb->x) - o->start_ns);
+	}
+	for (struct bk_req *r = o->head, *n; r; r = n) {
+		n = r->priv[1];
+		if (res < 0)
+			waiter_fail(fb, r, -res);
+		else if (r->op == BK_WRITE && !d->rw)
+			waiter_fail(fb, r, EACCES); /* the file opens read-only */
+		else
+			fifo_push(fb, r);
+	}
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		fb->openers = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	ent_put(fb, o->f); /* the opener's own pin, last */
+	free(o);
+	pump(fb);
+}
+
+static void opener_done(struct loop_io *io, int res)
+{
+	struct opener *o = (struct opener *)io;
+	switch (o->step) {
+	case OS_MKDIR_TOP:
+	case OS_MKDIR_LEAF:
+		o->path[o->step == OS_MKDIR_TOP ? o->top_len : o->leaf_len] = '/';
+		if (res < 0 && res != -EEXIST) {
+			opener_finish(o, res);
+			return;
+		}
+		if (o->step == OS_MKDIR_TOP) {
+			o->step = OS_MKDIR_LEAF;
+		} else {
+			o->step = OS_OPEN;
+			o->made_dirs = 1;
+		}
+		opener_step(o);
+		return;
+	case OS_OPEN:
+		if (res == -ENOENT && waiters_fail(o, 0, ENOENT)) {
+			/* Writes wait: create the file, then its directories. */
+			if (!o->creat) {
+				o->creat = 1;
+				opener_step(o);
+				return;
+			}
+			if (!o->made_dirs) {
+				o->step = OS_MKDIR_TOP;
+				opener_step(o);
+				return;
+			}
+		} else if (res == -EACCES && waiters_fail(o, 1, EACCES)) {
+			/* Reads wait: the file may still open read-only. */
+			o->step = OS_RDONLY;
+			o->creat = 0;
+			opener_step(o);
+			return;
+		}
+		break;
+	case OS_RDONLY:
+		break;
+	}
+	opener_finish(o, res);
+}
+
+/* Gets r (its entry pinned) its descriptor: at once into the FIFO, or by
+ * joining or starting the open.  0, or -errno (r is still pinned). */
+static int req_open(struct filebk *fb, struct bk_req *r)
+{
+	struct fent *f = REQ_ENT(r);
+	struct fdesc *d = &f->d[REQ_DIRECT(r)];
+	int write = r->op == BK_WRITE;
+	if (d->fd >= 0 && write && !d->rw) {
+		/* Opened read-only for reads: reopen for writing, unless
+		 * other requests hold the descriptor. */
+		if (f->pins > 1)
+			return -EACCES;
+		desc_close(fb, d);
+	}
+	if (d->fd >= 0) {
+		fifo_push(fb, r);
+		return 0;
+	}
+	r->priv[1] = NULL;
+	struct opener *o = d->opening;
+	if (o) {
+		if (o->tail)
+			o->tail->priv[1] = r;
+		else
+			o->head = r;
+		o->tail = r;
+		return 0;
+	}
+	size_t dl = strlen(fb->dir);
+	if (!(o = calloc(1, sizeof *o + dl + NAMES_OBJ_LEN + 2)))
+		return -ENOMEM;
+	char rel[NAMES_OBJ_LEN + 1];
+	names_obj_path(rel, f->obj);
+	memcpy(o->path, fb->dir, dl);
+	o->path[dl] = '/';
+	memcpy(o->path + dl + 1, rel, NAMES_OBJ_LEN + 1);
+	o->top_len = dl + 3;  /* DIR/hh */
+	o->leaf_len = dl + 6; /* DIR/hh/hh */
+	o->fb = fb;
+	o->f = f;
+	o->direct = REQ_DIRECT(r);
+	o->step = OS_OPEN;
+	o->creat = write;
+	o->start_ns = exec_now(&fb->x);
+	o->head = o->tail = r;
+	f->pins++; /* the opener's own: waiters may all fail before it ends */
+	o->next = fb->openers;
+	if (o->next)
+		o->next->prev = o;
+	fb->openers = o;
+	d->opening = o;
+	opener_step(o);
+	return 0;
+}
+
+/* ---- operations ---- */
 
 /* Scratch buffers for operations of HUGE_MIN bytes or more are whole
  * transparent huge pages (madvise(MADV_HUGEPAGE)), so that the transfer is
@@ -320,26 +539,15 @@ static int slot_issue(struct slot *s)
 	return loop_write(fb->l, &s->io, s->fd, s->iobuf + s->done, left, off, NULL);
 }
 
-/* Starts r on slot s: 0, or -1 when r failed before any I/O (its failure
- * is scheduled; the slot is free again). */
+/* Starts r (its descriptor open, its entry pinned) on slot s: 0, or -1
+ * when r failed before any I/O (its failure is scheduled, its pin
+ * dropped; the slot is free again). */
 static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 {
 	int write = r->op == BK_WRITE;
-	int rc = 0;
-	if (fb->cfg.fault && (rc = fb->cfg.fault(fb->cfg.fault_ctx, r->op, r->object, r->offset, r->length))) {
-		set_err(fb, r->object, write ? "write" : "read", -rc);
-		req_fail_later(fb, r, status_of(-rc));
-		return -1;
-	}
-	int aligned = r->offset % FILEBK_ALIGN == 0 && r->length % FILEBK_ALIGN == 0;
-	int direct = fb->direct && aligned;
-	if (fb->direct && !aligned)
-		fb->unaligned++;
-	if ((rc = ent_get(fb, r->object, write, direct, &s->ent, &s->fd))) {
-		set_err(fb, r->object, "open", -rc);
-		req_fail_later(fb, r, status_of(-rc));
-		return -1;
-	}
+	int direct = REQ_DIRECT(r);
+	s->ent = REQ_ENT(r);
+	s->fd = s->ent->d[direct].fd;
 	s->req = r;
 	s->len = (size_t)r->length;
 	s->done = 0;
@@ -467,11 +675,29 @@ static int filebk_submit(void *self, struct bk_req *r)
 		req_fail_later(fb, r, BK_EIO);
 		return 0;
 	}
-	if (fb->qtail)
-		fb->qtail->priv[1] = r;
-	else
-		fb->qhead = r;
-	fb->qtail = r;
+	int rc;
+	if (fb->cfg.fault && (rc = fb->cfg.fault(fb->cfg.fault_ctx, r->op, r->object, r->offset, r->length))) {
+		set_err(fb, r->object, r->op == BK_WRITE ? "write" : "read", -rc);
+		req_fail_later(fb, r, status_of(-rc));
+		return 0;
+	}
+	int aligned = r->offset % FILEBK_ALIGN == 0 && r->length % FILEBK_ALIGN == 0;
+	if (fb->direct && !aligned)
+		fb->unaligned++;
+	struct fent *f = ent_pin(fb, r->object);
+	if (!f) {
+		set_err(fb, r->object, "open", ENOMEM);
+		req_fail_later(fb, r, BK_EIO);
+		return 0;
+	}
+	r->priv[0] = f;
+	r->upriv[1] = (uint64_t)(fb->direct && aligned);
+	if ((rc = req_open(fb, r))) {
+		set_err(fb, r->object, "open", -rc);
+		ent_put(fb, f);
+		req_fail_later(fb, r, status_of(-rc));
+		return 0;
+	}
 	pump(fb);
 	return 0;
 }
@@ -509,6 +735,18 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 		hist_reset(h);
 		hist_merge(h, st->latency_ns);
 	}
+	static const char *const fsn[2] = { "open", "create" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof name, "fs.%ss", fsn[i]);
+		if (put(m, prefix, name, (double)fb->fs[i].ops, "ops"))
+			return -1;
+		snprintf(full, sizeof full, "%s.fs.%s.latency", prefix, fsn[i]);
+		struct hist *h = met_hist(m, full, "ns");
+		if (!h)
+			return -1;
+		hist_reset(h);
+		hist_merge(h, fb->fs[i].latency_ns);
+	}
 	if (put(m, prefix, "errors", (double)fb->errors, "ops") ||
 	    put(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
 	    put(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
@@ -525,6 +763,8 @@ static void filebk_reset(void *self)
 	for (int i = 0; i < 2; i++) {
 		fb->st[i].ops = fb->st[i].bytes = 0;
 		hist_reset(fb->st[i].latency_ns);
+		fb->fs[i].ops = 0;
+		hist_reset(fb->fs[i].latency_ns);
 	}
 	fb->errors = fb->enotsup = fb->unaligned = fb->verify_errors = 0;
 	fb->max_inflight = fb->inflight;
@@ -536,11 +776,17 @@ static void filebk_destroy(void *self)
 	struct filebk *fb = self;
 	if (!fb)
 		return;
+	while (fb->openers) { /* dropped with their requests (backend.h) */
+		struct opener *o = fb->openers;
+		fb->openers = o->next;
+		free(o);
+	}
 	if (fb->tab) {
 		for (size_t b = 0; b < fb->nbuckets; b++)
 			for (struct fent *f = fb->tab[b], *n; f; f = n) {
 				n = f->hnext;
-				ent_close(f);
+				desc_close(fb, &f->d[0]);
+				desc_close(fb, &f->d[1]);
 				free(f);
 			}
 	}
@@ -549,8 +795,10 @@ static void filebk_destroy(void *self)
 		for (unsigned i = 0; i < fb->cfg.queue_depth; i++)
 			free(fb->slots[i].scratch);
 	free(fb->slots);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		hist_free(fb->st[i].latency_ns);
+		hist_free(fb->fs[i].latency_ns);
+	}
 	free(fb->dir);
 	free(fb);
 }
@@ -626,7 +874,10 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 	fb->slots = calloc(fb->cfg.queue_depth, sizeof *fb->slots);
 	fb->st[0].latency_ns = hist_new();
 	fb->st[1].latency_ns = hist_new();
-	if (!fb->dir || !fb->tab || !fb->slots || !fb->st[0].latency_ns || !fb->st[1].latency_ns) {
+	fb->fs[0].latency_ns = hist_new();
+	fb->fs[1].latency_ns = hist_new();
+	if (!fb->dir || !fb->tab || !fb->slots || !fb->st[0].latency_ns || !fb->st[1].latency_ns ||
+	    !fb->fs[0].latency_ns || !fb->fs[1].latency_ns) {
 		filebk_destroy(fb);
 		return err_set(e, ERR_FAIL, "out of memory");
 	}
@@ -682,7 +933,31 @@ int filebk_cached_fd(const struct backend *b, uint64_t obj)
 	const struct fent *f = ent_find(b->self, obj);
 	if (!f)
 		return -1;
-	return f->bfd >= 0 ? f->bfd : f->dfd;
+	return f->d[0].fd >= 0 ? f->d[0].fd : f->d[1].fd;
+}
+
+int filebk_pin(struct backend *b, uint64_t obj)
+{
+	struct filebk *fb = b->self;
+	struct fent *f = ent_find(fb, obj);
+	if (!f || (f->d[0].fd < 0 && f->d[1].fd < 0))
+		return -1;
+	lru_unlink(f);
+	f->pins++;
+	return f->d[0].fd >= 0 ? f->d[0].fd : f->d[1].fd;
+}
+
+void filebk_unpin(struct backend *b, uint64_t obj)
+{
+	struct filebk *fb = b->self;
+	struct fent *f = ent_find(fb, obj);
+	if (f && f->pins)
+		ent_put(fb, f);
+}
+
+const struct hist *filebk_file_latency(const struct backend *b, int create)
+{
+	return ((const struct filebk *)b->self)->fs[create ? 1 : 0].latency_ns;
 }
 
 void filebk_forget(struct backend *b, uint64_t obj)

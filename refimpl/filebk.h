@@ -9,6 +9,13 @@
  * same bytes of that file.  A READ of an object with no file completes
  * BK_ENOENT; a WRITE creates the file (and its fan-out directories).
  *
+ * Opening never blocks the loop: a file whose descriptor is not cached is
+ * opened through io_uring (OPENAT; for a write that finds no file, MKDIRAT
+ * of the fan-out directories and OPENAT with O_CREAT: filebk.c has the
+ * chain), while the loop runs everything else.  Operations on a file whose
+ * open is in flight wait for that open, never open again, and all fail
+ * with its error if it fails.
+ *
  * O_DIRECT.  FILEBK_DIRECT_AUTO (the default) probes the directory at
  * filebk_new: a file opened with O_DIRECT (EINVAL on tmpfs and some
  * others) decides it, and filebk_direct() / the export's "direct" metric
@@ -42,7 +49,10 @@
  *
  * Fault injection (tests): cfg.fault, when set, is asked before each data
  * operation; a non-zero -errno makes the operation fail as if the syscall
- * had returned it (nothing is read or written).  This is how ENOSPC and
+ * had returned it (nothing is read or written).  It is also asked before
+ * each OPENAT of a file, with op BK_CREATE (O_CREAT, for a write) or
+ * BK_OPEN and offset = length = 0: a non-zero -errno fails that open as if
+ * OPENAT had returned it.  This is how ENOSPC and
  * EACCES are tested where the environment cannot produce them (no tiny
  * loop-mounted file system without root; root ignores permissions).
  *
@@ -52,11 +62,16 @@
  * PREFIX.read.latency (ns, submit to completion, queueing included), the
  * same for write; PREFIX.errors, PREFIX.enotsup, PREFIX.unaligned,
  * PREFIX.verify_errors, PREFIX.direct (1: O_DIRECT), PREFIX.queue_depth.
- * ops, bytes and latency count successful operations only.
+ * ops, bytes and latency count successful operations only.  The opens, as
+ * the file-system client model names them (models/fsclient.h):
+ * PREFIX.fs.creates (opens with O_CREAT, a write's), PREFIX.fs.opens (the
+ * others), and the histograms PREFIX.fs.create.latency and
+ * PREFIX.fs.open.latency (ns, from the first OPENAT to the descriptor,
+ * MKDIRATs included; the data operations' latency includes it too).
  *
  * File descriptors are cached (cfg.max_open files, least recently used
  * closed first), since an open per 4 KiB read would cost as much as the
- * read.  Registered files and buffers are not used: bench/refio measures
+ * read; a descriptor an operation holds is never closed under it.  Registered files and buffers are not used: bench/refio measures
  * tierref's CPU per GB below fio's without them.
  */
 #ifndef TIERSIM_FILEBK_H
@@ -110,8 +125,17 @@ int filebk_path(const struct backend *b, uint64_t obj, char *out, size_t cap);
 /* The cached descriptor of obj's file, or -1 if it is not open (for the
  * warm tier's GETATTR). */
 int filebk_cached_fd(const struct backend *b, uint64_t obj);
+/* Pins obj's cached descriptor so that it stays open until
+ * filebk_unpin(b, obj): the descriptor, or -1 (nothing pinned) if none is
+ * open (for the warm tier's GETATTR through io_uring). */
+int filebk_pin(struct backend *b, uint64_t obj);
+void filebk_unpin(struct backend *b, uint64_t obj);
 /* Closes obj's cached descriptors (after an unlink), at once or when its
  * operations in flight complete. */
 void filebk_forget(struct backend *b, uint64_t obj);
+/* The latency of the successful open chains since reset (create: those
+ * with O_CREAT), as exported in PREFIX.fs.*.latency (for the probe). */
+struct hist;
+const struct hist *filebk_file_latency(const struct backend *b, int create);
 
 #endif

@@ -43,6 +43,20 @@
  *                                 current one is stale and ignored
  *   otherwise                     a struct loop_io * (8-byte aligned)
  *
+ * File-system calls (openat, mkdirat, statx, unlinkat, close) are
+ * struct loop_io requests like reads and writes: the same user_data, the
+ * same FIFO when the SQ is full, the same in-flight count.  io_uring tries
+ * each without blocking first and hands the ones that must wait (a lookup
+ * that misses the dentry cache, any mkdirat, an NFS server's answer) to
+ * its io-wq workers, so the loop's thread never waits for the file system.
+ *
+ * Close goes through io_uring too (loop_close_detached).  On a local file
+ * system close(2) of a regular file is cheap (it drops a reference; the
+ * last fput is deferred), but on NFS it flushes the file's dirty pages and
+ * waits for the server (close-to-open consistency), which is the blocking
+ * this loop exists to avoid; io_uring runs such a close (a file with a
+ * flush method) on a worker and any other inline at submission.
+ *
  * Failures handled: -EINTR (retry), -ETIME (the timeout: normal), -EBUSY
  * and -EAGAIN from a full CQ with overflowed completions pending (reap,
  * then retry; the CQ is 4x the SQ to make that rare), SQ full (submit what
@@ -57,13 +71,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim/evq.h"
 
 #define TIMER_BATCH 4096
 #define REAP_BATCH 8
 
-enum { OP_READ = 1, OP_WRITE = 2 };
+enum { OP_READ = 1, OP_WRITE, OP_OPENAT, OP_MKDIRAT, OP_STATX, OP_UNLINKAT, OP_CLOSE };
 
 struct watch {
 	loop_fd_fn fn;
@@ -80,6 +95,7 @@ struct loop {
 	void *q;
 	uint64_t t0;              /* CLOCK_MONOTONIC at loop_new */
 	int stop;
+	int running;              /* inside loop_run */
 	int oom;                  /* a timer could not be queued */
 	uint64_t events;
 	struct loop_stats st;
@@ -229,12 +245,49 @@ static struct io_uring_sqe *get_sqe(struct loop *l)
 
 static void io_prep(struct loop *l, struct io_uring_sqe *sqe, struct loop_io *io)
 {
-	if (io->op == OP_READ)
+	switch (io->op) {
+	case OP_READ:
 		io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
-	else
+		break;
+	case OP_WRITE:
 		io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)io->len, (uint64_t)io->off);
+		break;
+	case OP_OPENAT:
+		io_uring_prep_openat(sqe, io->fd, io->path, io->flags, io->mode);
+		break;
+	case OP_MKDIRAT:
+		io_uring_prep_mkdirat(sqe, io->fd, io->path, io->mode);
+		break;
+	case OP_STATX:
+		io_uring_prep_statx(sqe, io->fd, io->path, io->flags, io->mode, io->buf);
+		break;
+	case OP_UNLINKAT:
+		io_uring_prep_unlinkat(sqe, io->fd, io->path, io->flags);
+		break;
+	default:
+		io_uring_prep_close(sqe, io->fd);
+		break;
+	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)io);
 	l->events++;
+}
+
+/* Counts io in flight and gives it an SQE, or queues it for one. */
+static int io_start(struct loop *l, struct loop_io *io)
+{
+	io->next = NULL;
+	l->io_inflight++;
+	struct io_uring_sqe *sqe = l->defer_head ? NULL : get_sqe(l);
+	if (sqe) {
+		io_prep(l, sqe, io);
+		return 0;
+	}
+	if (l->defer_tail)
+		l->defer_tail->next = io;
+	else
+		l->defer_head = io;
+	l->defer_tail = io;
+	return 0;
 }
 
 static int io_queue(struct loop *l, struct loop_io *io, int op, int fd, void *buf, size_t len, off_t off,
@@ -251,19 +304,71 @@ static int io_queue(struct loop *l, struct loop_io *io, int op, int fd, void *bu
 	io->buf = buf;
 	io->len = len;
 	io->off = off;
-	io->next = NULL;
-	l->io_inflight++;
-	struct io_uring_sqe *sqe = l->defer_head ? NULL : get_sqe(l);
-	if (sqe) {
-		io_prep(l, sqe, io);
-		return 0;
+	return io_start(l, io);
+}
+
+/* A file-system call: io's fields as io_prep reads them. */
+static int fs_queue(struct loop *l, struct loop_io *io, int op, int dfd, const char *path, int flags,
+		    unsigned mode, void *out, struct err *e)
+{
+	if (!io || !io->done)
+		return err_set(e, ERR_FAIL, "event loop: file-system request without a callback");
+	if (op != OP_CLOSE && !path)
+		return err_set(e, ERR_FAIL, "event loop: file-system request without a path");
+	io->op = op;
+	io->fd = dfd;
+	io->path = path;
+	io->flags = flags;
+	io->mode = mode;
+	io->buf = out;
+	io->len = 0;
+	io->off = 0;
+	return io_start(l, io);
+}
+
+int loop_openat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, unsigned mode,
+		struct err *e)
+{
+	return fs_queue(l, io, OP_OPENAT, dfd, path, flags, mode, NULL, e);
+}
+
+int loop_mkdirat(struct loop *l, struct loop_io *io, int dfd, const char *path, unsigned mode, struct err *e)
+{
+	return fs_queue(l, io, OP_MKDIRAT, dfd, path, 0, mode, NULL, e);
+}
+
+int loop_statx(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, unsigned mask,
+	       struct statx *out, struct err *e)
+{
+	if (!out)
+		return err_set(e, ERR_FAIL, "event loop: statx without a result buffer");
+	return fs_queue(l, io, OP_STATX, dfd, path, flags, mask, out, e);
+}
+
+int loop_unlinkat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, struct err *e)
+{
+	return fs_queue(l, io, OP_UNLINKAT, dfd, path, flags, 0, NULL, e);
+}
+
+int loop_close(struct loop *l, struct loop_io *io, int fd, struct err *e)
+{
+	if (fd < 0)
+		return err_set(e, ERR_FAIL, "event loop: close of a bad file descriptor (%d)", fd);
+	return fs_queue(l, io, OP_CLOSE, fd, NULL, 0, 0, NULL, e);
+}
+
+void loop_close_detached(struct loop *l, int fd)
+{
+	if (fd < 0)
+		return;
+	struct io_uring_sqe *sqe = l->running ? get_sqe(l) : NULL;
+	if (!sqe) {
+		close(fd);
+		return;
 	}
-	if (l->defer_tail)
-		l->defer_tail->next = io;
-	else
-		l->defer_head = io;
-	l->defer_tail = io;
-	return 0;
+	io_uring_prep_close(sqe, fd);
+	io_uring_sqe_set_data64(sqe, 0); /* no callback: reap ignores it */
+	l->events++;
 }
 
 int loop_read(struct loop *l, struct loop_io *io, int fd, void *buf, size_t len, off_t off, struct err *e)
@@ -516,7 +621,18 @@ static int submit_and_wait(struct loop *l, struct __kernel_timespec *ts)
 	return rc;
 }
 
+static int run(struct loop *l, uint64_t until_ns, struct err *e);
+
 int loop_run(struct loop *l, uint64_t until_ns, struct err *e)
+{
+	int outer = l->running;
+	l->running = 1;
+	int rc = run(l, until_ns, e);
+	l->running = outer;
+	return rc;
+}
+
+static int run(struct loop *l, uint64_t until_ns, struct err *e)
 {
 	l->stop = 0;
 	for (;;) {

@@ -17,6 +17,12 @@
  *            callbacks queue reaches the kernel after at most 8 of them
  *            have run, so a device that completes a burst is refilled while
  *            the rest of the burst is still being processed.
+ * Files:     loop_openat, loop_mkdirat, loop_statx, loop_unlinkat and
+ *            loop_close do the file-system call through io_uring and call
+ *            back with its result, so a backend opens, creates, stats and
+ *            removes files without blocking the loop (the kernel runs the
+ *            ones that would block on its io-wq workers).  Readdir has no
+ *            io_uring operation.
  * Sockets:   loop_watch(fd, events) calls back when the fd is readable or
  *            writable (a one-shot poll re-armed while watched), for libcurl's
  *            multi_socket interface.
@@ -50,10 +56,13 @@ struct loop_io {
 	/* private: the operation, kept until it is submitted (it waits in a
 	 * FIFO inside the loop when the submission queue is full). */
 	int op;
-	int fd;
-	void *buf;
+	int fd;               /* the file; the directory fd of the *at calls */
+	void *buf;            /* the data; statx's result */
 	size_t len;
 	off_t off;
+	const char *path;     /* the *at calls */
+	int flags;
+	unsigned mode;        /* openat, mkdirat; statx's mask */
 	struct loop_io *next;
 };
 /* Submits a read (write) of len bytes at off.  The caller owns io and
@@ -64,6 +73,30 @@ struct loop_io {
  * queued (e filled: a bad fd or a NULL io). */
 int loop_read(struct loop *l, struct loop_io *io, int fd, void *buf, size_t len, off_t off, struct err *e);
 int loop_write(struct loop *l, struct loop_io *io, int fd, const void *buf, size_t len, off_t off, struct err *e);
+
+/* ---- file-system calls ----
+ * The same contract as loop_read: io and what path (and statx's out)
+ * point to stay the caller's until done runs (the kernel reads the path
+ * when the request reaches it, which may be after these return), done
+ * always runs later from loop_run, and -1 (e filled) only for a request
+ * that cannot be queued (a NULL io or callback).  res is what the system
+ * call returns: openat the new descriptor, the others 0, or -errno.  dfd
+ * may be AT_FDCWD. */
+struct statx;
+int loop_openat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, unsigned mode,
+		struct err *e);
+int loop_mkdirat(struct loop *l, struct loop_io *io, int dfd, const char *path, unsigned mode, struct err *e);
+int loop_statx(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, unsigned mask,
+	       struct statx *out, struct err *e);
+int loop_unlinkat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, struct err *e);
+int loop_close(struct loop *l, struct loop_io *io, int fd, struct err *e);
+/* Closes fd without a callback: through io_uring when called from inside
+ * loop_run (it reaches the kernel with the loop's next submission, before
+ * loop_run returns), with close(2) otherwise (the loop may never run
+ * again).  Its result is not reported, as close(2)'s of a descriptor only
+ * read or written through io_uring has nothing to say that the I/O did
+ * not (loop.c says why close goes through io_uring at all). */
+void loop_close_detached(struct loop *l, int fd);
 
 /* ---- socket readiness ---- */
 enum { LOOP_IN = 1, LOOP_OUT = 2 };

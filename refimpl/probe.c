@@ -17,6 +17,7 @@
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
 #include "sim/backend.h"
+#include "sim/hist.h"
 
 #define OBJ_BYTES (4ull << 20)
 #define MAX_SAMPLES (1u << 20)
@@ -160,14 +161,13 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	return 0;
 }
 
-/* ---- files: host time of create and open ---- */
+/* ---- files: the open chain of create and open ---- */
 
 struct pfiles {
 	struct loop *l;
 	struct backend *b;
 	int write;
 	uint64_t ids[PROBE_FILES];
-	double ns[PROBE_FILES];
 	unsigned next, done, failed;
 	struct bk_req req;
 };
@@ -185,7 +185,7 @@ static void files_done(struct bk_req *req)
 	files_next(f);
 }
 
-/* Submits the next operation, timing the submit call itself. */
+/* Submits the next operation (QD1: one file at a time). */
 static void files_next(struct pfiles *f)
 {
 	if (f->next >= PROBE_FILES)
@@ -197,27 +197,20 @@ static void files_next(struct pfiles *f)
 	f->req.length = 4096;
 	f->req.done = files_done;
 	f->req.ctx = f;
-	uint64_t t0 = loop_now(f->l);
-	int rc = bk_submit(f->b, &f->req);
-	f->ns[i] = (double)(loop_now(f->l) - t0);
-	if (rc < 0)
+	if (bk_submit(f->b, &f->req) < 0)
 		f->failed++;
 }
 
-/* Fills pt (ops, mean, bins, p50, p99) from n samples. */
-static void fill_point(struct probe_point *pt, double *v, size_t n)
+/* Fills pt (ops, mean, bins, p50, p99) from a histogram of the times. */
+static void fill_point(struct probe_point *pt, const struct hist *h)
 {
-	qsort(v, n, sizeof *v, cmp_double);
-	double sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	pt->ops = n;
+	pt->ops = hist_count(h);
 	pt->size_bytes = 0;
-	pt->mean_ns = sum / (double)n;
+	pt->mean_ns = hist_mean(h);
 	for (int i = 0; i < PROBE_QUANTILES; i++)
-		pt->q_ns[i] = quantile(v, n, (bin_edge[i] + bin_edge[i + 1]) / 2);
-	pt->p50_ns = quantile(v, n, 0.5);
-	pt->p99_ns = quantile(v, n, 0.99);
+		pt->q_ns[i] = hist_quantile(h, (bin_edge[i] + bin_edge[i + 1]) / 2);
+	pt->p50_ns = hist_quantile(h, 0.5);
+	pt->p99_ns = hist_quantile(h, 0.99);
 }
 
 /* One fresh backend over sub (an empty descriptor cache) into *b. */
@@ -261,8 +254,15 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 		else if (f->failed || f->done != PROBE_FILES)
 			rc = err_set(e, ERR_FAIL, "%s: %s of new files failed (%u of %u done)", sub,
 				     w ? "4 KiB writes" : "4 KiB reads", f->done, PROBE_FILES);
-		else
-			fill_point(w ? &r->create : &r->open, f->ns, PROBE_FILES);
+		else {
+			const struct backend *fb = kind == PROBE_HOT ? &b : dirbk_files(&b);
+			const struct hist *h = filebk_file_latency(fb, w);
+			if (hist_count(h) != PROBE_FILES)
+				rc = err_set(e, ERR_FAIL, "%s: %llu %s timed for %u new files", sub,
+					     (unsigned long long)hist_count(h), w ? "creates" : "opens", PROBE_FILES);
+			else
+				fill_point(w ? &r->create : &r->open, h);
+		}
 		b.ops->destroy(b.self);
 	}
 	free(f);
@@ -447,13 +447,15 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
 		empirical(r1, rb->bps, f);
 	}
-	fprintf(f, "; create_latency: time inside the backend's submit for the first write of a new object\n"
-		   "; (%d new files in new fan-out directories: open, mkdir, open O_CREAT; the loop is\n"
-		   "; blocked meanwhile), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\ncreate_latency = ",
+	fprintf(f, "; create_latency: the backend's asynchronous open chain for the first write of a new\n"
+		   "; object, first OPENAT to descriptor (%d new files, QD1, mostly in new fan-out\n"
+		   "; directories: OPENAT O_CREAT, ENOENT, MKDIRAT x 2, OPENAT O_CREAT, through io_uring;\n"
+		   "; the loop runs on meanwhile), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
+		   "create_latency = ",
 		PROBE_FILES, PROBE_QUANTILES, r->create.mean_ns / 1e3, r->create.p50_ns / 1e3, r->create.p99_ns / 1e3);
 	empirical(&r->create, 0, f);
 	fprintf(f, "; open_latency: the same for the first read of those files by a backend with no\n"
-		   "; descriptor cached (open%s), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
+		   "; descriptor cached (one OPENAT%s), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
 		   "open_latency = ", r->kind == PROBE_HOT && r->direct ? " with O_DIRECT" : "", PROBE_QUANTILES,
 		r->open.mean_ns / 1e3, r->open.p50_ns / 1e3, r->open.p99_ns / 1e3);
 	empirical(&r->open, 0, f);

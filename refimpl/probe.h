@@ -31,13 +31,16 @@
  * read_iops, mirror = 1, latency = the read latency above).
  *
  * Files (models/fsclient.h).  The real backends open and create files
- * synchronously inside their submit, on the loop's thread.  So after the
- * sweep, PROBE_FILES new objects (random ids: they land in new fan-out
- * directories, as a run's chunks do) each get one 4 KiB write at QD1 from
- * a fresh backend, and the time spent inside submit is kept (create: the
- * failed open, mkdir of the fan-out directories, open with O_CREAT); then
- * a second fresh backend (no descriptor cached) reads 4 KiB of each, and
- * the time inside submit is kept (open).  The preset gets
+ * asynchronously, through io_uring (filebk.c), before an operation's I/O.
+ * So after the scratch set is written, PROBE_FILES new objects (random
+ * ids: most land in new fan-out directories, as a run's chunks do) each
+ * get one 4 KiB write at QD1 from a fresh backend, and the backend's open
+ * chain is timed, from its first OPENAT to the descriptor (create: OPENAT
+ * with O_CREAT, ENOENT, MKDIRAT of the two fan-out levels, OPENAT with
+ * O_CREAT); then a second fresh backend (no descriptor cached) reads 4 KiB
+ * of each, and its OPENAT is timed the same way (open).  The times come
+ * from the backend's PREFIX.fs.create.latency and .fs.open.latency
+ * histograms (filebk.h; within 1% of each sample).  The preset gets
  *   create_latency, open_latency   empirical(...) of those times, binned as
  *                                  the latencies above
  *   open_files = 1024              the backends' descriptor cache (filebk's
@@ -78,10 +81,11 @@ struct probe_result {
 	int direct;              /* O_DIRECT in use */
 	uint64_t scratch_bytes;
 	struct probe_point pt[2][PROBE_NSIZE][PROBE_NQD];
-	/* Host time inside the backend's submit (the loop is blocked): the
-	 * first write of a new object (create: mkdir + open O_CREAT), and the
-	 * first read of an existing object with no descriptor cached (open).
-	 * q_ns, mean_ns, p50_ns, p99_ns and ops are filled. */
+	/* The backend's asynchronous open chain, first OPENAT to descriptor:
+	 * for the first write of a new object (create: OPENAT, MKDIRAT x 2,
+	 * OPENAT with O_CREAT), and the first read of an existing object with
+	 * no descriptor cached (open).  q_ns, mean_ns, p50_ns, p99_ns and ops
+	 * are filled. */
 	struct probe_point create, open;
 };
 

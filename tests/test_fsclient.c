@@ -1,6 +1,7 @@
 /* Tests for models/fsclient (the file-system client decorator: open and
- * create costs on the node's host queue), over a `fixed` device of 10 us
- * per operation and infinite bandwidth, driven by the DES engine.  Expected
+ * create as asynchronous per-operation latencies, shared by the operations
+ * on a file while it opens), over a `fixed` device of 10 us per operation,
+ * no queueing and infinite bandwidth, driven by the DES engine.  Expected
  * times are worked by hand in the comments. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,12 +19,10 @@
 #include "sim/engine.h"
 #include "sim/hist.h"
 #include "sim/metrics.h"
-#include "sim/resource.h"
 
 struct world {
 	struct ev_engine *eng;
 	struct exec x;
-	struct res_queue *host[1];
 	struct backend dev, dev2, fs, fs2;
 	uint64_t done_ns[8];
 	int ndone;
@@ -37,14 +36,13 @@ static void note(struct bk_req *r)
 }
 
 /* open 5 us, create 100 us, `files` descriptors; two decorated devices
- * (two tiers of one node) sharing the node's host queue. */
+ * (two tiers of one node). */
 static void world_init(struct world *w, uint64_t files)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
 	assert_non_null(w->eng);
 	w->x = ev_executor(w->eng);
-	assert_non_null(w->host[0] = res_queue_new(&w->x, 1));
 	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
 	struct err e = { 0 };
 	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
@@ -55,8 +53,8 @@ static void world_init(struct world *w, uint64_t files)
 	dist_const(&p.create_ns, 100000);
 	p.open_files = files;
 	assert_true(fsc_active(&p));
-	assert_int_equal(fsc_new(&w->x, &p, 1, w->host, 1, w->dev, &w->fs, &e), 0);
-	assert_int_equal(fsc_new(&w->x, &p, 1, w->host, 1, w->dev2, &w->fs2, &e), 0);
+	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev, &w->fs, &e), 0);
+	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev2, &w->fs2, &e), 0);
 	fsc_params_free(&p);
 }
 
@@ -66,7 +64,6 @@ static void world_free(struct world *w)
 	w->fs2.ops->destroy(w->fs2.self);
 	w->dev.ops->destroy(w->dev.self);
 	w->dev2.ops->destroy(w->dev2.self);
-	res_queue_free(w->host[0]);
 	ev_engine_free(w->eng);
 }
 
@@ -87,7 +84,7 @@ static void run(struct world *w)
 	assert_true(ev_run(w->eng, UINT64_MAX, &e) >= 0);
 }
 
-/* A first write creates the file: 100 us host + 10 us device = 110 us.
+/* A first write creates the file: 100 us create + 10 us device = 110 us.
  * Then a write of the same object finds its descriptor open: 10 us. */
 static void test_fsclient_first_write_pays_create_then_nothing(void **state)
 {
@@ -138,10 +135,11 @@ static void test_fsclient_evicted_descriptor_is_reopened_not_recreated(void **st
 	world_free(&w);
 }
 
-/* One node, two tiers: a create on tier A (host 0-100 us) holds the node's
- * host queue, so a read on tier B submitted at the same time opens its file
- * only after it (100-105 us) and completes at 115 us; A completes at 110. */
-static void test_fsclient_create_blocks_other_tiers_of_the_node(void **state)
+/* One node, two tiers: a create on tier A (0-100 us) does not delay a read
+ * on tier B submitted at the same time, which opens its file (0-5 us) and
+ * completes at 15 us; A completes at 110 us.  (With the node-wide host
+ * queue this replaced, B waited for A's create and completed at 115.) */
+static void test_fsclient_create_on_one_tier_does_not_delay_another(void **state)
 {
 	(void)state;
 	struct world w;
@@ -151,13 +149,67 @@ static void test_fsclient_create_blocks_other_tiers_of_the_node(void **state)
 	submit(&w, &w.fs2, &b, BK_READ, 2);
 	run(&w);
 	assert_int_equal(w.ndone, 2);
-	assert_int_equal(w.done_ns[0], 110000);
-	assert_int_equal(w.done_ns[1], 115000);
+	assert_int_equal(w.done_ns[0], 15000);
+	assert_int_equal(w.done_ns[1], 110000);
 	world_free(&w);
 }
 
-/* The exported write latency is the decorator's (host time included). */
-static void test_fsclient_exports_latency_with_host_time(void **state)
+/* One tier, two new objects written at once: the creates overlap (0-100
+ * us each), so both complete at 110 us, not at 110 and 220. */
+static void test_fsclient_creates_of_different_files_overlap(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req a, b;
+	submit(&w, &w.fs, &a, BK_WRITE, 1);
+	submit(&w, &w.fs, &b, BK_WRITE, 2);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 110000);
+	assert_int_equal(w.done_ns[1], 110000);
+	world_free(&w);
+}
+
+static void at_50us(void *arg)
+{
+	struct bk_req *r = arg;
+	struct world *w = r->ctx;
+	submit(w, &w->fs, r, BK_READ, 1);
+}
+
+/* Operations on a file that is still opening share its open: a write of a
+ * new object at 0 creates it (ready at 100 us); a read of it at 50 us
+ * waits the remaining 50 us, then 10 us: both complete at 110 us, and one
+ * create is counted, no open. */
+static void test_fsclient_operations_share_an_open_in_progress(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req a, b;
+	submit(&w, &w.fs, &a, BK_WRITE, 1);
+	b.ctx = &w;
+	assert_true(exec_at(&w.x, 50000, at_50us, &b) != 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 110000);
+	assert_int_equal(w.done_ns[1], 110000);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(w.fs.ops->export(w.fs.self, "b", m, ev_now(w.eng)), 0);
+	assert_int_equal((int)met_find(m, "b.fs.creates")->value, 1);
+	assert_int_equal((int)met_find(m, "b.fs.opens")->value, 0);
+	/* the read's latency: submit at 50 us to done at 110 us */
+	struct hist *h = met_hist(m, "b.read.latency", "ns");
+	assert_int_equal(hist_count(h), 1);
+	assert_true(hist_quantile(h, 0.5) >= 59000 && hist_quantile(h, 0.5) <= 61000);
+	met_free(m);
+	world_free(&w);
+}
+
+/* The exported write latency is the decorator's (create time included). */
+static void test_fsclient_exports_latency_with_create_time(void **state)
 {
 	(void)state;
 	struct world w;
@@ -202,8 +254,10 @@ int main(void)
 		cmocka_unit_test(test_fsclient_first_write_pays_create_then_nothing),
 		cmocka_unit_test(test_fsclient_first_read_pays_open),
 		cmocka_unit_test(test_fsclient_evicted_descriptor_is_reopened_not_recreated),
-		cmocka_unit_test(test_fsclient_create_blocks_other_tiers_of_the_node),
-		cmocka_unit_test(test_fsclient_exports_latency_with_host_time),
+		cmocka_unit_test(test_fsclient_create_on_one_tier_does_not_delay_another),
+		cmocka_unit_test(test_fsclient_creates_of_different_files_overlap),
+		cmocka_unit_test(test_fsclient_operations_share_an_open_in_progress),
+		cmocka_unit_test(test_fsclient_exports_latency_with_create_time),
 		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

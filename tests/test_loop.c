@@ -1,7 +1,9 @@
 /* Tests for how the io_uring loop (refimpl/loop.c) hands file I/O to the
  * kernel: refills queued by completion callbacks reach the kernel while
  * more completions wait to be run, not only after the whole burst, and a
- * lone completion costs no extra io_uring_enter.  (The loop's contract as
+ * lone completion costs no extra io_uring_enter, and file-system calls
+ * (openat, mkdirat, statx, unlinkat, close) complete through the loop with
+ * the system call's result.  (The loop's contract as
  * an executor and its file and socket I/O are tested in test_refimpl.c.)
  *
  * The reads are of a small file just written with write(2), so its pages
@@ -21,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "refimpl/loop.h"
@@ -200,12 +203,124 @@ static void test_loop_runs_timers_while_io_completes_at_once(void **state)
 	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
 }
 
+/* One file-system call at a time: submit, run the loop, its result. */
+struct fsop {
+	struct loop_io io;
+	int res, done;
+};
+
+static void fsop_done(struct loop_io *io, int res)
+{
+	struct fsop *o = (struct fsop *)io;
+	o->res = res;
+	o->done++;
+}
+
+static int fs_run(struct fixture *f, struct fsop *o)
+{
+	struct err e = { 0 };
+	assert_int_equal(o->done, 0); /* never from inside the call */
+	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
+	assert_int_equal(o->done, 1);
+	return o->res;
+}
+
+static void test_loop_file_system_calls_complete_with_their_results(void **state)
+{
+	struct fixture *f = *state;
+	char d[4300], p[4400];
+	snprintf(d, sizeof d, "%s/sub", f->dir);
+	snprintf(p, sizeof p, "%s/sub/x", f->dir);
+	struct fsop o = { .io.done = fsop_done };
+	/* No directory yet: ENOENT, then make it, then create the file. */
+	assert_int_equal(loop_openat(f->l, &o.io, AT_FDCWD, p, O_RDWR | O_CREAT | O_CLOEXEC, 0644, NULL), 0);
+	assert_int_equal(fs_run(f, &o), -ENOENT);
+	o.done = 0;
+	assert_int_equal(loop_mkdirat(f->l, &o.io, AT_FDCWD, d, 0755, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	o.done = 0;
+	assert_int_equal(loop_mkdirat(f->l, &o.io, AT_FDCWD, d, 0755, NULL), 0);
+	assert_int_equal(fs_run(f, &o), -EEXIST);
+	o.done = 0;
+	assert_int_equal(loop_openat(f->l, &o.io, AT_FDCWD, p, O_RDWR | O_CREAT | O_CLOEXEC, 0644, NULL), 0);
+	int fd = fs_run(f, &o);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	/* statx by descriptor and by path. */
+	struct statx sx;
+	memset(&sx, 0, sizeof sx);
+	o.done = 0;
+	assert_int_equal(loop_statx(f->l, &o.io, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	assert_int_equal(sx.stx_size, 3);
+	o.done = 0;
+	assert_int_equal(loop_statx(f->l, &o.io, AT_FDCWD, p, 0, STATX_BASIC_STATS, &sx, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	assert_true(S_ISREG(sx.stx_mode));
+	o.done = 0;
+	assert_int_equal(loop_close(f->l, &o.io, fd, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	assert_true(fcntl(fd, F_GETFD) < 0); /* closed */
+	/* A path through a regular file: ENOTDIR. */
+	snprintf(d, sizeof d, "%s/sub/x/y", f->dir);
+	o.done = 0;
+	assert_int_equal(loop_openat(f->l, &o.io, AT_FDCWD, d, O_RDONLY, 0, NULL), 0);
+	assert_int_equal(fs_run(f, &o), -ENOTDIR);
+	o.done = 0;
+	assert_int_equal(loop_unlinkat(f->l, &o.io, AT_FDCWD, p, 0, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	o.done = 0;
+	assert_int_equal(loop_statx(f->l, &o.io, AT_FDCWD, p, 0, STATX_BASIC_STATS, &sx, NULL), 0);
+	assert_int_equal(fs_run(f, &o), -ENOENT);
+	snprintf(d, sizeof d, "%s/sub", f->dir);
+	o.done = 0;
+	assert_int_equal(loop_unlinkat(f->l, &o.io, AT_FDCWD, d, AT_REMOVEDIR, NULL), 0);
+	assert_int_equal(fs_run(f, &o), 0);
+	/* Refused before submission: no callback, no path. */
+	struct err e = { 0 };
+	struct fsop bad = { 0 };
+	assert_int_equal(loop_openat(f->l, &bad.io, AT_FDCWD, p, O_RDONLY, 0, &e), -1);
+	bad.io.done = fsop_done;
+	assert_int_equal(loop_mkdirat(f->l, &bad.io, AT_FDCWD, NULL, 0755, &e), -1);
+}
+
+/* A detached close inside loop_run goes through io_uring and is done by
+ * the time loop_run returns; outside it, at once. */
+static void close_in_loop(void *arg)
+{
+	struct fixture *f = arg;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	loop_close_detached(f->l, fd);
+	assert_true(fcntl(fd, F_GETFD) >= 0); /* queued, not closed yet */
+}
+
+static void test_loop_detached_close_closes_the_descriptor(void **state)
+{
+	struct fixture *f = *state;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	loop_close_detached(f->l, fd);
+	assert_true(fcntl(fd, F_GETFD) < 0);
+	struct exec x = loop_executor(f->l);
+	int probe = open(f->path, O_RDONLY | O_CLOEXEC); /* the number the next open gets */
+	assert_true(probe >= 0);
+	close(probe);
+	exec_at(&x, loop_now(f->l), close_in_loop, f);
+	struct err e = { 0 };
+	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
+	assert_true(fcntl(probe, F_GETFD) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_loop_submits_refills_while_a_burst_is_being_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_lone_completion_costs_one_enter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_runs_timers_while_io_completes_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_file_system_calls_complete_with_their_results, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_loop_detached_close_closes_the_descriptor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

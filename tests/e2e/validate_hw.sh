@@ -53,6 +53,7 @@ cat "$D/probe"
 check "probe exits 0" test "$s" = 0
 check "probe wrote [tier hot] and [tier warm]" sh -c "grep -q '^\[tier hot\]' '$D/p.ini' && grep -q '^\[tier warm\]' '$D/p.ini'"
 check "probe: read_latency is an empirical distribution" grep -q '^read_latency = empirical(' "$D/p.ini"
+check "probe: create_latency and open_latency (the asynchronous open chains) are empirical" sh -c "grep -q '^create_latency = empirical(' '$D/p.ini' && grep -q '^open_latency = empirical(' '$D/p.ini'"
 # Every measured number follows its comment (the structural keys -- one
 # drive, one front end -- share the comment above them).
 check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
