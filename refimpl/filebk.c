@@ -103,6 +103,9 @@ struct slot {
 	size_t scap;
 	unsigned char *iobuf; /* what is being transferred */
 	size_t len, done;     /* bytes wanted, transferred so far */
+	uint64_t io_off;      /* file offset of iobuf[0] */
+	size_t skip;          /* the request's bytes start at iobuf + skip */
+	size_t need;          /* a widened read: bytes it must transfer */
 	int fd;
 	int bounce;           /* read into scratch, copy to req->buf */
 	struct slot *next_free;
@@ -533,7 +536,7 @@ static int slot_issue(struct slot *s)
 	struct filebk *fb = s->fb;
 	struct bk_req *r = s->req;
 	size_t left = s->len - s->done;
-	off_t off = (off_t)(r->offset + s->done);
+	off_t off = (off_t)(s->io_off + s->done);
 	if (r->op == BK_READ)
 		return loop_read(fb->l, &s->io, s->fd, s->iobuf + s->done, left, off, NULL);
 	return loop_write(fb->l, &s->io, s->fd, s->iobuf + s->done, left, off, NULL);
@@ -552,7 +555,25 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 	s->len = (size_t)r->length;
 	s->done = 0;
 	s->bounce = 0;
-	if (r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
+	s->io_off = r->offset;
+	s->skip = 0;
+	s->need = s->len;
+	if (direct && !write && (r->offset % FILEBK_ALIGN || r->length % FILEBK_ALIGN)) {
+		/* A widened read (see filebk.h): the aligned blocks around the
+		 * range, into scratch; the range is at scratch + skip. */
+		s->io_off = r->offset / FILEBK_ALIGN * FILEBK_ALIGN;
+		s->skip = (size_t)(r->offset - s->io_off);
+		s->need = s->skip + s->len;
+		s->len = (s->need + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
+		if (grow_scratch(s, s->len)) {
+			ent_put(fb, s->ent);
+			snprintf(fb->last_err, sizeof fb->last_err, "out of memory for a %zu-byte buffer", s->len);
+			req_fail_later(fb, r, BK_EIO);
+			return -1;
+		}
+		s->iobuf = s->scratch;
+		s->bounce = r->buf != NULL;
+	} else if (r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
 		s->iobuf = r->buf;
 	} else {
 		if (grow_scratch(s, s->len)) {
@@ -603,8 +624,9 @@ static void slot_io_done(struct loop_io *io, int res)
 	struct filebk *fb = s->fb;
 	struct bk_req *r = s->req;
 	int read = r->op == BK_READ;
-	if (res > 0 && s->done + (size_t)res < s->len) {
-		/* A partial transfer: ask for the rest. */
+	if (res > 0 && s->done + (size_t)res < s->len && s->done + (size_t)res < s->need) {
+		/* A partial transfer: ask for the rest.  (A widened read that
+		 * stops at the end of the file once it holds the range is done.) */
 		s->done += (size_t)res;
 		if (slot_issue(s) == 0)
 			return;
@@ -616,20 +638,21 @@ static void slot_io_done(struct loop_io *io, int res)
 		set_err(fb, r->object, read ? "read" : "write", -res);
 	} else {
 		s->done += (size_t)res;
-		if (s->done < s->len) {
+		if (s->done < s->need) {
 			status = BK_EIO;
 			char rel[NAMES_OBJ_LEN + 1];
 			names_obj_path(rel, r->object);
 			snprintf(fb->last_err, sizeof fb->last_err, "%s %s/%s at offset %llu: short %s: %zu of %zu bytes",
 				 read ? "read" : "write", fb->dir, rel, (unsigned long long)r->offset,
-				 read ? "read" : "write", s->done, s->len);
+				 read ? "read" : "write", s->done < s->skip ? 0 : s->done - s->skip, s->need - s->skip);
 		}
 	}
 	if (status == BK_OK && read) {
+		size_t n = s->need - s->skip;
 		if (s->bounce)
-			memcpy(r->buf, s->scratch, s->len);
+			memcpy(r->buf, s->scratch + s->skip, n);
 		uint64_t bad;
-		if (fb->cfg.verify && !r->buf && content_check(s->iobuf, r->object, r->offset, s->len, &bad)) {
+		if (fb->cfg.verify && !r->buf && content_check(s->iobuf + s->skip, r->object, r->offset, n, &bad)) {
 			status = BK_EIO;
 			fb->verify_errors++;
 			char rel[NAMES_OBJ_LEN + 1];
@@ -642,7 +665,7 @@ static void slot_io_done(struct loop_io *io, int res)
 	if (status == BK_OK) {
 		struct opstats *st = &fb->st[read ? 0 : 1];
 		st->ops++;
-		st->bytes += s->len;
+		st->bytes += s->need - s->skip;
 		hist_record(st->latency_ns, exec_now(&fb->x) - r->submit_ns);
 	} else {
 		fb->errors++;
@@ -684,6 +707,9 @@ static int filebk_submit(void *self, struct bk_req *r)
 	int aligned = r->offset % FILEBK_ALIGN == 0 && r->length % FILEBK_ALIGN == 0;
 	if (fb->direct && !aligned)
 		fb->unaligned++;
+	/* Unaligned reads also go direct, widened to whole blocks (filebk.h);
+	 * unaligned writes go through the buffered descriptor. */
+	int use_direct = fb->direct && (aligned || r->op == BK_READ);
 	struct fent *f = ent_pin(fb, r->object);
 	if (!f) {
 		set_err(fb, r->object, "open", ENOMEM);
@@ -691,7 +717,7 @@ static int filebk_submit(void *self, struct bk_req *r)
 		return 0;
 	}
 	r->priv[0] = f;
-	r->upriv[1] = (uint64_t)(fb->direct && aligned);
+	r->upriv[1] = (uint64_t)use_direct;
 	if ((rc = req_open(fb, r))) {
 		set_err(fb, r->object, "open", -rc);
 		ent_put(fb, f);

@@ -803,6 +803,24 @@ static void test_filebk_unaligned_ranges_round_trip(void **state)
 	fbt_close(&t);
 }
 
+/* Under O_DIRECT an unaligned read is widened to whole blocks and read
+ * direct: the bytes of the range come back, also where the file ends in
+ * the middle of a block, and a range past the end is a short read. */
+static void test_filebk_unaligned_reads_are_widened_to_blocks(void **state)
+{
+	(void)state;
+	struct fbt t;
+	fbt_open(&t, 8, FILEBK_DIRECT_AUTO, NULL, NULL);
+	assert_int_equal(do_op(&t, BK_WRITE, 12, 0, 4500, NULL), BK_OK); /* the file ends inside block 1 */
+	unsigned char buf[4500];
+	assert_int_equal(do_op(&t, BK_READ, 12, 4321, 179, buf), BK_OK); /* up to the end */
+	assert_int_equal(content_check(buf, 12, 4321, 179, NULL), 0);
+	assert_int_equal(do_op(&t, BK_READ, 12, 100, 4400, buf), BK_OK); /* across the block boundary */
+	assert_int_equal(content_check(buf, 12, 100, 4400, NULL), 0);
+	assert_int_equal(do_op(&t, BK_READ, 12, 4400, 200, buf), BK_EIO); /* 100 bytes past the end */
+	fbt_close(&t);
+}
+
 static void test_filebk_creates_files_in_the_fanout_layout(void **state)
 {
 	(void)state;
@@ -1211,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(test_filebk_write_then_read_gives_the_same_bytes),
 		cmocka_unit_test(test_filebk_buffered_mode_gives_the_same_bytes),
 		cmocka_unit_test(test_filebk_unaligned_ranges_round_trip),
+		cmocka_unit_test(test_filebk_unaligned_reads_are_widened_to_blocks),
 		cmocka_unit_test(test_filebk_creates_files_in_the_fanout_layout),
 		cmocka_unit_test(test_filebk_keeps_at_most_queue_depth_in_flight),
 		cmocka_unit_test(test_filebk_at_depth_one_completes_in_submission_order),
