@@ -285,7 +285,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	r->kind = kind;
 	r->dir = dir;
 	double seconds = o->seconds > 0 ? o->seconds : 0.25;
-	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : 64ull << 20;
+	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : PROBE_SCRATCH_DEFAULT;
 	char sub[4096];
 	snprintf(sub, sizeof sub, "%s/probe", dir);
 	if (mkdir(sub, 0777) < 0 && errno != EEXIST)

@@ -717,7 +717,7 @@ fail:
 
 static void usage_probe(FILE *f)
 {
-	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] --out FILE.ini [--seconds S]\n"
+	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] --out FILE.ini [--seconds S] [--scratch SIZE]\n"
 		   "                    [--hot-tier NAME] [--warm-tier NAME]\n\n"
 		   "Measures each device the way fio would -- QD1 latency distribution, bandwidth and\n"
 		   "IOPS at queue depth 1, 4, 16 and 64, reads and writes, 4 KiB and 1 MiB -- through the\n"
@@ -729,6 +729,9 @@ static void usage_probe(FILE *f)
 		   "  --warm DIR         the warm tier's directory (model warm; directory backend)\n"
 		   "  --out FILE         the preset to write\n"
 		   "  --seconds S        per point of the sweep (default 0.25; 16 points per device)\n"
+		   "  --scratch SIZE     the scratch set each sweep reads and writes at random (default 1GiB):\n"
+		   "                     larger than the caches between the program and the device, or\n"
+		   "                     the sweep measures those caches\n"
 		   "  --hot-tier NAME    the section name for the hot tier (default hot)\n"
 		   "  --warm-tier NAME   the section name for the warm tier (default warm)\n"
 		   "The cold tier (Blob) is not probed yet: write its [tier] keys by hand.\n");
@@ -740,7 +743,8 @@ static int cmd_probe(int argc, char **argv)
 		{ "hot", required_argument, NULL, 'H' },      { "warm", required_argument, NULL, 'W' },
 		{ "cold", required_argument, NULL, 'C' },     { "out", required_argument, NULL, 'o' },
 		{ "seconds", required_argument, NULL, 's' },  { "hot-tier", required_argument, NULL, 'h' + 256 },
-		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "help", no_argument, NULL, 'h' },
+		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "scratch", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm";
@@ -758,6 +762,15 @@ static int cmd_probe(int argc, char **argv)
 			fprintf(stderr, "tierref probe: --cold: the Blob tier is not probed yet; write its [tier] keys "
 					"(ttfb, egress, ingress) by hand\n");
 			return EX_USAGE;
+		case 'S': {
+			struct err ue = { 0 };
+			if (unit_parse_bytes(optarg, &po.scratch_bytes, &ue) < 0 || po.scratch_bytes < (4u << 20)) {
+				fprintf(stderr, "tierref probe: --scratch %s: %s\n", optarg,
+					ue.msg[0] ? ue.msg : "give at least 4MiB");
+				return EX_USAGE;
+			}
+			break;
+		}
 		case 's': {
 			char *end;
 			po.seconds = strtod(optarg, &end);

@@ -48,7 +48,7 @@ requests = 2000
 INI
 args="--hot $D/hot --warm $D/warm"
 
-"$R" probe $args --seconds 0.05 --out "$D/p.ini" >"$D/probe" 2>&1; s=$?
+"$R" probe $args --seconds 0.05 --scratch 16MiB --out "$D/p.ini" >"$D/probe" 2>&1; s=$?
 cat "$D/probe"
 check "probe exits 0" test "$s" = 0
 check "probe wrote [tier hot] and [tier warm]" sh -c "grep -q '^\[tier hot\]' '$D/p.ini' && grep -q '^\[tier warm\]' '$D/p.ini'"
@@ -60,6 +60,8 @@ check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
 "$R" probe --warm "$D/warm" --out "$D/x.ini" >/dev/null 2>&1; s=$?
 check "probe without --hot: exit 2" test "$s" = 2
+"$R" probe --hot "$D/hot" --scratch 1KiB --out "$D/x.ini" >/dev/null 2>"$D/err"; s=$?
+check "probe --scratch below 4MiB: exit 2, naming the flag" sh -c "test $s = 2 && grep -q -- '--scratch 1KiB' '$D/err'"
 "$R" probe --hot "$D/nope" --out "$D/x.ini" >/dev/null 2>"$D/err"; s=$?
 check "probe of a missing directory: exit non-zero, a message" sh -c "test $s != 0 && grep -q nope '$D/err'"
 
