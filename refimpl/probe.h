@@ -12,7 +12,13 @@
  * size-aligned offsets of random objects for `seconds` of wall clock, and
  * every operation's latency (submit to completion) is kept.  The scratch
  * set (PROBE_SCRATCH_DEFAULT, or `--scratch`) is deleted afterwards.  From the sweep (probe_write_preset):
- *   read_bw, write_bw     the largest 1 MiB bandwidth over the queue depths
+ *   read_bw               the largest 1 MiB read bandwidth over the queue depths
+ *   write_bw              the sustained write bandwidth: the scratch set's
+ *                         own write (scratch_bytes of 1 MiB writes, 8 in
+ *                         flight), if below the sweep's largest 1 MiB write
+ *                         bandwidth (a 0.25 s window of writes can land in
+ *                         a cache that a run writing gigabytes fills: 5.3
+ *                         against 1.8 GB/s on the reference machine)
  *   read_iops, write_iops the largest 4 KiB operation rate
  *   read_latency, write_latency
  *                         empirical(...) of the QD1 4 KiB latency in
@@ -87,6 +93,11 @@ struct probe_result {
 	const char *dir;         /* borrowed */
 	int direct;              /* O_DIRECT in use */
 	uint64_t scratch_bytes;
+	/* The scratch set's own write: scratch_bytes in 1 MiB writes, 8 in
+	 * flight, sequential in each object, into new files: the sustained
+	 * write bandwidth (the sweep's short windows can be absorbed by caches
+	 * a long write fills). */
+	double fill_seconds, fill_bps;
 	struct probe_point pt[2][PROBE_NSIZE][PROBE_NQD];
 	/* The backend's asynchronous open chain, first OPENAT to descriptor:
 	 * for the first write of a new object (create: OPENAT, MKDIRAT x 2,
