@@ -433,23 +433,9 @@ static int cold_export(void *self, const char *prefix, struct met_registry *m, u
 	double secs = now_ns > c->since_ns ? (double)(now_ns - c->since_ns) / 1e9 : 0;
 	for (int k = 0; k < C_NCLASS; k++) {
 		const struct cold_opstats *st = &c->st[k];
-		char leaf[64];
-		snprintf(leaf, sizeof leaf, "%s.ops", class_name[k]);
-		if (set_scalar(m, prefix, leaf, (double)st->ops, "ops"))
+		if (met_export_op(m, prefix, class_name[k], st->ops, k == C_READ || k == C_WRITE ? &st->bytes : NULL,
+				  secs, st->latency_ns, 0))
 			return -1;
-		if (k == C_READ || k == C_WRITE) {
-			snprintf(leaf, sizeof leaf, "%s.bytes", class_name[k]);
-			if (set_scalar(m, prefix, leaf, (double)st->bytes, "B"))
-				return -1;
-			snprintf(leaf, sizeof leaf, "%s.bandwidth", class_name[k]);
-			if (set_scalar(m, prefix, leaf, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
-				return -1;
-		}
-		snprintf(name, sizeof name, "%s.%s.latency", prefix, class_name[k]);
-		struct hist *h = met_hist(m, name, "ns");
-		if (!h)
-			return -1;
-		hist_merge(h, st->latency_ns);
 	}
 	double st_usd = storage_usd(c, now_ns);
 	if (set_scalar(m, prefix, "throttled", (double)c->throttled_503, "requests") ||

@@ -377,22 +377,7 @@ static int nvme_submit(void *self, struct bk_req *r)
 static int export_op(struct met_registry *m, const char *prefix, const char *op, const struct nvme_opstats *st,
 		     double secs)
 {
-	char name[256];
-	snprintf(name, sizeof name, "%s.%s.ops", prefix, op);
-	if (met_set(m, name, (double)st->ops, "ops"))
-		return -1;
-	snprintf(name, sizeof name, "%s.%s.bytes", prefix, op);
-	if (met_set(m, name, (double)st->bytes, "B"))
-		return -1;
-	snprintf(name, sizeof name, "%s.%s.bandwidth", prefix, op);
-	if (met_set(m, name, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
-		return -1;
-	snprintf(name, sizeof name, "%s.%s.latency", prefix, op);
-	struct hist *h = met_hist(m, name, "ns");
-	if (!h)
-		return -1;
-	hist_merge(h, st->latency_ns);
-	return 0;
+	return met_export_op(m, prefix, op, st->ops, &st->bytes, secs, st->latency_ns, 0);
 }
 
 static int nvme_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)

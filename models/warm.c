@@ -321,22 +321,9 @@ static int warm_export(void *self, const char *prefix, struct met_registry *m, u
 		const struct warm_opstats *st = &w->st[k];
 		if (!st->ops && k != BK_READ && k != BK_WRITE)
 			continue;
-		snprintf(name, sizeof name, "%s.%s.ops", prefix, bk_op_name((enum bk_op)k));
-		if (met_set(m, name, (double)st->ops, "ops"))
+		if (met_export_op(m, prefix, bk_op_name((enum bk_op)k), st->ops,
+				  is_data((enum bk_op)k) ? &st->bytes : NULL, secs, st->latency_ns, 0))
 			return -1;
-		if (is_data((enum bk_op)k)) {
-			snprintf(name, sizeof name, "%s.%s.bytes", prefix, bk_op_name((enum bk_op)k));
-			if (met_set(m, name, (double)st->bytes, "B"))
-				return -1;
-			snprintf(name, sizeof name, "%s.%s.bandwidth", prefix, bk_op_name((enum bk_op)k));
-			if (met_set(m, name, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
-				return -1;
-		}
-		snprintf(name, sizeof name, "%s.%s.latency", prefix, bk_op_name((enum bk_op)k));
-		struct hist *h = met_hist(m, name, "ns");
-		if (!h)
-			return -1;
-		hist_merge(h, st->latency_ns);
 	}
 	snprintf(name, sizeof name, "%s.backend.bytes", prefix);
 	if (met_set(m, name, (double)w->backend_bytes, "B"))

@@ -1335,30 +1335,15 @@ static int set_scalar(struct met_registry *m, const char *prefix, const char *le
 static int blob_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
 {
 	struct blob *b = self;
-	char name[256];
 	double secs = now_ns > b->since_ns ? (double)(now_ns - b->since_ns) / 1e9 : 0;
 	for (int k = 0; k < C_NCLASS; k++) {
 		const struct blob_opstats *st = &b->st[k];
 		char leaf[64];
-		snprintf(leaf, sizeof leaf, "%s.ops", class_name[k]);
-		if (set_scalar(m, prefix, leaf, (double)st->ops, "ops"))
-			return -1;
 		snprintf(leaf, sizeof leaf, "%s.errors", class_name[k]);
-		if (set_scalar(m, prefix, leaf, (double)st->errors, "ops"))
+		if (set_scalar(m, prefix, leaf, (double)st->errors, "ops") ||
+		    met_export_op(m, prefix, class_name[k], st->ops, k == C_READ || k == C_WRITE ? &st->bytes : NULL,
+				  secs, st->latency_ns, 0))
 			return -1;
-		if (k == C_READ || k == C_WRITE) {
-			snprintf(leaf, sizeof leaf, "%s.bytes", class_name[k]);
-			if (set_scalar(m, prefix, leaf, (double)st->bytes, "B"))
-				return -1;
-			snprintf(leaf, sizeof leaf, "%s.bandwidth", class_name[k]);
-			if (set_scalar(m, prefix, leaf, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
-				return -1;
-		}
-		snprintf(name, sizeof name, "%s.%s.latency", prefix, class_name[k]);
-		struct hist *h = met_hist(m, name, "ns");
-		if (!h)
-			return -1;
-		hist_merge(h, st->latency_ns);
 	}
 	if (set_scalar(m, prefix, "throttled", (double)b->throttled, "requests") ||
 	    set_scalar(m, prefix, "retries", (double)b->retries, "requests") ||

@@ -745,21 +745,8 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 	char name[64], full[320];
 	for (int i = 0; i < 2; i++) {
 		const struct opstats *st = &fb->st[i];
-		snprintf(name, sizeof name, "%s.ops", opn[i]);
-		if (put(m, prefix, name, (double)st->ops, "ops"))
+		if (met_export_op(m, prefix, opn[i], st->ops, &st->bytes, secs, st->latency_ns, 1))
 			return -1;
-		snprintf(name, sizeof name, "%s.bytes", opn[i]);
-		if (put(m, prefix, name, (double)st->bytes, "B"))
-			return -1;
-		snprintf(name, sizeof name, "%s.bandwidth", opn[i]);
-		if (put(m, prefix, name, secs > 0 ? (double)st->bytes / secs : 0, "B/s"))
-			return -1;
-		snprintf(full, sizeof full, "%s.%s.latency", prefix, opn[i]);
-		struct hist *h = met_hist(m, full, "ns");
-		if (!h)
-			return -1;
-		hist_reset(h);
-		hist_merge(h, st->latency_ns);
 	}
 	static const char *const fsn[2] = { "open", "create" };
 	for (int i = 0; i < 2; i++) {

@@ -22,6 +22,7 @@
  */
 #include "metrics.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,31 @@ static char *met_strdup(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+int met_export_op(struct met_registry *m, const char *prefix, const char *op, uint64_t ops, const uint64_t *bytes,
+		  double secs, const struct hist *latency, int replace)
+{
+	char name[320];
+	snprintf(name, sizeof name, "%s.%s.ops", prefix, op);
+	if (met_set(m, name, (double)ops, "ops"))
+		return -1;
+	if (bytes) {
+		snprintf(name, sizeof name, "%s.%s.bytes", prefix, op);
+		if (met_set(m, name, (double)*bytes, "B"))
+			return -1;
+		snprintf(name, sizeof name, "%s.%s.bandwidth", prefix, op);
+		if (met_set(m, name, secs > 0 ? (double)*bytes / secs : 0, "B/s"))
+			return -1;
+	}
+	snprintf(name, sizeof name, "%s.%s.latency", prefix, op);
+	struct hist *h = met_hist(m, name, "ns");
+	if (!h)
+		return -1;
+	if (replace)
+		hist_reset(h);
+	hist_merge(h, latency);
+	return 0;
 }
 
 int met_set(struct met_registry *m, const char *name, double value, const char *unit)

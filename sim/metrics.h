@@ -81,6 +81,14 @@ void met_free(struct met_registry *m);
 int met_set(struct met_registry *m, const char *name, double value, const char *unit);
 /* The histogram of that name, created empty on first use; NULL on OOM. */
 struct hist *met_hist(struct met_registry *m, const char *name, const char *unit);
+/* One operation class of a backend, as every backend exports it:
+ * PREFIX.OP.ops (ops); when bytes is not NULL (a data operation),
+ * PREFIX.OP.bytes (B) and PREFIX.OP.bandwidth (B/s: *bytes / secs, 0 when
+ * secs is 0); and PREFIX.OP.latency (ns), to which latency is added
+ * (hist_merge: backends exported under one prefix aggregate), or which
+ * it replaces when `replace` is set.  0, or -1 on out of memory. */
+int met_export_op(struct met_registry *m, const char *prefix, const char *op, uint64_t ops, const uint64_t *bytes,
+		  double secs, const struct hist *latency, int replace);
 /* Registers a series; NULL on OOM. */
 struct met_series *met_series_add(struct met_registry *m, const char *name, const char *unit,
 				  double (*probe)(void *ctx, uint64_t now_ns), void *ctx);
