@@ -448,14 +448,14 @@ int blob_signature(const char *key_b64, const char *sts, char *out, size_t cap, 
 
 /* ---------------------------------------------------------------- backend */
 
-enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_NCLASS };
-static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list" };
+enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_DELETE, C_NCLASS };
+static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list", "delete" };
 
 /* One HTTP exchange of a job. */
-enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT };
-static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT" };
+enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT, S_DELETE };
+static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT", "DELETE" };
 static const char *const step_name[] = { "Get Blob", "Put Blob", "Put Block", "Put Block List",
-					 "Get Blob Properties", "List Blobs", "Create Container" };
+					 "Get Blob Properties", "List Blobs", "Create Container", "Delete Blob" };
 
 struct blob;
 
@@ -567,6 +567,7 @@ static int op_class(enum bk_op op)
 	case BK_WRITE: return C_WRITE;
 	case BK_HEAD: return C_HEAD;
 	case BK_LIST: return C_LIST;
+	case BK_UNLINK: return C_DELETE;
 	default: return -1;
 	}
 }
@@ -996,6 +997,8 @@ static int start_attempt(struct blob_job *j)
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	if (j->step == S_HEAD) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (j->step == S_DELETE) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
 	} else if (!strcmp(step_verb[j->step], "PUT")) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
@@ -1132,6 +1135,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_HEAD: ok = http == 200; break;
 	case S_LIST: ok = http == 200; break;
 	case S_MKCONT: ok = http == 201 || (http == 409 && !strcmp(error_code(j), "ContainerAlreadyExists")); break;
+	case S_DELETE: ok = http == 202; break;
 	default: ok = http == 201; break;
 	}
 	if (!ok) {
@@ -1274,6 +1278,9 @@ static int blob_submit(void *self, struct bk_req *req)
 	case BK_LIST:
 		snprintf(j->name, sizeof j->name, "%s*", b->prefix);
 		j->step = S_LIST;
+		break;
+	case BK_UNLINK:
+		j->step = S_DELETE;
 		break;
 	default:
 		break;

@@ -15,6 +15,9 @@
  *   BK_HEAD   Get Blob Properties; blob_req_value(req) = the blob's size.
  *   BK_LIST   List Blobs under the name prefix, following NextMarker
  *             pages; blob_req_value(req) = the number of blobs.
+ *   BK_UNLINK Delete Blob (HTTP DELETE; we take no snapshots, so none
+ *             block it): 202 Accepted is success, 404 BK_ENOENT.  Counted
+ *             in its own class, PREFIX.delete.* (ops, latency, errors).
  *   others    BK_ENOTSUP.
  * blob_create_container issues Create Container (for populate); an
  * existing container is success.
@@ -97,7 +100,7 @@ int blob_url_encode(const char *s, char *out, size_t cap);
  * authorize-with-shared-key, "Blob, Queue, and File services (Shared Key
  * authorization)", version 2015-02-21 and later). */
 struct blob_sign_req {
-	const char *verb;           /* "GET", "PUT", "HEAD" */
+	const char *verb;           /* "GET", "PUT", "HEAD", "DELETE" */
 	uint64_t content_length;    /* 0 signs as "" */
 	const char *content_type;   /* NULL: none */
 	const char *const *headers; /* "x-ms-name:value" lines, any order/case */

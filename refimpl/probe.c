@@ -13,15 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "refimpl/content.h"
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
 #include "sim/backend.h"
 #include "sim/hist.h"
+#include "sim/metrics.h"
 
-#define OBJ_BYTES (4ull << 20)
+#define OBJ_BYTES (4ull << 20)     /* a file of the hot and warm scratch sets */
+#define BLOB_BYTES (1ull << 20)    /* a blob of the cold scratch set */
 #define MAX_SAMPLES (1u << 20)
 #define PROBE_OBJ_BASE 0x9e0be00000000000ull /* scratch object ids */
+/* A point with a sample floor (min_ops) runs at most this much longer. */
+#define MIN_OPS_EXTRA_NS (10ull * 1000000000ull)
 
 static const unsigned qds[PROBE_NQD] = { 1, 4, 16, 64 };
 
@@ -38,21 +44,29 @@ struct pslot {
 	struct prun *p;
 	struct bk_req req;
 	uint64_t start_ns;
+	void *buf;               /* the slot's bytes (Blob: 1 MiB); NULL for files */
 };
+
+/* What the slots do: the sweep (timed operations at random), the scratch
+ * set's write (each object whole, in order) or its deletion (Blob). */
+enum pmode { P_SWEEP, P_FILL, P_DELETE };
 
 struct prun {
 	struct loop *l;
 	struct backend *b;
 	int write;
-	uint64_t size, nobj, deadline_ns;
+	uint64_t size, nobj, obj_bytes, deadline_ns;
+	/* A point ends at deadline_ns once min_ops have completed, or at
+	 * hard_ns whatever the count (min_ops 0: at deadline_ns). */
+	uint64_t min_ops, hard_ns;
 	uint64_t rng;
 	uint64_t done, failed, bytes;
 	double *lat;
 	size_t nlat;
 	struct pslot slot[64];
-	/* populate: the next chunk to write */
+	/* P_FILL: the next chunk to write; P_DELETE: the next object */
 	uint64_t next_off;
-	int populating;
+	enum pmode mode;
 };
 
 static uint64_t rnd(struct prun *p)
@@ -71,22 +85,30 @@ static int slot_next(struct pslot *s)
 	struct prun *p = s->p;
 	uint64_t now = loop_now(p->l);
 	memset(&s->req, 0, sizeof s->req);
-	if (p->populating) {
-		if (p->next_off >= p->nobj * OBJ_BYTES)
+	if (p->mode == P_FILL) {
+		if (p->next_off >= p->nobj * p->obj_bytes)
 			return 0;
 		s->req.op = BK_WRITE;
-		s->req.object = PROBE_OBJ_BASE + p->next_off / OBJ_BYTES;
-		s->req.offset = p->next_off % OBJ_BYTES;
+		s->req.object = PROBE_OBJ_BASE + p->next_off / p->obj_bytes;
+		s->req.offset = p->next_off % p->obj_bytes;
 		s->req.length = 1u << 20;
 		p->next_off += 1u << 20;
+		if (s->buf) /* a blob holds its own content (content.h) */
+			content_fill(s->buf, s->req.object, s->req.offset, s->req.length);
+	} else if (p->mode == P_DELETE) {
+		if (p->next_off >= p->nobj)
+			return 0;
+		s->req.op = BK_UNLINK;
+		s->req.object = PROBE_OBJ_BASE + p->next_off++;
 	} else {
-		if (now >= p->deadline_ns)
+		if (now >= p->deadline_ns && (p->done >= p->min_ops || now >= p->hard_ns))
 			return 0;
 		s->req.op = p->write ? BK_WRITE : BK_READ;
 		s->req.object = PROBE_OBJ_BASE + rnd(p) % p->nobj;
-		s->req.offset = rnd(p) % (OBJ_BYTES / p->size) * p->size;
+		s->req.offset = rnd(p) % (p->obj_bytes / p->size) * p->size;
 		s->req.length = p->size;
 	}
+	s->req.buf = s->buf;
 	s->req.done = slot_done;
 	s->req.ctx = s;
 	s->start_ns = now;
@@ -101,6 +123,15 @@ static void slot_done(struct bk_req *req)
 {
 	struct pslot *s = req->ctx;
 	struct prun *p = s->p;
+	if (p->mode == P_DELETE) {
+		/* best effort: a blob already gone is deleted; go on either way */
+		if (req->status == BK_OK || req->status == BK_ENOENT)
+			p->done++;
+		else
+			p->failed++;
+		slot_next(s);
+		return;
+	}
 	if (req->status != BK_OK) {
 		p->failed++;
 		return; /* the slot stops: the point fails */
@@ -130,6 +161,7 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	p->nlat = 0;
 	uint64_t t0 = loop_now(p->l);
 	p->deadline_ns = t0 + (uint64_t)(seconds * 1e9);
+	p->hard_ns = p->deadline_ns + MIN_OPS_EXTRA_NS;
 	for (unsigned i = 0; i < qd; i++) {
 		p->slot[i].p = p;
 		slot_next(&p->slot[i]);
@@ -309,11 +341,12 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	}
 	p->l = l;
 	p->b = &b;
+	p->obj_bytes = OBJ_BYTES;
 	p->nobj = scratch / OBJ_BYTES ? scratch / OBJ_BYTES : 1;
 	r->scratch_bytes = p->nobj * OBJ_BYTES;
 	p->rng = (o->seed ? o->seed : 1) * 0x9e3779b97f4a7c15ull | 1;
 	/* The scratch set, 1 MiB writes, 8 in flight. */
-	p->populating = 1;
+	p->mode = P_FILL;
 	uint64_t fill_t0 = loop_now(l);
 	for (unsigned i = 0; i < 8; i++) {
 		p->slot[i].p = p;
@@ -325,7 +358,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		err_set(e, ERR_FAIL, "%s: writing the scratch set failed", sub);
 		goto out;
 	}
-	p->populating = 0;
+	p->mode = P_SWEEP;
 	r->fill_seconds = (double)(loop_now(l) - fill_t0) / 1e9;
 	r->fill_bps = r->fill_seconds > 0 ? (double)r->scratch_bytes / r->fill_seconds : 0;
 	/* Files first, while the scratch set's fan-out directories are the
@@ -350,6 +383,174 @@ out:
 		free(p->lat);
 	free(p);
 	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
+
+/* ---- the Blob tier ---- */
+
+/* Runs the loop until the slots in flight are done (the loop is then
+ * idle: curl keeps no timer without transfers). */
+static int drain(struct prun *p, unsigned qd, struct err *e)
+{
+	p->done = p->failed = p->bytes = 0;
+	for (unsigned i = 0; i < qd; i++) {
+		p->slot[i].p = p;
+		slot_next(&p->slot[i]);
+	}
+	return loop_run(p->l, UINT64_MAX, e);
+}
+
+static void one_done(struct bk_req *req)
+{
+	*(int *)req->ctx = 1;
+}
+
+/* Deletes the scratch blobs (8 in flight; one already gone counts as
+ * deleted), then counts what List Blobs still shows under the prefix into
+ * r->left (UINT64_MAX when the listing failed).  Best effort: it runs on
+ * the way out of a failed probe too. */
+static void blob_cleanup(struct prun *p, struct probe_result *r)
+{
+	struct err e2 = { 0 };
+	p->mode = P_DELETE;
+	p->next_off = 0;
+	if (drain(p, 8, &e2) == 0)
+		r->deleted = p->done;
+	struct bk_req req = { .op = BK_LIST };
+	int fin = 0;
+	req.done = one_done;
+	req.ctx = &fin;
+	r->left = UINT64_MAX;
+	if (bk_submit(p->b, &req) == 0 && loop_run(p->l, UINT64_MAX, &e2) == 0 && fin && req.status == BK_OK)
+		r->left = blob_req_value(&req);
+}
+
+/* The counters of the backend's own export that the preset reports. */
+static void blob_counters(const struct backend *b, uint64_t now_ns, struct probe_result *r)
+{
+	struct met_registry *m = met_new();
+	if (!m || b->ops->export(b->self, "p", m, now_ns) < 0) {
+		met_free(m);
+		return;
+	}
+	const struct met_scalar *x;
+	if ((x = met_find(m, "p.http.requests")))
+		r->requests = (uint64_t)x->value;
+	if ((x = met_find(m, "p.throttled")))
+		r->throttled = (uint64_t)x->value;
+	if ((x = met_find(m, "p.retries")))
+		r->retries = (uint64_t)x->value;
+	met_free(m);
+}
+
+int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, const struct probe_opts *o,
+	       struct probe_result *r, struct err *e)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = PROBE_COLD;
+	r->dir = where;
+	r->auth = bp->sas && *bp->sas ? "SAS" : "SharedKey";
+	double seconds = o->seconds > 0 ? o->seconds : 0.25;
+	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : PROBE_SCRATCH_DEFAULT;
+	uint64_t seed = o->seed ? o->seed : 1;
+	snprintf(r->prefix, sizeof r->prefix, "probe-%ld-%llu/", (long)getpid(), (unsigned long long)seed);
+	struct blob_params bpp = *bp;
+	bpp.prefix = r->prefix;
+	bpp.seed = seed;
+	struct backend b = { 0 };
+	if (blob_new(l, &bpp, &b, e) < 0)
+		return -1;
+	int rc = -1, filled = 0;
+	struct prun *p = calloc(1, sizeof *p);
+	unsigned char *bufs = NULL;
+	if (!p || !(p->lat = malloc(MAX_SAMPLES * sizeof *p->lat)) || !(bufs = malloc(64 * BLOB_BYTES))) {
+		err_set(e, ERR_FAIL, "out of memory");
+		goto out;
+	}
+	p->l = l;
+	p->b = &b;
+	p->obj_bytes = BLOB_BYTES;
+	p->nobj = scratch / BLOB_BYTES ? scratch / BLOB_BYTES : 1;
+	r->scratch_bytes = p->nobj * BLOB_BYTES;
+	p->rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	for (unsigned i = 0; i < 64; i++) {
+		p->slot[i].buf = bufs + (size_t)i * BLOB_BYTES;
+		content_fill(p->slot[i].buf, PROBE_OBJ_BASE, 0, BLOB_BYTES);
+	}
+	/* The container (an existing one is success). */
+	struct bk_req mk = { 0 };
+	int fin = 0;
+	mk.done = one_done;
+	mk.ctx = &fin;
+	if (blob_create_container(&b, &mk) < 0 || loop_run(l, UINT64_MAX, e) < 0) {
+		if (!e->msg[0])
+			err_set(e, ERR_FAIL, "%s: cannot create the container", where);
+		goto out;
+	}
+	if (!fin || mk.status != BK_OK) {
+		err_set(e, ERR_FAIL, "%s: cannot reach or create the container: %s", where,
+			blob_last_error(&b)[0] ? blob_last_error(&b) : "no answer");
+		goto out;
+	}
+	/* The scratch set: nobj blobs of 1 MiB, 8 Put Blob in flight. */
+	filled = 1;
+	p->mode = P_FILL;
+	uint64_t fill_t0 = loop_now(l);
+	if (drain(p, 8, e) < 0)
+		goto out;
+	if (p->failed) {
+		err_set(e, ERR_FAIL, "%s: writing the scratch set failed: %s", where, blob_last_error(&b));
+		goto out;
+	}
+	r->fill_seconds = (double)(loop_now(l) - fill_t0) / 1e9;
+	r->fill_bps = r->fill_seconds > 0 ? (double)r->scratch_bytes / r->fill_seconds : 0;
+	/* The sweep: 4 KiB and 1 MiB ranged GETs, 1 MiB Put Blob (a blob is
+	 * written whole: no 4 KiB write point).  The QD1 4 KiB point, ttfb's
+	 * distribution, keeps going until PROBE_COLD_MIN_SAMPLES are in. */
+	p->mode = P_SWEEP;
+	for (int w = 0; w < 2; w++)
+		for (int sz = w; sz < PROBE_NSIZE; sz++)
+			for (int q = 0; q < PROBE_NQD; q++) {
+				p->write = w;
+				p->size = sizes[sz];
+				p->min_ops = !w && !sz && q == 0 ? PROBE_COLD_MIN_SAMPLES : 0;
+				if (run_point(p, qds[q], seconds, &r->pt[w][sz][q], e) < 0) {
+					char why[sizeof e->msg];
+					snprintf(why, sizeof why, "%s", e->msg);
+					err_set(e, ERR_FAIL, "%s: %s: %s", where, why,
+						blob_last_error(&b)[0] ? blob_last_error(&b) : "no error from the service");
+					goto out;
+				}
+			}
+	p->min_ops = 0;
+	/* One connection's rate: a QD1 GET of b bytes takes F + b / c, so
+	 * c = (1 MiB - 4 KiB) / (E[T_1MiB] - E[T_4KiB]) at QD1. */
+	{
+		const struct probe_point *small = &r->pt[0][0][0], *big = &r->pt[0][1][0];
+		double dt_ns = big->mean_ns - small->mean_ns;
+		r->conn_bps = dt_ns > 0 ? (double)(big->size_bytes - small->size_bytes) / (dt_ns / 1e9) : big->bps;
+	}
+	rc = 0;
+out:
+	if (filled && p) {
+		blob_counters(&b, loop_now(l), r);
+		blob_cleanup(p, r);
+		if (rc == 0 && r->left) {
+			if (r->left == UINT64_MAX)
+				err_set(e, ERR_FAIL, "%s: cannot list the scratch blobs after deleting them (%s): "
+						     "check for blobs under \"%s\"", where, blob_last_error(&b), r->prefix);
+			else
+				err_set(e, ERR_FAIL, "%s: %llu scratch blobs are left under \"%s\" after the clean-up (%s); "
+						     "delete them by hand", where, (unsigned long long)r->left, r->prefix,
+					blob_last_error(&b));
+			rc = -1;
+		}
+	}
+	b.ops->destroy(b.self);
+	free(bufs);
+	if (p)
+		free(p->lat);
+	free(p);
 	return rc;
 }
 
@@ -378,36 +579,91 @@ static unsigned saturation_qd(const struct probe_result *r, int w, int s)
 
 static void sweep_comment(const struct probe_result *r, FILE *f)
 {
-	fprintf(f, "; sweep (%.2f s per point, random size-aligned offsets in a %.0f MiB scratch set):\n",
-		r->pt[0][0][0].seconds, r->scratch_bytes / 1048576.0);
+	if (r->kind == PROBE_COLD)
+		fprintf(f, "; sweep (%.2f s per point; GETs at random 4 KiB-aligned ranges and PUTs of whole blobs, of a\n"
+			   "; scratch set of %llu blobs of 1 MiB under \"%s\", deleted after; no 4 KiB PUT: a blob\n"
+			   "; is written whole):\n",
+			r->pt[0][1][0].seconds, (unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->prefix);
+	else
+		fprintf(f, "; sweep (%.2f s per point, random size-aligned offsets in a %.0f MiB scratch set):\n",
+			r->pt[0][0][0].seconds, r->scratch_bytes / 1048576.0);
 	for (int w = 0; w < 2; w++)
 		for (int s = 0; s < PROBE_NSIZE; s++) {
-			fprintf(f, ";   %-5s %4s:", w ? "write" : "read", s ? "1MiB" : "4KiB");
+			if (!r->pt[w][s][0].ops)
+				continue; /* not measured */
+			if (r->kind == PROBE_COLD)
+				fprintf(f, ";   %-5s %4s:", w ? "PUT" : "GET", s ? "1MiB" : "4KiB");
+			else
+				fprintf(f, ";   %-5s %4s:", w ? "write" : "read", s ? "1MiB" : "4KiB");
 			for (int q = 0; q < PROBE_NQD; q++) {
 				const struct probe_point *p = &r->pt[w][s][q];
-				fprintf(f, " QD%u %.0f/s %.1fMB/s p50 %.0fus;", p->qd, p->ops_per_s, p->bps / 1e6, p->p50_ns / 1e3);
+				if (r->kind == PROBE_COLD) /* ms: the line stays under cfg's limit */
+					fprintf(f, " QD%u %.0f/s %.1fMB/s p50 %.3gms;", p->qd, p->ops_per_s, p->bps / 1e6,
+						p->p50_ns / 1e6);
+				else
+					fprintf(f, " QD%u %.0f/s %.1fMB/s p50 %.0fus;", p->qd, p->ops_per_s, p->bps / 1e6,
+						p->p50_ns / 1e3);
 			}
 			fputc('\n', f);
 		}
 }
 
 /* empirical(V:W, ...) of the QD1 4 KiB latency bins less the transfer
- * time; W is the bin's width in 1/1000 (the line stays under cfg's
- * 198-byte limit). */
+ * time; W is the bin's width in 1/1000.  V is in us below 1 ms, in ms
+ * below 1 s, else in s, with 4 significant digits: never an exponent, and
+ * the line stays under cfg's 198-byte limit at any latency. */
 static void empirical(const struct probe_point *p, double bps, FILE *f)
 {
 	double xfer = bps > 0 ? p->size_bytes / bps * 1e9 : 0;
 	fputs("empirical(", f);
 	for (int i = 0; i < PROBE_QUANTILES; i++) {
 		double v = p->q_ns[i] - xfer;
-		fprintf(f, "%s%.4gus:%.0f", i ? "," : "", (v > 0 ? v : 0) / 1e3,
+		v = v > 0 ? v : 0;
+		double scale = v < 999.95e3 ? 1e3 : v < 999.95e6 ? 1e6 : 1e9;
+		fprintf(f, "%s%.4g%s:%.0f", i ? "," : "", v / scale, scale == 1e3 ? "us" : scale == 1e6 ? "ms" : "s",
 			(bin_edge[i + 1] - bin_edge[i]) * 1000);
 	}
 	fputs(")\n", f);
 }
 
+/* [tier NAME] of the Blob tier (probe.h). */
+static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
+{
+	const struct probe_point *eg = best(r, 0, 1, 0), *in = best(r, 1, 1, 0), *g4 = best(r, 0, 0, 1),
+				 *t1 = &r->pt[0][0][0], *g1 = &r->pt[0][1][0];
+	/* The model moves a GET's bytes at min(egress, connection_bw). */
+	double rate = r->conn_bps < eg->bps ? r->conn_bps : eg->bps;
+	fprintf(f, "\n; tier %s: measured on %s (Azure Blob REST, %s) by tierref probe\n", tier, r->dir, r->auth);
+	sweep_comment(r, f);
+	fprintf(f, "[tier %s]\nmodel = cold\n", tier);
+	fprintf(f, "; ttfb: the QD1 4 KiB ranged GET latency in %d bins, tail kept (%llu GETs; p50 %.3g ms,\n"
+		   "; p99 %.3g ms, mean %.3g ms), less 4 KiB / min(egress, connection_bw), which the model adds back\n"
+		   "ttfb = ", PROBE_QUANTILES, (unsigned long long)t1->ops, t1->p50_ns / 1e6, t1->p99_ns / 1e6,
+		t1->mean_ns / 1e6);
+	empirical(t1, rate, f);
+	fprintf(f, "; connection_bw: one connection's rate, (1 MiB - 4 KiB) / (mean QD1 1 MiB GET %.3g ms - mean\n"
+		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
+		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
+		   "connection_bw = %.6gMB/s\n", g1->mean_ns / 1e6, t1->mean_ns / 1e6, g1->bps / 1e6, r->conn_bps / 1e6);
+	fprintf(f, "; egress: best 1 MiB GET bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n"
+		   "egress = %.6gMB/s\n", eg->qd, saturation_qd(r, 0, 1), eg->bps / 1e6);
+	fprintf(f, "; ingress: best 1 MiB Put Blob bandwidth over QD 1-64 (at QD %u; saturates at QD %u; the\n"
+		   "; scratch set's own write, %llu blobs at QD 8, ran at %.6g MB/s)\n"
+		   "ingress = %.6gMB/s\n", in->qd, saturation_qd(r, 1, 1),
+		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, in->bps / 1e6);
+	fprintf(f, "; account_rate, blob_rate: not measured; the model's defaults stand (models/cold.c).  The\n"
+		   "; endpoint answered %llu of %llu requests with 503 (%llu retries), and one that does not\n"
+		   "; throttle cannot show its limits: the best 4 KiB GET rate, %.0f/s at QD %u, is what this\n"
+		   "; client reached, not the account's limit\n",
+		(unsigned long long)r->throttled, (unsigned long long)r->requests, (unsigned long long)r->retries,
+		g4->ops_per_s, g4->qd);
+	return ferror(f) ? -1 : 0;
+}
+
 int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 {
+	if (r->kind == PROBE_COLD)
+		return write_cold(r, tier, f);
 	const struct probe_point *rb = best(r, 0, 1, 0), *wb = best(r, 1, 1, 0), *ri = best(r, 0, 0, 1),
 				 *wi = best(r, 1, 0, 1), *r1 = &r->pt[0][0][0], *w1 = &r->pt[1][0][0];
 	double par = ceil(ri->ops_per_s * r1->mean_ns / 1e9);

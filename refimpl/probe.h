@@ -52,6 +52,31 @@
  *   open_files = 1024              the backends' descriptor cache (filebk's
  *                                  max_open default): configuration, not
  *                                  a measurement
+ *
+ * The cold tier (PROBE_COLD, probe_blob).  The backend is the Blob REST
+ * backend itself (blob.h) on the same loop.  The scratch set is
+ * scratch_bytes of 1 MiB blobs named "probe-<pid>-<seed>/<id>" (the
+ * container is created if missing), written by Put Blob, 8 in flight.
+ * The sweep is the one above with ranged GETs for reads and Put Blob of a
+ * whole scratch blob for writes, except the 4 KiB write (a blob is written
+ * whole); the QD1 4 KiB GET point runs until PROBE_COLD_MIN_SAMPLES have
+ * completed (a real store's tens of ms give few in 0.25 s).  Afterwards
+ * every scratch blob gets Delete Blob (also after a failure), and List
+ * Blobs under the prefix must come back empty.  The preset (model = cold,
+ * the equations in models/cold.c: an idle GET of b bytes takes
+ * F + b / min(egress, connection_bw)):
+ *   connection_bw  one connection's rate: (1 MiB - 4 KiB) / (E[T_1MiB] -
+ *                  E[T_4KiB]) of the QD1 GETs, so that the model gives
+ *                  both QD1 means; the plain QD1 1 MiB GET bandwidth
+ *                  (which includes F) if that difference is not positive
+ *   ttfb           empirical(...) of the QD1 4 KiB GET latency in the
+ *                  PROBE_QUANTILES bins above, less
+ *                  4 KiB / min(egress, connection_bw)
+ *   egress         the largest 1 MiB GET bandwidth over the queue depths
+ *   ingress        the largest 1 MiB Put Blob bandwidth over them
+ *   account_rate, blob_rate   not set: an endpoint that does not throttle
+ *                  (Azurite never does) cannot show its limits; the
+ *                  comment gives the 503s seen and the best GET rate
  */
 #ifndef TIERSIM_PROBE_H
 #define TIERSIM_PROBE_H
@@ -59,6 +84,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "refimpl/blob.h"
 #include "refimpl/loop.h"
 #include "sim/err.h"
 
@@ -73,8 +99,11 @@
 #define PROBE_SCRATCH_DEFAULT (1ull << 30)
 #define PROBE_NSIZE 2
 #define PROBE_FILES 256
+/* Samples of the cold tier's QD1 4 KiB GET latency, at least (the point
+ * runs past `seconds` for them, by 10 s at most). */
+#define PROBE_COLD_MIN_SAMPLES 200
 
-enum probe_kind { PROBE_HOT, PROBE_WARM };
+enum probe_kind { PROBE_HOT, PROBE_WARM, PROBE_COLD };
 
 struct probe_point {
 	int write;               /* 0 read, 1 write */
@@ -90,7 +119,7 @@ struct probe_point {
 
 struct probe_result {
 	enum probe_kind kind;
-	const char *dir;         /* borrowed */
+	const char *dir;         /* borrowed; PROBE_COLD: the URL (no credentials) */
 	int direct;              /* O_DIRECT in use */
 	uint64_t scratch_bytes;
 	/* The scratch set's own write: scratch_bytes in 1 MiB writes, 8 in
@@ -105,6 +134,13 @@ struct probe_result {
 	 * no descriptor cached (open).  q_ns, mean_ns, p50_ns, p99_ns and ops
 	 * are filled. */
 	struct probe_point create, open;
+	/* PROBE_COLD.  pt[1][0] (4 KiB writes) is not measured (ops 0). */
+	char prefix[64];         /* the scratch blobs' name prefix */
+	const char *auth;        /* "SharedKey" or "SAS" */
+	double conn_bps;         /* one connection's rate (above) */
+	uint64_t requests, throttled, retries; /* HTTP requests, 503s and retries, scratch write and sweep */
+	uint64_t deleted;        /* scratch blobs deleted (or already gone) */
+	uint64_t left;           /* listed under prefix after the clean-up; UINT64_MAX: the listing failed */
 };
 
 struct probe_opts {
@@ -118,6 +154,14 @@ struct probe_opts {
  * way). */
 int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
 	      struct probe_result *r, struct err *e);
+
+/* Measures the Blob container of bp (endpoint, account, container and a
+ * key or SAS; its prefix and seed are the probe's) on loop l; `where` (the
+ * URL, no credentials) names it in messages and the preset.  0, or -1 with
+ * e filled (ERR_INPUT for bad parameters); the scratch blobs are deleted
+ * either way, and blobs left behind fail the probe, naming the prefix. */
+int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, const struct probe_opts *o,
+	       struct probe_result *r, struct err *e);
 
 /* Writes the tier section fitted to r, [tier NAME], every number with a
  * comment saying what was measured and how. */

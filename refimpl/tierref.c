@@ -717,8 +717,8 @@ fail:
 
 static void usage_probe(FILE *f)
 {
-	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] --out FILE.ini [--seconds S] [--scratch SIZE]\n"
-		   "                    [--hot-tier NAME] [--warm-tier NAME]\n\n"
+	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] [--cold URL] --out FILE.ini [--seconds S]\n"
+		   "                    [--scratch SIZE] [--hot-tier NAME] [--warm-tier NAME] [--cold-tier NAME]\n\n"
 		   "Measures each device the way fio would -- QD1 latency distribution, bandwidth and\n"
 		   "IOPS at queue depth 1, 4, 16 and 64, reads and writes, 4 KiB and 1 MiB -- through the\n"
 		   "real backends (a scratch set in DIR/probe, deleted after), and writes a preset:\n"
@@ -727,6 +727,12 @@ static void usage_probe(FILE *f)
 		   "`tiersim validate hardware --preset FILE.ini`.\n\n"
 		   "  --hot DIR          the hot tier's device (model nvme; file backend, O_DIRECT)\n"
 		   "  --warm DIR         the warm tier's directory (model warm; directory backend)\n"
+		   "  --cold URL         the cold tier's Blob container (model cold), http://HOST:PORT/ACCOUNT/CONTAINER\n"
+		   "                     (Azurite) or https://ACCOUNT.blob.core.windows.net/CONTAINER; credentials\n"
+		   "                     from TIERREF_BLOB_KEY or TIERREF_BLOB_SAS (or --cold-key-file FILE), never\n"
+		   "                     printed.  Its scratch set is 1 MiB blobs under \"probe-PID-SEED/\", deleted\n"
+		   "                     after; it measures ttfb, connection_bw, egress and ingress, not the\n"
+		   "                     account's request-rate limits (see the preset's comments)\n"
 		   "  --out FILE         the preset to write\n"
 		   "  --seconds S        per point of the sweep (default 0.25; 16 points per device)\n"
 		   "  --scratch SIZE     the scratch set each sweep reads and writes at random (default 1GiB):\n"
@@ -734,7 +740,7 @@ static void usage_probe(FILE *f)
 		   "                     the sweep measures those caches\n"
 		   "  --hot-tier NAME    the section name for the hot tier (default hot)\n"
 		   "  --warm-tier NAME   the section name for the warm tier (default warm)\n"
-		   "The cold tier (Blob) is not probed yet: write its [tier] keys by hand.\n");
+		   "  --cold-tier NAME   the section name for the cold tier (default cold)\n");
 }
 
 static int cmd_probe(int argc, char **argv)
@@ -744,11 +750,13 @@ static int cmd_probe(int argc, char **argv)
 		{ "cold", required_argument, NULL, 'C' },     { "out", required_argument, NULL, 'o' },
 		{ "seconds", required_argument, NULL, 's' },  { "hot-tier", required_argument, NULL, 'h' + 256 },
 		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "scratch", required_argument, NULL, 'S' },
+		{ "cold-tier", required_argument, NULL, 'c' + 256 }, { "cold-key-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm";
+	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm", *cold_tier = "cold";
 	struct probe_opts po = { .seconds = 0.25, .seed = 1 };
+	struct args ca = { 0 }; /* --cold: its URL and credentials, as populate and run take them */
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -758,10 +766,9 @@ static int cmd_probe(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'h' + 256: hot_tier = optarg; break;
 		case 'w' + 256: warm_tier = optarg; break;
-		case 'C':
-			fprintf(stderr, "tierref probe: --cold: the Blob tier is not probed yet; write its [tier] keys "
-					"(ttfb, egress, ingress) by hand\n");
-			return EX_USAGE;
+		case 'C': ca.o.cold_url = optarg; break;
+		case 'K': ca.key_file = optarg; break;
+		case 'c' + 256: cold_tier = optarg; break;
 		case 'S': {
 			struct err ue = { 0 };
 			if (unit_parse_bytes(optarg, &po.scratch_bytes, &ue) < 0 || po.scratch_bytes < (4u << 20)) {
@@ -789,18 +796,51 @@ static int cmd_probe(int argc, char **argv)
 		usage_probe(stderr);
 		return EX_USAGE;
 	}
+	if (ca.key_file && !ca.o.cold_url) {
+		fprintf(stderr, "tierref probe: --cold-key-file is for --cold URL\n");
+		return EX_USAGE;
+	}
 	struct err e = { 0 };
 	struct loop *l = NULL;
-	struct probe_result *r = calloc(2, sizeof *r);
+	struct probe_result *r = calloc(3, sizeof *r);
 	FILE *f = NULL;
 	int status = EX_FAIL;
 	double t0 = wall_seconds();
+	/* --cold: URL, credentials and parameters are checked before any
+	 * device is measured (exit 2). */
+	char cep[1024], cacc[256], ccont[256];
+	struct blob_params bp;
+	blob_params_default(&bp);
+	if (ca.o.cold_url) {
+		if (rt_parse_cold_url(ca.o.cold_url, cep, sizeof cep, cacc, sizeof cacc, ccont, sizeof ccont, &e) < 0)
+			goto fail;
+		if (credentials("probe", &ca) < 0) {
+			free(r);
+			return EX_USAGE;
+		}
+		bp.endpoint = cep;
+		bp.account = cacc;
+		bp.container = ccont;
+		bp.key = ca.o.cold_key;
+		bp.sas = ca.o.cold_sas;
+	}
 	if (!r) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
-	if (loop_new(&l, 256, &e) < 0 || probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
-	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0))
+	if (loop_new(&l, 256, &e) < 0)
+		goto fail;
+	if (ca.o.cold_url) {
+		struct backend cb;
+		if (blob_new(l, &bp, &cb, &e) < 0) {
+			err_prefix(&e, "--cold %s: ", ca.o.cold_url);
+			goto fail;
+		}
+		cb.ops->destroy(cb.self);
+	}
+	if (probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
+	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0) ||
+	    (ca.o.cold_url && probe_blob(l, &bp, ca.o.cold_url, &po, &r[2], &e) < 0))
 		goto fail;
 	if (!(f = fopen(out, "w"))) {
 		err_set(&e, ERR_INPUT, "--out %s: %s", out, strerror(errno));
@@ -810,7 +850,7 @@ static int cmd_probe(int argc, char **argv)
 		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
 		wall_seconds() - t0, po.seconds);
 	if (probe_write_preset(&r[0], hot_tier, f) < 0 || (warm && probe_write_preset(&r[1], warm_tier, f) < 0) ||
-	    fclose(f) != 0) {
+	    (ca.o.cold_url && probe_write_preset(&r[2], cold_tier, f) < 0) || fclose(f) != 0) {
 		f = NULL;
 		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(errno));
 		goto fail;
@@ -822,6 +862,12 @@ static int cmd_probe(int argc, char **argv)
 		       k ? "warm" : "hot", k ? warm : hot, p1->p50_ns / 1e3, p1->p99_ns / 1e3,
 		       r[k].pt[0][1][PROBE_NQD - 1].bps / 1e6);
 	}
+	if (ca.o.cold_url) {
+		const struct probe_point *p1 = &r[2].pt[0][0][0];
+		printf("tierref probe: cold tier %s: 4 KiB GET QD1 p50 %.2f ms p99 %.2f ms; 1 MiB GET %.1f MB/s at QD64; "
+		       "%llu scratch blobs under %s deleted\n", ca.o.cold_url, p1->p50_ns / 1e6, p1->p99_ns / 1e6,
+		       r[2].pt[0][1][PROBE_NQD - 1].bps / 1e6, (unsigned long long)r[2].deleted, r[2].prefix);
+	}
 	printf("tierref probe: preset %s written in %.1f s\n", out, wall_seconds() - t0);
 	status = EX_OK;
 fail:
@@ -831,6 +877,7 @@ fail:
 		status = fail("probe", &e);
 	free(r);
 	loop_free(l);
+	free(ca.key);
 	return status;
 }
 

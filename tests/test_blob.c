@@ -30,6 +30,7 @@
 
 #include "refimpl/blob.h"
 #include "refimpl/loop.h"
+#include "refimpl/probe.h"
 #include "sim/metrics.h"
 
 /* Azurite's well-known development key (public, documented by Microsoft). */
@@ -77,6 +78,23 @@ static void test_string_to_sign_puts_length_and_type_in_place(void **state)
 				 "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
 				 "x-ms-version:2021-08-06\n"
 				 "/devstoreaccount1/devstoreaccount1/tiersim/a%20b");
+	free(sts);
+}
+
+static void test_string_to_sign_of_delete_has_no_length(void **state)
+{
+	(void)state;
+	/* Delete Blob sends no body: Content-Length signs as "". */
+	const char *h[] = { "x-ms-version:2021-08-06", "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT" };
+	struct blob_sign_req r = { .verb = "DELETE", .headers = h, .nheaders = 2, .account = "devstoreaccount1",
+				   .path = "/devstoreaccount1/tiersim/obj/0000000000000001" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), 0);
+	assert_string_equal(sts, "DELETE\n\n\n\n\n\n\n\n\n\n\n\n"
+				 "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
+				 "x-ms-version:2021-08-06\n"
+				 "/devstoreaccount1/devstoreaccount1/tiersim/obj/0000000000000001");
 	free(sts);
 }
 
@@ -651,6 +669,125 @@ static void test_az_list_counts_blobs_under_the_prefix(void **state)
 	az_close(&z);
 }
 
+static void test_az_delete_removes_the_blob_and_missing_is_enoent(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state;
+	struct az z = *base;
+	snprintf(z.prefix, sizeof z.prefix, "del-%ld/", (long)getpid());
+	assert_int_equal(az_open(&z, DEV_KEY, 0, NULL), 0);
+	put_object(&z, 30, 100);
+	put_object(&z, 31, 100);
+	struct bk_req d = { .op = BK_UNLINK, .object = 30 };
+	run_one(z.l, &z.b, &d);
+	if (d.status != BK_OK)
+		print_error("delete: %s\n", blob_last_error(&z.b));
+	assert_int_equal(d.status, BK_OK);
+	struct bk_req h = { .op = BK_HEAD, .object = 30 };
+	run_one(z.l, &z.b, &h);
+	assert_int_equal(h.status, BK_ENOENT);
+	struct bk_req l = { .op = BK_LIST };
+	run_one(z.l, &z.b, &l);
+	assert_int_equal(l.status, BK_OK);
+	assert_int_equal(blob_req_value(&l), 1); /* only 31 is left */
+	struct bk_req again = { .op = BK_UNLINK, .object = 30 };
+	run_one(z.l, &z.b, &again);
+	assert_int_equal(again.status, BK_ENOENT);
+	assert_non_null(strstr(blob_last_error(&z.b), "Delete Blob"));
+	assert_non_null(strstr(blob_last_error(&z.b), "404"));
+	struct met_registry *m = met_new();
+	assert_int_equal(z.b.ops->export(z.b.self, "tier.cold", m, loop_now(z.l)), 0);
+	assert_int_equal((int)met_find(m, "tier.cold.delete.ops")->value, 1);
+	assert_int_equal((int)met_find(m, "tier.cold.delete.errors")->value, 1);
+	assert_int_equal((int)met_find(m, "tier.cold.enotsup")->value, 0);
+	met_free(m);
+	az_close(&z);
+}
+
+/* An injected fault replaces the answer of a request the service did
+ * carry out (blob.h), so the retry of a delete finds the blob gone: 404,
+ * BK_ENOENT, as after a real timeout whose delete went through.  What is
+ * tested is that the 503 is retried, not given up on. */
+static void test_az_injected_503_on_delete_is_retried(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	put_object(z, 32, 10);
+	blob_inject_fault(&z->b, 503, 1);
+	struct bk_req d = { .op = BK_UNLINK, .object = 32 };
+	run_one(z->l, &z->b, &d);
+	assert_int_equal(d.retries, 1);
+	assert_int_equal(d.status, BK_ENOENT);
+	struct bk_req h = { .op = BK_HEAD, .object = 32 };
+	run_one(z->l, &z->b, &h);
+	assert_int_equal(h.status, BK_ENOENT);
+}
+
+/* probe_blob (refimpl/probe.h) over this backend: a measured cold tier,
+ * and its scratch set deleted (it uses Delete Blob). */
+static void test_az_probe_blob_measures_and_leaves_no_scratch_blob(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	struct blob_params p;
+	dev_params(&p, z->url);
+	p.container = z->container;
+	struct probe_opts o = { .seconds = 0.02, .scratch_bytes = 4u << 20, .seed = 5 };
+	struct probe_result *r = calloc(1, sizeof *r);
+	struct err e = { 0 };
+	int rc = probe_blob(z->l, &p, "azurite", &o, r, &e);
+	if (rc)
+		print_error("probe_blob: %s\n", e.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r->kind, PROBE_COLD);
+	assert_int_equal(r->deleted, 4);
+	assert_int_equal(r->left, 0);
+	assert_true(r->pt[0][0][0].ops >= PROBE_COLD_MIN_SAMPLES);
+	assert_int_equal(r->pt[1][0][0].ops, 0); /* no 4 KiB PUT */
+	assert_true(r->pt[0][1][0].bps > 0 && r->pt[1][1][0].bps > 0 && r->conn_bps > 0);
+	assert_int_equal(r->throttled, 0);
+	/* The scratch prefix lists empty through the backend too. */
+	struct blob_params lp = p;
+	lp.prefix = r->prefix;
+	struct backend lb;
+	assert_int_equal(blob_new(z->l, &lp, &lb, &e), 0);
+	struct bk_req l = { .op = BK_LIST };
+	run_one(z->l, &lb, &l);
+	assert_int_equal(l.status, BK_OK);
+	assert_int_equal(blob_req_value(&l), 0);
+	lb.ops->destroy(lb.self);
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	assert_int_equal(probe_write_preset(r, "cold", f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "[tier cold]\nmodel = cold\n"));
+	assert_non_null(strstr(text, "\nttfb = empirical("));
+	assert_non_null(strstr(text, "\negress = "));
+	assert_non_null(strstr(text, "\ningress = "));
+	assert_null(strstr(text, "\naccount_rate"));
+	assert_null(strstr(text, "Eby8"));
+	free(text);
+	free(r);
+}
+
+static void test_az_probe_blob_refused_fails_clearly_without_the_key(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state;
+	struct blob_params p;
+	dev_params(&p, z->url);
+	p.container = z->container;
+	p.key = WRONG_KEY;
+	struct probe_opts o = { .seconds = 0.02, .scratch_bytes = 4u << 20 };
+	struct probe_result *r = calloc(1, sizeof *r);
+	struct err e = { 0 };
+	assert_int_equal(probe_blob(z->l, &p, "azurite", &o, r, &e), -1);
+	assert_non_null(strstr(e.msg, "403"));
+	assert_null(strstr(e.msg, WRONG_KEY));
+	free(r);
+}
+
 static void test_az_wrong_key_is_eio_403_without_the_key(void **state)
 {
 	NEED_AZURITE(state);
@@ -778,7 +915,7 @@ static void test_az_export_names_match_the_cold_model(void **state)
 	struct met_registry *m = met_new();
 	assert_int_equal(z->b.ops->export(z->b.self, "tier.cold", m, loop_now(z->l)), 0);
 	const char *names[] = { "tier.cold.read.ops", "tier.cold.read.bytes", "tier.cold.write.ops",
-				"tier.cold.write.bytes", "tier.cold.head.ops", "tier.cold.list.ops",
+				"tier.cold.write.bytes", "tier.cold.head.ops", "tier.cold.list.ops", "tier.cold.delete.ops",
 				"tier.cold.throttled", "tier.cold.retries", "tier.cold.gave_up" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		assert_non_null(met_find(m, names[i]));
@@ -798,6 +935,7 @@ int main(void)
 	const struct CMUnitTest unit[] = {
 		cmocka_unit_test(test_string_to_sign_follows_documented_layout),
 		cmocka_unit_test(test_string_to_sign_puts_length_and_type_in_place),
+		cmocka_unit_test(test_string_to_sign_of_delete_has_no_length),
 		cmocka_unit_test(test_string_to_sign_sorts_decodes_and_joins_query),
 		cmocka_unit_test(test_string_to_sign_rejects_duplicate_header),
 		cmocka_unit_test(test_signature_matches_openssl_hmac),
@@ -819,6 +957,10 @@ int main(void)
 		cmocka_unit_test(test_az_head_gives_size_and_missing_is_enoent),
 		cmocka_unit_test(test_az_read_past_end_is_an_error_not_a_short_buffer),
 		cmocka_unit_test(test_az_list_counts_blobs_under_the_prefix),
+		cmocka_unit_test(test_az_delete_removes_the_blob_and_missing_is_enoent),
+		cmocka_unit_test(test_az_injected_503_on_delete_is_retried),
+		cmocka_unit_test(test_az_probe_blob_measures_and_leaves_no_scratch_blob),
+		cmocka_unit_test(test_az_probe_blob_refused_fails_clearly_without_the_key),
 		cmocka_unit_test(test_az_wrong_key_is_eio_403_without_the_key),
 		cmocka_unit_test(test_az_bad_sas_is_refused_and_never_echoed),
 		cmocka_unit_test(test_az_injected_503s_are_retried_then_succeed),

@@ -6,15 +6,26 @@
 # set (so its integration tests run rather than skip), checks that no
 # credential reached any output or log, and stops Azurite (also on failure).
 #
+# Then `tierref probe --cold` against the same Azurite: it exits 0; the
+# preset's [tier cold] has model = cold, ttfb = empirical(...),
+# connection_bw, egress and ingress, every number commented, and no
+# request-rate limit; no scratch blob is left (List Blobs, signed here
+# independently of blob.c, in node); `tiersim validate hardware` loads the
+# preset for a measured hot + cold run (tierref populate and run of a
+# short trace) and its exact rows agree; bad --cold input exits 2 without
+# printing the key.
+#
 # Usage (from the repository root): sh tests/e2e/blob_azurite.sh TIERSIM SCRATCHDIR
-# The test binary is $(dirname TIERSIM)/tests/test_blob; it is built if
-# missing.  Azurite is a required part: if npm cannot install it (no
-# network), this test FAILS and says why; it does not skip.
+# The test binary is $(dirname TIERSIM)/tests/test_blob and tierref is
+# $(dirname TIERSIM)/tierref; they are built if missing.  Azurite is a
+# required part: if npm cannot install it (no network), this test FAILS and
+# says why; it does not skip.
 set -eu
 bin=$1
 dir=$2
 build=$(dirname "$bin")
 test_bin="$build/tests/test_blob"
+R="$build/tierref"
 data="$dir/azurite"
 # The emulator's documented development key (public), to look for in logs.
 dev_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -24,11 +35,13 @@ fail() {
 	exit 1
 }
 
-if [ ! -x "$test_bin" ]; then
-	echo "blob_azurite: building $test_bin"
-	make --no-print-directory BUILD="$build" "$test_bin" >"$dir/build.log" 2>&1 ||
-		{ tail -20 "$dir/build.log"; fail "cannot build $test_bin (log above)"; }
-fi
+for b in "$test_bin" "$R"; do
+	if [ ! -x "$b" ]; then
+		echo "blob_azurite: building $b"
+		make --no-print-directory BUILD="$build" "$b" >"$dir/build.log" 2>&1 ||
+			{ tail -20 "$dir/build.log"; fail "cannot build $b (log above)"; }
+	fi
+done
 
 sh scripts/azurite.sh install || fail "Azurite could not be installed (reason above); it is required for this test"
 
@@ -51,4 +64,106 @@ for f in "$dir/test.log" "$data/azurite.log"; do
 		fail "a credential appears in $f"
 	fi
 done
+echo "blob_azurite: test_blob ok"
+
+# ---- tierref probe --cold ----
+set +e # failures are counted by check
+fails=0
+check() {
+	what=$1; shift
+	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+}
+TIERREF_BLOB_KEY=$dev_key
+export TIERREF_BLOB_KEY
+COLD=$url/probe-e2e
+mkdir -p "$dir/hot"
+
+# The blobs under a prefix of the container, counted by a List Blobs that
+# node signs (SharedKey, "Authorize with Shared Key"), not blob.c.
+list_count() {
+	node -e '
+const crypto = require("crypto"), http = require("http");
+const [base, container, prefix] = process.argv.slice(1);
+const u = new URL(base), account = u.pathname.replace(/^\//, "");
+const path = `/${account}/${container}`, date = new Date().toUTCString(), ver = "2021-08-06";
+const sts = "GET\n\n\n\n\n\n\n\n\n\n\n\n" + `x-ms-date:${date}\nx-ms-version:${ver}\n` +
+  `/${account}${path}\ncomp:list\nprefix:${prefix}\nrestype:container`;
+const sig = crypto.createHmac("sha256", Buffer.from(process.env.TIERREF_BLOB_KEY, "base64")).update(sts).digest("base64");
+const q = `restype=container&comp=list&prefix=${encodeURIComponent(prefix)}`;
+http.get({ host: u.hostname, port: u.port, path: `${path}?${q}`,
+  headers: { "x-ms-date": date, "x-ms-version": ver, Authorization: `SharedKey ${account}:${sig}` } }, res => {
+  let body = ""; res.on("data", d => body += d);
+  res.on("end", () => { if (res.statusCode != 200) { console.log("HTTP " + res.statusCode); process.exit(1); }
+    console.log((body.match(/<Blob>/g) || []).length); });
+}).on("error", e => { console.log(e.message); process.exit(1); });' "$url" "$1" "$2"
+}
+
+"$R" probe --hot "$dir/hot" --cold "$COLD" --seconds 0.05 --scratch 16MiB --out "$dir/p.ini" >"$dir/probe" 2>&1; s=$?
+cat "$dir/probe"
+check "probe --cold exits 0" test "$s" = 0
+sed -n '/^\[tier cold\]/,/^\[/p' "$dir/p.ini" >"$dir/cold.ini"
+sed -n '/^; tier cold:/,$p' "$dir/p.ini"
+check "preset has [tier cold] with model = cold" grep -q '^model = cold$' "$dir/cold.ini"
+check "ttfb is an empirical distribution" grep -q '^ttfb = empirical(' "$dir/cold.ini"
+for k in egress ingress connection_bw; do
+	check "$k measured" grep -q "^$k = [0-9.e+]*MB/s$" "$dir/cold.ini"
+done
+check "account_rate and blob_rate are not set (the model's defaults stand)" sh -c "! grep -q -e '^account_rate' -e '^blob_rate' '$dir/cold.ini'"
+check "every measured number commented" sh -c "! awk '/^[a-z_]+ = / && \$1 != \"model\" && prev !~ /^;/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$dir/cold.ini'"
+check "no preset line over cfg's 198 bytes" sh -c "! awk 'length(\$0) > 198 { bad = 1 } END { exit !bad }' '$dir/p.ini'"
+n=$(list_count probe-e2e probe-); echo "scratch blobs left under probe-: $n"
+check "no scratch blob is left (List Blobs under probe-)" test "$n" = 0
+check "the probe printed no credential" sh -c "! grep -F -q -e '$dev_key' -e 'SharedKey devstoreaccount1:' '$dir/probe' '$dir/p.ini'"
+
+# The preset's sections load into a measured hot + cold run.
+TRACE=$(cd ../shared/traces/cloudphysics && pwd)/cloudPhysicsIO.oracleGeneral.bin
+cat >"$dir/s.ini" <<INI
+[run]
+seed = 7
+[cluster]
+nodes = 1
+chunk = 64KiB
+[tier hot]
+model = nvme
+capacity = 2MiB
+policy = lru
+[tier cold]
+model = cold
+[workload]
+trace = $TRACE
+format = oracleGeneral
+mode = closed
+outstanding = 1
+requests = 300
+INI
+args="--hot $dir/hot --cold $url/probe-e2e-run"
+"$R" populate "$dir/s.ini" $args >"$dir/pop" 2>&1; s=$?
+check "populate (hot + cold) exits 0" test "$s" = 0 || cat "$dir/pop"
+"$R" run "$dir/s.ini" $args --out "$dir/r.db" >"$dir/run" 2>&1; s=$?
+check "run (hot + cold) exits 0" test "$s" = 0 || cat "$dir/run"
+n=$(list_count probe-e2e-run obj/)
+check "the listing sees populated blobs ($n under obj/), so its 0 above means none" test "$n" -gt 0
+"$bin" validate hardware --measured "$dir/r.db" --preset "$dir/p.ini" --format csv >"$dir/v.csv" 2>"$dir/v.err"; s=$?
+cat "$dir/v.err"
+check "validate hardware loads the preset's [tier cold] (exit 0 or 1, not 2)" test "$s" = 0 -o "$s" = 1
+check "the cold tier's rows print" grep -q '^tier\.cold\.' "$dir/v.csv"
+bad=$(grep ',exact,' "$dir/v.csv" | grep -v ',pass$')
+check "every exact row agrees${bad:+: $bad}" test -z "$bad"
+grep '^tier\.cold\.' "$dir/v.csv" | head -5
+
+# ---- bad input: exit 2, a clear message, no key ----
+"$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold with a non-http URL: exit 2, says so" sh -c "test $s = 2 && grep -q 'not an http' '$dir/err'"
+"$R" probe --hot "$dir/hot" --cold "${url%/devstoreaccount1}" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold with no container: exit 2, says so" sh -c "test $s = 2 && grep -q 'no container' '$dir/err'"
+"$R" probe --hot "$dir/hot" --cold "$COLD?sig=x" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold with a query in the URL: exit 2, points to TIERREF_BLOB_SAS" sh -c "test $s = 2 && grep -q 'TIERREF_BLOB_SAS' '$dir/err'"
+"$R" probe --hot "$dir/hot" --cold "$url/Bad_Name" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold with an invalid container name: exit 2, names it" sh -c "test $s = 2 && grep -q 'Bad_Name' '$dir/err'"
+env -u TIERREF_BLOB_KEY -u TIERREF_BLOB_SAS "$R" probe --hot "$dir/hot" --cold "$COLD" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold without credentials: exit 2, names the variables" sh -c "test $s = 2 && grep -q TIERREF_BLOB_KEY '$dir/err'"
+check "no probe output was written on bad input" test ! -e "$dir/x.ini"
+check "no message printed the key" sh -c "! grep -F -q '$dev_key' '$dir/err'"
+
+[ "$fails" -eq 0 ] || fail "$fails probe checks failed"
 echo "blob_azurite: ok"
