@@ -477,8 +477,17 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 			return err_set(e, ERR_INPUT, "--cold: URL too long");
 		snprintf(endpoint, ecap, "%.*s", (int)(slash - url), url);
 	} else {
+		/* The account in the host name (ACCOUNT.blob.core.windows.net)
+		 * needs a host that has one: not an IP address, not a bare name
+		 * such as localhost.  http://127.0.0.1:10000/devstoreaccount1
+		 * names an account and no container. */
+		size_t host_len = strcspn(hs, ":/"), first = strcspn(hs, ".:/");
+		int ip = hs[0] == '[' || strspn(hs, "0123456789.") >= host_len;
+		if (ip || first >= host_len)
+			return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
+						     "https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
 		acc = hs;
-		acc_len = strcspn(hs, ".:/");
+		acc_len = first;
 		cont = seg1;
 		snprintf(endpoint, ecap, "%.*s", (int)(path - url), url);
 	}

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "refimpl/content.h"
+#include "refimpl/realtiers.h"
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
 #include "refimpl/loop.h"
@@ -540,6 +541,34 @@ static void test_content_check_catches_swapped_blocks_and_shifts(void **state)
 	assert_int_equal(content_check(buf, 11, 0, sizeof buf, &bad), -1);
 	assert_int_equal(bad, 0);
 	assert_int_equal(content_check(buf + 4000, 11, 4008, 500, NULL), 0);
+}
+
+/* ---- the --cold URL ---- */
+
+static void test_cold_url_forms(void **state)
+{
+	(void)state;
+	char ep[256], acc[64], cont[64];
+	struct err e = { 0 };
+	assert_int_equal(rt_parse_cold_url("https://acct.blob.core.windows.net/data", ep, sizeof ep, acc, sizeof acc,
+					   cont, sizeof cont, &e), 0);
+	assert_string_equal(ep, "https://acct.blob.core.windows.net");
+	assert_string_equal(acc, "acct");
+	assert_string_equal(cont, "data");
+	assert_int_equal(rt_parse_cold_url("http://127.0.0.1:10000/devstoreaccount1/c1", ep, sizeof ep, acc,
+					   sizeof acc, cont, sizeof cont, &e), 0);
+	assert_string_equal(ep, "http://127.0.0.1:10000/devstoreaccount1");
+	assert_string_equal(acc, "devstoreaccount1");
+	assert_string_equal(cont, "c1");
+	/* One segment after an IP address or a bare host name is an account
+	 * with no container, not a container of account "127". */
+	const char *bad[] = { "http://127.0.0.1:10000/devstoreaccount1", "http://localhost:10000/devstoreaccount1",
+			      "http://[::1]:10000/devstoreaccount1" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(rt_parse_cold_url(bad[i], ep, sizeof ep, acc, sizeof acc, cont, sizeof cont, &e), -1);
+		assert_non_null(strstr(e.msg, "no container"));
+	}
 }
 
 /* ---- names ---- */
@@ -1219,6 +1248,7 @@ int main(void)
 		cmocka_unit_test(test_content_differs_between_objects_and_offsets),
 		cmocka_unit_test(test_content_check_names_the_first_wrong_byte),
 		cmocka_unit_test(test_content_follows_the_documented_layout),
+		cmocka_unit_test(test_cold_url_forms),
 		cmocka_unit_test(test_content_check_catches_swapped_blocks_and_shifts),
 		cmocka_unit_test(test_object_names_have_a_fixed_layout_and_parse_back),
 		cmocka_unit_test(test_sequential_ids_spread_over_the_fanout),
