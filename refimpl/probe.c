@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,10 +156,22 @@ static double quantile(const double *v, size_t n, double q)
 	return v[i < n ? i : n - 1];
 }
 
+/* CPU time (user + system) of the calling thread so far, in s: the
+ * loop's thread, which runs every callback and submits every I/O. */
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
 static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)
 {
 	p->done = p->failed = p->bytes = 0;
 	p->nlat = 0;
+	double cpu0 = thread_cpu_s();
 	uint64_t t0 = loop_now(p->l);
 	p->deadline_ns = t0 + (uint64_t)(seconds * 1e9);
 	p->hard_ns = p->deadline_ns + MIN_OPS_EXTRA_NS;
@@ -169,6 +182,7 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	if (loop_run(p->l, UINT64_MAX, e) < 0)
 		return -1;
 	double el = (double)(loop_now(p->l) - t0) / 1e9;
+	double cpu = thread_cpu_s() - cpu0;
 	if (p->failed)
 		return err_set(e, ERR_FAIL, "%llu operations failed (%s %llu bytes at queue depth %u)",
 			       (unsigned long long)p->failed, p->write ? "write" : "read", (unsigned long long)p->size, qd);
@@ -182,6 +196,7 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	pt->seconds = el;
 	pt->ops_per_s = p->done / el;
 	pt->bps = p->bytes / el;
+	pt->cpu_ns_per_op = p->done ? cpu * 1e9 / (double)p->done : 0;
 	double sum = 0;
 	for (size_t i = 0; i < p->nlat; i++)
 		sum += p->lat[i];
@@ -604,6 +619,10 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 					fprintf(f, " QD%u %.0f/s %.1fMB/s p50 %.0fus;", p->qd, p->ops_per_s, p->bps / 1e6,
 						p->p50_ns / 1e3);
 			}
+			fputc('\n', f);
+			fprintf(f, ";     loop thread CPU per op:");
+			for (int q = 0; q < PROBE_NQD; q++)
+				fprintf(f, " QD%u %.1fus;", r->pt[w][s][q].qd, r->pt[w][s][q].cpu_ns_per_op / 1e3);
 			fputc('\n', f);
 		}
 }

@@ -31,6 +31,11 @@
  *   parallelism           Little's law: the concurrency that sustains the
  *                         largest 4 KiB rate at the QD1 mean latency,
  *                         ceil(read_iops x E[L_qd1]), at least 1
+ * Every sweep point also records the loop thread's CPU time per operation
+ * (getrusage RUSAGE_THREAD, user + system), written as a comment under the
+ * point's line: on a machine where the client's CPU binds (buffered reads
+ * copied by the kernel and checked on the one loop thread), the device
+ * figures above are partly the client's, which no model key represents yet.
  * for model = nvme (drives = 1, stripe = 1 GiB: one sub-operation per
  * operation) and, for the warm tier, model = warm with one front end and
  * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =
@@ -115,6 +120,7 @@ struct probe_point {
 	double mean_ns;
 	double q_ns[PROBE_QUANTILES]; /* latency at the middle of bin i (probe.c) */
 	double p50_ns, p99_ns;
+	double cpu_ns_per_op;    /* the calling thread's CPU time (user + system) per operation */
 };
 
 struct probe_result {

@@ -56,6 +56,7 @@ check "probe: read_latency is an empirical distribution" grep -q '^read_latency 
 check "probe: create_latency and open_latency (the asynchronous open chains) are empirical" sh -c "grep -q '^create_latency = empirical(' '$D/p.ini' && grep -q '^open_latency = empirical(' '$D/p.ini'"
 # Every measured number follows its comment (the structural keys -- one
 # drive, one front end -- share the comment above them).
+check "probe: the loop thread's CPU per operation, per sweep line" sh -c "test \$(grep -c '^;     loop thread CPU per op: QD1 ' '$D/p.ini') = 8"
 check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
 "$R" probe --warm "$D/warm" --out "$D/x.ini" >/dev/null 2>&1; s=$?
