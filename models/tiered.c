@@ -42,15 +42,8 @@ static const char *const model_names[] = { "nvme", "dram", "warm", "cold", "fixe
 struct ttier {
 	struct cfg_section *sec;
 	enum model model;
-	int shared;
-	uint64_t capacity;
-	const struct pol_ops *policy;
-	struct pol_adm_spec adm;
-	enum path_write_policy wp;
-	uint64_t dirty_budget, drain_depth;
+	struct tiered_tier_spec sp;
 	int meta;                 /* index into tiered.meta, or -1 */
-	enum path_meta_kind meta_kind;
-	uint64_t meta_ttl_ns;
 	struct backend inner;     /* shared: the model */
 	struct backend wrapped;   /* shared: the model behind the network */
 	struct backend *local;    /* node scope: one per node */
@@ -283,6 +276,25 @@ int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struc
 	return cfg_time_ns(d, s, "meta_ttl", &tt->meta_ttl_ns, e) < 0 ? -1 : 0;
 }
 
+struct path_tier_cfg tiered_tier_cfg(const struct tiered_tier_spec *sp, struct backend data, struct backend meta,
+				     struct pol *shared_policy)
+{
+	return (struct path_tier_cfg){
+		.name = sp->name,
+		.capacity_bytes = sp->capacity,
+		.policy = sp->policy,
+		.admission = sp->adm,
+		.write_policy = sp->wp,
+		.dirty_budget_bytes = sp->dirty_budget,
+		.drain_depth = (uint32_t)sp->drain_depth,
+		.data = data,
+		.meta = meta,
+		.meta_kind = sp->meta_kind,
+		.meta_ttl_ns = sp->meta_ttl_ns,
+		.shared_policy = shared_policy,
+	};
+}
+
 static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int bottom, struct err *e)
 {
 	struct tiered_tier_spec sp;
@@ -292,16 +304,8 @@ static int read_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, int 
 	while (strcmp(model_names[m], sp.model) != 0)
 		m++;
 	tt->model = (enum model)m;
-	tt->shared = sp.shared;
-	tt->capacity = sp.capacity;
-	tt->policy = sp.policy;
-	tt->adm = sp.adm;
-	tt->wp = sp.wp;
-	tt->dirty_budget = sp.dirty_budget;
-	tt->drain_depth = sp.drain_depth;
+	tt->sp = sp;
 	tt->meta = sp.metadata ? find_meta(T, sp.metadata) : -1;
-	tt->meta_kind = sp.meta_kind;
-	tt->meta_ttl_ns = sp.meta_ttl_ns;
 	return 0;
 }
 
@@ -365,7 +369,7 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
 {
 	const char *name = tt->sec->name;
-	if (tt->shared) {
+	if (tt->sp.shared) {
 		char *rng = fmt_name("tier", name, 0, 0);
 		tt->rng_names = malloc(sizeof *tt->rng_names);
 		if (!rng || !tt->rng_names) {
@@ -377,8 +381,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			return -1;
 		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || fs_wrap(T, d, tt, rng, seed, tt->wrapped, &tt->fs, e) < 0)
 			return -1;
-		if (tt->capacity) {
-			if (pol_init(&tt->pol, tt->policy, tt->capacity, &tt->adm, e) < 0)
+		if (tt->sp.capacity) {
+			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
 				return err_prefix(e, "[tier %s]: ", name);
 			tt->has_pol = 1;
 		}
@@ -497,21 +501,10 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 		memset(tc, 0, sizeof tc);
 		for (size_t i = 0; i < T->nt; i++) {
 			struct ttier *tt = &T->t[i];
-			tc[i] = (struct path_tier_cfg){
-				.name = tt->sec->name,
-				.capacity_bytes = tt->capacity,
-				.policy = tt->policy,
-				.admission = tt->adm,
-				.write_policy = tt->wp,
-				.dirty_budget_bytes = tt->dirty_budget,
-				.drain_depth = (uint32_t)tt->drain_depth,
-				.data = tt->shared ? (tt->fs.ops ? tt->fs : tt->wrapped)
-						    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->local[n]),
-				.meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 },
-				.meta_kind = tt->meta_kind,
-				.meta_ttl_ns = tt->meta_ttl_ns,
-				.shared_policy = tt->has_pol ? &tt->pol : NULL,
-			};
+			struct backend data = tt->sp.shared ? (tt->fs.ops ? tt->fs : tt->wrapped)
+							    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->local[n]);
+			struct backend meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
+			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->has_pol ? &tt->pol : NULL);
 		}
 		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
 		if (!(T->paths[n] = path_new(x, &pc, e))) {
@@ -615,7 +608,7 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 	for (size_t i = 0; i < T->nt; i++) {
 		struct ttier *tt = &T->t[i];
 		const char *name = tt->sec->name;
-		if (tt->shared) {
+		if (tt->sp.shared) {
 			snprintf(prefix, sizeof prefix, "backend.%s", name);
 			rc |= tt->inner.ops->export(tt->inner.self, prefix, m, now);
 			if (tt->fs.ops)

@@ -558,22 +558,16 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 	s->io_off = r->offset;
 	s->skip = 0;
 	s->need = s->len;
-	if (direct && !write && (r->offset % FILEBK_ALIGN || r->length % FILEBK_ALIGN)) {
+	int widen = direct && !write && (r->offset % FILEBK_ALIGN || r->length % FILEBK_ALIGN);
+	if (widen) {
 		/* A widened read (see filebk.h): the aligned blocks around the
 		 * range, into scratch; the range is at scratch + skip. */
 		s->io_off = r->offset / FILEBK_ALIGN * FILEBK_ALIGN;
 		s->skip = (size_t)(r->offset - s->io_off);
 		s->need = s->skip + s->len;
 		s->len = (s->need + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
-		if (grow_scratch(s, s->len)) {
-			ent_put(fb, s->ent);
-			snprintf(fb->last_err, sizeof fb->last_err, "out of memory for a %zu-byte buffer", s->len);
-			req_fail_later(fb, r, BK_EIO);
-			return -1;
-		}
-		s->iobuf = s->scratch;
-		s->bounce = r->buf != NULL;
-	} else if (r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
+	}
+	if (!widen && r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
 		s->iobuf = r->buf;
 	} else {
 		if (grow_scratch(s, s->len)) {

@@ -707,21 +707,9 @@ int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct lo
 		for (size_t i = 0; i < T->nt; i++) {
 			struct rtier *rt = &T->t[i];
 			struct backend top = rt->inst[rt->sp.shared ? 0 : n].top;
-			tc[i] = (struct path_tier_cfg){
-				.name = rt->sp.name,
-				.capacity_bytes = rt->sp.capacity,
-				.policy = rt->sp.policy,
-				.admission = rt->sp.adm,
-				.write_policy = rt->sp.wp,
-				.dirty_budget_bytes = rt->sp.dirty_budget,
-				.drain_depth = (uint32_t)rt->sp.drain_depth,
-				.data = top,
-				/* The tier's own namespace serves its metadata. */
-				.meta = rt->sp.metadata ? top : (struct backend){ 0 },
-				.meta_kind = rt->sp.meta_kind,
-				.meta_ttl_ns = rt->sp.meta_ttl_ns,
-				.shared_policy = rt->has_pol ? &rt->pol : NULL,
-			};
+			/* The tier's own namespace serves its metadata. */
+			tc[i] = tiered_tier_cfg(&rt->sp, top, rt->sp.metadata ? top : (struct backend){ 0 },
+						rt->has_pol ? &rt->pol : NULL);
 		}
 		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
 		if (!(T->paths[n] = path_new(x, &pc, e))) {

@@ -71,31 +71,12 @@ static int al_bad(struct trace_alibaba *a, struct err *e, int k, const char *wha
 	return TRACE_BAD_RECORD;
 }
 
-static ssize_t al_line(struct trace_alibaba *a, struct err *e)
-{
-	errno = 0;
-	ssize_t n = getline(&a->line, &a->cap, a->f);
-	if (n < 0) {
-		if (ferror(a->f)) {
-			int en = errno;
-			err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL, "%s:%llu: read error: %s", a->path,
-				(unsigned long long)a->line_no + 1, strerror(en));
-			return -2;
-		}
-		return -1;
-	}
-	a->line_no++;
-	while (n > 0 && (a->line[n - 1] == '\n' || a->line[n - 1] == '\r'))
-		a->line[--n] = '\0';
-	return n;
-}
-
 /* 1 a task, 0 end, -1 error, TRACE_BAD_RECORD a bad line read past. */
 static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct err *e)
 {
 	ssize_t n;
 	if (a->line_no == 0) {
-		n = al_line(a, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n < 0 || strcmp(a->line, "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,"
@@ -106,7 +87,7 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 				       a->path, n < 0 ? "" : a->line);
 	}
 	do {
-		n = al_line(a, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n == -1)

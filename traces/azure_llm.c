@@ -112,33 +112,12 @@ static int bad(struct azure *a, struct err *e, int field, const char *what, cons
 	return TRACE_BAD_RECORD;
 }
 
-/* Reads a line into a->line; its length without the line end, or -1 at
- * the end (0 returned through *eof), or -2 on a read error. */
-static ssize_t az_line(struct azure *a, struct err *e)
-{
-	errno = 0;
-	ssize_t n = getline(&a->line, &a->cap, a->f);
-	if (n < 0) {
-		if (ferror(a->f)) {
-			int en = errno;
-			err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL, "%s:%llu: read error: %s", a->path,
-				(unsigned long long)a->line_no + 1, strerror(en));
-			return -2;
-		}
-		return -1;
-	}
-	a->line_no++;
-	while (n > 0 && (a->line[n - 1] == '\n' || a->line[n - 1] == '\r'))
-		a->line[--n] = '\0';
-	return n;
-}
-
 static int azure_next(void *st, struct trace_rec *r, struct err *e)
 {
 	struct azure *a = st;
 	ssize_t n;
 	if (a->line_no == 0) {
-		n = az_line(a, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n < 0 || strcasecmp(a->line, "TIMESTAMP,ContextTokens,GeneratedTokens"))
@@ -147,7 +126,7 @@ static int azure_next(void *st, struct trace_rec *r, struct err *e)
 				       a->path, n < 0 ? "" : a->line);
 	}
 	do {
-		n = az_line(a, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n == -1)

@@ -339,17 +339,9 @@ static int mooncake_next(void *st, struct trace_rec *r, struct err *e)
 	struct mooncake *m = st;
 	while (m->pos == m->n_ids) {
 		m->n_ids = m->pos = 0;
-		errno = 0;
-		ssize_t n = getline(&m->line, &m->line_cap, m->f);
-		if (n < 0) {
-			if (ferror(m->f)) {
-				int en = errno;
-				return err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL, "%s:%llu: read error: %s",
-					       m->path, (unsigned long long)m->line_no + 1, strerror(en));
-			}
-			return 0;
-		}
-		m->line_no++;
+		ssize_t n = trace_read_line(m->f, &m->line, &m->line_cap, m->path, &m->line_no, e);
+		if (n < 0)
+			return n == -2 ? -1 : 0;
 		if ((size_t)n > MC_MAX_LINE)
 			return err_set(e, ERR_INPUT, "%s:%llu: line longer than %u bytes", m->path,
 				       (unsigned long long)m->line_no, MC_MAX_LINE);

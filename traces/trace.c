@@ -31,6 +31,26 @@ void trace_close(struct trace_reader *t)
 	free(t);
 }
 
+ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uint64_t *line_no,
+			struct err *e)
+{
+	errno = 0;
+	ssize_t n = getline(line, cap, f);
+	if (n < 0) {
+		if (ferror(f)) {
+			int en = errno;
+			err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL, "%s:%llu: read error: %s", path,
+				(unsigned long long)*line_no + 1, strerror(en));
+			return -2;
+		}
+		return -1;
+	}
+	(*line_no)++;
+	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+		(*line)[--n] = '\0';
+	return n;
+}
+
 void trace_note_skip(struct trace_reader *t, const struct err *e)
 {
 	if (t->skipped++ == 0)

@@ -47,6 +47,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <gsl/gsl_rstat.h>
 
@@ -101,6 +103,13 @@ struct trace_reader {
 };
 
 void trace_note_skip(struct trace_reader *t, const struct err *e);
+
+/* For the line-oriented readers: the next line of f into *line (getline's
+ * buffer), without its line end, counting it in *line_no.  Its length, -1
+ * at the end of the file, or -2 on a read error ("PATH:LINE: read error",
+ * e filled). */
+ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uint64_t *line_no,
+			struct err *e);
 
 /* 1 with a record, 0 at the end, -1 on error (e filled).  A lenient
  * reader skips bad records, counting them in t->skipped. */
