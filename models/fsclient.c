@@ -328,11 +328,8 @@ static int fsc_export(void *self, const char *prefix, struct met_registry *m, ui
 	static const char *const opn[2] = { "read", "write" };
 	for (int k = 0; k < 2; k++) {
 		snprintf(name, sizeof name, "%s.%s.latency", prefix, opn[k]);
-		struct hist *h = met_hist(m, name, "ns");
-		if (!h)
+		if (met_hist_set(m, name, "ns", f->lat[k]) < 0)
 			return -1;
-		hist_reset(h);
-		hist_merge(h, f->lat[k]);
 	}
 	snprintf(name, sizeof name, "%s.fs.opens", prefix);
 	if (met_set(m, name, (double)f->opens, "ops"))

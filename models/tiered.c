@@ -15,6 +15,11 @@
  *                 so scenarios without those keys run exactly as before).
  *                 Its opens and creates are per-operation latencies that
  *                 delay nothing else.  Stream "fs.tier.NAME[.node<i>]".
+ *   either scope  with a [client] section (models/client.h), each node's
+ *                 client threads: every instance (node scope) or the
+ *                 wrapped backend (shared) is decorated, under the file-
+ *                 system client, by the node's CPU with the tier's cpu_*
+ *                 costs; the issuing node's threads serve every tier of it.
  */
 #include "tiered.h"
 
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/client.h"
 #include "models/cold.h"
 #include "models/dram.h"
 #include "models/fixed.h"
@@ -48,7 +54,9 @@ struct ttier {
 	struct backend wrapped;   /* shared: the model behind the network */
 	struct backend *local;    /* node scope: one per node */
 	size_t nlocal;
-	struct backend fs;        /* shared: the file-system client over wrapped (fsclient.h), or none */
+	struct backend cl;        /* shared: the client's CPU over wrapped (client.h), or none */
+	struct backend *cl_local; /* node scope: the same over local[i], or NULL */
+	struct backend fs;        /* shared: the file-system client over cl or wrapped (fsclient.h), or none */
 	struct backend *fs_local; /* node scope: the same over local[i], or NULL */
 	char **rng_names;         /* kept alive: params borrow them */
 	size_t nrng;
@@ -76,6 +84,7 @@ struct tiered {
 	size_t nodes;
 	uint64_t chunk;
 	struct net *net;
+	struct client *client;   /* the nodes' client threads ([client]), or NULL */
 	struct ttier *t;
 	size_t nt;
 	struct tmeta *meta;
@@ -344,6 +353,9 @@ int tiered_check_model_keys(struct cfg_doc *d, struct cfg_section *s, const char
 		rc = fsc_from_cfg(d, s, &p, e);
 		fsc_params_free(&p);
 	}
+	struct client_cost k;
+	if (rc == 0)
+		rc = client_cost_from_cfg(d, s, &k, e);
 	if (rc < 0 && e && e->msg[0] && !strstr(e->msg, d->path))
 		err_prefix(e, "%s:%d: [tier %s]: ", d->path, s->line, s->name);
 	return rc;
@@ -366,6 +378,27 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 	return rc;
 }
 
+/* The node's client threads over `in` when the scenario has a [client]
+ * (client.h); out is `in` otherwise.  A tier's cpu_* keys without a
+ * [client] would cost nothing: an error. */
+static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct backend in, struct backend *out,
+		   struct err *e)
+{
+	struct client_cost k;
+	if (client_cost_from_cfg(d, tt->sec, &k, e) < 0)
+		return -1;
+	if (!T->client) {
+		*out = in;
+		if (client_cost_any(&k))
+			return err_set(e, ERR_INPUT,
+				       "%s:%d: [tier %s]: cpu_* keys cost the client's threads, and the scenario has no "
+				       "[client] section: add one (e.g. [client] threads = 1)",
+				       d->path, tt->sec->line, tt->sec->name);
+		return 0;
+	}
+	return client_wrap(T->client, &k, in, out, e);
+}
+
 static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
 {
 	const char *name = tt->sec->name;
@@ -379,7 +412,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		tt->rng_names[tt->nrng++] = rng;
 		if (model_new(T, d, tt, rng, seed, &tt->inner, e) < 0)
 			return -1;
-		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || fs_wrap(T, d, tt, rng, seed, tt->wrapped, &tt->fs, e) < 0)
+		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || cl_wrap(T, d, tt, tt->wrapped, &tt->cl, e) < 0 ||
+		    fs_wrap(T, d, tt, rng, seed, tt->cl, &tt->fs, e) < 0)
 			return -1;
 		if (tt->sp.capacity) {
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
@@ -389,9 +423,10 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		return 0;
 	}
 	tt->local = calloc(T->nodes, sizeof *tt->local);
+	tt->cl_local = calloc(T->nodes, sizeof *tt->cl_local);
 	tt->fs_local = calloc(T->nodes, sizeof *tt->fs_local);
 	tt->rng_names = calloc(T->nodes, sizeof *tt->rng_names);
-	if (!tt->local || !tt->fs_local || !tt->rng_names)
+	if (!tt->local || !tt->cl_local || !tt->fs_local || !tt->rng_names)
 		return err_set(e, ERR_FAIL, "out of memory");
 	for (size_t i = 0; i < T->nodes; i++) {
 		char *rng = fmt_name("tier", name, i, 1);
@@ -401,7 +436,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		if (model_new(T, d, tt, rng, seed, &tt->local[i], e) < 0)
 			return -1;
 		tt->nlocal++;
-		if (fs_wrap(T, d, tt, rng, seed, tt->local[i], &tt->fs_local[i], e) < 0)
+		if (cl_wrap(T, d, tt, tt->local[i], &tt->cl_local[i], e) < 0 ||
+		    fs_wrap(T, d, tt, rng, seed, tt->cl_local[i], &tt->fs_local[i], e) < 0)
 			return -1;
 	}
 	return 0;
@@ -410,7 +446,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, uint64_t seed, struct err *e)
 {
 	*out = NULL;
-	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", "job", NULL };
+	static const char *const known[] = { "run", "cluster", "client", "tier", "metadata", "workload", "job", NULL };
 	if (cfg_check_sections(d, known, e) < 0)
 		return -1;
 	struct tiered *T = calloc(1, sizeof *T);
@@ -433,6 +469,10 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 	}
 	T->nodes = np.nodes;
 	if (!(T->net = net_new(x, &np, e)))
+		goto fail;
+	struct client_params cp;
+	int has_client = client_from_cfg(d, &cp, e);
+	if (has_client < 0 || (has_client && client_new(&T->client, x, &cp, T->nodes, e) < 0))
 		goto fail;
 
 	size_t nt = 0, nm = 0;
@@ -501,8 +541,8 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 		memset(tc, 0, sizeof tc);
 		for (size_t i = 0; i < T->nt; i++) {
 			struct ttier *tt = &T->t[i];
-			struct backend data = tt->sp.shared ? (tt->fs.ops ? tt->fs : tt->wrapped)
-							    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->local[n]);
+			struct backend data = tt->sp.shared ? (tt->fs.ops ? tt->fs : tt->cl)
+							    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->cl_local[n]);
 			struct backend meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
 			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->has_pol ? &tt->pol : NULL);
 		}
@@ -611,12 +651,16 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 		if (tt->sp.shared) {
 			snprintf(prefix, sizeof prefix, "backend.%s", name);
 			rc |= tt->inner.ops->export(tt->inner.self, prefix, m, now);
+			if (T->client)
+				rc |= tt->cl.ops->export(tt->cl.self, prefix, m, now);
 			if (tt->fs.ops)
 				rc |= tt->fs.ops->export(tt->fs.self, prefix, m, now);
 		} else {
 			for (size_t n = 0; n < tt->nlocal; n++) {
 				snprintf(prefix, sizeof prefix, "backend.%s.node%zu", name, n);
 				rc |= tt->local[n].ops->export(tt->local[n].self, prefix, m, now);
+				if (T->client)
+					rc |= tt->cl_local[n].ops->export(tt->cl_local[n].self, prefix, m, now);
 				if (tt->fs_local[n].ops)
 					rc |= tt->fs_local[n].ops->export(tt->fs_local[n].self, prefix, m, now);
 			}
@@ -627,6 +671,8 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 		rc |= T->meta[i].b.ops->export(T->meta[i].b.self, prefix, m, now);
 	}
 	rc |= net_export(T->net, "net", m, now);
+	if (T->client)
+		rc |= client_export(T->client, m, now);
 	if (rc)
 		return err_set(e, ERR_FAIL, "out of memory writing metrics");
 	return 0;
@@ -685,6 +731,12 @@ void tiered_free(struct tiered *T)
 			if (tt->fs_local[n].ops)
 				tt->fs_local[n].ops->destroy(tt->fs_local[n].self);
 		free(tt->fs_local);
+		if (T->client && tt->cl.ops)
+			tt->cl.ops->destroy(tt->cl.self);
+		for (size_t n = 0; T->client && tt->cl_local && n < tt->nlocal; n++)
+			if (tt->cl_local[n].ops)
+				tt->cl_local[n].ops->destroy(tt->cl_local[n].self);
+		free(tt->cl_local);
 		if (tt->wrapped.ops)
 			tt->wrapped.ops->destroy(tt->wrapped.self);
 		if (tt->inner.ops)
@@ -705,5 +757,6 @@ void tiered_free(struct tiered *T)
 	}
 	free(T->meta);
 	net_free(T->net);
+	client_free(T->client);
 	free(T);
 }

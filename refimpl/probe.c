@@ -569,6 +569,54 @@ out:
 	return rc;
 }
 
+/* ---- the client's work per byte ---- */
+
+#define CLIENT_BUF (64u << 20)
+#define CLIENT_PASSES 5
+
+int probe_client(struct probe_client *c, struct err *e)
+{
+	void *buf = NULL;
+	if (posix_memalign(&buf, 2u << 20, CLIENT_BUF) != 0)
+		return err_set(e, ERR_FAIL, "out of memory (a %u MiB buffer)", CLIENT_BUF >> 20);
+	double fill[CLIENT_PASSES], check[CLIENT_PASSES];
+	int rc = 0;
+	for (int pass = 0; pass < CLIENT_PASSES && rc == 0; pass++) {
+		double t = thread_cpu_s();
+		for (size_t off = 0; off < CLIENT_BUF; off += 1u << 20)
+			content_fill((char *)buf + off, PROBE_OBJ_BASE + off, 0, 1u << 20);
+		fill[pass] = thread_cpu_s() - t;
+		t = thread_cpu_s();
+		uint64_t bad;
+		for (size_t off = 0; off < CLIENT_BUF && rc == 0; off += 1u << 20)
+			if (content_check((char *)buf + off, PROBE_OBJ_BASE + off, 0, 1u << 20, &bad) < 0)
+				rc = err_set(e, ERR_FAIL, "content check failed on content just generated (byte %llu)",
+					     (unsigned long long)bad);
+		check[pass] = thread_cpu_s() - t;
+	}
+	free(buf);
+	if (rc < 0)
+		return -1;
+	qsort(fill, CLIENT_PASSES, sizeof *fill, cmp_double);
+	qsort(check, CLIENT_PASSES, sizeof *check, cmp_double);
+	/* CPU time is counted in ticks: a pass under one reads 0. */
+	double f = fill[CLIENT_PASSES / 2], k = check[CLIENT_PASSES / 2];
+	c->fill_bps = f > 0 ? CLIENT_BUF / f : 0;
+	c->check_bps = k > 0 ? CLIENT_BUF / k : 0;
+	return 0;
+}
+
+int probe_write_client(const struct probe_client *c, FILE *f)
+{
+	fprintf(f, "\n[client]\n; threads: tierref's one event loop thread does the node's I/O work (models/client.h);\n"
+		   "; the tiers' cpu_* keys are its CPU per operation\nthreads = 1\n");
+	fprintf(f, "; check_bw: content_check of %u MiB in 1 MiB pieces, median of %d passes of thread CPU\n"
+		   "; time%s\ncheck_bw = %.6gMB/s\n", CLIENT_BUF >> 20, CLIENT_PASSES,
+		c->check_bps > 0 ? "" : " (too fast to time: free)", c->check_bps / 1e6);
+	fprintf(f, "; fill_bw: the same of content_fill\nfill_bw = %.6gMB/s\n", c->fill_bps / 1e6);
+	return ferror(f) ? -1 : 0;
+}
+
 /* ---- the fit ---- */
 
 static const struct probe_point *best(const struct probe_result *r, int w, int s, int by_ops)
@@ -628,12 +676,13 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 }
 
 /* empirical(V:W, ...) of the QD1 4 KiB latency bins less the transfer
- * time; W is the bin's width in 1/1000.  V is in us below 1 ms, in ms
+ * time and less cpu_ns (the client model's CPU for it); W is the bin's
+ * width in 1/1000.  V is in us below 1 ms, in ms
  * below 1 s, else in s, with 4 significant digits: never an exponent, and
  * the line stays under cfg's 198-byte limit at any latency. */
-static void empirical(const struct probe_point *p, double bps, FILE *f)
+static void empirical(const struct probe_point *p, double bps, double cpu_ns, FILE *f)
 {
-	double xfer = bps > 0 ? p->size_bytes / bps * 1e9 : 0;
+	double xfer = (bps > 0 ? p->size_bytes / bps * 1e9 : 0) + cpu_ns;
 	fputs("empirical(", f);
 	for (int i = 0; i < PROBE_QUANTILES; i++) {
 		double v = p->q_ns[i] - xfer;
@@ -659,7 +708,7 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 		   "; p99 %.3g ms, mean %.3g ms), less 4 KiB / min(egress, connection_bw), which the model adds back\n"
 		   "ttfb = ", PROBE_QUANTILES, (unsigned long long)t1->ops, t1->p50_ns / 1e6, t1->p99_ns / 1e6,
 		t1->mean_ns / 1e6);
-	empirical(t1, rate, f);
+	empirical(t1, rate, 0, f);
 	fprintf(f, "; connection_bw: one connection's rate, (1 MiB - 4 KiB) / (mean QD1 1 MiB GET %.3g ms - mean\n"
 		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
 		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
@@ -679,6 +728,61 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
+/* The share of a point's time the loop thread was on a CPU. */
+static double busy(const struct probe_point *p)
+{
+	return p->cpu_ns_per_op * p->ops_per_s / 1e9;
+}
+
+#define CPU_BOUND 0.9 /* busy at or above: the client, not the device, was the limit */
+
+/* The client's cost per operation, op + size / bw, through the CPU per
+ * operation at a small and a large point; bw 0 (free) when the large
+ * costs no more. */
+struct cpu_fit {
+	double op_ns, bps;
+	const struct probe_point *small, *large;
+};
+
+static struct cpu_fit cpu_fit(const struct probe_point *small, const struct probe_point *large)
+{
+	struct cpu_fit c = { .small = small, .large = large };
+	double dc = large->cpu_ns_per_op - small->cpu_ns_per_op;
+	double ds = (double)large->size_bytes - (double)small->size_bytes;
+	c.bps = dc > 0 && ds > 0 ? ds / dc * 1e9 : 0;
+	c.op_ns = small->cpu_ns_per_op - (c.bps > 0 ? small->size_bytes / c.bps * 1e9 : 0);
+	if (c.op_ns < 0)
+		c.op_ns = 0;
+	return c;
+}
+
+static double cpu_cost_ns(const struct cpu_fit *c, double bytes)
+{
+	return c->op_ns + (c->bps > 0 ? bytes / c->bps * 1e9 : 0);
+}
+
+static void write_cpu(const struct cpu_fit *c, const char *op, FILE *f)
+{
+	fprintf(f, "; cpu_%s_op, cpu_%s_bw: the loop thread's CPU per %s, op + size / bw through the best\n"
+		   "; 4 KiB point (%.2f us at QD %u) and the best 1 MiB point (%.1f us at QD %u)\n"
+		   "cpu_%s_op = %.4gus\n"
+		   "; cpu_%s_bw: its part per byte, (1 MiB - 4 KiB) / (CPU at 1 MiB - CPU at 4 KiB)%s\n"
+		   "cpu_%s_bw = %.6gMB/s\n",
+		op, op, op, c->small->cpu_ns_per_op / 1e3, c->small->qd, c->large->cpu_ns_per_op / 1e3, c->large->qd, op,
+		c->op_ns / 1e3, op, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
+}
+
+/* A device limit: the point's rate, or 100 times it, not a limit, when
+ * the loop thread was the limit there. */
+static double device_limit(const struct probe_point *p, double rate, const char *what, FILE *f)
+{
+	if (busy(p) < CPU_BOUND)
+		return rate;
+	fprintf(f, "; %s: not a limit; at its best point (QD %u) the loop thread was busy %.0f%%, so the\n"
+		   "; client's CPU (cpu_*) was the limit there\n", what, p->qd, 100 * busy(p));
+	return rate * 100;
+}
+
 int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
@@ -686,6 +790,7 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 	const struct probe_point *rb = best(r, 0, 1, 0), *wb = best(r, 1, 1, 0), *ri = best(r, 0, 0, 1),
 				 *wi = best(r, 1, 0, 1), *r1 = &r->pt[0][0][0], *w1 = &r->pt[1][0][0];
 	double par = ceil(ri->ops_per_s * r1->mean_ns / 1e9);
+	struct cpu_fit cr = cpu_fit(ri, rb), cw = cpu_fit(wi, wb);
 	fprintf(f, "\n; tier %s: measured on %s (%s) by tierref probe\n", tier, r->dir,
 		r->kind == PROBE_HOT ? (r->direct ? "file backend, O_DIRECT" : "file backend, buffered")
 				     : "directory backend, buffered");
@@ -694,8 +799,11 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 	if (r->kind == PROBE_HOT) {
 		fprintf(f, "model = nvme\n; one device; stripe larger than any operation: one sub-operation each\n"
 			   "drives = 1\nstripe = 1GiB\n");
-		fprintf(f, "; read_bw: best 1 MiB read bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n"
-			   "read_bw = %.6gMB/s\n", rb->qd, saturation_qd(r, 0, 1), rb->bps / 1e6);
+		double rbw = device_limit(rb, rb->bps, "read_bw", f);
+		if (rbw == rb->bps)
+			fprintf(f, "; read_bw: best 1 MiB read bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n",
+				rb->qd, saturation_qd(r, 0, 1));
+		fprintf(f, "read_bw = %.6gMB/s\n", rbw / 1e6);
 		if (r->fill_bps > 0 && r->fill_bps < wb->bps)
 			fprintf(f, "; write_bw: sustained, the %.0f MiB scratch set written in 1 MiB writes at QD 8 in %.2f s\n"
 				   "; (the sweep's best 1 MiB write bandwidth, %.6g MB/s at QD %u, fits in a cache)\n"
@@ -704,45 +812,62 @@ int probe_write_preset(const struct probe_result *r, const char *tier, FILE *f)
 		else
 			fprintf(f, "; write_bw: best 1 MiB write bandwidth (at QD %u; saturates at QD %u)\nwrite_bw = %.6gMB/s\n",
 				wb->qd, saturation_qd(r, 1, 1), wb->bps / 1e6);
-		fprintf(f, "; read_iops: best 4 KiB read rate (at QD %u)\nread_iops = %.0f/s\n", ri->qd, ri->ops_per_s);
-		fprintf(f, "; write_iops: best 4 KiB write rate (at QD %u)\nwrite_iops = %.0f/s\n", wi->qd, wi->ops_per_s);
+		double riops = device_limit(ri, ri->ops_per_s, "read_iops", f);
+		if (riops == ri->ops_per_s)
+			fprintf(f, "; read_iops: best 4 KiB read rate (at QD %u)\n", ri->qd);
+		fprintf(f, "read_iops = %.0f/s\n", riops);
+		double wiops = device_limit(wi, wi->ops_per_s, "write_iops", f);
+		if (wiops == wi->ops_per_s)
+			fprintf(f, "; write_iops: best 4 KiB write rate (at QD %u)\n", wi->qd);
+		fprintf(f, "write_iops = %.0f/s\n", wiops);
 		fprintf(f, "; parallelism: Little's law, best 4 KiB read rate x QD1 mean latency %.1f us = %.2f\n"
 			   "parallelism = %.0f\n", r1->mean_ns / 1e3, ri->ops_per_s * r1->mean_ns / 1e9, par > 1 ? par : 1);
 		fprintf(f, "; read_latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"
-			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / read_bw\nread_latency = ", PROBE_QUANTILES,
-			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
-		empirical(r1, rb->bps, f);
+			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / read_bw and the client's CPU for it (%.2f us)\n"
+			   "read_latency = ", PROBE_QUANTILES,
+			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3, cpu_cost_ns(&cr, 4096) / 1e3);
+		empirical(r1, rbw, cpu_cost_ns(&cr, 4096), f);
 		fprintf(f, "; write_latency: the same of the QD1 4 KiB write latency (%llu writes; p50 %.1f us,\n"
-			   "; p99 %.1f us), less 4 KiB / write_bw\nwrite_latency = ",
-			(unsigned long long)w1->ops, w1->p50_ns / 1e3, w1->p99_ns / 1e3);
-		empirical(w1, wb->bps, f);
+			   "; p99 %.1f us), less 4 KiB / write_bw and the client's CPU for it (%.2f us)\nwrite_latency = ",
+			(unsigned long long)w1->ops, w1->p50_ns / 1e3, w1->p99_ns / 1e3, cpu_cost_ns(&cw, 4096) / 1e3);
+		empirical(w1, wb->bps, cpu_cost_ns(&cw, 4096), f);
 	} else {
-		double ops = ri->ops_per_s > wi->ops_per_s ? ri->ops_per_s : wi->ops_per_s;
+		const struct probe_point *oi = ri->ops_per_s > wi->ops_per_s ? ri : wi;
 		fprintf(f, "model = warm\n; one front end and one enclosure: the directory is one server\n"
 			   "frontends = 1\nenclosures = 1\nmirror = 1\nfrontend_eff = 1\n");
-		fprintf(f, "; frontend_nic: best 1 MiB read bandwidth (at QD %u; write best %.1f MB/s)\n"
-			   "frontend_nic = %.6gMB/s\n", rb->qd, wb->bps / 1e6, rb->bps / 1e6);
+		double nic = device_limit(rb, rb->bps, "frontend_nic", f);
+		if (nic == rb->bps)
+			fprintf(f, "; frontend_nic: best 1 MiB read bandwidth (at QD %u; write best %.1f MB/s)\n", rb->qd,
+				wb->bps / 1e6);
+		fprintf(f, "frontend_nic = %.6gMB/s\n", nic / 1e6);
 		fprintf(f, "; enclosure_bw: not a limit (the front end's rate is the measured one)\n"
 			   "enclosure_bw = %.6gMB/s\n", rb->bps / 1e6 * 100);
-		fprintf(f, "; frontend_ops: best 4 KiB rate, reads (QD %u) or writes (QD %u)\nfrontend_ops = %.0f/s\n",
-			ri->qd, wi->qd, ops);
+		double ops = device_limit(oi, oi->ops_per_s, "frontend_ops", f);
+		if (ops == oi->ops_per_s)
+			fprintf(f, "; frontend_ops: best 4 KiB rate, reads (QD %u) or writes (QD %u)\n", ri->qd, wi->qd);
+		fprintf(f, "frontend_ops = %.0f/s\n", ops);
 		fprintf(f, "; latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"
-			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / frontend_nic\nlatency = ", PROBE_QUANTILES,
-			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3);
-		empirical(r1, rb->bps, f);
+			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / frontend_nic and the client's CPU for it (%.2f us)\n"
+			   "latency = ", PROBE_QUANTILES,
+			(unsigned long long)r1->ops, r1->p50_ns / 1e3, r1->p99_ns / 1e3, cpu_cost_ns(&cr, 4096) / 1e3);
+		empirical(r1, nic, cpu_cost_ns(&cr, 4096), f);
 	}
+	write_cpu(&cr, "read", f);
+	write_cpu(&cw, "write", f);
+	fprintf(f, "; queue_depth: operations in flight per backend, tierref run's default (--queue-depth),\n"
+		   "; configuration of tierref, not a measurement\nqueue_depth = 32\n");
 	fprintf(f, "; create_latency: the backend's asynchronous open chain for the first write of a new\n"
 		   "; object, first OPENAT to descriptor (%d new files, QD1, mostly in new fan-out\n"
 		   "; directories: OPENAT O_CREAT, ENOENT, MKDIRAT x 2, OPENAT O_CREAT, through io_uring;\n"
 		   "; the loop runs on meanwhile), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
 		   "create_latency = ",
 		PROBE_FILES, PROBE_QUANTILES, r->create.mean_ns / 1e3, r->create.p50_ns / 1e3, r->create.p99_ns / 1e3);
-	empirical(&r->create, 0, f);
+	empirical(&r->create, 0, 0, f);
 	fprintf(f, "; open_latency: the same for the first read of those files by a backend with no\n"
 		   "; descriptor cached (one OPENAT%s), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
 		   "open_latency = ", r->kind == PROBE_HOT && r->direct ? " with O_DIRECT" : "", PROBE_QUANTILES,
 		r->open.mean_ns / 1e3, r->open.p50_ns / 1e3, r->open.p99_ns / 1e3);
-	empirical(&r->open, 0, f);
+	empirical(&r->open, 0, 0, f);
 	fprintf(f, "; open_files: the backends' descriptor cache (refimpl/filebk.h, max_open default),\n"
 		   "; configuration of tierref, not a measurement\nopen_files = 1024\n");
 	return ferror(f) ? -1 : 0;

@@ -170,7 +170,24 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 	       struct probe_result *r, struct err *e);
 
 /* Writes the tier section fitted to r, [tier NAME], every number with a
- * comment saying what was measured and how. */
+ * comment saying what was measured and how.  A file tier's section holds
+ * the client's CPU per operation (models/client.h: cpu_read_op,
+ * cpu_read_bw, cpu_write_op, cpu_write_bw, queue_depth), fitted to the
+ * loop thread's CPU time at the sweep's best 4 KiB and 1 MiB points; a
+ * device limit that the loop thread reached first (busy 90% or more at
+ * its best point) is written as not a limit, and the QD1 latencies are
+ * less the CPU that the client model charges. */
 int probe_write_preset(const struct probe_result *r, const char *tier, FILE *out);
+
+/* The client's own work on every byte: the rates at which one thread
+ * generates (content_fill) and checks (content_check) the deterministic
+ * content, in 1 MiB pieces of a 64 MiB buffer, the median of several
+ * passes of thread CPU time. */
+struct probe_client {
+	double fill_bps, check_bps;
+};
+int probe_client(struct probe_client *c, struct err *e);
+/* [client]: threads (tierref's one loop), check_bw, fill_bw. */
+int probe_write_client(const struct probe_client *c, FILE *out);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -270,6 +271,19 @@ static void stop_loop(void *l)
 static void stop_engine(void *eng)
 {
 	ev_stop(eng);
+}
+
+/* User and system CPU time of the calling thread, in s: the event loop's
+ * thread, which runs every callback, copies every buffered byte in the
+ * kernel and checks every byte read.  0 if the kernel will not say. */
+static void thread_cpu(double *user_s, double *sys_s)
+{
+	struct rusage ru;
+	*user_s = *sys_s = 0;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return;
+	*user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static double wall_seconds(void)
@@ -630,7 +644,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	char started[32];
 	iso_now(started, sizeof started);
-	double t0 = wall_seconds();
+	double t0 = wall_seconds(), user0, sys0;
+	thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
 	/* The measurement ends where the simulated run ends: when the
@@ -639,12 +654,24 @@ static int cmd_run(int argc, char **argv)
 	 * finishes before anything is counted, as in `tiersim run`, so the
 	 * bytes per tier of both runs agree exactly. */
 	uint64_t end_ns = loop_now(l);
-	double wall = wall_seconds() - t0;
+	double wall = wall_seconds() - t0, user1, sys1;
 	met_sample_now(m, end_ns);
 	met_sampler_stop(m);
 	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
 		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
 			goto fail;
+	/* The client's own cost: the loop thread's CPU time for the run's
+	 * work over the run's time, [0, end] (the drain's work included, as
+	 * the model's utilisation of its client threads counts it: above 1
+	 * when that needed more).  Near 1, the run measured this thread,
+	 * not the devices (models/client.h predicts it). */
+	thread_cpu(&user1, &sys1);
+	double cpu_user = user1 - user0, cpu_sys = sys1 - sys0;
+	if (met_set(m, "client.cpu.user", cpu_user, "s") < 0 || met_set(m, "client.cpu.system", cpu_sys, "s") < 0 ||
+	    met_set(m, "client.cpu.busy", end_ns ? (cpu_user + cpu_sys) / (end_ns / 1e9) : 0, "ratio") < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
 		goto fail;
 	counted = 1;
@@ -680,6 +707,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	double mism = metric(m, "verify.mismatches"), failed = metric(m, "replay.failed");
 	printf("\nverified every byte read: %.0f mismatches\n", mism);
+	printf("event loop's thread: on a CPU %.0f%% of the run (user %.3f s, system %.3f s)\n",
+	       100 * metric(m, "client.cpu.busy"), cpu_user, cpu_sys);
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);
 	char errs[2048] = "";
@@ -838,7 +867,8 @@ static int cmd_probe(int argc, char **argv)
 		}
 		cb.ops->destroy(cb.self);
 	}
-	if (probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
+	struct probe_client pc;
+	if (probe_client(&pc, &e) < 0 || probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
 	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0) ||
 	    (ca.o.cold_url && probe_blob(l, &bp, ca.o.cold_url, &po, &r[2], &e) < 0))
 		goto fail;
@@ -849,7 +879,7 @@ static int cmd_probe(int argc, char **argv)
 	fprintf(f, "; tiersim device preset, measured by tierref probe %s in %.1f s (%.2f s per point)\n"
 		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
 		wall_seconds() - t0, po.seconds);
-	if (probe_write_preset(&r[0], hot_tier, f) < 0 || (warm && probe_write_preset(&r[1], warm_tier, f) < 0) ||
+	if (probe_write_client(&pc, f) < 0 || probe_write_preset(&r[0], hot_tier, f) < 0 || (warm && probe_write_preset(&r[1], warm_tier, f) < 0) ||
 	    (ca.o.cold_url && probe_write_preset(&r[2], cold_tier, f) < 0) || fclose(f) != 0) {
 		f = NULL;
 		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(errno));

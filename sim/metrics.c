@@ -217,6 +217,16 @@ int met_export_op(struct met_registry *m, const char *prefix, const char *op, ui
 	return 0;
 }
 
+int met_hist_set(struct met_registry *m, const char *name, const char *unit, const struct hist *h)
+{
+	struct hist *to = met_hist(m, name, unit);
+	if (!to)
+		return -1;
+	hist_reset(to);
+	hist_merge(to, h);
+	return 0;
+}
+
 int met_set(struct met_registry *m, const char *name, double value, const char *unit)
 {
 	struct met_scalar *sc = met_list_find(&m->scalars, name);

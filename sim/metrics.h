@@ -89,6 +89,9 @@ struct hist *met_hist(struct met_registry *m, const char *name, const char *unit
  * it replaces when `replace` is set.  0, or -1 on out of memory. */
 int met_export_op(struct met_registry *m, const char *prefix, const char *op, uint64_t ops, const uint64_t *bytes,
 		  double secs, const struct hist *latency, int replace);
+/* The histogram `name` (unit) of m becomes a copy of h: 0, or -1 on out
+ * of memory.  For a decorator whose latency replaces its inner backend's. */
+int met_hist_set(struct met_registry *m, const char *name, const char *unit, const struct hist *h);
 /* Registers a series; NULL on OOM. */
 struct met_series *met_series_add(struct met_registry *m, const char *name, const char *unit,
 				  double (*probe)(void *ctx, uint64_t now_ns), void *ctx);

@@ -12,8 +12,10 @@
  *      [tier NAME] section describes that tier's device, so when it names a
  *      model its keys replace all the model keys of the scenario's [tier
  *      NAME] (the data-path keys -- capacity, policy, write, ... -- stay the
- *      scenario's); without a model key, and for [cluster], its keys replace
- *      same-named keys and add the others.  The preset is checked on its
+ *      scenario's); without a model key, and for [cluster] and [client]
+ *      (the node's client threads, models/client.h), its keys replace
+ *      same-named keys and add the others, and the section is added when
+ *      the scenario has none.  The preset is checked on its
  *      own first (each tier's model keys parsed as tiersim parses them), so
  *      its errors name the preset's file and line.  The merged document is
  *      written back to INI text and parsed again: the simulated run is
@@ -50,6 +52,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "models/client.h"
 #include "models/tiered.h"
 #include "run_tiered.h"
 #include "sim/cfg.h"
@@ -213,8 +216,9 @@ static const char *kv_value(struct cfg_section *s, const char *key)
 	return NULL;
 }
 
-/* Every preset section is [tier NAME] of a tier the scenario has, or
- * [cluster]; every tier's model keys parse as tiersim parses them. */
+/* Every preset section is [tier NAME] of a tier the scenario has,
+ * [cluster] or [client]; every tier's model keys, and the client's keys,
+ * parse as tiersim parses them. */
 static int preset_check(struct cfg_doc *p, struct cfg_doc *sc, struct err *e)
 {
 	for (size_t i = 0; i < p->nsec; i++) {
@@ -224,8 +228,15 @@ static int preset_check(struct cfg_doc *p, struct cfg_doc *sc, struct err *e)
 				s->kv[k].used = 1; /* checked by the run, in the merged text */
 			continue;
 		}
+		if (strcmp(s->type, "client") == 0 && !s->name[0]) {
+			struct client_params cp;
+			if (client_from_cfg(p, &cp, e) < 0)
+				return -1;
+			continue;
+		}
 		if (strcmp(s->type, "tier") != 0 || !s->name[0])
-			return err_set(e, ERR_INPUT, "%s:%d: [%s%s%s]: a preset holds [tier NAME] and [cluster] sections",
+			return err_set(e, ERR_INPUT,
+				       "%s:%d: [%s%s%s]: a preset holds [tier NAME], [cluster] and [client] sections",
 				       p->path, s->line, s->type, s->name[0] ? " " : "", s->name);
 		struct cfg_section *t = cfg_find(sc, "tier", s->name);
 		if (!t)
@@ -274,14 +285,32 @@ static int kv_set(struct cfg_section *s, const char *key, const char *value, int
 	return 0;
 }
 
+/* A new, empty section of sc like s; NULL when out of memory. */
+static struct cfg_section *sec_add(struct cfg_doc *sc, const struct cfg_section *s)
+{
+	struct cfg_section *ns = realloc(sc->sec, (sc->nsec + 1) * sizeof *ns);
+	if (!ns)
+		return NULL;
+	sc->sec = ns;
+	struct cfg_section *t = &sc->sec[sc->nsec];
+	*t = (struct cfg_section){ .type = strdup(s->type), .name = strdup(s->name), .line = s->line };
+	if (!t->type || !t->name) {
+		free(t->type);
+		free(t->name);
+		return NULL;
+	}
+	sc->nsec++;
+	return t;
+}
+
 /* Applies preset p to scenario sc (both checked). */
 static int preset_apply(struct cfg_doc *sc, struct cfg_doc *p, struct err *e)
 {
 	for (size_t i = 0; i < p->nsec; i++) {
 		struct cfg_section *s = &p->sec[i];
 		struct cfg_section *t = cfg_find(sc, s->type, s->name[0] ? s->name : NULL);
-		if (!t)
-			continue; /* [cluster] absent from the scenario: defaults stand */
+		if (!t && !(t = sec_add(sc, s))) /* [cluster] or [client] the scenario lacks */
+			return err_set(e, ERR_FAIL, "out of memory");
 		if (strcmp(s->type, "tier") == 0 && kv_value(s, "model")) {
 			size_t w = 0;
 			for (size_t k = 0; k < t->nkv; k++) {
@@ -525,6 +554,8 @@ static int scalar_kind(const char *name)
 			return R_EXACT;
 	if (strcmp(name, "replay.throughput") == 0)
 		return R_TPUT;
+	if (strcmp(name, "client.cpu.busy") == 0) /* the client's threads (models/client.h) */
+		return R_POINTS;
 	if (starts_with(name, "job.") && strchr(name + 4, '.') == strrchr(name, '.')) {
 		for (size_t i = 0; job_exact[i]; i++)
 			if (ends_with(name, job_exact[i]))
@@ -557,7 +588,7 @@ static int build_rows(const struct mrun *mr, const struct met_registry *m, struc
 			continue;
 		if (rows_add(rs, s->name, k, meas, s->value, s->unit) < 0)
 			return -1;
-		if (k == R_POINTS) { /* the stall share beside the AU */
+		if (k == R_POINTS && ends_with(s->name, ".au")) { /* the stall share beside the AU */
 			char job[160], n[200];
 			snprintf(job, sizeof job, "%.*s", (int)(strlen(s->name) - 3), s->name);
 			snprintf(n, sizeof n, "%s.stall_s", job);

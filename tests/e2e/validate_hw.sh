@@ -58,6 +58,8 @@ check "probe: create_latency and open_latency (the asynchronous open chains) are
 # drive, one front end -- share the comment above them).
 check "probe: the loop thread's CPU per operation, per sweep line" sh -c "test \$(grep -c '^;     loop thread CPU per op: QD1 ' '$D/p.ini') = 8"
 check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
+check "probe: [client] with check_bw and fill_bw (models/client.h)" sh -c "grep -q '^\[client\]' '$D/p.ini' && grep -q '^check_bw = [0-9]' '$D/p.ini' && grep -q '^fill_bw = [0-9]' '$D/p.ini'"
+check "probe: each file tier's CPU per operation and queue depth" sh -c "test \$(grep -c '^cpu_read_op = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_write_bw = ' '$D/p.ini') = 2 && test \$(grep -c '^queue_depth = 32' '$D/p.ini') = 2"
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
 "$R" probe --warm "$D/warm" --out "$D/x.ini" >/dev/null 2>&1; s=$?
 check "probe without --hot: exit 2" test "$s" = 2
@@ -70,6 +72,8 @@ check "probe of a missing directory: exit non-zero, a message" sh -c "test $s !=
 check "populate exits 0" test "$s" = 0
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
 check "run exits 0" test "$s" = 0
+check "run prints its loop thread's CPU share" grep -q "^event loop's thread: on a CPU [0-9]*% of the run (user " "$D/run"
+check "run records client.cpu.busy, .user and .system" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('client.cpu.busy', 'client.cpu.user', 'client.cpu.system')")" = 3
 
 (cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
 cat "$D/v"
@@ -87,7 +91,7 @@ bad=$(grep ',exact,' "$D/v.csv" | grep -v ',pass$')
 check "every exact row agrees${bad:+: $bad}" test -z "$bad"
 # Timing rows depend on how busy this machine is: they are printed, never
 # asserted (speed belongs in benchmarks; `make validate` reports them).
-for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput; do
+for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput client.cpu.busy; do
 	line=$(grep "^$m," "$D/v.csv")
 	echo "timing (reported, not asserted): ${line:-$m missing}"
 	check "$m has a measured and a predicted value" test -n "$line"
@@ -100,6 +104,12 @@ check "a preset tier the scenario lacks: exit 2, names the preset line" sh -c "t
 printf '[tier hot]\nmodel = nvme\nread_bw = fast\n' >"$D/bad.ini"
 "$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
 check "a bad preset value: exit 2, names the preset line" sh -c "test $s = 2 && grep -q 'bad.ini:3' '$D/err'"
+printf '[client]\nthreads = 0\n' >"$D/bad.ini"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+check "a bad preset [client]: exit 2, names the preset line and key" sh -c "test $s = 2 && grep -q 'bad.ini:2' '$D/err' && grep -q threads '$D/err'"
+printf '[client]\nthreads = 1\ncolour = blue\n' >"$D/bad.ini"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+check "an unknown preset [client] key: exit 2, names it" sh -c "test $s = 2 && grep -q colour '$D/err'"
 "$T" validate hardware --measured "$D/sim.db" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
 check "a database with no measured run: exit 2" test "$s" = 2
 "$T" validate hardware --measured "$D/sim.db:1" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?

@@ -1,0 +1,355 @@
+/*
+ * client — see client.h.
+ *
+ * Equations.  Node n has c = threads client threads, one FIFO queue of c
+ * servers (sim/resource.h res_queue).  A data operation of L bytes on a
+ * tier with costs k, issued by node n at time t, is three stages:
+ *
+ *   READ   CPU  s1 = cpu_read_op + L / cpu_read_bw      (submit, and the
+ *                                                         kernel's copy of
+ *                                                         a buffered read)
+ *          the tier's device model                      (T_device)
+ *          CPU  s2 = L / check_bw                        (checking the bytes)
+ *   WRITE  CPU  s1 = cpu_write_op + L / cpu_write_bw + L / fill_bw
+ *                                                        (generating the
+ *                                                         bytes, submit,
+ *                                                         the kernel's copy)
+ *          the tier's device model
+ *
+ * each CPU stage waiting in node n's queue behind the work of every tier
+ * of that node (one client serves them all: tierref's loop thread runs
+ * every backend's submissions and callbacks), so
+ *     T = W1 + s1 + T_device + W2 + s2
+ * with W the waits in the queue (M/G/c-like, FIFO).  With queue_depth
+ * q > 0, at most q operations of one decorated instance are between their
+ * first stage and their done at once; the others wait for a slot in
+ * arrival order, before their first stage, and that wait is in T too (a
+ * real backend's submission queue: refimpl/filebk.c and dirbk.c hold at
+ * most queue_depth operations in io_uring and queue the rest).  A stage whose cost
+ * is 0 is skipped (no event).  Metadata operations pass through untouched
+ * (the metadata service's business).  The per-byte cost a read pays
+ * after its device stage, at completion, is the check alone; everything
+ * else a thread does for an operation is charged before the device, which
+ * is where a buffered read's copy happens (io_uring copies a page-cached
+ * read inline at submission) and where an O_DIRECT write's costs are.
+ *
+ * Defaults and sources.
+ *   threads = 1   tierref's one io_uring event loop (refimpl/loop.h; issue
+ *       5: more loops only if measurement shows one is the bottleneck).
+ *   queue_depth = 0   no limit: a modelled device's own queues decide;
+ *       `tierref probe` writes tierref's (refimpl/realtiers.c, 32 unless
+ *       --queue-depth), configuration, not a measurement.
+ *   all costs 0   unknown for a production client; `tierref probe`
+ *       measures them on the machine (refimpl/probe.h): the loop thread's
+ *       CPU time per operation (getrusage RUSAGE_THREAD) at the sweep's
+ *       4 KiB and 1 MiB points gives cpu_*_op and cpu_*_bw, and timing
+ *       content_check and content_fill over a buffer gives check_bw and
+ *       fill_bw.
+ */
+#include "client.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/hist.h"
+#include "sim/resource.h"
+
+int client_from_cfg(struct cfg_doc *d, struct client_params *p, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	struct cfg_section *s = cfg_find(d, "client", NULL);
+	if (!s)
+		return 0;
+	uint64_t threads = 1;
+	if (cfg_u64(d, s, "threads", &threads, e) < 0 || cfg_rate_bps(d, s, "check_bw", &p->check_bps, e) < 0 ||
+	    cfg_rate_bps(d, s, "fill_bw", &p->fill_bps, e) < 0)
+		return -1;
+	if (threads == 0 || threads > 4096)
+		return cfg_error(d, s, cfg_key(s, "threads"), e, "must be 1..4096");
+	p->threads = (unsigned)threads;
+	return 1;
+}
+
+int client_cost_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct client_cost *k, struct err *e)
+{
+	memset(k, 0, sizeof *k);
+	if (cfg_time_ns(d, s, "cpu_read_op", &k->read_op_ns, e) < 0 ||
+	    cfg_rate_bps(d, s, "cpu_read_bw", &k->read_bps, e) < 0 ||
+	    cfg_time_ns(d, s, "cpu_write_op", &k->write_op_ns, e) < 0 ||
+	    cfg_rate_bps(d, s, "cpu_write_bw", &k->write_bps, e) < 0 ||
+	    cfg_u64(d, s, "queue_depth", &k->queue_depth, e) < 0)
+		return -1;
+	return 0;
+}
+
+int client_cost_any(const struct client_cost *k)
+{
+	return k->read_op_ns || k->write_op_ns || k->read_bps > 0 || k->write_bps > 0 || k->queue_depth;
+}
+
+/* ---- the node's threads ---- */
+
+struct client {
+	struct exec x;
+	struct client_params p;
+	size_t nodes;
+	struct res_queue **cpu; /* one per node */
+};
+
+int client_new(struct client **out, const struct exec *x, const struct client_params *p, size_t nodes,
+	       struct err *e)
+{
+	*out = NULL;
+	if (p->threads == 0 || nodes == 0)
+		return err_set(e, ERR_INPUT, "client: needs at least one thread and one node");
+	struct client *c = calloc(1, sizeof *c);
+	if (!c || !(c->cpu = calloc(nodes, sizeof *c->cpu))) {
+		free(c);
+		return err_set(e, ERR_FAIL, "client: out of memory");
+	}
+	c->x = *x;
+	c->p = *p;
+	for (; c->nodes < nodes; c->nodes++)
+		if (!(c->cpu[c->nodes] = res_queue_new(x, p->threads))) {
+			client_free(c);
+			return err_set(e, ERR_FAIL, "client: out of memory");
+		}
+	*out = c;
+	return 0;
+}
+
+void client_free(struct client *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nodes; i++)
+		res_queue_free(c->cpu[i]);
+	free(c->cpu);
+	free(c);
+}
+
+int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns)
+{
+	char name[64];
+	double busy = 0;
+	for (size_t i = 0; i < c->nodes; i++) {
+		const struct res_stats *s = res_queue_stats(c->cpu[i]);
+		busy += res_stats_util(s, now_ns, c->p.threads);
+		snprintf(name, sizeof name, "client.node%zu.cpu", i);
+		if (res_stats_export(s, now_ns, c->p.threads, name, m) < 0)
+			return -1;
+	}
+	return met_set(m, "client.cpu.busy", busy / (double)c->nodes, "ratio");
+}
+
+void client_reset_stats(struct client *c)
+{
+	for (size_t i = 0; i < c->nodes; i++)
+		res_queue_reset_stats(c->cpu[i]);
+}
+
+/* Nanoseconds to move `bytes` at `bps` (0: free). */
+static uint64_t per_byte_ns(uint64_t bytes, double bps)
+{
+	return bps > 0 ? (uint64_t)llround((double)bytes * 1e9 / bps) : 0;
+}
+
+/* ---- the decorator ---- */
+
+struct cdec;
+
+struct cdec_io {
+	struct bk_req in;
+	struct bk_req *outer;
+	struct cdec *d;
+	struct res_queue *cpu;
+	uint64_t start_ns;
+	uint64_t s1_ns;          /* the first CPU stage */
+	struct cdec_io *next;    /* the free list, or the queue for a slot */
+};
+
+struct cdec {
+	struct exec x;
+	struct client *c;
+	struct client_cost k;
+	struct backend inner;
+	struct cdec_io *free_io;
+	struct cdec_io *wait_head, *wait_tail; /* waiting for one of the queue_depth slots */
+	uint64_t inflight;
+	struct hist *lat[2]; /* read, write: submit to done here */
+};
+
+static void cdec_start(struct cdec_io *io);
+
+static void cdec_finish(void *arg)
+{
+	struct cdec_io *io = arg;
+	struct cdec *d = io->d;
+	struct bk_req *outer = io->outer;
+	outer->status = io->in.status;
+	outer->retries = io->in.retries;
+	outer->submit_ns = io->start_ns;
+	if (io->in.status == BK_OK)
+		hist_record(d->lat[io->in.op == BK_WRITE], exec_now(&d->x) - io->start_ns);
+	io->next = d->free_io;
+	d->free_io = io;
+	d->inflight--;
+	struct cdec_io *w = d->wait_head;
+	if (w) { /* its slot to the first waiting */
+		d->wait_head = w->next;
+		if (!d->wait_head)
+			d->wait_tail = NULL;
+		cdec_start(w);
+	}
+	outer->done(outer);
+}
+
+/* The device is done: a good read's bytes are checked on a thread. */
+static void cdec_device_done(struct bk_req *in)
+{
+	struct cdec_io *io = (struct cdec_io *)in;
+	uint64_t s2 = in->op == BK_READ && in->status == BK_OK ? per_byte_ns(in->length, io->d->c->p.check_bps) : 0;
+	if (s2 && res_queue_submit(io->cpu, s2, cdec_finish, io) == 0)
+		return;
+	cdec_finish(io); /* free, or out of memory inside an event: skip the check rather than lose the op */
+}
+
+static void cdec_fail(void *arg)
+{
+	struct cdec_io *io = arg;
+	io->in.status = BK_EIO;
+	cdec_finish(io);
+}
+
+/* The first CPU stage is over: to the device.  A refusal there (out of
+ * memory inside an event) fails the operation, from an event. */
+static void cdec_go(void *arg)
+{
+	struct cdec_io *io = arg;
+	if (bk_submit(&io->d->inner, &io->in) < 0 && !exec_after(&io->d->x, 0, cdec_fail, io))
+		cdec_fail(io);
+}
+
+/* Takes a slot: the first CPU stage, or the device when it costs
+ * nothing.  0, or -1 (out of memory) with no slot taken. */
+static int cdec_begin(struct cdec_io *io)
+{
+	struct cdec *d = io->d;
+	int rc = io->s1_ns ? res_queue_submit(io->cpu, io->s1_ns, cdec_go, io) : bk_submit(&d->inner, &io->in);
+	if (rc == 0)
+		d->inflight++;
+	return rc;
+}
+
+/* From a slot's release (inside an event).  A refusal fails the
+ * operation, from an event; its finish gives the slot back. */
+static void cdec_start(struct cdec_io *io)
+{
+	if (cdec_begin(io) == 0)
+		return;
+	io->d->inflight++;
+	if (!exec_after(&io->d->x, 0, cdec_fail, io))
+		cdec_fail(io);
+}
+
+static int cdec_submit(void *self, struct bk_req *r)
+{
+	struct cdec *d = self;
+	if (r->op != BK_READ && r->op != BK_WRITE)
+		return bk_submit(&d->inner, r);
+	struct cdec_io *io = d->free_io;
+	if (io)
+		d->free_io = io->next;
+	else if (!(io = malloc(sizeof *io)))
+		return -1;
+	const struct client_cost *k = &d->k;
+	uint64_t s1 = r->op == BK_READ
+			      ? k->read_op_ns + per_byte_ns(r->length, k->read_bps)
+			      : k->write_op_ns + per_byte_ns(r->length, k->write_bps) +
+					per_byte_ns(r->length, d->c->p.fill_bps);
+	io->in = *r;
+	io->in.done = cdec_device_done;
+	io->in.ctx = NULL;
+	io->outer = r;
+	io->d = d;
+	io->cpu = d->c->cpu[r->client < d->c->nodes ? r->client : d->c->nodes - 1];
+	io->start_ns = exec_now(&d->x);
+	io->s1_ns = s1;
+	io->next = NULL;
+	if (d->k.queue_depth && d->inflight >= d->k.queue_depth) {
+		if (d->wait_tail)
+			d->wait_tail->next = io;
+		else
+			d->wait_head = io;
+		d->wait_tail = io;
+		return 0;
+	}
+	if (cdec_begin(io) == 0)
+		return 0;
+	io->next = d->free_io;
+	d->free_io = io;
+	return -1;
+}
+
+static int cdec_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct cdec *d = self;
+	(void)now_ns;
+	char name[300];
+	static const char *const opn[2] = { "read", "write" };
+	for (int k = 0; k < 2; k++) {
+		snprintf(name, sizeof name, "%s.%s.latency", prefix, opn[k]);
+		if (met_hist_set(m, name, "ns", d->lat[k]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void cdec_reset(void *self)
+{
+	struct cdec *d = self;
+	d->inner.ops->reset_stats(d->inner.self);
+	hist_reset(d->lat[0]);
+	hist_reset(d->lat[1]);
+}
+
+static void cdec_destroy(void *self)
+{
+	struct cdec *d = self;
+	if (!d)
+		return;
+	while (d->free_io) {
+		struct cdec_io *io = d->free_io;
+		d->free_io = io->next;
+		free(io);
+	}
+	hist_free(d->lat[0]);
+	hist_free(d->lat[1]);
+	free(d);
+}
+
+static const struct bk_ops cdec_ops = {
+	.name = "client",
+	.submit = cdec_submit,
+	.export = cdec_export,
+	.reset_stats = cdec_reset,
+	.destroy = cdec_destroy,
+};
+
+int client_wrap(struct client *c, const struct client_cost *k, struct backend inner, struct backend *out,
+		struct err *e)
+{
+	struct cdec *d = calloc(1, sizeof *d);
+	if (!d || !(d->lat[0] = hist_new()) || !(d->lat[1] = hist_new())) {
+		cdec_destroy(d);
+		return err_set(e, ERR_FAIL, "client: out of memory");
+	}
+	d->x = c->x;
+	d->c = c;
+	d->k = *k;
+	d->inner = inner;
+	*out = (struct backend){ &cdec_ops, d };
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * client — the CPU of each GPU node's storage client: the threads that
+ * submit every data operation, copy buffered bytes in the kernel, and
+ * check or generate the bytes (tierref: its one event loop thread), as a
+ * decorator backend (backend.h) around a tier's device model.  Equations
+ * and the sources of the defaults: client.c.
+ *
+ * Without it, a node's client is free and infinitely parallel: only the
+ * devices take time.  On a machine where a buffered read is a memcpy from
+ * the page cache, or a virtual disk costs the guest CPU per byte, the
+ * client is the bottleneck, and this is what decides the run.
+ *
+ * Keys.  The node's client, a [client] section (its presence turns the
+ * model on; without one a scenario runs exactly as without this module):
+ *
+ *   [client]
+ *   threads  = 1     ; CPU threads of one node doing its I/O work (count)
+ *   check_bw = 0     ; rate of checking the bytes read (0: free) (rate)
+ *   fill_bw  = 0     ; rate of generating the bytes written (0: free) (rate)
+ *
+ * Each tier's cost of one operation on a client thread, keys of its [tier
+ * NAME] section (device keys: a preset's tier section replaces them):
+ *
+ *   cpu_read_op  = 0  ; per read (time)
+ *   cpu_read_bw  = 0  ; per byte read: bytes / cpu_read_bw (0: free) (rate)
+ *   cpu_write_op = 0  ; per write (time)
+ *   cpu_write_bw = 0  ; per byte written (0: free) (rate)
+ *   queue_depth  = 0  ; operations of this tier instance in flight at once,
+ *                     ; the rest wait in order (0: no limit) (count)
+ *
+ * Metrics: client.cpu.busy (ratio: the mean over nodes of the threads'
+ * busy time over the run's time, per thread; work finished after the run's
+ * end, such as the drain of fills, included, so it can exceed 1, as
+ * tierref's measured value of the same name can), client.node<i>.cpu.* (the
+ * node's queue: utilisation, mean in system, wait and response); and for
+ * each decorated backend PREFIX.read.latency and PREFIX.write.latency
+ * replaced by submit-to-done at the decorator (CPU time included, as a
+ * real backend stamps an operation before the loop thread works on it).
+ */
+#ifndef TIERSIM_MODELS_CLIENT_H
+#define TIERSIM_MODELS_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/backend.h"
+#include "sim/cfg.h"
+#include "sim/err.h"
+#include "sim/exec.h"
+#include "sim/metrics.h"
+
+struct client_params {
+	unsigned threads;          /* per node */
+	double check_bps, fill_bps; /* 0: free */
+};
+
+/* A tier's cost per operation on a client thread. */
+struct client_cost {
+	uint64_t read_op_ns, write_op_ns;
+	double read_bps, write_bps; /* 0: free */
+	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
+};
+
+/* 1 and *p from doc's [client] section (marked used) when it has one,
+ * 0 when it has none, -1 with FILE:LINE on a bad value. */
+int client_from_cfg(struct cfg_doc *d, struct client_params *p, struct err *e);
+/* The cpu_* keys of tier section s (marked used; absent: 0); -1 with
+ * FILE:LINE on a bad value. */
+int client_cost_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct client_cost *k, struct err *e);
+/* 1 if k has a key set. */
+int client_cost_any(const struct client_cost *k);
+
+/* The client threads of `nodes` nodes. */
+struct client;
+int client_new(struct client **out, const struct exec *x, const struct client_params *p, size_t nodes,
+	       struct err *e);
+void client_free(struct client *c);
+/* Wraps inner into *out: its data operations take cost k on the issuing
+ * node's threads (bk_req.client; the last node if larger) before the
+ * device, and reads the check after.  inner stays the caller's (destroy
+ * leaves it; reset_stats passes through).  c must outlive *out. */
+int client_wrap(struct client *c, const struct client_cost *k, struct backend inner, struct backend *out,
+		struct err *e);
+/* client.cpu.busy and client.node<i>.cpu.* into m, as of now_ns. */
+int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns);
+void client_reset_stats(struct client *c);
+
+#endif

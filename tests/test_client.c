@@ -1,0 +1,258 @@
+/* Tests for models/client (the node's client threads: CPU before the
+ * device, the check of a read's bytes after it, queued FIFO on the issuing
+ * node's threads, at most queue_depth operations per decorated instance),
+ * over `fixed` devices of 10 us per operation, no queueing and infinite
+ * bandwidth, driven by the DES engine.  Expected times are worked by hand
+ * in the comments, from these costs:
+ *   read   s1 = cpu_read_op 1 us + 4096 B / 4.096 GB/s (1 us) = 2000 ns
+ *          check = 4096 B / check_bw 1.024 GB/s                = 4000 ns
+ *   write  s1 = cpu_write_op 3 us + 4096 B / fill_bw 2.048 GB/s = 5000 ns */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/client.h"
+#include "models/fixed.h"
+#include "models/tiered.h"
+#include "sim/backend.h"
+#include "sim/cfg.h"
+#include "sim/engine.h"
+#include "sim/hist.h"
+#include "sim/metrics.h"
+
+struct world {
+	struct ev_engine *eng;
+	struct exec x;
+	struct client *c;
+	struct backend dev, dev2, a, b;
+	uint64_t done_ns[8];
+	struct bk_req *who[8];
+	int ndone;
+};
+
+static void note(struct bk_req *r)
+{
+	struct world *w = r->ctx;
+	assert_int_equal(r->status, BK_OK);
+	w->who[w->ndone] = r;
+	w->done_ns[w->ndone++] = ev_now(w->eng);
+}
+
+/* `nodes` nodes of one thread; tiers a and b (two decorated devices). */
+static void world_init(struct world *w, size_t nodes, uint64_t queue_depth)
+{
+	memset(w, 0, sizeof *w);
+	w->eng = ev_engine_new(NULL);
+	assert_non_null(w->eng);
+	w->x = ev_executor(w->eng);
+	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
+	struct err e = { 0 };
+	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
+	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
+	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
+	assert_int_equal(client_new(&w->c, &w->x, &p, nodes, &e), 0);
+	struct client_cost k = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
+				 .queue_depth = queue_depth };
+	assert_true(client_cost_any(&k));
+	assert_int_equal(client_wrap(w->c, &k, w->dev, &w->a, &e), 0);
+	assert_int_equal(client_wrap(w->c, &k, w->dev2, &w->b, &e), 0);
+}
+
+static void world_free(struct world *w)
+{
+	w->a.ops->destroy(w->a.self);
+	w->b.ops->destroy(w->b.self);
+	w->dev.ops->destroy(w->dev.self);
+	w->dev2.ops->destroy(w->dev2.self);
+	client_free(w->c);
+	ev_engine_free(w->eng);
+}
+
+static void submit(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op, uint32_t node)
+{
+	memset(r, 0, sizeof *r);
+	r->op = op;
+	r->object = 7;
+	r->length = 4096;
+	r->client = node;
+	r->done = note;
+	r->ctx = w;
+	assert_int_equal(bk_submit(b, r), 0);
+}
+
+static void run(struct world *w)
+{
+	struct err e = { 0 };
+	assert_true(ev_run(w->eng, UINT64_MAX, &e) >= 0);
+}
+
+/* CPU 0-2000, device 2000-12000, check 12000-16000. */
+static void test_client_read_is_cpu_device_check(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0);
+	struct bk_req r;
+	submit(&w, &w.a, &r, BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 1);
+	assert_int_equal(w.done_ns[0], 16000);
+	world_free(&w);
+}
+
+/* One thread, two reads at 0: r1 CPU 0-2000, r2 CPU 2000-4000; devices
+ * 2000-12000 and 4000-14000; r1's check 12000-16000, r2's waits for it:
+ * 16000-20000.  The thread was busy 2000+2000+4000+4000 = 12000 of 20000 ns. */
+static void test_client_one_thread_serves_in_order(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0);
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 20000);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(client_export(w.c, m, 20000), 0);
+	const struct met_scalar *busy = met_find(m, "client.cpu.busy");
+	assert_non_null(busy);
+	assert_true(busy->value > 0.6 - 1e-12 && busy->value < 0.6 + 1e-12);
+	assert_int_equal(w.a.ops->export(w.a.self, "backend.a", m, 20000), 0);
+	struct hist *h = met_hist(m, "backend.a.read.latency", "ns");
+	assert_int_equal(hist_count(h), 2);
+	assert_int_equal(hist_max(h), 20000);
+	met_free(m);
+	world_free(&w);
+}
+
+/* Each node has its own thread: a read from node 0 and one from node 1
+ * at 0 both finish at 16000. */
+static void test_client_nodes_do_not_share_threads(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 2, 0);
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 1);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 16000);
+	world_free(&w);
+}
+
+/* Two tiers of one node share its thread: a read on a and a write on b
+ * at 0.  Read CPU 0-2000, write CPU 2000-7000 (op and fill); read device
+ * 2000-12000, check 12000-16000; write device 7000-17000. */
+static void test_client_tiers_of_a_node_share_its_thread(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0);
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.b, &r[1], BK_WRITE, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 17000);
+	world_free(&w);
+}
+
+/* queue_depth 1, reads r0 and r1 on a and r2 on b at 0.  r0: CPU 0-2000,
+ * device 2000-12000, check 12000-16000.  b's slot is its own, so r2
+ * starts at once: CPU 2000-4000 (after r0's), device 4000-14000, check
+ * queued at 14000 behind r0's: 16000-20000.  r1 waits for r0's slot,
+ * gets it at 16000 and queues behind r2's check: CPU 20000-22000, device
+ * 22000-32000, check 32000-36000. */
+static void test_client_queue_depth_holds_the_rest_in_order(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 1);
+	struct bk_req r[3];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 0);
+	submit(&w, &w.b, &r[2], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 3);
+	assert_ptr_equal(w.who[0], &r[0]);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_ptr_equal(w.who[1], &r[2]);
+	assert_int_equal(w.done_ns[1], 20000);
+	assert_ptr_equal(w.who[2], &r[1]);
+	assert_int_equal(w.done_ns[2], 36000);
+	world_free(&w);
+}
+
+/* No [client]: 0; a bad value names the file, line and key. */
+static void test_client_cfg_absent_and_bad_values_named(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	struct client_params p;
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), 0);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\ncheck_bw = 10GB/s\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), 1);
+	assert_int_equal(p.threads, 1);
+	assert_true(p.check_bps == 10e9);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\n\nthreads = 0\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:3"));
+	assert_non_null(strstr(e.msg, "threads"));
+	cfg_free(d);
+	struct client_cost k;
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\ncpu_read_bw = 5 parrots\n", &e), 0);
+	assert_int_equal(client_cost_from_cfg(d, cfg_find(d, "tier", "hot"), &k, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:2"));
+	assert_non_null(strstr(e.msg, "cpu_read_bw"));
+	cfg_free(d);
+}
+
+/* A tier's cpu_* keys without a [client] would cost nothing: refused,
+ * naming the tier and what to add. */
+static void test_client_cpu_keys_need_a_client_section(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	assert_int_equal(cfg_load_string(&d, "t.ini",
+					 "[tier hot]\nmodel = fixed\nlatency = 10us\ncpu_read_op = 2us\n", &e),
+			 0);
+	struct ev_engine *eng = ev_engine_new(NULL);
+	struct exec x = ev_executor(eng);
+	struct tiered *T = NULL;
+	assert_int_equal(tiered_build(&T, d, &x, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "[tier hot]"));
+	assert_non_null(strstr(e.msg, "[client]"));
+	cfg_free(d);
+	ev_engine_free(eng);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_client_read_is_cpu_device_check),
+		cmocka_unit_test(test_client_one_thread_serves_in_order),
+		cmocka_unit_test(test_client_nodes_do_not_share_threads),
+		cmocka_unit_test(test_client_tiers_of_a_node_share_its_thread),
+		cmocka_unit_test(test_client_queue_depth_holds_the_rest_in_order),
+		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
+		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
