@@ -295,7 +295,7 @@ static void test_sampler_samples_at_0_p_2p_and_so_on(void **state)
 {
 	(void)state;
 	struct fake f = {0};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	struct met_series *s = met_series_add(m, "t", "ns", probe_time, NULL);
 	assert_int_equal(met_sampler_start(m, &x, 10), 0);
@@ -315,7 +315,7 @@ static void test_sampler_starts_at_the_current_time(void **state)
 {
 	(void)state;
 	struct fake f = {.now = 5};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	struct met_series *s = met_series_add(m, "t", "ns", probe_time, NULL);
 	assert_int_equal(met_sampler_start(m, &x, 10), 0);
@@ -336,7 +336,7 @@ static void test_sampler_sees_changes_made_by_earlier_events(void **state)
 {
 	(void)state;
 	struct fake f = {0};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	double v = 1.0;
 	struct met_series *s = met_series_add(m, "v", "", probe_value, &v);
@@ -353,7 +353,7 @@ static void test_sampler_stop_cancels_the_pending_event(void **state)
 {
 	(void)state;
 	struct fake f = {0};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	struct met_series *s = met_series_add(m, "t", "ns", probe_time, NULL);
 	assert_int_equal(met_sampler_start(m, &x, 10), 0);
@@ -373,7 +373,7 @@ static void test_sampler_rejects_zero_period_and_a_second_start(void **state)
 {
 	(void)state;
 	struct fake f = {0};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	assert_int_equal(met_sampler_start(m, &x, 0), -1);
 	assert_int_equal(met_sampler_start(m, &x, 10), 0);
@@ -387,7 +387,7 @@ static void test_executor_refusing_the_sampler_marks_registry_failed(void **stat
 {
 	(void)state;
 	struct fake f = {.refuse = 1};
-	struct exec x = {&fake_ops, &f};
+	struct exec x = { .ops = &fake_ops, .self = &f };
 	struct met_registry *m = met_new();
 	assert_int_equal(met_failed(m), 0);
 	assert_int_equal(met_sampler_start(m, &x, 10), -1);

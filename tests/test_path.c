@@ -88,7 +88,7 @@ static const struct exec_ops fx_ops = { fx_now, fx_call_at, fx_cancel };
 
 static struct exec fx_exec(struct fx *x)
 {
-	return (struct exec){ &fx_ops, x };
+	return (struct exec){ .ops = &fx_ops, .self = x };
 }
 
 /* Runs events with time <= until. */

@@ -421,7 +421,7 @@ static void test_registry_that_ran_out_of_memory_is_not_written(void **state)
 	/* An executor that refuses the sampler event marks the registry failed
 	 * just as an allocation failure would. */
 	static const struct exec_ops refuse = {refuse_now, refuse_call_at, refuse_cancel};
-	struct exec x = {&refuse, NULL};
+	struct exec x = { .ops = &refuse };
 	struct met_registry *m = sample_registry();
 	assert_int_equal(met_sampler_start(m, &x, 10), -1);
 	assert_true(met_failed(m));
