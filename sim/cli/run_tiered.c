@@ -602,5 +602,10 @@ int trun_summary(const struct met_registry *m, FILE *out)
 			be, val(m, "%s.throttled", be), val(m, "%s.retries", be), val(m, "%s.gave_up", be),
 			val(m, "%s.cost.total", be), val(m, "%s.cost.requests", be), val(m, "%s.cost.storage", be));
 	}
+	/* The client's threads (models/client.h; tierref: its loop thread). */
+	const struct met_scalar *busy = met_find(m, "client.cpu.busy");
+	if (busy)
+		fprintf(out, "\nclient threads: busy %.0f%% of the run (per thread, mean over nodes)%s\n", 100 * busy->value,
+			busy->value >= 0.9 ? ": the client, not the storage, sets the pace" : "");
 	return 0;
 }

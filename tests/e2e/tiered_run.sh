@@ -61,6 +61,18 @@ cache=$("$T" cache --trace "$TRACE" --policy lru --size 64MiB --format csv | awk
 check "timed LRU hit ratio ($sim) = tiersim cache's ($cache)" test "$sim" = "$cache"
 check "closed loop at depth 1 takes 1 ms per store read" test "$(q "$D/one.db" "select round((select value from metrics where name='tier.store.hits') * 0.001, 3) <= (select sim_seconds from runs) and (select sim_seconds from runs) < 120")" = 1
 
+# --- the client's threads (models/client.h) ---
+# The same run with one client thread that spends 1 ms per store read:
+# each of those takes 1 ms of CPU, then the store's 1 ms, one request at a
+# time, so the run lasts at least 2 ms per store read and the thread is
+# busy a little under half of it (the cache's reads cost it nothing).
+sed -e 's/^latency = 1ms$/latency = 1ms\ncpu_read_op = 1ms/' "$D/one.ini" >"$D/cl.ini"
+printf '[client]\nthreads = 1\n' >>"$D/cl.ini"
+"$T" run "$D/cl.ini" --out "$D/cl.db" >"$D/out" 2>&1 || cat "$D/out"
+check "client: 2 ms per store read" test "$(q "$D/cl.db" "select (select value from metrics where name='tier.store.hits') * 0.002 <= (select sim_seconds from runs)")" = 1
+check "client: busy just under a half" test "$(q "$D/cl.db" "select value > 0.45 and value <= 0.5 from metrics where name='client.cpu.busy'")" = 1
+check "client: the summary says how busy" grep -q '^client threads: busy [0-9]*% of the run' "$D/out"
+
 # --- bad input: exit 2 naming file, line and key ---
 bad() { # bad NAME REGEX: $D/NAME.ini must fail cleanly
 	rm -f "$D/bad.db"
@@ -81,6 +93,10 @@ printf '[tier b]\nmodel = fixed\n[workload]\ntrace = nope.bin\n' >"$D/notrace.in
 bad notrace "nope.bin"
 printf '[tier b]\nmodel = fixed\nlatncy = 1ms\n[workload]\ntrace = x\n' >"$D/typo.ini"
 bad typo "typo.ini:3: .*unknown key 'latncy'"
+printf '[tier b]\nmodel = fixed\ncpu_read_op = 1us\n[workload]\ntrace = x\n' >"$D/nocl.ini"
+bad nocl "nocl.ini:1: \[tier b\]: cpu_\* keys .*no \[client\] section"
+printf '[client]\nthreads = many\n[tier b]\nmodel = fixed\n[workload]\ntrace = x\n' >"$D/badcl.ini"
+bad badcl "badcl.ini:2: .*threads"
 head -c 100 "$TRACE" >"$D/short.bin"
 printf '[tier b]\nmodel = fixed\n[workload]\ntrace = short.bin\n' >"$D/trunc.ini"
 bad trunc "short.bin"
