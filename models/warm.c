@@ -39,7 +39,12 @@
  *   (each flow rounded up to a ns); the cluster saturates at
  *     min(F * eff * NIC, E * enclosure_bw / (1 read, m write), fabric_bw).
  *   Metrics count back-end bytes (the sum over enclosures), so a write of
- *   b bytes shows m*b there.
+ *   b bytes shows m*b there (counted when the latency is drawn, which is
+ *   when the data stage is booked).
+ *   The data stage is one res_xfer (resource.h) starting when L ends:
+ *   the same flows at the same time, but when nothing else shares the
+ *   hops the request costs one event for latency and transfer together,
+ *   not one per hop plus one for the latency.
  *
  * Defaults and sources (hardware-and-scale.md, section 2):
  *   frontend_eff = 0.85     midpoint of "CNode throughput ~ 0.8-0.9 x its
@@ -92,6 +97,15 @@ struct warm_opstats {
 	struct hist *latency_ns;
 };
 
+/* A data operation's bytes over its hops: one res_xfer. */
+struct warm_move {
+	struct res_xfer xf;
+	struct bk_req *r;
+	struct warm *w;
+	struct warm_move *next;      /* on warm.spare */
+	struct warm_move *all_next;  /* on warm.all */
+};
+
 struct warm {
 	struct exec x;
 	struct warm_params p;
@@ -101,6 +115,8 @@ struct warm {
 	struct res_link *fabric;   /* NULL: none */
 	uint64_t rr;
 	uint64_t backend_bytes;
+	struct warm_move *spare;   /* finished moves, for reuse */
+	struct warm_move *all;     /* every move allocated, for destroy */
 	struct warm_opstats st[BK_NOPS];
 	uint64_t since_ns;
 };
@@ -266,12 +282,69 @@ static void after_latency(void *arg)
 	flow_done(r);
 }
 
+static void move_done(void *arg)
+{
+	struct warm_move *mv = arg;
+	struct warm *w = mv->w;
+	struct bk_req *r = mv->r;
+	mv->next = w->spare;
+	w->spare = mv;
+	finish(w, r, BK_OK);
+}
+
+/* The data stage of r as one transfer starting at start_ns, when the
+ * latency ends: the flows after_latency would submit then, in the same
+ * order, without an event to submit them (res_xfer_start; when nothing
+ * else shares the hops, the whole stage is one event).  -1: not possible
+ * (more hops than a transfer has legs, or out of memory); nothing done. */
+static int start_move(struct warm *w, struct bk_req *r, uint64_t start_ns)
+{
+	unsigned m = r->op == BK_WRITE ? w->p.mirror : 1;
+	if (1 + (w->fabric != NULL) + m > RES_XFER_LEGS)
+		return -1;
+	struct warm_move *mv = w->spare;
+	if (mv) {
+		w->spare = mv->next;
+	} else {
+		if (!(mv = malloc(sizeof *mv)))
+			return -1;
+		mv->all_next = w->all;
+		w->all = mv;
+	}
+	struct res_link *hop[RES_XFER_LEGS];
+	uint64_t b[RES_XFER_LEGS];
+	unsigned k = 0;
+	hop[k] = w->fe[r->upriv[1]].nic;
+	b[k++] = r->length;
+	if (w->fabric) {
+		hop[k] = w->fabric;
+		b[k++] = r->length * m;
+	}
+	unsigned e0 = warm_enclosure_of(&w->p, r->object, r->offset);
+	for (unsigned i = 0; i < m; i++) {
+		hop[k] = w->encl[(e0 + i) % w->p.enclosures];
+		b[k++] = r->length;
+	}
+	mv->r = r;
+	mv->w = w;
+	if (res_xfer_start(&mv->xf, &w->x, start_ns, k, hop, b, move_done, mv)) {
+		mv->next = w->spare;
+		w->spare = mv;
+		return -1;
+	}
+	w->backend_bytes += r->length * m;
+	return 0;
+}
+
 static void after_budget(void *arg)
 {
 	struct bk_req *r = arg;
 	struct warm *w = r->priv[0];
 	double v = dist_sample(&w->p.latency_ns, w->rng);
-	exec_after(&w->x, v > 0 ? (uint64_t)llround(v) : 0, after_latency, r);
+	uint64_t lat = v > 0 ? (uint64_t)llround(v) : 0;
+	if (is_data(r->op) && r->length > 0 && start_move(w, r, exec_now(&w->x) + lat) == 0)
+		return;
+	exec_after(&w->x, lat, after_latency, r);
 }
 
 static void finish_enotsup(void *arg)
@@ -391,6 +464,11 @@ static void warm_destroy(void *self)
 	free(w->encl);
 	for (unsigned k = 0; k < BK_NOPS; k++)
 		hist_free(w->st[k].latency_ns);
+	while (w->all) {
+		struct warm_move *mv = w->all;
+		w->all = mv->all_next;
+		free(mv);
+	}
 	if (w->rng)
 		gsl_rng_free(w->rng);
 	warm_params_free(&w->p);

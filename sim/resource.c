@@ -787,6 +787,16 @@ struct res_lcall {
 	void *arg;
 };
 
+/* A quiet leg as its link books it.  The link keeps its own copy of the
+ * leg's times, because the leg itself (caller memory) may be gone once it
+ * is due: g is used only before due_ns, while its transfer cannot have
+ * completed. */
+struct link_q {
+	struct res_xleg *g;
+	uint64_t start_ns, due_ns, bytes;
+	int arrived;
+};
+
 struct res_link {
 	struct exec x;
 	double bps;
@@ -802,6 +812,13 @@ struct res_link {
 	uint64_t seq;
 	uint64_t ev;             /* the one pending completion event, or 0 */
 	uint64_t ev_ns;          /* its time: the earliest due ns */
+	/* Transfers' quiet legs (res_xfer_start) booked on the link:
+	 * q[qh .. qh + quiet), by start time, their intervals [start, due]
+	 * disjoint.  Invariant: while there is one, the link carries no other
+	 * flow and has no event; n is 1 while the first has arrived
+	 * (its `arrived`: flow[0] is that leg), else 0. */
+	struct link_q *q;
+	size_t qh, quiet, qcap;
 	struct res_stats st;
 };
 
@@ -829,6 +846,16 @@ void res_link_free(struct res_link *l)
 		return;
 	if (l->ev)
 		exec_cancel(&l->x, l->ev);
+	for (size_t i = 0; i < l->quiet; i++) {
+		struct link_q *q = &l->q[l->qh + i];
+		if (q->due_ns > exec_now(&l->x) && q->g->t->timer_ev) {
+			/* Work still inside: its transfer never completes
+			 * (resource.h). */
+			exec_cancel(&l->x, q->g->t->timer_ev);
+			q->g->t->timer_ev = 0;
+		}
+	}
+	free(l->q);
 	free(l->flow);
 	free(l->caps);
 	free(l->call);
@@ -1182,6 +1209,10 @@ static void link_fire(void *arg)
 			l->call[i].done(l->call[i].arg);
 }
 
+static void link_settle(struct res_link *l, uint64_t now);
+static inline int link_unsettled(const struct res_link *l, uint64_t now);
+static void link_wake(struct res_link *l, uint64_t now, uint64_t bytes, double cap_bps);
+
 /* res_link_submit on an idle link in ps mode (vt = 0), for an uncapped
  * flow: the most common case by far (a flow that is alone on its link),
  * and what the general path computes for it, without its searches.  The
@@ -1212,9 +1243,16 @@ int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done
 {
 	if (!(cap_bps >= 0) || isinf(cap_bps))
 		return -1;
-	if (link_reserve(l, l->n + 1))
-		return -1;
 	uint64_t now = exec_now(&l->x);
+	if (l->quiet) {
+		if (link_unsettled(l, now))
+			link_settle(l, now);
+		link_wake(l, now, bytes, cap_bps);
+	}
+	if (link_reserve(l, l->n + 1)) {
+		link_schedule(l); /* a leg link_wake made ordinary needs its event */
+		return -1;
+	}
 	if (l->n == 0 && l->ps && cap_bps == 0)
 		return link_submit_idle(l, now, bytes, done, arg);
 	link_advance(l, lt_at(now));
@@ -1245,19 +1283,306 @@ int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done
 	return 0;
 }
 
+/* Accounts the transfer legs due since the link was last touched. */
+static void link_sync(struct res_link *l)
+{
+	if (link_unsettled(l, exec_now(&l->x)))
+		link_settle(l, exec_now(&l->x));
+}
+
 void res_link_reset_stats(struct res_link *l)
 {
+	link_sync(l);
 	stats_reset(&l->st, exec_now(&l->x));
 }
 
-const struct res_stats *res_link_stats(const struct res_link *l)
+const struct res_stats *res_link_stats(struct res_link *l)
 {
+	link_sync(l);
 	return &l->st;
 }
 
 size_t res_link_active(const struct res_link *l)
 {
+	if (l->quiet) {
+		uint64_t now = exec_now(&l->x);
+		for (size_t i = 0; i < l->quiet; i++)
+			if (l->q[l->qh + i].start_ns <= now && now < l->q[l->qh + i].due_ns)
+				return 1;
+		return 0;
+	}
 	return l->n;
+}
+
+
+/* ---- transfers over several links ----
+ *
+ * A leg is QUIET while it holds its link (l->quiet) with no event (see
+ * resource.h; the link accounts its arrival lazily, and then it is the
+ * link's flow[0], still without an event), LOUD while it is an ordinary
+ * flow of its link or its arrival event is pending (counted in t->loud),
+ * and DONE when its link has completed it.  The transfer completes when
+ * its timer (at the latest finish of the legs that were quiet at the
+ * start) has run and no leg is loud.  A quiet leg turned loud finishes no
+ * earlier than it would have alone (sharing only slows a flow), so the
+ * timer never runs late: the transfer completes at its last flow's finish,
+ * as separate flows would. */
+enum { LEG_QUIET = 1, LEG_LOUD, LEG_DONE };
+
+static void xfer_maybe_done(struct res_xfer *t)
+{
+	if (t->loud == 0 && t->timer_done && t->done)
+		t->done(t->arg);
+}
+
+static void xfer_timer(void *arg)
+{
+	struct res_xfer *t = arg;
+	t->timer_ev = 0;
+	t->timer_done = 1;
+	xfer_maybe_done(t);
+}
+
+static void leg_flow_done(void *arg)
+{
+	struct res_xleg *g = arg;
+	g->state = LEG_DONE;
+	g->t->loud--;
+	xfer_maybe_done(g->t);
+}
+
+static void leg_arrive(void *arg)
+{
+	struct res_xleg *g = arg;
+	g->ev = 0;
+	/* Out of memory inside an event: the hop costs no time. */
+	if (res_link_submit(g->l, g->bytes, 0, leg_flow_done, g))
+		leg_flow_done(g);
+}
+
+/* The due ns of a flow of `bytes` that arrives at start_ns on an idle
+ * link: what link_submit_idle and link_ps_head compute for it (vt = 0,
+ * n = 1), in the same arithmetic. */
+static uint64_t link_solo_due(const struct res_link *l, uint64_t start_ns, uint64_t bytes)
+{
+	double left = (double)bytes;
+	double d = left > LINK_EPS_BYTES ? left * 1e9 * 1.0 / l->bps : 0;
+	struct lt at = lt_add(lt_at(start_ns), d);
+	return at.frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at.ns : lt_ceil(at);
+}
+
+/* The first quiet leg's arrival, as link_submit_idle would have made it
+ * at its start (the link has room for one flow: reserved when booked). */
+static void link_quiet_arrive(struct res_link *l)
+{
+	struct link_q *q = &l->q[l->qh];
+	l->last = lt_at(q->start_ns);
+	l->flow[0] = (struct res_lflow){
+		.bytes = q->bytes,
+		.key = l->vt + (double)q->bytes,
+		.arrival_ns = q->start_ns,
+		.seq = l->seq++,
+		.done = leg_flow_done,
+		.arg = q->g,
+	};
+	l->n = 1;
+	l->st.arrivals++;
+	link_note(l, q->start_ns);
+	q->arrived = 1;
+}
+
+/* Brings a link with quiet legs to time now: legs due by now are
+ * completed, in order, as link_fire_single would have at their due ns
+ * (their transfers' timers stand for their callbacks), and a leg that has
+ * started arrives. */
+static void link_settle(struct res_link *l, uint64_t now)
+{
+	while (l->quiet && l->q[l->qh].due_ns <= now) {
+		/* The leg's transfer may be over: only the link's copy is used. */
+		struct link_q *q = &l->q[l->qh];
+		if (!q->arrived)
+			link_quiet_arrive(l);
+		l->n = 0;
+		l->vt = 0;
+		l->last = lt_at(q->due_ns);
+		l->st.bytes += q->bytes;
+		stats_complete(&l->st, q->due_ns, q->start_ns, q->start_ns);
+		link_note(l, q->due_ns);
+		l->qh++;
+		l->quiet--;
+	}
+	if (!l->quiet)
+		l->qh = 0;
+	else if (l->q[l->qh].start_ns <= now && !l->q[l->qh].arrived)
+		link_quiet_arrive(l);
+}
+
+/* Whether link_settle(l, now) has anything to do. */
+static inline int link_unsettled(const struct res_link *l, uint64_t now)
+{
+	if (!l->quiet)
+		return 0;
+	const struct link_q *q = &l->q[l->qh];
+	return q->due_ns <= now || (q->start_ns <= now && !q->arrived);
+}
+
+/* The time (ns) by which the link's flows would all have finished if
+ * nothing else arrived: in ps mode the link is work-conserving, so that is
+ * last + (bytes left) / bps; with a capped flow it is not: infinity.  0
+ * with no flow. */
+static double link_busy_end(const struct res_link *l)
+{
+	if (l->n == 0)
+		return 0;
+	if (!l->ps)
+		return INFINITY;
+	double left = 0;
+	for (size_t i = 0; i < l->n; i++)
+		left += l->flow[i].key - l->vt;
+	return (double)l->last.ns + l->last.frac + left * 1e9 / l->bps;
+}
+
+/* Whether a quiet leg starting at start_ns would find the link idle after
+ * flows busy until end (ns, as link_busy_end): a margin of 2 ns past the
+ * rounding of due times and of end's arithmetic, so that a leg never
+ * starts in the ns a flow finishes (where the order of the two events
+ * would decide whether they share). */
+static int link_clear_of(double end, uint64_t start_ns)
+{
+	return (double)start_ns > end + 2.0 + end * 1e-12;
+}
+
+/* Before a flow of `bytes` (cap cap_bps) joins the link at now (settled):
+ * every quiet leg it may share the link with stops being quiet, in start
+ * order.  The busy period the new flow joins ends at `end` (if nothing
+ * else arrives); a leg starting before that (or in its last ns) joins it
+ * and extends it; the first leg clear of it, and all later ones, stay
+ * quiet (any later arrival checks again).  A leg that has arrived becomes
+ * the ordinary flow it would have been (its event is scheduled by the
+ * submit's link_schedule); one that has not gets its own arrival event at
+ * its start. */
+static void link_wake(struct res_link *l, uint64_t now, uint64_t bytes, double cap_bps)
+{
+	double end = cap_bps > 0 ? INFINITY : link_busy_end(l);
+	if (end < (double)now)
+		end = (double)now;
+	end += (double)bytes * 1e9 / l->bps;
+	size_t k = 0;
+	for (; k < l->quiet; k++) {
+		struct link_q *q = &l->q[l->qh + k];
+		if (link_clear_of(end, q->start_ns))
+			break;
+		struct res_xleg *g = q->g;
+		g->t->loud++;
+		g->state = LEG_LOUD;
+		if (!q->arrived)
+			g->ev = exec_at(&l->x, q->start_ns, leg_arrive, g);
+		double s = (double)q->start_ns;
+		end = (end > s ? end : s) + (double)q->bytes * 1e9 / l->bps;
+	}
+	l->qh += k;
+	l->quiet -= k;
+	if (!l->quiet)
+		l->qh = 0;
+}
+
+/* Books leg g, alone on l over [start_ns, due_ns], as a quiet leg: 0, or
+ * -1 when it cannot be (another flow, an overlapping quiet leg, or out of
+ * memory). */
+static int link_book(struct res_link *l, struct res_xleg *g, uint64_t start_ns, uint64_t due_ns)
+{
+	if (l->quiet && l->q[l->qh].arrived) {
+		if (start_ns <= l->q[l->qh].due_ns)
+			return -1;
+	} else if (l->n > 0 && !link_clear_of(link_busy_end(l), start_ns)) {
+		return -1; /* an ordinary flow may still be there at start */
+	}
+	/* The first booked leg starting after this one; the intervals must not
+	 * touch (a flow arriving in the ns another finishes may share it). */
+	size_t lo = 0, hi = l->quiet;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->q[l->qh + mid].start_ns <= start_ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && l->q[l->qh + lo - 1].due_ns >= start_ns)
+		return -1;
+	if (lo < l->quiet && l->q[l->qh + lo].start_ns <= due_ns)
+		return -1;
+	if (link_reserve(l, 1))
+		return -1;
+	if (l->qh + l->quiet == l->qcap) {
+		if (l->qh > 0) {
+			memmove(l->q, l->q + l->qh, l->quiet * sizeof *l->q);
+			l->qh = 0;
+		} else {
+			size_t cap = l->qcap ? 2 * l->qcap : 4;
+			struct link_q *v = realloc(l->q, cap * sizeof *v);
+			if (!v)
+				return -1;
+			l->q = v;
+			l->qcap = cap;
+		}
+	}
+	struct link_q *at = &l->q[l->qh + lo];
+	if (lo < l->quiet)
+		memmove(at + 1, at, (l->quiet - lo) * sizeof *at);
+	*at = (struct link_q){ .g = g, .start_ns = start_ns, .due_ns = due_ns, .bytes = g->bytes };
+	l->quiet++;
+	return 0;
+}
+
+int res_xfer_start(struct res_xfer *t, const struct exec *x, uint64_t start_ns, unsigned n,
+		   struct res_link *const *links, const uint64_t *bytes, res_done_fn done, void *arg)
+{
+	if (!t || !x || !links || !bytes || n == 0 || n > RES_XFER_LEGS)
+		return -1;
+	uint64_t now = exec_now(x);
+	if (start_ns < now)
+		start_ns = now;
+	t->x = *x;
+	t->start_ns = start_ns;
+	t->n = n;
+	t->loud = 0;
+	t->timer_done = 0;
+	t->timer_ev = 0;
+	t->done = done;
+	t->arg = arg;
+	uint64_t last_due = start_ns;
+	int quiet = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct res_xleg *g = &t->leg[i];
+		struct res_link *l = links[i];
+		*g = (struct res_xleg){ .t = t, .l = l, .bytes = bytes[i] };
+		if (link_unsettled(l, now))
+			link_settle(l, now);
+		uint64_t due = link_solo_due(l, start_ns, bytes[i]);
+		if (link_book(l, g, start_ns, due) == 0) {
+			g->state = LEG_QUIET;
+			g->due_ns = due;
+			if (due > last_due)
+				last_due = due;
+			quiet = 1;
+			continue;
+		}
+		/* Shared (or out of memory): an ordinary flow, from start_ns. */
+		t->loud++;
+		g->state = LEG_LOUD;
+		if (start_ns > now) {
+			g->ev = exec_at(x, start_ns, leg_arrive, g);
+		} else if (res_link_submit(l, bytes[i], 0, leg_flow_done, g)) {
+			g->state = LEG_DONE; /* out of memory: the hop costs no time */
+			t->loud--;
+		}
+	}
+	/* The timer also delivers done when no leg is left to (all failed). */
+	if (quiet || t->loud == 0)
+		t->timer_ev = exec_at(x, last_due, xfer_timer, t);
+	else
+		t->timer_done = 1;
+	return 0;
 }
 
 /* ---- token bucket ---- */

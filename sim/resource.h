@@ -127,8 +127,61 @@ void res_link_free(struct res_link *l);
 /* cap_bps: this flow's own ceiling (e.g. its NIC), 0 for none. */
 int res_link_submit(struct res_link *l, uint64_t bytes, double cap_bps, res_done_fn done, void *arg);
 void res_link_reset_stats(struct res_link *l);
-const struct res_stats *res_link_stats(const struct res_link *l);
+/* The link's statistics as of now: first accounts the arrival and the
+ * completion of any transfer leg (below) that fell due since the link
+ * was last touched. */
+const struct res_stats *res_link_stats(struct res_link *l);
 size_t res_link_active(const struct res_link *l);
+
+/* ---- a transfer over several links at once ----
+ *
+ * res_xfer_start(t, x, start_ns, n, links, bytes, done, arg) behaves
+ * exactly as submitting, at start_ns (>= now), one uncapped flow of
+ * bytes[i] on links[i] for each i in order, and calling done(arg) when the
+ * last of them completes: a stream moving through all its hops together
+ * (cut-through), each hop shared max-min fairly with whatever else it
+ * carries.  It is cheaper when nothing else shares the hops, which is the
+ * common case: a flow alone on an idle link finishes at a time known when
+ * it starts, so such a flow (a "quiet leg") gets no executor event of its
+ * own; the link accounts its arrival and its completion when it is next
+ * touched (a submit, a read of its statistics, a reset), and one event
+ * at the latest quiet finish stands for all of them.  When another flow
+ * does reach a link while its quiet leg is still due, the leg becomes an
+ * ordinary flow there (or, if it has not started yet, arrives by its own
+ * event at start_ns), as if it had been one from the start.  So neither the times
+ * nor the statistics differ from separate flows; only events that changed
+ * nothing are left out.
+ *
+ * The caller owns *t until done runs.  links may repeat; n is 1 ..
+ * RES_XFER_LEGS.  0, or -1 (nothing started) on bad arguments or out of
+ * memory.  Links must outlive their transfers. */
+#define RES_XFER_LEGS 4
+
+struct res_xfer;
+
+struct res_xleg {
+	struct res_xfer *t;
+	struct res_link *l;
+	uint64_t bytes;
+	uint64_t due_ns;   /* quiet: when its flow finishes */
+	uint64_t ev;       /* its arrival event, when it arrives by one */
+	int state;         /* private to resource.c */
+};
+
+struct res_xfer {
+	struct exec x;
+	uint64_t start_ns;
+	unsigned n;
+	unsigned loud;     /* legs running as ordinary flows, or arriving */
+	int timer_done;    /* the quiet legs' event has run (or none) */
+	uint64_t timer_ev;
+	res_done_fn done;
+	void *arg;
+	struct res_xleg leg[RES_XFER_LEGS];
+};
+
+int res_xfer_start(struct res_xfer *t, const struct exec *x, uint64_t start_ns, unsigned n,
+		   struct res_link *const *links, const uint64_t *bytes, res_done_fn done, void *arg);
 
 /* ---- token bucket ---- */
 struct res_tb;

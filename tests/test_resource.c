@@ -961,6 +961,231 @@ static void test_link_rejects_negative_cap(void **state)
 	ev_engine_free(eng);
 }
 
+/* ---- res_xfer ---- */
+
+static void test_xfer_alone_finishes_at_slowest_hop_with_one_event(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[1];
+	log_init(&log, t, 1);
+	/* Starting at 1 s, 1000 B over a 1000 B/s and a 500 B/s hop, alone:
+	 * 1 s and 2 s of transfer, so done at 3 s, from one event. */
+	struct res_link *a = res_link_new(&log.x, 1000), *b = res_link_new(&log.x, 500);
+	struct res_link *hop[2] = { a, b };
+	uint64_t bytes[2] = { 1000, 1000 };
+	struct res_xfer xf;
+	assert_int_equal(res_xfer_start(&xf, &log.x, 1 * S, 2, hop, bytes, logged, &t[0]), 0);
+	assert_int_equal(res_link_active(a), 0);
+	run_all(&log);
+	expect(&log, 1, (int[]){ 0 }, (uint64_t[]){ 3 * S });
+	assert_int_equal(ev_events_run(log.eng), 1);
+	/* The links account the flows they carried when next touched:
+	 * reading the statistics touches them. */
+	assert_int_equal(res_link_stats(a)->arrivals, 1);
+	assert_int_equal(res_link_stats(a)->completions, 1);
+	assert_int_equal(res_link_stats(b)->bytes, 1000);
+	assert_int_equal(hist_max(res_link_stats(a)->response_ns), 1 * S);
+	assert_int_equal(hist_max(res_link_stats(b)->response_ns), 2 * S);
+	assert_true(fabs(res_stats_util(res_link_stats(b), 3 * S, 1) - 2.0 / 3) < 1e-12);
+	res_link_free(a);
+	res_link_free(b);
+	ev_engine_free(log.eng);
+}
+
+static void test_xfer_shares_a_hop_that_a_flow_reaches_while_it_moves(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[2];
+	log_init(&log, t, 2);
+	/* As test_link_two_flows_share_then_survivor_speeds_up, with the
+	 * first flow a transfer: 1000 B from 0 and 3000 B from 0.5 s on
+	 * 1000 B/s.  Alone until 0.5 s (500 B left), then 500 B/s each: the
+	 * transfer ends at 1.5 s; the flow has 2500 B left, alone: 4 s. */
+	struct res_link *l = res_link_new(&log.x, 1000);
+	uint64_t b = 1000;
+	struct res_xfer xf;
+	assert_int_equal(res_xfer_start(&xf, &log.x, 0, 1, &l, &b, logged, &t[0]), 0);
+	run_until(&log, S / 2);
+	assert_int_equal(res_link_active(l), 1);
+	res_link_submit(l, 3000, 0, logged, &t[1]);
+	run_all(&log);
+	expect(&log, 2, (int[]){ 0, 1 }, (uint64_t[]){ 3 * S / 2, 4 * S });
+	assert_int_equal(res_link_stats(l)->bytes, 4000);
+	res_link_free(l);
+	ev_engine_free(log.eng);
+}
+
+static void test_xfer_not_yet_started_waits_for_a_flow_it_would_meet(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[2];
+	log_init(&log, t, 2);
+	/* A transfer of 1000 B booked to start at 1 s on 1000 B/s; at 0 a
+	 * flow of 1500 B arrives, which alone would end at 1.5 s: they share
+	 * from 1 s at 500 B/s each; the flow's last 500 B end at 2 s, when
+	 * the transfer has 500 B left, alone again: 2.5 s. */
+	struct res_link *l = res_link_new(&log.x, 1000);
+	uint64_t b = 1000;
+	struct res_xfer xf;
+	assert_int_equal(res_xfer_start(&xf, &log.x, 1 * S, 1, &l, &b, logged, &t[0]), 0);
+	res_link_submit(l, 1500, 0, logged, &t[1]);
+	run_all(&log);
+	expect(&log, 2, (int[]){ 1, 0 }, (uint64_t[]){ 2 * S, 5 * S / 2 });
+	res_link_free(l);
+	ev_engine_free(log.eng);
+}
+
+/* The same random load twice: once with res_xfer_start, once as the
+ * separate flows it stands for (an event at the start that submits one
+ * flow per hop, and a count of those still moving).  Every transfer and
+ * flow must complete at the same ns, and every link must end with the
+ * same statistics. */
+enum { XT_LINKS = 4, XT_OPS = 4000 };
+
+struct xt_op {
+	uint64_t at_ns, start_ns;
+	unsigned n;
+	int link[RES_XFER_LEGS];
+	uint64_t bytes[RES_XFER_LEGS];
+	double cap;            /* a plain flow (n == 0): its cap */
+	struct xt_run *run;
+	struct res_xfer xf;
+	unsigned left;
+	uint64_t done_ns;
+};
+
+struct xt_run {
+	struct ev_engine *eng;
+	struct exec x;
+	struct res_link *l[XT_LINKS];
+	int separate;
+	struct xt_op *op;
+};
+
+static void xt_done(void *arg)
+{
+	struct xt_op *o = arg;
+	o->done_ns = ev_now(o->run->eng);
+}
+
+static void xt_flow_done(void *arg)
+{
+	struct xt_op *o = arg;
+	if (--o->left == 0)
+		xt_done(o);
+}
+
+static void xt_start(void *arg)
+{
+	struct xt_op *o = arg;
+	o->left = o->n;
+	for (unsigned i = 0; i < o->n; i++)
+		assert_int_equal(res_link_submit(o->run->l[o->link[i]], o->bytes[i], 0, xt_flow_done, o), 0);
+}
+
+static void xt_issue(void *arg)
+{
+	struct xt_op *o = arg;
+	struct xt_run *r = o->run;
+	if (o->n == 0) {
+		assert_int_equal(res_link_submit(r->l[o->link[0]], o->bytes[0], o->cap, xt_done, o), 0);
+	} else if (r->separate) {
+		assert_true(ev_at(r->eng, o->start_ns, xt_start, o) != 0);
+	} else {
+		struct res_link *hop[RES_XFER_LEGS];
+		for (unsigned i = 0; i < o->n; i++)
+			hop[i] = r->l[o->link[i]];
+		assert_int_equal(res_xfer_start(&o->xf, &r->x, o->start_ns, o->n, hop, o->bytes, xt_done, o), 0);
+	}
+}
+
+static void xt_play(struct xt_run *r, const struct xt_op *ops, int separate)
+{
+	r->eng = ev_engine_new(NULL);
+	r->x = ev_executor(r->eng);
+	r->separate = separate;
+	for (int i = 0; i < XT_LINKS; i++)
+		r->l[i] = res_link_new(&r->x, 1e9 * (i + 1));
+	r->op = calloc(XT_OPS, sizeof *r->op);
+	memcpy(r->op, ops, XT_OPS * sizeof *ops);
+	for (int i = 0; i < XT_OPS; i++) {
+		r->op[i].run = r;
+		ev_at(r->eng, r->op[i].at_ns, xt_issue, &r->op[i]);
+	}
+	assert_int_equal(ev_run(r->eng, UINT64_MAX, NULL), EV_EMPTY);
+	run_to(r->eng, ops[XT_OPS - 1].at_ns + 10 * S);
+}
+
+static void test_xfer_matches_separate_flows_under_random_load(void **state)
+{
+	(void)state;
+	struct xt_op *ops = calloc(XT_OPS, sizeof *ops);
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 11);
+	uint64_t t = 0;
+	for (int i = 0; i < XT_OPS; i++) {
+		struct xt_op *o = &ops[i];
+		t += (uint64_t)llround(gsl_ran_exponential(rng, 2000));
+		o->at_ns = t;
+		/* A mean 1 us ahead, so many transfers are booked ahead and meet
+		 * flows, other transfers and each other (the links are ~50%
+		 * busy). */
+		o->start_ns = t + (gsl_rng_uniform(rng) < 0.3 ? 0 : (uint64_t)llround(gsl_ran_exponential(rng, 1000)));
+		o->n = (unsigned)gsl_rng_uniform_int(rng, RES_XFER_LEGS + 1); /* 0: a plain flow */
+		unsigned k = o->n ? o->n : 1;
+		for (unsigned j = 0; j < k; j++) {
+			o->link[j] = (int)gsl_rng_uniform_int(rng, XT_LINKS);
+			o->bytes[j] = gsl_rng_uniform_int(rng, 3000);
+		}
+		o->cap = o->n == 0 && gsl_rng_uniform(rng) < 0.3 ? 5e8 : 0;
+	}
+	struct xt_run a, b;
+	xt_play(&a, ops, 0);
+	xt_play(&b, ops, 1);
+	for (int i = 0; i < XT_OPS; i++) {
+		assert_true(b.op[i].done_ns > 0);
+		assert_int_equal(a.op[i].done_ns, b.op[i].done_ns);
+	}
+	assert_true(ev_events_run(a.eng) < ev_events_run(b.eng));
+	for (int i = 0; i < XT_LINKS; i++) {
+		const struct res_stats *sa = res_link_stats(a.l[i]), *sb = res_link_stats(b.l[i]);
+		assert_int_equal(sa->arrivals, sb->arrivals);
+		assert_int_equal(sa->completions, sb->completions);
+		assert_int_equal(sa->bytes, sb->bytes);
+		assert_true(sa->busy.area == sb->busy.area);
+		assert_true(sa->in_system.area == sb->in_system.area);
+		assert_true(hist_sum(sa->response_ns) == hist_sum(sb->response_ns));
+		assert_int_equal(hist_max(sa->response_ns), hist_max(sb->response_ns));
+		res_link_free(a.l[i]);
+		res_link_free(b.l[i]);
+	}
+	ev_engine_free(a.eng);
+	ev_engine_free(b.eng);
+	free(a.op);
+	free(b.op);
+	free(ops);
+	gsl_rng_free(rng);
+}
+
+static void test_xfer_rejects_bad_arguments(void **state)
+{
+	(void)state;
+	struct ev_engine *eng = ev_engine_new(NULL);
+	struct exec x = ev_executor(eng);
+	struct res_link *l = res_link_new(&x, 1000);
+	uint64_t b[RES_XFER_LEGS + 1] = { 0 };
+	struct res_link *hop[RES_XFER_LEGS + 1] = { l, l, l, l, l };
+	struct res_xfer xf;
+	assert_int_equal(res_xfer_start(&xf, &x, 0, 0, hop, b, NULL, NULL), -1);
+	assert_int_equal(res_xfer_start(&xf, &x, 0, RES_XFER_LEGS + 1, hop, b, NULL, NULL), -1);
+	assert_int_equal(ev_pending(eng), 0);
+	res_link_free(l);
+	ev_engine_free(eng);
+}
+
 /* ---- res_tb ---- */
 
 static void test_tb_starts_full_and_refuses_when_empty(void **state)
@@ -1308,6 +1533,11 @@ int main(void)
 		cmocka_unit_test(test_link_without_caps_is_work_conserving),
 		cmocka_unit_test(test_link_processor_sharing_matches_water_filling),
 		cmocka_unit_test(test_link_rejects_negative_cap),
+		cmocka_unit_test(test_xfer_alone_finishes_at_slowest_hop_with_one_event),
+		cmocka_unit_test(test_xfer_shares_a_hop_that_a_flow_reaches_while_it_moves),
+		cmocka_unit_test(test_xfer_not_yet_started_waits_for_a_flow_it_would_meet),
+		cmocka_unit_test(test_xfer_matches_separate_flows_under_random_load),
+		cmocka_unit_test(test_xfer_rejects_bad_arguments),
 		cmocka_unit_test(test_tb_starts_full_and_refuses_when_empty),
 		cmocka_unit_test(test_tb_refills_continuously_up_to_burst),
 		cmocka_unit_test(test_tb_wait_fires_when_the_tokens_are_there),
