@@ -309,7 +309,7 @@ static int set_value(struct ld *l, const yaml_node_t *v, const char *path, const
 				return *o = DLIO_SHUFFLE_SEED, 0;
 			if (strcasecmp(s, "random") == 0)
 				return *o = DLIO_SHUFFLE_RANDOM, 0;
-			int b;
+			int b = 0;
 			if (is_plain(v) && set_bool(l, v, path, &b) == 0)
 				return *o = b ? DLIO_SHUFFLE_SEED : DLIO_SHUFFLE_OFF, 0;
 		}

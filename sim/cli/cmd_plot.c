@@ -806,7 +806,9 @@ static int class_resources(struct pctx *p, const char *name, char *key, char *ti
 	if (strcmp(s[0], "queue") && strcmp(s[0], "pipe") && strcmp(s[0], "link") && strcmp(s[0], "bucket"))
 		return 0;
 	snprintf(key, PLOT_NAME_MAX, "%s", name);
-	snprintf(title, PLOT_NAME_MAX, "%s %s", s[0], s[1]);
+	/* s[0] " " s[1] is name's "s0.s1" part: it fits. */
+	if (snprintf(title, PLOT_NAME_MAX, "%s %s", s[0], s[1]) >= PLOT_NAME_MAX)
+		return 0;
 	*rank = 0;
 	return 1;
 }
