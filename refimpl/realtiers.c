@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "models/client.h"
 #include "models/net.h"
 #include "models/meta.h"
 #include "models/tiered.h"
@@ -612,8 +613,13 @@ int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct lo
 	     uint64_t seed, struct err *e)
 {
 	*out = NULL;
-	static const char *const known[] = { "run", "cluster", "tier", "metadata", "workload", "job", NULL };
+	static const char *const known[] = { "run", "cluster", "client", "tier", "metadata", "workload", "job", NULL };
 	if (cfg_check_sections(d, known, e) < 0)
+		return -1;
+	/* [client] models the client's threads; for real, tierref is the
+	 * client.  Its keys are checked all the same. */
+	struct client_params cp;
+	if (client_from_cfg(d, &cp, e) < 0)
 		return -1;
 	if (!cfg_find(d, "tier", NULL))
 		return err_set(e, ERR_INPUT, "%s: no [tier NAME] sections: tierref runs tiered scenarios only", d->path);

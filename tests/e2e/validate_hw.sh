@@ -73,6 +73,9 @@ check "populate exits 0" test "$s" = 0
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
 check "run exits 0" test "$s" = 0
 check "run prints its loop thread's CPU share" sh -c "grep -q '^client threads: busy [0-9]*% of the run' '$D/run' && grep -q '^the client thread is tierref.s event loop: user ' '$D/run'"
+{ cat "$D/s.ini"; printf '[client]\nthreads = 1\n'; } >"$D/cl.ini"
+"$R" populate "$D/cl.ini" $args >/dev/null 2>&1; s=$?
+check "tierref takes a scenario with a [client] (it is the client: checked, not used)" test "$s" = 0
 check "run records client.cpu.busy, .user and .system" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('client.cpu.busy', 'client.cpu.user', 'client.cpu.system')")" = 3
 
 (cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
