@@ -176,8 +176,11 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
  * loop thread's CPU time at the sweep's best 4 KiB and 1 MiB points; a
  * device limit that the loop thread reached first (busy 90% or more at
  * its best point) is written as not a limit, and the QD1 latencies are
- * less the CPU that the client model charges. */
-int probe_write_preset(const struct probe_result *r, const char *tier, FILE *out);
+ * less the CPU that the client model charges.  pc (or NULL: not known)
+ * gives the content rates: the sweep's backend checks and generates the
+ * bytes, and the client model charges that apart. */
+struct probe_client;
+int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *out);
 
 /* The client's own work on every byte: the rates at which one thread
  * generates (content_fill) and checks (content_check) the deterministic

@@ -878,8 +878,9 @@ static int cmd_probe(int argc, char **argv)
 	fprintf(f, "; tiersim device preset, measured by tierref probe %s in %.1f s (%.2f s per point)\n"
 		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
 		wall_seconds() - t0, po.seconds);
-	if (probe_write_client(&pc, f) < 0 || probe_write_preset(&r[0], hot_tier, f) < 0 || (warm && probe_write_preset(&r[1], warm_tier, f) < 0) ||
-	    (ca.o.cold_url && probe_write_preset(&r[2], cold_tier, f) < 0) || fclose(f) != 0) {
+	if (probe_write_client(&pc, f) < 0 || probe_write_preset(&r[0], &pc, hot_tier, f) < 0 ||
+	    (warm && probe_write_preset(&r[1], &pc, warm_tier, f) < 0) ||
+	    (ca.o.cold_url && probe_write_preset(&r[2], &pc, cold_tier, f) < 0) || fclose(f) != 0) {
 		f = NULL;
 		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(errno));
 		goto fail;

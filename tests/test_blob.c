@@ -759,7 +759,7 @@ static void test_az_probe_blob_measures_and_leaves_no_scratch_blob(void **state)
 	char *text = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&text, &n);
-	assert_int_equal(probe_write_preset(r, "cold", f), 0);
+	assert_int_equal(probe_write_preset(r, NULL, "cold", f), 0);
 	fclose(f);
 	assert_non_null(strstr(text, "[tier cold]\nmodel = cold\n"));
 	assert_non_null(strstr(text, "\nttfb = empirical("));
