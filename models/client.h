@@ -22,8 +22,12 @@
  * NAME] section (device keys: a preset's tier section replaces them):
  *
  *   cpu_read_op  = 0  ; per read (time)
+ *   cpu_read_wake = 0 ; per batch of the loop (a system call and a wake-up),
+ *                     ; shared by the node's operations in flight: a read
+ *                     ; alone pays it all, one of n pays 1/n (time)
  *   cpu_read_bw  = 0  ; per byte read: bytes / cpu_read_bw (0: free) (rate)
  *   cpu_write_op = 0  ; per write (time)
+ *   cpu_write_wake = 0 ; the same for writes (time)
  *   cpu_write_bw = 0  ; per byte written (0: free) (rate)
  *   queue_depth  = 0  ; operations of this tier instance in flight at once,
  *                     ; the rest wait in order (0: no limit) (count)
@@ -57,6 +61,7 @@ struct client_params {
 /* A tier's cost per operation on a client thread. */
 struct client_cost {
 	uint64_t read_op_ns, write_op_ns;
+	uint64_t read_wake_ns, write_wake_ns; /* per batch: / the node's operations in flight */
 	double read_bps, write_bps; /* 0: free */
 	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
 };

@@ -736,15 +736,17 @@ static double busy(const struct probe_point *p)
 
 #define CPU_BOUND 0.9 /* busy at or above: the client, not the device, was the limit */
 
-/* The client's cost per operation, op + size / bw, through the CPU per
- * operation at a small and a large point, less size / content_bps: the
+/* The client's cost per operation (models/client.h), op + wake / n +
+ * size / bw at n operations in flight, less size / content_bps: the
  * sweep's backend checks the bytes it reads and generates the bytes it
  * writes (as in a run), which the client model charges apart (check_bw,
- * fill_bw).  bw 0 (free) when the large costs no more. */
+ * fill_bw).  op and wake through the 4 KiB points at QD1 and the deepest
+ * QD, bw through the best 1 MiB point (0, free, when it costs no more);
+ * the 4 KiB transfer term is tiny, and three rounds settle it. */
 struct cpu_fit {
-	double op_ns, bps;
+	double op_ns, wake_ns, bps;
 	double content_bps; /* check (reads) or fill (writes); 0: not known, nothing taken off */
-	const struct probe_point *small, *large;
+	const struct probe_point *one, *deep, *large;
 };
 
 static double less_content(const struct probe_point *p, double content_bps)
@@ -752,37 +754,47 @@ static double less_content(const struct probe_point *p, double content_bps)
 	return p->cpu_ns_per_op - (content_bps > 0 ? p->size_bytes / content_bps * 1e9 : 0);
 }
 
-static struct cpu_fit cpu_fit(const struct probe_point *small, const struct probe_point *large, double content_bps)
+static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double content_bps)
 {
-	struct cpu_fit c = { .small = small, .large = large, .content_bps = content_bps };
-	double cs = less_content(small, content_bps), cl = less_content(large, content_bps);
-	double dc = cl - cs;
-	double ds = (double)large->size_bytes - (double)small->size_bytes;
-	c.bps = dc > 0 && ds > 0 ? ds / dc * 1e9 : 0;
-	c.op_ns = cs - (c.bps > 0 ? small->size_bytes / c.bps * 1e9 : 0);
-	if (c.op_ns < 0)
-		c.op_ns = 0;
+	struct cpu_fit c = { .one = &r->pt[w][0][0], .deep = &r->pt[w][0][PROBE_NQD - 1], .large = best(r, w, 1, 0),
+			     .content_bps = content_bps };
+	double c1 = less_content(c.one, content_bps), cn = less_content(c.deep, content_bps);
+	double cl = less_content(c.large, content_bps), n = c.deep->qd;
+	c.wake_ns = c1 > cn && n > 1 ? (c1 - cn) * n / (n - 1) : 0;
+	double x = 0; /* 4 KiB / bw */
+	for (int round = 0; round < 3; round++) {
+		c.op_ns = cn - c.wake_ns / n - x;
+		if (c.op_ns < 0)
+			c.op_ns = 0;
+		double den = cl - c.op_ns - c.wake_ns / c.large->qd;
+		c.bps = den > 0 ? (double)c.large->size_bytes / den * 1e9 : 0;
+		x = c.bps > 0 ? c.one->size_bytes / c.bps * 1e9 : 0;
+	}
 	return c;
 }
 
-/* All the CPU the client model charges an operation of `bytes`. */
+/* All the CPU the client model charges an operation of `bytes` alone
+ * (n = 1), as at QD1. */
 static double cpu_cost_ns(const struct cpu_fit *c, double bytes)
 {
-	return c->op_ns + (c->bps > 0 ? bytes / c->bps * 1e9 : 0) +
+	return c->op_ns + c->wake_ns + (c->bps > 0 ? bytes / c->bps * 1e9 : 0) +
 	       (c->content_bps > 0 ? bytes / c->content_bps * 1e9 : 0);
 }
 
 static void write_cpu(const struct cpu_fit *c, const char *op, FILE *f)
 {
-	fprintf(f, "; cpu_%s_op, cpu_%s_bw: the loop thread's CPU per %s, op + size / bw through the best\n"
-		   "; 4 KiB point (%.2f us at QD %u) and the best 1 MiB point (%.1f us at QD %u), each less\n"
-		   "; its bytes at %s_bw (the sweep's backend %s them, as a run's does)\n"
-		   "cpu_%s_op = %.4gus\n"
-		   "; cpu_%s_bw: its part per byte, (1 MiB - 4 KiB) / (CPU at 1 MiB - CPU at 4 KiB)%s\n"
+	const char *content = strcmp(op, "read") == 0 ? "check" : "fill";
+	fprintf(f, "; cpu_%s_op, cpu_%s_wake: the loop thread's CPU per %s, op + wake / n at n in flight,\n"
+		   "; through 4 KiB at QD1 (%.2f us) and at QD %u (%.2f us), less the bytes at %s_bw (the\n"
+		   "; sweep's backend %s them, as a run's does)\n"
+		   "cpu_%s_op = %.4gus\n; cpu_%s_wake: the part an operation alone pays, (QD1 - QD %u) x %u / %u\n"
+		   "cpu_%s_wake = %.4gus\n"
+		   "; cpu_%s_bw: its part per byte, through the best 1 MiB point (%.1f us at QD %u)%s\n"
 		   "cpu_%s_bw = %.6gMB/s\n",
-		op, op, op, c->small->cpu_ns_per_op / 1e3, c->small->qd, c->large->cpu_ns_per_op / 1e3, c->large->qd,
-		strcmp(op, "read") == 0 ? "check" : "fill", strcmp(op, "read") == 0 ? "checks" : "generates", op,
-		c->op_ns / 1e3, op, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
+		op, op, op, c->one->cpu_ns_per_op / 1e3, c->deep->qd, c->deep->cpu_ns_per_op / 1e3, content,
+		strcmp(op, "read") == 0 ? "checks" : "generates", op, c->op_ns / 1e3, op, c->deep->qd, c->deep->qd,
+		c->deep->qd - 1, op, c->wake_ns / 1e3, op,
+		c->large->cpu_ns_per_op / 1e3, c->large->qd, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
 }
 
 /* A device limit: the point's rate, or 100 times it, not a limit, when
@@ -803,7 +815,7 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 	const struct probe_point *rb = best(r, 0, 1, 0), *wb = best(r, 1, 1, 0), *ri = best(r, 0, 0, 1),
 				 *wi = best(r, 1, 0, 1), *r1 = &r->pt[0][0][0], *w1 = &r->pt[1][0][0];
 	double par = ceil(ri->ops_per_s * r1->mean_ns / 1e9);
-	struct cpu_fit cr = cpu_fit(ri, rb, pc ? pc->check_bps : 0), cw = cpu_fit(wi, wb, pc ? pc->fill_bps : 0);
+	struct cpu_fit cr = cpu_fit(r, 0, pc ? pc->check_bps : 0), cw = cpu_fit(r, 1, pc ? pc->fill_bps : 0);
 	fprintf(f, "\n; tier %s: measured on %s (%s) by tierref probe\n", tier, r->dir,
 		r->kind == PROBE_HOT ? (r->direct ? "file backend, O_DIRECT" : "file backend, buffered")
 				     : "directory backend, buffered");

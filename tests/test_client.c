@@ -44,7 +44,7 @@ static void note(struct bk_req *r)
 }
 
 /* `nodes` nodes of one thread; tiers a and b (two decorated devices). */
-static void world_init(struct world *w, size_t nodes, uint64_t queue_depth)
+static void world_init(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -57,7 +57,7 @@ static void world_init(struct world *w, size_t nodes, uint64_t queue_depth)
 	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
 	assert_int_equal(client_new(&w->c, &w->x, &p, nodes, &e), 0);
 	struct client_cost k = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
-				 .queue_depth = queue_depth };
+				 .queue_depth = queue_depth, .read_wake_ns = read_wake_ns };
 	assert_true(client_cost_any(&k));
 	assert_int_equal(client_wrap(w->c, &k, w->dev, &w->a, &e), 0);
 	assert_int_equal(client_wrap(w->c, &k, w->dev2, &w->b, &e), 0);
@@ -96,7 +96,7 @@ static void test_client_read_is_cpu_device_check(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w, 1, 0);
+	world_init(&w, 1, 0, 0);
 	struct bk_req r;
 	submit(&w, &w.a, &r, BK_READ, 0);
 	run(&w);
@@ -112,7 +112,7 @@ static void test_client_one_thread_serves_in_order(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w, 1, 0);
+	world_init(&w, 1, 0, 0);
 	struct bk_req r[2];
 	submit(&w, &w.a, &r[0], BK_READ, 0);
 	submit(&w, &w.a, &r[1], BK_READ, 0);
@@ -140,7 +140,7 @@ static void test_client_nodes_do_not_share_threads(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w, 2, 0);
+	world_init(&w, 2, 0, 0);
 	struct bk_req r[2];
 	submit(&w, &w.a, &r[0], BK_READ, 0);
 	submit(&w, &w.a, &r[1], BK_READ, 1);
@@ -158,7 +158,7 @@ static void test_client_tiers_of_a_node_share_its_thread(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w, 1, 0);
+	world_init(&w, 1, 0, 0);
 	struct bk_req r[2];
 	submit(&w, &w.a, &r[0], BK_READ, 0);
 	submit(&w, &w.b, &r[1], BK_WRITE, 0);
@@ -179,7 +179,7 @@ static void test_client_queue_depth_holds_the_rest_in_order(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w, 1, 1);
+	world_init(&w, 1, 1, 0);
 	struct bk_req r[3];
 	submit(&w, &w.a, &r[0], BK_READ, 0);
 	submit(&w, &w.a, &r[1], BK_READ, 0);
@@ -192,6 +192,31 @@ static void test_client_queue_depth_holds_the_rest_in_order(void **state)
 	assert_int_equal(w.done_ns[1], 20000);
 	assert_ptr_equal(w.who[2], &r[1]);
 	assert_int_equal(w.done_ns[2], 36000);
+	world_free(&w);
+}
+
+/* A wake of 4000 ns per batch, shared by the node's operations in
+ * flight: the first read alone pays it all (CPU 2000 + 4000 = 0-6000),
+ * the second, with two in flight, half (2000 + 2000 = 6000-10000).
+ * Devices 6000-16000 and 10000-20000, checks 16000-20000 and
+ * 20000-24000.  A third read, submitted when both are done, is alone
+ * again: CPU 24000-30000, device to 40000, check to 44000. */
+static void test_client_wake_is_shared_by_operations_in_flight(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, 0, 4000);
+	struct bk_req r[3];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 20000);
+	assert_int_equal(w.done_ns[1], 24000);
+	submit(&w, &w.a, &r[2], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 3);
+	assert_int_equal(w.done_ns[2], 44000);
 	world_free(&w);
 }
 
@@ -251,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_client_nodes_do_not_share_threads),
 		cmocka_unit_test(test_client_tiers_of_a_node_share_its_thread),
 		cmocka_unit_test(test_client_queue_depth_holds_the_rest_in_order),
+		cmocka_unit_test(test_client_wake_is_shared_by_operations_in_flight),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
 	};
