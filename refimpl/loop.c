@@ -69,6 +69,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +213,16 @@ void loop_stop(struct loop *l)
 uint64_t loop_events(const struct loop *l)
 {
 	return l->events;
+}
+
+void loop_thread_cpu(double *user_s, double *sys_s)
+{
+	struct rusage ru;
+	*user_s = *sys_s = 0;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return;
+	*user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 void loop_get_stats(const struct loop *l, struct loop_stats *out)

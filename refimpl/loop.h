@@ -129,4 +129,9 @@ struct loop_stats {
 };
 void loop_get_stats(const struct loop *l, struct loop_stats *out);
 
+/* User and system CPU time of the calling thread so far, in s (getrusage
+ * RUSAGE_THREAD; 0 if the kernel will not say): called on the loop's
+ * thread, the cost of every callback, submission and in-line copy. */
+void loop_thread_cpu(double *user_s, double *sys_s);
+
 #endif

@@ -12,7 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,11 +159,9 @@ static double quantile(const double *v, size_t n, double q)
  * loop's thread, which runs every callback and submits every I/O. */
 static double thread_cpu_s(void)
 {
-	struct rusage ru;
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
-		return 0;
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
+	double user, sys;
+	loop_thread_cpu(&user, &sys);
+	return user + sys;
 }
 
 static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)

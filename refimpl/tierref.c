@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,19 +270,6 @@ static void stop_loop(void *l)
 static void stop_engine(void *eng)
 {
 	ev_stop(eng);
-}
-
-/* User and system CPU time of the calling thread, in s: the event loop's
- * thread, which runs every callback, copies every buffered byte in the
- * kernel and checks every byte read.  0 if the kernel will not say. */
-static void thread_cpu(double *user_s, double *sys_s)
-{
-	struct rusage ru;
-	*user_s = *sys_s = 0;
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
-		return;
-	*user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-	*sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static double wall_seconds(void)
@@ -645,7 +631,7 @@ static int cmd_run(int argc, char **argv)
 	char started[32];
 	iso_now(started, sizeof started);
 	double t0 = wall_seconds(), user0, sys0;
-	thread_cpu(&user0, &sys0);
+	loop_thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
 	/* The measurement ends where the simulated run ends: when the
@@ -665,7 +651,7 @@ static int cmd_run(int argc, char **argv)
 	 * the model's utilisation of its client threads counts it: above 1
 	 * when that needed more).  Near 1, the run measured this thread,
 	 * not the devices (models/client.h predicts it). */
-	thread_cpu(&user1, &sys1);
+	loop_thread_cpu(&user1, &sys1);
 	double cpu_user = user1 - user0, cpu_sys = sys1 - sys0;
 	if (met_set(m, "client.cpu.user", cpu_user, "s") < 0 || met_set(m, "client.cpu.system", cpu_sys, "s") < 0 ||
 	    met_set(m, "client.cpu.busy", end_ns ? (cpu_user + cpu_sys) / (end_ns / 1e9) : 0, "ratio") < 0) {
