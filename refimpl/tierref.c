@@ -267,18 +267,6 @@ static void stop_loop(void *l)
 	loop_stop(l);
 }
 
-static void stop_engine(void *eng)
-{
-	ev_stop(eng);
-}
-
-static double wall_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- populate ---- */
 
 /* The dry run: the workload in simulation over recording tiers. */
@@ -305,7 +293,7 @@ static int needed_objects(struct args *a, struct rt_extent **ext, size_t *n, str
 	char dir[4096];
 	scenario_dir(a->scenario, dir, sizeof dir);
 	if (rt_build(&rt, doc, &x, NULL, &o, spec.seed, e) < 0 ||
-	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), stop_engine, eng, e) < 0 ||
+	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), trun_stop_engine, eng, e) < 0 ||
 	    trun_start(tr, &x, m, spec.sample_ns, e) < 0)
 		goto out;
 	for (uint64_t t = 100000000ull;; t += 100000000ull) {
@@ -476,7 +464,7 @@ static int cmd_populate(int argc, char **argv)
 	struct loop *l = NULL;
 	struct pop *p = NULL;
 	int status = EX_FAIL;
-	double t0 = wall_seconds();
+	double t0 = trun_wall_seconds();
 	if (needed_objects(&a, &ext, &n, &e) < 0)
 		goto fail;
 	struct trun_spec spec;
@@ -514,7 +502,7 @@ static int cmd_populate(int argc, char **argv)
 	printf("tierref populate: %s: tier %s holds the %zu objects (%.3f GB) the workload reads: %" PRIu64
 	       " written (%.3f GB), %" PRIu64 " already there, %" PRIu64 " failed, in %.2f s\n",
 	       a.scenario, p->b.tier, n, need / 1e9, p->written_objs, p->written_bytes / 1e9, p->skipped, p->failed,
-	       wall_seconds() - t0);
+	       trun_wall_seconds() - t0);
 	if (p->failed) {
 		err_set(&e, ERR_FAIL, "%" PRIu64 " objects could not be written; the first: %s", p->failed, p->first_error);
 		goto fail;
@@ -534,25 +522,6 @@ fail:
 }
 
 /* ---- run ---- */
-
-static const char *iso_now(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-static void remove_db(const char *path)
-{
-	char side[4096];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
 
 static size_t inflight(struct rt *rt)
 {
@@ -629,8 +598,8 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	char started[32];
-	iso_now(started, sizeof started);
-	double t0 = wall_seconds(), user0, sys0;
+	trun_iso_now(started, sizeof started);
+	double t0 = trun_wall_seconds(), user0, sys0;
 	loop_thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
@@ -640,7 +609,7 @@ static int cmd_run(int argc, char **argv)
 	 * finishes before anything is counted, as in `tiersim run`, so the
 	 * bytes per tier of both runs agree exactly. */
 	uint64_t end_ns = loop_now(l);
-	double wall = wall_seconds() - t0, user1, sys1;
+	double wall = trun_wall_seconds() - t0, user1, sys1;
 	met_sample_now(m, end_ns);
 	met_sampler_stop(m);
 	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
@@ -717,7 +686,7 @@ fail:
 	}
 	db_close(db);
 	if (status != EX_OK && !counted && created && db)
-		remove_db(a.out);
+		trun_remove_db(a.out);
 	trun_free(tr);
 	rt_free(rt);
 	met_free(m);
@@ -819,7 +788,7 @@ static int cmd_probe(int argc, char **argv)
 	struct probe_result *r = calloc(3, sizeof *r);
 	FILE *f = NULL;
 	int status = EX_FAIL;
-	double t0 = wall_seconds();
+	double t0 = trun_wall_seconds();
 	/* --cold: URL, credentials and parameters are checked before any
 	 * device is measured (exit 2). */
 	char cep[1024], cacc[256], ccont[256];
@@ -863,7 +832,7 @@ static int cmd_probe(int argc, char **argv)
 	}
 	fprintf(f, "; tiersim device preset, measured by tierref probe %s in %.1f s (%.2f s per point)\n"
 		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
-		wall_seconds() - t0, po.seconds);
+		trun_wall_seconds() - t0, po.seconds);
 	if (probe_write_client(&pc, f) < 0 || probe_write_preset(&r[0], &pc, hot_tier, f) < 0 ||
 	    (warm && probe_write_preset(&r[1], &pc, warm_tier, f) < 0) ||
 	    (ca.o.cold_url && probe_write_preset(&r[2], &pc, cold_tier, f) < 0) || fclose(f) != 0) {
@@ -884,7 +853,7 @@ static int cmd_probe(int argc, char **argv)
 		       "%llu scratch blobs under %s deleted\n", ca.o.cold_url, p1->p50_ns / 1e6, p1->p99_ns / 1e6,
 		       r[2].pt[0][1][PROBE_NQD - 1].bps / 1e6, (unsigned long long)r[2].deleted, r[2].prefix);
 	}
-	printf("tierref probe: preset %s written in %.1f s\n", out, wall_seconds() - t0);
+	printf("tierref probe: preset %s written in %.1f s\n", out, trun_wall_seconds() - t0);
 	status = EX_OK;
 fail:
 	if (f)

@@ -41,13 +41,6 @@ static void usage(FILE *f)
 		"  --print-default print the bundled default scenario and exit\n");
 }
 
-static double wall_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The progress line: simulated time, events/s, ETA; only on a terminal,
  * and only once a run has taken two seconds. */
 struct progress {
@@ -61,7 +54,7 @@ static void progress_update(struct progress *p, const struct ev_engine *eng, uin
 {
 	if (!p->on)
 		return;
-	double wall = wall_seconds(), el = wall - p->start;
+	double wall = trun_wall_seconds(), el = wall - p->start;
 	if (el < 2.0 || wall - p->last < 0.25)
 		return;
 	p->last = wall;
@@ -86,32 +79,6 @@ static void progress_end(struct progress *p)
 
 /* Slices of simulated time for a run that lasts until its trace ends. */
 #define SLICE_NS 100000000ull
-
-static void stop_engine(void *eng)
-{
-	ev_stop(eng);
-}
-
-/* A failed run that created its database leaves no file behind (the
- * transaction already left no rows; this removes the empty schema). */
-static void remove_db(const char *path)
-{
-	char side[4096];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
-static const char *iso_now(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
 
 static double metric(const struct met_registry *m, const char *prefix, const char *suffix)
 {
@@ -355,7 +322,7 @@ int cmd_run(int argc, char **argv)
 	} else {
 		cli_data_dir(dir, sizeof dir);
 	}
-	if (tiered ? trun_build(&tr, doc, dir, &x, run.seed, stop_engine, eng, &e) < 0
+	if (tiered ? trun_build(&tr, doc, dir, &x, run.seed, trun_stop_engine, eng, &e) < 0
 		   : qnet_build(&net, doc, &x, run.seed, &e) < 0)
 		goto fail;
 	if (tr)
@@ -369,8 +336,8 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 
 	char started[32];
-	iso_now(started, sizeof started);
-	struct progress prog = { .on = isatty(2), .start = wall_seconds() };
+	trun_iso_now(started, sizeof started);
+	struct progress prog = { .on = isatty(2), .start = trun_wall_seconds() };
 	/* Run in slices so the progress line can update; slicing changes no
 	 * event (ev_run only moves the clock to the slice's end). */
 	if (run.until_ns == UINT64_MAX) {
@@ -396,7 +363,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	progress_end(&prog);
-	double wall = wall_seconds() - prog.start;
+	double wall = trun_wall_seconds() - prog.start;
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
 	/* The run ends when the workload does (rates and sim_seconds are over
@@ -460,7 +427,7 @@ fail:
 		status = cli_fail("run", &e);
 	db_close(db);
 	if (status != CLI_OK && created && db)
-		remove_db(out_path);
+		trun_remove_db(out_path);
 	qnet_free(net);
 	trun_free(tr);
 	met_free(m);

@@ -381,26 +381,6 @@ static char *doc_text(const struct cfg_doc *d, const char *header)
 
 /* ---- the simulated run ---- */
 
-static void stop_engine(void *eng)
-{
-	ev_stop(eng);
-}
-
-static double wall_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void iso_now(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Simulates doc (files relative to dir) with seed; fills m.  With out,
  * records the run there.  -1 and e filled on failure. */
 static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct met_registry *m, const char *out,
@@ -422,15 +402,15 @@ static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct 
 		goto out;
 	}
 	struct exec x = ev_executor(eng);
-	if (trun_build(&tr, doc, dir, &x, seed, stop_engine, eng, e) < 0)
+	if (trun_build(&tr, doc, dir, &x, seed, trun_stop_engine, eng, e) < 0)
 		goto out;
 	if (out && db_open(&db, out, e) < 0)
 		goto out;
 	if (trun_start(tr, &x, m, spec.sample_ns, e) < 0)
 		goto out;
 	char started[32];
-	iso_now(started, sizeof started);
-	double t0 = wall_seconds();
+	trun_iso_now(started, sizeof started);
+	double t0 = trun_wall_seconds();
 	for (uint64_t t = SLICE_NS;; t += SLICE_NS) {
 		uint64_t until = spec.until_ns != UINT64_MAX && t > spec.until_ns ? spec.until_ns : t;
 		int r = ev_run(eng, until, e);
@@ -456,7 +436,7 @@ static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct 
 			.seed = seed,
 			.version = TIERSIM_VERSION,
 			.sim_seconds = end_ns / 1e9,
-			.wall_seconds = wall_seconds() - t0,
+			.wall_seconds = trun_wall_seconds() - t0,
 			.events = ev_events_run(eng),
 			.queue = ev_queue_name(eng),
 		};

@@ -4,8 +4,11 @@
 #include "run_tiered.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "models/tiered.h"
 #include "sim/engine.h"
@@ -608,4 +611,35 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		fprintf(out, "\nclient threads: busy %.0f%% of the run (per thread, mean over nodes)%s\n", 100 * busy->value,
 			busy->value >= 0.9 ? ": the client, not the storage, sets the pace" : "");
 	return 0;
+}
+
+double trun_wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void trun_stop_engine(void *eng)
+{
+	ev_stop(eng);
+}
+
+void trun_remove_db(const char *path)
+{
+	char side[4096];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+const char *trun_iso_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
 }

@@ -58,4 +58,15 @@ int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, st
 void trun_print_warnings(const struct trun *t, FILE *out);
 void trun_free(struct trun *t);
 
+/* Small pieces the commands that run scenarios share. */
+/* Seconds on CLOCK_MONOTONIC, for wall times. */
+double trun_wall_seconds(void);
+/* A stop callback for an ev_engine (its argument). */
+void trun_stop_engine(void *eng);
+/* The current UTC time as ISO 8601 (2026-11-24T08:00:00Z) in buf; buf. */
+const char *trun_iso_now(char *buf, size_t n);
+/* Removes a results database and its -wal and -shm files: a failed run
+ * that created the file leaves nothing behind. */
+void trun_remove_db(const char *path);
+
 #endif
