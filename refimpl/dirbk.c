@@ -322,6 +322,7 @@ int dirbk_new(struct backend *out, struct loop *l, const struct dirbk_cfg *cfg, 
 		.queue_depth = cfg->queue_depth,
 		.direct = cfg->direct ? FILEBK_DIRECT_AUTO : FILEBK_DIRECT_OFF,
 		.verify = cfg->verify,
+		.buf_bytes = cfg->buf_bytes,
 		.fault = cfg->fault,
 		.fault_ctx = cfg->fault_ctx,
 	};

@@ -54,6 +54,7 @@ struct dirbk_cfg {
 	unsigned queue_depth;      /* data operations in flight (0: 32) */
 	int direct;                /* 1: O_DIRECT where supported; 0: buffered */
 	int verify;                /* as filebk_cfg.verify */
+	size_t buf_bytes;          /* as filebk_cfg.buf_bytes */
 	filebk_fault_fn fault;     /* tests: asked before every operation, data and metadata */
 	void *fault_ctx;
 };

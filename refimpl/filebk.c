@@ -893,6 +893,21 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 		fb->slots[i].fb = fb;
 		fb->slots[i].next_free = fb->free_slots;
 		fb->free_slots = &fb->slots[i];
+		/* Made and touched now, not by the run's first operations: a
+		 * buffer's first touch faults its pages in, and a huge page is
+		 * zeroed, perhaps compacted for, first.  tierref probe measured
+		 * it here at several ms of the loop's CPU per 2 MiB slot, paid by
+		 * the first operations that reach a slot: 13-18% of a short
+		 * run's CPU (make validate's KV-cache case), a start-up cost that
+		 * is not the data path's (fio, too, makes its buffers first). */
+		if (fb->cfg.buf_bytes) {
+			if (grow_scratch(&fb->slots[i], fb->cfg.buf_bytes)) {
+				filebk_destroy(fb);
+				return err_set(e, ERR_FAIL, "%s: out of memory for %u buffers of %zu bytes", cfg->dir,
+					       fb->cfg.queue_depth, fb->cfg.buf_bytes);
+			}
+			memset(fb->slots[i].scratch, 0, fb->slots[i].scap);
+		}
 	}
 	fb->since_ns = exec_now(&fb->x);
 	out->ops = &filebk_ops_table;

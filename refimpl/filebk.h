@@ -106,6 +106,8 @@ struct filebk_cfg {
 	enum filebk_direct direct;
 	unsigned max_open;         /* files kept open (0: 1024) */
 	int verify;                /* check buffer-less reads against content.h */
+	size_t buf_bytes;          /* each slot's buffer made and touched at creation for
+				    * operations up to this size (0: grown at first need) */
 	filebk_fault_fn fault;     /* tests: see above */
 	void *fault_ctx;
 };

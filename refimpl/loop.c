@@ -225,6 +225,14 @@ void loop_thread_cpu(double *user_s, double *sys_s)
 	*sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+double loop_thread_cpu_s(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void loop_get_stats(const struct loop *l, struct loop_stats *out)
 {
 	*out = l->st;

@@ -133,5 +133,9 @@ void loop_get_stats(const struct loop *l, struct loop_stats *out);
  * RUSAGE_THREAD; 0 if the kernel will not say): called on the loop's
  * thread, the cost of every callback, submission and in-line copy. */
 void loop_thread_cpu(double *user_s, double *sys_s);
+/* Their sum to the nanosecond (CLOCK_THREAD_CPUTIME_ID, the scheduler's
+ * own count; 0 if the kernel will not say).  getrusage's figures move in
+ * clock ticks (4 ms here), too coarse for anything timed in milliseconds. */
+double loop_thread_cpu_s(void);
 
 #endif

@@ -30,6 +30,7 @@
 /* ord: read-after-write ordering per object                          */
 
 #define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
+#define BUF_PREMADE_MAX (1ull << 30) /* bytes of slot buffers made before a run, per backend */
 
 struct ord_io {
 	struct bk_req in;
@@ -558,11 +559,19 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 			return err_set(e, ERR_FAIL, "out of memory");
 	}
 	int rc;
+	/* The slots' buffers made before the run for chunk-sized operations
+	 * (filebk.h buf_bytes), up to BUF_PREMADE_MAX a backend; beyond, they
+	 * grow as the run needs them. */
+	size_t buf = (uint64_t)qd * T->chunk <= BUF_PREMADE_MAX ? (size_t)T->chunk : 0;
 	if (rt->kind == RT_WARM || (rt->kind == RT_HOT && rt->use_dirbk)) {
-		struct dirbk_cfg c = { .dir = dir, .queue_depth = qd, .direct = rt->kind == RT_HOT, .verify = 1 };
+		struct dirbk_cfg c = {
+			.dir = dir, .queue_depth = qd, .direct = rt->kind == RT_HOT, .verify = 1, .buf_bytes = buf
+		};
 		rc = dirbk_new(&in->raw, T->l, &c, e);
 	} else if (rt->kind == RT_HOT) {
-		struct filebk_cfg c = { .dir = dir, .queue_depth = qd, .direct = FILEBK_DIRECT_AUTO, .verify = 1 };
+		struct filebk_cfg c = {
+			.dir = dir, .queue_depth = qd, .direct = FILEBK_DIRECT_AUTO, .verify = 1, .buf_bytes = buf
+		};
 		rc = filebk_new(&in->raw, T->l, &c, e);
 	} else {
 		struct blob_params p;

@@ -41,7 +41,7 @@ struct fixture {
 	struct backend b;
 };
 
-static int setup(void **state)
+static int setup_with(void **state, size_t buf_bytes)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	if (!f)
@@ -53,11 +53,23 @@ static int setup(void **state)
 	struct err e = { 0 };
 	if (loop_new(&f->l, 64, &e))
 		return -1;
-	struct filebk_cfg cfg = { .dir = f->dir, .queue_depth = 4, .verify = 1 };
+	struct filebk_cfg cfg = { .dir = f->dir, .queue_depth = 4, .verify = 1, .buf_bytes = buf_bytes };
 	if (filebk_new(&f->b, f->l, &cfg, &e))
 		return -1;
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+/* The slots' buffers made at creation for 1 MiB operations (buf_bytes):
+ * larger ones still grow them. */
+static int setup_premade(void **state)
+{
+	return setup_with(state, MIB);
 }
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -460,6 +472,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filebk_large_read_into_callers_buffer_is_exact, setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte,
+							 setup_premade, teardown, NULL),
+		cmocka_unit_test_setup_teardown(test_filebk_large_read_into_callers_buffer_is_exact, setup_premade,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_filebk_write_of_a_new_object_creates_its_directories_and_file,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filebk_concurrent_writes_of_a_new_object_share_one_create, setup,
