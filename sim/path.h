@@ -214,6 +214,13 @@ int path_read(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset,
 int path_write(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset,
 	       uint64_t length, path_done_fn done, void *ctx, struct err *e);
 
+/* A hint that a request for obj (from offset 0) comes next: starts
+ * loading the per-object state it will look up (each tier's policy index
+ * and metadata cache; see cidx_prefetch), so that the loads overlap the
+ * work before it.  It changes nothing: a run gives the same results with
+ * or without hints. */
+void path_prefetch(const struct path *p, uint64_t obj);
+
 /* Writes the statistics under prefix: "<prefix>.<tier>.hits", ...,
  * "<prefix>.<tier>.meta.<op>", the histogram "<prefix>.<tier>.read_latency"
  * (replaced on each call), "<prefix>.reads", ... -1 on out of memory. */

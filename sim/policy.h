@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache_index.h"
 #include "err.h"
 
 /* One request as a policy sees it.  next_access_vtime: when the same
@@ -77,6 +78,7 @@ struct pol_base {
 	uint64_t n_objects;
 	pol_evict_fn on_evict; /* may be NULL */
 	void *on_evict_ctx;
+	const struct cidx *index; /* the resident objects' index, for pol_prefetch (NULL: none) */
 };
 
 static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t size)
@@ -188,6 +190,14 @@ static inline uint64_t pol_used_bytes(const struct pol *p) { return pol_base_of(
 static inline uint64_t pol_n_objects(const struct pol *p) { return pol_base_of(p)->n_objects; }
 static inline int pol_contains(const struct pol *p, uint64_t id) { return p->ops->contains(p->st, id); }
 static inline int pol_remove(struct pol *p, uint64_t id) { return p->ops->remove(p->st, id); }
+/* A hint that id will be looked up soon (cidx_prefetch): it changes
+ * nothing but when memory is read. */
+static inline void pol_prefetch(const struct pol *p, uint64_t id)
+{
+	const struct pol_base *b = pol_base_of(p);
+	if (b->index)
+		cidx_prefetch(b->index, id);
+}
 size_t pol_mem_bytes(const struct pol *p);
 void pol_set_evict_cb(struct pol *p, pol_evict_fn fn, void *ctx);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -161,16 +162,40 @@ static void test_closed_loop_keeps_outstanding_requests_per_node(void **state)
 	rig_free(&g);
 }
 
+/* Closed loop, one node, one outstanding, over `three` with record
+ * fail_at bad (0: none), at most max_requests (0: all); runs to the end. */
+static void run_closed_one(struct rig *g, size_t fail_at, uint64_t max_requests)
+{
+	rig_init(g, 1, MS, three, 3);
+	g->arr.fail_at = fail_at;
+	struct replay_cfg c = { .mode = REPLAY_CLOSED, .outstanding = 1, .max_requests = max_requests };
+	rig_start(g, &c);
+	replay_start(g->rp, NULL);
+	ev_run(g->eng, UINT64_MAX, NULL);
+}
+
 static void test_max_requests_stops_early(void **state)
 {
 	(void)state;
 	struct rig g;
-	rig_init(&g, 1, MS, three, 3);
-	struct replay_cfg c = { .mode = REPLAY_CLOSED, .outstanding = 1, .max_requests = 2 };
-	rig_start(&g, &c);
-	replay_start(g.rp, NULL);
-	ev_run(g.eng, UINT64_MAX, NULL);
+	run_closed_one(&g, 0, 2);
 	assert_int_equal(replay_stats(g.rp)->completed, 2);
+	assert_int_equal(g.finishes, 1);
+	rig_free(&g);
+}
+
+/* Closed loop on one node reads one record ahead (a prefetch hint for
+ * the path): never past max_requests, so a bad record beyond them is not
+ * read at all, as without the read-ahead. */
+static void test_read_ahead_stops_at_max_requests(void **state)
+{
+	(void)state;
+	struct rig g;
+	run_closed_one(&g, 3, 2);
+	struct err e = { 0 };
+	assert_int_equal(replay_failed(g.rp, &e), 0);
+	assert_int_equal(replay_stats(g.rp)->completed, 2);
+	assert_int_equal(g.arr.i, 2);
 	assert_int_equal(g.finishes, 1);
 	rig_free(&g);
 }
@@ -200,22 +225,25 @@ static void test_time_going_backwards_is_an_input_error(void **state)
 	rig_free(&g);
 }
 
+/* The reader's error ends the replay, with the records before the bad
+ * one issued and completed (one a millisecond) and nothing after: also
+ * when the bad record was read ahead, before its turn. */
 static void test_bad_record_stops_replay_with_readers_error(void **state)
 {
 	(void)state;
-	struct rig g;
-	rig_init(&g, 1, MS, three, 3);
-	g.arr.fail_at = 2;
-	struct replay_cfg c = { .mode = REPLAY_CLOSED, .outstanding = 1 };
-	rig_start(&g, &c);
-	replay_start(g.rp, NULL);
-	ev_run(g.eng, UINT64_MAX, NULL);
-	struct err e = { 0 };
-	assert_int_equal(replay_failed(g.rp, &e), -1);
-	assert_non_null(strstr(e.msg, "test.trace: record 2"));
-	assert_int_equal(replay_stats(g.rp)->issued, 1);
-	assert_int_equal(replay_stats(g.rp)->completed, 1);
-	rig_free(&g);
+	for (size_t bad = 2; bad <= 3; bad++) {
+		struct rig g;
+		run_closed_one(&g, bad, 0);
+		struct err e = { 0 };
+		char want[64];
+		snprintf(want, sizeof want, "test.trace: record %zu", bad);
+		assert_int_equal(replay_failed(g.rp, &e), -1);
+		assert_non_null(strstr(e.msg, want));
+		assert_int_equal(replay_stats(g.rp)->issued, bad - 1);
+		assert_int_equal(replay_stats(g.rp)->completed, bad - 1);
+		assert_int_equal(ev_now(g.eng), (bad - 1) * MS);
+		rig_free(&g);
+	}
 }
 
 static void test_empty_trace_finishes_at_once(void **state)
@@ -254,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_open_loop_spreads_records_round_robin),
 		cmocka_unit_test(test_closed_loop_keeps_outstanding_requests_per_node),
 		cmocka_unit_test(test_max_requests_stops_early),
+		cmocka_unit_test(test_read_ahead_stops_at_max_requests),
 		cmocka_unit_test(test_time_going_backwards_is_an_input_error),
 		cmocka_unit_test(test_bad_record_stops_replay_with_readers_error),
 		cmocka_unit_test(test_empty_trace_finishes_at_once),

@@ -69,6 +69,7 @@ static void *arc_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	for (int i = 0; i < 4; i++)
 		plist_init(&s->l[i]);
 	s->ghost = -1;

@@ -62,6 +62,7 @@ static void *belady_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	return s;
 }
 

@@ -29,6 +29,7 @@ static void *fifo_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	plist_init(&s->q);
 	return s;
 }

@@ -44,6 +44,7 @@ static void *lfu_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	s->free_bk = CIDX_NONE;
 	s->first = CIDX_NONE;
 	return s;

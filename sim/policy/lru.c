@@ -31,6 +31,7 @@ static void *lru_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	plist_init(&s->q);
 	return s;
 }

@@ -63,6 +63,7 @@ static void *s3fifo_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	for (int i = 0; i < 3; i++)
 		plist_init(&s->q[i]);
 	s->cap[S3_S] = capacity_bytes / 10;

@@ -36,6 +36,7 @@ static void *sieve_create(uint64_t capacity_bytes, struct err *e)
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
+	s->b.index = &s->ix;
 	plist_init(&s->q);
 	s->hand = CIDX_NONE;
 	return s;
