@@ -895,11 +895,11 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 		fb->free_slots = &fb->slots[i];
 		/* Made and touched now, not by the run's first operations: a
 		 * buffer's first touch faults its pages in, and a huge page is
-		 * zeroed, perhaps compacted for, first.  tierref probe measured
-		 * it here at several ms of the loop's CPU per 2 MiB slot, paid by
-		 * the first operations that reach a slot: 13-18% of a short
-		 * run's CPU (make validate's KV-cache case), a start-up cost that
-		 * is not the data path's (fio, too, makes its buffers first). */
+		 * zeroed, perhaps compacted for, first.  Here that is several ms
+		 * of the loop's CPU per 2 MiB slot (tierref probe's 1 MiB reads at
+		 * QD64 cost 816 us each over a 0.25 s point that paid it, 73 us
+		 * once paid): a start-up cost, not the data path's (fio, too,
+		 * makes its buffers first). */
 		if (fb->cfg.buf_bytes) {
 			if (grow_scratch(&fb->slots[i], fb->cfg.buf_bytes)) {
 				filebk_destroy(fb);

@@ -182,7 +182,7 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	 * what a run pays once -- buffers first touched, a backend slot's
 	 * scratch grown to the size -- and in a short point that is much of
 	 * the CPU: 1 MiB reads at QD64 measured 816 us of the loop's CPU each
-	 * in a 0.25 s point without a ramp, 150 us in a 1 s one. */
+	 * in a 0.25 s point without a ramp, 73 us with one. */
 	uint64_t min_ops = p->min_ops;
 	p->min_ops = qd;
 	int rc = run_slots(p, qd, loop_now(p->l), e);
@@ -353,16 +353,10 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	if (kind == PROBE_HOT) {
-		struct filebk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20 };
-		if (filebk_new(&b, l, &c, e) < 0)
-			goto out;
+	if (backend_new(l, kind, sub, &b, e) < 0)
+		goto out;
+	if (kind == PROBE_HOT)
 		r->direct = filebk_direct(&b);
-	} else {
-		struct dirbk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20 };
-		if (dirbk_new(&b, l, &c, e) < 0)
-			goto out;
-	}
 	p->l = l;
 	p->b = &b;
 	p->obj_bytes = OBJ_BYTES;
