@@ -50,7 +50,7 @@
  *       --queue-depth), configuration, not a measurement.
  *   all costs 0   unknown for a production client; `tierref probe`
  *       measures them on the machine (refimpl/probe.h): the loop thread's
- *       CPU time per operation (getrusage RUSAGE_THREAD) at the sweep's
+ *       CPU time per operation (CLOCK_THREAD_CPUTIME_ID) at the sweep's
  *       4 KiB and 1 MiB points gives cpu_*_op and cpu_*_bw, and timing
  *       content_check and content_fill over a buffer gives check_bw and
  *       fill_bw.

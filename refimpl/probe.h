@@ -32,10 +32,11 @@
  *                         largest 4 KiB rate at the QD1 mean latency,
  *                         ceil(read_iops x E[L_qd1]), at least 1
  * Every sweep point also records the loop thread's CPU time per operation
- * (getrusage RUSAGE_THREAD, user + system), written as a comment under the
- * point's line: on a machine where the client's CPU binds (buffered reads
- * copied by the kernel and checked on the one loop thread), the device
- * figures above are partly the client's, which no model key represents yet.
+ * (loop_thread_cpu_s: CLOCK_THREAD_CPUTIME_ID, user + system), written as
+ * a comment under the point's line: on a machine where the client's CPU
+ * binds (buffered reads copied by the kernel and checked on the one loop
+ * thread), the device figures above are partly the client's, and the
+ * cpu_* keys (models/client.h) are fitted to these figures.
  * for model = nvme (drives = 1, stripe = 1 GiB: one sub-operation per
  * operation) and, for the warm tier, model = warm with one front end and
  * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =

@@ -15,6 +15,8 @@
 #   range, and whether the median meets the goal (exact rows must agree in
 #   every run).  On a noisy machine one run can miss or meet a goal by
 #   chance; the median of several is the figure to quote.
+#   VALIDATE_CASES="replay kvcache" (default: every case) runs only those
+#   cases of scenarios/validate, in that order.
 # Exit 0 when every case passes every row (its medians, with N > 1), 1
 # otherwise (the tables say why).
 set -u
@@ -22,12 +24,18 @@ B=$(cd "$1" && pwd); T=$B/tiersim; R=$B/tierref
 S=${2:-$(mktemp -d)}
 N=${VALIDATE_RUNS:-1}
 case $N in ''|*[!0-9]*|0) echo "validate: VALIDATE_RUNS=$N: give a whole number of runs, 1 or more" >&2; exit 2 ;; esac
+cases=${VALIDATE_CASES:-$(for f in scenarios/validate/*.ini; do basename "$f" .ini; done)}
+for c in $cases; do
+	[ -f "scenarios/validate/$c.ini" ] ||
+		{ echo "validate: VALIDATE_CASES: no case '$c' (scenarios/validate/$c.ini)" >&2; exit 2; }
+done
 mkdir -p "$S/hot" "$S/warm"
-fails=0
+fails=0; ncases=0
 echo "validate: scratch $S, $N run(s) per case"
 
-for ini in scenarios/validate/*.ini; do
-	c=$(basename "$ini" .ini)
+for c in $cases; do
+	ini=scenarios/validate/$c.ini
+	ncases=$((ncases + 1))
 	missed=0
 	run=1
 	while [ "$run" -le "$N" ]; do
@@ -58,5 +66,5 @@ for ini in scenarios/validate/*.ini; do
 	fi
 	fails=$((fails + missed))
 done
-echo; echo "validate: $fails of $(ls scenarios/validate/*.ini | wc -l) cases missed a goal; presets $S/*.preset.ini"
+echo; echo "validate: $fails of $ncases cases missed a goal; presets $S/*.preset.ini"
 [ "$fails" -eq 0 ]
