@@ -21,7 +21,6 @@
 # otherwise (the tables say why).
 set -u
 B=$(cd "$1" && pwd); T=$B/tiersim; R=$B/tierref
-S=${2:-$(mktemp -d)}
 N=${VALIDATE_RUNS:-1}
 case $N in ''|*[!0-9]*|0) echo "validate: VALIDATE_RUNS=$N: give a whole number of runs, 1 or more" >&2; exit 2 ;; esac
 cases=${VALIDATE_CASES:-$(for f in scenarios/validate/*.ini; do basename "$f" .ini; done)}
@@ -29,6 +28,7 @@ for c in $cases; do
 	[ -f "scenarios/validate/$c.ini" ] ||
 		{ echo "validate: VALIDATE_CASES: no case '$c' (scenarios/validate/$c.ini)" >&2; exit 2; }
 done
+S=${2:-$(mktemp -d)}
 mkdir -p "$S/hot" "$S/warm"
 fails=0; ncases=0
 echo "validate: scratch $S, $N run(s) per case"
