@@ -101,17 +101,19 @@ for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput clie
 done
 
 # --- refused input: exit 2 ---
-printf '[tier nosuch]\nmodel = nvme\n' >"$D/bad.ini"
-"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+# validate hardware against the measured run with the preset printf's $1
+# makes: its status in s, its errors in $D/err.
+with_bad_preset() {
+	printf "$1" >"$D/bad.ini"
+	"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+}
+with_bad_preset '[tier nosuch]\nmodel = nvme\n'
 check "a preset tier the scenario lacks: exit 2, names the preset line" sh -c "test $s = 2 && grep -q 'bad.ini:1' '$D/err'"
-printf '[tier hot]\nmodel = nvme\nread_bw = fast\n' >"$D/bad.ini"
-"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+with_bad_preset '[tier hot]\nmodel = nvme\nread_bw = fast\n'
 check "a bad preset value: exit 2, names the preset line" sh -c "test $s = 2 && grep -q 'bad.ini:3' '$D/err'"
-printf '[client]\nthreads = 0\n' >"$D/bad.ini"
-"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+with_bad_preset '[client]\nthreads = 0\n'
 check "a bad preset [client]: exit 2, names the preset line and key" sh -c "test $s = 2 && grep -q 'bad.ini:2' '$D/err' && grep -q threads '$D/err'"
-printf '[client]\nthreads = 1\ncolour = blue\n' >"$D/bad.ini"
-"$T" validate hardware --measured "$D/r.db" --preset "$D/bad.ini" >/dev/null 2>"$D/err"; s=$?
+with_bad_preset '[client]\nthreads = 1\ncolour = blue\n'
 check "an unknown preset [client] key: exit 2, names it" sh -c "test $s = 2 && grep -q colour '$D/err'"
 "$T" validate hardware --measured "$D/sim.db" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
 check "a database with no measured run: exit 2" test "$s" = 2
