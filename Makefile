@@ -77,7 +77,7 @@ asan:
 
 # The hardware rung on this machine: scripts/validate.sh prints the tables.
 validate: $(TIERSIM) $(TIERREF)
-	@VALIDATE_RUNS=$(VALIDATE_RUNS) VALIDATE_CASES="$(VALIDATE_CASES)" sh scripts/validate.sh $(BUILD)
+	@VALIDATE_RUNS=$(VALIDATE_RUNS) VALIDATE_CASES="$(VALIDATE_CASES)" VALIDATE_SETTLE=$(VALIDATE_SETTLE) VALIDATE_MIN_FREE=$(VALIDATE_MIN_FREE) sh scripts/validate.sh $(BUILD)
 
 bench: $(BENCHES) $(TIERSIM)
 	@sh bench/run.sh $(BUILD)

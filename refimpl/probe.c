@@ -334,6 +334,13 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 	return 0;
 }
 
+void probe_remove_scratch(const char *dir)
+{
+	char sub[4096];
+	snprintf(sub, sizeof sub, "%s/probe", dir);
+	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
 	      struct probe_result *r, struct err *e)
 {
@@ -400,7 +407,8 @@ out:
 	if (p)
 		free(p->lat);
 	free(p);
-	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (rc < 0 || !o->keep_scratch)
+		probe_remove_scratch(dir);
 	return rc;
 }
 

@@ -154,13 +154,22 @@ struct probe_opts {
 	double seconds;          /* per point (0: 0.25) */
 	uint64_t scratch_bytes;  /* the scratch set (0: PROBE_SCRATCH_DEFAULT) */
 	uint64_t seed;
+	int keep_scratch;        /* probe_dir: leave DIR/probe in place after a success */
 };
 
 /* Measures the backend of that kind over directory dir (which must exist)
- * on loop l.  0, or -1 with e filled (the scratch set is removed either
- * way). */
+ * on loop l.  0, or -1 with e filled.  The scratch set is removed after,
+ * unless o->keep_scratch and the probe succeeded: deleting files makes the
+ * next creates on ext4 without a journal scan past the deleted inodes for
+ * a minute (fs/ext4/ialloc.c, recently_deleted), so a caller that runs a
+ * measured run straight after the probe removes the scratch set itself,
+ * well before its next probe (scripts/validate.sh). */
 int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
 	      struct probe_result *r, struct err *e);
+
+/* Removes dir's scratch set (DIR/probe), as probe_dir does when it does
+ * not keep it. */
+void probe_remove_scratch(const char *dir);
 
 /* Measures the Blob container of bp (endpoint, account, container and a
  * key or SAS; its prefix and seed are the probe's) on loop l; `where` (the

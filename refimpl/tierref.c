@@ -701,13 +701,14 @@ fail:
 static void usage_probe(FILE *f)
 {
 	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] [--cold URL] --out FILE.ini [--seconds S]\n"
-		   "                    [--scratch SIZE] [--hot-tier NAME] [--warm-tier NAME] [--cold-tier NAME]\n\n"
+		   "                    [--scratch SIZE] [--keep-scratch] [--hot-tier NAME] [--warm-tier NAME]\n"
+		   "                    [--cold-tier NAME]\n\n"
 		   "Measures each device the way fio would -- QD1 latency distribution, bandwidth and\n"
 		   "IOPS at queue depth 1, 4, 16 and 64, reads and writes, 4 KiB and 1 MiB -- through the\n"
-		   "real backends (a scratch set in DIR/probe, deleted after), and writes a preset:\n"
-		   "[tier NAME] sections with the models' keys fitted to the measurements, each number\n"
-		   "commented with what was measured (refimpl/probe.h).  Give it to\n"
-		   "`tiersim validate hardware --preset FILE.ini`.\n\n"
+		   "real backends (a scratch set in DIR/probe, deleted after unless --keep-scratch),\n"
+		   "and writes a preset: [tier NAME] sections with the models' keys fitted to the\n"
+		   "measurements, each number commented with what was measured (refimpl/probe.h).\n"
+		   "Give it to `tiersim validate hardware --preset FILE.ini`.\n\n"
 		   "  --hot DIR          the hot tier's device (model nvme; file backend, O_DIRECT)\n"
 		   "  --warm DIR         the warm tier's directory (model warm; directory backend)\n"
 		   "  --cold URL         the cold tier's Blob container (model cold), http://HOST:PORT/ACCOUNT/CONTAINER\n"
@@ -721,6 +722,11 @@ static void usage_probe(FILE *f)
 		   "  --scratch SIZE     the scratch set each sweep reads and writes at random (default 1GiB):\n"
 		   "                     larger than the caches between the program and the device, or\n"
 		   "                     the sweep measures those caches\n"
+		   "  --keep-scratch     leave DIR/probe in place after a successful probe (the Blob scratch\n"
+		   "                     set is deleted all the same).  On ext4 without a journal, files\n"
+		   "                     deleted in the last minute slow every create that follows, so a\n"
+		   "                     measured run straight after the probe should not follow a deletion;\n"
+		   "                     remove DIR/probe yourself once the run is done\n"
 		   "  --hot-tier NAME    the section name for the hot tier (default hot)\n"
 		   "  --warm-tier NAME   the section name for the warm tier (default warm)\n"
 		   "  --cold-tier NAME   the section name for the cold tier (default cold)\n");
@@ -734,7 +740,7 @@ static int cmd_probe(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },  { "hot-tier", required_argument, NULL, 'h' + 256 },
 		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "scratch", required_argument, NULL, 'S' },
 		{ "cold-tier", required_argument, NULL, 'c' + 256 }, { "cold-key-file", required_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "keep-scratch", no_argument, NULL, 'k' + 256 }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm", *cold_tier = "cold";
@@ -752,6 +758,7 @@ static int cmd_probe(int argc, char **argv)
 		case 'C': ca.o.cold_url = optarg; break;
 		case 'K': ca.key_file = optarg; break;
 		case 'c' + 256: cold_tier = optarg; break;
+		case 'k' + 256: po.keep_scratch = 1; break;
 		case 'S': {
 			struct err ue = { 0 };
 			if (unit_parse_bytes(optarg, &po.scratch_bytes, &ue) < 0 || po.scratch_bytes < (4u << 20)) {
@@ -858,8 +865,14 @@ static int cmd_probe(int argc, char **argv)
 fail:
 	if (f)
 		fclose(f);
-	if (status != EX_OK)
+	if (status != EX_OK) {
 		status = fail("probe", &e);
+		if (po.keep_scratch) { /* a probe that failed keeps nothing */
+			probe_remove_scratch(hot);
+			if (warm)
+				probe_remove_scratch(warm);
+		}
+	}
 	free(r);
 	loop_free(l);
 	free(ca.key);

@@ -17,6 +17,10 @@
 #   chance; the median of several is the figure to quote.
 #   VALIDATE_CASES="replay kvcache" (default: every case) runs only those
 #   cases of scenarios/validate, in that order.
+#   VALIDATE_MIN_FREE=G (default 16, enough for the KV-cache case's 9 GiB)
+#   GiB free on the scratch disk under which the trash of earlier runs is
+#   emptied, and VALIDATE_SETTLE=S (default 370) seconds the next probe
+#   then waits (see the loop below).
 # Exit 0 when every case passes every row (its medians, with N > 1), 1
 # otherwise (the tables say why).
 set -u
@@ -28,9 +32,21 @@ for c in $cases; do
 	[ -f "scenarios/validate/$c.ini" ] ||
 		{ echo "validate: VALIDATE_CASES: no case '$c' (scenarios/validate/$c.ini)" >&2; exit 2; }
 done
+settle=${VALIDATE_SETTLE:-370}
+case $settle in ''|*[!0-9]*) echo "validate: VALIDATE_SETTLE=$settle: give whole seconds" >&2; exit 2 ;; esac
+min_free_gib=${VALIDATE_MIN_FREE:-16}
+case $min_free_gib in ''|*[!0-9]*) echo "validate: VALIDATE_MIN_FREE=$min_free_gib: give whole GiB" >&2; exit 2 ;; esac
+# Seconds since boot (/proc/uptime: CLOCK_BOOTTIME, which no clock
+# adjustment moves), whole.
+uptime_s() { awk '{ printf "%d\n", $1 }' /proc/uptime; }
+# Sleeps until $settle s have passed since uptime $1.
+settle() {
+	left=$(($1 + settle - $(uptime_s)))
+	[ "$left" -le 0 ] || sleep "$left"
+}
 S=${2:-$(mktemp -d)}
 mkdir -p "$S/hot" "$S/warm"
-fails=0; ncases=0
+fails=0; ncases=0; trash=0; deleted=-100000
 echo "validate: scratch $S, $N run(s) per case"
 
 for c in $cases; do
@@ -41,14 +57,37 @@ for c in $cases; do
 	while [ "$run" -le "$N" ]; do
 		tag=$c; [ "$N" -gt 1 ] && tag=$c.$run
 		echo; echo "=== case $c ($ini)$([ "$N" -gt 1 ] && echo ", run $run of $N")"
-		rm -rf "$S/hot/hot" "$S/warm/warm"
+		# The last run's trees and the probe's scratch sets are renamed
+		# into the trash, not deleted: on ext4 without a journal, every
+		# create scans past the inodes deleted in the last minute (six
+		# while the inode table block that holds them is dirty, as the
+		# creates that follow make it; fs/ext4/ialloc.c,
+		# recently_deleted), which made the replay case's creates several
+		# times slower than the probe's.  The trash is emptied at the end,
+		# or now if the disk is short, and then the probe and the run wait
+		# until $settle s have passed.  The probe keeps its scratch set, so
+		# it deletes nothing just before the run either.
+		trash=$((trash + 1))
+		mkdir -p "$S/trash/$trash"
+		for d in hot/hot warm/warm hot/probe warm/probe; do
+			[ -e "$S/$d" ] && mv "$S/$d" "$S/trash/$trash/$(echo "$d" | tr / -)"
+		done
+		free_kib=$(df -Pk "$S" | awk 'NR == 2 { print $4 }')
+		if [ "$free_kib" -lt $((min_free_gib * 1048576)) ]; then
+			echo "validate: $((free_kib / 1048576)) GiB free, under $min_free_gib: emptying the trash and waiting $settle s"
+			rm -rf "$S/trash"
+			sync
+			deleted=$(uptime_s)
+		fi
 		# sync: the populate's dirty pages are written back before the
 		# measured run starts; otherwise their writeback (up to the
 		# kernel's dirty limit, gigabytes for the KV-cache case) competes
 		# with the run for the disk, which is the populate's cost, not
 		# the scenario's.
 		if ! "$R" populate "$ini" --hot "$S/hot" --warm "$S/warm" >"$S/$tag.pop" 2>&1 || ! sync ||
-		   ! "$R" probe --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.preset.ini" >"$S/$tag.probe" 2>&1 || ! sync ||
+		   ! settle "$deleted" ||
+		   ! "$R" probe --keep-scratch --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.preset.ini" \
+			>"$S/$tag.probe" 2>&1 || ! sync ||
 		   ! "$R" run "$ini" --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.db" >"$S/$tag.run" 2>&1; then
 			cat "$S/$tag.pop" "$S/$tag.probe" "$S/$tag.run" 2>/dev/null | tail -5
 			echo "case $c: the measured run failed"; missed=1; break
@@ -66,5 +105,6 @@ for c in $cases; do
 	fi
 	fails=$((fails + missed))
 done
+rm -rf "$S/trash" "$S/hot/probe" "$S/warm/probe"
 echo; echo "validate: $fails of $ncases cases missed a goal; presets $S/*.preset.ini"
 [ "$fails" -eq 0 ]

@@ -61,6 +61,11 @@ check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/
 check "probe: [client] with check_bw and fill_bw (models/client.h)" sh -c "grep -q '^\[client\]' '$D/p.ini' && grep -q '^check_bw = [0-9]' '$D/p.ini' && grep -q '^fill_bw = [0-9]' '$D/p.ini'"
 check "probe: each file tier's CPU per operation and queue depth" sh -c "test \$(grep -c '^cpu_read_op = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_write_bw = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_read_wake = ' '$D/p.ini') = 2 && test \$(grep -c '^queue_depth = 32' '$D/p.ini') = 2"
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
+"$R" probe --keep-scratch --hot "$D/hot" --warm "$D/warm" --seconds 0.01 --scratch 8MiB --out "$D/k.ini" >/dev/null 2>&1; s=$?
+check "probe --keep-scratch exits 0 and leaves both scratch sets" sh -c "test $s = 0 && test -n \"\$(find '$D/hot/probe' '$D/warm/probe' -type f)\""
+rm -rf "$D/hot/probe" "$D/warm/probe"
+"$R" probe --keep-scratch --hot "$D/hot" --warm "$D/nowarm" --seconds 0.01 --scratch 8MiB --out "$D/k.ini" >/dev/null 2>&1; s=$?
+check "probe --keep-scratch that fails (no warm directory): exit non-zero, the hot scratch set removed" test "$s" != 0 -a ! -e "$D/hot/probe"
 "$R" probe --warm "$D/warm" --out "$D/x.ini" >/dev/null 2>&1; s=$?
 check "probe without --hot: exit 2" test "$s" = 2
 "$R" probe --hot "$D/hot" --scratch 1KiB --out "$D/x.ini" >/dev/null 2>"$D/err"; s=$?
