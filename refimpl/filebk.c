@@ -871,6 +871,8 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 		fb->cfg.queue_depth = 32;
 	if (!fb->cfg.max_open)
 		fb->cfg.max_open = 1024;
+	/* Each cached file holds up to two descriptors (buffered and direct). */
+	loop_reserve_fds(l, 2 * fb->cfg.max_open + 8);
 	fb->direct = direct;
 	fb->dir = strdup(cfg->dir);
 	fb->cfg.dir = fb->dir;

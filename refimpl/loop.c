@@ -66,6 +66,7 @@
 #include "refimpl/loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -107,6 +108,8 @@ struct loop {
 	size_t need_arm;          /* watches with need_arm set */
 	uint32_t gen;
 	struct loop_io *defer_head, *defer_tail; /* file I/O waiting for an SQE */
+	int fd_base;              /* the lowest free descriptor at loop_new */
+	unsigned fd_reserved;     /* descriptors reserved above it (loop_reserve_fds) */
 };
 
 static uint64_t mono_ns(void)
@@ -191,8 +194,27 @@ int loop_new(struct loop **out, unsigned queue_depth, struct err *e)
 			       strerror(-rc));
 	}
 	l->t0 = mono_ns();
+	int probe_fd = dup(l->ring.ring_fd);
+	if (probe_fd >= 0) {
+		l->fd_base = probe_fd;
+		close(probe_fd);
+	}
 	*out = l;
 	return 0;
+}
+
+void loop_reserve_fds(struct loop *l, unsigned n)
+{
+	l->fd_reserved += n;
+	struct rlimit rl;
+	long want = (long)l->fd_base + l->fd_reserved;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && want >= (long)rl.rlim_cur)
+		want = (long)rl.rlim_cur - 1;
+	/* A descriptor numbered want makes the kernel size the table for it;
+	 * closing it does not shrink the table. */
+	int fd = fcntl(l->ring.ring_fd, F_DUPFD_CLOEXEC, (int)want);
+	if (fd >= 0)
+		close(fd);
 }
 
 void loop_free(struct loop *l)

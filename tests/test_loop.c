@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -312,6 +313,38 @@ static void test_loop_detached_close_closes_the_descriptor(void **state)
 	assert_true(fcntl(probe, F_GETFD) < 0);
 }
 
+/* The process's descriptor table size (FDSize in /proc/self/status). */
+static long fd_table_size(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	assert_non_null(fp);
+	char line[256];
+	long n = -1;
+	while (fgets(line, sizeof line, fp))
+		if (sscanf(line, "FDSize: %ld", &n) == 1)
+			break;
+	fclose(fp);
+	return n;
+}
+
+/* loop_reserve_fds grows the table at once, reservations add up, and the
+ * soft RLIMIT_NOFILE caps them (the kernel sizes the table in powers of
+ * two, so it may come out larger). */
+static void test_loop_reserve_fds_grows_the_descriptor_table_now(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	long cap = rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
+	long before = fd_table_size();
+	assert_true(before > 0);
+	long want = before + 3000 < cap ? before + 3000 : cap;
+	assert_true(before < want); /* else the test could not fail */
+	loop_reserve_fds(f->l, 1500);
+	loop_reserve_fds(f->l, 1500);
+	assert_true(fd_table_size() >= want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_file_system_calls_complete_with_their_results, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_loop_detached_close_closes_the_descriptor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_reserve_fds_grows_the_descriptor_table_now, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
