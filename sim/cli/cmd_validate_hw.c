@@ -685,8 +685,14 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	fprintf(f, "# %s\n# measured predicted metric; one block per kind of row that has any (gnuplot index): "
 		   "throughput (MB/s), p50 (ms), p99 (ms), points (%%)\n", title);
 	int blocks[R_NKINDS], nb = 0;
+	/* Each panel's range: its values, from a half of the least to twice the
+	 * most, the same on both axes (autoscaling one point gave gnuplot an
+	 * empty range, which it warned about on the terminal). */
+	double lo[R_NKINDS], hi[R_NKINDS];
 	for (int k = R_TPUT; k < R_NKINDS; k++) {
 		int any = 0;
+		lo[k] = HUGE_VAL;
+		hi[k] = 0;
 		for (size_t i = 0; i < rs->n; i++) {
 			const struct row *r = &rs->r[i];
 			const char *unit;
@@ -696,6 +702,8 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 			if (!any)
 				fprintf(f, "# %s\n", kind_name[k]);
 			fprintf(f, "%.9g\t%.9g\t%s\n", r->measured * s, r->predicted * s, r->name);
+			lo[k] = fmin(lo[k], fmin(r->measured, r->predicted) * s);
+			hi[k] = fmax(hi[k], fmax(r->measured, r->predicted) * s);
 			any = 1;
 		}
 		if (any) {
@@ -712,17 +720,27 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
 	fprintf(f, "set terminal svg size %d,450 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
 		   "set output 'validate.svg'\nset multiplot layout 1,%d title 'predicted against measured'\n"
-		   "set logscale xy\nset key top left\nset grid\n", 400 * nb, nb);
-	static const char *const label[] = { "", "throughput (MB/s)", "p50 latency (ms)", "p99 latency (ms)",
+		   "set key top left\nset grid\n", 400 * nb, nb);
+	static const char *const label[] = { "", "throughput (MB/s, requests/s)", "p50 latency (ms)", "p99 latency (ms)",
 					     "AU / stall share (%)" };
 	for (int b = 0; b < nb; b++) {
 		int k = blocks[b];
+		if (k == R_POINTS) /* shares: 0-100%, linear (a log axis within one decade shows no ticks) */
+			fprintf(f, "unset logscale xy\nset xrange [0:100]\nset yrange [0:100]\n");
+		else
+			fprintf(f, "set logscale xy\nset xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", lo[k] / 2, hi[k] * 2,
+				lo[k] / 2, hi[k] * 2);
 		fprintf(f, "set title '%s, goal +/-%g%s'\nset xlabel 'measured'\nset ylabel 'predicted'\n"
 			   "plot 'validate.dat' index %d using 1:2 with points pt 7 title 'rows', "
-			   "x with lines lc 'black' title 'y = x', x*%g with lines dt 2 lc 'gray' notitle, "
-			   "x*%g with lines dt 2 lc 'gray' notitle\n",
-			label[k], kind_goal[k], k == R_POINTS ? " pt" : "%", b, 1 + kind_goal[k] / 100,
-			1 - kind_goal[k] / 100);
+			   "x with lines lc 'black' title 'y = x', ",
+			label[k], kind_goal[k], k == R_POINTS ? " pt" : "%", b);
+		/* The goal band: points are within +/-goal points, the rest within +/-goal %. */
+		if (k == R_POINTS)
+			fprintf(f, "x+%g with lines dt 2 lc 'gray' notitle, x-%g with lines dt 2 lc 'gray' notitle\n",
+				kind_goal[k], kind_goal[k]);
+		else
+			fprintf(f, "x*%g with lines dt 2 lc 'gray' notitle, x*%g with lines dt 2 lc 'gray' notitle\n",
+				1 + kind_goal[k] / 100, 1 - kind_goal[k] / 100);
 	}
 	fprintf(f, "unset multiplot\n");
 	if (fclose(f) != 0)

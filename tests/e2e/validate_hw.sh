@@ -89,6 +89,11 @@ check "validate hardware exits 0 or 1 (from another folder: the trace is found)"
 check "the table prints" grep -q '^tier.hot.hit_ratio ' "$D/v"
 check "the simulated run is recorded" test "$(sqlite3 "$D/sim.db" "select kind from runs")" = simulated
 check "validate.dat written" test -s "$D/plot/validate.dat"
+if command -v gnuplot >/dev/null; then
+	check "validate.svg drawn" test -s "$D/plot/validate.svg"
+	# gnuplot's warnings go to the terminal (an empty range once did).
+	check "gnuplot draws it without a warning" sh -c "! grep -qi 'warning' '$D/v'"
+fi
 "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --format csv >"$D/v.csv" 2>&1
 nexact=$(grep -c ',exact,' "$D/v.csv")
 check "exact rows present ($nexact)" test "$nexact" -ge 10
