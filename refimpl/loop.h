@@ -138,6 +138,10 @@ struct loop_stats {
 	uint64_t cqes_reaped;  /* completions taken off the CQ (I/O, polls, ...) */
 };
 void loop_get_stats(const struct loop *l, struct loop_stats *out);
+/* The most io-wq workers the kernel will run for this loop's blocking file
+ * work (bound) as it reports them now; loop_new raises it to queue_depth
+ * (loop.c says why).  0 if the kernel will not say (before 5.15). */
+unsigned loop_iowq_bound_workers(struct loop *l);
 
 /* User and system CPU time of the calling thread so far, in s (getrusage
  * RUSAGE_THREAD; 0 if the kernel will not say): called on the loop's

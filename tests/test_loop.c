@@ -345,6 +345,20 @@ static void test_loop_reserve_fds_grows_the_descriptor_table_now(void **state)
 	assert_true(fd_table_size() >= want);
 }
 
+/* A create must not queue for an io-wq worker behind blocked writes
+ * (loop.c): the bound worker limit is the loop's queue depth, above the
+ * kernel's default of 4 per CPU. */
+static void test_loop_iowq_has_a_worker_per_operation_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	assert_true(cpus > 0 && 4 * cpus < 2 * QD); /* else the default would pass */
+	unsigned bound = loop_iowq_bound_workers(f->l);
+	if (bound == 0)
+		skip(); /* a kernel before 5.15 */
+	assert_int_equal(bound, 2 * QD); /* setup's loop_new */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +369,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_loop_detached_close_closes_the_descriptor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_reserve_fds_grows_the_descriptor_table_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_iowq_has_a_worker_per_operation_in_flight, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
