@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "refimpl/blob.h"
+#include "refimpl/hoststat.h"
 #include "refimpl/loop.h"
 #include "refimpl/names.h"
 #include "refimpl/probe.h"
@@ -599,6 +600,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	char started[32];
 	trun_iso_now(started, sizeof started);
+	struct hoststat host0, host1;
+	hoststat_read(&host0, NULL);
 	double t0 = trun_wall_seconds(), user0, sys0, cpu0 = loop_thread_cpu_s();
 	loop_thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
@@ -621,9 +624,11 @@ static int cmd_run(int argc, char **argv)
 	 * when that needed more).  Near 1, the run measured this thread,
 	 * not the devices (models/client.h predicts it). */
 	loop_thread_cpu(&user1, &sys1);
+	hoststat_read(&host1, NULL);
 	double cpu_user = user1 - user0, cpu_sys = sys1 - sys0, cpu = loop_thread_cpu_s() - cpu0;
 	if (met_set(m, "client.cpu.user", cpu_user, "s") < 0 || met_set(m, "client.cpu.system", cpu_sys, "s") < 0 ||
-	    met_set(m, "client.cpu.busy", end_ns ? cpu / (end_ns / 1e9) : 0, "ratio") < 0) {
+	    met_set(m, "client.cpu.busy", end_ns ? cpu / (end_ns / 1e9) : 0, "ratio") < 0 ||
+	    hoststat_export(&host0, &host1, m) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -663,6 +668,11 @@ static int cmd_run(int argc, char **argv)
 	double mism = metric(m, "verify.mismatches"), failed = metric(m, "replay.failed");
 	printf("\nverified every byte read: %.0f mismatches\n", mism);
 	printf("the client thread is tierref's event loop: user %.3f s, system %.3f s of CPU\n", cpu_user, cpu_sys);
+	if (host0.ok && host1.ok)
+		printf("the host's memory meanwhile (/proc/vmstat, all processes): %.0f MiB read from disk, "
+		       "%.0f pages scanned by direct reclaim, %.0f direct compactions\n",
+		       metric(m, "host.vmstat.pgpgin") / 1024, metric(m, "host.vmstat.pgscan_direct"),
+		       metric(m, "host.vmstat.compact_stall"));
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);
 	char errs[2048] = "";

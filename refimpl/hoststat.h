@@ -1,0 +1,54 @@
+/*
+ * hoststat — what the host's kernel did for memory while a measured run
+ * ran: counters of /proc/vmstat read before and after, their differences
+ * recorded with the run, so that a run that is slower than its twin says
+ * whether the page cache was reading from the disk or the kernel was
+ * reclaiming or compacting memory (README, "What is still wrong": the
+ * KV-cache case's slow runs).  They count the whole host, not tierref
+ * alone; no model predicts them (tiersim validate hardware leaves them).
+ *
+ * Metrics (hoststat_export; unit in brackets):
+ *   host.vmstat.pgpgin         KiB read from block devices, direct I/O
+ *                              included: more than the run's direct reads
+ *                              means page-cache misses [KiB]
+ *   host.vmstat.pgpgout        KiB written to block devices [KiB]
+ *   host.vmstat.pgmajfault     major page faults [count]
+ *   host.vmstat.pgscan_direct  pages scanned by direct reclaim, in the
+ *                              allocating thread [pages]
+ *   host.vmstat.allocstall     direct reclaims entered, all zones [count]
+ *   host.vmstat.compact_stall  direct compactions entered [count]
+ *   host.vmstat.thp_fault_fallback  huge page faults served with small
+ *                              pages [count]
+ */
+#ifndef TIERSIM_HOSTSTAT_H
+#define TIERSIM_HOSTSTAT_H
+
+#include <stdint.h>
+
+#include "sim/metrics.h"
+
+enum {
+	HS_PGPGIN,
+	HS_PGPGOUT,
+	HS_PGMAJFAULT,
+	HS_PGSCAN_DIRECT,
+	HS_ALLOCSTALL,
+	HS_COMPACT_STALL,
+	HS_THP_FAULT_FALLBACK,
+	HS_N
+};
+
+struct hoststat {
+	int ok;            /* 1: read; 0: /proc/vmstat could not be read */
+	uint64_t v[HS_N];
+};
+
+/* Reads the counters from path (NULL: /proc/vmstat).  Never fails: a
+ * file that cannot be read leaves s->ok 0, and a counter the kernel does
+ * not have stays 0. */
+void hoststat_read(struct hoststat *s, const char *path);
+/* The differences after - before into m; nothing when either was not
+ * read.  Returns 0, or -1 out of memory. */
+int hoststat_export(const struct hoststat *before, const struct hoststat *after, struct met_registry *m);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * hoststat: /proc/vmstat's counters around a run.  Hand-made vmstat files
+ * (the kernel's format: "name value" per line) with known differences;
+ * allocstall summed over its zones; an unreadable file records nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <unistd.h>
+
+#include "refimpl/hoststat.h"
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static double value(const struct met_registry *m, const char *name, const char *unit)
+{
+	const struct met_scalar *s = met_find(m, name);
+	assert_non_null(s);
+	assert_string_equal(s->unit, unit);
+	return s->value;
+}
+
+static void test_hoststat_records_the_differences(void **state)
+{
+	(void)state;
+	char a[] = "/tmp/tiersim-vmstat-a-XXXXXX", b[] = "/tmp/tiersim-vmstat-b-XXXXXX";
+	int fa = mkstemp(a), fb = mkstemp(b);
+	assert_true(fa >= 0 && fb >= 0);
+	close(fa);
+	close(fb);
+	write_file(a, "nr_free_pages 1000\npgpgin 100\npgpgout 7\npgmajfault 3\nallocstall_dma 1\n"
+		      "allocstall_normal 10\npgscan_direct 500\npgscan_direct_throttle 99\ncompact_stall 4\n"
+		      "thp_fault_fallback 0\nthp_fault_fallback_charge 8\n");
+	write_file(b, "nr_free_pages 5\npgpgin 4196\npgpgout 7\npgmajfault 5\nallocstall_dma 2\n"
+		      "allocstall_normal 30\npgscan_direct 1500\npgscan_direct_throttle 1\ncompact_stall 4\n"
+		      "thp_fault_fallback 6\nthp_fault_fallback_charge 100\n");
+	struct hoststat s0, s1;
+	hoststat_read(&s0, a);
+	hoststat_read(&s1, b);
+	assert_true(s0.ok && s1.ok);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
+	assert_true(value(m, "host.vmstat.pgpgin", "KiB") == 4096);
+	assert_true(value(m, "host.vmstat.pgpgout", "KiB") == 0);
+	assert_true(value(m, "host.vmstat.pgmajfault", "count") == 2);
+	/* pgscan_direct alone, not pgscan_direct_throttle */
+	assert_true(value(m, "host.vmstat.pgscan_direct", "pages") == 1000);
+	/* (2 + 30) - (1 + 10) */
+	assert_true(value(m, "host.vmstat.allocstall", "count") == 21);
+	assert_true(value(m, "host.vmstat.compact_stall", "count") == 0);
+	/* thp_fault_fallback alone, not thp_fault_fallback_charge */
+	assert_true(value(m, "host.vmstat.thp_fault_fallback", "count") == 6);
+	met_free(m);
+	unlink(a);
+	unlink(b);
+}
+
+static void test_hoststat_without_the_file_records_nothing(void **state)
+{
+	(void)state;
+	struct hoststat s0, s1;
+	hoststat_read(&s0, "/nonexistent/vmstat");
+	assert_false(s0.ok);
+	hoststat_read(&s1, NULL); /* the real /proc/vmstat */
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
+	assert_int_equal(met_nscalars(m), 0);
+	met_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hoststat_records_the_differences),
+		cmocka_unit_test(test_hoststat_without_the_file_records_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
