@@ -1,7 +1,7 @@
 /*
  * hoststat — see hoststat.h.  /proc/vmstat is one "name value" pair per
  * line (Documentation/admin-guide/sysctl/vm.rst and mm/vmstat.c); reading
- * seven of them is a loop over fgets and sscanf, so no library (procps's
+ * nine of them is a loop over fgets and sscanf, so no library (procps's
  * libproc2 has a vmstat API, but would be a dependency for this alone).
  * allocstall is split per zone since Linux 4.9 (allocstall_dma,
  * allocstall_normal, ...): their sum is recorded.
@@ -19,7 +19,9 @@ static const struct {
 	[HS_PGPGIN] = { "host.vmstat.pgpgin", "KiB", "pgpgin" },
 	[HS_PGPGOUT] = { "host.vmstat.pgpgout", "KiB", "pgpgout" },
 	[HS_PGMAJFAULT] = { "host.vmstat.pgmajfault", "count", "pgmajfault" },
+	[HS_PGSCAN_KSWAPD] = { "host.vmstat.pgscan_kswapd", "pages", "pgscan_kswapd" },
 	[HS_PGSCAN_DIRECT] = { "host.vmstat.pgscan_direct", "pages", "pgscan_direct" },
+	[HS_WORKINGSET_REFAULT] = { "host.vmstat.workingset_refault_file", "pages", "workingset_refault_file" },
 	[HS_ALLOCSTALL] = { "host.vmstat.allocstall", "count", "allocstall_" },
 	[HS_COMPACT_STALL] = { "host.vmstat.compact_stall", "count", "compact_stall" },
 	[HS_THP_FAULT_FALLBACK] = { "host.vmstat.thp_fault_fallback", "count", "thp_fault_fallback" },

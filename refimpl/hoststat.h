@@ -13,8 +13,12 @@
  *                              means page-cache misses [KiB]
  *   host.vmstat.pgpgout        KiB written to block devices [KiB]
  *   host.vmstat.pgmajfault     major page faults [count]
+ *   host.vmstat.pgscan_kswapd  pages scanned by kswapd, the background
+ *                              reclaim [pages]
  *   host.vmstat.pgscan_direct  pages scanned by direct reclaim, in the
  *                              allocating thread [pages]
+ *   host.vmstat.workingset_refault_file  file pages read again soon after
+ *                              reclaim evicted them (Linux 5.9+) [pages]
  *   host.vmstat.allocstall     direct reclaims entered, all zones [count]
  *   host.vmstat.compact_stall  direct compactions entered [count]
  *   host.vmstat.thp_fault_fallback  huge page faults served with small
@@ -31,7 +35,9 @@ enum {
 	HS_PGPGIN,
 	HS_PGPGOUT,
 	HS_PGMAJFAULT,
+	HS_PGSCAN_KSWAPD,
 	HS_PGSCAN_DIRECT,
+	HS_WORKINGSET_REFAULT,
 	HS_ALLOCSTALL,
 	HS_COMPACT_STALL,
 	HS_THP_FAULT_FALLBACK,

@@ -670,8 +670,10 @@ static int cmd_run(int argc, char **argv)
 	printf("the client thread is tierref's event loop: user %.3f s, system %.3f s of CPU\n", cpu_user, cpu_sys);
 	if (host0.ok && host1.ok)
 		printf("the host's memory meanwhile (/proc/vmstat, all processes): %.0f MiB read from disk, "
-		       "%.0f pages scanned by direct reclaim, %.0f direct compactions\n",
-		       metric(m, "host.vmstat.pgpgin") / 1024, metric(m, "host.vmstat.pgscan_direct"),
+		       "%.0f pages reclaimed in the background and %.0f read again, %.0f pages scanned by direct "
+		       "reclaim, %.0f direct compactions\n",
+		       metric(m, "host.vmstat.pgpgin") / 1024, metric(m, "host.vmstat.pgscan_kswapd"),
+		       metric(m, "host.vmstat.workingset_refault_file"), metric(m, "host.vmstat.pgscan_direct"),
 		       metric(m, "host.vmstat.compact_stall"));
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);

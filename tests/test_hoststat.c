@@ -42,10 +42,12 @@ static void test_hoststat_records_the_differences(void **state)
 	close(fa);
 	close(fb);
 	write_file(a, "nr_free_pages 1000\npgpgin 100\npgpgout 7\npgmajfault 3\nallocstall_dma 1\n"
-		      "allocstall_normal 10\npgscan_direct 500\npgscan_direct_throttle 99\ncompact_stall 4\n"
+		      "allocstall_normal 10\npgscan_kswapd 40\npgscan_direct 500\nworkingset_refault_anon 3\n"
+		      "workingset_refault_file 20\npgscan_direct_throttle 99\ncompact_stall 4\n"
 		      "thp_fault_fallback 0\nthp_fault_fallback_charge 8\n");
 	write_file(b, "nr_free_pages 5\npgpgin 4196\npgpgout 7\npgmajfault 5\nallocstall_dma 2\n"
-		      "allocstall_normal 30\npgscan_direct 1500\npgscan_direct_throttle 1\ncompact_stall 4\n"
+		      "allocstall_normal 30\npgscan_kswapd 140\npgscan_direct 1500\nworkingset_refault_anon 300\n"
+		      "workingset_refault_file 70\npgscan_direct_throttle 1\ncompact_stall 4\n"
 		      "thp_fault_fallback 6\nthp_fault_fallback_charge 100\n");
 	struct hoststat s0, s1;
 	hoststat_read(&s0, a);
@@ -59,6 +61,8 @@ static void test_hoststat_records_the_differences(void **state)
 	assert_true(value(m, "host.vmstat.pgmajfault", "count") == 2);
 	/* pgscan_direct alone, not pgscan_direct_throttle */
 	assert_true(value(m, "host.vmstat.pgscan_direct", "pages") == 1000);
+	assert_true(value(m, "host.vmstat.pgscan_kswapd", "pages") == 100);
+	assert_true(value(m, "host.vmstat.workingset_refault_file", "pages") == 50);
 	/* (2 + 30) - (1 + 10) */
 	assert_true(value(m, "host.vmstat.allocstall", "count") == 21);
 	assert_true(value(m, "host.vmstat.compact_stall", "count") == 0);

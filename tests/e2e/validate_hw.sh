@@ -82,7 +82,7 @@ check "run prints its loop thread's CPU share" sh -c "grep -q '^client threads: 
 "$R" populate "$D/cl.ini" $args >/dev/null 2>&1; s=$?
 check "tierref takes a scenario with a [client] (it is the client: checked, not used)" test "$s" = 0
 check "run records client.cpu.busy, .user and .system" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('client.cpu.busy', 'client.cpu.user', 'client.cpu.system')")" = 3
-check "run records the host's memory counters (host.vmstat.*)" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name like 'host.vmstat.%'")" = 7
+check "run records the host's memory counters (host.vmstat.*)" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name like 'host.vmstat.%'")" = 9
 check "run prints them" grep -q "^the host's memory meanwhile (/proc/vmstat, all processes): [0-9]* MiB read from disk" "$D/run"
 
 (cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
