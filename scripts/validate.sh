@@ -64,9 +64,10 @@ for c in $cases; do
 		# creates that follow make it; fs/ext4/ialloc.c,
 		# recently_deleted), which made the replay case's creates several
 		# times slower than the probe's.  The trash is emptied at the end,
-		# or now if the disk is short, and then the probe and the run wait
-		# until $settle s have passed.  The probe keeps its scratch set, so
-		# it deletes nothing just before the run either.
+		# or now if the disk is short, and then the populate (with the
+		# probe and the run after it) waits until $settle s have passed.
+		# The probe keeps its scratch set, so it deletes nothing just
+		# before the run either.
 		trash=$((trash + 1))
 		mkdir -p "$S/trash/$trash"
 		for d in hot/hot warm/warm hot/probe warm/probe; do
@@ -83,9 +84,14 @@ for c in $cases; do
 		# measured run starts; otherwise their writeback (up to the
 		# kernel's dirty limit, gigabytes for the KV-cache case) competes
 		# with the run for the disk, which is the populate's cost, not
-		# the scenario's.
-		if ! "$R" populate "$ini" --hot "$S/hot" --warm "$S/warm" >"$S/$tag.pop" 2>&1 || ! sync ||
-		   ! settle "$deleted" ||
+		# the scenario's.  The wait for the deletion comes before the
+		# populate, not between it and the run: this machine's kernel
+		# pages out memory nobody touched for a minute (DAMON's pageout
+		# scheme, kdamond; /sys/kernel/mm/damon/admin), and a 370 s wait
+		# there cost the KV-cache case 1.3 GB of its warm set, which its
+		# run then read from the disk at a third of the speed.
+		if ! settle "$deleted" ||
+		   ! "$R" populate "$ini" --hot "$S/hot" --warm "$S/warm" >"$S/$tag.pop" 2>&1 || ! sync ||
 		   ! "$R" probe --keep-scratch --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.preset.ini" \
 			>"$S/$tag.probe" 2>&1 || ! sync ||
 		   ! "$R" run "$ini" --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.db" >"$S/$tag.run" 2>&1; then
