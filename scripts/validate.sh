@@ -19,8 +19,8 @@
 #   cases of scenarios/validate, in that order.
 #   VALIDATE_MIN_FREE=G (default 16, enough for the KV-cache case's 9 GiB)
 #   GiB free on the scratch disk under which the trash of earlier runs is
-#   emptied, and VALIDATE_SETTLE=S (default 370) seconds the next probe
-#   then waits (see the loop below).
+#   emptied, and VALIDATE_SETTLE=S (default 370) seconds the next
+#   populate (and so its probe and run) then waits (see the loop below).
 # Exit 0 when every case passes every row (its medians, with N > 1), 1
 # otherwise (the tables say why).
 set -u
