@@ -38,6 +38,16 @@
  *     T = L + b / min(eff * NIC, enclosure_bw, fabric_bw)
  *   (each flow rounded up to a ns); the cluster saturates at
  *     min(F * eff * NIC, E * enclosure_bw / (1 read, m write), fabric_bw).
+ *   Writes.  A WRITE draws its L from `write_latency` when that is set
+ *   (the write path's own round trip: a server that acknowledges from a
+ *   write buffer, or hands the write to a kernel worker, answers in its
+ *   own time), else from `latency`.  With write_bw = W > 0, each of its m
+ *   copies also flows through its enclosure's write link, a res_link of
+ *   W bytes/s shared by the writes to that enclosure only (the rate at
+ *   which it absorbs writes: VAST's SCM write buffer; a directory's page
+ *   cache, filled by the kernel's workers), so an idle write takes
+ *     T = L + b / min(eff * NIC, enclosure_bw, fabric_bw / m, W).
+ *   Reads never touch a write link.
  *   Metrics count back-end bytes (the sum over enclosures), so a write of
  *   b bytes shows m*b there (counted when the latency is drawn, which is
  *   when the data stage is booked).
@@ -62,6 +72,9 @@
  *   fabric_bw = 0: every CNode mounts every SSD through non-blocking
  *   switches, so the fabric is assumed not to bind        assumed
  *   placement_unit = 1 MiB, latency = const(200 us)       assumed
+ *   write_latency unset (writes draw `latency`), write_bw = 0: the
+ *   public sources give no separate write figures (section 8)  assumed;
+ *   `tierref probe` measures both for a directory (refimpl/probe.h)
  *   capacity = 1 PB                                       assumed
  *   With these, one client's 43.4 GiB/s over one 400 GbE NIC [S] V6 is
  *   reachable (8 x 21.25 GB/s front-end), so the client NIC binds first.
@@ -112,6 +125,7 @@ struct warm {
 	gsl_rng *rng;
 	struct warm_fe *fe;
 	struct res_link **encl;
+	struct res_link **wlink;   /* per enclosure, writes only; NULL: write_bw 0 */
 	struct res_link *fabric;   /* NULL: none */
 	uint64_t rr;
 	uint64_t backend_bytes;
@@ -137,6 +151,7 @@ void warm_params_default(struct warm_params *p)
 	p->placement_bytes = 1024 * 1024;
 	p->mirror = 2;
 	dist_const(&p->latency_ns, 200e3);
+	dist_const(&p->write_latency_ns, 0);
 	p->capacity_bytes = 1000000000000000ull;
 }
 
@@ -144,6 +159,9 @@ void warm_params_free(struct warm_params *p)
 {
 	dist_free(&p->latency_ns);
 	dist_const(&p->latency_ns, 0);
+	dist_free(&p->write_latency_ns);
+	dist_const(&p->write_latency_ns, 0);
+	p->has_write_latency = 0;
 }
 
 int warm_params_check(const struct warm_params *p, struct err *e)
@@ -156,6 +174,8 @@ int warm_params_check(const struct warm_params *p, struct err *e)
 		return err_set(e, ERR_INPUT, "warm: frontend_ops must be positive and frontend_burst >= 1");
 	if (!(p->encl_bps > 0) || isinf(p->encl_bps) || !(p->fabric_bps >= 0) || isinf(p->fabric_bps))
 		return err_set(e, ERR_INPUT, "warm: enclosure_bw must be positive and fabric_bw >= 0");
+	if (!(p->write_bps >= 0) || isinf(p->write_bps))
+		return err_set(e, ERR_INPUT, "warm: write_bw must be >= 0");
 	if (p->placement_bytes == 0)
 		return err_set(e, ERR_INPUT, "warm: placement_unit must be positive");
 	if (p->mirror == 0 || p->mirror > p->enclosures)
@@ -168,19 +188,27 @@ int warm_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct warm_params *
 	warm_params_default(p);
 	uint64_t fe = p->frontends, en = p->enclosures, mirror = p->mirror;
 	const char *spread = NULL;
-	struct dist lat;
-	int rc = 0;
+	struct dist lat, wlat;
+	int rc = 0, wrc = 0;
 	if (cfg_u64(d, s, "frontends", &fe, e) < 0 || cfg_rate_bps(d, s, "frontend_nic", &p->fe_nic_bps, e) < 0 ||
 	    cfg_double(d, s, "frontend_eff", &p->fe_eff, e) < 0 || cfg_ops(d, s, "frontend_ops", &p->fe_ops, e) < 0 ||
 	    cfg_double(d, s, "frontend_burst", &p->fe_burst, e) < 0 || cfg_string(d, s, "spread", &spread, e) < 0 ||
 	    cfg_u64(d, s, "enclosures", &en, e) < 0 || cfg_rate_bps(d, s, "enclosure_bw", &p->encl_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "fabric_bw", &p->fabric_bps, e) < 0 ||
 	    cfg_bytes(d, s, "placement_unit", &p->placement_bytes, e) < 0 || cfg_u64(d, s, "mirror", &mirror, e) < 0 ||
-	    (rc = cfg_dist(d, s, "latency", DIST_TIME, &lat, e)) < 0 || cfg_bytes(d, s, "capacity", &p->capacity_bytes, e) < 0)
+	    (rc = cfg_dist(d, s, "latency", DIST_TIME, &lat, e)) < 0 || cfg_bytes(d, s, "capacity", &p->capacity_bytes, e) < 0 ||
+	    cfg_rate_bps(d, s, "write_bw", &p->write_bps, e) < 0)
 		return -1;
 	if (rc == 1) {
 		dist_free(&p->latency_ns);
 		p->latency_ns = lat;
+	}
+	if ((wrc = cfg_dist(d, s, "write_latency", DIST_TIME, &wlat, e)) < 0)
+		return -1;
+	if (wrc == 1) {
+		dist_free(&p->write_latency_ns);
+		p->write_latency_ns = wlat;
+		p->has_write_latency = 1;
 	}
 	if (fe == 0 || fe > 100000)
 		return cfg_error(d, s, cfg_key(s, "frontends"), e, "must be 1..100000");
@@ -210,6 +238,8 @@ int warm_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct warm_params *
 		return cfg_error(d, s, cfg_key(s, "frontend_burst"), e, "must be at least 1");
 	if (!(p->encl_bps > 0))
 		return cfg_error(d, s, cfg_key(s, "enclosure_bw"), e, "must be positive");
+	if (!(p->write_bps >= 0))
+		return cfg_error(d, s, cfg_key(s, "write_bw"), e, "must be 0 (not a limit) or positive");
 	if (p->placement_bytes == 0)
 		return cfg_error(d, s, cfg_key(s, "placement_unit"), e, "must be positive");
 	return 0;
@@ -278,6 +308,9 @@ static void after_latency(void *arg)
 	unsigned e0 = warm_enclosure_of(&w->p, r->object, r->offset);
 	for (unsigned i = 0; i < m; i++)
 		flow(w->encl[(e0 + i) % w->p.enclosures], r, r->length);
+	if (r->op == BK_WRITE && w->wlink)
+		for (unsigned i = 0; i < m; i++)
+			flow(w->wlink[(e0 + i) % w->p.enclosures], r, r->length);
 	w->backend_bytes += r->length * m;
 	flow_done(r);
 }
@@ -300,7 +333,8 @@ static void move_done(void *arg)
 static int start_move(struct warm *w, struct bk_req *r, uint64_t start_ns)
 {
 	unsigned m = r->op == BK_WRITE ? w->p.mirror : 1;
-	if (1 + (w->fabric != NULL) + m > RES_XFER_LEGS)
+	unsigned wl = r->op == BK_WRITE && w->wlink ? m : 0;
+	if (1 + (w->fabric != NULL) + m + wl > RES_XFER_LEGS)
 		return -1;
 	struct warm_move *mv = w->spare;
 	if (mv) {
@@ -325,6 +359,10 @@ static int start_move(struct warm *w, struct bk_req *r, uint64_t start_ns)
 		hop[k] = w->encl[(e0 + i) % w->p.enclosures];
 		b[k++] = r->length;
 	}
+	for (unsigned i = 0; i < wl; i++) {
+		hop[k] = w->wlink[(e0 + i) % w->p.enclosures];
+		b[k++] = r->length;
+	}
 	mv->r = r;
 	mv->w = w;
 	if (res_xfer_start(&mv->xf, &w->x, start_ns, k, hop, b, move_done, mv)) {
@@ -340,7 +378,8 @@ static void after_budget(void *arg)
 {
 	struct bk_req *r = arg;
 	struct warm *w = r->priv[0];
-	double v = dist_sample(&w->p.latency_ns, w->rng);
+	const struct dist *L = r->op == BK_WRITE && w->p.has_write_latency ? &w->p.write_latency_ns : &w->p.latency_ns;
+	double v = dist_sample(L, w->rng);
 	uint64_t lat = v > 0 ? (uint64_t)llround(v) : 0;
 	if (is_data(r->op) && r->length > 0 && start_move(w, r, exec_now(&w->x) + lat) == 0)
 		return;
@@ -416,6 +455,9 @@ static int warm_export(void *self, const char *prefix, struct met_registry *m, u
 		snprintf(name, sizeof name, "%s.enclosure%u", prefix, i);
 		if (res_stats_export(res_link_stats(w->encl[i]), now_ns, 1, name, m))
 			return -1;
+		snprintf(name, sizeof name, "%s.enclosure%u.write", prefix, i);
+		if (w->wlink && res_stats_export(res_link_stats(w->wlink[i]), now_ns, 1, name, m))
+			return -1;
 	}
 	if (w->fabric) {
 		snprintf(name, sizeof name, "%s.fabric", prefix);
@@ -440,8 +482,11 @@ static void warm_reset_stats(void *self)
 		res_link_reset_stats(w->fe[i].nic);
 		res_tb_reset_stats(w->fe[i].ops);
 	}
-	for (unsigned i = 0; i < w->p.enclosures; i++)
+	for (unsigned i = 0; i < w->p.enclosures; i++) {
 		res_link_reset_stats(w->encl[i]);
+		if (w->wlink)
+			res_link_reset_stats(w->wlink[i]);
+	}
 	if (w->fabric)
 		res_link_reset_stats(w->fabric);
 }
@@ -456,12 +501,16 @@ static void warm_destroy(void *self)
 			res_tb_free(w->fe[i].ops);
 			res_link_free(w->fe[i].nic);
 		}
-	if (w->encl)
-		for (unsigned i = 0; i < w->p.enclosures; i++)
+	for (unsigned i = 0; i < w->p.enclosures; i++) {
+		if (w->encl)
 			res_link_free(w->encl[i]);
+		if (w->wlink)
+			res_link_free(w->wlink[i]);
+	}
 	res_link_free(w->fabric);
 	free(w->fe);
 	free(w->encl);
+	free(w->wlink);
 	for (unsigned k = 0; k < BK_NOPS; k++)
 		hist_free(w->st[k].latency_ns);
 	while (w->all) {
@@ -493,12 +542,15 @@ int warm_new(const struct exec *x, const struct warm_params *p, uint64_t seed, s
 	w->x = *x;
 	w->p = *p;
 	dist_const(&w->p.latency_ns, 0);
-	if (dist_copy(&w->p.latency_ns, &p->latency_ns, NULL))
+	dist_const(&w->p.write_latency_ns, 0);
+	if (dist_copy(&w->p.latency_ns, &p->latency_ns, NULL) || dist_copy(&w->p.write_latency_ns, &p->write_latency_ns, NULL))
 		goto oom;
 	w->since_ns = exec_now(x);
 	w->rng = rng_stream_new(seed, p->name ? p->name : "warm");
 	w->fe = calloc(p->frontends, sizeof *w->fe);
 	w->encl = calloc(p->enclosures, sizeof *w->encl);
+	if (p->write_bps > 0 && !(w->wlink = calloc(p->enclosures, sizeof *w->wlink)))
+		goto oom;
 	if (!w->rng || !w->fe || !w->encl)
 		goto oom;
 	for (unsigned i = 0; i < p->frontends; i++)
@@ -506,7 +558,7 @@ int warm_new(const struct exec *x, const struct warm_params *p, uint64_t seed, s
 		    !(w->fe[i].nic = res_link_new(x, p->fe_nic_bps * p->fe_eff)))
 			goto oom;
 	for (unsigned i = 0; i < p->enclosures; i++)
-		if (!(w->encl[i] = res_link_new(x, p->encl_bps)))
+		if (!(w->encl[i] = res_link_new(x, p->encl_bps)) || (w->wlink && !(w->wlink[i] = res_link_new(x, p->write_bps))))
 			goto oom;
 	if (p->fabric_bps > 0 && !(w->fabric = res_link_new(x, p->fabric_bps)))
 		goto oom;

@@ -18,6 +18,8 @@
  *   placement_unit   = 1MiB        ; data placed on enclosures per unit
  *   mirror           = 2           ; back-end copies of a write
  *   latency          = const(200us); per operation, data or metadata
+ *   write_latency    = (latency)   ; per WRITE instead, when set
+ *   write_bw         = 0           ; per enclosure, a write's copies; 0: not a limit
  *   capacity         = 1PB
  */
 #ifndef TIERSIM_MODELS_WARM_H
@@ -45,6 +47,9 @@ struct warm_params {
 	uint64_t placement_bytes;
 	unsigned mirror;
 	struct dist latency_ns;
+	int has_write_latency;     /* 0: writes draw latency_ns */
+	struct dist write_latency_ns;
+	double write_bps;          /* per enclosure; 0: none */
 	uint64_t capacity_bytes;
 };
 

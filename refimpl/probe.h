@@ -40,7 +40,18 @@
  * for model = nvme (drives = 1, stripe = 1 GiB: one sub-operation per
  * operation) and, for the warm tier, model = warm with one front end and
  * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =
- * read_iops, mirror = 1, latency = the read latency above).
+ * read_iops, mirror = 1, latency = the read latency above).  The warm
+ * tier's writes get their own keys (models/warm.c): a buffered write
+ * through io_uring is handed to a kernel worker that copies it into the
+ * page cache, so it costs neither the read's round trip nor its rate:
+ *   write_bw              (1 MiB - 4 KiB) / (D(1 MiB) - D(4 KiB)), D(b) the
+ *                         QD1 mean write latency of b bytes less the CPU
+ *                         the client model charges it; 0 (not a limit) if
+ *                         that is not positive.  With write_latency below,
+ *                         the model gives both QD1 means.
+ *   write_latency         empirical(...) of the QD1 4 KiB write latency,
+ *                         binned as above, less 4 KiB / write_bw and the
+ *                         client's CPU for it
  *
  * Files (models/fsclient.h).  The real backends open and create files
  * asynchronously, through io_uring (filebk.c), before an operation's I/O.

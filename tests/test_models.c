@@ -741,6 +741,124 @@ static void test_warm_idle_read_takes_latency_plus_slowest_hop(void **state)
 	ev_engine_free(w.eng);
 }
 
+/* The directory of `tierref probe`: one front end, one enclosure, mirror
+ * 1, hops of 1000 GB/s (1 MiB in ceil(1048.576) = 1049 ns); latency 10 us,
+ * write_latency 50 us, write_bw 1 GB/s.  Alone, a 1 MiB write takes 50 us
+ * + ceil(1048576 / 1e9 s) = 50000 + 1048576 = 1098576 ns and a 1 MiB read
+ * 10000 + 1049 = 11049 ns.  Two writes at once share the write link: both
+ * end at 50000 + 2 * 1048576 = 2147152 ns.  A read submitted with them is
+ * not slowed (it never takes the write link): done at 11049 ns. */
+static void dir_params(struct warm_params *p)
+{
+	warm_params_default(p);
+	p->frontends = p->enclosures = p->mirror = 1;
+	p->fe_eff = 1;
+	p->fe_nic_bps = p->encl_bps = 1000e9;
+	dist_const(&p->latency_ns, 10000);
+	dist_const(&p->write_latency_ns, 50000);
+	p->has_write_latency = 1;
+	p->write_bps = 1e9;
+}
+
+static void test_warm_write_latency_and_write_link(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct warm_params p;
+	dir_params(&p);
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
+	struct bk_req r[3];
+	req_init(&r[0], &w, BK_WRITE, 1, 0, 1 * MiB);
+	submit_one(&w, &b, &r[0]);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.last_done_ns, 1098576);
+
+	uint64_t t0 = ev_now(w.eng);
+	req_init(&r[0], &w, BK_READ, 1, 0, 1 * MiB);
+	submit_one(&w, &b, &r[0]);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.last_done_ns - t0, 11049);
+
+	/* Two writes and a read at once; the read ends first, alone. */
+	t0 = ev_now(w.eng);
+	req_init(&r[0], &w, BK_WRITE, 2, 0, 1 * MiB);
+	req_init(&r[1], &w, BK_WRITE, 3, 0, 1 * MiB);
+	req_init(&r[2], &w, BK_READ, 1, 0, 1 * MiB);
+	for (int i = 0; i < 3; i++)
+		submit_one(&w, &b, &r[i]);
+	world_run(&w, t0 + 11049);
+	assert_int_equal(w.completed, 2 + 1);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.completed, 2 + 3);
+	assert_int_equal(w.last_done_ns - t0, 2147152);
+
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "warm", m, ev_now(w.eng)), 0);
+	assert_true(metric(m, "warm.enclosure0.write.bytes") == 3.0 * MiB);
+	met_free(m);
+	b.ops->destroy(b.self);
+	warm_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+/* Without write_latency, a write draws `latency` like any operation, and
+ * without write_bw there is no write link: 10000 + 1049 ns. */
+static void test_warm_writes_default_to_latency_and_no_write_link(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct warm_params p;
+	dir_params(&p);
+	p.has_write_latency = 0;
+	p.write_bps = 0;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
+	struct bk_req r;
+	req_init(&r, &w, BK_WRITE, 1, 0, 1 * MiB);
+	submit_one(&w, &b, &r);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.last_done_ns, 11049);
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "warm", m, ev_now(w.eng)), 0);
+	assert_null(met_find(m, "warm.enclosure0.write.bytes"));
+	met_free(m);
+	b.ops->destroy(b.self);
+	warm_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+static void test_warm_cfg_write_keys(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	struct warm_params p;
+	assert_int_equal(cfg_load_string(&d, "w.ini", "[warm w]\nwrite_bw = 2GB/s\nwrite_latency = const(30us)\n", &e), 0);
+	assert_int_equal(warm_from_cfg(d, cfg_find(d, "warm", NULL), &p, &e), 0);
+	assert_true(p.write_bps == 2e9);
+	assert_int_equal(p.has_write_latency, 1);
+	assert_true(dist_mean(&p.write_latency_ns) == 30000);
+	warm_params_free(&p);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "w.ini", "[warm w]\nmirror = 1\nwrite_bw = -1GB/s\n", &e), 0);
+	assert_int_equal(warm_from_cfg(d, cfg_find(d, "warm", NULL), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "w.ini:3"));
+	assert_non_null(strstr(e.msg, "write_bw"));
+	warm_params_free(&p);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "w.ini", "[warm w]\nwrite_latency = const(-\n", &e), 0);
+	assert_int_equal(warm_from_cfg(d, cfg_find(d, "warm", NULL), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "w.ini:2"));
+	assert_non_null(strstr(e.msg, "write_latency"));
+	warm_params_free(&p);
+	cfg_free(d);
+}
+
 /* 2 front ends of 10k ops/s each, 256 outstanding GETATTRs spread round
  * robin: 20k ops/s, within 1%. */
 static void test_warm_frontend_ops_budget_binds_metadata_throughput(void **state)
@@ -1259,6 +1377,9 @@ int main(void)
 		cmocka_unit_test(test_warm_idle_read_takes_latency_plus_slowest_hop),
 		cmocka_unit_test(test_warm_frontend_ops_budget_binds_metadata_throughput),
 		cmocka_unit_test(test_warm_spread_round_robin_versus_hash),
+		cmocka_unit_test(test_warm_write_latency_and_write_link),
+		cmocka_unit_test(test_warm_writes_default_to_latency_and_no_write_link),
+		cmocka_unit_test(test_warm_cfg_write_keys),
 		cmocka_unit_test(test_meta_utilisation_is_lambda_es_over_nc),
 		cmocka_unit_test(test_meta_places_an_object_on_its_hash_server),
 		cmocka_unit_test(test_meta_data_op_is_enotsup_through_executor),
