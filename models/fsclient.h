@@ -11,7 +11,8 @@
  * tierref's are, through io_uring): a latency in that operation's own
  * path, which later operations on the same file wait out too (they share
  * the one open), and which delays nothing else -- not the node's other
- * files, not its other tiers.
+ * files, not its other tiers -- except other creates, when
+ * create_parallelism limits how many run at once.
  *
  * Keys of a [tier NAME] section (device keys: a preset's tier section
  * replaces them with the rest of the model's keys):
@@ -19,6 +20,7 @@
  *   open_latency   = 0      ; time to open an uncached file (dist)
  *   create_latency = 0      ; time to create a file, directories included (dist)
  *   open_files     = 1024   ; descriptors kept open per tier instance (LRU)
+ *   create_parallelism = 0  ; creates in progress at once, FIFO; 0: no limit
  *
  * With both latencies 0 (the default) there is no decorator at all, and a
  * scenario runs exactly as without this module.
@@ -44,6 +46,7 @@ struct fsc_params {
 	const char *name;          /* RNG stream name.  Borrowed. */
 	struct dist open_ns, create_ns;
 	uint64_t open_files;
+	uint64_t create_parallelism;  /* 0: no limit */
 };
 
 /* Defaults: no cost (both const(0)), 1024 open files. */

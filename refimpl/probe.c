@@ -223,12 +223,12 @@ struct pfiles {
 	struct loop *l;
 	struct backend *b;
 	int write;
-	uint64_t ids[PROBE_FILES];
+	const uint64_t *ids;
 	unsigned next, done, failed;
-	struct bk_req req;
+	struct bk_req req[PROBE_CREATE_QD];
 };
 
-static void files_next(struct pfiles *f);
+static void files_next(struct pfiles *f, struct bk_req *req);
 
 static void files_done(struct bk_req *req)
 {
@@ -238,22 +238,22 @@ static void files_done(struct bk_req *req)
 		return;
 	}
 	f->done++;
-	files_next(f);
+	files_next(f, req);
 }
 
-/* Submits the next operation (QD1: one file at a time). */
-static void files_next(struct pfiles *f)
+/* Submits the next operation on req (one file each). */
+static void files_next(struct pfiles *f, struct bk_req *req)
 {
 	if (f->next >= PROBE_FILES)
 		return;
 	unsigned i = f->next++;
-	memset(&f->req, 0, sizeof f->req);
-	f->req.op = f->write ? BK_WRITE : BK_READ;
-	f->req.object = f->ids[i];
-	f->req.length = 4096;
-	f->req.done = files_done;
-	f->req.ctx = f;
-	if (bk_submit(f->b, &f->req) < 0)
+	memset(req, 0, sizeof *req);
+	req->op = f->write ? BK_WRITE : BK_READ;
+	req->object = f->ids[i];
+	req->length = 4096;
+	req->done = files_done;
+	req->ctx = f;
+	if (bk_submit(f->b, req) < 0)
 		f->failed++;
 }
 
@@ -280,21 +280,37 @@ static int backend_new(struct loop *l, enum probe_kind kind, const char *sub, st
 	return dirbk_new(b, l, &c, e);
 }
 
-static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, uint64_t seed, struct probe_result *r,
-		       struct err *e)
+/* PROBE_FILES random object ids clear of the scratch set's, from x. */
+static void files_ids(uint64_t *ids, uint64_t x)
 {
-	struct pfiles *f = calloc(1, sizeof *f);
-	if (!f)
-		return err_set(e, ERR_FAIL, "out of memory");
-	uint64_t x = seed * 0xd1b54a32d192ed03ull | 1;
 	for (unsigned i = 0; i < PROBE_FILES; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		f->ids[i] = PROBE_OBJ_BASE + 0x100000 + (x >> 24); /* clear of the scratch set's ids */
+		ids[i] = PROBE_OBJ_BASE + 0x100000 + (x >> 24);
 	}
+}
+
+/* Three passes, each on a fresh backend: 4 KiB writes of new objects at
+ * QD1 (creates: r->create), 4 KiB reads of them at QD1 (opens: r->open),
+ * and writes of other new objects PROBE_CREATE_QD at a time (the rate of
+ * creates: r->create_qd_rate). */
+static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, uint64_t seed, struct probe_result *r,
+		       struct err *e)
+{
+	struct pfiles *f = calloc(1, sizeof *f);
+	uint64_t *ids = malloc(2 * PROBE_FILES * sizeof *ids);
+	if (!f || !ids) {
+		free(f);
+		free(ids);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
+	files_ids(ids, seed * 0xd1b54a32d192ed03ull | 1);
+	files_ids(ids + PROBE_FILES, seed * 0x9e3779b97f4a7c15ull | 1);
 	int rc = 0;
-	for (int w = 1; w >= 0 && rc == 0; w--) {
+	for (int pass = 0; pass < 3 && rc == 0; pass++) {
+		int w = pass != 1;
+		unsigned qd = pass == 2 ? PROBE_CREATE_QD : 1;
 		struct backend b = { 0 };
 		if (backend_new(l, kind, sub, &b, e) < 0) {
 			rc = -1;
@@ -303,24 +319,31 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 		f->l = l;
 		f->b = &b;
 		f->write = w;
+		f->ids = pass == 2 ? ids + PROBE_FILES : ids;
 		f->next = f->done = f->failed = 0;
-		files_next(f);
+		uint64_t t0 = loop_now(l);
+		for (unsigned k = 0; k < qd; k++)
+			files_next(f, &f->req[k]);
 		if (loop_run(l, UINT64_MAX, e) < 0)
 			rc = -1;
 		else if (f->failed || f->done != PROBE_FILES)
-			rc = err_set(e, ERR_FAIL, "%s: %s of new files failed (%u of %u done)", sub,
-				     w ? "4 KiB writes" : "4 KiB reads", f->done, PROBE_FILES);
+			rc = err_set(e, ERR_FAIL, "%s: %s of new files at QD %u failed (%u of %u done)", sub,
+				     w ? "4 KiB writes" : "4 KiB reads", qd, f->done, PROBE_FILES);
 		else {
 			const struct backend *fb = kind == PROBE_HOT ? &b : dirbk_files(&b);
 			const struct hist *h = filebk_file_latency(fb, w);
+			double el = (double)(loop_now(l) - t0) / 1e9;
 			if (hist_count(h) != PROBE_FILES)
 				rc = err_set(e, ERR_FAIL, "%s: %llu %s timed for %u new files", sub,
 					     (unsigned long long)hist_count(h), w ? "creates" : "opens", PROBE_FILES);
+			else if (pass == 2)
+				r->create_qd_rate = el > 0 ? PROBE_FILES / el : 0;
 			else
 				fill_point(w ? &r->create : &r->open, h);
 		}
 		b.ops->destroy(b.self);
 	}
+	free(ids);
 	free(f);
 	return rc;
 }
@@ -920,6 +943,12 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		   "create_latency = ",
 		PROBE_FILES, PROBE_QUANTILES, r->create.mean_ns / 1e3, r->create.p50_ns / 1e3, r->create.p99_ns / 1e3);
 	empirical(&r->create, 0, 0, f);
+	double cpar = floor(r->create_qd_rate * r->create.mean_ns / 1e9 + 0.5);
+	fprintf(f, "; create_parallelism: creates in progress at once, Little's law at saturation: %u other new\n"
+		   "; files written %u at a time, %.0f creates/s, x the QD1 mean create time above = %.2f\n"
+		   "create_parallelism = %.0f\n",
+		PROBE_FILES, PROBE_CREATE_QD, r->create_qd_rate, r->create_qd_rate * r->create.mean_ns / 1e9,
+		cpar < 1 ? 1 : cpar > PROBE_CREATE_QD ? PROBE_CREATE_QD : cpar);
 	fprintf(f, "; open_latency: the same for the first read of those files by a backend with no\n"
 		   "; descriptor cached (one OPENAT%s), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
 		   "open_latency = ", r->kind == PROBE_HOT && r->direct ? " with O_DIRECT" : "", PROBE_QUANTILES,

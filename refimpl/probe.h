@@ -66,6 +66,12 @@
  * histograms (filebk.h; within 1% of each sample).  The preset gets
  *   create_latency, open_latency   empirical(...) of those times, binned as
  *                                  the latencies above
+ *   create_parallelism             creates at once: PROBE_FILES other new
+ *                                  objects written PROBE_CREATE_QD at a
+ *                                  time by a third fresh backend, their
+ *                                  rate x the QD1 mean create time
+ *                                  (Little's law at saturation), rounded,
+ *                                  within 1..PROBE_CREATE_QD
  *   open_files = 1024              the backends' descriptor cache (filebk's
  *                                  max_open default): configuration, not
  *                                  a measurement
@@ -116,6 +122,8 @@
 #define PROBE_SCRATCH_DEFAULT (1ull << 30)
 #define PROBE_NSIZE 2
 #define PROBE_FILES 256
+/* Creates in flight for the create_parallelism measurement. */
+#define PROBE_CREATE_QD 16
 /* Samples of the cold tier's QD1 4 KiB GET latency, at least (the point
  * runs past `seconds` for them, by 10 s at most). */
 #define PROBE_COLD_MIN_SAMPLES 200
@@ -152,6 +160,9 @@ struct probe_result {
 	 * no descriptor cached (open).  q_ns, mean_ns, p50_ns, p99_ns and ops
 	 * are filled. */
 	struct probe_point create, open;
+	/* PROBE_FILES other new objects written PROBE_CREATE_QD at a time:
+	 * their number over the time they took (creates/s). */
+	double create_qd_rate;
 	/* PROBE_COLD.  pt[1][0] (4 KiB writes) is not measured (ops 0). */
 	char prefix[64];         /* the scratch blobs' name prefix */
 	const char *auth;        /* "SharedKey" or "SAS" */

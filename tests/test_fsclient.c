@@ -35,9 +35,9 @@ static void note(struct bk_req *r)
 	w->done_ns[w->ndone++] = ev_now(w->eng);
 }
 
-/* open 5 us, create 100 us, `files` descriptors; two decorated devices
- * (two tiers of one node). */
-static void world_init(struct world *w, uint64_t files)
+/* open 5 us, create 100 us, `files` descriptors, `creates` at once (0:
+ * any number); two decorated devices (two tiers of one node). */
+static void world_init_creates(struct world *w, uint64_t files, uint64_t creates)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -52,10 +52,16 @@ static void world_init(struct world *w, uint64_t files)
 	dist_const(&p.open_ns, 5000);
 	dist_const(&p.create_ns, 100000);
 	p.open_files = files;
+	p.create_parallelism = creates;
 	assert_true(fsc_active(&p));
 	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev, &w->fs, &e), 0);
 	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev2, &w->fs2, &e), 0);
 	fsc_params_free(&p);
+}
+
+static void world_init(struct world *w, uint64_t files)
+{
+	world_init_creates(w, files, 0);
 }
 
 static void world_free(struct world *w)
@@ -171,6 +177,33 @@ static void test_fsclient_creates_of_different_files_overlap(void **state)
 	world_free(&w);
 }
 
+/* With create_parallelism = 1, the second create waits for the first:
+ * ready at 100 and 200 us, done at 110 and 210 us; with 2, both at 110;
+ * a third with 2 servers starts when the first frees, at 100: done at 210.
+ * A read of a known file (an open, not a create) does not queue: 15 us. */
+static void test_fsclient_create_parallelism_queues_creates(void **state)
+{
+	(void)state;
+	for (uint64_t c = 1; c <= 2; c++) {
+		struct world w;
+		world_init_creates(&w, 16, c);
+		struct bk_req r[4];
+		submit(&w, &w.fs, &r[0], BK_WRITE, 1);
+		submit(&w, &w.fs, &r[1], BK_WRITE, 2);
+		submit(&w, &w.fs, &r[2], BK_READ, 9);
+		if (c == 2)
+			submit(&w, &w.fs, &r[3], BK_WRITE, 3);
+		run(&w);
+		assert_int_equal(w.ndone, c == 1 ? 3 : 4);
+		assert_int_equal(w.done_ns[0], 15000);
+		assert_int_equal(w.done_ns[1], 110000);
+		assert_int_equal(w.done_ns[2], c == 1 ? 210000 : 110000);
+		if (c == 2)
+			assert_int_equal(w.done_ns[3], 210000);
+		world_free(&w);
+	}
+}
+
 static void at_50us(void *arg)
 {
 	struct bk_req *r = arg;
@@ -246,6 +279,17 @@ static void test_fsclient_cfg_defaults_inactive_and_bad_value_named(void **state
 	assert_non_null(strstr(e.msg, "open_files"));
 	fsc_params_free(&p);
 	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\ncreate_parallelism = 4\n", &e), 0);
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), 0);
+	assert_int_equal(p.create_parallelism, 4);
+	fsc_params_free(&p);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\ncreate_parallelism = x\n", &e), 0);
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:3"));
+	assert_non_null(strstr(e.msg, "create_parallelism"));
+	fsc_params_free(&p);
+	cfg_free(d);
 }
 
 int main(void)
@@ -256,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_fsclient_evicted_descriptor_is_reopened_not_recreated),
 		cmocka_unit_test(test_fsclient_create_on_one_tier_does_not_delay_another),
 		cmocka_unit_test(test_fsclient_creates_of_different_files_overlap),
+		cmocka_unit_test(test_fsclient_create_parallelism_queues_creates),
 		cmocka_unit_test(test_fsclient_operations_share_an_open_in_progress),
 		cmocka_unit_test(test_fsclient_exports_latency_with_create_time),
 		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),

@@ -54,6 +54,7 @@ check "probe exits 0" test "$s" = 0
 check "probe wrote [tier hot] and [tier warm]" sh -c "grep -q '^\[tier hot\]' '$D/p.ini' && grep -q '^\[tier warm\]' '$D/p.ini'"
 check "probe: read_latency is an empirical distribution" grep -q '^read_latency = empirical(' "$D/p.ini"
 check "probe: create_latency and open_latency (the asynchronous open chains) are empirical" sh -c "grep -q '^create_latency = empirical(' '$D/p.ini' && grep -q '^open_latency = empirical(' '$D/p.ini'"
+check "probe: create_parallelism in each file tier, at least 1" sh -c "test \$(grep -c '^create_parallelism = [1-9]' '$D/p.ini') = 2"
 check "probe: the directory's writes have their own rate and latency (write_bw, write_latency in [tier warm])" sh -c "sed -n '/^\[tier warm\]/,\$p' '$D/p.ini' | grep -q '^write_bw = [0-9]' && sed -n '/^\[tier warm\]/,\$p' '$D/p.ini' | grep -q '^write_latency = empirical('"
 # Every measured number follows its comment (the structural keys -- one
 # drive, one front end -- share the comment above them).
