@@ -4,12 +4,16 @@
  * nine of them is a loop over fgets and sscanf, so no library (procps's
  * libproc2 has a vmstat API, but would be a dependency for this alone).
  * allocstall is split per zone since Linux 4.9 (allocstall_dma,
- * allocstall_normal, ...): their sum is recorded.
+ * allocstall_normal, ...): their sum is recorded.  /proc/stat's first
+ * line is "cpu" and the times in USER_HZ ticks: user nice system idle
+ * iowait irq softirq steal ... (proc(5)); kernels older than 2.6.11 stop
+ * before steal, which then stays 0.
  */
 #include "refimpl/hoststat.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -49,14 +53,41 @@ void hoststat_read(struct hoststat *s, const char *path)
 	fclose(f);
 }
 
+void hoststat_read_cpu(struct hoststat *s, const char *path)
+{
+	s->cpu_ok = 0;
+	memset(s->cpu, 0, sizeof s->cpu);
+	long hz = sysconf(_SC_CLK_TCK);
+	s->tick_s = hz > 0 ? 1.0 / (double)hz : 0.01;
+	FILE *f = fopen(path ? path : "/proc/stat", "r");
+	if (!f)
+		return;
+	char line[512];
+	unsigned long long t[8] = { 0 };
+	if (fgets(line, sizeof line, f) &&
+	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3], &t[4], &t[5],
+		   &t[6], &t[7]) >= 7) {
+		s->cpu[HC_BUSY] = t[0] + t[1] + t[2] + t[5] + t[6];
+		s->cpu[HC_IOWAIT] = t[4];
+		s->cpu[HC_STEAL] = t[7];
+		s->cpu_ok = !ferror(f);
+	}
+	fclose(f);
+}
+
+static const char *const cpu_names[HC_N] = { "host.cpu.busy", "host.cpu.iowait", "host.cpu.steal" };
+
 int hoststat_export(const struct hoststat *before, const struct hoststat *after, struct met_registry *m)
 {
-	if (!before->ok || !after->ok)
-		return 0;
-	for (int i = 0; i < HS_N; i++) {
+	for (int i = 0; before->ok && after->ok && i < HS_N; i++) {
 		/* Counters only grow; a smaller one (a wrapped 32-bit counter) gives 0. */
 		uint64_t d = after->v[i] >= before->v[i] ? after->v[i] - before->v[i] : 0;
 		if (met_set(m, counters[i].name, (double)d, counters[i].unit) < 0)
+			return -1;
+	}
+	for (int i = 0; before->cpu_ok && after->cpu_ok && i < HC_N; i++) {
+		uint64_t d = after->cpu[i] >= before->cpu[i] ? after->cpu[i] - before->cpu[i] : 0;
+		if (met_set(m, cpu_names[i], (double)d * after->tick_s, "s") < 0)
 			return -1;
 	}
 	return 0;

@@ -3,6 +3,7 @@
  * (the kernel's format: "name value" per line) with known differences;
  * allocstall summed over its zones; an unreadable file records nothing.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,15 @@ static void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* Creates the two files named by the mkstemp templates a and b. */
+static void make_files(char *a, char *b)
+{
+	int fa = mkstemp(a), fb = mkstemp(b);
+	assert_true(fa >= 0 && fb >= 0);
+	close(fa);
+	close(fb);
+}
+
 static double value(const struct met_registry *m, const char *name, const char *unit)
 {
 	const struct met_scalar *s = met_find(m, name);
@@ -36,11 +46,8 @@ static double value(const struct met_registry *m, const char *name, const char *
 static void test_hoststat_records_the_differences(void **state)
 {
 	(void)state;
-	char a[] = "/tmp/tiersim-vmstat-a-XXXXXX", b[] = "/tmp/tiersim-vmstat-b-XXXXXX";
-	int fa = mkstemp(a), fb = mkstemp(b);
-	assert_true(fa >= 0 && fb >= 0);
-	close(fa);
-	close(fb);
+	char a[] = "/tmp/tiersim-hoststat-a-XXXXXX", b[] = "/tmp/tiersim-hoststat-b-XXXXXX";
+	make_files(a, b);
 	write_file(a, "nr_free_pages 1000\npgpgin 100\npgpgout 7\npgmajfault 3\nallocstall_dma 1\n"
 		      "allocstall_normal 10\npgscan_kswapd 40\npgscan_direct 500\nworkingset_refault_anon 3\n"
 		      "workingset_refault_file 20\npgscan_direct_throttle 99\ncompact_stall 4\n"
@@ -73,6 +80,40 @@ static void test_hoststat_records_the_differences(void **state)
 	unlink(b);
 }
 
+/* /proc/stat's cpu line: busy = user + nice + system + irq + softirq
+ * (not idle, iowait, steal, guest); the per-CPU lines after it are not
+ * read.  Before: 100+1+50+2+3 = 156 busy, 7 iowait, 4 steal; after: 400+1+
+ * 90+2+13 = 506, 17, 9: differences 350, 10 and 5 ticks, times tick_s. */
+static void test_hoststat_cpu_times(void **state)
+{
+	(void)state;
+	char a[] = "/tmp/tiersim-hoststat-a-XXXXXX", b[] = "/tmp/tiersim-hoststat-b-XXXXXX";
+	make_files(a, b);
+	write_file(a, "cpu  100 1 50 9000 7 2 3 4 0 0\ncpu0 999 999 999 999 999 999 999 999 0 0\n");
+	write_file(b, "cpu  400 1 90 9100 17 2 13 9 5 0\ncpu0 1 1 1 1 1 1 1 1 0 0\n");
+	struct hoststat s0, s1;
+	hoststat_read(&s0, "/nonexistent/vmstat");
+	hoststat_read_cpu(&s0, a);
+	hoststat_read(&s1, "/nonexistent/vmstat");
+	hoststat_read_cpu(&s1, b);
+	assert_true(s0.cpu_ok && s1.cpu_ok);
+	assert_true(s1.tick_s > 0);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
+	assert_int_equal(met_nscalars(m), 3); /* no vmstat counters: those files were missing */
+	assert_true(fabs(value(m, "host.cpu.busy", "s") - 350 * s1.tick_s) < 1e-12);
+	assert_true(fabs(value(m, "host.cpu.iowait", "s") - 10 * s1.tick_s) < 1e-12);
+	assert_true(fabs(value(m, "host.cpu.steal", "s") - 5 * s1.tick_s) < 1e-12);
+	met_free(m);
+	/* A file without a cpu line is not read. */
+	write_file(a, "intr 5 6 7\n");
+	hoststat_read_cpu(&s0, a);
+	assert_false(s0.cpu_ok);
+	unlink(a);
+	unlink(b);
+}
+
 static void test_hoststat_without_the_file_records_nothing(void **state)
 {
 	(void)state;
@@ -91,6 +132,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hoststat_records_the_differences),
+		cmocka_unit_test(test_hoststat_cpu_times),
 		cmocka_unit_test(test_hoststat_without_the_file_records_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

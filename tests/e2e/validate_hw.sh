@@ -86,6 +86,8 @@ check "tierref takes a scenario with a [client] (it is the client: checked, not 
 check "run records client.cpu.busy, .user and .system" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('client.cpu.busy', 'client.cpu.user', 'client.cpu.system')")" = 3
 check "run records the host's memory counters (host.vmstat.*)" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name like 'host.vmstat.%'")" = 9
 check "run prints them" grep -q "^the host's memory meanwhile (/proc/vmstat, all processes): [0-9]* MiB read from disk" "$D/run"
+check "run records the host's CPU times (host.cpu.busy, .iowait, .steal)" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('host.cpu.busy', 'host.cpu.iowait', 'host.cpu.steal') and unit = 's' and value >= 0")" = 3
+check "run prints them" grep -q "^the host's CPUs meanwhile (/proc/stat, all processes and the kernel): busy [0-9.]* s, " "$D/run"
 
 (cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
 cat "$D/v"
