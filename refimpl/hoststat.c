@@ -7,7 +7,9 @@
  * allocstall_normal, ...): their sum is recorded.  /proc/stat's first
  * line is "cpu" and the times in USER_HZ ticks: user nice system idle
  * iowait irq softirq steal ... (proc(5)); kernels older than 2.6.11 stop
- * before steal, which then stays 0.
+ * before steal, which then stays 0.  The page-reporting count is one
+ * number in a file, where the kernel has it (upstream Linux exposes only
+ * page_reporting_order; this machine's kernel adds reported_kib).
  */
 #include "refimpl/hoststat.h"
 
@@ -31,9 +33,8 @@ static const struct {
 	[HS_THP_FAULT_FALLBACK] = { "host.vmstat.thp_fault_fallback", "count", "thp_fault_fallback" },
 };
 
-void hoststat_read(struct hoststat *s, const char *path)
+static void read_vmstat(struct hoststat *s, const char *path)
 {
-	memset(s, 0, sizeof *s);
 	FILE *f = fopen(path ? path : "/proc/vmstat", "r");
 	if (!f)
 		return;
@@ -53,10 +54,8 @@ void hoststat_read(struct hoststat *s, const char *path)
 	fclose(f);
 }
 
-void hoststat_read_cpu(struct hoststat *s, const char *path)
+static void read_cpu(struct hoststat *s, const char *path)
 {
-	s->cpu_ok = 0;
-	memset(s->cpu, 0, sizeof s->cpu);
 	long hz = sysconf(_SC_CLK_TCK);
 	s->tick_s = hz > 0 ? 1.0 / (double)hz : 0.01;
 	FILE *f = fopen(path ? path : "/proc/stat", "r");
@@ -75,6 +74,28 @@ void hoststat_read_cpu(struct hoststat *s, const char *path)
 	fclose(f);
 }
 
+static void read_reported(struct hoststat *s, const char *path)
+{
+	FILE *f = fopen(path ? path : HOSTSTAT_REPORTED, "r");
+	if (!f)
+		return;
+	unsigned long long v;
+	s->reported_ok = fscanf(f, "%llu", &v) == 1 && !ferror(f);
+	s->reported_kib = s->reported_ok ? v : 0;
+	fclose(f);
+}
+
+void hoststat_read(struct hoststat *s, const struct hoststat_files *f)
+{
+	static const struct hoststat_files host = { NULL, NULL, NULL };
+	if (!f)
+		f = &host;
+	memset(s, 0, sizeof *s);
+	read_vmstat(s, f->vmstat);
+	read_cpu(s, f->stat);
+	read_reported(s, f->reported);
+}
+
 static const char *const cpu_names[HC_N] = { "host.cpu.busy", "host.cpu.iowait", "host.cpu.steal" };
 
 int hoststat_export(const struct hoststat *before, const struct hoststat *after, struct met_registry *m)
@@ -88,6 +109,11 @@ int hoststat_export(const struct hoststat *before, const struct hoststat *after,
 	for (int i = 0; before->cpu_ok && after->cpu_ok && i < HC_N; i++) {
 		uint64_t d = after->cpu[i] >= before->cpu[i] ? after->cpu[i] - before->cpu[i] : 0;
 		if (met_set(m, cpu_names[i], (double)d * after->tick_s, "s") < 0)
+			return -1;
+	}
+	if (before->reported_ok && after->reported_ok) {
+		uint64_t d = after->reported_kib >= before->reported_kib ? after->reported_kib - before->reported_kib : 0;
+		if (met_set(m, "host.page_reporting.reported", (double)d, "KiB") < 0)
 			return -1;
 	}
 	return 0;

@@ -30,9 +30,20 @@
  *   host.cpu.iowait            idle CPU time with I/O outstanding [s]
  *   host.cpu.steal             time the hypervisor ran something else on
  *                              this guest's CPUs [s]
- * (make validate's checkpoint case: its slow runs, warm writes ten times
- * slower, kept the host's CPUs busy 0.40 s against 0.11-0.15 s, with no
- * steal.)
+ *   host.page_reporting.reported  free memory the guest kernel handed back
+ *                              to the hypervisor (virtio-balloon free page
+ *                              reporting), where the kernel exposes the
+ *                              count (this machine's: reported_kib under
+ *                              /sys/module/page_reporting/parameters) [KiB]
+ * Why these: make validate's checkpoint case has slow runs whose warm
+ * writes take ten times as long (2.5 ms at p50 against 0.25), the copy
+ * into new page-cache folios (copy_folio_from_iter_atomic) 30% of the CPU
+ * samples against 2.5%, and the host's CPUs busy 0.37-0.74 s against
+ * 0.09-0.23 s, with no steal, no dirty-page throttling and no compaction.
+ * On this machine memory handed back to the hypervisor costs more at its
+ * next first touch (2 GiB touched page by page: 0.8 s reused at once, 2.7
+ * s after 10 s idle), but touching 1 GiB just before a run did not remove
+ * the slow runs (5 of 6 slow, against 2 of 6 without): the cause is open.
  */
 #ifndef TIERSIM_HOSTSTAT_H
 #define TIERSIM_HOSTSTAT_H
@@ -62,18 +73,24 @@ struct hoststat {
 	int cpu_ok;        /* 1: /proc/stat's cpu line read */
 	uint64_t cpu[HC_N]; /* in clock ticks (USER_HZ) */
 	double tick_s;     /* seconds per tick */
+	int reported_ok;   /* 1: the page-reporting count read */
+	uint64_t reported_kib;
 };
 
-/* Reads the counters from path (NULL: /proc/vmstat).  Never fails: a
- * file that cannot be read leaves s->ok 0, and a counter the kernel does
- * not have stays 0. */
-void hoststat_read(struct hoststat *s, const char *path);
-/* Then the CPU times from path (NULL: /proc/stat); likewise never fails:
- * s->cpu_ok says whether they were read. */
-void hoststat_read_cpu(struct hoststat *s, const char *path);
-/* The differences after - before into m: the vmstat counters when both
- * read them, the CPU times when both read those.  Returns 0, or -1 out
- * of memory. */
+/* The files read; NULL members (or a NULL struct): the host's own. */
+struct hoststat_files {
+	const char *vmstat;   /* /proc/vmstat */
+	const char *stat;     /* /proc/stat */
+	const char *reported; /* HOSTSTAT_REPORTED */
+};
+#define HOSTSTAT_REPORTED "/sys/module/page_reporting/parameters/reported_kib"
+
+/* Reads everything (f NULL: the host's files).  Never fails: a file that
+ * cannot be read leaves its flag (ok, cpu_ok, reported_ok) 0, and a
+ * counter the kernel does not have stays 0. */
+void hoststat_read(struct hoststat *s, const struct hoststat_files *f);
+/* The differences after - before into m, each group (vmstat, CPU times,
+ * page reporting) when both read it.  Returns 0, or -1 out of memory. */
 int hoststat_export(const struct hoststat *before, const struct hoststat *after, struct met_registry *m);
 
 #endif

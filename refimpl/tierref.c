@@ -602,7 +602,6 @@ static int cmd_run(int argc, char **argv)
 	trun_iso_now(started, sizeof started);
 	struct hoststat host0, host1;
 	hoststat_read(&host0, NULL);
-	hoststat_read_cpu(&host0, NULL);
 	double t0 = trun_wall_seconds(), user0, sys0, cpu0 = loop_thread_cpu_s();
 	loop_thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
@@ -626,7 +625,6 @@ static int cmd_run(int argc, char **argv)
 	 * not the devices (models/client.h predicts it). */
 	loop_thread_cpu(&user1, &sys1);
 	hoststat_read(&host1, NULL);
-	hoststat_read_cpu(&host1, NULL);
 	double cpu_user = user1 - user0, cpu_sys = sys1 - sys0, cpu = loop_thread_cpu_s() - cpu0;
 	if (met_set(m, "client.cpu.user", cpu_user, "s") < 0 || met_set(m, "client.cpu.system", cpu_sys, "s") < 0 ||
 	    met_set(m, "client.cpu.busy", end_ns ? cpu / (end_ns / 1e9) : 0, "ratio") < 0 ||
@@ -681,6 +679,9 @@ static int cmd_run(int argc, char **argv)
 		printf("the host's CPUs meanwhile (/proc/stat, all processes and the kernel): busy %.2f s, "
 		       "idle with I/O outstanding %.2f s, stolen by the hypervisor %.2f s (the run took %.2f s)\n",
 		       metric(m, "host.cpu.busy"), metric(m, "host.cpu.iowait"), metric(m, "host.cpu.steal"), wall);
+	if (host0.reported_ok && host1.reported_ok)
+		printf("free memory handed back to the hypervisor meanwhile (page reporting): %.0f MiB\n",
+		       metric(m, "host.page_reporting.reported") / 1024);
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);
 	char errs[2048] = "";

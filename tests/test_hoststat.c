@@ -57,8 +57,8 @@ static void test_hoststat_records_the_differences(void **state)
 		      "workingset_refault_file 70\npgscan_direct_throttle 1\ncompact_stall 4\n"
 		      "thp_fault_fallback 6\nthp_fault_fallback_charge 100\n");
 	struct hoststat s0, s1;
-	hoststat_read(&s0, a);
-	hoststat_read(&s1, b);
+	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = a, .stat = "/nonexistent/stat", .reported = "/nonexistent/r" });
+	hoststat_read(&s1, &(struct hoststat_files){ .vmstat = b, .stat = "/nonexistent/stat", .reported = "/nonexistent/r" });
 	assert_true(s0.ok && s1.ok);
 	struct met_registry *m = met_new();
 	assert_non_null(m);
@@ -92,10 +92,8 @@ static void test_hoststat_cpu_times(void **state)
 	write_file(a, "cpu  100 1 50 9000 7 2 3 4 0 0\ncpu0 999 999 999 999 999 999 999 999 0 0\n");
 	write_file(b, "cpu  400 1 90 9100 17 2 13 9 5 0\ncpu0 1 1 1 1 1 1 1 1 0 0\n");
 	struct hoststat s0, s1;
-	hoststat_read(&s0, "/nonexistent/vmstat");
-	hoststat_read_cpu(&s0, a);
-	hoststat_read(&s1, "/nonexistent/vmstat");
-	hoststat_read_cpu(&s1, b);
+	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = a, .reported = "/nonexistent/r" });
+	hoststat_read(&s1, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = b, .reported = "/nonexistent/r" });
 	assert_true(s0.cpu_ok && s1.cpu_ok);
 	assert_true(s1.tick_s > 0);
 	struct met_registry *m = met_new();
@@ -108,8 +106,30 @@ static void test_hoststat_cpu_times(void **state)
 	met_free(m);
 	/* A file without a cpu line is not read. */
 	write_file(a, "intr 5 6 7\n");
-	hoststat_read_cpu(&s0, a);
+	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = a, .reported = "/nonexistent/r" });
 	assert_false(s0.cpu_ok);
+	unlink(a);
+	unlink(b);
+}
+
+/* The page-reporting count: one number; 1000 -> 5096 KiB is 4096. */
+static void test_hoststat_page_reporting(void **state)
+{
+	(void)state;
+	char a[] = "/tmp/tiersim-hoststat-a-XXXXXX", b[] = "/tmp/tiersim-hoststat-b-XXXXXX";
+	make_files(a, b);
+	write_file(a, "1000\n");
+	write_file(b, "5096\n");
+	struct hoststat s0, s1;
+	hoststat_read(&s0, &(struct hoststat_files){ "/nonexistent/vmstat", "/nonexistent/stat", a });
+	hoststat_read(&s1, &(struct hoststat_files){ "/nonexistent/vmstat", "/nonexistent/stat", b });
+	assert_true(s0.reported_ok && s1.reported_ok);
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
+	assert_int_equal(met_nscalars(m), 1);
+	assert_true(value(m, "host.page_reporting.reported", "KiB") == 4096);
+	met_free(m);
 	unlink(a);
 	unlink(b);
 }
@@ -118,9 +138,9 @@ static void test_hoststat_without_the_file_records_nothing(void **state)
 {
 	(void)state;
 	struct hoststat s0, s1;
-	hoststat_read(&s0, "/nonexistent/vmstat");
-	assert_false(s0.ok);
-	hoststat_read(&s1, NULL); /* the real /proc/vmstat */
+	hoststat_read(&s0, &(struct hoststat_files){ "/nonexistent/vmstat", "/nonexistent/stat", "/nonexistent/r" });
+	assert_false(s0.ok || s0.cpu_ok || s0.reported_ok);
+	hoststat_read(&s1, NULL); /* the host's own files */
 	struct met_registry *m = met_new();
 	assert_non_null(m);
 	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
@@ -133,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hoststat_records_the_differences),
 		cmocka_unit_test(test_hoststat_cpu_times),
+		cmocka_unit_test(test_hoststat_page_reporting),
 		cmocka_unit_test(test_hoststat_without_the_file_records_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,6 +88,9 @@ check "run records the host's memory counters (host.vmstat.*)" test "$(sqlite3 "
 check "run prints them" grep -q "^the host's memory meanwhile (/proc/vmstat, all processes): [0-9]* MiB read from disk" "$D/run"
 check "run records the host's CPU times (host.cpu.busy, .iowait, .steal)" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name in ('host.cpu.busy', 'host.cpu.iowait', 'host.cpu.steal') and unit = 's' and value >= 0")" = 3
 check "run prints them" grep -q "^the host's CPUs meanwhile (/proc/stat, all processes and the kernel): busy [0-9.]* s, " "$D/run"
+if [ -r /sys/module/page_reporting/parameters/reported_kib ]; then
+	check "run records and prints the memory handed back to the hypervisor (this kernel counts it)" sh -c "test \"\$(sqlite3 '$D/r.db' \"select count(*) from metrics where name = 'host.page_reporting.reported' and unit = 'KiB'\")\" = 1 && grep -q '^free memory handed back to the hypervisor meanwhile (page reporting): [0-9]* MiB' '$D/run'"
+fi
 
 (cd / && "$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --out "$D/sim.db" --plot "$D/plot") >"$D/v" 2>&1; s=$?
 cat "$D/v"
