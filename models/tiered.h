@@ -27,10 +27,11 @@
  *                      drives, read_bw for nvme; latency, bandwidth for fixed;
  *                      and, for any model, the file-system client's keys
  *                      (models/fsclient.h): open_latency, create_latency,
- *                      open_files -- the time to open and create the tier's
- *                      files, a latency of the operation that needs the
- *                      file (and of those that share its open), delaying
- *                      nothing else (none by default)
+ *                      open_files, create_parallelism -- the time to open
+ *                      and create the tier's files, a latency of the
+ *                      operation that needs the file (and of those that
+ *                      share its open), delaying nothing else but later
+ *                      creates past create_parallelism (none by default)
  *   [metadata NAME]    a metadata service (models/meta.h keys), shared by the
  *                      cluster; its requests are not charged to the network
  *
