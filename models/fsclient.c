@@ -27,8 +27,8 @@
  * Nothing else waits for d: opens and creates are asynchronous (io_uring's
  * OPENAT and MKDIRAT in tierref, run by kernel workers), so operations on
  * other files, and the node's other tiers, go on meanwhile, and any number
- * of opens overlap (creates: c at a time, above).  An operation with d = 0 goes to the device at once,
- * with no event.  Metadata operations pass through untouched (they are the
+ * of opens overlap (creates: c at a time, above).  An operation with d = 0
+ * goes to the device at once, with no event.  Metadata operations pass through untouched (they are the
  * metadata service's business: models/meta.c, or a real directory's).
  *
  * "Exists" is approximated by "seen at this instance in this run": a tier
