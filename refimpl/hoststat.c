@@ -76,7 +76,7 @@ static void read_cpu(struct hoststat *s, const char *path)
 
 static void read_reported(struct hoststat *s, const char *path)
 {
-	FILE *f = fopen(path ? path : HOSTSTAT_REPORTED, "r");
+	FILE *f = fopen(path ? path : "/sys/module/page_reporting/parameters/reported_kib", "r");
 	if (!f)
 		return;
 	unsigned long long v;
@@ -98,23 +98,23 @@ void hoststat_read(struct hoststat *s, const struct hoststat_files *f)
 
 static const char *const cpu_names[HC_N] = { "host.cpu.busy", "host.cpu.iowait", "host.cpu.steal" };
 
+/* How much a counter grew; counters only grow, so a smaller one (a
+ * wrapped 32-bit counter) gives 0. */
+static uint64_t grew(uint64_t before, uint64_t after)
+{
+	return after >= before ? after - before : 0;
+}
+
 int hoststat_export(const struct hoststat *before, const struct hoststat *after, struct met_registry *m)
 {
-	for (int i = 0; before->ok && after->ok && i < HS_N; i++) {
-		/* Counters only grow; a smaller one (a wrapped 32-bit counter) gives 0. */
-		uint64_t d = after->v[i] >= before->v[i] ? after->v[i] - before->v[i] : 0;
-		if (met_set(m, counters[i].name, (double)d, counters[i].unit) < 0)
+	for (int i = 0; before->ok && after->ok && i < HS_N; i++)
+		if (met_set(m, counters[i].name, (double)grew(before->v[i], after->v[i]), counters[i].unit) < 0)
 			return -1;
-	}
-	for (int i = 0; before->cpu_ok && after->cpu_ok && i < HC_N; i++) {
-		uint64_t d = after->cpu[i] >= before->cpu[i] ? after->cpu[i] - before->cpu[i] : 0;
-		if (met_set(m, cpu_names[i], (double)d * after->tick_s, "s") < 0)
+	for (int i = 0; before->cpu_ok && after->cpu_ok && i < HC_N; i++)
+		if (met_set(m, cpu_names[i], (double)grew(before->cpu[i], after->cpu[i]) * after->tick_s, "s") < 0)
 			return -1;
-	}
-	if (before->reported_ok && after->reported_ok) {
-		uint64_t d = after->reported_kib >= before->reported_kib ? after->reported_kib - before->reported_kib : 0;
-		if (met_set(m, "host.page_reporting.reported", (double)d, "KiB") < 0)
-			return -1;
-	}
+	if (before->reported_ok && after->reported_ok &&
+	    met_set(m, "host.page_reporting.reported", (double)grew(before->reported_kib, after->reported_kib), "KiB") < 0)
+		return -1;
 	return 0;
 }

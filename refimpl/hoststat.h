@@ -81,9 +81,8 @@ struct hoststat {
 struct hoststat_files {
 	const char *vmstat;   /* /proc/vmstat */
 	const char *stat;     /* /proc/stat */
-	const char *reported; /* HOSTSTAT_REPORTED */
+	const char *reported; /* /sys/module/page_reporting/parameters/reported_kib */
 };
-#define HOSTSTAT_REPORTED "/sys/module/page_reporting/parameters/reported_kib"
 
 /* Reads everything (f NULL: the host's files).  Never fails: a file that
  * cannot be read leaves its flag (ok, cpu_ok, reported_ok) 0, and a

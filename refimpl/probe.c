@@ -848,8 +848,8 @@ static double device_limit(const struct probe_point *p, double rate, const char 
 static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, FILE *f)
 {
 	const struct probe_point *w1 = &r->pt[1][0][0], *wl = &r->pt[1][1][0];
-	double d1 = w1->mean_ns - cpu_cost_ns(cw, (double)w1->size_bytes);
-	double dl = wl->mean_ns - cpu_cost_ns(cw, (double)wl->size_bytes);
+	double c1 = cpu_cost_ns(cw, (double)w1->size_bytes); /* w1: 4 KiB */
+	double d1 = w1->mean_ns - c1, dl = wl->mean_ns - cpu_cost_ns(cw, (double)wl->size_bytes);
 	double wbw = dl > d1 ? (double)(wl->size_bytes - w1->size_bytes) / (dl - d1) * 1e9 : 0;
 	fprintf(f, "; write_bw: one write's rate beyond the client's CPU, (1 MiB - 4 KiB) / (%.1f us - %.1f us):\n"
 		   "; the QD1 mean write latency less the client's CPU for it, 1 MiB and 4 KiB%s\n",
@@ -858,8 +858,8 @@ static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, 
 	fprintf(f, "; write_latency: the QD1 4 KiB write latency in %d bins, tail kept (%llu writes;\n"
 		   "; p50 %.1f us, p99 %.1f us), less 4 KiB / write_bw and the client's CPU for it (%.2f us)\n"
 		   "write_latency = ", PROBE_QUANTILES, (unsigned long long)w1->ops, w1->p50_ns / 1e3, w1->p99_ns / 1e3,
-		cpu_cost_ns(cw, 4096) / 1e3);
-	empirical(w1, wbw, cpu_cost_ns(cw, 4096), f);
+		c1 / 1e3);
+	empirical(w1, wbw, c1, f);
 }
 
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *f)
@@ -943,12 +943,11 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		   "create_latency = ",
 		PROBE_FILES, PROBE_QUANTILES, r->create.mean_ns / 1e3, r->create.p50_ns / 1e3, r->create.p99_ns / 1e3);
 	empirical(&r->create, 0, 0, f);
-	double cpar = floor(r->create_qd_rate * r->create.mean_ns / 1e9 + 0.5);
+	double cpar = r->create_qd_rate * r->create.mean_ns / 1e9;
 	fprintf(f, "; create_parallelism: creates in progress at once, Little's law at saturation: %u other new\n"
 		   "; files written %u at a time, %.0f creates/s, x the QD1 mean create time above = %.2f\n"
 		   "create_parallelism = %.0f\n",
-		PROBE_FILES, PROBE_CREATE_QD, r->create_qd_rate, r->create_qd_rate * r->create.mean_ns / 1e9,
-		cpar < 1 ? 1 : cpar > PROBE_CREATE_QD ? PROBE_CREATE_QD : cpar);
+		PROBE_FILES, PROBE_CREATE_QD, r->create_qd_rate, cpar, fmin(fmax(round(cpar), 1), PROBE_CREATE_QD));
 	fprintf(f, "; open_latency: the same for the first read of those files by a backend with no\n"
 		   "; descriptor cached (one OPENAT%s), in %d bins (mean %.1f us, p50 %.1f us, p99 %.1f us)\n"
 		   "open_latency = ", r->kind == PROBE_HOT && r->direct ? " with O_DIRECT" : "", PROBE_QUANTILES,

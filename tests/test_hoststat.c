@@ -43,6 +43,22 @@ static double value(const struct met_registry *m, const char *name, const char *
 	return s->value;
 }
 
+/* Reads the two snapshots from the files given (NULL: one that does not
+ * exist) and exports their differences into a new registry. */
+static struct met_registry *exported(struct hoststat *s0, struct hoststat *s1, const char *vmstat[2],
+				     const char *stat[2], const char *reported[2])
+{
+	static const char *const none = "/nonexistent/hoststat-file";
+	struct hoststat *s[2] = { s0, s1 };
+	for (int i = 0; i < 2; i++)
+		hoststat_read(s[i], &(struct hoststat_files){ vmstat ? vmstat[i] : none, stat ? stat[i] : none,
+							      reported ? reported[i] : none });
+	struct met_registry *m = met_new();
+	assert_non_null(m);
+	assert_int_equal(hoststat_export(s0, s1, m), 0);
+	return m;
+}
+
 static void test_hoststat_records_the_differences(void **state)
 {
 	(void)state;
@@ -57,12 +73,8 @@ static void test_hoststat_records_the_differences(void **state)
 		      "workingset_refault_file 70\npgscan_direct_throttle 1\ncompact_stall 4\n"
 		      "thp_fault_fallback 6\nthp_fault_fallback_charge 100\n");
 	struct hoststat s0, s1;
-	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = a, .stat = "/nonexistent/stat", .reported = "/nonexistent/r" });
-	hoststat_read(&s1, &(struct hoststat_files){ .vmstat = b, .stat = "/nonexistent/stat", .reported = "/nonexistent/r" });
+	struct met_registry *m = exported(&s0, &s1, (const char *[2]){ a, b }, NULL, NULL);
 	assert_true(s0.ok && s1.ok);
-	struct met_registry *m = met_new();
-	assert_non_null(m);
-	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
 	assert_true(value(m, "host.vmstat.pgpgin", "KiB") == 4096);
 	assert_true(value(m, "host.vmstat.pgpgout", "KiB") == 0);
 	assert_true(value(m, "host.vmstat.pgmajfault", "count") == 2);
@@ -92,13 +104,9 @@ static void test_hoststat_cpu_times(void **state)
 	write_file(a, "cpu  100 1 50 9000 7 2 3 4 0 0\ncpu0 999 999 999 999 999 999 999 999 0 0\n");
 	write_file(b, "cpu  400 1 90 9100 17 2 13 9 5 0\ncpu0 1 1 1 1 1 1 1 1 0 0\n");
 	struct hoststat s0, s1;
-	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = a, .reported = "/nonexistent/r" });
-	hoststat_read(&s1, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = b, .reported = "/nonexistent/r" });
+	struct met_registry *m = exported(&s0, &s1, NULL, (const char *[2]){ a, b }, NULL);
 	assert_true(s0.cpu_ok && s1.cpu_ok);
 	assert_true(s1.tick_s > 0);
-	struct met_registry *m = met_new();
-	assert_non_null(m);
-	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
 	assert_int_equal(met_nscalars(m), 3); /* no vmstat counters: those files were missing */
 	assert_true(fabs(value(m, "host.cpu.busy", "s") - 350 * s1.tick_s) < 1e-12);
 	assert_true(fabs(value(m, "host.cpu.iowait", "s") - 10 * s1.tick_s) < 1e-12);
@@ -106,7 +114,7 @@ static void test_hoststat_cpu_times(void **state)
 	met_free(m);
 	/* A file without a cpu line is not read. */
 	write_file(a, "intr 5 6 7\n");
-	hoststat_read(&s0, &(struct hoststat_files){ .vmstat = "/nonexistent/vmstat", .stat = a, .reported = "/nonexistent/r" });
+	met_free(exported(&s0, &s1, NULL, (const char *[2]){ a, b }, NULL));
 	assert_false(s0.cpu_ok);
 	unlink(a);
 	unlink(b);
@@ -121,12 +129,8 @@ static void test_hoststat_page_reporting(void **state)
 	write_file(a, "1000\n");
 	write_file(b, "5096\n");
 	struct hoststat s0, s1;
-	hoststat_read(&s0, &(struct hoststat_files){ "/nonexistent/vmstat", "/nonexistent/stat", a });
-	hoststat_read(&s1, &(struct hoststat_files){ "/nonexistent/vmstat", "/nonexistent/stat", b });
+	struct met_registry *m = exported(&s0, &s1, NULL, NULL, (const char *[2]){ a, b });
 	assert_true(s0.reported_ok && s1.reported_ok);
-	struct met_registry *m = met_new();
-	assert_non_null(m);
-	assert_int_equal(hoststat_export(&s0, &s1, m), 0);
 	assert_int_equal(met_nscalars(m), 1);
 	assert_true(value(m, "host.page_reporting.reported", "KiB") == 4096);
 	met_free(m);
