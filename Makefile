@@ -9,7 +9,13 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PKGS     := gsl sqlite3 inih yaml-0.1 jansson libzstd
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O3 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
+# Link-time optimisation of the programs (tiersim, tierref, the benches):
+# it inlines across modules (the data path, the resources, the models), 6%
+# fewer instructions per request in bench/tiered_run (callgrind).  The
+# objects are fat (machine code besides the LTO IR), so the unit tests link
+# them as plain objects, without the link-time compile.  `make LTO=` skips it.
+LTO      ?= -flto=auto -ffat-lto-objects
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LTO) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
 	     $(shell pkg-config --cflags $(PKGS) $(REF_PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih -lyaml -ljansson -lzstd) -lm
 TESTLIBS := -lcmocka
@@ -71,7 +77,7 @@ e2e: $(TIERSIM)
 	@sh tests/run_e2e.sh $(TIERSIM)
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" \
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" LTO= \
 		LDFLAGS="-fsanitize=address,undefined" unit $(ASAN_BUILD)/tiersim
 	@sh tests/run_asan_cli.sh $(ASAN_BUILD)/tiersim
 
@@ -100,7 +106,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(TIERSIM): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 $(REFLIB): $(REF_OBJ)
 	@mkdir -p $(dir $@)
@@ -110,11 +116,11 @@ $(REFLIB): $(REF_OBJ)
 # tierref prints tiersim's run summary and drives the same replay and jobs
 # (sim/cli/run_tiered.c), so it links that file too.
 $(BUILD)/tierref: $(BUILD)/refimpl/tierref.o $(BUILD)/sim/cli/run_tiered.o $(REFLIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/sim/cli/run_tiered.o $(REFLIB) $(LIB) $(LDLIBS) $(REF_LIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $< $(BUILD)/sim/cli/run_tiered.o $(REFLIB) $(LIB) $(LDLIBS) $(REF_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(if $(REF_OBJ),$(REFLIB)) $(LIB) $(LDLIBS) $(REF_LIBS) $(TESTLIBS)
+	$(CC) $(ALL_CFLAGS) -fno-lto $(LDFLAGS) -o $@ $< $(if $(REF_OBJ),$(REFLIB)) $(LIB) $(LDLIBS) $(REF_LIBS) $(TESTLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
 	@mkdir -p $(dir $@)

@@ -71,7 +71,7 @@ __attribute__((noinline)) static int hold_timed(const struct evq_ops *ops, void 
 		uint64_t t;
 		exec_fn fn;
 		void *arg;
-		if (!ops->pop(q, &t, &fn, &arg) || !ops->push(q, t + inc_ns[k], fn, arg))
+		if (!ops->pop(q, UINT64_MAX, &t, &fn, &arg) || !ops->push(q, t + inc_ns[k], fn, arg))
 			return -1;
 	}
 	return 0;
@@ -100,7 +100,7 @@ static int hold_once(const struct evq_ops *ops, size_t n, size_t m, uint64_t *in
 		uint64_t t;
 		exec_fn fn;
 		void *arg;
-		if (!ops->pop(q, &t, &fn, &arg) || !ops->push(q, t + exp_ns(r), fn, arg))
+		if (!ops->pop(q, UINT64_MAX, &t, &fn, &arg) || !ops->push(q, t + exp_ns(r), fn, arg))
 			goto done;
 	}
 	for (size_t k = 0; k < m; k++)

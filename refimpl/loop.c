@@ -611,12 +611,11 @@ static int pending(const struct loop *l)
 static int run_timers(struct loop *l, uint64_t limit)
 {
 	for (int n = 0; n < TIMER_BATCH; n++) {
-		if (l->stop || l->qo->peek_time(l->q) > limit)
-			return 0;
 		uint64_t t;
 		exec_fn fn;
 		void *arg;
-		l->qo->pop(l->q, &t, &fn, &arg);
+		if (l->stop || !l->qo->pop(l->q, limit, &t, &fn, &arg))
+			return 0;
 		l->events++;
 		fn(arg);
 	}

@@ -580,7 +580,7 @@ static int value_error(struct cfg_doc *d, struct cfg_section *s, struct cfg_kv *
 		if (!lookup(s, key, &kv))                                                          \
 			return 0;                                                                  \
 		struct err sub = { 0 };                                                            \
-		T v;                                                                               \
+		T v = 0;                                                                           \
 		if (parse(kv->value, &v, &sub))                                                    \
 			return value_error(d, s, kv, e, &sub);                                     \
 		*out = v;                                                                          \

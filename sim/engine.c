@@ -92,17 +92,16 @@ int ev_run(struct ev_engine *eng, uint64_t until_ns, struct err *e)
 			eng->stop = 0;
 			return EV_STOPPED;
 		}
-		uint64_t t = ops->peek_time(q);
-		if (t == UINT64_MAX)
-			return EV_EMPTY;
-		if (t > until_ns) {
+		uint64_t t;
+		exec_fn fn;
+		void *arg;
+		if (!ops->pop(q, until_ns, &t, &fn, &arg)) {
+			if (t == UINT64_MAX)
+				return EV_EMPTY;
 			if (until_ns > eng->now)
 				eng->now = until_ns;
 			return EV_UNTIL;
 		}
-		exec_fn fn;
-		void *arg;
-		ops->pop(q, &t, &fn, &arg);
 		eng->now = t;
 		eng->events++;
 		fn(arg);

@@ -29,8 +29,10 @@ struct evq_ops {
 	void (*destroy)(void *q);
 	/* 0 on out of memory. */
 	uint64_t (*push)(void *q, uint64_t t_ns, exec_fn fn, void *arg);
-	/* Removes the least event; returns 0 when empty. */
-	int (*pop)(void *q, uint64_t *t_ns, exec_fn *fn, void **arg);
+	/* Removes the least event if its time is <= until and returns 1;
+	 * else returns 0, with *t_ns the least time (UINT64_MAX when empty).
+	 * One call where the engine's loop would peek, then pop. */
+	int (*pop)(void *q, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg);
 	/* Time of the least event; UINT64_MAX when empty. */
 	uint64_t (*peek_time)(void *q);
 	int (*cancel)(void *q, uint64_t handle);

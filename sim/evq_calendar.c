@@ -470,27 +470,28 @@ static void cq_check_cost(struct cq *q)
 	q->pops = 0;
 }
 
-static int cq_pop(void *qv, uint64_t *t_ns, exec_fn *fn, void **arg)
+static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
 {
 	struct cq *q = qv;
 	uint32_t i = cq_find_min(q);
-	if (i == CQ_NIL)
+	if (i == CQ_NIL) {
+		*t_ns = UINT64_MAX;
 		return 0;
+	}
+	struct cq_link *l = q->link;
+	*t_ns = l[i].t_ns;
+	if (*t_ns > until)
+		return 0; /* q->min stays valid */
 
 	/* i heads its bucket. */
-	struct cq_link *l = q->link;
 	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
 	uint32_t n = l[i].next;
 	if (n != CQ_NIL)
 		l[n].prev = l[i].prev;
 	q->bucket[b] = n;
 
-	if (t_ns)
-		*t_ns = l[i].t_ns;
-	if (fn)
-		*fn = q->pay[i].fn;
-	if (arg)
-		*arg = q->pay[i].arg;
+	*fn = q->pay[i].fn;
+	*arg = q->pay[i].arg;
 	q->min = CQ_NIL;
 	cq_free_slot(q, i);
 	q->size--;

@@ -210,14 +210,18 @@ static void remove_at(struct heapq *q, size_t i)
 		sift_down(q, i, last);
 }
 
-static int heapq_pop(void *vq, uint64_t *t, exec_fn *fn, void **arg)
+static int heapq_pop(void *vq, uint64_t until, uint64_t *t, exec_fn *fn, void **arg)
 {
 	struct heapq *q = vq;
-	if (q->n == 0)
+	if (q->n == 0) {
+		*t = UINT64_MAX;
 		return 0;
+	}
 	struct hent top = q->heap[0];
-	struct hrec *r = &q->slab[top.slot];
 	*t = top.t;
+	if (top.t > until)
+		return 0;
+	struct hrec *r = &q->slab[top.slot];
 	*fn = r->fn;
 	*arg = r->arg;
 	remove_at(q, 0);

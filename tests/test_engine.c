@@ -208,9 +208,10 @@ static uint64_t nil_push(void *q, uint64_t t, exec_fn fn, void *arg)
 	(void)q; (void)t; (void)fn; (void)arg;
 	return 0;
 }
-static int nil_pop(void *q, uint64_t *t, exec_fn *fn, void **arg)
+static int nil_pop(void *q, uint64_t until, uint64_t *t, exec_fn *fn, void **arg)
 {
-	(void)q; (void)t; (void)fn; (void)arg;
+	(void)q; (void)until; (void)fn; (void)arg;
+	*t = UINT64_MAX;
 	return 0;
 }
 static uint64_t nil_peek(void *q) { (void)q; return UINT64_MAX; }
@@ -254,7 +255,7 @@ static void test_heap_renumbering_keeps_fifo_among_equal_times(void **state)
 		evq_heap.push(q, (uint64_t)(i % 3) * 10, NULL, &tags[i]);
 		if (i % 7 == 6) { /* pop now and then, as a running model would */
 			uint64_t t; exec_fn fn; void *arg;
-			evq_heap.pop(q, &t, &fn, &arg);
+			evq_heap.pop(q, UINT64_MAX, &t, &fn, &arg);
 			evq_heap.push(q, t, NULL, arg); /* same time again: goes last */
 		}
 	}
@@ -283,7 +284,7 @@ static void test_heap_renumbering_keeps_fifo_among_equal_times(void **state)
 			if (ref[k].t < ref[m].t || (ref[k].t == ref[m].t && ref[k].seq < ref[m].seq))
 				m = k;
 		uint64_t t; exec_fn fn; void *arg;
-		assert_int_equal(evq_heap.pop(q, &t, &fn, &arg), 1);
+		assert_int_equal(evq_heap.pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 		assert_int_equal(t, ref[m].t);
 		assert_int_equal(*(int *)arg, ref[m].tag);
 		assert_true(t >= last_t);

@@ -141,7 +141,7 @@ static void world_pop_expect(struct world *w, size_t want)
 	exec_fn fn = NULL;
 	void *arg = NULL;
 
-	assert_int_equal(w->ops->pop(w->q, &t, &fn, &arg), 1);
+	assert_int_equal(w->ops->pop(w->q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_ptr_equal(fn, fn_a);
 	struct rec *r = arg;
 	assert_true(r >= w->rec && r < w->rec + w->n);
@@ -196,7 +196,7 @@ static void world_drain_sorted(struct world *w)
 	uint64_t t;
 	exec_fn fn;
 	void *arg;
-	assert_int_equal(w->ops->pop(w->q, &t, &fn, &arg), 0);
+	assert_int_equal(w->ops->pop(w->q, UINT64_MAX, &t, &fn, &arg), 0);
 	assert_int_equal(w->ops->size(w->q), 0);
 	assert_true(w->ops->peek_time(w->q) == UINT64_MAX);
 }
@@ -456,11 +456,11 @@ static void test_pop_returns_time_fn_and_arg_of_pushed_event(void **state)
 
 	assert_true(ops->push(q, 7, fn_b, &b) != 0);
 	assert_true(ops->push(q, 3, fn_a, &a) != 0);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_true(t == 3);
 	assert_ptr_equal(fn, fn_a);
 	assert_ptr_equal(arg, &a);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_true(t == 7);
 	assert_ptr_equal(fn, fn_b);
 	assert_ptr_equal(arg, &b);
@@ -475,10 +475,10 @@ static void test_pop_on_empty_returns_zero(void **state)
 	exec_fn fn;
 	void *arg;
 
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 0);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 0);
 	ops->push(q, 1, fn_a, NULL);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 0);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 0);
 	ops->destroy(q);
 }
 
@@ -504,7 +504,7 @@ static void test_handles_are_nonzero_and_distinct(void **state)
 		h[i] = ops->push(q, i, fn_a, NULL);
 		assert_true(h[i] != 0);
 		if (i % 3 == 2)
-			ops->pop(q, &t, &fn, &arg);
+			ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 	}
 	qsort(h, N, sizeof *h, u64_cmp);
 	for (size_t i = 1; i < N; i++)
@@ -536,7 +536,7 @@ static void test_cancel_after_pop_returns_zero(void **state)
 	exec_fn fn;
 	void *arg;
 
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_int_equal(ops->cancel(q, h), 0);
 	ops->destroy(q);
 }
@@ -575,7 +575,7 @@ static void test_cancel_of_handle_guessed_from_a_freed_one_returns_zero(void **s
 
 	uint64_t h = ops->push(q, 10, fn_a, NULL);
 	ops->push(q, 20, fn_a, NULL);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1); /* frees h's storage */
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1); /* frees h's storage */
 	for (uint64_t k = 1; k <= 4; k++) {
 		assert_int_equal(ops->cancel(q, h + (k << 32)), 0);
 		assert_int_equal(ops->cancel(q, h - (k << 32)), 0);
@@ -586,9 +586,9 @@ static void test_cancel_of_handle_guessed_from_a_freed_one_returns_zero(void **s
 		if (h + (k << 32) != h2)
 			assert_int_equal(ops->cancel(q, h + (k << 32)), 0);
 	assert_int_equal(ops->size(q), 2);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_true(t == 20);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_true(t == 30);
 	ops->destroy(q);
 }
@@ -604,7 +604,7 @@ static void test_stale_handle_after_reuse_returns_zero(void **state)
 
 	/* Freed by pop, storage reused by the next push. */
 	uint64_t h1 = ops->push(q, 10, fn_a, &a);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	uint64_t h2 = ops->push(q, 10, fn_a, &b);
 	assert_true(h2 != h1);
 	assert_int_equal(ops->cancel(q, h1), 0);
@@ -616,7 +616,7 @@ static void test_stale_handle_after_reuse_returns_zero(void **state)
 	assert_int_equal(ops->cancel(q, h2), 0);
 	assert_int_equal(ops->cancel(q, h1), 0);
 	assert_int_equal(ops->size(q), 1);
-	assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 	assert_true(t == 30);
 	assert_ptr_equal(arg, &a);
 	assert_int_equal(ops->cancel(q, h3), 0);
@@ -643,7 +643,7 @@ static void test_stale_handles_after_many_reuses_return_zero(void **state)
 			if (k % 2)
 				assert_int_equal(ops->cancel(q, old[r * K + k]), 1);
 			else
-				assert_int_equal(ops->pop(q, &t, &fn, &arg), 1);
+				assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
 		/* Now pending: one event on recycled storage. */
 		uint64_t h = ops->push(q, r, fn_a, NULL);
 		for (size_t j = 0; j < (r + 1) * K; j++)
@@ -694,7 +694,7 @@ static void test_size_counts_pending_events(void **state)
 	ops->cancel(q, h);
 	assert_int_equal(ops->size(q), 99);
 	for (size_t i = 99; i > 0; i--) {
-		ops->pop(q, &t, &fn, &arg);
+		ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 		assert_int_equal(ops->size(q), i - 1);
 	}
 	ops->destroy(q);
@@ -719,11 +719,46 @@ static void test_peek_time_is_least_pending_time_or_max_when_empty(void **state)
 	assert_int_equal(ops->size(q), 3);
 	ops->cancel(q, h);
 	assert_true(ops->peek_time(q) == 500);
-	ops->pop(q, &t, &fn, &arg);
+	ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 	assert_true(ops->peek_time(q) == UINT64_MAX - 1);
-	ops->pop(q, &t, &fn, &arg);
+	ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 	assert_true(t == UINT64_MAX - 1);
 	assert_true(ops->peek_time(q) == UINT64_MAX);
+	ops->destroy(q);
+}
+
+/* pop(until): takes the least event only when it is due by until;
+ * otherwise leaves the queue as it was and reports the least time.  A push
+ * of an earlier time after a refused pop is the one taken next (the
+ * calendar's cached minimum must not outlive it). */
+static void test_pop_until_refuses_a_later_event_and_reports_its_time(void **state)
+{
+	const struct evq_ops *ops = *state;
+	void *q = ops->create();
+	uint64_t t = 0;
+	exec_fn fn = NULL;
+	void *arg = NULL;
+	int a = 1, b = 2, c = 3;
+
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 0);
+	assert_true(t == UINT64_MAX);
+	ops->push(q, 10, fn_a, &a);
+	ops->push(q, 20, fn_b, &b);
+	assert_int_equal(ops->pop(q, 9, &t, &fn, &arg), 0);
+	assert_true(t == 10);
+	assert_int_equal(ops->size(q), 2);
+	ops->push(q, 7, fn_b, &c);
+	assert_int_equal(ops->pop(q, 9, &t, &fn, &arg), 1);
+	assert_true(t == 7 && fn == fn_b && arg == &c);
+	assert_int_equal(ops->pop(q, 9, &t, &fn, &arg), 0);
+	assert_true(t == 10);
+	assert_int_equal(ops->pop(q, 10, &t, &fn, &arg), 1); /* due exactly at until */
+	assert_true(t == 10 && fn == fn_a && arg == &a);
+	assert_int_equal(ops->pop(q, 19, &t, &fn, &arg), 0);
+	assert_true(t == 20);
+	assert_int_equal(ops->pop(q, UINT64_MAX, &t, &fn, &arg), 1);
+	assert_true(t == 20 && fn == fn_b && arg == &b);
+	assert_int_equal(ops->size(q), 0);
 	ops->destroy(q);
 }
 
@@ -738,13 +773,13 @@ static void test_memory_stays_flat_under_steady_hold(void **state)
 	for (int i = 0; i < 10000; i++)
 		ops->push(q, rnd_exp_ns(&seed, 1000), fn_a, NULL);
 	for (int i = 0; i < 10000; i++) { /* reach the steady state */
-		ops->pop(q, &t, &fn, &arg);
+		ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 		ops->push(q, t + rnd_exp_ns(&seed, 1000), fn_a, NULL);
 	}
 	size_t before = ops->mem_bytes(q);
 	assert_true(before >= 10000 * (sizeof(uint64_t) + sizeof(void *)));
 	for (int i = 0; i < 100000; i++) {
-		ops->pop(q, &t, &fn, &arg);
+		ops->pop(q, UINT64_MAX, &t, &fn, &arg);
 		ops->push(q, t + rnd_exp_ns(&seed, 1000), fn_a, NULL);
 	}
 	assert_true(ops->mem_bytes(q) <= before);
@@ -788,6 +823,7 @@ static const struct named_test tests[] = {
 	T(test_cancel_everything_leaves_a_working_empty_queue),
 	T_FEW(test_size_counts_pending_events),
 	T_FEW(test_peek_time_is_least_pending_time_or_max_when_empty),
+	T_FEW(test_pop_until_refuses_a_later_event_and_reports_its_time),
 	T(test_memory_stays_flat_under_steady_hold),
 };
 #undef T
