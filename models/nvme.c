@@ -296,6 +296,14 @@ static int tb_take_now(struct res_tb *b)
 	return res_tb_stats(b)->in_queue.value == 0 && res_tb_level(b) >= 1 && res_tb_try(b, 1);
 }
 
+/* Takes sub-operation s through its drive's IOPS limit, then media. */
+static void sub_start(struct nvme *nv, struct nvme_sub *s)
+{
+	struct res_tb *tb = nv->drive[s->drive].tb[is_write(s->req)];
+	if (!tb || tb_take_now(tb) || res_tb_wait(tb, 1, sub_start_media, s))
+		sub_start_media(s);
+}
+
 static int nvme_submit(void *self, struct bk_req *r)
 {
 	struct nvme *nv = self;
@@ -312,25 +320,33 @@ static int nvme_submit(void *self, struct bk_req *r)
 	}
 	unsigned n = nv->p.drives;
 	uint64_t u = nv->p.stripe_bytes;
-	memset(nv->per_drive, 0, n * sizeof *nv->per_drive);
 	uint64_t first = r->offset / u, last = (r->offset + r->length - 1) / u;
 	unsigned d0 = (unsigned)(nvme_mix(r->object) % n);
 	uint64_t end = r->offset + r->length;
 #define DRV(k) ((d0 + (k) % n) % n)
 	if (first == last) {
-		nv->per_drive[DRV(first)] += r->length;
-	} else {
-		/* partial first and last units; the m units between are whole, and
-		 * whole rows of n of them give every drive u bytes each */
-		nv->per_drive[DRV(first)] += (first + 1) * u - r->offset;
-		nv->per_drive[DRV(last)] += end - last * u;
-		uint64_t m = last - first - 1, rows = m / n, rem = m % n;
-		if (rows)
-			for (unsigned i = 0; i < n; i++)
-				nv->per_drive[i] += rows * u;
-		for (uint64_t j = 0; j < rem; j++)
-			nv->per_drive[DRV(first + 1 + j)] += u;
+		/* Inside one stripe unit (most operations): one sub-operation,
+		 * as the tally below would give, without it. */
+		struct nvme_sub *s = sub_get(nv);
+		if (!s)
+			return -1;
+		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = DRV(first), .bytes = r->length,
+					 .all_next = s->all_next };
+		r->upriv[0] = 1;
+		sub_start(nv, s);
+		return 0;
 	}
+	memset(nv->per_drive, 0, n * sizeof *nv->per_drive);
+	/* partial first and last units; the m units between are whole, and
+	 * whole rows of n of them give every drive u bytes each */
+	nv->per_drive[DRV(first)] += (first + 1) * u - r->offset;
+	nv->per_drive[DRV(last)] += end - last * u;
+	uint64_t m = last - first - 1, rows = m / n, rem = m % n;
+	if (rows)
+		for (unsigned i = 0; i < n; i++)
+			nv->per_drive[i] += rows * u;
+	for (uint64_t j = 0; j < rem; j++)
+		nv->per_drive[DRV(first + 1 + j)] += u;
 #undef DRV
 	/* Allocate every sub-operation before starting any, so a failure leaves
 	 * nothing scheduled. */
@@ -365,9 +381,7 @@ static int nvme_submit(void *self, struct bk_req *r)
 	while (ord) {
 		struct nvme_sub *s = ord;
 		ord = ord->next_free;
-		struct res_tb *tb = nv->drive[s->drive].tb[is_write(r)];
-		if (!tb || tb_take_now(tb) || res_tb_wait(tb, 1, sub_start_media, s))
-			sub_start_media(s);
+		sub_start(nv, s);
 	}
 	return 0;
 }
