@@ -110,10 +110,11 @@ struct cq {
 	uint64_t day;       /* no pending event has a day before this one */
 	uint64_t work;      /* extra steps since the last check (see above) */
 	uint32_t pops;      /* pops since the last check */
-	/* The least event as cq_find_min last found it, or CQ_NIL: the
-	 * engine peeks then pops, and the second search would repeat the
-	 * first.  Valid until a pop, a cancel of it, a resize, or a push of
-	 * an earlier time (an equal time goes after it). */
+	/* The least event as cq_find_min last found it, or CQ_NIL: a peek
+	 * or a refused pop (one not due by its `until`) is often followed by
+	 * a pop, and the second search would repeat the first.  Valid until
+	 * a pop, a cancel of it, a resize, or a push of an earlier time (an
+	 * equal time goes after it). */
 	uint32_t min;
 };
 
