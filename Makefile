@@ -14,7 +14,10 @@ CFLAGS   ?= -O3 -g
 # fewer instructions per request in bench/tiered_run (callgrind).  The
 # objects are fat (machine code besides the LTO IR), so the unit tests link
 # them as plain objects, without the link-time compile.  `make LTO=` skips it.
-LTO      ?= -flto=auto -ffat-lto-objects
+# GCC only: clang's LTO objects are bitcode, which a plain link cannot read.
+ifeq ($(origin LTO),undefined)
+LTO      := $(if $(shell $(CC) -v 2>&1 | grep '^gcc version'),-flto=auto -ffat-lto-objects)
+endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LTO) -I. -DTIERSIM_VERSION='"$(VERSION)"' \
 	     $(shell pkg-config --cflags $(PKGS) $(REF_PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih -lyaml -ljansson -lzstd) -lm
