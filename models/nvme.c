@@ -285,22 +285,11 @@ static void sub_start_media(void *arg)
 		sub_media_done(s);
 }
 
-/* Takes one token at once when the bucket holds it and nobody waits for
- * one: the grant res_tb_wait would make from an executor event at this
- * same ns, without the event.  res_tb_try refuses while anyone waits, and
- * a refusal counts in the bucket's `refused`, so it is asked only when it
- * will grant (the bucket's in_queue is its waiters); either way the bucket
- * counts one arrival and one grant with wait 0. */
-static int tb_take_now(struct res_tb *b)
-{
-	return res_tb_stats(b)->in_queue.value == 0 && res_tb_level(b) >= 1 && res_tb_try(b, 1);
-}
-
 /* Takes sub-operation s through its drive's IOPS limit, then media. */
 static void sub_start(struct nvme *nv, struct nvme_sub *s)
 {
 	struct res_tb *tb = nv->drive[s->drive].tb[is_write(s->req)];
-	if (!tb || tb_take_now(tb) || res_tb_wait(tb, 1, sub_start_media, s))
+	if (!tb || res_tb_take_now(tb, 1) || res_tb_wait(tb, 1, sub_start_media, s))
 		sub_start_media(s);
 }
 

@@ -392,17 +392,6 @@ static void finish_enotsup(void *arg)
 	finish(r->priv[0], r, BK_ENOTSUP);
 }
 
-/* Takes one token at once when the bucket holds it and nobody waits for
- * one: the grant res_tb_wait would make from an executor event at this
- * same ns, without the event.  res_tb_try refuses while anyone waits, and
- * a refusal counts in the bucket's `refused`, so it is asked only when it
- * will grant (the bucket's in_queue is its waiters); either way the bucket
- * counts one arrival and one grant with wait 0. */
-static int tb_take_now(struct res_tb *b)
-{
-	return res_tb_stats(b)->in_queue.value == 0 && res_tb_level(b) >= 1 && res_tb_try(b, 1);
-}
-
 static int warm_submit(void *self, struct bk_req *r)
 {
 	struct warm *w = self;
@@ -415,7 +404,7 @@ static int warm_submit(void *self, struct bk_req *r)
 						    : warm_frontend_of(&w->p, r->object);
 	r->upriv[1] = fe;
 	w->fe[fe].requests++;
-	if (tb_take_now(w->fe[fe].ops)) {
+	if (res_tb_take_now(w->fe[fe].ops, 1)) {
 		after_budget(r); /* only schedules: done still runs from an event */
 		return 0;
 	}

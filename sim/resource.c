@@ -1725,6 +1725,14 @@ int res_tb_try(struct res_tb *b, double tokens)
 	return 1;
 }
 
+int res_tb_take_now(struct res_tb *b, double tokens)
+{
+	if (b->wait.n)
+		return 0;
+	tb_refill(b, exec_now(&b->x));
+	return b->level >= tokens && res_tb_try(b, tokens);
+}
+
 int res_tb_wait(struct res_tb *b, double tokens, res_done_fn done, void *arg)
 {
 	if (!(tokens >= 0) || tokens > b->burst)

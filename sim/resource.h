@@ -190,6 +190,12 @@ struct res_tb *res_tb_new(const struct exec *x, double rate_per_s, double burst)
 void res_tb_free(struct res_tb *b);
 /* 1 and the tokens are taken, or 0 and nothing is taken. */
 int res_tb_try(struct res_tb *b, double tokens);
+/* For a caller that would otherwise wait (res_tb_wait): the grant
+ * res_tb_wait would make from an executor event at this same ns, without
+ * the event, when nobody waits and the tokens are there (1: one arrival,
+ * one grant with wait 0).  Else 0 and nothing is counted, neither an
+ * arrival nor a refusal: the caller's res_tb_wait counts the arrival. */
+int res_tb_take_now(struct res_tb *b, double tokens);
 /* Calls done when the tokens could be taken (taking them), FIFO behind
  * earlier waiters.  tokens > burst is an error (-1): it would wait forever. */
 int res_tb_wait(struct res_tb *b, double tokens, res_done_fn done, void *arg);

@@ -1280,6 +1280,42 @@ static void test_tb_waiters_are_served_fifo(void **state)
 	ev_engine_free(log.eng);
 }
 
+/* res_tb_take_now: grants as res_tb_try does when it can; otherwise it
+ * counts nothing (no arrival, no refusal) and leaves the bucket to the
+ * caller's res_tb_wait, and it never jumps a waiter. */
+static void test_tb_take_now_grants_or_counts_nothing(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[1];
+	log_init(&log, t, 1);
+	struct res_tb *b = res_tb_new(&log.x, 10, 2);
+	assert_int_equal(res_tb_take_now(b, 1), 1);
+	assert_int_equal(res_tb_take_now(b, 1), 1);
+	assert_int_equal(res_tb_take_now(b, 1), 0); /* empty */
+	const struct res_stats *st = res_tb_stats(b);
+	assert_int_equal(st->arrivals, 2);
+	assert_int_equal(st->completions, 2);
+	assert_int_equal(res_tb_refused(b), 0);
+	assert_int_equal(hist_max(st->wait_ns), 0);
+	/* A waiter for 2 tokens (due at 0.2 s); at 0.1 s 1 token is there,
+	 * and a take of 0.5 would fit, but it may not go first. */
+	assert_int_equal(res_tb_wait(b, 2, logged, &t[0]), 0);
+	run_to(log.eng, S / 10);
+	assert_int_equal(res_tb_take_now(b, 0.5), 0);
+	assert_int_equal(st->arrivals, 3);
+	assert_int_equal(res_tb_refused(b), 0);
+	run_all(&log);
+	expect(&log, 1, (int[]){ 0 }, (uint64_t[]){ 2 * S / 10 });
+	assert_int_equal(res_tb_take_now(b, 0.5), 0); /* empty again */
+	run_to(log.eng, 25 * S / 100);
+	assert_int_equal(res_tb_take_now(b, 0.5), 1);
+	assert_int_equal(st->arrivals, 4);
+	assert_int_equal(st->completions, 4);
+	res_tb_free(b);
+	ev_engine_free(log.eng);
+}
+
 static void test_tb_try_does_not_jump_waiters(void **state)
 {
 	(void)state;
@@ -1543,6 +1579,7 @@ int main(void)
 		cmocka_unit_test(test_tb_wait_fires_when_the_tokens_are_there),
 		cmocka_unit_test(test_tb_wait_with_tokens_available_completes_now_from_executor),
 		cmocka_unit_test(test_tb_waiters_are_served_fifo),
+		cmocka_unit_test(test_tb_take_now_grants_or_counts_nothing),
 		cmocka_unit_test(test_tb_try_does_not_jump_waiters),
 		cmocka_unit_test(test_tb_wait_for_more_than_burst_is_an_error),
 		cmocka_unit_test(test_tb_utilisation_is_tokens_over_rate_times_elapsed),
