@@ -228,6 +228,15 @@ static struct nvme_sub *sub_get(struct nvme *nv)
 	return s;
 }
 
+/* A sub-operation of r: `bytes` on drive `drive`; NULL on out of memory. */
+static struct nvme_sub *sub_new(struct nvme *nv, struct bk_req *r, unsigned drive, uint64_t bytes)
+{
+	struct nvme_sub *s = sub_get(nv);
+	if (s)
+		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = drive, .bytes = bytes, .all_next = s->all_next };
+	return s;
+}
+
 static void sub_put(struct nvme *nv, struct nvme_sub *s)
 {
 	s->next_free = nv->free_sub;
@@ -316,11 +325,9 @@ static int nvme_submit(void *self, struct bk_req *r)
 	if (first == last) {
 		/* Inside one stripe unit (most operations): one sub-operation,
 		 * as the tally below would give, without it. */
-		struct nvme_sub *s = sub_get(nv);
+		struct nvme_sub *s = sub_new(nv, r, DRV(first), r->length);
 		if (!s)
 			return -1;
-		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = DRV(first), .bytes = r->length,
-					 .all_next = s->all_next };
 		r->upriv[0] = 1;
 		sub_start(nv, s);
 		return 0;
@@ -344,7 +351,7 @@ static int nvme_submit(void *self, struct bk_req *r)
 	for (unsigned i = 0; i < n; i++) {
 		if (!nv->per_drive[i])
 			continue;
-		struct nvme_sub *s = sub_get(nv);
+		struct nvme_sub *s = sub_new(nv, r, i, nv->per_drive[i]);
 		if (!s) {
 			while (subs) {
 				struct nvme_sub *nx = subs->next_free;
@@ -353,8 +360,7 @@ static int nvme_submit(void *self, struct bk_req *r)
 			}
 			return -1;
 		}
-		*s = (struct nvme_sub){ .nv = nv, .req = r, .drive = i, .bytes = nv->per_drive[i], .next_free = subs,
-					 .all_next = s->all_next };
+		s->next_free = subs;
 		subs = s;
 		count++;
 	}

@@ -1727,10 +1727,15 @@ int res_tb_try(struct res_tb *b, double tokens)
 
 int res_tb_take_now(struct res_tb *b, double tokens)
 {
-	if (b->wait.n)
+	if (b->wait.n || !(tokens >= 0))
 		return 0;
-	tb_refill(b, exec_now(&b->x));
-	return b->level >= tokens && res_tb_try(b, tokens);
+	uint64_t now = exec_now(&b->x);
+	tb_refill(b, now);
+	if (!(b->level >= tokens))
+		return 0;
+	b->st.arrivals++;
+	tb_take(b, tokens, now, now);
+	return 1;
 }
 
 int res_tb_wait(struct res_tb *b, double tokens, res_done_fn done, void *arg)
