@@ -15,6 +15,12 @@
  * Memory: the policy's own structures (index slots, entries, ghosts,
  * heaps; pol_mem_bytes) at the end of the run, when they are largest
  * (they never shrink), divided by the resident objects.
+ *
+ * A memory sweep follows for the policies that keep ghosts (ARC,
+ * S3-FIFO): the same measure at caches of 10^4 to 3 x 10^5 objects, each
+ * 7% larger than the last (so it falls at every phase of the tables'
+ * growth), over the trace's first 4M requests; it prints the smallest and
+ * largest bytes per object and where the largest fell.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +37,9 @@
 #define OBJ_BYTES 4096u
 #define CACHE_OBJECTS (OBJECTS / 10)
 #define RUNS 3
+#define SWEEP_REQUESTS 4000000u
+#define SWEEP_FROM 10000u
+#define SWEEP_TO 300000u
 
 static double now_s(clockid_t clk)
 {
@@ -112,8 +121,44 @@ int main(int argc, char **argv)
 		}
 		qsort(rate, RUNS, sizeof rate[0], cmp);
 		qsort(wrate, RUNS, sizeof wrate[0], cmp);
-		printf("cache %s: %.1f Mreq/s, %.0f bytes/object (miss ratio %.4f; %.1f Mreq/s wall; median of %d)\n",
+		printf("cache %s: %.1f Mreq/s, %.1f bytes/object (miss ratio %.4f; %.1f Mreq/s wall; median of %d)\n",
 		       pol_all[k]->name, rate[RUNS / 2] / 1e6, bytes_per_obj, mr, wrate[RUNS / 2] / 1e6, RUNS);
+	}
+	const struct pol_ops *swept[] = { &pol_arc_ops, &pol_s3fifo_ops };
+	for (size_t k = 0; k < sizeof swept / sizeof swept[0]; k++) {
+		int wanted = argc < 2;
+		for (int a = 1; a < argc; a++)
+			wanted |= !strcmp(argv[a], swept[k]->name);
+		if (!wanted)
+			continue;
+		double lo = 1e300, hi = 0;
+		uint64_t hi_at = 0, n = 0;
+		for (uint64_t objs = SWEEP_FROM; objs <= SWEEP_TO; objs = objs * 107 / 100, n++) {
+			struct pol p;
+			const uint64_t sweep_cap = objs * OBJ_BYTES;
+			if (pol_init(&p, swept[k], sweep_cap, NULL, &e) < 0) {
+				fprintf(stderr, "bench/cache: %s\n", e.msg);
+				return 1;
+			}
+			for (uint32_t i = 0; i < SWEEP_REQUESTS; i++) {
+				struct pol_req r = { id[i], OBJ_BYTES, next[i] };
+				if (pol_access(&p, &r, &e) < 0) {
+					fprintf(stderr, "bench/cache: %s\n", e.msg);
+					return 1;
+				}
+			}
+			double per = (double)pol_mem_bytes(&p) / (double)pol_n_objects(&p);
+			lo = per < lo ? per : lo;
+			if (per > hi) {
+				hi = per;
+				hi_at = objs;
+			}
+			pol_destroy(&p);
+		}
+		printf("cache memory %s: %.1f-%.1f bytes/object over %llu cache sizes of %u-%u objects"
+		       " (largest at %llu; first %u requests)\n",
+		       swept[k]->name, lo, hi, (unsigned long long)n, SWEEP_FROM, SWEEP_TO,
+		       (unsigned long long)hi_at, SWEEP_REQUESTS);
 	}
 	free(id);
 	free(next);

@@ -4,28 +4,104 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_BITS 6
+#define MIN_SLOTS 64u
+#define MAX_SLOTS UINT32_MAX
+#define DOUBLE_BELOW (1u << 12) /* slots of a dense map; see cache_index.h */
 
-static uint32_t grow_limit(uint32_t bits)
+static int doubles(const struct cidx_map *m, uint32_t n)
 {
-	uint64_t n = (uint64_t)1 << bits;
-	uint64_t lim = n - n / 4;
-	return lim > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)lim;
+	return !m->dense || n < DOUBLE_BELOW;
 }
 
-int cidx_init(struct cidx *x, size_t entry_bytes)
+/* Grow when 3/4 full while doubling, else when 4/5 full. */
+static uint32_t grow_limit(const struct cidx_map *m, uint32_t n)
+{
+	return doubles(m, n) ? n - n / 4 : n - n / 5;
+}
+
+
+int cidx_map_init(struct cidx_map *m, int dense)
+{
+	m->n_slots = MIN_SLOTS;
+	m->count = 0;
+	m->dense = dense != 0;
+	m->grow_at = grow_limit(m, m->n_slots);
+	m->slots = calloc(m->n_slots, sizeof *m->slots);
+	return m->slots ? 0 : -1;
+}
+
+void cidx_map_destroy(struct cidx_map *m)
+{
+	free(m->slots);
+	memset(m, 0, sizeof *m);
+}
+
+static void put(struct cidx_map *m, uint64_t slot)
+{
+	uint32_t i = cidx_map_home(m, (uint32_t)(slot >> 32));
+	while (m->slots[i])
+		i = cidx_map_next(m, i);
+	m->slots[i] = slot;
+}
+
+/* Grows the slot array (doubles it while small, else by a quarter); homes
+ * come from the tags, entries are not read. */
+int cidx_map_grow(struct cidx_map *m)
+{
+	if (m->n_slots == MAX_SLOTS)
+		return -1;
+	uint32_t n = doubles(m, m->n_slots) ? m->n_slots * 2 : m->n_slots + m->n_slots / 4;
+	if (n < m->n_slots)
+		n = MAX_SLOTS;
+	struct cidx_map g = { .slots = calloc(n, sizeof *g.slots), .n_slots = n,
+			      .count = m->count, .grow_at = grow_limit(m, n), .dense = m->dense };
+	if (!g.slots)
+		return -1;
+	for (uint32_t i = 0; i < m->n_slots; i++)
+		if (m->slots[i])
+			put(&g, m->slots[i]);
+	free(m->slots);
+	*m = g;
+	return 0;
+}
+
+void cidx_map_put(struct cidx_map *m, uint64_t slot)
+{
+	put(m, slot);
+	m->count++;
+}
+
+void cidx_map_delete(struct cidx_map *m, uint32_t i)
+{
+	/* Backward shift: pull later members of the run into the hole when
+	 * their home does not lie cyclically in (hole, j].  The distances
+	 * back from j are taken modulo 2^32, not n: a distance that wraps
+	 * past slot 0 comes out larger than any that does not, modulo either,
+	 * so the comparison is the same. */
+	uint32_t j = i;
+	for (;;) {
+		j = cidx_map_next(m, j);
+		uint64_t s = m->slots[j];
+		if (!s)
+			break;
+		uint32_t home = cidx_map_home(m, (uint32_t)(s >> 32));
+		if (j - home >= j - i) {
+			m->slots[i] = s;
+			i = j;
+		}
+	}
+	m->slots[i] = 0;
+	m->count--;
+}
+
+int cidx_init(struct cidx *x, size_t entry_bytes, int dense)
 {
 	memset(x, 0, sizeof *x);
 	if (entry_bytes < 8 || entry_bytes > 4096)
 		return -1;
 	x->entry_bytes = (uint32_t)entry_bytes;
-	x->bits = MIN_BITS;
-	x->slots = calloc((size_t)1 << x->bits, sizeof *x->slots);
-	if (!x->slots)
-		return -1;
-	x->grow_at = grow_limit(x->bits);
 	x->free_head = CIDX_NONE;
-	return 0;
+	return cidx_map_init(&x->map, dense);
 }
 
 void cidx_destroy(struct cidx *x)
@@ -35,40 +111,8 @@ void cidx_destroy(struct cidx *x)
 	for (uint32_t b = 0; b < x->n_blocks; b++)
 		free(x->blocks[b]);
 	free(x->blocks);
-	free(x->slots);
+	cidx_map_destroy(&x->map);
 	memset(x, 0, sizeof *x);
-}
-
-static inline size_t home_of(uint64_t slot, uint32_t bits)
-{
-	return (uint32_t)(slot >> 32) >> (32 - bits);
-}
-
-/* Doubles the slot array; homes come from the tags, entries are not read. */
-static int grow(struct cidx *x)
-{
-	if (x->bits >= 32)
-		return -1;
-	uint32_t nb = x->bits + 1;
-	size_t n = (size_t)1 << nb, mask = n - 1;
-	uint64_t *ns = calloc(n, sizeof *ns);
-	if (!ns)
-		return -1;
-	size_t old = (size_t)1 << x->bits;
-	for (size_t i = 0; i < old; i++) {
-		uint64_t s = x->slots[i];
-		if (!s)
-			continue;
-		size_t j = home_of(s, nb);
-		while (ns[j])
-			j = (j + 1) & mask;
-		ns[j] = s;
-	}
-	free(x->slots);
-	x->slots = ns;
-	x->bits = nb;
-	x->grow_at = grow_limit(nb);
-	return 0;
 }
 
 static uint32_t alloc_handle(struct cidx *x)
@@ -102,19 +146,13 @@ static uint32_t alloc_handle(struct cidx *x)
 
 uint32_t cidx_insert(struct cidx *x, uint64_t key)
 {
-	if (x->count + 1 > x->grow_at && grow(x) < 0)
+	if (cidx_map_reserve(&x->map) < 0)
 		return CIDX_NONE;
 	uint32_t h = alloc_handle(x);
 	if (h == CIDX_NONE)
 		return CIDX_NONE;
 	memcpy(cidx_at(x, h), &key, sizeof key);
-	uint64_t hv = cidx_hash(key);
-	size_t mask = ((size_t)1 << x->bits) - 1;
-	size_t i = (uint32_t)(hv >> 32) >> (32 - x->bits);
-	while (x->slots[i])
-		i = (i + 1) & mask;
-	x->slots[i] = (hv & 0xffffffff00000000ULL) | ((uint64_t)h + 1);
-	x->count++;
+	cidx_map_put(&x->map, (cidx_hash(key) & 0xffffffff00000000ULL) | ((uint64_t)h + 1));
 	return h;
 }
 
@@ -122,34 +160,18 @@ void cidx_remove(struct cidx *x, uint32_t h)
 {
 	uint64_t key;
 	memcpy(&key, cidx_at(x, h), sizeof key);
-	uint64_t hv = cidx_hash(key);
-	size_t mask = ((size_t)1 << x->bits) - 1;
-	size_t i = (uint32_t)(hv >> 32) >> (32 - x->bits);
-	while ((uint32_t)x->slots[i] != h + 1)
-		i = (i + 1) & mask;
-	/* Backward shift: pull later members of the run into the hole when
-	 * their home does not lie cyclically in (hole, j]. */
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		uint64_t s = x->slots[j];
-		if (!s)
-			break;
-		size_t home = home_of(s, x->bits);
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			x->slots[i] = s;
-			i = j;
-		}
-	}
-	x->slots[i] = 0;
-	x->count--;
+	const struct cidx_map *m = &x->map;
+	uint32_t i = cidx_map_home(m, (uint32_t)(cidx_hash(key) >> 32));
+	while ((uint32_t)m->slots[i] != h + 1)
+		i = cidx_map_next(m, i);
+	cidx_map_delete(&x->map, i);
 	memcpy(cidx_at(x, h), &x->free_head, sizeof x->free_head);
 	x->free_head = h;
 }
 
 size_t cidx_mem_bytes(const struct cidx *x)
 {
-	return ((size_t)sizeof(uint64_t) << x->bits) +
+	return (size_t)x->map.n_slots * sizeof *x->map.slots +
 	       (size_t)x->n_blocks * CIDX_BLOCK * x->entry_bytes +
 	       (size_t)x->cap_blocks * sizeof *x->blocks;
 }

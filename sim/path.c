@@ -964,7 +964,7 @@ static void tier_destroy(struct tier *t)
 	if (t->pol.st && !t->pol_shared)
 		pol_destroy(&t->pol);
 	mc_destroy(&t->meta_cache);
-	if (t->dirty_map.slots)
+	if (t->dirty_map.map.slots)
 		cidx_destroy(&t->dirty_map);
 	hist_free(t->st.read_latency_ns);
 	free(t->name);
@@ -1019,7 +1019,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 	p->chunk_bytes = cfg->chunk_bytes;
 	p->client = cfg->client;
 	p->live.next = p->live.prev = &p->live;
-	if (cidx_init(&p->pending, sizeof(struct kv_ptr)) < 0)
+	if (cidx_init(&p->pending, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
 		goto oom;
 	for (size_t i = 0; i < cfg->n_tiers; i++) {
 		const struct path_tier_cfg *c = &cfg->tiers[i];
@@ -1039,7 +1039,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 		if (!t->name || !t->st.read_latency_ns)
 			goto oom;
 		if (mc_init(&t->meta_cache) < 0 ||
-		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr)) < 0)
+		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
 			goto oom;
 		if (c->shared_policy) {
 			if (!t->bounded || c->write_policy == PATH_WRITE_BACK) {
@@ -1072,9 +1072,9 @@ void path_free(struct path *p)
 		return;
 	/* Fetches in flight own their waiter arrays: find them through the
 	 * pending map (slot layout in cache_index.h). */
-	if (p->pending.slots) {
-		for (size_t i = 0; i < ((size_t)1 << p->pending.bits); i++) {
-			uint64_t s = p->pending.slots[i];
+	if (p->pending.map.slots) {
+		for (size_t i = 0; i < p->pending.map.n_slots; i++) {
+			uint64_t s = p->pending.map.slots[i];
 			if (!s)
 				continue;
 			struct fetch *f = ((struct kv_ptr *)cidx_at(&p->pending, (uint32_t)s - 1))->ptr;

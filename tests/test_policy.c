@@ -19,6 +19,9 @@
 #include "sim/cache.h"
 #include "sim/cache_index.h"
 #include "sim/policy.h"
+#include "sim/policy/ghost.h"
+#include "sim/rng.h"
+#include "traces/zipf.h"
 
 static struct pol mk(const char *name, uint64_t cap)
 {
@@ -441,17 +444,19 @@ static void test_admission_size_and_second_hit(void **state)
 }
 
 /* The index against a plain array, through inserts, finds and removals
- * that force growth and long backward shifts. */
-static void test_cache_index_matches_a_naive_set(void **state)
+ * that force growth and long backward shifts; a dense one grows by a
+ * quarter past 2^12 slots, so its runs wrap around a table whose size is
+ * no power of two. */
+static void check_cache_index_against_a_naive_set(int dense)
 {
-	(void)state;
-	enum { K = 20000 };
+	enum { K = 200000 };
 	struct cidx x;
-	assert_int_equal(cidx_init(&x, 16), 0);
+	assert_int_equal(cidx_init(&x, 16, dense), 0);
 	static uint32_t handle[K];
 	static char in[K];
+	memset(in, 0, sizeof in);
 	uint64_t rs = 12345;
-	for (int step = 0; step < 400000; step++) {
+	for (int step = 0; step < 1000000; step++) {
 		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
 		int k = (int)((rs >> 33) % K);
 		uint64_t key = (uint64_t)k * 0x10001; /* sequential-ish keys */
@@ -476,7 +481,137 @@ static void test_cache_index_matches_a_naive_set(void **state)
 		assert_true((cidx_find(&x, (uint64_t)k * 0x10001) != CIDX_NONE) == in[k]);
 	}
 	assert_int_equal(cidx_count(&x), n);
+	int pow2 = (x.map.n_slots & (x.map.n_slots - 1)) == 0;
+	assert_true(x.map.n_slots > 1u << 16 && pow2 == !dense);
 	cidx_destroy(&x);
+}
+
+static void test_cache_index_matches_a_naive_set(void **state)
+{
+	(void)state;
+	check_cache_index_against_a_naive_set(CIDX_SPARSE);
+	check_cache_index_against_a_naive_set(CIDX_DENSE);
+}
+
+/* Ghost lists against plain arrays (oldest first): random pushes, takes
+ * from anywhere (leaving dead records, which forces compaction) and pops
+ * from the oldest end, with sequence numbers modulo 2^15 so they wrap
+ * around many times.  After a pop, the id the arrays say was oldest must be
+ * gone; counts and bytes must agree after every step. */
+static void test_ghost_lists_match_plain_arrays(void **state)
+{
+	(void)state;
+	enum { K = 2000, CAP = 600 };
+	static uint64_t arr[2][K];
+	static uint32_t asz[2][K];
+	size_t an[2] = { 0, 0 };
+	uint64_t abytes[2] = { 0, 0 };
+	static signed char where[K]; /* list of id k, or -1 */
+	memset(where, -1, sizeof where);
+	struct ghost g;
+	assert_int_equal(ghost_init_seq_bits(&g, 2, 15), 0);
+	uint64_t rs = 99;
+	unsigned compactions = 0, pushes = 0;
+	for (int step = 0; step < 1000000; step++) {
+		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+		int k = (int)((rs >> 33) % K), list = (int)((rs >> 20) & 1);
+		uint64_t id = (uint64_t)k * 0x9e3779b97f4a7c15ULL; /* any 64-bit ids */
+		int op = (int)((rs >> 24) % 16); /* 6 pushes, 8 takes, 2 pops */
+		if (op < 6 && where[k] < 0 && an[list] < CAP) {
+			uint32_t size = 1 + (uint32_t)((rs >> 40) % 5000);
+			assert_int_equal(ghost_push(&g, list, id, size), 0);
+			pushes++;
+			abytes[list] += size;
+			arr[list][an[list]] = (uint64_t)k;
+			asz[list][an[list]++] = size;
+			where[k] = (signed char)list;
+		} else if (op < 14) {
+			uint32_t size = 0;
+			uint64_t dead_before = where[k] >= 0 ? g.l[where[k]].dead : 0;
+			int got = ghost_take(&g, id, &size);
+			assert_int_equal(got, where[k]);
+			if (got >= 0) {
+				compactions += dead_before >= 64 && g.l[got].dead == 0;
+				size_t i = 0;
+				while (arr[got][i] != (uint64_t)k)
+					i++;
+				assert_int_equal(size, asz[got][i]);
+				abytes[got] -= size;
+				memmove(&arr[got][i], &arr[got][i + 1], (an[got] - i - 1) * sizeof arr[0][0]);
+				memmove(&asz[got][i], &asz[got][i + 1], (an[got] - i - 1) * sizeof asz[0][0]);
+				an[got]--;
+				where[k] = -1;
+			}
+		} else if (an[list] > 0) {
+			ghost_pop(&g, list);
+			int oldest = (int)arr[list][0];
+			abytes[list] -= asz[list][0];
+			memmove(&arr[list][0], &arr[list][1], (an[list] - 1) * sizeof arr[0][0]);
+			memmove(&asz[list][0], &asz[list][1], (an[list] - 1) * sizeof asz[0][0]);
+			an[list]--;
+			where[oldest] = -1;
+			uint32_t size;
+			assert_int_equal(ghost_take(&g, (uint64_t)oldest * 0x9e3779b97f4a7c15ULL, &size), -1);
+		}
+		for (int l = 0; l < 2; l++) {
+			assert_int_equal(ghost_n(&g, l), an[l]);
+			assert_int_equal(ghost_bytes(&g, l), abytes[l]);
+			/* Dead records stay under 1/8 of the live ones (and 64),
+			 * which only compaction keeps true. */
+			assert_true(g.l[l].dead <= 65 || g.l[l].dead <= an[l] / 8 + 1);
+		}
+	}
+	assert_true(compactions > 10);
+	assert_true(pushes > 4u << 15); /* the sequence numbers wrapped */
+	/* Every ghost left is found, with its size, in any order of takes. */
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < an[l]; i++) {
+			uint32_t size = 0;
+			assert_int_equal(ghost_take(&g, arr[l][i] * 0x9e3779b97f4a7c15ULL, &size), l);
+			assert_int_equal(size, asz[l][i]);
+		}
+	assert_int_equal(g.map.count, 0);
+	ghost_destroy(&g);
+}
+
+/* The issue's budget, <= 64 bytes per cached object including the index
+ * and the ghosts, for the two policies that keep ghosts, at cache sizes
+ * of 10^4 objects and more (1M Zipf(1.0) requests over 10^6 objects of
+ * 4 KiB fill these caches and their ghost lists; bench/cache sweeps larger
+ * ones).  Memory is deterministic, so the check is exact.  The sizes
+ * include the worst that sweep found and the points where a table has
+ * just grown. */
+static void test_ghost_policies_stay_within_64_bytes_per_object(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	struct zipf z;
+	assert_int_equal(zipf_init(&z, 1000000, 1.0, &e), 0);
+	gsl_rng *g = rng_stream_new(1, "test/ghost-budget");
+	enum { R = 1000000 };
+	uint32_t *id = malloc(R * sizeof *id);
+	assert_non_null(id);
+	for (int i = 0; i < R; i++)
+		id[i] = (uint32_t)zipf_draw(&z, g);
+	const struct pol_ops *ops[] = { &pol_arc_ops, &pol_s3fifo_ops };
+	const uint64_t objs[] = { 10000, 10700, 11449, 13107, 19666, 25000, 41385 };
+	for (size_t k = 0; k < 2; k++)
+		for (size_t j = 0; j < sizeof objs / sizeof objs[0]; j++) {
+			struct pol p;
+			assert_int_equal(pol_init(&p, ops[k], objs[j] * 4096, NULL, &e), 0);
+			for (int i = 0; i < R; i++) {
+				struct pol_req r = { id[i], 4096, -1 };
+				assert_true(pol_access(&p, &r, &e) >= 0);
+			}
+			double per = (double)pol_mem_bytes(&p) / (double)pol_n_objects(&p);
+			if (per > 64.0)
+				fail_msg("%s at %llu objects: %.1f bytes per object", ops[k]->name,
+					 (unsigned long long)objs[j], per);
+			assert_true(pol_n_objects(&p) > objs[j] * 99 / 100); /* full */
+			pol_destroy(&p);
+		}
+	free(id);
+	gsl_rng_free(g);
 }
 
 /* A naive LRU over a plain array (most recent last), O(n) per request,
@@ -642,6 +777,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_policy_and_zero_capacity_are_errors),
 		cmocka_unit_test(test_admission_size_and_second_hit),
 		cmocka_unit_test(test_cache_index_matches_a_naive_set),
+		cmocka_unit_test(test_ghost_lists_match_plain_arrays),
+		cmocka_unit_test(test_ghost_policies_stay_within_64_bytes_per_object),
 		cmocka_unit_test(test_lru_agrees_with_naive_lru_on_random_requests),
 		cmocka_unit_test(test_every_policy_keeps_its_accounting_under_random_load),
 	};

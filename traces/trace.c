@@ -5,7 +5,7 @@
  * The readers themselves are one file per format (see trace.h).
  *
  * Statistics: distinct objects are counted exactly in a hash table
- * (sim/cache_index.h, 16 bytes an entry plus 8-16 bytes of slots), so
+ * (sim/cache_index.h, 16 bytes an entry plus 10.7-21.3 bytes of slots), so
  * memory grows with the distinct objects, not the records.  Inter-arrival
  * times are taken between consecutive requests in file order (for block
  * references, between the first blocks of consecutive requests; a time
@@ -225,7 +225,7 @@ int trace_stats_init(struct trace_stats *s, int block_refs, struct err *e)
 	s->block_refs = block_refs;
 	s->rstat = gsl_rstat_alloc();
 	s->hist = hist_new();
-	if (!s->rstat || !s->hist || cidx_init(&s->index, sizeof(struct obj_ent)) < 0) {
+	if (!s->rstat || !s->hist || cidx_init(&s->index, sizeof(struct obj_ent), CIDX_SPARSE) < 0) {
 		trace_stats_free(s);
 		return err_set(e, ERR_FAIL, "out of memory for trace statistics");
 	}
@@ -237,7 +237,7 @@ void trace_stats_free(struct trace_stats *s)
 	if (s->rstat)
 		gsl_rstat_free(s->rstat);
 	hist_free(s->hist);
-	if (s->index.slots)
+	if (s->index.map.slots)
 		cidx_destroy(&s->index);
 	s->rstat = NULL;
 	s->hist = NULL;

@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plist.h"
+#include "ghost.h"
+#include "sim/policy.h"
 #include "sim/units.h"
 
 struct adm_size {
@@ -64,8 +65,7 @@ const struct pol_adm_ops pol_adm_size_ops = {
 };
 
 struct adm_2hit {
-	struct cidx ix;
-	struct plist q;   /* ghosts, newest at the head */
+	struct ghost g;   /* the window: one ghost list */
 	uint64_t cap_bytes;
 };
 
@@ -73,12 +73,11 @@ static void *adm_2hit_create(uint64_t param, uint64_t capacity_bytes, struct err
 {
 	(void)param;
 	struct adm_2hit *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || ghost_init(&s->g, 1) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "admission second-hit: out of memory");
 		return NULL;
 	}
-	plist_init(&s->q);
 	s->cap_bytes = capacity_bytes;
 	return s;
 }
@@ -88,42 +87,27 @@ static void adm_2hit_destroy(void *st)
 	struct adm_2hit *s = st;
 	if (!s)
 		return;
-	cidx_destroy(&s->ix);
+	ghost_destroy(&s->g);
 	free(s);
-}
-
-static void adm_2hit_forget(struct adm_2hit *s, uint32_t h)
-{
-	plist_unlink(&s->ix, &s->q, h, plist_ent(&s->ix, h));
-	cidx_remove(&s->ix, h);
 }
 
 static int adm_2hit_admit(void *st, const struct pol_req *r)
 {
 	struct adm_2hit *s = st;
-	uint32_t h = cidx_find(&s->ix, r->obj_id);
-	if (h != CIDX_NONE) {
-		adm_2hit_forget(s, h);
+	uint32_t size;
+	if (ghost_take(&s->g, r->obj_id, &size) >= 0)
 		return 1;
-	}
 	if (r->size_bytes > s->cap_bytes)
 		return 0;
-	while (s->q.bytes + r->size_bytes > s->cap_bytes)
-		adm_2hit_forget(s, s->q.tail);
-	h = cidx_insert(&s->ix, r->obj_id);
-	if (h == CIDX_NONE)
-		return -1;
-	struct pol_ent *e = plist_ent(&s->ix, h);
-	e->size = (uint32_t)r->size_bytes;
-	e->meta = 0;
-	plist_push_head(&s->ix, &s->q, h, e);
-	return 0;
+	while (ghost_bytes(&s->g, 0) + r->size_bytes > s->cap_bytes)
+		ghost_pop(&s->g, 0);
+	return ghost_push(&s->g, 0, r->obj_id, (uint32_t)r->size_bytes) < 0 ? -1 : 0;
 }
 
 static size_t adm_2hit_mem_bytes(const void *st)
 {
 	const struct adm_2hit *s = st;
-	return sizeof *s + cidx_mem_bytes(&s->ix);
+	return sizeof *s + ghost_mem_bytes(&s->g);
 }
 
 const struct pol_adm_ops pol_adm_second_hit_ops = {

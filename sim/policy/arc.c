@@ -42,20 +42,23 @@
  * A hit that grows an object past the free space evicts by REPLACE (x not
  * in B2) until the cache fits again.
  *
- * Per object: one 24-byte entry (pol_ent; meta = which list) plus its
- * index slot, for resident objects and ghosts alike (the ghosts hold up to
- * c bytes more).
+ * Per resident object: one 24-byte entry (pol_ent; meta = T1 or T2) plus
+ * its index slot.  B1 and B2 are ghost lists (ghost.h: a record and a
+ * slot each); they hold up to c bytes more.
  */
 #include <stdlib.h>
 
+#include "ghost.h"
 #include "plist.h"
 
-enum { ARC_T1, ARC_T2, ARC_B1, ARC_B2 };
+enum { ARC_T1, ARC_T2 };
+enum { ARC_B1, ARC_B2 }; /* ghost lists */
 
 struct arc {
 	struct pol_base b;
 	struct cidx ix;
-	struct plist l[4]; /* T1 T2 B1 B2 */
+	struct plist l[2]; /* T1 T2 */
+	struct ghost gh;   /* B1 B2 */
 	double p;          /* target bytes of T1 */
 	int ghost;         /* the last lookup's miss hit B1 or B2 (ARC_B1/B2), else -1 */
 };
@@ -63,14 +66,16 @@ struct arc {
 static void *arc_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct arc *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 || ghost_init(&s->gh, 2) < 0) {
+		if (s)
+			cidx_destroy(&s->ix);
 		free(s);
 		err_set(e, ERR_FAIL, "arc: out of memory");
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
 	s->b.index = &s->ix;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 2; i++)
 		plist_init(&s->l[i]);
 	s->ghost = -1;
 	return s;
@@ -82,28 +87,21 @@ static void arc_destroy(void *st)
 	if (!s)
 		return;
 	cidx_destroy(&s->ix);
+	ghost_destroy(&s->gh);
 	free(s);
 }
 
-/* Drops the LRU ghost of list g (B1 or B2) from the directory. */
-static void arc_drop_ghost(struct arc *s, int g)
-{
-	uint32_t h = s->l[g].tail;
-	struct pol_ent *e = plist_ent(&s->ix, h);
-	plist_unlink(&s->ix, &s->l[g], h, e);
-	cidx_remove(&s->ix, h);
-}
-
 /* Moves the LRU of resident list t (T1 or T2) to the head of its ghost
- * list; it leaves the cache. */
+ * list; it leaves the cache.  Out of memory for the ghost is kept in
+ * s->gh.oom, which the next insert reports. */
 static void arc_demote(struct arc *s, int t)
 {
 	uint32_t h = s->l[t].tail;
 	struct pol_ent *e = plist_ent(&s->ix, h);
-	plist_unlink(&s->ix, &s->l[t], h, e);
-	e->meta = (uint32_t)(t == ARC_T1 ? ARC_B1 : ARC_B2);
-	plist_push_head(&s->ix, &s->l[e->meta], h, e);
-	pol_base_evicted(&s->b, e->key, e->size);
+	uint64_t key = e->key;
+	uint32_t size = e->size;
+	plist_drop(&s->ix, &s->l[t], &s->b, h, e, 1);
+	(void)ghost_push(&s->gh, t == ARC_T1 ? ARC_B1 : ARC_B2, key, size);
 }
 
 static void arc_replace(struct arc *s, int x_in_b2)
@@ -121,11 +119,12 @@ static void arc_replace(struct arc *s, int x_in_b2)
 static void arc_evict_case4(struct arc *s, uint64_t size)
 {
 	uint64_t c = s->b.capacity_bytes;
-	struct plist *t1 = &s->l[ARC_T1], *b1 = &s->l[ARC_B1];
-	if (t1->bytes + b1->bytes + size > c) {
-		if (b1->n > 0) {
-			while (b1->n > 0 && t1->bytes + b1->bytes + size > c)
-				arc_drop_ghost(s, ARC_B1);
+	struct plist *t1 = &s->l[ARC_T1];
+	struct ghost *g = &s->gh;
+	if (t1->bytes + ghost_bytes(g, ARC_B1) + size > c) {
+		if (ghost_n(g, ARC_B1) > 0) {
+			while (ghost_n(g, ARC_B1) > 0 && t1->bytes + ghost_bytes(g, ARC_B1) + size > c)
+				ghost_pop(g, ARC_B1);
 			arc_replace(s, 0);
 		} else {
 			uint32_t h = t1->tail;
@@ -133,26 +132,32 @@ static void arc_evict_case4(struct arc *s, uint64_t size)
 		}
 		return;
 	}
-	struct plist *b2 = &s->l[ARC_B2];
 	for (;;) {
-		uint64_t total = t1->bytes + s->l[ARC_T2].bytes + b1->bytes + b2->bytes;
-		if (b2->n == 0 || total + size <= 2 * c)
+		uint64_t total = t1->bytes + s->l[ARC_T2].bytes + ghost_bytes(g, ARC_B1) +
+				 ghost_bytes(g, ARC_B2);
+		if (ghost_n(g, ARC_B2) == 0 || total + size <= 2 * c)
 			break;
-		arc_drop_ghost(s, ARC_B2);
+		ghost_pop(g, ARC_B2);
 	}
 	arc_replace(s, 0);
 }
 
-/* Removes resident or ghost entry h entirely. */
-static void arc_drop(struct arc *s, uint32_t h, struct pol_ent *e, int report)
+/* A miss that finds x in ghost list g (x's ghost size gsize, already
+ * taken off g): adapt p (cases II and III). */
+static void arc_ghost_hit(struct arc *s, int g, uint32_t gsize)
 {
-	int li = (int)e->meta;
-	if (li == ARC_T1 || li == ARC_T2) {
-		plist_drop(&s->ix, &s->l[li], &s->b, h, e, report);
+	double c = (double)s->b.capacity_bytes;
+	/* |B1| and |B2| as they were with x on g. */
+	double b1 = (double)(ghost_bytes(&s->gh, ARC_B1) + (g == ARC_B1 ? gsize : 0));
+	double b2 = (double)(ghost_bytes(&s->gh, ARC_B2) + (g == ARC_B2 ? gsize : 0));
+	if (g == ARC_B1) {
+		double d = (double)gsize * (b2 / b1 > 1.0 ? b2 / b1 : 1.0);
+		s->p = s->p + d < c ? s->p + d : c;
 	} else {
-		plist_unlink(&s->ix, &s->l[li], h, e);
-		cidx_remove(&s->ix, h);
+		double d = (double)gsize * (b1 / b2 > 1.0 ? b1 / b2 : 1.0);
+		s->p = s->p - d > 0.0 ? s->p - d : 0.0;
 	}
+	s->ghost = g;
 }
 
 static int arc_lookup(void *st, const struct pol_req *r)
@@ -160,39 +165,27 @@ static int arc_lookup(void *st, const struct pol_req *r)
 	struct arc *s = st;
 	s->ghost = -1;
 	uint32_t h = cidx_find(&s->ix, r->obj_id);
-	if (h == CIDX_NONE)
+	if (h == CIDX_NONE) {
+		uint32_t gsize;
+		int g = ghost_take(&s->gh, r->obj_id, &gsize);
+		if (g >= 0)
+			arc_ghost_hit(s, g, gsize);
 		return 0;
+	}
 	struct pol_ent *e = plist_ent(&s->ix, h);
-	double c = (double)s->b.capacity_bytes;
 	switch (e->meta) {
 	case ARC_T1:
 		plist_unlink(&s->ix, &s->l[ARC_T1], h, e);
 		e->meta = ARC_T2;
 		plist_push_head(&s->ix, &s->l[ARC_T2], h, e);
 		break;
-	case ARC_T2:
+	default: /* ARC_T2 */
 		plist_move_head(&s->ix, &s->l[ARC_T2], h, e);
 		break;
-	case ARC_B1: {
-		double b1 = (double)s->l[ARC_B1].bytes, b2 = (double)s->l[ARC_B2].bytes;
-		double d = (double)e->size * (b2 / b1 > 1.0 ? b2 / b1 : 1.0);
-		s->p = s->p + d < c ? s->p + d : c;
-		s->ghost = ARC_B1;
-		arc_drop(s, h, e, 0);
-		return 0;
-	}
-	default: { /* ARC_B2 */
-		double b1 = (double)s->l[ARC_B1].bytes, b2 = (double)s->l[ARC_B2].bytes;
-		double d = (double)e->size * (b1 / b2 > 1.0 ? b1 / b2 : 1.0);
-		s->p = s->p - d > 0.0 ? s->p - d : 0.0;
-		s->ghost = ARC_B2;
-		arc_drop(s, h, e, 0);
-		return 0;
-	}
 	}
 	if (e->size != r->size_bytes) {
 		if (r->size_bytes > s->b.capacity_bytes) {
-			arc_drop(s, h, e, 1);
+			plist_drop(&s->ix, &s->l[ARC_T2], &s->b, h, e, 1);
 			return 1;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
@@ -218,8 +211,8 @@ static int arc_insert(void *st, const struct pol_req *r)
 		list = ARC_T1;
 	}
 	s->ghost = -1;
-	if (plist_add(&s->ix, &s->l[list], &s->b, r->obj_id, (uint32_t)size,
-		      (uint32_t)list) == CIDX_NONE)
+	if (s->gh.oom || plist_add(&s->ix, &s->l[list], &s->b, r->obj_id, (uint32_t)size,
+				   (uint32_t)list) == CIDX_NONE)
 		return -1;
 	return 1;
 }
@@ -228,28 +221,26 @@ static int arc_remove(void *st, uint64_t id)
 {
 	struct arc *s = st;
 	uint32_t h = cidx_find(&s->ix, id);
-	if (h == CIDX_NONE)
+	if (h == CIDX_NONE) {
+		uint32_t gsize;
+		(void)ghost_take(&s->gh, id, &gsize);
 		return 0;
+	}
 	struct pol_ent *e = plist_ent(&s->ix, h);
-	int resident = e->meta == ARC_T1 || e->meta == ARC_T2;
-	arc_drop(s, h, e, 0);
-	return resident;
+	plist_drop(&s->ix, &s->l[e->meta], &s->b, h, e, 0);
+	return 1;
 }
 
 static int arc_contains(const void *st, uint64_t id)
 {
 	const struct arc *s = st;
-	uint32_t h = cidx_find(&s->ix, id);
-	if (h == CIDX_NONE)
-		return 0;
-	uint32_t m = plist_ent(&s->ix, h)->meta;
-	return m == ARC_T1 || m == ARC_T2;
+	return cidx_find(&s->ix, id) != CIDX_NONE;
 }
 
 static size_t arc_mem_bytes(const void *st)
 {
 	const struct arc *s = st;
-	return sizeof *s + cidx_mem_bytes(&s->ix);
+	return sizeof *s + cidx_mem_bytes(&s->ix) + ghost_mem_bytes(&s->gh);
 }
 
 const struct pol_ops pol_arc_ops = {

@@ -56,7 +56,7 @@ static inline int64_t bel_next(int64_t v)
 static void *belady_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct belady *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct bel_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct bel_ent), CIDX_SPARSE) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "belady: out of memory");
 		return NULL;

@@ -26,7 +26,7 @@ struct clock {
 static void *clock_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct clock *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_SPARSE) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "clock: out of memory");
 		return NULL;

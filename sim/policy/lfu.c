@@ -38,7 +38,7 @@ struct lfu {
 static void *lfu_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct lfu *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_SPARSE) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "lfu: out of memory");
 		return NULL;

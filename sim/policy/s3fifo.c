@@ -31,11 +31,13 @@
  * A hit that grows an object past the free space evicts by the same rule
  * until the cache fits again.
  *
- * Per object: one 24-byte entry (pol_ent; meta = queue | freq << 2) plus
- * its index slot, for resident objects and ghosts alike.
+ * Per resident object: one 24-byte entry (pol_ent; meta = queue | freq <<
+ * 2) plus its index slot; G is a ghost list (ghost.h: a record and a slot
+ * per ghost).
  */
 #include <stdlib.h>
 
+#include "ghost.h"
 #include "plist.h"
 
 enum { S3_S, S3_M, S3_G };
@@ -49,7 +51,8 @@ enum { S3_S, S3_M, S3_G };
 struct s3fifo {
 	struct pol_base b;
 	struct cidx ix;
-	struct plist q[3];   /* S M G */
+	struct plist q[2];   /* S M */
+	struct ghost g;      /* G: one list */
 	uint64_t cap[3];     /* bytes of S, M, G */
 	int ghost_hit;       /* the last lookup's miss found x in G */
 };
@@ -57,14 +60,16 @@ struct s3fifo {
 static void *s3fifo_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct s3fifo *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 || ghost_init(&s->g, 1) < 0) {
+		if (s)
+			cidx_destroy(&s->ix);
 		free(s);
 		err_set(e, ERR_FAIL, "s3fifo: out of memory");
 		return NULL;
 	}
 	s->b.capacity_bytes = capacity_bytes;
 	s->b.index = &s->ix;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		plist_init(&s->q[i]);
 	s->cap[S3_S] = capacity_bytes / 10;
 	s->cap[S3_M] = capacity_bytes - s->cap[S3_S];
@@ -78,6 +83,7 @@ static void s3fifo_destroy(void *st)
 	if (!s)
 		return;
 	cidx_destroy(&s->ix);
+	ghost_destroy(&s->g);
 	free(s);
 }
 
@@ -98,22 +104,16 @@ static void s3fifo_evict_small(struct s3fifo *s)
 			s3fifo_move(s, S3_S, S3_M, h, e, 0);
 			continue;
 		}
-		/* Evict t; its entry becomes a ghost in G if it fits there. */
+		/* Evict t; it becomes a ghost in G if it fits there (out of
+		 * memory for the ghost is kept in s->g.oom, which the next
+		 * insert reports). */
 		uint64_t key = e->key, size = e->size;
-		plist_unlink(&s->ix, &s->q[S3_S], h, e);
+		plist_drop(&s->ix, &s->q[S3_S], &s->b, h, e, 1);
 		if (size <= s->cap[S3_G]) {
-			while (s->q[S3_G].bytes + size > s->cap[S3_G]) {
-				uint32_t g = s->q[S3_G].tail;
-				struct pol_ent *ge = plist_ent(&s->ix, g);
-				plist_unlink(&s->ix, &s->q[S3_G], g, ge);
-				cidx_remove(&s->ix, g);
-			}
-			e->meta = S3_META(S3_G, 0);
-			plist_push_head(&s->ix, &s->q[S3_G], h, e);
-		} else {
-			cidx_remove(&s->ix, h);
+			while (ghost_bytes(&s->g, 0) + size > s->cap[S3_G])
+				ghost_pop(&s->g, 0);
+			(void)ghost_push(&s->g, 0, key, (uint32_t)size);
 		}
-		pol_base_evicted(&s->b, key, size);
 		return;
 	}
 }
@@ -141,38 +141,24 @@ static void s3fifo_evict(struct s3fifo *s)
 		s3fifo_evict_small(s);
 }
 
-/* Removes resident or ghost entry h entirely. */
-static void s3fifo_drop(struct s3fifo *s, uint32_t h, struct pol_ent *e, int report)
-{
-	int q = S3_QUEUE(e->meta);
-	if (q == S3_G) {
-		plist_unlink(&s->ix, &s->q[S3_G], h, e);
-		cidx_remove(&s->ix, h);
-	} else {
-		plist_drop(&s->ix, &s->q[q], &s->b, h, e, report);
-	}
-}
-
 static int s3fifo_lookup(void *st, const struct pol_req *r)
 {
 	struct s3fifo *s = st;
 	s->ghost_hit = 0;
 	uint32_t h = cidx_find(&s->ix, r->obj_id);
-	if (h == CIDX_NONE)
-		return 0;
-	struct pol_ent *e = plist_ent(&s->ix, h);
-	int q = S3_QUEUE(e->meta);
-	if (q == S3_G) {
-		s3fifo_drop(s, h, e, 0);
-		s->ghost_hit = 1;
+	if (h == CIDX_NONE) {
+		uint32_t gsize;
+		s->ghost_hit = ghost_take(&s->g, r->obj_id, &gsize) >= 0;
 		return 0;
 	}
+	struct pol_ent *e = plist_ent(&s->ix, h);
+	int q = S3_QUEUE(e->meta);
 	uint32_t f = S3_FREQ(e->meta);
 	if (f < S3_MAX_FREQ)
 		e->meta = S3_META(q, f + 1);
 	if (e->size != r->size_bytes) {
 		if (r->size_bytes > s->b.capacity_bytes) {
-			s3fifo_drop(s, h, e, 1);
+			plist_drop(&s->ix, &s->q[q], &s->b, h, e, 1);
 			return 1;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
@@ -193,8 +179,8 @@ static int s3fifo_insert(void *st, const struct pol_req *r)
 		return 0;
 	while (s->b.used_bytes + size > s->b.capacity_bytes)
 		s3fifo_evict(s);
-	if (plist_add(&s->ix, &s->q[to], &s->b, r->obj_id, (uint32_t)size,
-		      S3_META(to, 0)) == CIDX_NONE)
+	if (s->g.oom || plist_add(&s->ix, &s->q[to], &s->b, r->obj_id, (uint32_t)size,
+				  S3_META(to, 0)) == CIDX_NONE)
 		return -1;
 	return 1;
 }
@@ -203,25 +189,26 @@ static int s3fifo_remove(void *st, uint64_t id)
 {
 	struct s3fifo *s = st;
 	uint32_t h = cidx_find(&s->ix, id);
-	if (h == CIDX_NONE)
+	if (h == CIDX_NONE) {
+		uint32_t gsize;
+		(void)ghost_take(&s->g, id, &gsize);
 		return 0;
+	}
 	struct pol_ent *e = plist_ent(&s->ix, h);
-	int resident = S3_QUEUE(e->meta) != S3_G;
-	s3fifo_drop(s, h, e, 0);
-	return resident;
+	plist_drop(&s->ix, &s->q[S3_QUEUE(e->meta)], &s->b, h, e, 0);
+	return 1;
 }
 
 static int s3fifo_contains(const void *st, uint64_t id)
 {
 	const struct s3fifo *s = st;
-	uint32_t h = cidx_find(&s->ix, id);
-	return h != CIDX_NONE && S3_QUEUE(plist_ent(&s->ix, h)->meta) != S3_G;
+	return cidx_find(&s->ix, id) != CIDX_NONE;
 }
 
 static size_t s3fifo_mem_bytes(const void *st)
 {
 	const struct s3fifo *s = st;
-	return sizeof *s + cidx_mem_bytes(&s->ix);
+	return sizeof *s + cidx_mem_bytes(&s->ix) + ghost_mem_bytes(&s->g);
 }
 
 const struct pol_ops pol_s3fifo_ops = {

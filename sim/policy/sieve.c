@@ -30,7 +30,7 @@ struct sieve {
 static void *sieve_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct sieve *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent)) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_SPARSE) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "sieve: out of memory");
 		return NULL;
