@@ -79,6 +79,7 @@ struct pol_base {
 	pol_evict_fn on_evict; /* may be NULL */
 	void *on_evict_ctx;
 	const struct cidx *index; /* the resident objects' index, for pol_prefetch (NULL: none) */
+	const struct cidx_map *ghosts; /* the ghosts' map, for pol_prefetch (NULL: none) */
 };
 
 static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t size)
@@ -191,12 +192,14 @@ static inline uint64_t pol_n_objects(const struct pol *p) { return pol_base_of(p
 static inline int pol_contains(const struct pol *p, uint64_t id) { return p->ops->contains(p->st, id); }
 static inline int pol_remove(struct pol *p, uint64_t id) { return p->ops->remove(p->st, id); }
 /* A hint that id will be looked up soon (cidx_prefetch): it changes
- * nothing but when memory is read. */
-static inline void pol_prefetch(const struct pol *p, uint64_t id)
+ * nothing but when memory is read.  Always inlined (see cidx_prefetch). */
+static inline __attribute__((always_inline)) void pol_prefetch(const struct pol *p, uint64_t id)
 {
 	const struct pol_base *b = pol_base_of(p);
 	if (b->index)
 		cidx_prefetch(b->index, id);
+	if (b->ghosts)
+		cidx_map_prefetch(b->ghosts, id);
 }
 size_t pol_mem_bytes(const struct pol *p);
 void pol_set_evict_cb(struct pol *p, pol_evict_fn fn, void *ctx);

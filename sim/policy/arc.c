@@ -75,6 +75,7 @@ static void *arc_create(uint64_t capacity_bytes, struct err *e)
 	}
 	s->b.capacity_bytes = capacity_bytes;
 	s->b.index = &s->ix;
+	s->b.ghosts = &s->gh.map;
 	for (int i = 0; i < 2; i++)
 		plist_init(&s->l[i]);
 	s->ghost = -1;

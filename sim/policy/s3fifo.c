@@ -69,6 +69,7 @@ static void *s3fifo_create(uint64_t capacity_bytes, struct err *e)
 	}
 	s->b.capacity_bytes = capacity_bytes;
 	s->b.index = &s->ix;
+	s->b.ghosts = &s->g.map;
 	for (int i = 0; i < 2; i++)
 		plist_init(&s->q[i]);
 	s->cap[S3_S] = capacity_bytes / 10;
