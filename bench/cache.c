@@ -54,6 +54,15 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Arguments name the policies to run; none: all. */
+static int wanted(int argc, char **argv, const char *name)
+{
+	int yes = argc < 2;
+	for (int a = 1; a < argc; a++)
+		yes |= !strcmp(argv[a], name);
+	return yes;
+}
+
 int main(int argc, char **argv)
 {
 	struct err e = { 0 };
@@ -90,10 +99,7 @@ int main(int argc, char **argv)
 
 	const uint64_t cap = (uint64_t)CACHE_OBJECTS * OBJ_BYTES;
 	for (size_t k = 0; pol_all[k]; k++) {
-		int wanted = argc < 2;
-		for (int a = 1; a < argc; a++)
-			wanted |= !strcmp(argv[a], pol_all[k]->name);
-		if (!wanted)
+		if (!wanted(argc, argv, pol_all[k]->name))
 			continue;
 		double rate[RUNS], wrate[RUNS];
 		double mr = 0, bytes_per_obj = 0;
@@ -126,10 +132,7 @@ int main(int argc, char **argv)
 	}
 	const struct pol_ops *swept[] = { &pol_arc_ops, &pol_s3fifo_ops };
 	for (size_t k = 0; k < sizeof swept / sizeof swept[0]; k++) {
-		int wanted = argc < 2;
-		for (int a = 1; a < argc; a++)
-			wanted |= !strcmp(argv[a], swept[k]->name);
-		if (!wanted)
+		if (!wanted(argc, argv, swept[k]->name))
 			continue;
 		double lo = 1e300, hi = 0;
 		uint64_t hi_at = 0, n = 0;

@@ -19,7 +19,6 @@ static uint32_t grow_limit(const struct cidx_map *m, uint32_t n)
 	return doubles(m, n) ? n - n / 4 : n - n / 5;
 }
 
-
 int cidx_map_init(struct cidx_map *m, int dense)
 {
 	m->n_slots = MIN_SLOTS;

@@ -49,11 +49,11 @@
 #include <stdint.h>
 
 #define CIDX_NONE UINT32_MAX
+#define CIDX_BLOCK_SHIFT 10
+#define CIDX_BLOCK (1u << CIDX_BLOCK_SHIFT)
 
 /* A map's load (see "Load" above). */
 enum { CIDX_SPARSE = 0, CIDX_DENSE = 1 };
-#define CIDX_BLOCK_SHIFT 10
-#define CIDX_BLOCK (1u << CIDX_BLOCK_SHIFT)
 
 /* The slot array on its own (cidx_map_*), for a table that keeps its
  * entries elsewhere (sim/policy/ghost.c).  A slot is 0 when empty, else
@@ -71,11 +71,11 @@ struct cidx_map {
  * (see "Load" above).  Returns 0, or -1 on out of memory. */
 int cidx_map_init(struct cidx_map *m, int dense);
 void cidx_map_destroy(struct cidx_map *m);
-/* Grows the slot array by a quarter: 0, or -1 on out of memory (nothing
- * changed). */
+/* Grows the slot array (doubles it, or a dense one past 2^12 slots by a
+ * quarter): 0, or -1 on out of memory (nothing changed). */
 int cidx_map_grow(struct cidx_map *m);
-/* Makes room for one more slot (grows if 3/4 full): 0, or -1 on out of
- * memory (nothing changed). */
+/* Makes room for one more slot, growing the map if it is as full as its
+ * load allows: 0, or -1 on out of memory (nothing changed). */
 static inline int cidx_map_reserve(struct cidx_map *m)
 {
 	return m->count + 1 <= m->grow_at ? 0 : cidx_map_grow(m);

@@ -509,7 +509,7 @@ static void test_ghost_lists_match_plain_arrays(void **state)
 	static signed char where[K]; /* list of id k, or -1 */
 	memset(where, -1, sizeof where);
 	struct ghost g;
-	assert_int_equal(ghost_init_seq_bits(&g, 2, 15), 0);
+	assert_int_equal(ghost_init_seq_bits(&g, 15), 0);
 	uint64_t rs = 99;
 	unsigned compactions = 0, pushes = 0;
 	for (int step = 0; step < 1000000; step++) {

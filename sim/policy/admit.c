@@ -73,7 +73,7 @@ static void *adm_2hit_create(uint64_t param, uint64_t capacity_bytes, struct err
 {
 	(void)param;
 	struct adm_2hit *s = calloc(1, sizeof *s);
-	if (!s || ghost_init(&s->g, 1) < 0) {
+	if (!s || ghost_init(&s->g) < 0) {
 		free(s);
 		err_set(e, ERR_FAIL, "admission second-hit: out of memory");
 		return NULL;

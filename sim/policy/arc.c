@@ -66,7 +66,8 @@ struct arc {
 static void *arc_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct arc *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 || ghost_init(&s->gh, 2) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 ||
+	    ghost_init(&s->gh) < 0) {
 		if (s)
 			cidx_destroy(&s->ix);
 		free(s);

@@ -39,20 +39,18 @@ static inline uint32_t blocks_spanned(const struct ghost *g, const struct ghost_
 	return ((blk(l->head) - blk(l->tail)) & (seq_blocks(g) - 1)) + 1;
 }
 
-int ghost_init_seq_bits(struct ghost *g, int n_lists, int seq_bits)
+int ghost_init_seq_bits(struct ghost *g, int seq_bits)
 {
 	memset(g, 0, sizeof *g);
-	if (n_lists < 1 || n_lists > GHOST_LISTS || seq_bits < GHOST_BLOCK_SHIFT + 3 ||
-	    seq_bits > SEQ_BITS)
+	if (seq_bits < GHOST_BLOCK_SHIFT + 3 || seq_bits > SEQ_BITS)
 		return -1;
-	g->n_lists = n_lists;
 	g->seq_mask = (1u << seq_bits) - 1;
 	return cidx_map_init(&g->map, CIDX_DENSE);
 }
 
-int ghost_init(struct ghost *g, int n_lists)
+int ghost_init(struct ghost *g)
 {
-	return ghost_init_seq_bits(g, n_lists, SEQ_BITS);
+	return ghost_init_seq_bits(g, SEQ_BITS);
 }
 
 void ghost_destroy(struct ghost *g)

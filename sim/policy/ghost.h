@@ -54,16 +54,16 @@ struct ghost_list {
 struct ghost {
 	struct cidx_map map;
 	struct ghost_list l[GHOST_LISTS];
-	int n_lists;
 	uint32_t seq_mask;         /* sequence numbers run modulo seq_mask + 1 */
 	int oom;                   /* a ghost_push ran out of memory */
 };
 
-/* n_lists: 1 to GHOST_LISTS.  Returns 0, or -1 on out of memory. */
-int ghost_init(struct ghost *g, int n_lists);
-/* The same with sequence numbers modulo 2^seq_bits (13 to 30; ghost_init
+/* GHOST_LISTS lists, numbered from 0; one that is never used costs
+ * nothing.  Returns 0, or -1 on out of memory. */
+int ghost_init(struct ghost *g);
+/* The same with sequence numbers modulo 2^seq_bits (11 to 30; ghost_init
  * takes 30), so a test can wrap them around. */
-int ghost_init_seq_bits(struct ghost *g, int n_lists, int seq_bits);
+int ghost_init_seq_bits(struct ghost *g, int seq_bits);
 void ghost_destroy(struct ghost *g);
 
 /* Adds id at list's newest end.  Returns 0, or -1 on out of memory (the

@@ -60,7 +60,8 @@ struct s3fifo {
 static void *s3fifo_create(uint64_t capacity_bytes, struct err *e)
 {
 	struct s3fifo *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 || ghost_init(&s->g, 1) < 0) {
+	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_DENSE) < 0 ||
+	    ghost_init(&s->g) < 0) {
 		if (s)
 			cidx_destroy(&s->ix);
 		free(s);
