@@ -240,7 +240,7 @@ static const struct mult TIME_UNITS[] = {
 
 int unit_parse_time_ns(const char *s, uint64_t *out_ns, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_TIME, &n, e))
 		return -1;
 	if (!n.unit_len)
@@ -278,7 +278,7 @@ static double prefix_mult(const char *p, size_t len)
 
 int unit_parse_bytes(const char *s, uint64_t *out_bytes, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_SIZE, &n, e))
 		return -1;
 	if (!n.unit_len)
@@ -314,7 +314,7 @@ static int ends_with(const char *u, size_t len, const char *suf, size_t *stem)
 
 int unit_parse_rate_bps(const char *s, double *out_bps, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_RATE, &n, e))
 		return -1;
 	if (!n.unit_len) {
@@ -355,7 +355,7 @@ int unit_parse_rate_bps(const char *s, double *out_bps, struct err *e)
 
 int unit_parse_ops(const char *s, double *out_ops, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_OPS, &n, e))
 		return -1;
 	if (!n.unit_len) {
@@ -390,7 +390,7 @@ int unit_parse_ops(const char *s, double *out_ops, struct err *e)
 
 int unit_parse_double(const char *s, double *out, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_NUM, &n, e))
 		return -1;
 	if (n.unit_len) {
@@ -404,7 +404,7 @@ int unit_parse_double(const char *s, double *out, struct err *e)
 
 int unit_parse_u64(const char *s, uint64_t *out, struct err *e)
 {
-	struct num n;
+	struct num n = { 0 };
 	if (num_scan(s, &K_U64, &n, e))
 		return -1;
 	if (n.unit_len) {
