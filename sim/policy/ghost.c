@@ -219,9 +219,7 @@ static void compact(struct ghost *g, int list)
 		uint32_t i = pop_record(g, list, 2, &hash, &size);
 		if (i == UINT32_MAX)
 			continue;
-		struct ghost_block **r = block_ref(l, l->head);
-		if (!*r)
-			*r = block_get(l); /* a spare: see above */
+		(void)head_room(g, l); /* cannot fail: the table fits, spares wait */
 		uint32_t ns = append(g, l, hash, size);
 		g->map.slots[i] = (hash & HI) | slot_val(list, ns);
 	}
