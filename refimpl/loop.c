@@ -95,7 +95,7 @@ struct loop {
 	struct io_uring ring;
 	const struct evq_ops *qo;
 	void *q;
-	uint64_t t0;              /* CLOCK_MONOTONIC at loop_new */
+	uint64_t t0;              /* CLOCK_MONOTONIC at loop_new or loop_restart_clock */
 	int stop;
 	int running;              /* inside loop_run */
 	int oom;                  /* a timer could not be queued */
@@ -122,6 +122,15 @@ static uint64_t mono_ns(void)
 uint64_t loop_now(const struct loop *l)
 {
 	return mono_ns() - l->t0;
+}
+
+int loop_restart_clock(struct loop *l, struct err *e)
+{
+	if (l->qo->size(l->q) || l->io_inflight)
+		return err_set(e, ERR_FAIL, "event loop: clock restarted with %zu timers and %zu operations pending",
+			       l->qo->size(l->q), l->io_inflight);
+	l->t0 = mono_ns();
+	return 0;
 }
 
 /* ---- the executor ---- */

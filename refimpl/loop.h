@@ -44,7 +44,14 @@ int loop_new(struct loop **out, unsigned queue_depth, struct err *e);
 void loop_free(struct loop *l);
 
 struct exec loop_executor(struct loop *l);
+/* Nanoseconds since loop_new, or since the last loop_restart_clock. */
 uint64_t loop_now(const struct loop *l);
+/* Sets the loop's time back to 0, so that a run's time starts when its
+ * workload does, not when the loop was made (a run's set-up, before its
+ * workload, can take a quarter of a second: buffers first touched).  Only
+ * while the loop is idle: no timer pending and no I/O in flight (times
+ * taken before would not compare with times after); -1 otherwise. */
+int loop_restart_clock(struct loop *l, struct err *e);
 
 /* ---- file I/O ---- */
 struct loop_io;

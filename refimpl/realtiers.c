@@ -778,6 +778,15 @@ int rt_export(struct rt *T, struct met_registry *m, uint64_t now, struct err *e)
 	return 0;
 }
 
+void rt_reset_stats(struct rt *T)
+{
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t k = 0; k < T->t[i].built; k++) {
+			struct backend b = T->t[i].inst[k].cbuf.ops ? T->t[i].inst[k].cbuf : T->t[i].inst[k].raw;
+			b.ops->reset_stats(b.self);
+		}
+}
+
 uint64_t rt_mismatches(const struct rt *T)
 {
 	uint64_t n = 0;

@@ -87,6 +87,9 @@ size_t rt_nodes(const struct rt *t);
 struct path *const *rt_paths(const struct rt *t);
 /* node<i>.*, tier.*, backend.*, verify.mismatches (see above). */
 int rt_export(struct rt *t, struct met_registry *m, uint64_t now_ns, struct err *e);
+/* Restarts every backend's statistics (backend.h, reset_stats), so that
+ * they count from now: the run's start, after its set-up and preflight. */
+void rt_reset_stats(struct rt *t);
 /* tier.<name>.read_bytes and .write_bytes series, as tiered_add_series. */
 int rt_add_series(struct rt *t, struct met_registry *m);
 /* Reads that failed verification so far, over every backend. */

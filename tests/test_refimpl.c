@@ -194,6 +194,33 @@ static void test_loop_stop_returns_with_timers_pending(void **state)
 	loop_free(l);
 }
 
+/* loop_restart_clock: refused while a timer is pending; accepted when idle,
+ * and the time then counts from 0 again (a run's set-up is not its time). */
+static void test_loop_restart_clock_only_when_idle(void **state)
+{
+	(void)state;
+	struct loop *l = new_loop(8);
+	struct exec x = loop_executor(l);
+	struct fired f = { .l = l };
+	struct tmark a = { &f, 1 };
+	exec_after(&x, 30 * MS, mark, &a);
+	struct err e = { 0 };
+	assert_int_equal(loop_restart_clock(l, &e), -1);
+	assert_non_null(strstr(e.msg, "1 timers"));
+	run(l, UINT64_MAX);
+	assert_int_equal(f.n, 1);
+	assert_true(exec_now(&x) >= 30 * MS);
+	assert_int_equal(loop_restart_clock(l, &e), 0);
+	assert_true(exec_now(&x) < 30 * MS);
+	/* Timers set after the restart are on the new time. */
+	struct tmark b = { &f, 2 };
+	exec_after(&x, 5 * MS, mark, &b);
+	run(l, UINT64_MAX);
+	assert_int_equal(f.n, 2);
+	assert_true(f.at[1] >= 5 * MS && f.at[1] < 30 * MS);
+	loop_free(l);
+}
+
 struct chain {
 	struct exec x;
 	int left;
@@ -1234,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_cancelled_timer_does_not_fire),
 		cmocka_unit_test(test_run_until_stops_at_the_time_and_resumes),
 		cmocka_unit_test(test_loop_stop_returns_with_timers_pending),
+		cmocka_unit_test(test_loop_restart_clock_only_when_idle),
 		cmocka_unit_test(test_timers_scheduled_from_callbacks_run),
 		cmocka_unit_test(test_watch_reports_readable_when_data_arrives),
 		cmocka_unit_test(test_watch_is_level_triggered_while_watched),
