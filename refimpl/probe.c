@@ -26,6 +26,10 @@
 #define BLOB_BYTES (1ull << 20)    /* a blob of the cold scratch set */
 #define MAX_SAMPLES (1u << 20)
 #define PROBE_OBJ_BASE 0x9e0be00000000000ull /* scratch object ids */
+/* The appends' object ids: clear of the scratch set's and of probe_files'
+ * (PROBE_OBJ_BASE + 0x100000 + a 40-bit number); a 40-bit number times 8
+ * is added (2 sizes x PROBE_APPEND_OBJS). */
+#define PROBE_APPEND_BASE (PROBE_OBJ_BASE + (1ull << 44))
 /* A point with a sample floor (min_ops) runs at most this much longer. */
 #define MIN_OPS_EXTRA_NS (10ull * 1000000000ull)
 
@@ -48,8 +52,10 @@ struct pslot {
 };
 
 /* What the slots do: the sweep (timed operations at random), the scratch
- * set's write (each object whole, in order) or its deletion (Blob). */
-enum pmode { P_SWEEP, P_FILL, P_DELETE };
+ * set's write (each object whole, in order), appends (new objects written
+ * in order, each write but an object's first timed) or the scratch set's
+ * deletion (Blob). */
+enum pmode { P_SWEEP, P_FILL, P_APPEND, P_DELETE };
 
 struct prun {
 	struct loop *l;
@@ -64,8 +70,11 @@ struct prun {
 	double *lat;
 	size_t nlat;
 	struct pslot slot[64];
-	/* P_FILL: the next chunk to write; P_DELETE: the next object */
+	/* P_FILL: the next chunk to write; P_APPEND: the next write; P_DELETE:
+	 * the next object */
 	uint64_t next_off;
+	/* P_APPEND: append_objs objects from this id on, per_obj writes each */
+	uint64_t append_base, append_objs, per_obj;
 	enum pmode mode;
 };
 
@@ -95,6 +104,14 @@ static int slot_next(struct pslot *s)
 		p->next_off += 1u << 20;
 		if (s->buf) /* a blob holds its own content (content.h) */
 			content_fill(s->buf, s->req.object, s->req.offset, s->req.length);
+	} else if (p->mode == P_APPEND) {
+		if (p->next_off >= p->append_objs * p->per_obj)
+			return 0;
+		s->req.op = BK_WRITE;
+		s->req.object = p->append_base + p->next_off / p->per_obj;
+		s->req.offset = p->next_off % p->per_obj * p->size;
+		s->req.length = p->size;
+		p->next_off++;
 	} else if (p->mode == P_DELETE) {
 		if (p->next_off >= p->nobj)
 			return 0;
@@ -138,7 +155,9 @@ static void slot_done(struct bk_req *req)
 	}
 	p->done++;
 	p->bytes += req->length;
-	if (p->lat && p->nlat < MAX_SAMPLES)
+	/* An append's first write to an object creates its file, which
+	 * probe_files times apart: its latency is not an append's. */
+	if (p->lat && p->nlat < MAX_SAMPLES && !(p->mode == P_APPEND && req->offset == 0))
 		p->lat[p->nlat++] = (double)(loop_now(p->l) - s->start_ns);
 	slot_next(s);
 }
@@ -175,26 +194,10 @@ static int run_slots(struct prun *p, unsigned qd, uint64_t deadline_ns, struct e
 	return 0;
 }
 
-static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)
+/* Fills pt from the run just done: qd, el seconds, cpu seconds of the loop
+ * thread, and the latencies kept (sorted here). */
+static int point_stats(struct prun *p, unsigned qd, double el, double cpu, struct probe_point *pt, struct err *e)
 {
-	/* The ramp, untimed (fio's ramp_time): until qd operations are done,
-	 * so every slot has done one.  A point's first operations pay for
-	 * what a run pays once -- buffers first touched, a backend slot's
-	 * scratch grown to the size -- and in a short point that is much of
-	 * the CPU: 1 MiB reads at QD64 measured 816 us of the loop's CPU each
-	 * in a 0.25 s point without a ramp, 73 us with one. */
-	uint64_t min_ops = p->min_ops;
-	p->min_ops = qd;
-	int rc = run_slots(p, qd, loop_now(p->l), e);
-	p->min_ops = min_ops;
-	if (rc < 0)
-		return -1;
-	double cpu0 = loop_thread_cpu_s();
-	uint64_t t0 = loop_now(p->l);
-	if (run_slots(p, qd, t0 + (uint64_t)(seconds * 1e9), e) < 0)
-		return -1;
-	double el = (double)(loop_now(p->l) - t0) / 1e9;
-	double cpu = loop_thread_cpu_s() - cpu0;
 	if (!p->nlat)
 		return err_set(e, ERR_FAIL, "no operation completed in %.3f s", el);
 	qsort(p->lat, p->nlat, sizeof *p->lat, cmp_double);
@@ -215,6 +218,50 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	pt->p50_ns = quantile(p->lat, p->nlat, 0.5);
 	pt->p99_ns = quantile(p->lat, p->nlat, 0.99);
 	return 0;
+}
+
+static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)
+{
+	/* The ramp, untimed (fio's ramp_time): until qd operations are done,
+	 * so every slot has done one.  A point's first operations pay for
+	 * what a run pays once -- buffers first touched, a backend slot's
+	 * scratch grown to the size -- and in a short point that is much of
+	 * the CPU: 1 MiB reads at QD64 measured 816 us of the loop's CPU each
+	 * in a 0.25 s point without a ramp, 73 us with one. */
+	uint64_t min_ops = p->min_ops;
+	p->min_ops = qd;
+	int rc = run_slots(p, qd, loop_now(p->l), e);
+	p->min_ops = min_ops;
+	if (rc < 0)
+		return -1;
+	double cpu0 = loop_thread_cpu_s();
+	uint64_t t0 = loop_now(p->l);
+	if (run_slots(p, qd, t0 + (uint64_t)(seconds * 1e9), e) < 0)
+		return -1;
+	return point_stats(p, qd, (double)(loop_now(p->l) - t0) / 1e9, loop_thread_cpu_s() - cpu0, pt, e);
+}
+
+/* Appends of one size (probe.h): PROBE_APPEND_OBJS new objects from id
+ * base on, written in order at QD1: each by one write that creates its
+ * file, then PROBE_APPEND_SMALL (4 KiB) or PROBE_APPEND_LARGE (1 MiB)
+ * writes that extend it, timed. */
+static int run_appends(struct prun *p, int s, uint64_t base, struct probe_point *pt, struct err *e)
+{
+	p->mode = P_APPEND;
+	p->write = 1;
+	p->size = sizes[s];
+	p->append_base = base;
+	p->append_objs = PROBE_APPEND_OBJS;
+	p->per_obj = 1 + (s == 0 ? PROBE_APPEND_SMALL : PROBE_APPEND_LARGE);
+	p->next_off = 0;
+	double cpu0 = loop_thread_cpu_s();
+	uint64_t t0 = loop_now(p->l);
+	int rc = run_slots(p, 1, t0, e);
+	if (rc == 0)
+		rc = point_stats(p, 1, (double)(loop_now(p->l) - t0) / 1e9, loop_thread_cpu_s() - cpu0, pt, e);
+	pt->ops = p->nlat; /* the appends; the creates are not counted */
+	p->mode = P_SWEEP;
+	return rc;
 }
 
 /* ---- files: the open chain of create and open ---- */
@@ -393,6 +440,10 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	p->nobj = scratch / OBJ_BYTES ? scratch / OBJ_BYTES : 1;
 	r->scratch_bytes = p->nobj * OBJ_BYTES;
 	p->rng = (o->seed ? o->seed : 1) * 0x9e3779b97f4a7c15ull | 1;
+	/* The new objects' ids (probe_files, appends) depend on the process
+	 * too, so that a scratch set kept by an earlier probe with the same
+	 * seed (--keep-scratch) does not turn their creates into opens. */
+	uint64_t salt = (o->seed ? o->seed : 1) ^ (uint64_t)getpid() << 24;
 	/* The scratch set, 1 MiB writes, 8 in flight. */
 	p->mode = P_FILL;
 	uint64_t fill_t0 = loop_now(l);
@@ -409,9 +460,21 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	p->mode = P_SWEEP;
 	r->fill_seconds = (double)(loop_now(l) - fill_t0) / 1e9;
 	r->fill_bps = r->fill_seconds > 0 ? (double)r->scratch_bytes / r->fill_seconds : 0;
-	/* Files first, while the scratch set's fan-out directories are the
+	/* Appends right after the scratch set, which has used up any memory
+	 * freed in the last seconds: on a VM that hands free memory back to
+	 * the hypervisor (virtio-balloon free page reporting), a page the
+	 * kernel takes for new data is dearer on first touch once it has been
+	 * handed back, about 2 s after it was freed (README, "the hardware
+	 * rung"), and a run's new data lands in such pages. */
+	for (int s = 0; s < PROBE_NSIZE; s++)
+		if (run_appends(p, s, PROBE_APPEND_BASE + ((salt * 0x9e3779b97f4a7c15ull >> 24) << 3) +
+					      (uint64_t)s * PROBE_APPEND_OBJS, &r->append[s], e) < 0) {
+			err_prefix(e, "%s: appends: ", sub);
+			goto out;
+		}
+	/* Files next, while the scratch set's fan-out directories are the
 	 * only ones (a run's new chunks mostly land in new ones too). */
-	if (probe_files(l, kind, sub, o->seed ? o->seed : 1, r, e) < 0)
+	if (probe_files(l, kind, sub, salt, r, e) < 0)
 		goto out;
 	for (int w = 0; w < 2; w++)
 		for (int s = 0; s < PROBE_NSIZE; s++)
@@ -706,6 +769,17 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 				fprintf(f, " QD%u %.1fus;", r->pt[w][s][q].qd, r->pt[w][s][q].cpu_ns_per_op / 1e3);
 			fputc('\n', f);
 		}
+	if (r->kind == PROBE_COLD)
+		return;
+	fprintf(f, "; appends (QD1 writes extending %d new files per size; the scratch set's writes\n"
+		   "; above overwrite): the scratch set itself, 1 MiB writes of new files at QD 8: %.1f MB/s;\n",
+		PROBE_APPEND_OBJS, r->fill_bps / 1e6);
+	for (int s = 0; s < PROBE_NSIZE; s++) {
+		const struct probe_point *p = &r->append[s];
+		fprintf(f, ";   write %4s: %llu writes, mean %.1f us, p50 %.1f us, p99 %.1f us, loop thread CPU %.1f us\n",
+			s ? "1MiB" : "4KiB", (unsigned long long)p->ops, p->mean_ns / 1e3, p->p50_ns / 1e3,
+			p->p99_ns / 1e3, p->cpu_ns_per_op / 1e3);
+	}
 }
 
 /* empirical(V:W, ...) of the QD1 4 KiB latency bins less the transfer
@@ -847,15 +921,16 @@ static double device_limit(const struct probe_point *p, double rate, const char 
  * hands it to a kernel worker, which copies it into the page cache. */
 static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, FILE *f)
 {
-	const struct probe_point *w1 = &r->pt[1][0][0], *wl = &r->pt[1][1][0];
+	const struct probe_point *w1 = &r->append[0], *wl = &r->append[1];
 	double c1 = cpu_cost_ns(cw, (double)w1->size_bytes); /* w1: 4 KiB */
 	double d1 = w1->mean_ns - c1, dl = wl->mean_ns - cpu_cost_ns(cw, (double)wl->size_bytes);
 	double wbw = dl > d1 ? (double)(wl->size_bytes - w1->size_bytes) / (dl - d1) * 1e9 : 0;
 	fprintf(f, "; write_bw: one write's rate beyond the client's CPU, (1 MiB - 4 KiB) / (%.1f us - %.1f us):\n"
-		   "; the QD1 mean write latency less the client's CPU for it, 1 MiB and 4 KiB%s\n",
+		   "; the mean latency of the QD1 appends (writes extending new files, as a run's fills,\n"
+		   "; drains and checkpoints write) less the client's CPU for it, 1 MiB and 4 KiB%s\n",
 		dl / 1e3, d1 / 1e3, wbw > 0 ? "" : " (not a limit: the 1 MiB write took no longer)");
 	fprintf(f, "write_bw = %.6gMB/s\n", wbw / 1e6);
-	fprintf(f, "; write_latency: the QD1 4 KiB write latency in %d bins, tail kept (%llu writes;\n"
+	fprintf(f, "; write_latency: the QD1 4 KiB appends' latency in %d bins, tail kept (%llu writes;\n"
 		   "; p50 %.1f us, p99 %.1f us), less 4 KiB / write_bw and the client's CPU for it (%.2f us)\n"
 		   "write_latency = ", PROBE_QUANTILES, (unsigned long long)w1->ops, w1->p50_ns / 1e3, w1->p99_ns / 1e3,
 		c1 / 1e3);

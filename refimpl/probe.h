@@ -122,6 +122,11 @@
 #define PROBE_SCRATCH_DEFAULT (1ull << 30)
 #define PROBE_NSIZE 2
 #define PROBE_FILES 256
+/* Appends: new objects per size, and timed writes into each after the
+ * first (4 KiB, 1 MiB): 256 and 64 in all. */
+#define PROBE_APPEND_OBJS 4
+#define PROBE_APPEND_SMALL 64
+#define PROBE_APPEND_LARGE 16
 /* Creates in flight for the create_parallelism measurement. */
 #define PROBE_CREATE_QD 16
 /* Samples of the cold tier's QD1 4 KiB GET latency, at least (the point
@@ -160,6 +165,10 @@ struct probe_result {
 	 * no descriptor cached (open).  q_ns, mean_ns, p50_ns, p99_ns and ops
 	 * are filled. */
 	struct probe_point create, open;
+	/* Appends: QD1 writes extending new objects (4 KiB, 1 MiB), as a
+	 * run's fills and checkpoints write; mean_ns, the bins, p50_ns, p99_ns
+	 * and cpu_ns_per_op are filled. */
+	struct probe_point append[PROBE_NSIZE];
 	/* PROBE_FILES other new objects written PROBE_CREATE_QD at a time:
 	 * their number over the time they took (creates/s). */
 	double create_qd_rate;

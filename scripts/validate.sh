@@ -89,11 +89,17 @@ for c in $cases; do
 		# pages out memory nobody touched for a minute (DAMON's pageout
 		# scheme, kdamond; /sys/kernel/mm/damon/admin), and a 370 s wait
 		# there cost the KV-cache case 1.3 GB of its warm set, which its
-		# run then read from the disk at a third of the speed.
+		# run then read from the disk at a third of the speed.  The 3 s
+		# after the probe: this VM hands memory freed for 2 s back to the
+		# hypervisor (free page reporting), and a page handed back costs
+		# about 10 times more to fill with new data (2.3 against 0.2 ms
+		# per MiB of page cache); a run started at once wrote its first
+		# hundreds of MiB into the probe's freed memory, fast, and the
+		# probe measures the run's appends as they are once that is gone.
 		if ! settle "$deleted" ||
 		   ! "$R" populate "$ini" --hot "$S/hot" --warm "$S/warm" >"$S/$tag.pop" 2>&1 || ! sync ||
 		   ! "$R" probe --keep-scratch --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.preset.ini" \
-			>"$S/$tag.probe" 2>&1 || ! sync ||
+			>"$S/$tag.probe" 2>&1 || ! sync || ! sleep 3 ||
 		   ! "$R" run "$ini" --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.db" >"$S/$tag.run" 2>&1; then
 			cat "$S/$tag.pop" "$S/$tag.probe" "$S/$tag.run" 2>/dev/null | tail -5
 			echo "case $c: the measured run failed"; missed=1; break
