@@ -43,15 +43,26 @@
  * read_iops, mirror = 1, latency = the read latency above).  The warm
  * tier's writes get their own keys (models/warm.c): a buffered write
  * through io_uring is handed to a kernel worker that copies it into the
- * page cache, so it costs neither the read's round trip nor its rate:
+ * page cache, so it costs neither the read's round trip nor its rate.
+ * And a run writes new data (fills, drains, checkpoints), which the
+ * sweep's writes over the scratch set do not: they overwrite pages
+ * already cached.  So right after the scratch set is written, appends are
+ * timed: PROBE_APPEND_OBJS new objects per size, each created by one
+ * write (not timed) and then extended by PROBE_APPEND_SMALL 4 KiB or
+ * PROBE_APPEND_LARGE 1 MiB writes at QD1.  New data costs the kernel new
+ * pages, and on a VM that hands free memory back to the hypervisor a new
+ * page is dear on first touch (2.0-2.6 against 0.2 ms per MiB on the
+ * reference machine); the scratch set has used up the memory freed just
+ * before, which would be cheap.  From them:
  *   write_bw              (1 MiB - 4 KiB) / (D(1 MiB) - D(4 KiB)), D(b) the
- *                         QD1 mean write latency of b bytes less the CPU
+ *                         mean latency of the b-byte appends less the CPU
  *                         the client model charges it; 0 (not a limit) if
  *                         that is not positive.  With write_latency below,
- *                         the model gives both QD1 means.
- *   write_latency         empirical(...) of the QD1 4 KiB write latency,
+ *                         the model gives both means.
+ *   write_latency         empirical(...) of the 4 KiB appends' latency,
  *                         binned as above, less 4 KiB / write_bw and the
  *                         client's CPU for it
+ * Every file tier's preset shows the appends in a comment.
  *
  * Files (models/fsclient.h).  The real backends open and create files
  * asynchronously, through io_uring (filebk.c), before an operation's I/O.
