@@ -229,8 +229,10 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
  * device limit that the loop thread reached first (busy 90% or more at
  * its best point) is written as not a limit, and the QD1 latencies are
  * less the CPU that the client model charges.  pc (or NULL: not known)
- * gives the content rates: the sweep's backend checks and generates the
- * bytes, and the client model charges that apart. */
+ * gives the content rates: the sweep's backend generates the bytes it
+ * writes, and the client model charges that apart (fill_bw); it does not
+ * check what it reads, so nothing is taken off the reads (check_bw
+ * charges the check). */
 struct probe_client;
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *out);
 
