@@ -968,11 +968,13 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 			fprintf(f, "; read_bw: best 1 MiB read bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n",
 				rb->qd, saturation_qd(r, 0, 1));
 		fprintf(f, "read_bw = %.6gMB/s\n", rbw / 1e6);
-		if (r->fill_bps > 0 && r->fill_bps < wb->bps)
+		int sustained = r->fill_bps > 0 && r->fill_bps < wb->bps;
+		double wbw = sustained ? r->fill_bps : wb->bps;
+		if (sustained)
 			fprintf(f, "; write_bw: sustained, the %.0f MiB scratch set written in 1 MiB writes at QD 8 in %.2f s\n"
 				   "; (the sweep's best 1 MiB write bandwidth, %.6g MB/s at QD %u, fits in a cache)\n"
 				   "write_bw = %.6gMB/s\n",
-				r->scratch_bytes / 1048576.0, r->fill_seconds, wb->bps / 1e6, wb->qd, r->fill_bps / 1e6);
+				r->scratch_bytes / 1048576.0, r->fill_seconds, wb->bps / 1e6, wb->qd, wbw / 1e6);
 		else
 			fprintf(f, "; write_bw: best 1 MiB write bandwidth (at QD %u; saturates at QD %u)\nwrite_bw = %.6gMB/s\n",
 				wb->qd, saturation_qd(r, 1, 1), wb->bps / 1e6);
@@ -996,7 +998,6 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		 * time per file: 76 us at p50 at QD1 on the reference
 		 * machine, where an overwrite took 55 us. */
 		const struct probe_point *a1 = &r->append[0];
-		double wbw = r->fill_bps > 0 && r->fill_bps < wb->bps ? r->fill_bps : wb->bps;
 		fprintf(f, "; write_latency: the same of the QD1 4 KiB appends' latency (%llu writes; p50 %.1f us,\n"
 			   "; p99 %.1f us; overwrites: p50 %.1f us), less 4 KiB / write_bw and the client's CPU for it\n"
 			   "; (%.2f us)\nwrite_latency = ",
