@@ -56,10 +56,10 @@ check "probe: read_latency is an empirical distribution" grep -q '^read_latency 
 check "probe: create_latency and open_latency (the asynchronous open chains) are empirical" sh -c "grep -q '^create_latency = empirical(' '$D/p.ini' && grep -q '^open_latency = empirical(' '$D/p.ini'"
 check "probe: create_parallelism in each file tier, at least 1" sh -c "test \$(grep -c '^create_parallelism = [1-9]' '$D/p.ini') = 2"
 check "probe: the directory's writes have their own rate and latency (write_bw, write_latency in [tier warm])" sh -c "sed -n '/^\[tier warm\]/,\$p' '$D/p.ini' | grep -q '^write_bw = [0-9]' && sed -n '/^\[tier warm\]/,\$p' '$D/p.ini' | grep -q '^write_latency = empirical('"
-# Every measured number follows its comment (the structural keys -- one
-# drive, one front end -- share the comment above them).
 check "probe: appends timed in each file tier, 256 of 4 KiB and 64 of 1 MiB (writes extending new files)" sh -c "test \$(grep -c '^;   write 4KiB: 256 writes, mean ' '$D/p.ini') = 2 && test \$(grep -c '^;   write 1MiB: 64 writes, mean ' '$D/p.ini') = 2"
 check "probe: the directory's write keys come from its appends" sh -c "sed -n '/^\[tier warm\]/,\$p' '$D/p.ini' | grep -q '^; write_latency: the QD1 4 KiB appends'"
+# Every measured number follows its comment (the structural keys -- one
+# drive, one front end -- share the comment above them).
 check "probe: the loop thread's CPU per operation, per sweep line" sh -c "test \$(grep -c '^;     loop thread CPU per op: QD1 ' '$D/p.ini') = 8"
 check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
 check "probe: [client] with check_bw and fill_bw (models/client.h)" sh -c "grep -q '^\[client\]' '$D/p.ini' && grep -q '^check_bw = [0-9]' '$D/p.ini' && grep -q '^fill_bw = [0-9]' '$D/p.ini'"
