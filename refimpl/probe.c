@@ -453,10 +453,10 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	 * too, so that a scratch set kept by an earlier probe with the same
 	 * seed (--keep-scratch) does not turn their creates into opens. */
 	uint64_t salt = (o->seed ? o->seed : 1) ^ (uint64_t)getpid() << 24;
-	/* The scratch set, 1 MiB writes, PROBE_FILL_QD in flight. */
+	/* The scratch set, 1 MiB writes, 8 in flight. */
 	p->mode = P_FILL;
 	uint64_t fill_t0 = loop_now(l);
-	for (unsigned i = 0; i < PROBE_FILL_QD; i++) {
+	for (unsigned i = 0; i < 8; i++) {
 		p->slot[i].p = p;
 		slot_next(&p->slot[i]);
 	}
@@ -782,8 +782,8 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 	if (r->kind == PROBE_COLD)
 		return;
 	fprintf(f, "; appends (QD1 writes extending %d new files per size; the scratch set's writes\n"
-		   "; above overwrite): the scratch set itself, 1 MiB writes of new files at QD %d: %.1f MB/s;\n",
-		PROBE_APPEND_OBJS, PROBE_FILL_QD, r->fill_bps / 1e6);
+		   "; above overwrite): the scratch set itself, 1 MiB writes of new files at QD 8: %.1f MB/s;\n",
+		PROBE_APPEND_OBJS, r->fill_bps / 1e6);
 	for (int s = 0; s < PROBE_NSIZE; s++) {
 		const struct probe_point *p = &r->append[s];
 		fprintf(f, ";   write %4s: %llu writes, mean %.1f us, p50 %.1f us, p99 %.1f us, loop thread CPU %.1f us\n",
@@ -971,11 +971,10 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		int sustained = r->fill_bps > 0 && r->fill_bps < wb->bps;
 		double wbw = sustained ? r->fill_bps : wb->bps;
 		if (sustained)
-			fprintf(f, "; write_bw: sustained, the %.0f MiB scratch set written in 1 MiB writes at QD %d in %.2f s\n"
+			fprintf(f, "; write_bw: sustained, the %.0f MiB scratch set written in 1 MiB writes at QD 8 in %.2f s\n"
 				   "; (the sweep's best 1 MiB write bandwidth, %.6g MB/s at QD %u, fits in a cache)\n"
 				   "write_bw = %.6gMB/s\n",
-				r->scratch_bytes / 1048576.0, PROBE_FILL_QD, r->fill_seconds, wb->bps / 1e6, wb->qd,
-				wbw / 1e6);
+				r->scratch_bytes / 1048576.0, r->fill_seconds, wb->bps / 1e6, wb->qd, wbw / 1e6);
 		else
 			fprintf(f, "; write_bw: best 1 MiB write bandwidth (at QD %u; saturates at QD %u)\nwrite_bw = %.6gMB/s\n",
 				wb->qd, saturation_qd(r, 1, 1), wb->bps / 1e6);

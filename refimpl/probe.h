@@ -14,8 +14,8 @@
  * set (PROBE_SCRATCH_DEFAULT, or `--scratch`) is deleted afterwards.  From the sweep (probe_write_preset):
  *   read_bw               the largest 1 MiB read bandwidth over the queue depths
  *   write_bw              the sustained write bandwidth: the scratch set's
- *                         own write (scratch_bytes of 1 MiB writes,
- *                         PROBE_FILL_QD in flight), if below the sweep's largest 1 MiB write
+ *                         own write (scratch_bytes of 1 MiB writes, 8 in
+ *                         flight), if below the sweep's largest 1 MiB write
  *                         bandwidth (a 0.25 s window of writes can land in
  *                         a cache that a run writing gigabytes fills: 5.3
  *                         against 1.8 GB/s on the reference machine)
@@ -141,10 +141,6 @@
 #define PROBE_APPEND_OBJS 4
 #define PROBE_APPEND_SMALL 64
 #define PROBE_APPEND_LARGE 16
-/* The scratch set's writes in flight (file tiers): tierref run's queue
- * depth per backend, so that its rate is that of a run writing new files
- * (8 in flight measured 1.90-1.94 GB/s here, 32 measured 1.63-1.86). */
-#define PROBE_FILL_QD 32
 /* Creates in flight for the create_parallelism measurement. */
 #define PROBE_CREATE_QD 16
 /* Samples of the cold tier's QD1 4 KiB GET latency, at least (the point
@@ -171,9 +167,8 @@ struct probe_result {
 	const char *dir;         /* borrowed; PROBE_COLD: the URL (no credentials) */
 	int direct;              /* O_DIRECT in use */
 	uint64_t scratch_bytes;
-	/* The scratch set's own write: scratch_bytes in 1 MiB writes,
-	 * PROBE_FILL_QD in flight (Blob: 8), sequential in each object, into
-	 * new files: the sustained
+	/* The scratch set's own write: scratch_bytes in 1 MiB writes, 8 in
+	 * flight, sequential in each object, into new files: the sustained
 	 * write bandwidth (the sweep's short windows can be absorbed by caches
 	 * a long write fills). */
 	double fill_seconds, fill_bps;
