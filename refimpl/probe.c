@@ -781,8 +781,8 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 		}
 	if (r->kind == PROBE_COLD)
 		return;
-	fprintf(f, "; appends (QD1 writes extending %d new files per size; the scratch set's writes\n"
-		   "; above overwrite): the scratch set itself, 1 MiB writes of new files at QD 8: %.1f MB/s;\n",
+	fprintf(f, "; appends: QD1 writes extending %d new files per size (the sweep's writes above overwrite\n"
+		   "; the scratch set); the scratch set's own write, 1 MiB writes of new files at QD 8: %.1f MB/s\n",
 		PROBE_APPEND_OBJS, r->fill_bps / 1e6);
 	for (int s = 0; s < PROBE_NSIZE; s++) {
 		const struct probe_point *p = &r->append[s];
