@@ -73,8 +73,9 @@ struct prun {
 	/* P_FILL: the next chunk to write; P_APPEND: the next write; P_DELETE:
 	 * the next object */
 	uint64_t next_off;
-	/* P_APPEND: append_objs objects from this id on, per_obj writes each */
-	uint64_t append_base, append_objs, per_obj;
+	/* P_APPEND: PROBE_APPEND_OBJS objects from this id on, per_obj writes
+	 * each */
+	uint64_t append_base, per_obj;
 	enum pmode mode;
 };
 
@@ -105,7 +106,7 @@ static int slot_next(struct pslot *s)
 		if (s->buf) /* a blob holds its own content (content.h) */
 			content_fill(s->buf, s->req.object, s->req.offset, s->req.length);
 	} else if (p->mode == P_APPEND) {
-		if (p->next_off >= p->append_objs * p->per_obj)
+		if (p->next_off >= PROBE_APPEND_OBJS * p->per_obj)
 			return 0;
 		s->req.op = BK_WRITE;
 		s->req.object = p->append_base + p->next_off / p->per_obj;
@@ -153,11 +154,15 @@ static void slot_done(struct bk_req *req)
 		p->failed++;
 		return; /* the slot stops: the point fails */
 	}
+	/* An append's first write to an object creates its file, which
+	 * probe_files times apart: it is not an append, and not counted. */
+	if (p->mode == P_APPEND && req->offset == 0) {
+		slot_next(s);
+		return;
+	}
 	p->done++;
 	p->bytes += req->length;
-	/* An append's first write to an object creates its file, which
-	 * probe_files times apart: its latency is not an append's. */
-	if (p->lat && p->nlat < MAX_SAMPLES && !(p->mode == P_APPEND && req->offset == 0))
+	if (p->lat && p->nlat < MAX_SAMPLES)
 		p->lat[p->nlat++] = (double)(loop_now(p->l) - s->start_ns);
 	slot_next(s);
 }
@@ -251,7 +256,6 @@ static int run_appends(struct prun *p, int s, uint64_t base, struct probe_point 
 	p->write = 1;
 	p->size = sizes[s];
 	p->append_base = base;
-	p->append_objs = PROBE_APPEND_OBJS;
 	p->per_obj = 1 + (s == 0 ? PROBE_APPEND_SMALL : PROBE_APPEND_LARGE);
 	p->next_off = 0;
 	double cpu0 = loop_thread_cpu_s();
@@ -259,7 +263,6 @@ static int run_appends(struct prun *p, int s, uint64_t base, struct probe_point 
 	int rc = run_slots(p, 1, t0, e);
 	if (rc == 0)
 		rc = point_stats(p, 1, (double)(loop_now(p->l) - t0) / 1e9, loop_thread_cpu_s() - cpu0, pt, e);
-	pt->ops = p->nlat; /* the appends; the creates are not counted */
 	p->mode = P_SWEEP;
 	return rc;
 }

@@ -180,8 +180,8 @@ struct probe_result {
 	 * are filled. */
 	struct probe_point create, open;
 	/* Appends: QD1 writes extending new objects (4 KiB, 1 MiB), as a
-	 * run's fills and checkpoints write; mean_ns, the bins, p50_ns, p99_ns
-	 * and cpu_ns_per_op are filled. */
+	 * run's fills and checkpoints write; each file's first write (its
+	 * create) is not counted; run_point's fields, over the appends. */
 	struct probe_point append[PROBE_NSIZE];
 	/* PROBE_FILES other new objects written PROBE_CREATE_QD at a time:
 	 * their number over the time they took (creates/s). */
