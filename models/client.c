@@ -42,6 +42,16 @@
  * is where a buffered read's copy happens (io_uring copies a page-cached
  * read inline at submission) and where an O_DIRECT write's costs are.
  *
+ * check_bw and fill_bw are the tier's cpu_check_bw and cpu_fill_bw where
+ * it sets them, else the client's: the same loop over the bytes runs at
+ * different rates on bytes that different paths brought in or take out.
+ * (tierref probe timed content_check inside the backends on the sweep's
+ * 1 MiB reads: 8.1-9.2 GB/s on bytes the virtual disk had written by DMA
+ * (O_DIRECT) and 13.4-14.1 on bytes the kernel had just copied from the
+ * page cache, where checking a 64 MiB buffer of its own ran at 13.9;
+ * `tierref run` of make validate's cases, timed the same way minutes
+ * later, checked at 8.1-8.9 and 9.4-12.0 GB/s.)
+ *
  * Defaults and sources.
  *   threads = 1   tierref's one io_uring event loop (refimpl/loop.h; issue
  *       5: more loops only if measurement shows one is the bottleneck).
@@ -51,9 +61,10 @@
  *   all costs 0   unknown for a production client; `tierref probe`
  *       measures them on the machine (refimpl/probe.h): the loop thread's
  *       CPU time per operation (CLOCK_THREAD_CPUTIME_ID) at the sweep's
- *       4 KiB and 1 MiB points gives cpu_*_op and cpu_*_bw, and timing
+ *       4 KiB and 1 MiB points gives cpu_*_op and cpu_*_bw, timing
  *       content_check and content_fill over a buffer gives check_bw and
- *       fill_bw.
+ *       fill_bw, and timing them inside each tier's backend, on the
+ *       sweep's 1 MiB operations, gives its cpu_check_bw and cpu_fill_bw.
  */
 #include "client.h"
 
@@ -88,6 +99,8 @@ int client_cost_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct client
 	    cfg_rate_bps(d, s, "cpu_read_bw", &k->read_bps, e) < 0 ||
 	    cfg_time_ns(d, s, "cpu_write_op", &k->write_op_ns, e) < 0 ||
 	    cfg_rate_bps(d, s, "cpu_write_bw", &k->write_bps, e) < 0 ||
+	    cfg_rate_bps(d, s, "cpu_check_bw", &k->check_bps, e) < 0 ||
+	    cfg_rate_bps(d, s, "cpu_fill_bw", &k->fill_bps, e) < 0 ||
 	    cfg_time_ns(d, s, "cpu_read_wake", &k->read_wake_ns, e) < 0 ||
 	    cfg_time_ns(d, s, "cpu_write_wake", &k->write_wake_ns, e) < 0 ||
 	    cfg_u64(d, s, "queue_depth", &k->queue_depth, e) < 0)
@@ -98,7 +111,7 @@ int client_cost_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct client
 int client_cost_any(const struct client_cost *k)
 {
 	return k->read_op_ns || k->write_op_ns || k->read_bps > 0 || k->write_bps > 0 || k->read_wake_ns ||
-	       k->write_wake_ns || k->queue_depth;
+	       k->write_wake_ns || k->queue_depth || k->check_bps > 0 || k->fill_bps > 0;
 }
 
 /* ---- the node's threads ---- */
@@ -228,7 +241,10 @@ static void cdec_finish(void *arg)
 static void cdec_device_done(struct bk_req *in)
 {
 	struct cdec_io *io = (struct cdec_io *)in;
-	uint64_t s2 = in->op == BK_READ && in->status == BK_OK ? per_byte_ns(in->length, io->d->c->p.check_bps) : 0;
+	const struct cdec *d = io->d;
+	uint64_t s2 = in->op == BK_READ && in->status == BK_OK
+			      ? per_byte_ns(in->length, d->k.check_bps > 0 ? d->k.check_bps : d->c->p.check_bps)
+			      : 0;
 	if (s2 && res_queue_submit(io->cpu, s2, cdec_finish, io) == 0)
 		return;
 	cdec_finish(io); /* free, or out of memory inside an event: skip the check rather than lose the op */
@@ -292,7 +308,7 @@ static int cdec_submit(void *self, struct bk_req *r)
 	uint64_t s1 = r->op == BK_READ
 			      ? k->read_op_ns + per_byte_ns(r->length, k->read_bps)
 			      : k->write_op_ns + per_byte_ns(r->length, k->write_bps) +
-					per_byte_ns(r->length, d->c->p.fill_bps);
+					per_byte_ns(r->length, k->fill_bps > 0 ? k->fill_bps : d->c->p.fill_bps);
 	io->in = *r;
 	io->in.done = cdec_device_done;
 	io->in.ctx = NULL;

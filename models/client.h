@@ -29,6 +29,10 @@
  *   cpu_write_op = 0  ; per write (time)
  *   cpu_write_wake = 0 ; the same for writes (time)
  *   cpu_write_bw = 0  ; per byte written (0: free) (rate)
+ *   cpu_check_bw = 0  ; this tier's rate of checking the bytes read, which
+ *                     ; replaces [client] check_bw for it (0: that) (rate)
+ *   cpu_fill_bw  = 0  ; the same for generating the bytes written, in
+ *                     ; place of fill_bw (rate)
  *   queue_depth  = 0  ; operations of this tier instance in flight at once,
  *                     ; the rest wait in order (0: no limit) (count)
  *
@@ -63,6 +67,7 @@ struct client_cost {
 	uint64_t read_op_ns, write_op_ns;
 	uint64_t read_wake_ns, write_wake_ns; /* per batch: / the node's operations in flight */
 	double read_bps, write_bps; /* 0: free */
+	double check_bps, fill_bps; /* 0: the client's (client_params) */
 	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
 };
 

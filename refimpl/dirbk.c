@@ -323,6 +323,7 @@ int dirbk_new(struct backend *out, struct loop *l, const struct dirbk_cfg *cfg, 
 		.direct = cfg->direct ? FILEBK_DIRECT_AUTO : FILEBK_DIRECT_OFF,
 		.verify = cfg->verify,
 		.buf_bytes = cfg->buf_bytes,
+		.time_content = cfg->time_content,
 		.fault = cfg->fault,
 		.fault_ctx = cfg->fault_ctx,
 	};

@@ -55,6 +55,7 @@ struct dirbk_cfg {
 	int direct;                /* 1: O_DIRECT where supported; 0: buffered */
 	int verify;                /* as filebk_cfg.verify */
 	size_t buf_bytes;          /* as filebk_cfg.buf_bytes */
+	int time_content;          /* as filebk_cfg.time_content (dirbk_files) */
 	filebk_fault_fn fault;     /* tests: asked before every operation, data and metadata */
 	void *fault_ctx;
 };

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "refimpl/content.h"
@@ -137,6 +138,7 @@ struct filebk {
 	uint64_t since_ns;
 	uint64_t last_err_ns;  /* when the last failure completed */
 	char last_err[512];
+	struct filebk_content content; /* cfg.time_content */
 };
 
 /* A request's state from submit to its slot: priv[0] its pinned entry,
@@ -497,6 +499,38 @@ static int req_open(struct filebk *fb, struct bk_req *r)
 
 /* ---- operations ---- */
 
+/* The calling thread's CPU time in ns (0 if the kernel will not say). */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fill_timed(struct filebk *fb, void *buf, uint64_t obj, uint64_t off, size_t len)
+{
+	if (!fb->cfg.time_content) {
+		content_fill(buf, obj, off, len);
+		return;
+	}
+	uint64_t t = thread_cpu_ns();
+	content_fill(buf, obj, off, len);
+	fb->content.fill_ns += thread_cpu_ns() - t;
+	fb->content.fill_bytes += len;
+}
+
+static int check_timed(struct filebk *fb, const void *buf, uint64_t obj, uint64_t off, size_t len, uint64_t *bad)
+{
+	if (!fb->cfg.time_content)
+		return content_check(buf, obj, off, len, bad);
+	uint64_t t = thread_cpu_ns();
+	int rc = content_check(buf, obj, off, len, bad);
+	fb->content.check_ns += thread_cpu_ns() - t;
+	fb->content.check_bytes += len;
+	return rc;
+}
+
 /* Scratch buffers for operations of HUGE_MIN bytes or more are whole
  * transparent huge pages (madvise(MADV_HUGEPAGE)), so that the transfer is
  * one physically contiguous segment per 2 MiB instead of one per 4 KiB
@@ -580,7 +614,7 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 		if (write && r->buf)
 			memcpy(s->scratch, r->buf, s->len);
 		else if (write)
-			content_fill(s->scratch, r->object, r->offset, s->len);
+			fill_timed(fb, s->scratch, r->object, r->offset, s->len);
 		s->bounce = !write && r->buf;
 	}
 	s->io.done = slot_io_done;
@@ -646,7 +680,7 @@ static void slot_io_done(struct loop_io *io, int res)
 		if (s->bounce)
 			memcpy(r->buf, s->scratch + s->skip, n);
 		uint64_t bad;
-		if (fb->cfg.verify && !r->buf && content_check(s->iobuf + s->skip, r->object, r->offset, n, &bad)) {
+		if (fb->cfg.verify && !r->buf && check_timed(fb, s->iobuf + s->skip, r->object, r->offset, n, &bad)) {
 			status = BK_EIO;
 			fb->verify_errors++;
 			char rel[NAMES_OBJ_LEN + 1];
@@ -920,6 +954,11 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 int filebk_direct(const struct backend *b)
 {
 	return ((const struct filebk *)b->self)->direct;
+}
+
+void filebk_content(const struct backend *b, struct filebk_content *out)
+{
+	*out = ((const struct filebk *)b->self)->content;
 }
 
 const char *filebk_last_error(const struct backend *b)

@@ -108,6 +108,7 @@ struct filebk_cfg {
 	int verify;                /* check buffer-less reads against content.h */
 	size_t buf_bytes;          /* each slot's buffer made and touched at creation for
 				    * operations up to this size (0: grown at first need) */
+	int time_content;          /* time content_check and content_fill (filebk_content) */
 	filebk_fault_fn fault;     /* tests: see above */
 	void *fault_ctx;
 };
@@ -119,6 +120,16 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 
 /* 1 if O_DIRECT is in use. */
 int filebk_direct(const struct backend *b);
+/* With cfg.time_content: the calling thread's CPU time (the loop's:
+ * CLOCK_THREAD_CPUTIME_ID) in the content checks of reads and the content
+ * generation of writes so far, and their bytes; all 0 without it.  That
+ * is the client's work on the bytes as a run does it, on bytes the
+ * device has just delivered or is about to take (tierref probe's
+ * cpu_check_bw, cpu_fill_bw). */
+struct filebk_content {
+	uint64_t check_ns, check_bytes, fill_ns, fill_bytes;
+};
+void filebk_content(const struct backend *b, struct filebk_content *out);
 /* The message of the last failed operation ("" if none). */
 const char *filebk_last_error(const struct backend *b);
 /* When (executor time) the last failed operation completed; 0 if none. */

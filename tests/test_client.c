@@ -105,6 +105,52 @@ static void test_client_read_is_cpu_device_check(void **state)
 	world_free(&w);
 }
 
+/* A tier's own content rates replace the client's: with cpu_check_bw
+ * 4.096 GB/s the read's check is 4096 B / 4.096 GB/s = 1000 ns (CPU
+ * 0-2000, device 2000-12000, check 12000-13000); with cpu_fill_bw
+ * 4.096 GB/s the write's s1 is 3000 + 1000 = 4000 ns (device 4000-14000).
+ * Tier b, without them, keeps the client's: its read ends at 16000 and its
+ * write's s1 is 5000.  Both on node 0's one thread, in this order: a's
+ * read CPU 0-2000, b's read CPU 2000-4000, a's write CPU 4000-8000, b's
+ * write CPU 8000-13000; devices a-read 2000-12000, b-read 4000-14000,
+ * a-write 8000-18000, b-write 13000-23000; checks a 13000-14000 (the
+ * thread is busy until 13000), b 14000-18000.  So a's read is done at
+ * 14000, b's read and a's write at 18000, b's write at 23000. */
+static void test_client_tier_content_rates_replace_the_clients(void **state)
+{
+	(void)state;
+	struct world w;
+	memset(&w, 0, sizeof w);
+	w.eng = ev_engine_new(NULL);
+	assert_non_null(w.eng);
+	w.x = ev_executor(w.eng);
+	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
+	struct err e = { 0 };
+	assert_int_equal(fixed_new(&w.dev, &w.x, &fp, &e), 0);
+	assert_int_equal(fixed_new(&w.dev2, &w.x, &fp, &e), 0);
+	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
+	assert_int_equal(client_new(&w.c, &w.x, &p, 1, &e), 0);
+	struct client_cost ka = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
+				  .check_bps = 4.096e9, .fill_bps = 4.096e9 };
+	struct client_cost kb = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000 };
+	assert_int_equal(client_wrap(w.c, &ka, w.dev, &w.a, &e), 0);
+	assert_int_equal(client_wrap(w.c, &kb, w.dev2, &w.b, &e), 0);
+	struct bk_req ar, br, aw, bw;
+	submit(&w, &w.a, &ar, BK_READ, 0);
+	submit(&w, &w.b, &br, BK_READ, 0);
+	submit(&w, &w.a, &aw, BK_WRITE, 0);
+	submit(&w, &w.b, &bw, BK_WRITE, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 4);
+	const struct bk_req *order[4] = { &ar, &br, &aw, &bw };
+	const uint64_t want[4] = { 14000, 18000, 18000, 23000 };
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			if (w.who[j] == order[i])
+				assert_int_equal(w.done_ns[j], want[i]);
+	world_free(&w);
+}
+
 /* One thread, two reads at 0: r1 CPU 0-2000, r2 CPU 2000-4000; devices
  * 2000-12000 and 4000-14000; r1's check 12000-16000, r2's waits for it:
  * 16000-20000.  The thread was busy 2000+2000+4000+4000 = 12000 of 20000 ns. */
@@ -272,6 +318,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_read_is_cpu_device_check),
+		cmocka_unit_test(test_client_tier_content_rates_replace_the_clients),
 		cmocka_unit_test(test_client_one_thread_serves_in_order),
 		cmocka_unit_test(test_client_nodes_do_not_share_threads),
 		cmocka_unit_test(test_client_tiers_of_a_node_share_its_thread),

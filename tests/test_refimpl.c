@@ -1053,6 +1053,38 @@ static void test_filebk_verify_catches_wrong_content(void **state)
 	fbt_close(&t);
 }
 
+/* time_content counts the bytes checked and generated, and some CPU for
+ * them: a buffer-less write of 1 MiB is generated (1 MiB), a caller's
+ * buffer is not; a buffer-less read is checked (1 MiB), a read into the
+ * caller's buffer is not.  Without time_content, nothing is counted. */
+static void test_filebk_times_its_content_work_when_asked(void **state)
+{
+	(void)state;
+	for (int timed = 0; timed < 2; timed++) {
+		struct fbt t;
+		memset(&t, 0, sizeof t);
+		snprintf(t.dir, sizeof t.dir, "%s", mk_tmpdir());
+		t.l = new_loop(64);
+		struct filebk_cfg cfg = { .dir = t.dir, .verify = 1, .time_content = timed };
+		assert_int_equal(filebk_new(&t.b, t.l, &cfg, NULL), 0);
+		const size_t n = 1u << 20;
+		unsigned char *buf;
+		assert_int_equal(posix_memalign((void **)&buf, 4096, n), 0);
+		memset(buf, 1, n);
+		assert_int_equal(do_op(&t, BK_WRITE, 4, 0, n, NULL), BK_OK);
+		assert_int_equal(do_op(&t, BK_WRITE, 5, 0, n, buf), BK_OK);
+		assert_int_equal(do_op(&t, BK_READ, 4, 0, n, NULL), BK_OK);
+		assert_int_equal(do_op(&t, BK_READ, 5, 0, n, buf), BK_OK);
+		struct filebk_content c;
+		filebk_content(&t.b, &c);
+		assert_int_equal(c.fill_bytes, timed ? n : 0);
+		assert_int_equal(c.check_bytes, timed ? n : 0);
+		assert_true(timed ? c.fill_ns > 0 && c.check_ns > 0 : c.fill_ns == 0 && c.check_ns == 0);
+		free(buf);
+		fbt_close(&t);
+	}
+}
+
 static void test_filebk_exports_the_modelled_metric_names(void **state)
 {
 	(void)state;
@@ -1298,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_filebk_missing_directory_fails_at_creation),
 		cmocka_unit_test(test_filebk_answers_metadata_ops_enotsup),
 		cmocka_unit_test(test_filebk_verify_catches_wrong_content),
+		cmocka_unit_test(test_filebk_times_its_content_work_when_asked),
 		cmocka_unit_test(test_filebk_exports_the_modelled_metric_names),
 		cmocka_unit_test(test_dirbk_metadata_ops_are_counted_and_timed),
 		cmocka_unit_test(test_dirbk_metadata_of_a_missing_object_is_enoent),
