@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "refimpl/content.h"
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
@@ -77,6 +80,7 @@ struct prun {
 	 * each */
 	uint64_t append_base, per_obj;
 	enum pmode mode;
+	const struct backend *files; /* file tiers: the file backend, whose content work is timed */
 };
 
 static uint64_t rnd(struct prun *p)
@@ -225,6 +229,15 @@ static int point_stats(struct prun *p, unsigned qd, double el, double cpu, struc
 	return 0;
 }
 
+/* The content work of p's file backend so far (zeros for the Blob tier). */
+static struct filebk_content content_now(const struct prun *p)
+{
+	struct filebk_content c = { 0 };
+	if (p->files)
+		filebk_content(p->files, &c);
+	return c;
+}
+
 static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_point *pt, struct err *e)
 {
 	/* The ramp, untimed (fio's ramp_time): until qd operations are done,
@@ -239,11 +252,21 @@ static int run_point(struct prun *p, unsigned qd, double seconds, struct probe_p
 	p->min_ops = min_ops;
 	if (rc < 0)
 		return -1;
+	struct filebk_content c0 = content_now(p);
 	double cpu0 = loop_thread_cpu_s();
 	uint64_t t0 = loop_now(p->l);
 	if (run_slots(p, qd, t0 + (uint64_t)(seconds * 1e9), e) < 0)
 		return -1;
-	return point_stats(p, qd, (double)(loop_now(p->l) - t0) / 1e9, loop_thread_cpu_s() - cpu0, pt, e);
+	double cpu = loop_thread_cpu_s() - cpu0;
+	struct filebk_content c1 = content_now(p);
+	pt->check_ns = c1.check_ns - c0.check_ns;
+	pt->check_bytes = c1.check_bytes - c0.check_bytes;
+	pt->fill_ns = c1.fill_ns - c0.fill_ns;
+	pt->fill_bytes = c1.fill_bytes - c0.fill_bytes;
+	/* The point's CPU is the backend's own: its content work is timed
+	 * apart (cpu_check_bw, cpu_fill_bw). */
+	cpu -= (double)(pt->check_ns + pt->fill_ns) / 1e9;
+	return point_stats(p, qd, (double)(loop_now(p->l) - t0) / 1e9, cpu > 0 ? cpu : 0, pt, e);
 }
 
 /* Appends of one size (probe.h): PROBE_APPEND_OBJS new objects from id
@@ -321,14 +344,16 @@ static void fill_point(struct probe_point *pt, const struct hist *h)
 
 /* One fresh backend over sub (an empty descriptor cache) into *b; verify:
  * check what it reads (content.h). */
-static int backend_new(struct loop *l, enum probe_kind kind, const char *sub, int verify, struct backend *b,
+static int backend_new(struct loop *l, enum probe_kind kind, const char *sub, int timed, struct backend *b,
 		       struct err *e)
 {
 	if (kind == PROBE_HOT) {
-		struct filebk_cfg c = { .dir = sub, .queue_depth = 64, .verify = verify, .buf_bytes = 1u << 20 };
+		struct filebk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20,
+					.time_content = timed };
 		return filebk_new(b, l, &c, e);
 	}
-	struct dirbk_cfg c = { .dir = sub, .queue_depth = 64, .verify = verify, .buf_bytes = 1u << 20 };
+	struct dirbk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20,
+			       .time_content = timed };
 	return dirbk_new(b, l, &c, e);
 }
 
@@ -416,6 +441,23 @@ void probe_remove_scratch(const char *dir)
 	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The tier's content rates (probe.h): checks over the 1 MiB read points,
+ * generation over the scratch set's write and the 1 MiB write points. */
+static void content_rates(struct probe_result *r)
+{
+	uint64_t cb = 0, cn = 0, fb = r->scratch_fill_bytes, fn = r->scratch_fill_ns;
+	for (int q = 0; q < PROBE_NQD; q++) {
+		cb += r->pt[0][1][q].check_bytes;
+		cn += r->pt[0][1][q].check_ns;
+		fb += r->pt[1][1][q].fill_bytes;
+		fn += r->pt[1][1][q].fill_ns;
+	}
+	r->cpu_check_bytes = cb;
+	r->cpu_fill_bytes = fb;
+	r->cpu_check_bps = cn ? (double)cb / (double)cn * 1e9 : 0;
+	r->cpu_fill_bps = fn ? (double)fb / (double)fn * 1e9 : 0;
+}
+
 int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
 	      struct probe_result *r, struct err *e)
 {
@@ -435,15 +477,21 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
-	/* The sweep's reads are not checked: the loop thread's CPU per read is
-	 * then the backend's own (submission, completion, the kernel's copy
-	 * of a buffered read), and the client model charges the check apart
-	 * (check_bw).  Taking the check off at check_bw instead left a
-	 * remainder too small to trust: a warm 1 MiB read's CPU less its
-	 * check came out at 31 us, where a KV-cache run's profile (perf)
-	 * showed the kernel's copy alone at 88 us per MiB. */
-	if (backend_new(l, kind, sub, 0, &b, e) < 0)
+	/* The sweep's backend checks what it reads and generates what it
+	 * writes, as a run's does, and times both on the loop thread's CPU
+	 * clock (filebk_content): that is the tier's cpu_check_bw and
+	 * cpu_fill_bw, and each point's CPU per operation is given without
+	 * it, the backend's own (submission, completion, the kernel's copy
+	 * of a buffered read).  Timed apart, not taken off at a rate measured
+	 * elsewhere: taking the check off at check_bw (a 64 MiB buffer of
+	 * the probe's own) left a warm 1 MiB read 31 us of CPU, where `perf`
+	 * of a KV-cache run showed the kernel's copy alone at 88 us per MiB;
+	 * and the same check ran at 8.1-9.2 GB/s on bytes the virtual disk
+	 * had just written by DMA, at 13.4-14.1 on bytes the kernel had just
+	 * copied from the page cache, and at 13.9 on that buffer. */
+	if (backend_new(l, kind, sub, 1, &b, e) < 0)
 		goto out;
+	p->files = kind == PROBE_HOT ? &b : dirbk_files(&b);
 	if (kind == PROBE_HOT)
 		r->direct = filebk_direct(&b);
 	p->l = l;
@@ -457,6 +505,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	 * seed (--keep-scratch) does not turn their creates into opens. */
 	uint64_t salt = (o->seed ? o->seed : 1) ^ (uint64_t)getpid() << 24;
 	/* The scratch set, 1 MiB writes, 8 in flight. */
+	struct filebk_content fill0 = content_now(p);
 	p->mode = P_FILL;
 	uint64_t fill_t0 = loop_now(l);
 	for (unsigned i = 0; i < 8; i++) {
@@ -469,6 +518,9 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		err_set(e, ERR_FAIL, "%s: writing the scratch set failed", sub);
 		goto out;
 	}
+	struct filebk_content fill1 = content_now(p);
+	r->scratch_fill_ns = fill1.fill_ns - fill0.fill_ns;
+	r->scratch_fill_bytes = fill1.fill_bytes - fill0.fill_bytes;
 	p->mode = P_SWEEP;
 	r->fill_seconds = (double)(loop_now(l) - fill_t0) / 1e9;
 	r->fill_bps = r->fill_seconds > 0 ? (double)r->scratch_bytes / r->fill_seconds : 0;
@@ -498,6 +550,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 					goto out;
 				}
 			}
+	content_rates(r);
 	rc = 0;
 out:
 	if (b.ops)
@@ -749,6 +802,28 @@ static unsigned saturation_qd(const struct probe_result *r, int w, int s)
 	return qds[PROBE_NQD - 1];
 }
 
+/* The plateau of one size's bandwidth against queue depth: the median of
+ * the points from the saturation depth on.  Not the best point: the best
+ * of several short windows is biased up by their noise, and more so the
+ * flatter the device.  This machine's virtual disk read 1 MiB blocks at
+ * 2.61, 3.19, 2.66 and 2.76 GB/s at QD 1, 4, 16 and 64 in one probe, and
+ * at 2.60, 2.78, 2.67 and 2.79 in another a minute earlier: best 3.19 and
+ * 2.79, plateaus 2.76 and 2.73; `tierref run` read 1.41 GB/s from the
+ * hot tier in both runs that followed, and the model with the best point
+ * predicted 1.63 and 1.43.  GSL's median of the sorted values (the mean
+ * of the middle two for an even count). */
+static double plateau_bps(const struct probe_result *r, int w, int s)
+{
+	unsigned sat = saturation_qd(r, w, s);
+	double v[PROBE_NQD];
+	size_t n = 0;
+	for (int q = 0; q < PROBE_NQD; q++)
+		if (r->pt[w][s][q].qd >= sat)
+			v[n++] = r->pt[w][s][q].bps;
+	gsl_sort(v, 1, n);
+	return gsl_stats_median_from_sorted_data(v, 1, n);
+}
+
 static void sweep_comment(const struct probe_result *r, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
@@ -819,8 +894,9 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 {
 	const struct probe_point *eg = best(r, 0, 1, 0), *in = best(r, 1, 1, 0), *g4 = best(r, 0, 0, 1),
 				 *t1 = &r->pt[0][0][0], *g1 = &r->pt[0][1][0];
+	double egress = plateau_bps(r, 0, 1), ingress = plateau_bps(r, 1, 1);
 	/* The model moves a GET's bytes at min(egress, connection_bw). */
-	double rate = r->conn_bps < eg->bps ? r->conn_bps : eg->bps;
+	double rate = r->conn_bps < egress ? r->conn_bps : egress;
 	fprintf(f, "\n; tier %s: measured on %s (Azure Blob REST, %s) by tierref probe\n", tier, r->dir, r->auth);
 	sweep_comment(r, f);
 	fprintf(f, "[tier %s]\nmodel = cold\n", tier);
@@ -833,12 +909,13 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
 		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
 		   "connection_bw = %.6gMB/s\n", g1->mean_ns / 1e6, t1->mean_ns / 1e6, g1->bps / 1e6, r->conn_bps / 1e6);
-	fprintf(f, "; egress: best 1 MiB GET bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n"
-		   "egress = %.6gMB/s\n", eg->qd, saturation_qd(r, 0, 1), eg->bps / 1e6);
-	fprintf(f, "; ingress: best 1 MiB Put Blob bandwidth over QD 1-64 (at QD %u; saturates at QD %u; the\n"
-		   "; scratch set's own write, %llu blobs at QD 8, ran at %.6g MB/s)\n"
-		   "ingress = %.6gMB/s\n", in->qd, saturation_qd(r, 1, 1),
-		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, in->bps / 1e6);
+	fprintf(f, "; egress: the plateau of 1 MiB GET bandwidth over QD 1-64, the median of the points\n"
+		   "; from QD %u, where it saturates (90%% of the best, %.6g MB/s at QD %u)\n"
+		   "egress = %.6gMB/s\n", saturation_qd(r, 0, 1), eg->bps / 1e6, eg->qd, egress / 1e6);
+	fprintf(f, "; ingress: the same of 1 MiB Put Blob bandwidth, from QD %u (the best, %.6g MB/s at QD %u;\n"
+		   "; the scratch set's own write, %llu blobs at QD 8, ran at %.6g MB/s)\n"
+		   "ingress = %.6gMB/s\n", saturation_qd(r, 1, 1), in->bps / 1e6, in->qd,
+		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, ingress / 1e6);
 	fprintf(f, "; account_rate, blob_rate: not measured; the model's defaults stand (models/cold.c).  The\n"
 		   "; endpoint answered %llu of %llu requests with 503 (%llu retries), and one that does not\n"
 		   "; throttle cannot show its limits: the best 4 KiB GET rate, %.0f/s at QD %u, is what this\n"
@@ -857,29 +934,25 @@ static double busy(const struct probe_point *p)
 #define CPU_BOUND 0.9 /* busy at or above: the client, not the device, was the limit */
 
 /* The client's cost per operation (models/client.h), op + wake / n +
- * size / bw at n operations in flight, less size / content_bps: the
- * sweep's backend generates the bytes it writes (as in a run), which the
- * client model charges apart (fill_bw); it does not check the bytes it
- * reads (content_bps 0: nothing to take off; check_bw charges that).  op and wake through the 4 KiB points at QD1 and the deepest
- * QD, bw through the best 1 MiB point (0, free, when it costs no more);
- * the 4 KiB transfer term is tiny, and three rounds settle it. */
+ * size / bw at n operations in flight, fitted to the points' CPU per
+ * operation, which is without the content work (timed apart: the client
+ * model charges it at cpu_check_bw and cpu_fill_bw).  op and wake through
+ * the 4 KiB points at QD1 and the deepest QD, bw through the best 1 MiB
+ * point (0, free, when it costs no more); the 4 KiB transfer term is
+ * tiny, and three rounds settle it.  content_bps, the rate of the
+ * content work (check for reads, generation for writes), only adds that
+ * work back in cpu_cost_ns. */
 struct cpu_fit {
 	double op_ns, wake_ns, bps;
-	double content_bps; /* check (reads) or fill (writes); 0: not known, nothing taken off */
+	double content_bps; /* check (reads) or fill (writes); 0: not known */
 	const struct probe_point *one, *deep, *large;
 };
-
-static double less_content(const struct probe_point *p, double content_bps)
-{
-	return p->cpu_ns_per_op - (content_bps > 0 ? p->size_bytes / content_bps * 1e9 : 0);
-}
 
 static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double content_bps)
 {
 	struct cpu_fit c = { .one = &r->pt[w][0][0], .deep = &r->pt[w][0][PROBE_NQD - 1], .large = best(r, w, 1, 0),
 			     .content_bps = content_bps };
-	double c1 = less_content(c.one, content_bps), cn = less_content(c.deep, content_bps);
-	double cl = less_content(c.large, content_bps), n = c.deep->qd;
+	double c1 = c.one->cpu_ns_per_op, cn = c.deep->cpu_ns_per_op, cl = c.large->cpu_ns_per_op, n = c.deep->qd;
 	c.wake_ns = c1 > cn && n > 1 ? (c1 - cn) * n / (n - 1) : 0;
 	double x = 0; /* 4 KiB / bw */
 	for (int round = 0; round < 3; round++) {
@@ -911,10 +984,25 @@ static void write_cpu(const struct cpu_fit *c, const char *op, FILE *f)
 		   "; cpu_%s_bw: its part per byte, through the best 1 MiB point (%.1f us at QD %u)%s\n"
 		   "cpu_%s_bw = %.6gMB/s\n",
 		op, op, op, c->one->cpu_ns_per_op / 1e3, c->deep->qd, c->deep->cpu_ns_per_op / 1e3,
-		rd ? "the sweep's reads\n; unchecked (check_bw charges the check apart)"
-		   : "less the bytes at fill_bw (the\n; sweep's backend generates them, as a run's does)",
+		rd ? "without the\n; check of the bytes read (cpu_check_bw)"
+		   : "without the\n; generation of the bytes written (cpu_fill_bw)",
 		op, c->op_ns / 1e3, op, c->deep->qd, c->deep->qd, c->deep->qd - 1, op, c->wake_ns / 1e3, op,
 		c->large->cpu_ns_per_op / 1e3, c->large->qd, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
+}
+
+/* cpu_check_bw and cpu_fill_bw: the tier's content work, as timed inside
+ * its backend (probe.h); nothing when none was timed (the client's
+ * check_bw and fill_bw then stand). */
+static void write_content(const struct probe_result *r, FILE *f)
+{
+	if (r->cpu_check_bps > 0)
+		fprintf(f, "; cpu_check_bw: the backend's checks of the 1 MiB reads above (%.0f MiB), bytes over the\n"
+			   "; loop thread's CPU time in them: the check of bytes this tier has just delivered\n"
+			   "cpu_check_bw = %.6gMB/s\n", r->cpu_check_bytes / 1048576.0, r->cpu_check_bps / 1e6);
+	if (r->cpu_fill_bps > 0)
+		fprintf(f, "; cpu_fill_bw: the same of the backend's generation of the bytes it wrote, the scratch\n"
+			   "; set and the 1 MiB writes above (%.0f MiB)\ncpu_fill_bw = %.6gMB/s\n",
+			r->cpu_fill_bytes / 1048576.0, r->cpu_fill_bps / 1e6);
 }
 
 /* A device limit: the point's rate, or 100 times it, not a limit, when
@@ -957,7 +1045,9 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 	const struct probe_point *rb = best(r, 0, 1, 0), *wb = best(r, 1, 1, 0), *ri = best(r, 0, 0, 1),
 				 *wi = best(r, 1, 0, 1), *r1 = &r->pt[0][0][0], *w1 = &r->pt[1][0][0];
 	double par = ceil(ri->ops_per_s * r1->mean_ns / 1e9);
-	struct cpu_fit cr = cpu_fit(r, 0, 0), cw = cpu_fit(r, 1, pc ? pc->fill_bps : 0);
+	double check_bps = r->cpu_check_bps > 0 ? r->cpu_check_bps : pc ? pc->check_bps : 0;
+	double fill_bps = r->cpu_fill_bps > 0 ? r->cpu_fill_bps : pc ? pc->fill_bps : 0;
+	struct cpu_fit cr = cpu_fit(r, 0, check_bps), cw = cpu_fit(r, 1, fill_bps);
 	fprintf(f, "\n; tier %s: measured on %s (%s) by tierref probe\n", tier, r->dir,
 		r->kind == PROBE_HOT ? (r->direct ? "file backend, O_DIRECT" : "file backend, buffered")
 				     : "directory backend, buffered");
@@ -966,21 +1056,26 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 	if (r->kind == PROBE_HOT) {
 		fprintf(f, "model = nvme\n; one device; stripe larger than any operation: one sub-operation each\n"
 			   "drives = 1\nstripe = 1GiB\n");
-		double rbw = device_limit(rb, rb->bps, "read_bw", f);
-		if (rbw == rb->bps)
-			fprintf(f, "; read_bw: best 1 MiB read bandwidth over QD 1-64 (at QD %u; saturates at QD %u)\n",
-				rb->qd, saturation_qd(r, 0, 1));
+		double rplat = plateau_bps(r, 0, 1), rbw = device_limit(rb, rplat, "read_bw", f);
+		if (rbw == rplat)
+			fprintf(f, "; read_bw: the plateau of 1 MiB read bandwidth over QD 1-64, the median of the\n"
+				   "; points from QD %u, where it saturates (90%% of the best, %.6g MB/s at QD %u)\n",
+				saturation_qd(r, 0, 1), rb->bps / 1e6, rb->qd);
 		fprintf(f, "read_bw = %.6gMB/s\n", rbw / 1e6);
-		int sustained = r->fill_bps > 0 && r->fill_bps < wb->bps;
-		double wbw = sustained ? r->fill_bps : wb->bps;
+		double wplat = plateau_bps(r, 1, 1);
+		int sustained = r->fill_bps > 0 && r->fill_bps < wplat;
+		double wbw = sustained ? r->fill_bps : wplat;
 		if (sustained)
 			fprintf(f, "; write_bw: sustained, the %.0f MiB scratch set written in 1 MiB writes at QD 8 in %.2f s\n"
-				   "; (the sweep's best 1 MiB write bandwidth, %.6g MB/s at QD %u, fits in a cache)\n"
+				   "; (the sweep's plateau of 1 MiB write bandwidth, %.6g MB/s from QD %u, fits in a cache)\n"
 				   "write_bw = %.6gMB/s\n",
-				r->scratch_bytes / 1048576.0, r->fill_seconds, wb->bps / 1e6, wb->qd, wbw / 1e6);
+				r->scratch_bytes / 1048576.0, r->fill_seconds, wplat / 1e6, saturation_qd(r, 1, 1),
+				wbw / 1e6);
 		else
-			fprintf(f, "; write_bw: best 1 MiB write bandwidth (at QD %u; saturates at QD %u)\nwrite_bw = %.6gMB/s\n",
-				wb->qd, saturation_qd(r, 1, 1), wb->bps / 1e6);
+			fprintf(f, "; write_bw: the plateau of 1 MiB write bandwidth over QD 1-64, the median of the\n"
+				   "; points from QD %u, where it saturates (90%% of the best, %.6g MB/s at QD %u)\n"
+				   "write_bw = %.6gMB/s\n",
+				saturation_qd(r, 1, 1), wb->bps / 1e6, wb->qd, wbw / 1e6);
 		double riops = device_limit(ri, ri->ops_per_s, "read_iops", f);
 		if (riops == ri->ops_per_s)
 			fprintf(f, "; read_iops: best 4 KiB read rate (at QD %u)\n", ri->qd);
@@ -1031,6 +1126,7 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 	}
 	write_cpu(&cr, "read", f);
 	write_cpu(&cw, "write", f);
+	write_content(r, f);
 	fprintf(f, "; queue_depth: operations in flight per backend, tierref run's default (--queue-depth),\n"
 		   "; configuration of tierref, not a measurement\nqueue_depth = 32\n");
 	fprintf(f, "; create_latency: the backend's asynchronous open chain for the first write of a new\n"

@@ -12,11 +12,15 @@
  * size-aligned offsets of random objects for `seconds` of wall clock, and
  * every operation's latency (submit to completion) is kept.  The scratch
  * set (PROBE_SCRATCH_DEFAULT, or `--scratch`) is deleted afterwards.  From the sweep (probe_write_preset):
- *   read_bw               the largest 1 MiB read bandwidth over the queue depths
+ *   read_bw               the plateau of the 1 MiB read bandwidth over the
+ *                         queue depths: the median of the points from the
+ *                         first that reaches 90% of the largest (the
+ *                         largest of several short windows is biased up
+ *                         by their noise)
  *   write_bw              the sustained write bandwidth: the scratch set's
  *                         own write (scratch_bytes of 1 MiB writes, 8 in
- *                         flight), if below the sweep's largest 1 MiB write
- *                         bandwidth (a 0.25 s window of writes can land in
+ *                         flight), if below the plateau of the sweep's
+ *                         1 MiB writes (a 0.25 s window of writes can land in
  *                         a cache that a run writing gigabytes fills: 5.3
  *                         against 1.8 GB/s on the reference machine)
  *   read_iops, write_iops the largest 4 KiB operation rate
@@ -109,8 +113,9 @@
  *   ttfb           empirical(...) of the QD1 4 KiB GET latency in the
  *                  PROBE_QUANTILES bins above, less
  *                  4 KiB / min(egress, connection_bw)
- *   egress         the largest 1 MiB GET bandwidth over the queue depths
- *   ingress        the largest 1 MiB Put Blob bandwidth over them
+ *   egress         the plateau of the 1 MiB GET bandwidth over the queue
+ *                  depths, as read_bw's above
+ *   ingress        the same of the 1 MiB Put Blob bandwidth
  *   account_rate, blob_rate   not set: an endpoint that does not throttle
  *                  (Azurite never does) cannot show its limits; the
  *                  comment gives the 503s seen and the best GET rate
@@ -159,7 +164,11 @@ struct probe_point {
 	double mean_ns;
 	double q_ns[PROBE_QUANTILES]; /* latency at the middle of bin i (probe.c) */
 	double p50_ns, p99_ns;
-	double cpu_ns_per_op;    /* the calling thread's CPU time (user + system) per operation */
+	double cpu_ns_per_op;    /* the calling thread's CPU time (user + system) per operation,
+				  * the content work below not included */
+	/* File tiers: the backend's content checks and generation in the
+	 * window, CPU time and bytes (filebk_content). */
+	uint64_t check_ns, check_bytes, fill_ns, fill_bytes;
 };
 
 struct probe_result {
@@ -172,6 +181,12 @@ struct probe_result {
 	 * write bandwidth (the sweep's short windows can be absorbed by caches
 	 * a long write fills). */
 	double fill_seconds, fill_bps;
+	uint64_t scratch_fill_ns, scratch_fill_bytes; /* its content generation (filebk_content) */
+	/* File tiers: the rates of the backend's content work, bytes over its
+	 * CPU time: checks in the 1 MiB read points, generation in the
+	 * scratch set's write and the 1 MiB write points (0: none timed). */
+	double cpu_check_bps, cpu_fill_bps;
+	uint64_t cpu_check_bytes, cpu_fill_bytes; /* the bytes they are over */
 	struct probe_point pt[2][PROBE_NSIZE][PROBE_NQD];
 	/* The backend's asynchronous open chain, first OPENAT to descriptor:
 	 * for the first write of a new object (create: OPENAT, MKDIRAT x 2,
@@ -231,11 +246,12 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
  * loop thread's CPU time at the sweep's best 4 KiB and 1 MiB points; a
  * device limit that the loop thread reached first (busy 90% or more at
  * its best point) is written as not a limit, and the QD1 latencies are
- * less the CPU that the client model charges.  pc (or NULL: not known)
- * gives the content rates: the sweep's backend generates the bytes it
- * writes, and the client model charges that apart (fill_bw); it does not
- * check what it reads, so nothing is taken off the reads (check_bw
- * charges the check). */
+ * less the CPU that the client model charges.  The sweep's backend
+ * checks what it reads and generates what it writes, as a run's does,
+ * and times that apart (filebk_content): the section's cpu_check_bw and
+ * cpu_fill_bw, which the client model charges in place of the [client]
+ * rates, and the points' CPU per operation is without it.  pc (or NULL:
+ * not known) gives the [client] rates, used where the tier timed none. */
 struct probe_client;
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *out);
 

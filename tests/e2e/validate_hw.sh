@@ -64,6 +64,7 @@ check "probe: the loop thread's CPU per operation, per sweep line" sh -c "test \
 check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/ && prev !~ /^;/ && \$1 !~ /^(drives|stripe|frontends|enclosures|mirror|frontend_eff)\$/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$D/p.ini'"
 check "probe: [client] with check_bw and fill_bw (models/client.h)" sh -c "grep -q '^\[client\]' '$D/p.ini' && grep -q '^check_bw = [0-9]' '$D/p.ini' && grep -q '^fill_bw = [0-9]' '$D/p.ini'"
 check "probe: each file tier's CPU per operation and queue depth" sh -c "test \$(grep -c '^cpu_read_op = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_write_bw = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_read_wake = ' '$D/p.ini') = 2 && test \$(grep -c '^queue_depth = 32' '$D/p.ini') = 2"
+check "probe: each file tier's own content rates, timed in its backend (cpu_check_bw, cpu_fill_bw)" sh -c "test \$(grep -c '^cpu_check_bw = [0-9]' '$D/p.ini') = 2 && test \$(grep -c '^cpu_fill_bw = [0-9]' '$D/p.ini') = 2"
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
 "$R" probe --keep-scratch --hot "$D/hot" --warm "$D/warm" --seconds 0.01 --scratch 8MiB --out "$D/k.ini" >/dev/null 2>&1; s=$?
 check "probe --keep-scratch exits 0 and leaves both scratch sets" sh -c "test $s = 0 && test -n \"\$(find '$D/hot/probe' '$D/warm/probe' -type f)\""
