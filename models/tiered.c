@@ -20,6 +20,12 @@
  *                 wrapped backend (shared) is decorated, under the file-
  *                 system client, by the node's CPU with the tier's cpu_*
  *                 costs; the issuing node's threads serve every tier of it.
+ *   either scope  on top, what the paths hold: read-after-write ordering
+ *                 per object (sim/ord.h), one per instance (node scope) or
+ *                 one for the tier (shared), as `tierref` has over its real
+ *                 backends: a read of an object waits for its writes in
+ *                 flight through the tier (a hit on a chunk whose fill is
+ *                 still being written).
  */
 #include "tiered.h"
 
@@ -36,6 +42,7 @@
 #include "models/net.h"
 #include "models/nvme.h"
 #include "models/warm.h"
+#include "sim/ord.h"
 #include "sim/policy.h"
 
 enum model { M_NVME, M_DRAM, M_WARM, M_COLD, M_FIXED };
@@ -58,6 +65,8 @@ struct ttier {
 	struct backend *cl_local; /* node scope: the same over local[i], or NULL */
 	struct backend fs;        /* shared: the file-system client over cl or wrapped (fsclient.h), or none */
 	struct backend *fs_local; /* node scope: the same over local[i], or NULL */
+	struct backend ord;       /* shared: read-after-write ordering over the top of the above (sim/ord.h) */
+	struct backend *ord_local; /* node scope: the same per node */
 	char **rng_names;         /* kept alive: params borrow them */
 	size_t nrng;
 	struct pol pol;           /* shared and bounded: the common residency */
@@ -413,7 +422,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		if (model_new(T, d, tt, rng, seed, &tt->inner, e) < 0)
 			return -1;
 		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || cl_wrap(T, d, tt, tt->wrapped, &tt->cl, e) < 0 ||
-		    fs_wrap(T, d, tt, rng, seed, tt->cl, &tt->fs, e) < 0)
+		    fs_wrap(T, d, tt, rng, seed, tt->cl, &tt->fs, e) < 0 ||
+		    ord_wrap(tt->fs.ops ? tt->fs : tt->cl, &tt->ord, e) < 0)
 			return -1;
 		if (tt->sp.capacity) {
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
@@ -425,8 +435,9 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 	tt->local = calloc(T->nodes, sizeof *tt->local);
 	tt->cl_local = calloc(T->nodes, sizeof *tt->cl_local);
 	tt->fs_local = calloc(T->nodes, sizeof *tt->fs_local);
+	tt->ord_local = calloc(T->nodes, sizeof *tt->ord_local);
 	tt->rng_names = calloc(T->nodes, sizeof *tt->rng_names);
-	if (!tt->local || !tt->cl_local || !tt->fs_local || !tt->rng_names)
+	if (!tt->local || !tt->cl_local || !tt->fs_local || !tt->ord_local || !tt->rng_names)
 		return err_set(e, ERR_FAIL, "out of memory");
 	for (size_t i = 0; i < T->nodes; i++) {
 		char *rng = fmt_name("tier", name, i, 1);
@@ -437,7 +448,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			return -1;
 		tt->nlocal++;
 		if (cl_wrap(T, d, tt, tt->local[i], &tt->cl_local[i], e) < 0 ||
-		    fs_wrap(T, d, tt, rng, seed, tt->cl_local[i], &tt->fs_local[i], e) < 0)
+		    fs_wrap(T, d, tt, rng, seed, tt->cl_local[i], &tt->fs_local[i], e) < 0 ||
+		    ord_wrap(tt->fs_local[i].ops ? tt->fs_local[i] : tt->cl_local[i], &tt->ord_local[i], e) < 0)
 			return -1;
 	}
 	return 0;
@@ -541,8 +553,7 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 		memset(tc, 0, sizeof tc);
 		for (size_t i = 0; i < T->nt; i++) {
 			struct ttier *tt = &T->t[i];
-			struct backend data = tt->sp.shared ? (tt->fs.ops ? tt->fs : tt->cl)
-							    : (tt->fs_local[n].ops ? tt->fs_local[n] : tt->cl_local[n]);
+			struct backend data = tt->sp.shared ? tt->ord : tt->ord_local[n];
 			struct backend meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
 			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->has_pol ? &tt->pol : NULL);
 		}
@@ -725,6 +736,12 @@ void tiered_free(struct tiered *T)
 	free(T->paths);
 	for (size_t i = 0; i < T->nt; i++) {
 		struct ttier *tt = &T->t[i];
+		if (tt->ord.ops)
+			tt->ord.ops->destroy(tt->ord.self);
+		for (size_t n = 0; tt->ord_local && n < tt->nlocal; n++)
+			if (tt->ord_local[n].ops)
+				tt->ord_local[n].ops->destroy(tt->ord_local[n].self);
+		free(tt->ord_local);
 		if (tt->fs.ops)
 			tt->fs.ops->destroy(tt->fs.self);
 		for (size_t n = 0; tt->fs_local && n < tt->nlocal; n++)

@@ -5,6 +5,7 @@
  *   raw      filebk | dirbk | blob             (the device)
  *   cbuf     Blob only: buffers, content, verification
  *   ord      reads wait for writes of the same object in flight
+ *            (sim/ord.h: the simulated tiers have the same layer)
  * The path holds `ord`; exports and errors come from `raw` (and cbuf).
  */
 #include "realtiers.h"
@@ -24,177 +25,10 @@
 #include "refimpl/content.h"
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
+#include "sim/ord.h"
 #include "sim/policy.h"
 
-/* ------------------------------------------------------------------ */
-/* ord: read-after-write ordering per object                          */
-
-#define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
 #define BUF_PREMADE_MAX (1ull << 30) /* bytes of slot buffers made before a run, per backend */
-
-struct ord_io {
-	struct bk_req in;
-	struct bk_req *outer;
-	struct ord *o;
-	struct ord_io *next_wait;
-};
-
-struct ord_obj {
-	uint64_t obj;
-	unsigned writes;               /* in flight */
-	struct ord_io *head, *tail;    /* reads waiting for them, FIFO */
-	struct ord_obj *next;
-};
-
-struct ord {
-	struct backend in;
-	struct ord_obj *b[ORD_BUCKETS];
-};
-
-static size_t ord_hash(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return (size_t)(x & (ORD_BUCKETS - 1));
-}
-
-static struct ord_obj **ord_slot(struct ord *o, uint64_t obj)
-{
-	struct ord_obj **pp = &o->b[ord_hash(obj)];
-	while (*pp && (*pp)->obj != obj)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-static void ord_done(struct bk_req *in);
-
-/* Submits io's request to the inner backend; on refusal fails it later. */
-static int ord_pass(struct ord_io *io)
-{
-	return bk_submit(&io->o->in, &io->in);
-}
-
-static void ord_release(struct ord *o, uint64_t obj)
-{
-	struct ord_obj **pp = ord_slot(o, obj), *ob = *pp;
-	if (!ob || --ob->writes > 0)
-		return;
-	*pp = ob->next;
-	for (struct ord_io *w = ob->head, *nx; w; w = nx) {
-		nx = w->next_wait;
-		if (ord_pass(w) < 0) { /* out of memory inside the backend */
-			w->in.status = BK_EIO;
-			w->outer->status = BK_EIO;
-			struct bk_req *outer = w->outer;
-			free(w);
-			outer->done(outer);
-		}
-	}
-	free(ob);
-}
-
-static void ord_done(struct bk_req *in)
-{
-	struct ord_io *io = (struct ord_io *)in;
-	struct bk_req *outer = io->outer;
-	outer->status = in->status;
-	outer->retries = in->retries;
-	if (in->op == BK_WRITE)
-		ord_release(io->o, in->object);
-	free(io);
-	outer->done(outer);
-}
-
-static int ord_submit(void *self, struct bk_req *req)
-{
-	struct ord *o = self;
-	if (req->op != BK_READ && req->op != BK_WRITE)
-		return bk_submit(&o->in, req);
-	struct ord_io *io = calloc(1, sizeof *io);
-	if (!io)
-		return -1;
-	io->in = *req;
-	io->in.done = ord_done;
-	io->in.ctx = NULL;
-	io->outer = req;
-	io->o = o;
-	struct ord_obj **pp = ord_slot(o, req->object);
-	if (req->op == BK_WRITE) {
-		if (!*pp) {
-			if (!(*pp = calloc(1, sizeof **pp))) {
-				free(io);
-				return -1;
-			}
-			(*pp)->obj = req->object;
-		}
-		if (ord_pass(io) < 0) {
-			if ((*pp)->writes == 0 && !(*pp)->head) {
-				struct ord_obj *ob = *pp;
-				*pp = ob->next;
-				free(ob);
-			}
-			free(io);
-			return -1;
-		}
-		(*pp)->writes++;
-		return 0;
-	}
-	if (*pp) { /* a write of this object is in flight: wait for it */
-		req->submit_ns = 0;
-		if ((*pp)->tail)
-			(*pp)->tail->next_wait = io;
-		else
-			(*pp)->head = io;
-		(*pp)->tail = io;
-		return 0;
-	}
-	if (ord_pass(io) < 0) {
-		free(io);
-		return -1;
-	}
-	return 0;
-}
-
-static int ord_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
-{
-	struct ord *o = self;
-	return o->in.ops->export(o->in.self, prefix, m, now_ns);
-}
-
-static void ord_reset(void *self)
-{
-	struct ord *o = self;
-	o->in.ops->reset_stats(o->in.self);
-}
-
-/* Frees the decorator only (the inner backend belongs to the tier). */
-static void ord_destroy(void *self)
-{
-	struct ord *o = self;
-	for (size_t i = 0; i < ORD_BUCKETS; i++)
-		for (struct ord_obj *ob = o->b[i], *nx; ob; ob = nx) {
-			nx = ob->next;
-			for (struct ord_io *w = ob->head, *wn; w; w = wn) {
-				wn = w->next_wait;
-				free(w);
-			}
-			free(ob);
-		}
-	free(o);
-}
-
-static const struct bk_ops ord_ops = { "order", ord_submit, ord_export, ord_reset, ord_destroy };
-
-static int ord_new(struct backend *out, struct backend in, struct err *e)
-{
-	struct ord *o = calloc(1, sizeof *o);
-	if (!o)
-		return err_set(e, ERR_FAIL, "out of memory");
-	o->in = in;
-	*out = (struct backend){ &ord_ops, o };
-	return 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* cbuf: buffers, content and verification for the Blob backend        */
@@ -597,7 +431,7 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 	}
 	if (rc < 0)
 		return err_prefix(e, "[tier %s]: ", name);
-	return ord_new(&in->top, in->cbuf.ops ? in->cbuf : in->raw, e);
+	return ord_wrap(in->cbuf.ops ? in->cbuf : in->raw, &in->top, e);
 }
 
 static int read_cluster(struct rt *T, struct cfg_doc *d, struct err *e)

@@ -1,0 +1,234 @@
+/*
+ * ord — see ord.h.
+ */
+#include "ord.h"
+
+#include <stdlib.h>
+
+#define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
+
+/* A request through the decorator: a write in flight, or a read waiting
+ * for one (`next` links the object's waiters, or the free list). */
+struct ord_io {
+	struct bk_req in;
+	struct bk_req *outer;
+	struct ord *o;
+	struct ord_io *next;
+};
+
+/* An object with writes in flight. */
+struct ord_obj {
+	uint64_t obj;
+	unsigned writes;
+	struct ord_io *head, *tail; /* reads waiting for them, FIFO */
+	struct ord_obj *next;       /* hash chain, or the free list */
+};
+
+/* Wrappers and entries are carved from blocks, which destroy frees (with
+ * whatever was still in flight: pending requests are dropped, backend.h). */
+#define ORD_BLOCK 64
+
+struct ord_block {
+	struct ord_block *next;
+	struct ord_io io[ORD_BLOCK];
+	struct ord_obj obj[ORD_BLOCK];
+};
+
+struct ord {
+	struct backend in;
+	struct ord_obj *b[ORD_BUCKETS];
+	struct ord_io *free_io;
+	struct ord_obj *free_obj;
+	struct ord_block *blocks;
+};
+
+/* One more block's wrappers and entries on the free lists; -1 when out
+ * of memory. */
+static int grow(struct ord *o)
+{
+	struct ord_block *k = malloc(sizeof *k);
+	if (!k)
+		return -1;
+	k->next = o->blocks;
+	o->blocks = k;
+	for (size_t i = 0; i < ORD_BLOCK; i++) {
+		k->io[i].next = o->free_io;
+		o->free_io = &k->io[i];
+		k->obj[i].next = o->free_obj;
+		o->free_obj = &k->obj[i];
+	}
+	return 0;
+}
+
+/* A 64-bit mix (MurmurHash3's finaliser, first half) of the object id. */
+static size_t ord_hash(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)(x & (ORD_BUCKETS - 1));
+}
+
+static struct ord_obj **ord_slot(struct ord *o, uint64_t obj)
+{
+	struct ord_obj **pp = &o->b[ord_hash(obj)];
+	while (*pp && (*pp)->obj != obj)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static struct ord_io *io_get(struct ord *o, struct bk_req *outer, bk_done_fn done)
+{
+	if (!o->free_io && grow(o) < 0)
+		return NULL;
+	struct ord_io *io = o->free_io;
+	o->free_io = io->next;
+	io->in = *outer;
+	io->in.done = done;
+	io->in.ctx = NULL;
+	io->outer = outer;
+	io->o = o;
+	io->next = NULL;
+	return io;
+}
+
+static void io_put(struct ord *o, struct ord_io *io)
+{
+	io->next = o->free_io;
+	o->free_io = io;
+}
+
+/* The inner backend is done with io's request: the caller's request gets
+ * its outcome, and io is recycled before the caller hears of it. */
+static struct bk_req *io_finish(struct ord_io *io)
+{
+	struct bk_req *outer = io->outer;
+	outer->status = io->in.status;
+	outer->retries = io->in.retries;
+	outer->submit_ns = io->in.submit_ns;
+	io_put(io->o, io);
+	return outer;
+}
+
+static void read_done(struct bk_req *in)
+{
+	struct bk_req *outer = io_finish((struct ord_io *)in);
+	outer->done(outer);
+}
+
+/* The last write of obj is done: its waiting reads go to the inner
+ * backend, in arrival order. */
+static void release(struct ord *o, uint64_t obj)
+{
+	struct ord_obj **pp = ord_slot(o, obj), *ob = *pp;
+	if (!ob || --ob->writes > 0)
+		return;
+	*pp = ob->next;
+	struct ord_io *w = ob->head;
+	ob->next = o->free_obj;
+	o->free_obj = ob;
+	while (w) {
+		struct ord_io *nx = w->next;
+		if (bk_submit(&o->in, &w->in) < 0) { /* out of memory inside the backend */
+			w->in.status = BK_EIO;
+			struct bk_req *outer = io_finish(w);
+			outer->done(outer);
+		}
+		w = nx;
+	}
+}
+
+static void write_done(struct bk_req *in)
+{
+	struct ord_io *io = (struct ord_io *)in;
+	struct ord *o = io->o;
+	uint64_t obj = io->in.object;
+	struct bk_req *outer = io_finish(io);
+	release(o, obj);
+	outer->done(outer);
+}
+
+static int ord_submit(void *self, struct bk_req *req)
+{
+	struct ord *o = self;
+	if (req->op != BK_READ && req->op != BK_WRITE)
+		return bk_submit(&o->in, req);
+	struct ord_obj **pp = ord_slot(o, req->object);
+	if (req->op == BK_READ) {
+		if (!*pp)
+			return bk_submit(&o->in, req);
+		/* A write of this object is in flight: wait for it. */
+		struct ord_io *io = io_get(o, req, read_done);
+		if (!io)
+			return -1;
+		req->submit_ns = 0;
+		if ((*pp)->tail)
+			(*pp)->tail->next = io;
+		else
+			(*pp)->head = io;
+		(*pp)->tail = io;
+		return 0;
+	}
+	struct ord_io *io = io_get(o, req, write_done);
+	if (!io)
+		return -1;
+	int fresh = !*pp;
+	if (fresh) {
+		if (!o->free_obj && grow(o) < 0) {
+			io_put(o, io);
+			return -1;
+		}
+		struct ord_obj *ob = o->free_obj;
+		o->free_obj = ob->next;
+		*ob = (struct ord_obj){ .obj = req->object };
+		*pp = ob;
+	}
+	struct ord_obj *ob = *pp;
+	ob->writes++;
+	if (bk_submit(&o->in, &io->in) < 0) {
+		/* Refused: as if it had never come (the inner backend may not
+		 * have looked up the slot, but the entry is found again). */
+		io_put(o, io);
+		if (--ob->writes == 0 && fresh) {
+			*ord_slot(o, ob->obj) = ob->next;
+			ob->next = o->free_obj;
+			o->free_obj = ob;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int ord_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	struct ord *o = self;
+	return o->in.ops->export(o->in.self, prefix, m, now_ns);
+}
+
+static void ord_reset(void *self)
+{
+	struct ord *o = self;
+	o->in.ops->reset_stats(o->in.self);
+}
+
+static void ord_destroy(void *self)
+{
+	struct ord *o = self;
+	for (struct ord_block *k = o->blocks, *nx; k; k = nx) {
+		nx = k->next;
+		free(k);
+	}
+	free(o);
+}
+
+static const struct bk_ops ord_ops = { "order", ord_submit, ord_export, ord_reset, ord_destroy };
+
+int ord_wrap(struct backend in, struct backend *out, struct err *e)
+{
+	struct ord *o = calloc(1, sizeof *o);
+	if (!o)
+		return err_set(e, ERR_FAIL, "out of memory");
+	o->in = in;
+	*out = (struct backend){ &ord_ops, o };
+	return 0;
+}
