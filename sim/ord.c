@@ -1,5 +1,10 @@
 /*
  * ord — see ord.h.
+ *
+ * The caller's request itself goes to the inner backend, never a copy: a
+ * write lends its `done` and `ctx` to the decorator while in flight (the
+ * backend contract leaves both alone between submit and done) and gets
+ * them back before its own done runs; a waiting read is queued as is.
  */
 #include "ord.h"
 
@@ -7,11 +12,13 @@
 
 #define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
 
-/* A request through the decorator: a write in flight, or a read waiting
- * for one (`next` links the object's waiters, or the free list). */
+/* A write in flight (the caller's done and ctx, kept while the decorator
+ * holds them) or a read waiting for one.  `next` links an object's
+ * waiters, or the free list. */
 struct ord_io {
-	struct bk_req in;
-	struct bk_req *outer;
+	struct bk_req *req;
+	bk_done_fn done;
+	void *ctx;
 	struct ord *o;
 	struct ord_io *next;
 };
@@ -24,7 +31,7 @@ struct ord_obj {
 	struct ord_obj *next;       /* hash chain, or the free list */
 };
 
-/* Wrappers and entries are carved from blocks, which destroy frees (with
+/* Records and entries are carved from blocks, which destroy frees (with
  * whatever was still in flight: pending requests are dropped, backend.h). */
 #define ORD_BLOCK 64
 
@@ -42,8 +49,8 @@ struct ord {
 	struct ord_block *blocks;
 };
 
-/* One more block's wrappers and entries on the free lists; -1 when out
- * of memory. */
+/* One more block's records and entries on the free lists; -1 when out of
+ * memory. */
 static int grow(struct ord *o)
 {
 	struct ord_block *k = malloc(sizeof *k);
@@ -77,16 +84,13 @@ static struct ord_obj **ord_slot(struct ord *o, uint64_t obj)
 	return pp;
 }
 
-static struct ord_io *io_get(struct ord *o, struct bk_req *outer, bk_done_fn done)
+static struct ord_io *io_get(struct ord *o, struct bk_req *req)
 {
 	if (!o->free_io && grow(o) < 0)
 		return NULL;
 	struct ord_io *io = o->free_io;
 	o->free_io = io->next;
-	io->in = *outer;
-	io->in.done = done;
-	io->in.ctx = NULL;
-	io->outer = outer;
+	io->req = req;
 	io->o = o;
 	io->next = NULL;
 	return io;
@@ -96,24 +100,6 @@ static void io_put(struct ord *o, struct ord_io *io)
 {
 	io->next = o->free_io;
 	o->free_io = io;
-}
-
-/* The inner backend is done with io's request: the caller's request gets
- * its outcome, and io is recycled before the caller hears of it. */
-static struct bk_req *io_finish(struct ord_io *io)
-{
-	struct bk_req *outer = io->outer;
-	outer->status = io->in.status;
-	outer->retries = io->in.retries;
-	outer->submit_ns = io->in.submit_ns;
-	io_put(io->o, io);
-	return outer;
-}
-
-static void read_done(struct bk_req *in)
-{
-	struct bk_req *outer = io_finish((struct ord_io *)in);
-	outer->done(outer);
 }
 
 /* The last write of obj is done: its waiting reads go to the inner
@@ -129,23 +115,25 @@ static void release(struct ord *o, uint64_t obj)
 	o->free_obj = ob;
 	while (w) {
 		struct ord_io *nx = w->next;
-		if (bk_submit(&o->in, &w->in) < 0) { /* out of memory inside the backend */
-			w->in.status = BK_EIO;
-			struct bk_req *outer = io_finish(w);
-			outer->done(outer);
+		struct bk_req *req = w->req;
+		io_put(o, w);
+		if (bk_submit(&o->in, req) < 0) { /* out of memory inside the backend */
+			req->status = BK_EIO;
+			req->done(req);
 		}
 		w = nx;
 	}
 }
 
-static void write_done(struct bk_req *in)
+static void write_done(struct bk_req *req)
 {
-	struct ord_io *io = (struct ord_io *)in;
+	struct ord_io *io = req->ctx;
 	struct ord *o = io->o;
-	uint64_t obj = io->in.object;
-	struct bk_req *outer = io_finish(io);
-	release(o, obj);
-	outer->done(outer);
+	req->done = io->done;
+	req->ctx = io->ctx;
+	io_put(o, io);
+	release(o, req->object);
+	req->done(req);
 }
 
 static int ord_submit(void *self, struct bk_req *req)
@@ -158,7 +146,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		if (!*pp)
 			return bk_submit(&o->in, req);
 		/* A write of this object is in flight: wait for it. */
-		struct ord_io *io = io_get(o, req, read_done);
+		struct ord_io *io = io_get(o, req);
 		if (!io)
 			return -1;
 		req->submit_ns = 0;
@@ -169,7 +157,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		(*pp)->tail = io;
 		return 0;
 	}
-	struct ord_io *io = io_get(o, req, write_done);
+	struct ord_io *io = io_get(o, req);
 	if (!io)
 		return -1;
 	int fresh = !*pp;
@@ -185,9 +173,14 @@ static int ord_submit(void *self, struct bk_req *req)
 	}
 	struct ord_obj *ob = *pp;
 	ob->writes++;
-	if (bk_submit(&o->in, &io->in) < 0) {
-		/* Refused: as if it had never come (the inner backend may not
-		 * have looked up the slot, but the entry is found again). */
+	io->done = req->done;
+	io->ctx = req->ctx;
+	req->done = write_done;
+	req->ctx = io;
+	if (bk_submit(&o->in, req) < 0) {
+		/* Refused: as if it had never come. */
+		req->done = io->done;
+		req->ctx = io->ctx;
 		io_put(o, io);
 		if (--ob->writes == 0 && fresh) {
 			*ord_slot(o, ob->obj) = ob->next;
