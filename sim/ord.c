@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#define ORD_BUCKETS 4096 /* power of two; chains stay short at any queue depth we run */
+#define ORD_BUCKETS 512 /* power of two: objects with writes in flight are a few hundred at most (the requests outstanding), and a small table stays in cache */
 
 /* A write in flight (the caller's done and ctx, kept while the decorator
  * holds them) or a read waiting for one.  `next` links an object's
