@@ -342,8 +342,9 @@ static void fill_point(struct probe_point *pt, const struct hist *h)
 	pt->p99_ns = hist_quantile(h, 0.99);
 }
 
-/* One fresh backend over sub (an empty descriptor cache) into *b; verify:
- * check what it reads (content.h). */
+/* One fresh backend over sub (an empty descriptor cache) into *b, which
+ * checks what it reads (content.h), as a run's does; timed: it times that
+ * and the generation of what it writes (filebk_content). */
 static int backend_new(struct loop *l, enum probe_kind kind, const char *sub, int timed, struct backend *b,
 		       struct err *e)
 {

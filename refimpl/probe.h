@@ -40,7 +40,11 @@
  * a comment under the point's line: on a machine where the client's CPU
  * binds (buffered reads copied by the kernel and checked on the one loop
  * thread), the device figures above are partly the client's, and the
- * cpu_* keys (models/client.h) are fitted to these figures.
+ * cpu_* keys (models/client.h) are fitted to these figures.  The sweep's
+ * backend checks what it reads and generates what it writes, as a run's
+ * does; that work is timed apart (filebk_content), is left out of the
+ * CPU per operation, and gives the tier's cpu_check_bw (the 1 MiB reads)
+ * and cpu_fill_bw (the scratch set's write and the 1 MiB writes).
  * for model = nvme (drives = 1, stripe = 1 GiB: one sub-operation per
  * operation) and, for the warm tier, model = warm with one front end and
  * one enclosure (frontend_nic = enclosure_bw = read_bw, frontend_ops =
