@@ -795,6 +795,13 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 	    put(m, prefix, "direct", fb->direct, "bool") ||
 	    put(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
 		return -1;
+	const struct filebk_content *c = &fb->content;
+	if (fb->cfg.time_content &&
+	    (put(m, prefix, "content.check_bytes", (double)c->check_bytes, "B") ||
+	     put(m, prefix, "content.check_rate", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0, "B/s") ||
+	     put(m, prefix, "content.fill_bytes", (double)c->fill_bytes, "B") ||
+	     put(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s")))
+		return -1;
 	return 0;
 }
 
@@ -808,6 +815,7 @@ static void filebk_reset(void *self)
 		hist_reset(fb->fs[i].latency_ns);
 	}
 	fb->errors = fb->enotsup = fb->unaligned = fb->verify_errors = 0;
+	fb->content = (struct filebk_content){ 0 };
 	fb->max_inflight = fb->inflight;
 	fb->since_ns = exec_now(&fb->x);
 }

@@ -66,7 +66,10 @@
  * .read.bytes, .read.bandwidth (B/s since creation or reset), histogram
  * PREFIX.read.latency (ns, submit to completion, queueing included), the
  * same for write; PREFIX.errors, PREFIX.enotsup, PREFIX.unaligned,
- * PREFIX.verify_errors, PREFIX.direct (1: O_DIRECT), PREFIX.queue_depth.
+ * PREFIX.verify_errors, PREFIX.direct (1: O_DIRECT), PREFIX.queue_depth;
+ * with cfg.time_content, PREFIX.content.check_bytes, .check_rate,
+ * .fill_bytes and .fill_rate (B/s of the loop thread's CPU time in them:
+ * filebk_content).
  * ops, bytes and latency count successful operations only.  The opens, as
  * the file-system client model names them (models/fsclient.h):
  * PREFIX.fs.creates (opens with O_CREAT, a write's), PREFIX.fs.opens (the

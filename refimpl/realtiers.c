@@ -399,12 +399,14 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 	size_t buf = (uint64_t)qd * T->chunk <= BUF_PREMADE_MAX ? (size_t)T->chunk : 0;
 	if (rt->kind == RT_WARM || (rt->kind == RT_HOT && rt->use_dirbk)) {
 		struct dirbk_cfg c = {
-			.dir = dir, .queue_depth = qd, .direct = rt->kind == RT_HOT, .verify = 1, .buf_bytes = buf
+			.dir = dir, .queue_depth = qd, .direct = rt->kind == RT_HOT, .verify = 1, .buf_bytes = buf,
+			.time_content = 1
 		};
 		rc = dirbk_new(&in->raw, T->l, &c, e);
 	} else if (rt->kind == RT_HOT) {
 		struct filebk_cfg c = {
-			.dir = dir, .queue_depth = qd, .direct = FILEBK_DIRECT_AUTO, .verify = 1, .buf_bytes = buf
+			.dir = dir, .queue_depth = qd, .direct = FILEBK_DIRECT_AUTO, .verify = 1, .buf_bytes = buf,
+			.time_content = 1
 		};
 		rc = filebk_new(&in->raw, T->l, &c, e);
 	} else {

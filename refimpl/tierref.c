@@ -538,6 +538,43 @@ static double metric(const struct met_registry *m, const char *name)
 	return s ? s->value : 0;
 }
 
+/* The line that says how fast the loop thread checked and generated the
+ * bytes of each file backend in the run (PREFIX.content.*: filebk.h),
+ * which `tierref probe` measured as the tiers' cpu_check_bw and
+ * cpu_fill_bw.  Nothing when no backend timed any. */
+static void print_content(const struct met_registry *m)
+{
+	static const char suffix[] = ".content.check_rate";
+	const size_t sl = sizeof suffix - 1;
+	int any = 0;
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		size_t n = strlen(name);
+		if (n <= sl || strcmp(name + n - sl, suffix) != 0)
+			continue;
+		char key[320];
+		int pl = (int)(n - sl);
+		snprintf(key, sizeof key, "%.*s.content.check_bytes", pl, name);
+		double cb = metric(m, key);
+		snprintf(key, sizeof key, "%.*s.content.fill_bytes", pl, name);
+		double fb = metric(m, key);
+		snprintf(key, sizeof key, "%.*s.content.fill_rate", pl, name);
+		double fr = metric(m, key);
+		if (cb <= 0 && fb <= 0)
+			continue;
+		printf("%s %.*s:", any ? ";" : "the loop thread's content work (thread CPU time):", pl, name);
+		if (cb > 0)
+			printf(" checked %.*f MiB at %.2f GB/s", cb < 10 << 20 ? 1 : 0, cb / 1048576,
+			       met_scalar_at(m, i)->value / 1e9);
+		if (fb > 0)
+			printf("%s generated %.*f MiB at %.2f GB/s", cb > 0 ? "," : "", fb < 10 << 20 ? 1 : 0,
+			       fb / 1048576, fr / 1e9);
+		any = 1;
+	}
+	if (any)
+		putchar('\n');
+}
+
 /* A cold bottom tier must answer before the run starts: one Get Blob
  * Properties (its retries bounded), so that an endpoint that is down
  * fails the run once and clearly rather than every request in turn. */
@@ -690,6 +727,7 @@ static int cmd_run(int argc, char **argv)
 	if (host0.reported_ok && host1.reported_ok)
 		printf("free memory handed back to the hypervisor meanwhile (page reporting): %.0f MiB\n",
 		       metric(m, "host.page_reporting.reported") / 1024);
+	print_content(m);
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);
 	char errs[2048] = "";

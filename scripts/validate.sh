@@ -104,7 +104,7 @@ for c in $cases; do
 			cat "$S/$tag.pop" "$S/$tag.probe" "$S/$tag.run" 2>/dev/null | tail -5
 			echo "case $c: the measured run failed"; missed=1; break
 		fi
-		grep -E "^(the host's (memory|CPUs)|free memory handed back)" "$S/$tag.run" || true # a slow run says why (refimpl/hoststat.h)
+		grep -E "^(the host's (memory|CPUs)|free memory handed back|the loop thread's content work)" "$S/$tag.run" || true # a slow run says why (refimpl/hoststat.h)
 		"$T" validate hardware --measured "$S/$tag.db" --preset "$S/$tag.preset.ini" --plot "$S/plot-$tag" || missed=1
 		if [ "$N" -gt 1 ]; then
 			"$T" validate hardware --measured "$S/$tag.db" --preset "$S/$tag.preset.ini" --format csv \
