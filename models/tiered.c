@@ -726,6 +726,17 @@ int tiered_add_series(struct tiered *T, struct met_registry *m)
 	return 0;
 }
 
+/* One decorator layer of a tier: the shared instance and the n per-node
+ * ones that were made (either may be absent: ops NULL). */
+static void destroy_layer(struct backend *shared, struct backend *local, size_t n)
+{
+	if (shared->ops)
+		shared->ops->destroy(shared->self);
+	for (size_t i = 0; local && i < n; i++)
+		if (local[i].ops)
+			local[i].ops->destroy(local[i].self);
+}
+
 void tiered_free(struct tiered *T)
 {
 	if (!T)
@@ -736,23 +747,14 @@ void tiered_free(struct tiered *T)
 	free(T->paths);
 	for (size_t i = 0; i < T->nt; i++) {
 		struct ttier *tt = &T->t[i];
-		if (tt->ord.ops)
-			tt->ord.ops->destroy(tt->ord.self);
-		for (size_t n = 0; tt->ord_local && n < tt->nlocal; n++)
-			if (tt->ord_local[n].ops)
-				tt->ord_local[n].ops->destroy(tt->ord_local[n].self);
+		/* Top down; without a [client], cl and cl_local are copies of
+		 * the backends below, not decorators of their own. */
+		destroy_layer(&tt->ord, tt->ord_local, tt->nlocal);
+		destroy_layer(&tt->fs, tt->fs_local, tt->nlocal);
+		if (T->client)
+			destroy_layer(&tt->cl, tt->cl_local, tt->nlocal);
 		free(tt->ord_local);
-		if (tt->fs.ops)
-			tt->fs.ops->destroy(tt->fs.self);
-		for (size_t n = 0; tt->fs_local && n < tt->nlocal; n++)
-			if (tt->fs_local[n].ops)
-				tt->fs_local[n].ops->destroy(tt->fs_local[n].self);
 		free(tt->fs_local);
-		if (T->client && tt->cl.ops)
-			tt->cl.ops->destroy(tt->cl.self);
-		for (size_t n = 0; T->client && tt->cl_local && n < tt->nlocal; n++)
-			if (tt->cl_local[n].ops)
-				tt->cl_local[n].ops->destroy(tt->cl_local[n].self);
 		free(tt->cl_local);
 		if (tt->wrapped.ops)
 			tt->wrapped.ops->destroy(tt->wrapped.self);

@@ -49,7 +49,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "refimpl/content.h"
@@ -499,13 +498,11 @@ static int req_open(struct filebk *fb, struct bk_req *r)
 
 /* ---- operations ---- */
 
-/* The calling thread's CPU time in ns (0 if the kernel will not say). */
-static uint64_t thread_cpu_ns(void)
+/* The loop thread's CPU time since t0 (loop_thread_cpu_s), in ns. */
+static uint64_t cpu_ns_since(double t0)
 {
-	struct timespec ts;
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	double d = loop_thread_cpu_s() - t0;
+	return d > 0 ? (uint64_t)(d * 1e9) : 0;
 }
 
 static void fill_timed(struct filebk *fb, void *buf, uint64_t obj, uint64_t off, size_t len)
@@ -514,9 +511,9 @@ static void fill_timed(struct filebk *fb, void *buf, uint64_t obj, uint64_t off,
 		content_fill(buf, obj, off, len);
 		return;
 	}
-	uint64_t t = thread_cpu_ns();
+	double t = loop_thread_cpu_s();
 	content_fill(buf, obj, off, len);
-	fb->content.fill_ns += thread_cpu_ns() - t;
+	fb->content.fill_ns += cpu_ns_since(t);
 	fb->content.fill_bytes += len;
 }
 
@@ -524,9 +521,9 @@ static int check_timed(struct filebk *fb, const void *buf, uint64_t obj, uint64_
 {
 	if (!fb->cfg.time_content)
 		return content_check(buf, obj, off, len, bad);
-	uint64_t t = thread_cpu_ns();
+	double t = loop_thread_cpu_s();
 	int rc = content_check(buf, obj, off, len, bad);
-	fb->content.check_ns += thread_cpu_ns() - t;
+	fb->content.check_ns += cpu_ns_since(t);
 	fb->content.check_bytes += len;
 	return rc;
 }

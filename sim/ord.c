@@ -183,7 +183,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		req->ctx = io->ctx;
 		io_put(o, io);
 		if (--ob->writes == 0 && fresh) {
-			*ord_slot(o, ob->obj) = ob->next;
+			*pp = ob->next;
 			ob->next = o->free_obj;
 			o->free_obj = ob;
 		}
