@@ -589,14 +589,18 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 	s->io_off = r->offset;
 	s->skip = 0;
 	s->need = s->len;
-	int widen = direct && !write && (r->offset % FILEBK_ALIGN || r->length % FILEBK_ALIGN);
+	int widen = direct && (r->offset % FILEBK_ALIGN || r->length % FILEBK_ALIGN);
 	if (widen) {
-		/* A widened read (see filebk.h): the aligned blocks around the
-		 * range, into scratch; the range is at scratch + skip. */
+		/* Widened (see filebk.h): the aligned blocks around the range,
+		 * in scratch, the range at scratch + skip.  A read needs the
+		 * range, a write (of content: submit sends a caller's buffer
+		 * the buffered way) writes the blocks whole. */
 		s->io_off = r->offset / FILEBK_ALIGN * FILEBK_ALIGN;
 		s->skip = (size_t)(r->offset - s->io_off);
 		s->need = s->skip + s->len;
 		s->len = (s->need + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
+		if (write)
+			s->need = s->len;
 	}
 	if (!widen && r->buf && !(direct && (uintptr_t)r->buf % FILEBK_ALIGN)) {
 		s->iobuf = r->buf;
@@ -611,7 +615,7 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 		if (write && r->buf)
 			memcpy(s->scratch, r->buf, s->len);
 		else if (write)
-			fill_timed(fb, s->scratch, r->object, r->offset, s->len);
+			fill_timed(fb, s->scratch, r->object, s->io_off, s->len);
 		s->bounce = !write && r->buf;
 	}
 	s->io.done = slot_io_done;
@@ -690,7 +694,7 @@ static void slot_io_done(struct loop_io *io, int res)
 	if (status == BK_OK) {
 		struct opstats *st = &fb->st[read ? 0 : 1];
 		st->ops++;
-		st->bytes += s->need - s->skip;
+		st->bytes += r->length;
 		hist_record(st->latency_ns, exec_now(&fb->x) - r->submit_ns);
 	} else {
 		fb->errors++;
@@ -732,9 +736,10 @@ static int filebk_submit(void *self, struct bk_req *r)
 	int aligned = r->offset % FILEBK_ALIGN == 0 && r->length % FILEBK_ALIGN == 0;
 	if (fb->direct && !aligned)
 		fb->unaligned++;
-	/* Unaligned reads also go direct, widened to whole blocks (filebk.h);
-	 * unaligned writes go through the buffered descriptor. */
-	int use_direct = fb->direct && (aligned || r->op == BK_READ);
+	/* Unaligned reads and writes of content also go direct, widened to
+	 * whole blocks (filebk.h); unaligned writes of a caller's bytes go
+	 * through the buffered descriptor. */
+	int use_direct = fb->direct && (aligned || r->op == BK_READ || !r->buf);
 	struct fent *f = ent_pin(fb, r->object);
 	if (!f) {
 		set_err(fb, r->object, "open", ENOMEM);

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -861,19 +862,60 @@ static void test_filebk_unaligned_ranges_round_trip(void **state)
 
 /* Under O_DIRECT an unaligned read is widened to whole blocks and read
  * direct: the bytes of the range come back, also where the file ends in
- * the middle of a block, and a range past the end is a short read. */
+ * the middle of a block, and a range past the end is a short read.  (The
+ * file is written from a caller's buffer, which goes the buffered way and
+ * so ends where the write does.) */
 static void test_filebk_unaligned_reads_are_widened_to_blocks(void **state)
 {
 	(void)state;
 	struct fbt t;
 	fbt_open(&t, 8, FILEBK_DIRECT_AUTO, NULL, NULL);
-	assert_int_equal(do_op(&t, BK_WRITE, 12, 0, 4500, NULL), BK_OK); /* the file ends inside block 1 */
 	unsigned char buf[4500];
+	content_fill(buf, 12, 0, sizeof buf);
+	assert_int_equal(do_op(&t, BK_WRITE, 12, 0, 4500, buf), BK_OK); /* the file ends inside block 1 */
 	assert_int_equal(do_op(&t, BK_READ, 12, 4321, 179, buf), BK_OK); /* up to the end */
 	assert_int_equal(content_check(buf, 12, 4321, 179, NULL), 0);
 	assert_int_equal(do_op(&t, BK_READ, 12, 100, 4400, buf), BK_OK); /* across the block boundary */
 	assert_int_equal(content_check(buf, 12, 100, 4400, NULL), 0);
 	assert_int_equal(do_op(&t, BK_READ, 12, 4400, 200, buf), BK_EIO); /* 100 bytes past the end */
+	fbt_close(&t);
+}
+
+/* Under O_DIRECT an unaligned write of content (no caller buffer: the
+ * data path's) is widened to the whole blocks around it, generated whole,
+ * and written direct: [1000, 5500) of a new file writes blocks [0, 8192).
+ * Nothing of it stays in the page cache (a buffered write would leave
+ * dirty pages, which every later direct read of them must write back
+ * first), and all 8192 bytes are the object's. */
+static void test_filebk_unaligned_writes_of_content_go_direct_in_whole_blocks(void **state)
+{
+	(void)state;
+	struct fbt t;
+	fbt_open(&t, 8, FILEBK_DIRECT_AUTO, NULL, NULL);
+	if (!filebk_direct(&t.b)) { /* no O_DIRECT here (tmpfs): nothing to show */
+		fbt_close(&t);
+		skip();
+	}
+	assert_int_equal(do_op(&t, BK_WRITE, 13, 1000, 4500, NULL), BK_OK);
+	char rel[NAMES_OBJ_LEN + 1], p[8192];
+	names_obj_path(rel, 13);
+	snprintf(p, sizeof p, "%s/%s", t.dir, rel);
+	int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 8192);
+	void *m = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	unsigned char vec[2];
+	assert_int_equal(mincore(m, 8192, vec), 0);
+	assert_int_equal(vec[0] & 1, 0);
+	assert_int_equal(vec[1] & 1, 0);
+	munmap(m, 8192);
+	close(fd);
+	static unsigned char buf[8192];
+	assert_int_equal(do_op(&t, BK_READ, 13, 0, sizeof buf, buf), BK_OK);
+	assert_int_equal(content_check(buf, 13, 0, sizeof buf, NULL), 0);
 	fbt_close(&t);
 }
 
@@ -952,9 +994,11 @@ static void test_filebk_short_read_is_an_error_never_zero_filled(void **state)
 	(void)state;
 	struct fbt t;
 	fbt_open(&t, 4, FILEBK_DIRECT_AUTO, NULL, NULL);
-	assert_int_equal(do_op(&t, BK_WRITE, 3, 0, 1000, NULL), BK_OK);
 	unsigned char *buf;
 	assert_int_equal(posix_memalign((void **)&buf, 4096, 4096), 0);
+	/* A caller's bytes: a write of content would fill the block whole. */
+	content_fill(buf, 3, 0, 1000);
+	assert_int_equal(do_op(&t, BK_WRITE, 3, 0, 1000, buf), BK_OK);
 	assert_int_equal(do_op(&t, BK_READ, 3, 0, 4096, buf), BK_EIO);
 	assert_non_null(strstr(filebk_last_error(&t.b), "short read: 1000 of 4096 bytes"));
 	assert_int_equal(do_op(&t, BK_READ, 3, 500, 1000, buf), BK_EIO);
@@ -1320,6 +1364,7 @@ int main(void)
 		cmocka_unit_test(test_filebk_buffered_mode_gives_the_same_bytes),
 		cmocka_unit_test(test_filebk_unaligned_ranges_round_trip),
 		cmocka_unit_test(test_filebk_unaligned_reads_are_widened_to_blocks),
+		cmocka_unit_test(test_filebk_unaligned_writes_of_content_go_direct_in_whole_blocks),
 		cmocka_unit_test(test_filebk_creates_files_in_the_fanout_layout),
 		cmocka_unit_test(test_filebk_keeps_at_most_queue_depth_in_flight),
 		cmocka_unit_test(test_filebk_at_depth_one_completes_in_submission_order),
