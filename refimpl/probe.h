@@ -247,7 +247,8 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
  * comment saying what was measured and how.  A file tier's section holds
  * the client's CPU per operation (models/client.h: cpu_read_op,
  * cpu_read_bw, cpu_write_op, cpu_write_bw, queue_depth), fitted to the
- * loop thread's CPU time at the sweep's best 4 KiB and 1 MiB points; a
+ * loop thread's CPU time at the sweep's 4 KiB points at QD1 and QD64 and
+ * its 1 MiB points of the bandwidth plateau (probe.c, cpu_fit); a
  * device limit that the loop thread reached first (busy 90% or more at
  * its best point) is written as not a limit, and the QD1 latencies are
  * less the CPU that the client model charges.  The sweep's backend
