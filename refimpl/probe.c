@@ -1128,16 +1128,19 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		const struct probe_point *oi = ri->ops_per_s > wi->ops_per_s ? ri : wi;
 		fprintf(f, "model = warm\n; one front end and one enclosure: the directory is one server\n"
 			   "frontends = 1\nenclosures = 1\nmirror = 1\nfrontend_eff = 1\n");
-		double nic = device_limit(rb, rb->bps, "frontend_nic", f);
-		if (nic == rb->bps)
-			fprintf(f, "; frontend_nic: best 1 MiB read bandwidth (at QD %u; write best %.1f MB/s)\n", rb->qd,
-				wb->bps / 1e6);
+		double rplat = plateau_bps(r, 0, 1), nic = device_limit(rb, rplat, "frontend_nic", f);
+		if (nic == rplat)
+			fprintf(f, "; frontend_nic: the plateau of 1 MiB read bandwidth over QD 1-64, the median of the\n"
+				   "; points from QD %u (best %.6g MB/s at QD %u; write best %.1f MB/s)\n",
+				saturation_qd(r, 0, 1), rb->bps / 1e6, rb->qd, wb->bps / 1e6);
 		fprintf(f, "frontend_nic = %.6gMB/s\n", nic / 1e6);
 		fprintf(f, "; enclosure_bw: not a limit (the front end's rate is the measured one)\n"
 			   "enclosure_bw = %.6gMB/s\n", rb->bps / 1e6 * 100);
-		double ops = device_limit(oi, oi->ops_per_s, "frontend_ops", f);
-		if (ops == oi->ops_per_s)
-			fprintf(f, "; frontend_ops: best 4 KiB rate, reads (QD %u) or writes (QD %u)\n", ri->qd, wi->qd);
+		double oplat = fmax(plateau_bps(r, 0, 0), plateau_bps(r, 1, 0)) / (double)r->pt[0][0][0].size_bytes;
+		double ops = device_limit(oi, oplat, "frontend_ops", f);
+		if (ops == oplat)
+			fprintf(f, "; frontend_ops: the plateau of the 4 KiB rate, reads (from QD %u) or writes (from QD %u),\n"
+				   "; the higher\n", saturation_qd(r, 0, 0), saturation_qd(r, 1, 0));
 		fprintf(f, "frontend_ops = %.0f/s\n", ops);
 		fprintf(f, "; latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"
 			   "; p50 %.1f us, p99 %.1f us), less 4 KiB / frontend_nic and the client's CPU for it (%.2f us)\n"

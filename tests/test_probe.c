@@ -206,6 +206,25 @@ static void test_probe_cpu_per_byte_is_the_plateau_median(void **state)
 	free(r);
 }
 
+/* The warm tier's front end gets the plateau too: 1 MiB reads at 2610,
+ * 3190, 2660 and 2760 MB/s make frontend_nic the median from QD 4, 2760
+ * MB/s, not 3190.  Its 4 KiB rates, 20,000 x QD per second for reads and
+ * writes alike, saturate at QD 64 alone: a plateau of 1,280,000/s, where
+ * the loop thread (5 us per operation) was the limit, so frontend_ops is
+ * written as not a limit, 100 times that. */
+static void test_probe_warm_front_end_is_the_plateau(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 2610e6, 3190e6, 2660e6, 2760e6 };
+	const double wr[PROBE_NQD] = { 1000e6, 2000e6, 3000e6, 3100e6 };
+	struct probe_result *r = sweep(PROBE_WARM, rd, wr, 0);
+	char *text = preset(r, "warm");
+	assert_float_equal(key_mbps(text, "frontend_nic"), 2760, 1e-6);
+	assert_float_equal(number_after(text, "\nfrontend_ops = ", "/s\n"), 128000000, 0.5);
+	free(text);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_probe_cold_egress_and_ingress_are_plateaus),
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
+		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
