@@ -37,9 +37,8 @@
  * its range, so a direct read of a block such a write left dirty first
  * waits for that block's write, in a kernel worker; in five replay runs
  * the hot reads' mean was 105 us at the median that way, 94 us with the
- * fills written direct).  A
- * caller buffer that is not 4096-aligned is bounced through an aligned
- * one.
+ * fills written direct).  A caller buffer that is not 4096-aligned is
+ * bounced through an aligned one.
  *
  * Buffers.  req->buf is NULL on the simulated path.  Here a READ with no
  * buffer reads into the backend's own aligned scratch buffer (one per
