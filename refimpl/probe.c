@@ -813,6 +813,13 @@ static unsigned saturation_qd(const struct probe_result *r, int w, int s)
  * hot tier in both runs that followed, and the model with the best point
  * predicted 1.63 and 1.43.  GSL's median of the sorted values (the mean
  * of the middle two for an even count). */
+/* The median of v[0..n), which it sorts. */
+static double median(double *v, size_t n)
+{
+	gsl_sort(v, 1, n);
+	return gsl_stats_median_from_sorted_data(v, 1, n);
+}
+
 static double plateau_bps(const struct probe_result *r, int w, int s)
 {
 	unsigned sat = saturation_qd(r, w, s);
@@ -821,8 +828,7 @@ static double plateau_bps(const struct probe_result *r, int w, int s)
 	for (int q = 0; q < PROBE_NQD; q++)
 		if (r->pt[w][s][q].qd >= sat)
 			v[n++] = r->pt[w][s][q].bps;
-	gsl_sort(v, 1, n);
-	return gsl_stats_median_from_sorted_data(v, 1, n);
+	return median(v, n);
 }
 
 static void sweep_comment(const struct probe_result *r, FILE *f)
@@ -979,8 +985,7 @@ static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double conten
 			if (p->qd >= c.large_from)
 				v[k++] = p->cpu_ns_per_op - c.op_ns - c.wake_ns / p->qd;
 		}
-		gsl_sort(v, 1, k);
-		c.large_ns = gsl_stats_median_from_sorted_data(v, 1, k);
+		c.large_ns = median(v, k);
 		c.bps = c.large_ns > 0 ? (double)r->pt[w][1][0].size_bytes / c.large_ns * 1e9 : 0;
 		x = c.bps > 0 ? c.one->size_bytes / c.bps * 1e9 : 0;
 	}
