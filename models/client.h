@@ -17,6 +17,11 @@
  *   threads  = 1     ; CPU threads of one node doing its I/O work (count)
  *   check_bw = 0     ; rate of checking the bytes read (0: free) (rate)
  *   fill_bw  = 0     ; rate of generating the bytes written (0: free) (rate)
+ *   reap_batch = 0   ; an event loop's submissions: operations reach the
+ *                    ; kernel when the thread is idle and after every this
+ *                    ; many completions, the kernel's per-byte work then
+ *                    ; done on the thread (0: no loop; each operation
+ *                    ; reaches its device when its CPU stage ends) (count)
  *
  * Each tier's cost of one operation on a client thread, keys of its [tier
  * NAME] section (device keys: a preset's tier section replaces them):
@@ -60,6 +65,7 @@
 struct client_params {
 	unsigned threads;          /* per node */
 	double check_bps, fill_bps; /* 0: free */
+	unsigned reap_batch;        /* 0: an operation reaches its device at the end of its first CPU stage */
 };
 
 /* A tier's cost per operation on a client thread. */

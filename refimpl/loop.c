@@ -78,7 +78,7 @@
 #include "sim/evq.h"
 
 #define TIMER_BATCH 4096
-#define REAP_BATCH 8
+#define REAP_BATCH LOOP_REAP_BATCH
 
 enum { OP_READ = 1, OP_WRITE, OP_OPENAT, OP_MKDIRAT, OP_STATX, OP_UNLINKAT, OP_CLOSE };
 

@@ -39,6 +39,11 @@
 
 struct loop;
 
+/* The loop hands the kernel what its callbacks queued after every this
+ * many completions it handles, and whenever it has no more to handle
+ * (loop.c, "Why step 4 submits between batches"). */
+#define LOOP_REAP_BATCH 8
+
 /* queue_depth: io_uring entries (submission queue size), e.g. 256. */
 int loop_new(struct loop **out, unsigned queue_depth, struct err *e);
 void loop_free(struct loop *l);

@@ -772,6 +772,9 @@ int probe_write_client(const struct probe_client *c, FILE *f)
 {
 	fprintf(f, "\n[client]\n; threads: tierref's one event loop thread does the node's I/O work (models/client.h);\n"
 		   "; the tiers' cpu_* keys are its CPU per operation\nthreads = 1\n");
+	fprintf(f, "; reap_batch: the loop hands the kernel what its callbacks queued when it has no more\n"
+		   "; completions to handle, and after every %d it handles (refimpl/loop.h): configuration\n"
+		   "reap_batch = %d\n", LOOP_REAP_BATCH, LOOP_REAP_BATCH);
 	fprintf(f, "; check_bw: content_check of %u MiB in 1 MiB pieces, median of %d passes of thread CPU\n"
 		   "; time%s\ncheck_bw = %.6gMB/s\n", CLIENT_BUF >> 20, CLIENT_PASSES,
 		c->check_bps > 0 ? "" : " (too fast to time: free)", c->check_bps / 1e6);

@@ -578,6 +578,11 @@ unsigned res_queue_servers(const struct res_queue *q)
 	return q->servers;
 }
 
+unsigned res_queue_busy(const struct res_queue *q)
+{
+	return q->busy;
+}
+
 /* ---- bandwidth pipe ---- */
 
 struct res_pipe {

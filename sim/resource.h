@@ -111,6 +111,8 @@ int res_queue_submit(struct res_queue *q, uint64_t service_ns, res_done_fn done,
 void res_queue_reset_stats(struct res_queue *q);
 const struct res_stats *res_queue_stats(const struct res_queue *q);
 unsigned res_queue_servers(const struct res_queue *q);
+/* Servers serving a job now (0: the queue is idle). */
+unsigned res_queue_busy(const struct res_queue *q);
 
 /* ---- bandwidth pipe ---- */
 struct res_pipe;

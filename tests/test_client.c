@@ -44,7 +44,8 @@ static void note(struct bk_req *r)
 }
 
 /* `nodes` nodes of one thread; tiers a and b (two decorated devices). */
-static void world_init(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns)
+static void world_init_loop(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns,
+			    unsigned reap_batch)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -54,13 +55,18 @@ static void world_init(struct world *w, size_t nodes, uint64_t queue_depth, uint
 	struct err e = { 0 };
 	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
 	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
-	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
+	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9, .reap_batch = reap_batch };
 	assert_int_equal(client_new(&w->c, &w->x, &p, nodes, &e), 0);
 	struct client_cost k = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
 				 .queue_depth = queue_depth, .read_wake_ns = read_wake_ns };
 	assert_true(client_cost_any(&k));
 	assert_int_equal(client_wrap(w->c, &k, w->dev, &w->a, &e), 0);
 	assert_int_equal(client_wrap(w->c, &k, w->dev2, &w->b, &e), 0);
+}
+
+static void world_init(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns)
+{
+	world_init_loop(w, nodes, queue_depth, read_wake_ns, 0);
 }
 
 static void world_free(struct world *w)
@@ -266,6 +272,85 @@ static void test_client_wake_is_shared_by_operations_in_flight(void **state)
 	world_free(&w);
 }
 
+/* reap_batch 8: the loop submits when its thread has nothing left to do,
+ * and the kernel's per-byte work (here the read's 4096 B / 4.096 GB/s =
+ * 1000 ns) is done then, on the thread.  Two reads at 0: r0's op 0-1000;
+ * r1's op 1000-2000, so r0 waits (the thread is busy); at 2000 the thread
+ * is idle: the kernel takes r0 2000-3000 and r1 3000-4000; devices
+ * 3000-13000 and 4000-14000; checks 13000-17000 and 17000-21000.  (Without
+ * the loop, test_client_one_thread_serves_in_order: 16000 and 20000.) */
+static void test_client_loop_submits_when_the_thread_is_idle(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 17000);
+	assert_int_equal(w.done_ns[1], 21000);
+	world_free(&w);
+}
+
+/* The loop also submits after every reap_batch completions it handles,
+ * busy or not.  Write y (4 KiB on b: op 3000 + fill 2000 = 5000 ns) at 0:
+ * CPU 0-5000, submitted at once (idle), device 5000-15000.  At 6000 write
+ * x (the same) and write big (1 MiB: 3000 + 512000 = 515000 ns): x's CPU
+ * 6000-11000, then big's 11000-526000, so x waits.  y completes at 15000:
+ *   reap_batch 1: that completion submits x: device 15000-25000; big's at
+ *                 526000, device to 536000.
+ *   reap_batch 8: x waits for the thread to be idle, at 526000, and is
+ *                 submitted with big: both done at 536000, x first. */
+static void test_client_loop_submits_after_reap_batch_completions(void **state)
+{
+	(void)state;
+	for (unsigned reap = 1; reap <= 8; reap += 7) {
+		struct world w;
+		world_init_loop(&w, 1, 0, 0, reap);
+		struct bk_req y, x, big;
+		submit(&w, &w.b, &y, BK_WRITE, 0);
+		struct err e = { 0 };
+		assert_true(ev_run(w.eng, 6000, &e) >= 0);
+		submit(&w, &w.b, &x, BK_WRITE, 0);
+		memset(&big, 0, sizeof big);
+		big = (struct bk_req){ .op = BK_WRITE, .object = 8, .length = 1u << 20, .done = note, .ctx = &w };
+		assert_int_equal(bk_submit(&w.b, &big), 0);
+		run(&w);
+		assert_int_equal(w.ndone, 3);
+		assert_ptr_equal(w.who[0], &y);
+		assert_int_equal(w.done_ns[0], 15000);
+		assert_ptr_equal(w.who[1], &x);
+		assert_int_equal(w.done_ns[1], reap == 1 ? 25000 : 536000);
+		assert_ptr_equal(w.who[2], &big);
+		assert_int_equal(w.done_ns[2], 536000);
+		world_free(&w);
+	}
+}
+
+/* An operation with no CPU of its own before the loop still gets the
+ * kernel's per-byte work at the submission: a tier with only cpu_read_bw
+ * 4.096 GB/s, reap_batch 8, one read at 0: kernel 0-1000, device
+ * 1000-11000, check 11000-15000. */
+static void test_client_loop_charges_the_kernel_without_an_op_cost(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	struct client_cost k = { .read_bps = 4.096e9 };
+	struct backend only_bw;
+	struct err e = { 0 };
+	assert_int_equal(client_wrap(w.c, &k, w.dev, &only_bw, &e), 0);
+	struct bk_req r;
+	submit(&w, &only_bw, &r, BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 1);
+	assert_int_equal(w.done_ns[0], 15000);
+	only_bw.ops->destroy(only_bw.self);
+	world_free(&w);
+}
+
 /* No [client]: 0; a bad value names the file, line and key. */
 static void test_client_cfg_absent_and_bad_values_named(void **state)
 {
@@ -279,7 +364,17 @@ static void test_client_cfg_absent_and_bad_values_named(void **state)
 	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\ncheck_bw = 10GB/s\n", &e), 0);
 	assert_int_equal(client_from_cfg(d, &p, &e), 1);
 	assert_int_equal(p.threads, 1);
+	assert_int_equal(p.reap_batch, 0);
 	assert_true(p.check_bps == 10e9);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\nreap_batch = 8\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), 1);
+	assert_int_equal(p.reap_batch, 8);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\nthreads = 1\nreap_batch = 5000\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:3"));
+	assert_non_null(strstr(e.msg, "reap_batch"));
 	cfg_free(d);
 	assert_int_equal(cfg_load_string(&d, "t.ini", "[client]\n\nthreads = 0\n", &e), 0);
 	assert_int_equal(client_from_cfg(d, &p, &e), -1);
@@ -324,6 +419,9 @@ int main(void)
 		cmocka_unit_test(test_client_tiers_of_a_node_share_its_thread),
 		cmocka_unit_test(test_client_queue_depth_holds_the_rest_in_order),
 		cmocka_unit_test(test_client_wake_is_shared_by_operations_in_flight),
+		cmocka_unit_test(test_client_loop_submits_when_the_thread_is_idle),
+		cmocka_unit_test(test_client_loop_submits_after_reap_batch_completions),
+		cmocka_unit_test(test_client_loop_charges_the_kernel_without_an_op_cost),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
 	};
