@@ -31,6 +31,14 @@
  * goes to the device at once, with no event.  Metadata operations pass through untouched (they are the
  * metadata service's business: models/meta.c, or a real directory's).
  *
+ * With an event loop (turn set: models/client.h client_turn, the node's
+ * client with reap_batch > 0), the open does not end at R_o: each step of
+ * its chain completes when the loop's thread reaps it, in its turn, and
+ * only the last goes on to the device.  An open is one step (OPENAT), a
+ * create four (FSC_CREATE_STEPS), an operation sharing another's open in
+ * progress one (tierref hands it on in the opener's callback); h stays the
+ * probe's time for the whole chain, which it measures with the loop idle.
+ *
  * "Exists" is approximated by "seen at this instance in this run": a tier
  * filled during the run (hot) starts empty, and the bottom tier's objects
  * are first read (populated), so their files are opened, not created.  A
@@ -63,6 +71,11 @@
 #include "sim/hist.h"
 #include "sim/metrics.h"
 #include "sim/rng.h"
+
+/* The steps of tierref's create chain (refimpl/filebk.c, the opener):
+ * OPENAT, which finds no file, MKDIRAT twice (the fan-out directories) and
+ * OPENAT with O_CREAT. */
+#define FSC_CREATE_STEPS 4
 
 void fsc_params_default(struct fsc_params *p)
 {
@@ -243,6 +256,7 @@ struct fsc_io {
 	struct bk_req *outer;
 	struct fsc *f;
 	uint64_t start_ns;
+	unsigned turns;          /* the loop's turns still to wait for (p.turn) */
 	struct fsc_io *next_free;
 };
 
@@ -304,6 +318,18 @@ static void fsc_go(void *arg)
 		fsc_fail(io); /* cannot even schedule: fail now (we are in an event already) */
 }
 
+/* The open is over in the kernel: each step of its chain waits for the
+ * loop to reap it, and the last goes on to the device.  (A failure to
+ * queue a turn skips the rest: the open costs no more.) */
+static void fsc_turned(void *arg)
+{
+	struct fsc_io *io = arg;
+	if (io->turns > 0 && io->turns-- > 0 &&
+	    io->f->p.turn(io->f->p.turn_ctx, io->in.client, fsc_turned, io) == 0)
+		return;
+	fsc_go(io);
+}
+
 static int fsc_submit(void *self, struct bk_req *r)
 {
 	struct fsc *f = self;
@@ -322,8 +348,11 @@ static int fsc_submit(void *self, struct bk_req *r)
 	}
 	uint64_t now = exec_now(&f->x), d = 0;
 	int32_t at;
+	io->turns = 1; /* an open's OPENAT, or the step of another's this one shares */
 	if (!fd_use(&f->fd, r->object, &at)) {
 		int create = r->op == BK_WRITE && !seen;
+		if (create)
+			io->turns = FSC_CREATE_STEPS;
 		double h = dist_sample(create ? &f->p.create_ns : &f->p.open_ns, f->rng);
 		uint64_t hn = h > 0 ? (uint64_t)llround(h) : 0;
 		if (create)
@@ -343,7 +372,8 @@ static int fsc_submit(void *self, struct bk_req *r)
 	io->start_ns = now;
 	/* The open, or the rest of one in progress, then the device; with
 	 * nothing to wait for, straight to the device. */
-	if (d > 0 ? exec_after(&f->x, d, fsc_go, io) != 0 : bk_submit(&f->inner, &io->in) == 0)
+	exec_fn after = f->p.turn ? fsc_turned : fsc_go;
+	if (d > 0 ? exec_after(&f->x, d, after, io) != 0 : bk_submit(&f->inner, &io->in) == 0)
 		return 0;
 	io->next_free = f->free_io;
 	f->free_io = io;

@@ -47,6 +47,11 @@ struct fsc_params {
 	struct dist open_ns, create_ns;
 	uint64_t open_files;
 	uint64_t create_parallelism;  /* 0: no limit */
+	/* The node's event loop (models/client.h client_turn), or NULL: a
+	 * step of an open or create chain completes when the loop's thread
+	 * reaps it, in its turn. */
+	int (*turn)(void *ctx, size_t node, exec_fn fn, void *arg);
+	void *turn_ctx;
 };
 
 /* Defaults: no cost (both const(0)), 1024 open files. */

@@ -370,6 +370,11 @@ int tiered_check_model_keys(struct cfg_doc *d, struct cfg_section *s, const char
 	return rc;
 }
 
+static int client_turn_cb(void *ctx, size_t node, exec_fn fn, void *arg)
+{
+	return client_turn(ctx, node, fn, arg);
+}
+
 /* The file-system client over `in` when the tier's keys give it a cost
  * (fsclient.h); out stays empty otherwise. */
 static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
@@ -381,6 +386,10 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 		char name[300];
 		snprintf(name, sizeof name, "fs.%s", rng);
 		p.name = name;
+		if (T->client && client_loop(T->client)) {
+			p.turn = client_turn_cb;
+			p.turn_ctx = T->client;
+		}
 		rc = fsc_new(&T->x, &p, seed, in, out, e);
 	}
 	fsc_params_free(&p);

@@ -286,6 +286,21 @@ static int ring_push(struct res_ring *r, const struct res_job *j)
 	return 0;
 }
 
+/* Inserts j at position pos (0: the front; pos >= n: the back). */
+static int ring_insert(struct res_ring *r, const struct res_job *j, size_t pos)
+{
+	if (pos >= r->n)
+		return ring_push(r, j);
+	if (ring_reserve(r, r->n + 1))
+		return -1;
+	size_t m = r->cap - 1;
+	for (size_t i = r->n; i > pos; i--)
+		r->v[(r->head + i) & m] = r->v[(r->head + i - 1) & m];
+	r->v[(r->head + pos) & m] = *j;
+	r->n++;
+	return 0;
+}
+
 static struct res_job *ring_at(const struct res_ring *r, size_t i)
 {
 	return &r->v[(r->head + i) & (r->cap - 1)];
@@ -455,6 +470,7 @@ struct res_queue {
 	struct res_qslot **slot;     /* every slot allocated, for free */
 	size_t nslot;
 	struct res_qslot *idle;      /* free list of allocated idle slots */
+	int callback_first;          /* res_queue_callback_first */
 	struct res_stats st;
 };
 
@@ -524,6 +540,27 @@ static void queue_start(struct res_queue *q, struct res_qslot *s, const struct r
 	s->ev = exec_at(&q->x, add_sat(now_ns, j->amount), queue_complete, s);
 }
 
+/* Callback first (res_queue_callback_first): the server is freed, done
+ * runs (what it submits takes the free server first), and then waiters
+ * start on the servers still free. */
+static void queue_complete_callback_first(struct res_queue *q, struct res_qslot *s, const struct res_job *done,
+					  uint64_t now)
+{
+	q->busy--;
+	s->next = q->idle;
+	q->idle = s;
+	queue_note(q, now);
+	if (done->done)
+		done->done(done->arg);
+	while (q->busy < q->servers && q->line.n) {
+		struct res_qslot *t = queue_take_slot(q); /* an idle one: never allocates */
+		struct res_job next = ring_pop(&q->line);
+		q->busy++;
+		queue_start(q, t, &next, now);
+	}
+	queue_note(q, now);
+}
+
 static void queue_complete(void *arg)
 {
 	struct res_qslot *s = arg;
@@ -532,6 +569,10 @@ static void queue_complete(void *arg)
 	struct res_job done = s->job;
 	s->ev = 0;
 	stats_complete(&q->st, now, done.arrival_ns, done.start_ns);
+	if (q->callback_first) {
+		queue_complete_callback_first(q, s, &done, now);
+		return;
+	}
 	if (q->line.n) {
 		struct res_job next = ring_pop(&q->line);
 		queue_start(q, s, &next, now);
@@ -545,7 +586,7 @@ static void queue_complete(void *arg)
 		done.done(done.arg);
 }
 
-int res_queue_submit(struct res_queue *q, uint64_t service_ns, res_done_fn done, void *arg)
+int res_queue_submit_at(struct res_queue *q, uint64_t service_ns, res_done_fn done, void *arg, size_t pos)
 {
 	uint64_t now = exec_now(&q->x);
 	struct res_job j = { .arrival_ns = now, .amount = service_ns, .done = done, .arg = arg };
@@ -555,12 +596,17 @@ int res_queue_submit(struct res_queue *q, uint64_t service_ns, res_done_fn done,
 			return -1;
 		q->busy++;
 		queue_start(q, s, &j, now);
-	} else if (ring_push(&q->line, &j)) {
+	} else if (ring_insert(&q->line, &j, pos)) {
 		return -1;
 	}
 	q->st.arrivals++;
 	queue_note(q, now);
 	return 0;
+}
+
+int res_queue_submit(struct res_queue *q, uint64_t service_ns, res_done_fn done, void *arg)
+{
+	return res_queue_submit_at(q, service_ns, done, arg, SIZE_MAX);
 }
 
 void res_queue_reset_stats(struct res_queue *q)
@@ -581,6 +627,16 @@ unsigned res_queue_servers(const struct res_queue *q)
 unsigned res_queue_busy(const struct res_queue *q)
 {
 	return q->busy;
+}
+
+size_t res_queue_waiting(const struct res_queue *q)
+{
+	return q->line.n;
+}
+
+void res_queue_callback_first(struct res_queue *q, int on)
+{
+	q->callback_first = on != 0;
 }
 
 /* ---- bandwidth pipe ---- */

@@ -108,11 +108,23 @@ struct res_queue *res_queue_new(const struct exec *x, unsigned servers);
 void res_queue_free(struct res_queue *q);
 /* 0, or -1 on out of memory. */
 int res_queue_submit(struct res_queue *q, uint64_t service_ns, res_done_fn done, void *arg);
+/* As res_queue_submit, but a job that must wait goes in at position pos
+ * of the line (0: first; pos at or past its end: last), ahead of jobs that
+ * came before it: the work a callback starts, which a thread does before
+ * it turns to the next callback. */
+int res_queue_submit_at(struct res_queue *q, uint64_t service_ns, res_done_fn done, void *arg, size_t pos);
 void res_queue_reset_stats(struct res_queue *q);
 const struct res_stats *res_queue_stats(const struct res_queue *q);
 unsigned res_queue_servers(const struct res_queue *q);
-/* Servers serving a job now (0: the queue is idle). */
+/* Servers serving a job now, and jobs waiting for one. */
 unsigned res_queue_busy(const struct res_queue *q);
+size_t res_queue_waiting(const struct res_queue *q);
+/* With on, a completing job's callback runs before the next waiting job
+ * starts, so what the callback submits takes the server it leaves (a
+ * thread that runs a callback to its end before it turns to the next);
+ * by default (off) the next waiter starts first, as "Completion callbacks"
+ * above says. */
+void res_queue_callback_first(struct res_queue *q, int on);
 
 /* ---- bandwidth pipe ---- */
 struct res_pipe;

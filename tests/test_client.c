@@ -329,6 +329,50 @@ static void test_client_loop_submits_after_reap_batch_completions(void **state)
 	}
 }
 
+/* The work a completion's callback starts runs before the next callback:
+ * reap_batch 8, reads r0 and r1 on a at 0, and r0's callback writes w on
+ * b.  r0's op 0-1000, r1's 1000-2000; submitted at 2000: kernel 2000-3000
+ * and 3000-4000; devices 3000-13000 and 4000-14000; r0's check
+ * 13000-17000, r1's waits from 14000.  At 17000 r0's callback starts w,
+ * whose CPU (5000 ns) goes before r1's check: 17000-22000; r1's check
+ * 22000-26000; w is submitted when the thread is idle, at 26000, device
+ * to 36000.  (In plain FIFO order r1 would be done at 21000.) */
+struct chain {
+	struct world *w;
+	struct bk_req wr;
+};
+
+static void start_write(struct bk_req *r)
+{
+	struct chain *ch = r->ctx;
+	struct world *w = ch->w;
+	w->who[w->ndone] = r;
+	w->done_ns[w->ndone++] = ev_now(w->eng);
+	submit(w, &w->b, &ch->wr, BK_WRITE, 0);
+}
+
+static void test_client_loop_runs_a_callbacks_work_before_the_next(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	struct chain ch = { .w = &w };
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	r[0].ctx = &ch;
+	r[0].done = start_write;
+	submit(&w, &w.a, &r[1], BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 3);
+	assert_ptr_equal(w.who[0], &r[0]);
+	assert_int_equal(w.done_ns[0], 17000);
+	assert_ptr_equal(w.who[1], &r[1]);
+	assert_int_equal(w.done_ns[1], 26000);
+	assert_ptr_equal(w.who[2], &ch.wr);
+	assert_int_equal(w.done_ns[2], 36000);
+	world_free(&w);
+}
+
 /* An operation with no CPU of its own before the loop still gets the
  * kernel's per-byte work at the submission: a tier with only cpu_read_bw
  * 4.096 GB/s, reap_batch 8, one read at 0: kernel 0-1000, device
@@ -422,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_client_loop_submits_when_the_thread_is_idle),
 		cmocka_unit_test(test_client_loop_submits_after_reap_batch_completions),
 		cmocka_unit_test(test_client_loop_charges_the_kernel_without_an_op_cost),
+		cmocka_unit_test(test_client_loop_runs_a_callbacks_work_before_the_next),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
 	};

@@ -37,7 +37,8 @@ static void note(struct bk_req *r)
 
 /* open 5 us, create 100 us, `files` descriptors, `creates` at once (0:
  * any number); two decorated devices (two tiers of one node). */
-static void world_init_creates(struct world *w, uint64_t files, uint64_t creates)
+static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
+			    int (*turn)(void *, size_t, exec_fn, void *), void *turn_ctx)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -53,10 +54,17 @@ static void world_init_creates(struct world *w, uint64_t files, uint64_t creates
 	dist_const(&p.create_ns, 100000);
 	p.open_files = files;
 	p.create_parallelism = creates;
+	p.turn = turn;
+	p.turn_ctx = turn_ctx;
 	assert_true(fsc_active(&p));
 	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev, &w->fs, &e), 0);
 	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev2, &w->fs2, &e), 0);
 	fsc_params_free(&p);
+}
+
+static void world_init_creates(struct world *w, uint64_t files, uint64_t creates)
+{
+	world_init_loop(w, files, creates, NULL, NULL);
 }
 
 static void world_init(struct world *w, uint64_t files)
@@ -118,6 +126,59 @@ static void test_fsclient_first_read_pays_open(void **state)
 	submit(&w, &w.fs, &r, BK_READ, 7);
 	run(&w);
 	assert_int_equal(w.done_ns[0], 15000);
+	world_free(&w);
+}
+
+/* An event loop's turn (fsclient.h, turn): every step of an open or
+ * create chain completes when the loop reaps it.  A stand-in loop whose
+ * turn takes 1 us: a read of a new file opens (5 us), waits one turn
+ * (1 us) and reads (10 us): done at 16 us; a write of another new file
+ * creates (100 us), waits four turns (OPENAT, MKDIRAT twice, OPENAT with
+ * O_CREAT: 4 us) and writes (10 us): done at 114 us; a second read of the
+ * first file, at 2 us, shares its open (ready at 5 us), takes its own
+ * turn and reads: done at 16 us too.  Six turns in all, every one on node
+ * 3, the requests' node. */
+struct fake_loop {
+	struct exec *x;
+	int turns;
+	size_t node;
+};
+
+static void submit_node3(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op, uint64_t obj)
+{
+	memset(r, 0, sizeof *r);
+	*r = (struct bk_req){ .op = op, .object = obj, .length = 4096, .client = 3, .done = note, .ctx = w };
+	assert_int_equal(bk_submit(b, r), 0);
+}
+
+static int fake_turn(void *ctx, size_t node, exec_fn fn, void *arg)
+{
+	struct fake_loop *l = ctx;
+	l->turns++;
+	l->node = node;
+	return exec_after(l->x, 1000, fn, arg) ? 0 : -1;
+}
+
+static void test_fsclient_chain_steps_wait_for_the_loops_turn(void **state)
+{
+	(void)state;
+	struct world w;
+	struct fake_loop loop = { 0 };
+	world_init_loop(&w, 16, 0, fake_turn, &loop);
+	loop.x = &w.x;
+	struct err e = { 0 };
+	struct bk_req r[3];
+	submit_node3(&w, &w.fs, &r[0], BK_READ, 7);
+	submit_node3(&w, &w.fs2, &r[1], BK_WRITE, 8);
+	assert_true(ev_run(w.eng, 2000, &e) >= 0);
+	submit_node3(&w, &w.fs, &r[2], BK_READ, 7);
+	run(&w);
+	assert_int_equal(w.ndone, 3);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 16000);
+	assert_int_equal(w.done_ns[2], 114000);
+	assert_int_equal(loop.turns, 6);
+	assert_int_equal(loop.node, 3);
 	world_free(&w);
 }
 
@@ -302,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_fsclient_creates_of_different_files_overlap),
 		cmocka_unit_test(test_fsclient_create_parallelism_queues_creates),
 		cmocka_unit_test(test_fsclient_operations_share_an_open_in_progress),
+		cmocka_unit_test(test_fsclient_chain_steps_wait_for_the_loops_turn),
 		cmocka_unit_test(test_fsclient_exports_latency_with_create_time),
 		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),
 	};

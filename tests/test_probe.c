@@ -225,6 +225,35 @@ static void test_probe_warm_front_end_is_the_plateau(void **state)
 	free(r);
 }
 
+/* Whether the loop thread was the limit counts its content work too.
+ * Warm 1 MiB reads at 8000 MB/s at every depth (7,629.4 per second) took
+ * 60 us of CPU each besides their checks: busy 45.8%, and frontend_nic is
+ * the plateau, 8000 MB/s.  With the window's checks timed at 65 us a read
+ * (check_ns), busy is 45.8% + 49.6% = 95.4%, over 90%: the thread was the
+ * limit, and frontend_nic is written as none, 100 times the plateau. */
+static void test_probe_busy_counts_the_content_work(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 8000e6, 8000e6, 8000e6, 8000e6 };
+	const double wr[PROBE_NQD] = { 1000e6, 2000e6, 3000e6, 3100e6 };
+	struct probe_result *r = sweep(PROBE_WARM, rd, wr, 0);
+	for (int q = 0; q < PROBE_NQD; q++)
+		r->pt[0][1][q].cpu_ns_per_op = 60e3;
+	char *idle = preset(r, "warm");
+	assert_float_equal(key_mbps(idle, "frontend_nic"), 8000, 1e-6);
+	for (int q = 0; q < PROBE_NQD; q++) {
+		struct probe_point *p = &r->pt[0][1][q];
+		p->check_ns = (uint64_t)(p->ops_per_s * p->seconds * 65e3);
+		p->check_bytes = (uint64_t)(p->ops_per_s * p->seconds) << 20;
+	}
+	char *bound = preset(r, "warm");
+	assert_float_equal(key_mbps(bound, "frontend_nic"), 800000, 1e-6);
+	assert_non_null(strstr(bound, "; frontend_nic: not a limit; at its best point (QD 1) the loop thread was busy 95%"));
+	free(idle);
+	free(bound);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
+		cmocka_unit_test(test_probe_busy_counts_the_content_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,6 +213,36 @@ static void test_queue_work_submitted_from_done_queues_behind_waiters(void **sta
 	ev_engine_free(log.eng);
 }
 
+/* The same with callback first (res_queue_callback_first): A's done runs
+ * before B starts, so C takes the server A left: C [10,20), B [20,30).
+ * And res_queue_submit_at puts a waiting job where it is told: D, at
+ * position 0 while B waits, goes ahead of B. */
+static void test_queue_callback_first_and_submit_at(void **state)
+{
+	(void)state;
+	struct log log;
+	struct tag t[4];
+	log_init(&log, t, 4);
+	struct res_queue *q = res_queue_new(&log.x, 1);
+	res_queue_callback_first(q, 1);
+	struct resubmit r = { &log, q, &t[2], 0 };
+	res_queue_submit(q, 10, resubmit_once, &r);
+	res_queue_submit(q, 10, logged, &t[1]);
+	assert_int_equal(res_queue_waiting(q), 1);
+	run_all(&log);
+	expect(&log, 3, (int[]){ 100, 2, 1 }, (uint64_t[]){ 10, 20, 30 });
+	log.n = 0;
+	res_queue_submit(q, 10, logged, &t[0]);                 /* [30,40) */
+	res_queue_submit(q, 10, logged, &t[1]);                 /* waits */
+	assert_int_equal(res_queue_submit_at(q, 10, logged, &t[3], 0), 0); /* ahead of it */
+	assert_int_equal(res_queue_busy(q), 1);
+	assert_int_equal(res_queue_waiting(q), 2);
+	run_all(&log);
+	expect(&log, 3, (int[]){ 0, 3, 1 }, (uint64_t[]){ 40, 50, 60 });
+	res_queue_free(q);
+	ev_engine_free(log.eng);
+}
+
 static void test_queue_zero_service_completes_from_executor_not_inline(void **state)
 {
 	(void)state;
@@ -1538,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_queue_equal_completion_times_run_in_submission_order),
 		cmocka_unit_test(test_queue_utilisation_and_means_of_deterministic_schedule_are_exact),
 		cmocka_unit_test(test_queue_work_submitted_from_done_queues_behind_waiters),
+		cmocka_unit_test(test_queue_callback_first_and_submit_at),
 		cmocka_unit_test(test_queue_zero_service_completes_from_executor_not_inline),
 		cmocka_unit_test(test_queue_reset_stats_restarts_the_window),
 		cmocka_unit_test(test_queue_mm2_obeys_littles_law),
