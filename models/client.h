@@ -100,11 +100,12 @@ int client_wrap(struct client *c, const struct client_cost *k, struct backend in
 /* 1 if the nodes' threads are event loops (reap_batch > 0). */
 int client_loop(const struct client *c);
 /* Runs fn(arg) on node `node`'s thread (the last if larger) once it has
- * done the work queued before, at no CPU cost: a completion the loop
- * reaps in its turn, such as an open's.  Called from a completion's
- * callback, fn comes right after it, ahead of the work waiting.  0, or
- * -1 (out of memory). */
-int client_turn(struct client *c, size_t node, exec_fn fn, void *arg);
+ * done the work queued before, and wake_ns / n of its CPU (n: the node's
+ * operations in flight, and this): a completion the loop reaps in its
+ * turn, such as an open's, and the wake-up it costs.  Called from a
+ * completion's callback, fn comes right after it, ahead of the work
+ * waiting.  0, or -1 (out of memory). */
+int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, void *arg);
 /* client.cpu.busy and client.node<i>.cpu.* into m, as of now_ns. */
 int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns);
 void client_reset_stats(struct client *c);

@@ -38,6 +38,10 @@
  * create four (FSC_CREATE_STEPS), an operation sharing another's open in
  * progress one (tierref hands it on in the opener's callback); h stays the
  * probe's time for the whole chain, which it measures with the loop idle.
+ * Each turn costs the thread a wake-up, the tier's cpu_read_wake (an
+ * open's) or cpu_write_wake (a create's) shared by the node's operations
+ * in flight (models/tiered.c): a step's completion wakes the loop as a
+ * data operation's does.
  *
  * "Exists" is approximated by "seen at this instance in this run": a tier
  * filled during the run (hot) starts empty, and the bottom tier's objects
@@ -257,6 +261,7 @@ struct fsc_io {
 	struct fsc *f;
 	uint64_t start_ns;
 	unsigned turns;          /* the loop's turns still to wait for (p.turn) */
+	int create;              /* they are a create's */
 	struct fsc_io *next_free;
 };
 
@@ -325,7 +330,7 @@ static void fsc_turned(void *arg)
 {
 	struct fsc_io *io = arg;
 	if (io->turns > 0 && io->turns-- > 0 &&
-	    io->f->p.turn(io->f->p.turn_ctx, io->in.client, fsc_turned, io) == 0)
+	    io->f->p.turn(io->f->p.turn_ctx, io->in.client, io->create, fsc_turned, io) == 0)
 		return;
 	fsc_go(io);
 }
@@ -349,10 +354,13 @@ static int fsc_submit(void *self, struct bk_req *r)
 	uint64_t now = exec_now(&f->x), d = 0;
 	int32_t at;
 	io->turns = 1; /* an open's OPENAT, or the step of another's this one shares */
+	io->create = 0;
 	if (!fd_use(&f->fd, r->object, &at)) {
 		int create = r->op == BK_WRITE && !seen;
-		if (create)
+		if (create) {
 			io->turns = FSC_CREATE_STEPS;
+			io->create = 1;
+		}
 		double h = dist_sample(create ? &f->p.create_ns : &f->p.open_ns, f->rng);
 		uint64_t hn = h > 0 ? (uint64_t)llround(h) : 0;
 		if (create)

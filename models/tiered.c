@@ -71,6 +71,10 @@ struct ttier {
 	size_t nrng;
 	struct pol pol;           /* shared and bounded: the common residency */
 	int has_pol;
+	struct tturn {            /* the file-system client's turns of the node's loop */
+		struct client *c;
+		uint64_t read_wake_ns, write_wake_ns;
+	} turn;
 };
 
 struct tmeta {
@@ -370,9 +374,12 @@ int tiered_check_model_keys(struct cfg_doc *d, struct cfg_section *s, const char
 	return rc;
 }
 
-static int client_turn_cb(void *ctx, size_t node, exec_fn fn, void *arg)
+/* A step of an open (or of a create: the tier's write wake) costs the loop
+ * one wake-up, shared by what the node has in flight. */
+static int client_turn_cb(void *ctx, size_t node, int create, exec_fn fn, void *arg)
 {
-	return client_turn(ctx, node, fn, arg);
+	const struct tturn *t = ctx;
+	return client_turn(t->c, node, create ? t->write_wake_ns : t->read_wake_ns, fn, arg);
 }
 
 /* The file-system client over `in` when the tier's keys give it a cost
@@ -388,7 +395,7 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 		p.name = name;
 		if (T->client && client_loop(T->client)) {
 			p.turn = client_turn_cb;
-			p.turn_ctx = T->client;
+			p.turn_ctx = &tt->turn;
 		}
 		rc = fsc_new(&T->x, &p, seed, in, out, e);
 	}
@@ -405,6 +412,7 @@ static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct
 	struct client_cost k;
 	if (client_cost_from_cfg(d, tt->sec, &k, e) < 0)
 		return -1;
+	tt->turn = (struct tturn){ T->client, k.read_wake_ns, k.write_wake_ns };
 	if (!T->client) {
 		*out = in;
 		if (client_cost_any(&k))

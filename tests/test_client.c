@@ -373,6 +373,41 @@ static void test_client_loop_runs_a_callbacks_work_before_the_next(void **state)
 	world_free(&w);
 }
 
+/* A turn of the loop (client_turn): fn runs once the thread has done what
+ * is queued, and the wake-up costs wake / n of its CPU, n the node's
+ * operations in flight and the turn.  Wake 4000 ns: alone, fn runs at
+ * 4000; with a read in flight (its op 0-1000, held, then the kernel
+ * 1000-2000 once the thread is idle), a turn asked for at 0 queues behind
+ * the op and costs 4000 / 2: 1000-3000, and the read's kernel work waits
+ * for it, 3000-4000. */
+static void turn_noted(void *arg)
+{
+	struct world *w = arg;
+	w->done_ns[w->ndone++] = ev_now(w->eng);
+}
+
+static void test_client_turn_costs_a_shared_wake(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	assert_int_equal(client_turn(w.c, 0, 4000, turn_noted, &w), 0);
+	run(&w);
+	assert_int_equal(w.ndone, 1);
+	assert_int_equal(w.done_ns[0], 4000);
+	struct bk_req r;
+	w.ndone = 0;
+	uint64_t t0 = ev_now(w.eng);
+	submit(&w, &w.a, &r, BK_READ, 0);
+	assert_int_equal(client_turn(w.c, 0, 4000, turn_noted, &w), 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0] - t0, 3000);
+	/* the read: kernel 3000-4000, device to 14000, check to 18000 */
+	assert_int_equal(w.done_ns[1] - t0, 18000);
+	world_free(&w);
+}
+
 /* An operation with no CPU of its own before the loop still gets the
  * kernel's per-byte work at the submission: a tier with only cpu_read_bw
  * 4.096 GB/s, reap_batch 8, one read at 0: kernel 0-1000, device
@@ -467,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_client_loop_submits_after_reap_batch_completions),
 		cmocka_unit_test(test_client_loop_charges_the_kernel_without_an_op_cost),
 		cmocka_unit_test(test_client_loop_runs_a_callbacks_work_before_the_next),
+		cmocka_unit_test(test_client_turn_costs_a_shared_wake),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
 	};

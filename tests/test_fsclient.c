@@ -38,7 +38,7 @@ static void note(struct bk_req *r)
 /* open 5 us, create 100 us, `files` descriptors, `creates` at once (0:
  * any number); two decorated devices (two tiers of one node). */
 static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
-			    int (*turn)(void *, size_t, exec_fn, void *), void *turn_ctx)
+			    int (*turn)(void *, size_t, int, exec_fn, void *), void *turn_ctx)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -140,7 +140,7 @@ static void test_fsclient_first_read_pays_open(void **state)
  * 3, the requests' node. */
 struct fake_loop {
 	struct exec *x;
-	int turns;
+	int turns, creates;
 	size_t node;
 };
 
@@ -151,10 +151,11 @@ static void submit_node3(struct world *w, const struct backend *b, struct bk_req
 	assert_int_equal(bk_submit(b, r), 0);
 }
 
-static int fake_turn(void *ctx, size_t node, exec_fn fn, void *arg)
+static int fake_turn(void *ctx, size_t node, int create, exec_fn fn, void *arg)
 {
 	struct fake_loop *l = ctx;
 	l->turns++;
+	l->creates += create;
 	l->node = node;
 	return exec_after(l->x, 1000, fn, arg) ? 0 : -1;
 }
@@ -178,6 +179,7 @@ static void test_fsclient_chain_steps_wait_for_the_loops_turn(void **state)
 	assert_int_equal(w.done_ns[1], 16000);
 	assert_int_equal(w.done_ns[2], 114000);
 	assert_int_equal(loop.turns, 6);
+	assert_int_equal(loop.creates, 4);
 	assert_int_equal(loop.node, 3);
 	world_free(&w);
 }
