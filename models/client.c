@@ -55,21 +55,22 @@
  *     s1' = L / cpu_read_bw (or L / cpu_write_bw)    on the thread, queued
  *                                                     at the submission
  *     the device, then s2 as above
- * and the thread's busy time is the same as with B = 0: only when the
- * device starts moves.  A completion counts when the operation is done
- * here (after its check).  With more than one thread, "idle" is all of
- * them.  The loop also runs a completion's callback to its end before it
- * turns to the next: the CPU stages a callback starts (the next read's
+ * and a data operation costs the thread what it costs with B = 0: only
+ * when its device starts moves.  A completion counts when the operation is
+ * done here (after its check).  With more than one thread, "idle" is all
+ * of them.  The loop also runs a completion's callback to its end before
+ * it turns to the next: the CPU stages a callback starts (the next read's
  * submission, a fill's generation) go ahead of the work already waiting,
  * in the order started (res_queue_callback_first, res_queue_submit_at).
  * And the steps of a file's open or create chain complete when the loop
- * reaps them: client_turn, a place in the thread's line costing a
- * wake-up shared by the operations in flight (wake / n, as a data
- * operation's), which models/fsclient.c takes after each step.  (Two make validate sets re-predicted from the same measurements
- * with B = 8, tierref's, and without: the checkpoint case's throughput
- * error +10.1% -> +6.2% and +10.6% -> +9.0%, its AU +6.8 -> +4.2 and
- * +6.8 -> +5.8 points; the other cases moved by under 2 points; README,
- * "The client thread as an event loop".)
+ * reaps them: client_turn, a place in the thread's line costing a wake-up
+ * shared by the operations in flight (wake / n, as a data operation's),
+ * which models/fsclient.c takes after each step.  (Three make validate
+ * sets re-predicted from their own measurements with B = 8, tierref's,
+ * and with B = 0: replay's throughput error +31% -> +13%, +34% -> +18%
+ * and +25% -> +6%, checkpoint's 2 to 5 points lower, training's and
+ * KV-cache's within a point; README, "The client thread as an event
+ * loop".)
  *
  * check_bw and fill_bw are the tier's cpu_check_bw and cpu_fill_bw where
  * it sets them, else the client's: the same loop over the bytes runs at
