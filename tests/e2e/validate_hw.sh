@@ -65,6 +65,7 @@ check "probe: every measured number commented" sh -c "! awk '/^[a-z_]+ = [0-9e]/
 check "probe: [client] with check_bw and fill_bw (models/client.h)" sh -c "grep -q '^\[client\]' '$D/p.ini' && grep -q '^check_bw = [0-9]' '$D/p.ini' && grep -q '^fill_bw = [0-9]' '$D/p.ini'"
 check "probe: each file tier's CPU per operation and queue depth" sh -c "test \$(grep -c '^cpu_read_op = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_write_bw = ' '$D/p.ini') = 2 && test \$(grep -c '^cpu_read_wake = ' '$D/p.ini') = 2 && test \$(grep -c '^queue_depth = 32' '$D/p.ini') = 2"
 check "probe: each file tier's own content rates, timed in its backend (cpu_check_bw, cpu_fill_bw)" sh -c "test \$(grep -c '^cpu_check_bw = [0-9]' '$D/p.ini') = 2 && test \$(grep -c '^cpu_fill_bw = [0-9]' '$D/p.ini') = 2"
+check "probe: [client] reap_batch, tierref's loop (LOOP_REAP_BATCH 8)" grep -q '^reap_batch = 8$' "$D/p.ini"
 check "probe removed its scratch set" test ! -e "$D/hot/probe" -a ! -e "$D/warm/probe"
 "$R" probe --keep-scratch --hot "$D/hot" --warm "$D/warm" --seconds 0.01 --scratch 8MiB --out "$D/k.ini" >/dev/null 2>&1; s=$?
 check "probe --keep-scratch exits 0 and leaves both scratch sets" sh -c "test $s = 0 && test -n \"\$(find '$D/hot/probe' '$D/warm/probe' -type f)\""
@@ -126,6 +127,20 @@ for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput clie
 	echo "timing (reported, not asserted): ${line:-$m missing}"
 	check "$m has a measured and a predicted value" test -n "$line"
 done
+
+# scripts/repredict.sh: a set's runs predicted again with the tiersim of
+# now, and with a [client] key overridden.
+mkdir -p "$D/set"
+cp "$D/r.db" "$D/set/replay.1.db"
+cp "$D/p.ini" "$D/set/replay.1.preset.ini"
+TIERSIM="$T" sh scripts/repredict.sh "$D/set" >"$D/rp" 2>&1; s=$?
+check "repredict exits 0 or 1 and prints the case's medians" sh -c "test $s -le 1 && grep -q '^=== case replay: medians of 1 runs, predicted again' '$D/rp' && grep -q '^replay.throughput ' '$D/rp'"
+TIERSIM="$T" sh scripts/repredict.sh "$D/set" reap_batch=0 >"$D/rp0" 2>&1; s=$?
+check "repredict with reap_batch=0 predicts too" sh -c "test $s -le 1 && grep -q '^replay.throughput ' '$D/rp0'"
+TIERSIM="$T" sh scripts/repredict.sh "$D/set" reap_batch >/dev/null 2>&1; s=$?
+check "repredict with a bad override: exit 2" test "$s" = 2
+TIERSIM="$T" sh scripts/repredict.sh "$D/nosuch" >/dev/null 2>&1; s=$?
+check "repredict of a missing folder: exit 2" test "$s" = 2
 
 # --- refused input: exit 2 ---
 # validate hardware against the measured run with the preset printf's $1
