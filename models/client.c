@@ -274,6 +274,19 @@ static void cdec_start(struct cdec_io *io);
 static void held_flush(struct client *c, size_t node);
 static void held_maybe_flush(struct client *c, size_t node);
 
+/* CPU work of ns on node's thread, then fn(arg).  Inside a completion's
+ * callback (reap_batch > 0), work that must wait goes ahead of the work
+ * already waiting, in the order the callback starts it: the thread
+ * finishes the callback before it turns to the next. */
+static int thread_submit(struct client *c, size_t node, uint64_t ns, res_done_fn fn, void *arg)
+{
+	struct res_queue *q = c->cpu[node];
+	struct held *h = &c->held[node];
+	if (h->in_cb && res_queue_busy(q) == res_queue_servers(q))
+		return res_queue_submit_at(q, ns, fn, arg, h->front++);
+	return res_queue_submit(q, ns, fn, arg);
+}
+
 static void cdec_finish(void *arg)
 {
 	struct cdec_io *io = arg;
@@ -407,14 +420,9 @@ static int cdec_begin(struct cdec_io *io)
 	uint64_t n = ++d->c->inflight[io->node];
 	uint64_t wake = io->in.op == BK_READ ? d->k.read_wake_ns : d->k.write_wake_ns;
 	uint64_t s1 = io->s1_ns + (wake + n / 2) / n;
-	struct held *h = &d->c->held[io->node];
 	int rc;
-	if (s1 && h->in_cb && res_queue_busy(io->cpu) == res_queue_servers(io->cpu))
-		/* part of the callback, which the thread finishes before it
-		 * turns to the next: ahead of the work waiting */
-		rc = res_queue_submit_at(io->cpu, s1, cdec_go, io, h->front++);
-	else if (s1)
-		rc = res_queue_submit(io->cpu, s1, cdec_go, io);
+	if (s1)
+		rc = thread_submit(d->c, io->node, s1, cdec_go, io);
 	else if (d->c->p.reap_batch) {
 		held_push(d->c, io); /* the loop's next submission: now if the thread is idle */
 		held_maybe_flush(d->c, io->node);
@@ -546,7 +554,6 @@ int client_wrap(struct client *c, const struct client_cost *k, struct backend in
 	return 0;
 }
 
-
 /* ---- turns of the loop ---- */
 
 struct cturn {
@@ -574,11 +581,7 @@ int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, voi
 	if (!t)
 		return -1;
 	*t = (struct cturn){ c, node, fn, arg };
-	struct res_queue *q = c->cpu[node];
-	struct held *h = &c->held[node];
-	int rc = h->in_cb && res_queue_busy(q) == res_queue_servers(q)
-			 ? res_queue_submit_at(q, cost, turn_run, t, h->front++)
-			 : res_queue_submit(q, cost, turn_run, t);
+	int rc = thread_submit(c, node, cost, turn_run, t);
 	if (rc < 0)
 		free(t);
 	return rc;

@@ -329,9 +329,11 @@ static void fsc_go(void *arg)
 static void fsc_turned(void *arg)
 {
 	struct fsc_io *io = arg;
-	if (io->turns > 0 && io->turns-- > 0 &&
-	    io->f->p.turn(io->f->p.turn_ctx, io->in.client, io->create, fsc_turned, io) == 0)
-		return;
+	if (io->turns > 0) {
+		io->turns--;
+		if (io->f->p.turn(io->f->p.turn_ctx, io->in.client, io->create, fsc_turned, io) == 0)
+			return;
+	}
 	fsc_go(io);
 }
 

@@ -48,8 +48,8 @@ struct fsc_params {
 	uint64_t open_files;
 	uint64_t create_parallelism;  /* 0: no limit */
 	/* The node's event loop (models/client.h client_turn), or NULL: a
-	 * step of an open or create chain (create: 1 for a create's) completes
-	 * when the loop's thread reaps it, in its turn. */
+	 * step of an open or create chain (create 1 for a create's steps)
+	 * completes when the loop's thread reaps it, in its turn. */
 	int (*turn)(void *ctx, size_t node, int create, exec_fn fn, void *arg);
 	void *turn_ctx;
 };

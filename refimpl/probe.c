@@ -935,7 +935,6 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-/* The share of a point's time the loop thread was on a CPU. */
 /* The loop thread's busy share in a point: its CPU per operation, and the
  * content work (checks, generation) it did in the window besides, which
  * the point's CPU per operation leaves out.  Without the content work, a
