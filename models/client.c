@@ -236,6 +236,13 @@ void client_reset_stats(struct client *c)
 		res_queue_reset_stats(c->cpu[i]);
 }
 
+/* A wake-up's share, wake / n rounded, for one of n operations in flight
+ * (n >= 1): the loop's system call and wake-up serve them all. */
+static uint64_t wake_share(uint64_t wake_ns, uint64_t n)
+{
+	return (wake_ns + n / 2) / n;
+}
+
 /* Nanoseconds to move `bytes` at `bps` (0: free). */
 static uint64_t per_byte_ns(uint64_t bytes, double bps)
 {
@@ -387,7 +394,9 @@ static void held_maybe_flush(struct client *c, size_t node)
 		held_flush(c, node);
 }
 
-static void held_push(struct client *c, struct cdec_io *io)
+/* Holds io for the loop's next submission, which is now if the thread
+ * has nothing to do. */
+static void held_submit(struct client *c, struct cdec_io *io)
 {
 	struct held *h = &c->held[io->node];
 	io->next = NULL;
@@ -396,6 +405,7 @@ static void held_push(struct client *c, struct cdec_io *io)
 	else
 		h->head = io;
 	h->tail = io;
+	held_maybe_flush(c, io->node);
 }
 
 /* The first CPU stage is over: to the device, or held for the loop's next
@@ -408,8 +418,7 @@ static void cdec_go(void *arg)
 		cdec_device(io);
 		return;
 	}
-	held_push(c, io);
-	held_maybe_flush(c, io->node);
+	held_submit(c, io);
 }
 
 /* Takes a slot: the first CPU stage, or the device when it costs
@@ -419,13 +428,12 @@ static int cdec_begin(struct cdec_io *io)
 	struct cdec *d = io->d;
 	uint64_t n = ++d->c->inflight[io->node];
 	uint64_t wake = io->in.op == BK_READ ? d->k.read_wake_ns : d->k.write_wake_ns;
-	uint64_t s1 = io->s1_ns + (wake + n / 2) / n;
+	uint64_t s1 = io->s1_ns + wake_share(wake, n);
 	int rc;
 	if (s1)
 		rc = thread_submit(d->c, io->node, s1, cdec_go, io);
 	else if (d->c->p.reap_batch) {
-		held_push(d->c, io); /* the loop's next submission: now if the thread is idle */
-		held_maybe_flush(d->c, io->node);
+		held_submit(d->c, io);
 		rc = 0;
 	} else
 		rc = bk_submit(&d->inner, &io->in);
@@ -575,8 +583,7 @@ int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, voi
 {
 	if (node >= c->nodes)
 		node = c->nodes - 1;
-	uint64_t n = c->inflight[node] + 1;
-	uint64_t cost = (wake_ns + n / 2) / n;
+	uint64_t cost = wake_share(wake_ns, c->inflight[node] + 1);
 	struct cturn *t = malloc(sizeof *t);
 	if (!t)
 		return -1;
