@@ -1575,7 +1575,9 @@ static int link_book(struct res_link *l, struct res_xleg *g, uint64_t start_ns, 
 	if (link_reserve(l, 1))
 		return -1;
 	if (l->qh + l->quiet == l->qcap) {
-		if (l->qh > 0) {
+		/* Slide down only when at least half the array is spent, so each
+		 * slide is paid for by as many legs gone; else grow. */
+		if (l->qh >= l->quiet && l->qh > 0) {
 			memmove(l->q, l->q + l->qh, l->quiet * sizeof *l->q);
 			l->qh = 0;
 		} else {
