@@ -128,6 +128,22 @@ for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput clie
 	check "$m has a measured and a predicted value" test -n "$line"
 done
 
+# The machine's speed in the run against the probe's: the run's content
+# rates against the preset's cpu_check_bw and cpu_fill_bw.  Set by hand
+# here (the measured ones depend on this machine): generation at 40% of
+# the preset's rate in every tier, checks at 100%.
+check "the run's content rates against the preset's are printed" grep -q '^the machine during the run against the probe' "$D/v"
+cp "$D/r.db" "$D/slow.db"
+sqlite3 "$D/slow.db" "update metrics set value = 4e9 where name like 'backend.%.content.fill_rate'; update metrics set value = 1e10 where name like 'backend.%.content.check_rate'"
+sed -e 's/^cpu_fill_bw = .*/cpu_fill_bw = 10000MB\/s/' -e 's/^cpu_check_bw = .*/cpu_check_bw = 10000MB\/s/' "$D/p.ini" >"$D/p10.ini"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow" 2>&1; s=$?
+sed -n '/^the machine during/,$p' "$D/vslow"
+check "validate hardware with a slow run exits 0 or 1" test "$s" = 0 -o "$s" = 1
+check "a rate at 40% of the preset's: ratio 0.40 and a note naming the tier, the rates and the share" sh -c "grep -q '^backend.hot.node0.content.fill_rate  *4.00  *\[tier hot\] cpu_fill_bw  *10.00  *0.40\$' '$D/vslow' && grep -q \"^note: hot tier, generation of the bytes written: 4.00 GB/s in the run, 40% of the 10.00 GB/s the model charges (the probe's rate): the timing rows include the difference\" '$D/vslow'"
+check "a rate at the preset's: ratio 1.00 and no note" sh -c "grep -q '^backend.warm.content.check_rate  *10.00  *\[tier warm\] cpu_check_bw  *10.00  *1.00\$' '$D/vslow' && ! grep -q 'note: .*checks of the bytes read' '$D/vslow'"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" --format csv >"$D/vslow.csv" 2>/dev/null
+check "the csv is the rows alone (the machine's table is text only)" sh -c "! grep -q 'content' '$D/vslow.csv'"
+
 # scripts/repredict.sh: a set's runs predicted again with the tiersim of
 # now, and with a [client] key overridden.
 mkdir -p "$D/set"
