@@ -74,6 +74,7 @@ struct client_cost {
 	uint64_t read_wake_ns, write_wake_ns; /* per batch: / the node's operations in flight */
 	double read_bps, write_bps; /* 0: free */
 	double check_bps, fill_bps; /* 0: the client's (client_params) */
+	uint64_t check_op_ns, fill_op_ns; /* per check of a read, per generation of a write */
 	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
 };
 

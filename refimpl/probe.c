@@ -866,6 +866,13 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 			for (int q = 0; q < PROBE_NQD; q++)
 				fprintf(f, " QD%u %.1fus;", r->pt[w][s][q].qd, r->pt[w][s][q].cpu_ns_per_op / 1e3);
 			fputc('\n', f);
+			fprintf(f, ";     its content work per op (%s):", w ? "generation" : "check");
+			for (int q = 0; q < PROBE_NQD; q++) {
+				const struct probe_point *p = &r->pt[w][s][q];
+				uint64_t ns = w ? p->fill_ns : p->check_ns;
+				fprintf(f, " QD%u %.2fus;", p->qd, p->ops ? (double)ns / (double)p->ops / 1e3 : 0);
+			}
+			fputc('\n', f);
 		}
 	if (r->kind == PROBE_COLD)
 		return;
@@ -966,21 +973,47 @@ static double busy(const struct probe_point *p)
  * went from +13.3%, +33.8%, +61.2% and +59.0% to +7.3%, +32.4%, +57.9%
  * and +51.6% (medians of three runs, four sets), the other cases' by
  * under 0.1 point.  The 4 KiB transfer term is tiny, and three rounds
- * settle it.  content_bps, the rate of the content work (check for
- * reads, generation for writes), only adds that work back in
- * cpu_cost_ns. */
+ * settle it.  content_bps and content_op_ns, the content work (check
+ * for reads, generation for writes: content_op_ns + bytes /
+ * content_bps), only add that work back in cpu_cost_ns. */
 struct cpu_fit {
 	double op_ns, wake_ns, bps;
 	double content_bps;  /* check (reads) or fill (writes); 0: not known */
+	double content_op_ns; /* its cost per call (content_op_ns) */
 	double large_ns;     /* the median 1 MiB time the bw is from */
 	unsigned large_from; /* the plateau's first QD */
 	const struct probe_point *one, *deep;
 };
 
+/* The content work's cost per call (cpu_check_op, cpu_fill_op): the
+ * median over the 4 KiB points of reads (w 0, checks) or writes (w 1,
+ * generation) of their content time per operation less 4 KiB /
+ * content_bps; 0 when none was timed.  A rate per byte alone leaves it
+ * out, and on small pieces it is most of the work: the 4 KiB checks of a
+ * probe on this machine took 0.78-1.15 us each, where 4 KiB at its
+ * cpu_check_bw (16-18 GB/s) is 0.24 us (the call, and the two thread-CPU
+ * clock reads that time it, which a run pays as well: refimpl/filebk.c,
+ * check_timed). */
+static double content_op_ns(const struct probe_result *r, int w, double content_bps)
+{
+	double v[PROBE_NQD];
+	size_t k = 0;
+	for (int q = 0; q < PROBE_NQD; q++) {
+		const struct probe_point *p = &r->pt[w][0][q];
+		uint64_t ns = w ? p->fill_ns : p->check_ns;
+		if (p->ops == 0 || ns == 0)
+			continue;
+		double per = (double)ns / (double)p->ops - (content_bps > 0 ? p->size_bytes / content_bps * 1e9 : 0);
+		v[k++] = per > 0 ? per : 0;
+	}
+	return k ? median(v, k) : 0;
+}
+
 static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double content_bps)
 {
 	struct cpu_fit c = { .one = &r->pt[w][0][0], .deep = &r->pt[w][0][PROBE_NQD - 1],
-			     .content_bps = content_bps, .large_from = saturation_qd(r, w, 1) };
+			     .content_bps = content_bps, .content_op_ns = content_op_ns(r, w, content_bps),
+			     .large_from = saturation_qd(r, w, 1) };
 	double c1 = c.one->cpu_ns_per_op, cn = c.deep->cpu_ns_per_op, n = c.deep->qd;
 	c.wake_ns = c1 > cn && n > 1 ? (c1 - cn) * n / (n - 1) : 0;
 	double x = 0; /* 4 KiB / bw */
@@ -1007,7 +1040,7 @@ static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double conten
 static double cpu_cost_ns(const struct cpu_fit *c, double bytes)
 {
 	return c->op_ns + c->wake_ns + (c->bps > 0 ? bytes / c->bps * 1e9 : 0) +
-	       (c->content_bps > 0 ? bytes / c->content_bps * 1e9 : 0);
+	       (c->content_bps > 0 ? bytes / c->content_bps * 1e9 : 0) + c->content_op_ns;
 }
 
 static void write_cpu(const struct cpu_fit *c, const char *op, FILE *f)
@@ -1040,6 +1073,14 @@ static void write_content(const struct probe_result *r, FILE *f)
 		fprintf(f, "; cpu_fill_bw: the same of the backend's generation of the bytes it wrote, the scratch\n"
 			   "; set and the 1 MiB writes above (%.0f MiB)\ncpu_fill_bw = %.6gMB/s\n",
 			r->cpu_fill_bytes / 1048576.0, r->cpu_fill_bps / 1e6);
+	for (int w = 0; w < 2; w++) {
+		double bps = w ? r->cpu_fill_bps : r->cpu_check_bps, op = content_op_ns(r, w, bps);
+		if (bps > 0 && op > 0)
+			fprintf(f, "; cpu_%s_op: its cost per call, the median over the 4 KiB %s points of their\n"
+				   "; content time per op less 4 KiB / cpu_%s_bw\ncpu_%s_op = %.4gus\n",
+				w ? "fill" : "check", w ? "write" : "read", w ? "fill" : "check", w ? "fill" : "check",
+				op / 1e3);
+	}
 }
 
 /* A device limit: the point's rate, or 100 times it, not a limit, when

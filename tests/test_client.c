@@ -157,6 +157,51 @@ static void test_client_tier_content_rates_replace_the_clients(void **state)
 	world_free(&w);
 }
 
+/* The content work's cost per call (cpu_check_op 500 ns, cpu_fill_op
+ * 700 ns) comes on top of its cost per byte: the read's check is 500 +
+ * 4000 = 4500 ns, the write's s1 3000 + 700 + 2000 = 5700 ns.  One thread:
+ * read CPU 0-2000, write CPU 2000-7700; devices 2000-12000 and
+ * 7700-17700; the read's check 12000-16500.  So the read is done at
+ * 16500, the write at 17700.  And the keys parse, as times. */
+static void test_client_content_costs_per_call(void **state)
+{
+	(void)state;
+	struct world w;
+	memset(&w, 0, sizeof w);
+	w.eng = ev_engine_new(NULL);
+	assert_non_null(w.eng);
+	w.x = ev_executor(w.eng);
+	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
+	struct err e = { 0 };
+	assert_int_equal(fixed_new(&w.dev, &w.x, &fp, &e), 0);
+	assert_int_equal(fixed_new(&w.dev2, &w.x, &fp, &e), 0);
+	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
+	assert_int_equal(client_new(&w.c, &w.x, &p, 1, &e), 0);
+	struct cfg_doc *d = NULL;
+	assert_int_equal(cfg_load_string(&d, "t.ini",
+					 "[tier a]\ncpu_read_op = 1us\ncpu_read_bw = 4.096GB/s\ncpu_write_op = 3us\n"
+					 "cpu_check_op = 0.5us\ncpu_fill_op = 700ns\n",
+					 &e),
+			 0);
+	struct client_cost k;
+	assert_int_equal(client_cost_from_cfg(d, cfg_find(d, "tier", "a"), &k, &e), 0);
+	cfg_free(d);
+	assert_int_equal(k.check_op_ns, 500);
+	assert_int_equal(k.fill_op_ns, 700);
+	assert_int_equal(client_wrap(w.c, &k, w.dev, &w.a, &e), 0);
+	assert_int_equal(client_wrap(w.c, &k, w.dev2, &w.b, &e), 0); /* unused: world_free frees it */
+	struct bk_req rd, wr;
+	submit(&w, &w.a, &rd, BK_READ, 0);
+	submit(&w, &w.a, &wr, BK_WRITE, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_ptr_equal(w.who[0], &rd);
+	assert_int_equal(w.done_ns[0], 16500);
+	assert_ptr_equal(w.who[1], &wr);
+	assert_int_equal(w.done_ns[1], 17700);
+	world_free(&w);
+}
+
 /* One thread, two reads at 0: r1 CPU 0-2000, r2 CPU 2000-4000; devices
  * 2000-12000 and 4000-14000; r1's check 12000-16000, r2's waits for it:
  * 16000-20000.  The thread was busy 2000+2000+4000+4000 = 12000 of 20000 ns. */
@@ -504,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_client_loop_runs_a_callbacks_work_before_the_next),
 		cmocka_unit_test(test_client_turn_costs_a_shared_wake),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
+		cmocka_unit_test(test_client_content_costs_per_call),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

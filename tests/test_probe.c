@@ -182,6 +182,34 @@ static void test_probe_read_latency_is_less_the_tiers_own_check(void **state)
 	free(r);
 }
 
+/* The check's cost per call: with cpu_check_bw 4.096 GB/s (4 KiB: 1 us),
+ * 4 KiB reads whose checks took 1.8, 2.0, 1.6 and 2.2 us per op (QD 1,
+ * 4, 16, 64) leave 0.8, 1.0, 0.6 and 1.2 us per call; median (0.8 +
+ * 1.0) / 2 = 0.9 us, written as cpu_check_op.  The QD1 read latency is
+ * written less it too: every bin 0.9 us lower than without it.  No
+ * timed generation: no cpu_fill_op. */
+static void test_probe_content_cost_per_call(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 2600e6, 2780e6, 2670e6, 2790e6 };
+	const double wr[PROBE_NQD] = { 1000e6, 2000e6, 3000e6, 3100e6 };
+	const double per_op_ns[PROBE_NQD] = { 1800, 2000, 1600, 2200 };
+	struct probe_result *r = sweep(PROBE_HOT, rd, wr, 0);
+	r->cpu_check_bps = 4.096e9;
+	r->cpu_check_bytes = 100u << 20;
+	char *per_byte = preset(r, "hot");
+	assert_null(strstr(per_byte, "\ncpu_check_op = "));
+	for (int q = 0; q < PROBE_NQD; q++)
+		r->pt[0][0][q].check_ns = (uint64_t)(per_op_ns[q] * (double)r->pt[0][0][q].ops);
+	char *per_call = preset(r, "hot");
+	assert_float_equal(number_after(per_call, "\ncpu_check_op = ", "us\n"), 0.9, 1e-3);
+	assert_null(strstr(per_call, "\ncpu_fill_op = "));
+	assert_float_equal(first_bin_us(per_byte, "read_latency") - first_bin_us(per_call, "read_latency"), 0.9, 0.01);
+	free(per_byte);
+	free(per_call);
+	free(r);
+}
+
 /* The per-byte CPU is the median of the plateau's 1 MiB points, not the
  * best point's.  Warm 1 MiB reads at 8860, 9355, 8917 and 8193 MB/s (QD
  * 1, 4, 16, 64: saturated from QD1, so all four count) took 59.8, 54.3,
@@ -261,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_probe_plateau_of_four_points_is_the_mean_of_the_middle_two),
 		cmocka_unit_test(test_probe_cold_egress_and_ingress_are_plateaus),
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
+		cmocka_unit_test(test_probe_content_cost_per_call),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 		cmocka_unit_test(test_probe_busy_counts_the_content_work),
