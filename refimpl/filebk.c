@@ -515,6 +515,7 @@ static void fill_timed(struct filebk *fb, void *buf, uint64_t obj, uint64_t off,
 	content_fill(buf, obj, off, len);
 	fb->content.fill_ns += cpu_ns_since(t);
 	fb->content.fill_bytes += len;
+	fb->content.fill_calls++;
 }
 
 static int check_timed(struct filebk *fb, const void *buf, uint64_t obj, uint64_t off, size_t len, uint64_t *bad)
@@ -525,6 +526,7 @@ static int check_timed(struct filebk *fb, const void *buf, uint64_t obj, uint64_
 	int rc = content_check(buf, obj, off, len, bad);
 	fb->content.check_ns += cpu_ns_since(t);
 	fb->content.check_bytes += len;
+	fb->content.check_calls++;
 	return rc;
 }
 
@@ -802,7 +804,9 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 	    (put(m, prefix, "content.check_bytes", (double)c->check_bytes, "B") ||
 	     put(m, prefix, "content.check_rate", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0, "B/s") ||
 	     put(m, prefix, "content.fill_bytes", (double)c->fill_bytes, "B") ||
-	     put(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s")))
+	     put(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s") ||
+	     put(m, prefix, "content.check_calls", (double)c->check_calls, "calls") ||
+	     put(m, prefix, "content.fill_calls", (double)c->fill_calls, "calls")))
 		return -1;
 	return 0;
 }

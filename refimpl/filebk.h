@@ -78,7 +78,7 @@
  * PREFIX.verify_errors, PREFIX.direct (1: O_DIRECT), PREFIX.queue_depth;
  * with cfg.time_content, PREFIX.content.check_bytes, .check_rate,
  * .fill_bytes and .fill_rate (B/s of the loop thread's CPU time in them:
- * filebk_content).
+ * filebk_content), and .check_calls and .fill_calls.
  * ops, bytes and latency count successful operations only.  The opens, as
  * the file-system client model names them (models/fsclient.h):
  * PREFIX.fs.creates (opens with O_CREAT, a write's), PREFIX.fs.opens (the
@@ -140,6 +140,7 @@ int filebk_direct(const struct backend *b);
  * cpu_check_bw, cpu_fill_bw). */
 struct filebk_content {
 	uint64_t check_ns, check_bytes, fill_ns, fill_bytes;
+	uint64_t check_calls, fill_calls;
 };
 void filebk_content(const struct backend *b, struct filebk_content *out);
 /* The message of the last failed operation ("" if none). */

@@ -31,10 +31,9 @@
  *      p50 latency 15%, p99 latency 30% (tier.*.read_latency,
  *      backend.*.write.latency, replay.latency, job histograms), AU and the
  *      stall share (stall_s / wall_s) 3 percentage points.
- *   4. The machine (text format only, print_conditions): the rates of
- *      the run's content work against the preset's, which the model
- *      charges; a note for each under COND_SLOW.  Informational: never
- *      a row, never a failure.
+ *   4. The machine (text format only, print_conditions): the run's
+ *      content work against the model's charge for it; a note for each
+ *      under COND_SLOW.  Informational: never a row, never a failure.
  *   Exit 0 only when every row passes, 1 otherwise, 2 on bad input.
  *
  * --plot DIR: validate.dat (the rows) and, with gnuplot on PATH,
@@ -81,8 +80,9 @@ static void usage(FILE *f)
 		"replace or add same-named keys.  Prints per metric measured, predicted and error:\n"
 		"hits, misses, hit ratios and bytes per tier must agree exactly; throughput within 10%%,\n"
 		"p50 latency within 15%%, p99 within 30%%, AU and stall share within 3 points.\n"
-		"Then (text format) the run's content rates against the preset's cpu_check_bw and\n"
-		"cpu_fill_bw, with a note for each under 85%%: the machine's speed, run against probe.\n"
+		"Then (text format) the run's content work (checks, generation) against the model's\n"
+		"charge for it (cpu_check_*, cpu_fill_*), a note for each under 85%%: the machine's\n"
+		"speed, run against probe.\n"
 		"Exit status: 0 every row passes, 1 some row fails, 2 bad input.\n\n"
 		"  --measured DB[:RUN]  the measured results database (and run id)\n"
 		"  --preset FILE        the device preset (tierref probe --out FILE)\n"
@@ -663,21 +663,22 @@ static int print_rows(const struct rows *rs, const char *title, enum tbl_format 
 /* ---- the machine's speed: run against probe ----
  *
  * The loop thread's content work (refimpl/filebk.h: the check of every
- * byte read, the generation of every byte written) is the same bytes in
- * the measured and the simulated run (the exact rows), and the run times
- * it: backend.B.content.check_rate and fill_rate.  The model charges it at
- * the preset's cpu_check_bw and cpu_fill_bw of the tier, which the probe
- * timed the same way just before, on 1 MiB pieces.  So their ratio is
- * the machine's speed during the run against the probe's, for work on
- * pieces of that size: below COND_SLOW, the run's client did more work
- * than the model charges it for, and every timing row includes that (a
- * slower machine; or smaller pieces, whose per-call cost a rate per byte
- * leaves out: a replay of 4 KiB requests checks at a fraction of it).  On the shared VM this was built on, KV-cache runs of one
- * populated set, minutes apart, generated at 4.5 to 14.0 GB/s against the
- * probe's 13.3 and ran at 23 to 41 requests/s against a prediction of 41:
- * the runs at the probe's speed came within 2% of the prediction, the
- * others were slower by as much as their content work and kernel copies
- * were (README, "the machine's speed"). */
+ * byte read, the generation of every byte written) is the same calls on
+ * the same bytes in the measured and the simulated run (the exact rows),
+ * and the run times it: backend.B.content.check_bytes, .check_rate and
+ * .check_calls, the same for fill.  The model charges it calls x
+ * cpu_check_op + bytes / cpu_check_bw (the tier's, which the probe timed
+ * the same way just before; [client] check_bw without them), the same for
+ * fill.  So the model's charge over the run's time is the machine's speed
+ * during the run against the probe's: below COND_SLOW, the run's client
+ * did the same work more slowly than the model charges it, and every
+ * timing row includes that.  On the shared VM this was built on, KV-cache
+ * runs of one populated set, minutes apart, generated at 4.5 to 14.0 GB/s
+ * against the probe's 13.3 and ran at 23 to 41 requests/s against a
+ * prediction of 41: the runs at the probe's speed came within 2% of the
+ * prediction, the others were slower by as much as their content work and
+ * kernel copies were (README, "the machine's speed").  A database from
+ * before the call counts gives the bytes' part alone. */
 #define COND_SLOW 0.85
 
 /* The tier a backend metric belongs to: "backend.hot.node0.content..."
@@ -689,16 +690,33 @@ static void backend_tier(const char *name, char *tier, size_t n)
 	snprintf(tier, n, "%.*s", (int)len, b);
 }
 
-/* Prints the table (text format only) and a note for each rate under
- * COND_SLOW of the preset's; returns how many were, or -1 (out of
- * memory). */
+/* A rate or a time key of the tier's section, else of [client] (ckey;
+ * NULL: none), as the client model reads them; 0 when neither has it. */
+static double cost_key(struct cfg_doc *doc, const char *tier, const char *key, const char *ckey, int time)
+{
+	struct cfg_section *secs[2] = { cfg_find(doc, "tier", tier), ckey ? cfg_find(doc, "client", NULL) : NULL };
+	for (int i = 0; i < 2; i++) {
+		const char *k = i ? ckey : key;
+		double v = 0;
+		uint64_t ns = 0;
+		struct err e = { 0 };
+		if (secs[i] && (time ? cfg_time_ns(doc, secs[i], k, &ns, &e) : cfg_rate_bps(doc, secs[i], k, &v, &e)) == 1)
+			return time ? (double)ns : v;
+	}
+	return 0;
+}
+
+/* Prints the table (text format only) and a note for each row under
+ * COND_SLOW; returns how many were, or -1 (out of memory). */
 static int print_conditions(const struct mrun *mr, struct cfg_doc *doc)
 {
-	static const char *const what[2][3] = { { ".content.check_rate", "cpu_check_bw", "checks of the bytes read" },
-						{ ".content.fill_rate", "cpu_fill_bw", "generation of the bytes written" } };
+	static const char *const what[2][4] = {
+		{ "check", "checks of the bytes read", "cpu_check_bw", "cpu_check_op" },
+		{ "fill", "generation of the bytes written", "cpu_fill_bw", "cpu_fill_op" },
+	};
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(mr->db,
-			       "SELECT name, value FROM metrics WHERE run = ?1 AND name LIKE 'backend.%.content.%_rate' "
+			       "SELECT name FROM metrics WHERE run = ?1 AND name LIKE 'backend.%.content.%_bytes' "
 			       "AND value > 0 ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0; /* an older database: nothing to say */
@@ -709,39 +727,66 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc)
 		return -1;
 	}
 	int slow = 0, rows = 0;
-	char notes[4][256];
-	int cb = tbl_col(t, "backend", "rate", ""), cr = tbl_col(t, "run", "run", "GB/s"),
-	    cpk = tbl_col(t, "preset", "preset (key)", ""), cp = tbl_col(t, "probe", "preset", "GB/s"),
-	    cx = tbl_col(t, "ratio", "run / preset", "");
+	char notes[4][480];
+	int cw = tbl_col(t, "work", "work", ""), cb = tbl_col(t, "bytes", "bytes", "MiB"),
+	    cc = tbl_col(t, "calls", "calls", ""), cr = tbl_col(t, "run", "run", "s"),
+	    cm = tbl_col(t, "model", "model's charge", "s"), cx = tbl_col(t, "ratio", "model / run", "");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		double run = sqlite3_column_double(st, 1);
-		if (!name)
+		const char *bname = (const char *)sqlite3_column_text(st, 0);
+		if (!bname)
 			continue;
-		int k = ends_with(name, what[1][0]);
-		if (!k && !ends_with(name, what[0][0]))
+		int k = ends_with(bname, ".content.fill_bytes");
+		if (!k && !ends_with(bname, ".content.check_bytes"))
 			continue;
-		char tier[64];
-		backend_tier(name, tier, sizeof tier);
-		struct cfg_section *sec = cfg_find(doc, "tier", tier);
-		double probe = 0;
-		struct err e = { 0 };
-		if (!sec || !cfg_key(sec, what[k][1]) || cfg_rate_bps(doc, sec, what[k][1], &probe, &e) < 0 ||
-		    !(probe > 0))
+		char prefix[200], key[256], tier[64];
+		snprintf(prefix, sizeof prefix, "%.*s", (int)(strlen(bname) - strlen(k ? ".fill_bytes" : ".check_bytes")),
+			 bname);
+		snprintf(key, sizeof key, "%s.%s_rate", prefix, what[k][0]);
+		double rate = mrun_scalar(mr, key);
+		snprintf(key, sizeof key, "%s.%s_bytes", prefix, what[k][0]);
+		double bytes = mrun_scalar(mr, key);
+		snprintf(key, sizeof key, "%s.%s_calls", prefix, what[k][0]);
+		double calls = mrun_scalar(mr, key);
+		backend_tier(bname, tier, sizeof tier);
+		double bw = cost_key(doc, tier, what[k][2], k ? "fill_bw" : "check_bw", 0);
+		double op = cost_key(doc, tier, what[k][3], NULL, 1);
+		if (!(rate > 0) || !(bw > 0))
 			continue;
-		char key[96];
-		snprintf(key, sizeof key, "[tier %s] %s", tier, what[k][1]);
+		double run_s = bytes / rate;
+		double model_s = bytes / bw + (calls > 0 ? calls * op / 1e9 : 0);
+		snprintf(key, sizeof key, "%s %s", prefix, what[k][0]);
 		tbl_row(t);
-		tbl_str(t, cb, name);
-		tbl_num(t, cr, "%.2f", run / 1e9);
-		tbl_str(t, cpk, key);
-		tbl_num(t, cp, "%.2f", probe / 1e9);
-		tbl_num(t, cx, "%.2f", run / probe);
+		tbl_str(t, cw, key);
+		tbl_num(t, cb, "%.1f", bytes / 1048576);
+		if (calls >= 0)
+			tbl_num(t, cc, "%.0f", calls);
+		else
+			tbl_str(t, cc, "?");
+		tbl_num(t, cr, "%.4f", run_s);
+		tbl_num(t, cm, "%.4f", model_s);
+		tbl_num(t, cx, "%.2f", model_s / run_s);
 		rows++;
-		if (run / probe < COND_SLOW && slow < 4)
-			snprintf(notes[slow++], sizeof notes[0],
-				 "%s tier, %s: %.2f GB/s in the run, %.0f%% of the %.2f GB/s the model charges",
-				 tier, what[k][2], run / 1e9, 100 * run / probe, probe / 1e9);
+		if (model_s / run_s < COND_SLOW && slow < 4) {
+			char calls_part[120] = "";
+			if (calls > 0 && op > 0)
+				snprintf(calls_part, sizeof calls_part, " + %.0f calls at %s %.3g us", calls, what[k][3],
+					 op / 1e3);
+			if (calls > 0 && op > 0)
+				snprintf(notes[slow++], sizeof notes[0],
+					 "%s tier, %s: the run's client took %.3g s, the model charges %.3g s (%.0f MiB at "
+					 "%s %.2f GB/s%s), %.0f%%: the machine was slower in the run than when it was "
+					 "probed, and the timing rows include the difference",
+					 tier, what[k][1], run_s, model_s, bytes / 1048576, what[k][2], bw / 1e9, calls_part,
+					 100 * model_s / run_s);
+			else
+				snprintf(notes[slow++], sizeof notes[0],
+					 "%s tier, %s: the run's client took %.3g s, the model charges %.3g s for its bytes "
+					 "(%.0f MiB at %s %.2f GB/s), %.0f%%; %s, so no cost per call is counted: pieces "
+					 "smaller than the probe's 1 MiB, or a machine slower than when it was probed",
+					 tier, what[k][1], run_s, model_s, bytes / 1048576, what[k][2], bw / 1e9,
+					 100 * model_s / run_s,
+					 calls > 0 ? "the preset has no cpu_*_op" : "this database counts no calls");
+		}
 	}
 	sqlite3_finalize(st);
 	if (rows > 0) {
@@ -749,9 +794,7 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc)
 		if (tbl_print(t, TBL_TEXT, stdout) < 0)
 			slow = -1;
 		for (int i = 0; i < slow; i++)
-			printf("note: %s (the probe's rate): the timing rows include the difference (a machine "
-			       "slower than when it was probed, or pieces smaller than the probe's 1 MiB)\n",
-			       notes[i]);
+			printf("note: %s\n", notes[i]);
 	}
 	tbl_free(t);
 	return slow;

@@ -129,18 +129,24 @@ for m in tier.hot.read_bandwidth tier.warm.read_bandwidth replay.throughput clie
 done
 
 # The machine's speed in the run against the probe's: the run's content
-# rates against the preset's cpu_check_bw and cpu_fill_bw.  Set by hand
-# here (the measured ones depend on this machine): generation at 40% of
-# the preset's rate in every tier, checks at 100%.
-check "the run's content rates against the preset's are printed" grep -q '^the machine during the run against the probe' "$D/v"
+# work against what the model charges for it.  Set by hand here (the
+# measured rates depend on this machine): in every tier, 1 GiB generated
+# in 1024 calls at 4 GB/s (0.2684 s) against cpu_fill_bw 10 GB/s and
+# cpu_fill_op 100 us (0.1074 + 0.1024 = 0.2098 s: 0.78 of it, a note),
+# and 1 GiB checked in 1024 calls at 10 GB/s against cpu_check_bw 10 GB/s
+# and cpu_check_op 0 (1.00, no note).
+check "the run's content work against the model's charge is printed" grep -q '^the machine during the run against the probe' "$D/v"
+check "the run recorded its content calls" test "$(sqlite3 "$D/r.db" "select count(*) from metrics where name like 'backend.%.content.check_calls' and unit = 'calls'")" -ge 2
 cp "$D/r.db" "$D/slow.db"
-sqlite3 "$D/slow.db" "update metrics set value = 4e9 where name like 'backend.%.content.fill_rate'; update metrics set value = 1e10 where name like 'backend.%.content.check_rate'"
-sed -e 's/^cpu_fill_bw = .*/cpu_fill_bw = 10000MB\/s/' -e 's/^cpu_check_bw = .*/cpu_check_bw = 10000MB\/s/' "$D/p.ini" >"$D/p10.ini"
+sqlite3 "$D/slow.db" "update metrics set value = 1073741824 where name like 'backend.%.content.%_bytes'; update metrics set value = 1024 where name like 'backend.%.content.%_calls'; update metrics set value = 4e9 where name like 'backend.%.content.fill_rate'; update metrics set value = 1e10 where name like 'backend.%.content.check_rate'"
+sed -e '/^cpu_fill_op = /d' -e '/^cpu_check_op = /d' \
+    -e 's/^cpu_fill_bw = .*/cpu_fill_bw = 10000MB\/s\ncpu_fill_op = 100us/' \
+    -e 's/^cpu_check_bw = .*/cpu_check_bw = 10000MB\/s\ncpu_check_op = 0us/' "$D/p.ini" >"$D/p10.ini"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow" 2>&1; s=$?
 sed -n '/^the machine during/,$p' "$D/vslow"
 check "validate hardware with a slow run exits 0 or 1" test "$s" = 0 -o "$s" = 1
-check "a rate at 40% of the preset's: ratio 0.40 and a note naming the tier, the rates and the share" sh -c "grep -q '^backend.hot.node0.content.fill_rate  *4.00  *\[tier hot\] cpu_fill_bw  *10.00  *0.40\$' '$D/vslow' && grep -q \"^note: hot tier, generation of the bytes written: 4.00 GB/s in the run, 40% of the 10.00 GB/s the model charges (the probe's rate): the timing rows include the difference\" '$D/vslow'"
-check "a rate at the preset's: ratio 1.00 and no note" sh -c "grep -q '^backend.warm.content.check_rate  *10.00  *\[tier warm\] cpu_check_bw  *10.00  *1.00\$' '$D/vslow' && ! grep -q 'note: .*checks of the bytes read' '$D/vslow'"
+check "work the model charges at 78% of the run's time: its row and a note with the times, keys and share" sh -c "grep -q '^backend.hot.node0.content fill  *1024.0  *1024  *0.2684  *0.2098  *0.78\$' '$D/vslow' && grep -q \"^note: hot tier, generation of the bytes written: the run's client took 0.268 s, the model charges 0.21 s (1024 MiB at cpu_fill_bw 10.00 GB/s + 1024 calls at cpu_fill_op 100 us), 78%: the machine was slower\" '$D/vslow'"
+check "work the model charges in full: ratio 1.00 and no note" sh -c "grep -q '^backend.warm.content check  *1024.0  *1024  *0.1074  *0.1074  *1.00\$' '$D/vslow' && ! grep -q 'note: .*checks of the bytes read' '$D/vslow'"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" --format csv >"$D/vslow.csv" 2>/dev/null
 check "the csv is the rows alone (the machine's table is text only)" sh -c "! grep -q 'content' '$D/vslow.csv'"
 
