@@ -226,14 +226,20 @@ void client_free(struct client *c)
 int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns)
 {
 	char name[64];
-	double busy = 0;
+	double busy = 0, seconds = 0;
 	for (size_t i = 0; i < c->nodes; i++) {
 		const struct res_stats *s = res_queue_stats(c->cpu[i]);
-		busy += res_stats_util(s, now_ns, c->p.threads);
+		double u = res_stats_util(s, now_ns, c->p.threads);
+		busy += u;
+		seconds += now_ns > s->since_ns ? u * (double)(now_ns - s->since_ns) / 1e9 : 0;
 		snprintf(name, sizeof name, "client.node%zu.cpu", i);
 		if (res_stats_export(s, now_ns, c->p.threads, name, m) < 0)
 			return -1;
 	}
+	/* client.cpu.seconds: the CPU time a thread spent, as tierref's
+	 * client.cpu.user + .system measure its loop thread's. */
+	if (met_set(m, "client.cpu.seconds", seconds / (double)c->nodes, "s") < 0)
+		return -1;
 	return met_set(m, "client.cpu.busy", busy / (double)c->nodes, "ratio");
 }
 

@@ -38,13 +38,17 @@
  *                     ; replaces [client] check_bw for it (0: that) (rate)
  *   cpu_fill_bw  = 0  ; the same for generating the bytes written, in
  *                     ; place of fill_bw (rate)
+ *   cpu_check_op = 0  ; per check of a read, besides its bytes (time)
+ *   cpu_fill_op  = 0  ; per generation of a write's bytes (time)
  *   queue_depth  = 0  ; operations of this tier instance in flight at once,
  *                     ; the rest wait in order (0: no limit) (count)
  *
  * Metrics: client.cpu.busy (ratio: the mean over nodes of the threads'
  * busy time over the run's time, per thread; work finished after the run's
  * end, such as the drain of fills, included, so it can exceed 1, as
- * tierref's measured value of the same name can), client.node<i>.cpu.* (the
+ * tierref's measured value of the same name can), client.cpu.seconds (s:
+ * that busy time, the mean over nodes per thread, as tierref's
+ * client.cpu.user + .system), client.node<i>.cpu.* (the
  * node's queue: utilisation, mean in system, wait and response); and for
  * each decorated backend PREFIX.read.latency and PREFIX.write.latency
  * replaced by submit-to-done at the decorator (CPU time included, as a

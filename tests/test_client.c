@@ -223,6 +223,10 @@ static void test_client_one_thread_serves_in_order(void **state)
 	const struct met_scalar *busy = met_find(m, "client.cpu.busy");
 	assert_non_null(busy);
 	assert_true(busy->value > 0.6 - 1e-12 && busy->value < 0.6 + 1e-12);
+	/* And the busy time itself: 12000 ns. */
+	const struct met_scalar *secs = met_find(m, "client.cpu.seconds");
+	assert_non_null(secs);
+	assert_float_equal(secs->value, 12e-6, 1e-15);
 	assert_int_equal(w.a.ops->export(w.a.self, "backend.a", m, 20000), 0);
 	struct hist *h = met_hist(m, "backend.a.read.latency", "ns");
 	assert_int_equal(hist_count(h), 2);

@@ -147,6 +147,14 @@ sed -n '/^the machine during/,$p' "$D/vslow"
 check "validate hardware with a slow run exits 0 or 1" test "$s" = 0 -o "$s" = 1
 check "work the model charges at 78% of the run's time: its row and a note with the times, keys and share" sh -c "grep -q '^backend.hot.node0.content fill  *1024.0  *1024  *0.2684  *0.2098  *0.78\$' '$D/vslow' && grep -q \"^note: hot tier, generation of the bytes written: the run's client took 0.268 s, the model charges 0.21 s (1024 MiB at cpu_fill_bw 10.00 GB/s + 1024 calls at cpu_fill_op 100 us), 78%: the machine was slower\" '$D/vslow'"
 check "work the model charges in full: ratio 1.00 and no note" sh -c "grep -q '^backend.warm.content check  *1024.0  *1024  *0.1074  *0.1074  *1.00\$' '$D/vslow' && ! grep -q 'note: .*checks of the bytes read' '$D/vslow'"
+# The thread's whole CPU time against the model's charge: the run's
+# user and system set to 5 times the charge each, so 0.10 of it.
+charge=$(sed -n 's/^client thread, all its work  *[0-9.]*  *\([0-9.]*\)  *[0-9.]*$/\1/p' "$D/vslow")
+check "the client thread's CPU time against the model's charge (client.cpu.seconds) is a row" test -n "$charge"
+sqlite3 "$D/slow.db" "update metrics set value = 5 * $charge where name in ('client.cpu.user', 'client.cpu.system')"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow2" 2>&1
+grep '^client thread\|^note: the client thread' "$D/vslow2"
+check "a thread charged at a tenth of its CPU time: ratio 0.10 and a note" sh -c "grep -q '^client thread, all its work  *[0-9.]*  *$charge  *0.10\$' '$D/vslow2' && grep -q '^note: the client thread used .* 10%: the work cost more in the run than the probe measured it' '$D/vslow2'"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" --format csv >"$D/vslow.csv" 2>/dev/null
 check "the csv is the rows alone (the machine's table is text only)" sh -c "! grep -q 'content' '$D/vslow.csv'"
 
