@@ -155,6 +155,12 @@ sqlite3 "$D/slow.db" "update metrics set value = 5 * $charge where name in ('cli
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow2" 2>&1
 grep '^client thread\|^note: the client thread' "$D/vslow2"
 check "a thread charged at a tenth of its CPU time: ratio 0.10 and a note" sh -c "grep -q '^client thread, all its work  *[0-9.]*  *$charge  *0.10\$' '$D/vslow2' && grep -q '^note: the client thread used .* 10%: the work cost more in the run than the probe measured it' '$D/vslow2'"
+sqlite3 "$D/slow.db" "update metrics set value = 2560 where name = 'host.vmstat.workingset_refault_file'"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow3" 2>&1
+check "file pages read again after eviction (2560 pages): a note with MiB and pages" grep -q '^note: 10.0 MiB of file pages the kernel had evicted were read again during the run (host.vmstat.workingset_refault_file, 2560 pages, every process; the run read ' "$D/vslow3"
+sqlite3 "$D/slow.db" "update metrics set value = 255 where name = 'host.vmstat.workingset_refault_file'"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow4" 2>&1
+check "under 1 MiB read again (255 pages): no note" sh -c "! grep -q 'evicted' '$D/vslow4'"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" --format csv >"$D/vslow.csv" 2>/dev/null
 check "the csv is the rows alone (the machine's table is text only)" sh -c "! grep -q 'content' '$D/vslow.csv'"
 
