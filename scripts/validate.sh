@@ -45,7 +45,12 @@ settle() {
 	[ "$left" -le 0 ] || sleep "$left"
 }
 S=${2:-$(mktemp -d)}
-mkdir -p "$S/hot" "$S/warm"
+mkdir -p "$S/hot" "$S/warm" "$S/bin"
+# The binaries the set runs, copied: a rebuild during the set (make
+# replaces build/tierref) would otherwise fail the run that starts while
+# the linker writes it ("Permission denied"), or mix two builds in a set.
+cp "$T" "$R" "$S/bin/" || { echo "validate: cannot copy $T and $R into $S/bin" >&2; exit 2; }
+T=$S/bin/tiersim; R=$S/bin/tierref
 fails=0; ncases=0; trash=0; deleted=-100000
 echo "validate: scratch $S, $N run(s) per case"
 # When this script last emptied a trash (uptime seconds, in the build
