@@ -79,6 +79,24 @@ static void world_free(struct world *w)
 	ev_engine_free(w->eng);
 }
 
+/* One node of one thread, the client's content rates of the header; tier
+ * a with costs ka, tier b with kb. */
+static void world_init_costs(struct world *w, const struct client_cost *ka, const struct client_cost *kb)
+{
+	memset(w, 0, sizeof *w);
+	w->eng = ev_engine_new(NULL);
+	assert_non_null(w->eng);
+	w->x = ev_executor(w->eng);
+	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
+	struct err e = { 0 };
+	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
+	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
+	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
+	assert_int_equal(client_new(&w->c, &w->x, &p, 1, &e), 0);
+	assert_int_equal(client_wrap(w->c, ka, w->dev, &w->a, &e), 0);
+	assert_int_equal(client_wrap(w->c, kb, w->dev2, &w->b, &e), 0);
+}
+
 static void submit(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op, uint32_t node)
 {
 	memset(r, 0, sizeof *r);
@@ -125,22 +143,11 @@ static void test_client_read_is_cpu_device_check(void **state)
 static void test_client_tier_content_rates_replace_the_clients(void **state)
 {
 	(void)state;
-	struct world w;
-	memset(&w, 0, sizeof w);
-	w.eng = ev_engine_new(NULL);
-	assert_non_null(w.eng);
-	w.x = ev_executor(w.eng);
-	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
-	struct err e = { 0 };
-	assert_int_equal(fixed_new(&w.dev, &w.x, &fp, &e), 0);
-	assert_int_equal(fixed_new(&w.dev2, &w.x, &fp, &e), 0);
-	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
-	assert_int_equal(client_new(&w.c, &w.x, &p, 1, &e), 0);
 	struct client_cost ka = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
 				  .check_bps = 4.096e9, .fill_bps = 4.096e9 };
 	struct client_cost kb = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000 };
-	assert_int_equal(client_wrap(w.c, &ka, w.dev, &w.a, &e), 0);
-	assert_int_equal(client_wrap(w.c, &kb, w.dev2, &w.b, &e), 0);
+	struct world w;
+	world_init_costs(&w, &ka, &kb);
 	struct bk_req ar, br, aw, bw;
 	submit(&w, &w.a, &ar, BK_READ, 0);
 	submit(&w, &w.b, &br, BK_READ, 0);
@@ -166,17 +173,7 @@ static void test_client_tier_content_rates_replace_the_clients(void **state)
 static void test_client_content_costs_per_call(void **state)
 {
 	(void)state;
-	struct world w;
-	memset(&w, 0, sizeof w);
-	w.eng = ev_engine_new(NULL);
-	assert_non_null(w.eng);
-	w.x = ev_executor(w.eng);
-	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
 	struct err e = { 0 };
-	assert_int_equal(fixed_new(&w.dev, &w.x, &fp, &e), 0);
-	assert_int_equal(fixed_new(&w.dev2, &w.x, &fp, &e), 0);
-	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
-	assert_int_equal(client_new(&w.c, &w.x, &p, 1, &e), 0);
 	struct cfg_doc *d = NULL;
 	assert_int_equal(cfg_load_string(&d, "t.ini",
 					 "[tier a]\ncpu_read_op = 1us\ncpu_read_bw = 4.096GB/s\ncpu_write_op = 3us\n"
@@ -188,8 +185,8 @@ static void test_client_content_costs_per_call(void **state)
 	cfg_free(d);
 	assert_int_equal(k.check_op_ns, 500);
 	assert_int_equal(k.fill_op_ns, 700);
-	assert_int_equal(client_wrap(w.c, &k, w.dev, &w.a, &e), 0);
-	assert_int_equal(client_wrap(w.c, &k, w.dev2, &w.b, &e), 0); /* unused: world_free frees it */
+	struct world w;
+	world_init_costs(&w, &k, &k);
 	struct bk_req rd, wr;
 	submit(&w, &w.a, &rd, BK_READ, 0);
 	submit(&w, &w.a, &wr, BK_WRITE, 0);
