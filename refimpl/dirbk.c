@@ -324,7 +324,6 @@ int dirbk_new(struct backend *out, struct loop *l, const struct dirbk_cfg *cfg, 
 		.verify = cfg->verify,
 		.buf_bytes = cfg->buf_bytes,
 		.time_content = cfg->time_content,
-		.rotate_slots = cfg->rotate_slots,
 		.fault = cfg->fault,
 		.fault_ctx = cfg->fault_ctx,
 	};

@@ -56,7 +56,6 @@ struct dirbk_cfg {
 	int verify;                /* as filebk_cfg.verify */
 	size_t buf_bytes;          /* as filebk_cfg.buf_bytes */
 	int time_content;          /* as filebk_cfg.time_content (dirbk_files) */
-	int rotate_slots;          /* as filebk_cfg.rotate_slots */
 	filebk_fault_fn fault;     /* tests: asked before every operation, data and metadata */
 	void *fault_ctx;
 };

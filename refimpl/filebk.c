@@ -122,8 +122,7 @@ struct filebk {
 	struct filebk_cfg cfg;
 	char *dir;
 	int direct;
-	struct slot *slots, *free_slots, *free_tail;
-	unsigned last_slot;  /* filebk_last_slot */
+	struct slot *slots, *free_slots;
 	unsigned inflight, max_inflight;
 	struct bk_req *qhead, *qtail; /* waiting for a slot */
 	/* descriptor cache */
@@ -584,7 +583,6 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 	int write = r->op == BK_WRITE;
 	int direct = REQ_DIRECT(r);
 	s->ent = REQ_ENT(r);
-	fb->last_slot = (unsigned)(s - fb->slots);
 	s->fd = s->ent->d[direct].fd;
 	s->req = r;
 	s->len = (size_t)r->length;
@@ -635,44 +633,6 @@ static int slot_start(struct filebk *fb, struct slot *s, struct bk_req *r)
 }
 
 /* Gives waiting requests the free slots. */
-/* The next free slot (there is one). */
-static struct slot *slot_take(struct filebk *fb)
-{
-	struct slot *s = fb->free_slots;
-	fb->free_slots = s->next_free;
-	if (!fb->free_slots)
-		fb->free_tail = NULL;
-	return s;
-}
-
-/* Gives slot s back: first in line to be taken again, since its buffer is
- * the likeliest to be in the CPU's caches still; with cfg.rotate_slots,
- * last in line when it served an operation of ROTATE_MIN bytes or more.
- * That is for tierref probe.  In its sweep, a 1 MiB read's slot came back
- * right after the read's check had brought its buffer into the cache, so
- * the next read's copy (the kernel's, of a buffered read) went into a
- * cached buffer: 52-59 us per MiB of CPU.  A run's loop does other work
- * between a large slot's uses (a fill's generation of 1 MiB between two
- * warm reads in the KV-cache and training cases), and there the same copy
- * took 104 us per MiB; into 32 buffers in turn, 78-83 (README, "The
- * machine's speed").  Small operations keep the default: a replay's 4 KiB
- * buffers stay in the cache in a run too. */
-#define ROTATE_MIN (1u << 20)
-
-static void slot_give(struct filebk *fb, struct slot *s, int used)
-{
-	if (used && fb->cfg.rotate_slots && s->len >= ROTATE_MIN && fb->free_slots) {
-		s->next_free = NULL;
-		fb->free_tail->next_free = s;
-		fb->free_tail = s;
-		return;
-	}
-	s->next_free = fb->free_slots;
-	fb->free_slots = s;
-	if (!fb->free_tail)
-		fb->free_tail = s;
-}
-
 static void pump(struct filebk *fb)
 {
 	while (fb->free_slots && fb->qhead) {
@@ -680,9 +640,12 @@ static void pump(struct filebk *fb)
 		fb->qhead = r->priv[1];
 		if (!fb->qhead)
 			fb->qtail = NULL;
-		struct slot *s = slot_take(fb);
-		if (slot_start(fb, s, r))
-			slot_give(fb, s, 0);
+		struct slot *s = fb->free_slots;
+		fb->free_slots = s->next_free;
+		if (slot_start(fb, s, r)) {
+			s->next_free = fb->free_slots;
+			fb->free_slots = s;
+		}
 	}
 }
 
@@ -742,7 +705,8 @@ static void slot_io_done(struct loop_io *io, int res)
 	ent_put(fb, s->ent);
 	s->req = NULL;
 	fb->inflight--;
-	slot_give(fb, s, 1);
+	s->next_free = fb->free_slots;
+	fb->free_slots = s;
 	pump(fb);
 	r->done(r);
 }
@@ -977,7 +941,8 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 	fb->lru.prev = fb->lru.next = &fb->lru;
 	for (unsigned i = fb->cfg.queue_depth; i-- > 0;) {
 		fb->slots[i].fb = fb;
-		slot_give(fb, &fb->slots[i], 0);
+		fb->slots[i].next_free = fb->free_slots;
+		fb->free_slots = &fb->slots[i];
 		/* Made and touched now, not by the run's first operations: a
 		 * buffer's first touch faults its pages in, and a huge page is
 		 * zeroed, perhaps compacted for, first.  Here that is several ms
@@ -998,11 +963,6 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 	out->ops = &filebk_ops_table;
 	out->self = fb;
 	return 0;
-}
-
-unsigned filebk_last_slot(const struct backend *b)
-{
-	return ((const struct filebk *)b->self)->last_slot;
 }
 
 int filebk_direct(const struct backend *b)

@@ -121,9 +121,6 @@ struct filebk_cfg {
 	size_t buf_bytes;          /* each slot's buffer made and touched at creation for
 				    * operations up to this size (0: grown at first need) */
 	int time_content;          /* time content_check and content_fill (filebk_content) */
-	int rotate_slots;          /* a slot that served an operation of 1 MiB or more is
-				    * reused last, not first (filebk.c, slot_give):
-				    * tierref probe */
 	filebk_fault_fn fault;     /* tests: see above */
 	void *fault_ctx;
 };
@@ -135,8 +132,6 @@ int filebk_new(struct backend *out, struct loop *l, const struct filebk_cfg *cfg
 
 /* 1 if O_DIRECT is in use. */
 int filebk_direct(const struct backend *b);
-/* The slot (0 .. queue_depth - 1) the last operation started on took. */
-unsigned filebk_last_slot(const struct backend *b);
 /* With cfg.time_content: the calling thread's CPU time (the loop's:
  * CLOCK_THREAD_CPUTIME_ID) in the content checks of reads and the content
  * generation of writes so far, and their bytes; all 0 without it.  That

@@ -350,11 +350,11 @@ static int backend_new(struct loop *l, enum probe_kind kind, const char *sub, in
 {
 	if (kind == PROBE_HOT) {
 		struct filebk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20,
-					.time_content = timed, .rotate_slots = 1 };
+					.time_content = timed };
 		return filebk_new(b, l, &c, e);
 	}
 	struct dirbk_cfg c = { .dir = sub, .queue_depth = 64, .verify = 1, .buf_bytes = 1u << 20,
-			       .time_content = timed, .rotate_slots = 1 };
+			       .time_content = timed };
 	return dirbk_new(b, l, &c, e);
 }
 

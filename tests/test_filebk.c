@@ -113,42 +113,6 @@ static void run_all(struct fixture *f, struct req *q, size_t n)
 	}
 }
 
-/* Reads one after another, each alone: by default each takes the slot
- * the last one gave back (slot 0 every time); with rotate_slots, 1 MiB
- * reads take the 4 slots in turn (after the write on slot 0: 1, 2, 3,
- * 0, 1), and 4 KiB reads still take the last one given back. */
-static void test_filebk_rotate_slots_takes_large_ones_in_turn(void **state)
-{
-	(void)state;
-	for (int rotate = 0; rotate < 2; rotate++) {
-		struct fixture f = { 0 };
-		const char *base = getenv("TMPDIR");
-		snprintf(f.dir, sizeof f.dir, "%s/tiersim-filebk-XXXXXX", base && *base ? base : "/tmp");
-		assert_non_null(mkdtemp(f.dir));
-		struct err e = { 0 };
-		assert_int_equal(loop_new(&f.l, 64, &e), 0);
-		struct filebk_cfg cfg = { .dir = f.dir, .queue_depth = 4, .verify = 1, .rotate_slots = rotate };
-		assert_int_equal(filebk_new(&f.b, f.l, &cfg, &e), 0);
-		struct req w = { .r = { .op = BK_WRITE, .object = 3, .length = MIB, .done = req_done } };
-		run_all(&f, &w, 1);
-		for (unsigned i = 0; i < 5; i++) {
-			struct req r = { .r = { .op = BK_READ, .object = 3, .length = MIB, .done = req_done } };
-			run_all(&f, &r, 1);
-			assert_int_equal(filebk_last_slot(&f.b), rotate ? (1 + i) % 4 : 0);
-		}
-		unsigned last = filebk_last_slot(&f.b);
-		for (unsigned i = 0; i < 3; i++) {
-			struct req r = { .r = { .op = BK_READ, .object = 3, .length = 4096, .done = req_done } };
-			run_all(&f, &r, 1);
-			/* The first takes the next in line; it comes back first. */
-			assert_int_equal(filebk_last_slot(&f.b), rotate ? (last + 1) % 4 : 0);
-		}
-		f.b.ops->destroy(f.b.self);
-		loop_free(f.l);
-		nftw(f.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	}
-}
-
 static void test_filebk_large_buffer_less_transfers_keep_every_byte(void **state)
 {
 	struct fixture *f = *state;
@@ -505,8 +469,7 @@ static void test_dirbk_create_under_a_file_is_a_clear_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-				cmocka_unit_test(test_filebk_rotate_slots_takes_large_ones_in_turn),
-cmocka_unit_test_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte, setup,
+		cmocka_unit_test_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filebk_large_read_into_callers_buffer_is_exact, setup, teardown),
 		cmocka_unit_test_prestate_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte,
