@@ -719,7 +719,7 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
 	};
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(mr->db,
-			       "SELECT name FROM metrics WHERE run = ?1 AND name LIKE 'backend.%.content.%_bytes' "
+			       "SELECT name, value FROM metrics WHERE run = ?1 AND name LIKE 'backend.%.content.%_bytes' "
 			       "AND value > 0 ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0; /* an older database: nothing to say */
@@ -744,10 +744,9 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
 		char prefix[200], key[256], tier[64];
 		snprintf(prefix, sizeof prefix, "%.*s", (int)(strlen(bname) - strlen(k ? ".fill_bytes" : ".check_bytes")),
 			 bname);
+		double bytes = sqlite3_column_double(st, 1);
 		snprintf(key, sizeof key, "%s.%s_rate", prefix, what[k][0]);
 		double rate = mrun_scalar(mr, key);
-		snprintf(key, sizeof key, "%s.%s_bytes", prefix, what[k][0]);
-		double bytes = mrun_scalar(mr, key);
 		snprintf(key, sizeof key, "%s.%s_calls", prefix, what[k][0]);
 		double calls = mrun_scalar(mr, key);
 		backend_tier(bname, tier, sizeof tier);
