@@ -262,6 +262,17 @@ static uint64_t per_byte_ns(uint64_t bytes, double bps)
 	return bps > 0 ? (uint64_t)llround((double)bytes * 1e9 / bps) : 0;
 }
 
+double client_content_bps(const struct client_params *p, const struct client_cost *k, int fill)
+{
+	double tier = fill ? k->fill_bps : k->check_bps;
+	return tier > 0 ? tier : fill ? p->fill_bps : p->check_bps;
+}
+
+uint64_t client_content_ns(const struct client_params *p, const struct client_cost *k, int fill, uint64_t bytes)
+{
+	return (fill ? k->fill_op_ns : k->check_op_ns) + per_byte_ns(bytes, client_content_bps(p, k, fill));
+}
+
 /* ---- the decorator ---- */
 
 struct cdec;
@@ -349,10 +360,7 @@ static void cdec_device_done(struct bk_req *in)
 {
 	struct cdec_io *io = (struct cdec_io *)in;
 	const struct cdec *d = io->d;
-	uint64_t s2 = in->op == BK_READ && in->status == BK_OK
-			      ? d->k.check_op_ns +
-					per_byte_ns(in->length, d->k.check_bps > 0 ? d->k.check_bps : d->c->p.check_bps)
-			      : 0;
+	uint64_t s2 = in->op == BK_READ && in->status == BK_OK ? client_content_ns(&d->c->p, &d->k, 0, in->length) : 0;
 	if (s2 && res_queue_submit(io->cpu, s2, cdec_finish, io) == 0)
 		return;
 	cdec_finish(io); /* free, or out of memory inside an event: skip the check rather than lose the op */
@@ -482,9 +490,7 @@ static int cdec_submit(void *self, struct bk_req *r)
 		return -1;
 	const struct client_cost *k = &d->k;
 	uint64_t kern = per_byte_ns(r->length, r->op == BK_READ ? k->read_bps : k->write_bps);
-	uint64_t s1 = r->op == BK_READ ? k->read_op_ns
-				       : k->write_op_ns + k->fill_op_ns +
-						 per_byte_ns(r->length, k->fill_bps > 0 ? k->fill_bps : d->c->p.fill_bps);
+	uint64_t s1 = r->op == BK_READ ? k->read_op_ns : k->write_op_ns + client_content_ns(&d->c->p, k, 1, r->length);
 	if (!d->c->p.reap_batch) {
 		s1 += kern;
 		kern = 0;

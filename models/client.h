@@ -91,6 +91,14 @@ int client_cost_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct client
 /* 1 if k has a key set. */
 int client_cost_any(const struct client_cost *k);
 
+/* The content work the model charges a tier's operation: the check of a
+ * read (fill 0) or the generation of a write (fill 1).  Its rate is the
+ * tier's cpu_check_bw (cpu_fill_bw), or p's check_bw (fill_bw) when the
+ * tier sets none (B/s, 0: free); an operation of `bytes` costs the
+ * tier's cpu_check_op (cpu_fill_op) plus bytes at that rate (ns). */
+double client_content_bps(const struct client_params *p, const struct client_cost *k, int fill);
+uint64_t client_content_ns(const struct client_params *p, const struct client_cost *k, int fill, uint64_t bytes);
+
 /* The client threads of `nodes` nodes. */
 struct client;
 int client_new(struct client **out, const struct exec *x, const struct client_params *p, size_t nodes,

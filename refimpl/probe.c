@@ -823,6 +823,14 @@ static double median(double *v, size_t n)
 	return gsl_stats_median_from_sorted_data(v, 1, n);
 }
 
+/* A point's content work (its check for reads, generation for writes)
+ * per operation, ns; 0 with no operation. */
+static double point_content_ns(const struct probe_point *p)
+{
+	uint64_t ns = p->write ? p->fill_ns : p->check_ns;
+	return p->ops ? (double)ns / (double)p->ops : 0;
+}
+
 static double plateau_bps(const struct probe_result *r, int w, int s)
 {
 	unsigned sat = saturation_qd(r, w, s);
@@ -869,8 +877,7 @@ static void sweep_comment(const struct probe_result *r, FILE *f)
 			fprintf(f, ";     its content work per op (%s):", w ? "generation" : "check");
 			for (int q = 0; q < PROBE_NQD; q++) {
 				const struct probe_point *p = &r->pt[w][s][q];
-				uint64_t ns = w ? p->fill_ns : p->check_ns;
-				fprintf(f, " QD%u %.2fus;", p->qd, p->ops ? (double)ns / (double)p->ops / 1e3 : 0);
+				fprintf(f, " QD%u %.2fus;", p->qd, point_content_ns(p) / 1e3);
 			}
 			fputc('\n', f);
 		}
@@ -1000,10 +1007,10 @@ static double content_op_ns(const struct probe_result *r, int w, double content_
 	size_t k = 0;
 	for (int q = 0; q < PROBE_NQD; q++) {
 		const struct probe_point *p = &r->pt[w][0][q];
-		uint64_t ns = w ? p->fill_ns : p->check_ns;
-		if (p->ops == 0 || ns == 0)
+		double per = point_content_ns(p);
+		if (per == 0)
 			continue;
-		double per = (double)ns / (double)p->ops - (content_bps > 0 ? p->size_bytes / content_bps * 1e9 : 0);
+		per -= content_bps > 0 ? p->size_bytes / content_bps * 1e9 : 0;
 		v[k++] = per > 0 ? per : 0;
 	}
 	return k ? median(v, k) : 0;

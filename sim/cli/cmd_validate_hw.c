@@ -693,22 +693,6 @@ static void backend_tier(const char *name, char *tier, size_t n)
 	snprintf(tier, n, "%.*s", (int)len, b);
 }
 
-/* A rate or a time key of the tier's section, else of [client] (ckey;
- * NULL: none), as the client model reads them; 0 when neither has it. */
-static double cost_key(struct cfg_doc *doc, const char *tier, const char *key, const char *ckey, int time)
-{
-	struct cfg_section *secs[2] = { cfg_find(doc, "tier", tier), ckey ? cfg_find(doc, "client", NULL) : NULL };
-	for (int i = 0; i < 2; i++) {
-		const char *k = i ? ckey : key;
-		double v = 0;
-		uint64_t ns = 0;
-		struct err e = { 0 };
-		if (secs[i] && (time ? cfg_time_ns(doc, secs[i], k, &ns, &e) : cfg_rate_bps(doc, secs[i], k, &v, &e)) == 1)
-			return time ? (double)ns : v;
-	}
-	return 0;
-}
-
 /* Prints the table (text format only) and a note for each row under
  * COND_SLOW; returns how many were, or -1 (out of memory). */
 static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const struct met_registry *m)
@@ -750,8 +734,15 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
 		snprintf(key, sizeof key, "%s.%s_calls", prefix, what[k][0]);
 		double calls = mrun_scalar(mr, key);
 		backend_tier(bname, tier, sizeof tier);
-		double bw = cost_key(doc, tier, what[k][2], k ? "fill_bw" : "check_bw", 0);
-		double op = cost_key(doc, tier, what[k][3], NULL, 1);
+		/* The costs as the client model reads them (models/client.h). */
+		struct client_params cp;
+		struct client_cost cost;
+		struct cfg_section *sec = cfg_find(doc, "tier", tier);
+		struct err e = { 0 };
+		if (!sec || client_from_cfg(doc, &cp, &e) < 0 || client_cost_from_cfg(doc, sec, &cost, &e) < 0)
+			continue;
+		double bw = client_content_bps(&cp, &cost, k);
+		double op = (double)(k ? cost.fill_op_ns : cost.check_op_ns);
 		if (!(rate > 0) || !(bw > 0))
 			continue;
 		double run_s = bytes / rate;
