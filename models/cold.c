@@ -151,7 +151,7 @@ void cold_params_default(struct cold_params *p)
 	p->egress_bps = 25e9;
 	p->ingress_bps = 7.5e9;
 	p->conn_bps = 0;
-	p->ttfb_ns = (struct dist){ .kind = DIST_LOGNORMAL, .a = 20e6, .b = 1.0 };
+	dist_lognormal(&p->ttfb_ns, 20e6, 1.0);
 	dist_const(&p->throttle_ns, 5e6);
 	p->max_retries = 3;
 	p->backoff_base_ns = 800000000ull;
@@ -305,8 +305,7 @@ static int blob_try(struct cold *c, uint64_t key, uint64_t now)
 
 static uint64_t draw_ns(struct cold *c, const struct dist *d)
 {
-	double v = dist_sample(d, c->rng);
-	return v > 0 ? (uint64_t)llround(v) : 0;
+	return dist_sample_round(d, c->rng);
 }
 
 static void finish(struct cold *c, struct bk_req *r, int status)

@@ -363,8 +363,7 @@ static int fsc_submit(void *self, struct bk_req *r)
 			io->turns = FSC_CREATE_STEPS;
 			io->create = 1;
 		}
-		double h = dist_sample(create ? &f->p.create_ns : &f->p.open_ns, f->rng);
-		uint64_t hn = h > 0 ? (uint64_t)llround(h) : 0;
+		uint64_t hn = dist_sample_round(create ? &f->p.create_ns : &f->p.open_ns, f->rng);
 		if (create)
 			f->creates++;
 		else

@@ -162,8 +162,7 @@ static int meta_submit(void *self, struct bk_req *r)
 		return exec_after(&m->x, 0, finish_now, r) ? 0 : -1;
 	}
 	struct meta_server *s = &m->srv[meta_server_of(&m->p, r->object)];
-	double v = dist_sample(&m->p.service_ns[r->op], m->rng);
-	if (res_queue_submit(s->q, v > 0 ? (uint64_t)llround(v) : 0, served, r))
+	if (res_queue_submit(s->q, dist_sample_round(&m->p.service_ns[r->op], m->rng), served, r))
 		return -1;
 	s->ops[r->op]++;
 	return 0;

@@ -288,8 +288,7 @@ static void sub_start_media(void *arg)
 	struct nvme_sub *s = arg;
 	struct nvme *nv = s->nv;
 	const struct dist *L = is_write(s->req) ? &nv->p.write_latency_ns : &nv->p.read_latency_ns;
-	double v = dist_sample(L, nv->rng);
-	uint64_t svc = v > 0 ? (uint64_t)llround(v) : 0;
+	uint64_t svc = dist_sample_round(L, nv->rng);
 	if (res_queue_submit(nv->drive[s->drive].media, svc, sub_media_done, s))
 		sub_media_done(s);
 }

@@ -439,7 +439,7 @@ static void advance(void *arg)
 	int rc = 0;
 	switch (r->kind) {
 	case R_QUEUE:
-		rc = res_queue_submit(r->u.q, (uint64_t)llround(dist_sample(&r->service, r->rng)), advance, j);
+		rc = res_queue_submit(r->u.q, dist_sample_round(&r->service, r->rng), advance, j);
 		break;
 	case R_PIPE:
 		rc = res_pipe_submit(r->u.p, j->bytes, advance, j);
@@ -474,13 +474,13 @@ static void arrive(void *arg)
 	}
 	uint64_t now = exec_now(&n->x);
 	*j = (struct job){ .src = s, .step = 0, .t0 = now };
-	j->bytes = (uint64_t)llround(dist_sample(&s->size, s->rng_size));
+	j->bytes = dist_sample_round(&s->size, s->rng_size);
 	s->started++;
 	if (now >= n->warmup_ns)
 		s->jobs++;
 	advance(j);
 	if (s->jobs_limit == 0 || s->started < s->jobs_limit)
-		exec_after(&n->x, (uint64_t)llround(dist_sample(&s->ia, s->rng_ia)), arrive, s);
+		exec_after(&n->x, dist_sample_round(&s->ia, s->rng_ia), arrive, s);
 }
 
 static void warmup_over(void *arg)

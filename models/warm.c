@@ -379,8 +379,7 @@ static void after_budget(void *arg)
 	struct bk_req *r = arg;
 	struct warm *w = r->priv[0];
 	const struct dist *L = r->op == BK_WRITE && w->p.has_write_latency ? &w->p.write_latency_ns : &w->p.latency_ns;
-	double v = dist_sample(L, w->rng);
-	uint64_t lat = v > 0 ? (uint64_t)llround(v) : 0;
+	uint64_t lat = dist_sample_round(L, w->rng);
 	if (is_data(r->op) && r->length > 0 && start_move(w, r, exec_now(&w->x) + lat) == 0)
 		return;
 	exec_after(&w->x, lat, after_latency, r);

@@ -24,6 +24,7 @@
 #define TIERSIM_DIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -51,6 +52,8 @@ struct dist {
 	double *values;                /* DIST_EMPIRICAL: 2n entries, the n values
 					  then their n probabilities (sum 1) */
 	size_t n;
+	double mu, sigma;              /* DIST_LOGNORMAL: the normal's parameters,
+					  derived from a and b once (dist_set) */
 };
 
 /* Parses spec in the given unit kind.  On error the message quotes spec and
@@ -62,7 +65,12 @@ int dist_parse(struct dist *d, const char *spec, enum dist_unit unit, struct err
 /* Convenience constructors (cannot fail except empirical). */
 void dist_const(struct dist *d, double v);
 void dist_exp(struct dist *d, double mean);
+void dist_lognormal(struct dist *d, double mean, double cv);
 double dist_sample(const struct dist *d, gsl_rng *r);
+/* A sample rounded to the nearest whole unit (halves away from zero, as
+ * llround), 0 when it is not positive: a duration in ns or a size in
+ * bytes. */
+uint64_t dist_sample_round(const struct dist *d, gsl_rng *r);
 double dist_mean(const struct dist *d);
 double dist_m2(const struct dist *d);
 /* A copy of src that owns its own tables (an empirical distribution's

@@ -302,8 +302,10 @@ static unsigned cq_width_shift(const uint64_t *t, unsigned n, unsigned keep)
 }
 
 /* Rebuilds the calendar with nb buckets and a freshly sampled width.  On
- * out of memory it leaves the queue as it was: still correct, only slower. */
-static void cq_resize(struct cq *q, uint32_t nb)
+ * out of memory it leaves the queue as it was: still correct, only slower.
+ * Rare, so kept out of line: inlined, it made push and pop save and
+ * restore registers that their common path does not use. */
+__attribute__((noinline, cold)) static void cq_resize(struct cq *q, uint32_t nb)
 {
 	uint32_t *nbucket = malloc((size_t)nb * sizeof *nbucket);
 	if (!nbucket)
@@ -360,7 +362,7 @@ static void cq_resize(struct cq *q, uint32_t nb)
 		q->day = 0;
 }
 
-static int cq_grow(struct cq *q)
+__attribute__((noinline, cold)) static int cq_grow(struct cq *q)
 {
 	/* Grow by 1/8 (as evq_heap.c does): the slack stays under ~12% of the
 	 * slots, and the growth is still geometric, so amortised O(1). */

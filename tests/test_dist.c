@@ -282,6 +282,47 @@ static void test_constructors_build_const_and_exp(void **state)
 	dist_free(&d);
 }
 
+/* dist_sample_round rounds as llround does, halves away from zero, and
+ * gives 0 for what is not positive; 0.49999999999999994 is the value
+ * that floor(v + 0.5) gets wrong (v + 0.5 rounds to 1). */
+static void test_sample_round_is_llround_and_never_negative(void **state)
+{
+	(void)state;
+	static const struct {
+		double v;
+		uint64_t want;
+	} c[] = {
+		{ 2.5, 3 }, { 2.4999999, 2 }, { 3.5, 4 }, { 0.5, 1 }, { 0.49999999999999994, 0 },
+		{ 0, 0 }, { -7.5, 0 }, { NAN, 0 }, { 9007199254740993.0, 9007199254740992u },
+		{ 1e18 + 0.0, 1000000000000000000u }, { 4503599627370495.5, 4503599627370496u },
+	};
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		struct dist d;
+		dist_const(&d, c[i].v);
+		assert_true(dist_sample_round(&d, r) == c[i].want);
+	}
+	gsl_rng_free(r);
+}
+
+/* The constructor and the parser give the same lognormal: the normal's
+ * parameters worked by hand for mean 1 ms, CV 0.5 (sigma^2 = ln 1.25),
+ * and the same samples from the same seed. */
+static void test_lognormal_constructor_matches_parse(void **state)
+{
+	(void)state;
+	struct dist c, p = parse_ok("lognormal(1ms, 0.5)", DIST_TIME);
+	dist_lognormal(&c, 1e6, 0.5);
+	expect_close(c.sigma, sqrt(log(1.25)), "sigma");
+	expect_close(c.mu, log(1e6) - log(1.25) / 2, "mu");
+	expect_close(p.mu, c.mu, "parsed mu");
+	gsl_rng *r1 = gsl_rng_alloc(gsl_rng_mt19937), *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+	for (int i = 0; i < 100; i++)
+		assert_true(dist_sample(&c, r1) == dist_sample(&p, r2));
+	gsl_rng_free(r1);
+	gsl_rng_free(r2);
+}
+
 /* ---- errors --------------------------------------------------------- */
 
 /* Expects dist_parse to fail with an input error whose message holds both
@@ -512,6 +553,8 @@ int main(void)
 		cmocka_unit_test(test_empirical_draws_only_listed_values),
 		cmocka_unit_test(test_zero_cv_is_deterministic_at_the_mean),
 		cmocka_unit_test(test_constructors_build_const_and_exp),
+		cmocka_unit_test(test_lognormal_constructor_matches_parse),
+		cmocka_unit_test(test_sample_round_is_llround_and_never_negative),
 		cmocka_unit_test(test_rejects_unknown_name_listing_known_ones),
 		cmocka_unit_test(test_rejects_text_that_is_not_name_and_args),
 		cmocka_unit_test(test_rejects_empty_and_null),
