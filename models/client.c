@@ -595,23 +595,34 @@ static void turn_run(void *arg)
 {
 	struct cturn t = *(struct cturn *)arg;
 	free(arg);
-	t.fn(t.arg);
+	if (t.fn)
+		t.fn(t.arg);
 	held_maybe_flush(t.c, t.node);
+}
+
+/* ns of CPU on node's thread (the last if larger), then fn(arg) if fn. */
+static int turn_queue(struct client *c, size_t node, uint64_t ns, exec_fn fn, void *arg)
+{
+	struct cturn *t = malloc(sizeof *t);
+	if (!t)
+		return -1;
+	*t = (struct cturn){ c, node, fn, arg };
+	int rc = thread_submit(c, node, ns, turn_run, t);
+	if (rc < 0)
+		free(t);
+	return rc;
 }
 
 int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, void *arg)
 {
 	if (node >= c->nodes)
 		node = c->nodes - 1;
-	uint64_t cost = wake_share(wake_ns, c->inflight[node] + 1);
-	struct cturn *t = malloc(sizeof *t);
-	if (!t)
-		return -1;
-	*t = (struct cturn){ c, node, fn, arg };
-	int rc = thread_submit(c, node, cost, turn_run, t);
-	if (rc < 0)
-		free(t);
-	return rc;
+	return turn_queue(c, node, wake_share(wake_ns, c->inflight[node] + 1), fn, arg);
+}
+
+int client_work(struct client *c, size_t node, uint64_t ns)
+{
+	return turn_queue(c, node < c->nodes ? node : c->nodes - 1, ns, NULL, NULL);
 }
 
 int client_loop(const struct client *c)

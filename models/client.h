@@ -119,6 +119,10 @@ int client_loop(const struct client *c);
  * completion's callback, fn comes right after it, ahead of the work
  * waiting.  0, or -1 (out of memory). */
 int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, void *arg);
+/* Puts ns of CPU on node `node`'s thread (the last if larger), in its
+ * line as client_turn's work: work the loop does with nothing to call
+ * back, such as a close.  0, or -1 (out of memory). */
+int client_work(struct client *c, size_t node, uint64_t ns);
 /* client.cpu.busy and client.node<i>.cpu.* into m, as of now_ns. */
 int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns);
 void client_reset_stats(struct client *c);

@@ -43,6 +43,25 @@
  * in flight (models/tiered.c): a step's completion wakes the loop as a
  * data operation's does.
  *
+ * The loop's own part of an open.  io_uring does an OPENAT whose path the
+ * kernel has cached, a CLOSE, and the first try of an OPENAT with O_CREAT
+ * (before it hands it to a kernel worker) inline, in the system call that
+ * submits them: on the loop's thread, in submission order, so a warm
+ * tier's open waits for the hot tier's create and close submitted just
+ * before it.  (perf's io_uring tracepoints on a rerun of make validate's
+ * replay case, 2026-11-25: the warm open's OPENAT waited a median 9 us
+ * for the system calls ahead of it in its io_uring_enter, among them a
+ * hot O_CREAT OPENAT's inline try, 9 us; with the hot tier admitting
+ * nothing, warm opens took 4 us against 7-8 with it.)  So with a loop an
+ * open of o that finds no descriptor also puts on node n's thread, in its
+ * line,
+ *     cpu_close                   if it pushes a descriptor out (the close)
+ *     cpu_open  (cpu_create for a create)     (its system calls' inline part)
+ * when it starts; R_o is as above, and the open's first turn (at R_o)
+ * waits behind that work, its own included.  An open alone on an idle
+ * thread takes h as before (the probe's h includes its inline part); one
+ * behind other work takes longer, and the work behind it waits for it.
+ *
  * "Exists" is approximated by "seen at this instance in this run": a tier
  * filled during the run (hot) starts empty, and the bottom tier's objects
  * are first read (populated), so their files are opened, not created.  A
@@ -59,6 +78,14 @@
  *       OPENAT, MKDIRAT x 2, OPENAT with O_CREAT (create)).
  *   open_files = 1024   refimpl/filebk.c's descriptor cache (max_open 0 ->
  *       1024), which both real file backends use.
+ *   cpu_open = cpu_create = cpu_close = 0   no CPU; `tierref probe`
+ *       measures cpu_open, the loop thread's CPU per operation of its
+ *       QD1 opens pass less the model's charge for the 4 KiB read and the
+ *       open's turn, and cpu_close, per close of the files its passes
+ *       opened (refimpl/probe.c, open_cpu).  Not cpu_create: a create's
+ *       CPU in the probe is mostly the loop's wake-ups between its steps,
+ *       which a run's busy loop does not pay (probe.c says how far off it
+ *       was).
  *   create_parallelism = 0   creates never wait for each other; `tierref
  *       probe` measures it: new files created at QD1 and at QD 16, c =
  *       the QD 16 rate x the QD1 mean create time (Little's law at
@@ -76,10 +103,6 @@
 #include "sim/metrics.h"
 #include "sim/rng.h"
 
-/* The steps of tierref's create chain (refimpl/filebk.c, the opener):
- * OPENAT, which finds no file, MKDIRAT twice (the fan-out directories) and
- * OPENAT with O_CREAT. */
-#define FSC_CREATE_STEPS 4
 
 void fsc_params_default(struct fsc_params *p)
 {
@@ -104,7 +127,10 @@ int fsc_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct fsc_params *p,
 	fsc_params_default(p);
 	if (cfg_time_dist(d, s, "open_latency", &p->open_ns, e) < 0 || cfg_time_dist(d, s, "create_latency", &p->create_ns, e) < 0 ||
 	    cfg_u64(d, s, "open_files", &p->open_files, e) < 0 ||
-	    cfg_u64(d, s, "create_parallelism", &p->create_parallelism, e) < 0)
+	    cfg_u64(d, s, "create_parallelism", &p->create_parallelism, e) < 0 ||
+	    cfg_time_ns(d, s, "cpu_open", &p->open_cpu_ns, e) < 0 ||
+	    cfg_time_ns(d, s, "cpu_create", &p->create_cpu_ns, e) < 0 ||
+	    cfg_time_ns(d, s, "cpu_close", &p->close_cpu_ns, e) < 0)
 		return -1;
 	if (p->create_parallelism > 1u << 16)
 		return cfg_error(d, s, cfg_key(s, "create_parallelism"), e, "must be 0 (no limit) to 65536");
@@ -115,7 +141,8 @@ int fsc_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct fsc_params *p,
 
 int fsc_active(const struct fsc_params *p)
 {
-	return dist_mean(&p->open_ns) > 0 || dist_mean(&p->create_ns) > 0;
+	return dist_mean(&p->open_ns) > 0 || dist_mean(&p->create_ns) > 0 || p->open_cpu_ns || p->create_cpu_ns ||
+	       p->close_cpu_ns;
 }
 
 /* ---- sets of objects ---- */
@@ -219,9 +246,9 @@ static void fd_push(struct fdcache *c, int32_t i)
 }
 
 /* 1 if obj's file is open (it becomes the most recent), else 0 and it is
- * opened, closing the least recently used file when the cache is full;
- * *at is its slot either way. */
-static int fd_use(struct fdcache *c, uint64_t obj, int32_t *at)
+ * opened, closing the least recently used file when the cache is full
+ * (*closed set to 1); *at is its slot either way. */
+static int fd_use(struct fdcache *c, uint64_t obj, int32_t *at, int *closed)
 {
 	for (int32_t i = *fd_chain(c, obj); i >= 0; i = c->e[i].hnext)
 		if (c->e[i].obj == obj) {
@@ -234,6 +261,7 @@ static int fd_use(struct fdcache *c, uint64_t obj, int32_t *at)
 	if (c->n < c->cap) {
 		i = (int32_t)c->n++;
 	} else {
+		*closed = 1;
 		i = c->tail;
 		fd_unlink(c, i);
 		int32_t *pp = fd_chain(c, c->e[i].obj);
@@ -355,10 +383,20 @@ static int fsc_submit(void *self, struct bk_req *r)
 	}
 	uint64_t now = exec_now(&f->x), d = 0;
 	int32_t at;
+	int closed = 0;
 	io->turns = 1; /* an open's OPENAT, or the step of another's this one shares */
 	io->create = 0;
-	if (!fd_use(&f->fd, r->object, &at)) {
+	if (!fd_use(&f->fd, r->object, &at, &closed)) {
 		int create = r->op == BK_WRITE && !seen;
+		/* The loop's own part: the close the open makes room by, then
+		 * the open's submissions (out of memory: they cost nothing). */
+		if (f->p.work) {
+			if (closed && f->p.close_cpu_ns)
+				(void)f->p.work(f->p.turn_ctx, r->client, f->p.close_cpu_ns);
+			uint64_t c = create ? f->p.create_cpu_ns : f->p.open_cpu_ns;
+			if (c)
+				(void)f->p.work(f->p.turn_ctx, r->client, c);
+		}
 		if (create) {
 			io->turns = FSC_CREATE_STEPS;
 			io->create = 1;

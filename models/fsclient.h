@@ -21,6 +21,15 @@
  *   create_latency = 0      ; time to create a file, directories included (dist)
  *   open_files     = 1024   ; descriptors kept open per tier instance (LRU)
  *   create_parallelism = 0  ; creates in progress at once, FIFO; 0: no limit
+ *   cpu_open   = 0      ; the node's event loop's CPU to submit an open's
+ *                       ; system calls, when it starts (time)
+ *   cpu_create = 0      ; the same for a create's chain (time)
+ *   cpu_close  = 0      ; the loop's CPU to close the descriptor an open
+ *                       ; pushes out of the cache (time)
+ *
+ * The cpu_* keys cost only with an event loop (a [client] with
+ * reap_batch > 0): they are work on its thread, in its line, which the
+ * loop's other work waits behind (fsclient.c).
  *
  * With both latencies 0 (the default) there is no decorator at all, and a
  * scenario runs exactly as without this module.
@@ -42,6 +51,11 @@
 #include "sim/err.h"
 #include "sim/exec.h"
 
+/* The steps of tierref's create chain (refimpl/filebk.c, the opener):
+ * OPENAT, which finds no file, MKDIRAT twice (the fan-out directories) and
+ * OPENAT with O_CREAT; each a turn of the loop. */
+#define FSC_CREATE_STEPS 4
+
 struct fsc_params {
 	const char *name;          /* RNG stream name.  Borrowed. */
 	struct dist open_ns, create_ns;
@@ -51,7 +65,11 @@ struct fsc_params {
 	 * step of an open or create chain (create 1 for a create's steps)
 	 * completes when the loop's thread reaps it, in its turn. */
 	int (*turn)(void *ctx, size_t node, int create, exec_fn fn, void *arg);
+	/* With turn: ns of CPU on the loop's thread of node, in its line (0,
+	 * or -1: out of memory). */
+	int (*work)(void *ctx, size_t node, uint64_t ns);
 	void *turn_ctx;
+	uint64_t open_cpu_ns, create_cpu_ns, close_cpu_ns; /* cpu_open, cpu_create, cpu_close */
 };
 
 /* Defaults: no cost (both const(0)), 1024 open files. */

@@ -382,6 +382,12 @@ static int client_turn_cb(void *ctx, size_t node, int create, exec_fn fn, void *
 	return client_turn(t->c, node, create ? t->write_wake_ns : t->read_wake_ns, fn, arg);
 }
 
+static int client_work_cb(void *ctx, size_t node, uint64_t ns)
+{
+	const struct tturn *t = ctx;
+	return client_work(t->c, node, ns);
+}
+
 /* The file-system client over `in` when the tier's keys give it a cost
  * (fsclient.h); out stays empty otherwise. */
 static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
@@ -389,12 +395,18 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 {
 	struct fsc_params p;
 	int rc = fsc_from_cfg(d, tt->sec, &p, e);
+	if (rc == 0 && !T->client && (p.open_cpu_ns || p.create_cpu_ns || p.close_cpu_ns))
+		rc = err_set(e, ERR_INPUT,
+			     "%s:%d: [tier %s]: cpu_open, cpu_create and cpu_close cost the client's event loop, and "
+			     "the scenario has no [client] section: add one (e.g. [client] reap_batch = 8)",
+			     d->path, tt->sec->line, tt->sec->name);
 	if (rc == 0 && fsc_active(&p)) {
 		char name[300];
 		snprintf(name, sizeof name, "fs.%s", rng);
 		p.name = name;
 		if (T->client && client_loop(T->client)) {
 			p.turn = client_turn_cb;
+			p.work = client_work_cb;
 			p.turn_ctx = &tt->turn;
 		}
 		rc = fsc_new(&T->x, &p, seed, in, out, e);

@@ -18,6 +18,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/fsclient.h"
 #include "refimpl/content.h"
 #include "refimpl/dirbk.h"
 #include "refimpl/filebk.h"
@@ -386,6 +387,7 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 	files_ids(ids, seed * 0xd1b54a32d192ed03ull | 1);
 	files_ids(ids + PROBE_FILES, seed * 0x9e3779b97f4a7c15ull | 1);
 	int rc = 0;
+	double close_s = 0;
 	for (int pass = 0; pass < 3 && rc == 0; pass++) {
 		int w = pass != 1;
 		unsigned qd = pass == 2 ? PROBE_CREATE_QD : 1;
@@ -400,9 +402,12 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 		f->ids = pass == 2 ? ids + PROBE_FILES : ids;
 		f->next = f->done = f->failed = 0;
 		uint64_t t0 = loop_now(l);
+		double cpu0 = loop_thread_cpu_s();
 		for (unsigned k = 0; k < qd; k++)
 			files_next(f, &f->req[k]);
-		if (loop_run(l, UINT64_MAX, e) < 0)
+		int ran = loop_run(l, UINT64_MAX, e);
+		double cpu = loop_thread_cpu_s() - cpu0;
+		if (ran < 0)
 			rc = -1;
 		else if (f->failed || f->done != PROBE_FILES)
 			rc = err_set(e, ERR_FAIL, "%s: %s of new files at QD %u failed (%u of %u done)", sub,
@@ -414,13 +419,20 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 			if (hist_count(h) != PROBE_FILES)
 				rc = err_set(e, ERR_FAIL, "%s: %llu %s timed for %u new files", sub,
 					     (unsigned long long)hist_count(h), w ? "creates" : "opens", PROBE_FILES);
-			else if (pass == 2)
+			else if (pass == 2) {
 				r->create_qd_rate = el > 0 ? PROBE_FILES / el : 0;
-			else
+				r->create_qd_cpu_ns = cpu * 1e9 / PROBE_FILES;
+			} else {
 				fill_point(w ? &r->create : &r->open, h);
+				*(w ? &r->create_cpu_ns : &r->open_cpu_ns) = cpu * 1e9 / PROBE_FILES;
+			}
 		}
+		double cpu1 = loop_thread_cpu_s();
 		b.ops->destroy(b.self);
+		if (pass < 2)
+			close_s += loop_thread_cpu_s() - cpu1;
 	}
+	r->close_cpu_ns = rc == 0 ? close_s * 1e9 / (2 * PROBE_FILES) : 0;
 	free(ids);
 	free(f);
 	return rc;
@@ -1123,6 +1135,32 @@ static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, 
 	empirical(w1, wbw, c1, f);
 }
 
+/* cpu_open and cpu_close (models/fsclient.h): the loop's own part of an
+ * open, what the client model does not already charge, the thread's CPU
+ * per operation of the QD1 opens pass less the model's charge for a 4 KiB
+ * read alone and the wake-up of the open's turn (none below 0); and the
+ * CPU per close.  cpu_create is not written, only what the creates cost
+ * the thread: there each step's completion finds the loop asleep, and
+ * the wake-ups that cost are not the system calls' own part, which is
+ * what a run's busier loop pays.  (Set from the QD1 pass, as cpu_open is,
+ * it was 24 us for the hot tier and made make validate's replay run
+ * charge its thread 1.38 times the CPU it used; from the QD 16 pass it
+ * came out larger still, 42 us.) */
+static void open_cpu(const struct probe_result *r, const struct cpu_fit *cr, FILE *f)
+{
+	double rd = cpu_cost_ns(cr, 4096);
+	double o = fmax(0, r->open_cpu_ns - rd - cr->wake_ns);
+	fprintf(f, "; cpu_open: the loop's CPU for an open's system calls, charged as it starts: the\n"
+		   "; QD1 opens' %.1f us per 4 KiB read less the read's %.1f us and its turn's wake %.1f us\n"
+		   "cpu_open = %.4gus\n",
+		r->open_cpu_ns / 1e3, rd / 1e3, cr->wake_ns / 1e3, o / 1e3);
+	fprintf(f, "; cpu_create: not measured (refimpl/probe.c, open_cpu); the creates and their 4 KiB\n"
+		   "; writes cost the thread %.1f us each at QD1 and %.1f us at QD %d, wake-ups included\n",
+		r->create_cpu_ns / 1e3, r->create_qd_cpu_ns / 1e3, PROBE_CREATE_QD);
+	fprintf(f, "; cpu_close: the CPU per close of the %d descriptors those passes left\n"
+		   "cpu_close = %.4gus\n", 2 * PROBE_FILES, r->close_cpu_ns / 1e3);
+}
+
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
@@ -1236,5 +1274,6 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 	empirical(&r->open, 0, 0, f);
 	fprintf(f, "; open_files: the backends' descriptor cache (refimpl/filebk.h, max_open default),\n"
 		   "; configuration of tierref, not a measurement\nopen_files = 1024\n");
+	open_cpu(r, &cr, f);
 	return ferror(f) ? -1 : 0;
 }

@@ -198,6 +198,12 @@ struct probe_result {
 	 * no descriptor cached (open).  q_ns, mean_ns, p50_ns, p99_ns and ops
 	 * are filled. */
 	struct probe_point create, open;
+	/* The loop thread's CPU (user + system, content work included) per
+	 * operation of those two QD1 passes, each a create or an open and a
+	 * 4 KiB write or read, and of the creates PROBE_CREATE_QD at a time
+	 * below; and per close of the descriptors the QD1 passes left (their
+	 * backends' destroy, close(2), outside the loop). */
+	double create_cpu_ns, open_cpu_ns, create_qd_cpu_ns, close_cpu_ns;
 	/* Appends: QD1 writes extending new objects (4 KiB, 1 MiB), as a
 	 * run's fills and checkpoints write; each file's first write (its
 	 * create) is not counted; run_point's fields, over the appends. */

@@ -454,6 +454,24 @@ static void test_client_turn_costs_a_shared_wake(void **state)
 	world_free(&w);
 }
 
+/* Work with nothing to call back (client_work, a close's or an open's
+ * system calls) takes the thread in its line: 2500 ns put there at 0, then
+ * a read: its op 2500-3500, the kernel 3500-4500, the device to 14500,
+ * the check to 18500 (16000 without the work). */
+static void test_client_work_takes_the_thread_in_its_line(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	assert_int_equal(client_work(w.c, 0, 2500), 0);
+	struct bk_req r;
+	submit(&w, &w.a, &r, BK_READ, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 1);
+	assert_int_equal(w.done_ns[0], 18500);
+	world_free(&w);
+}
+
 /* An operation with no CPU of its own before the loop still gets the
  * kernel's per-byte work at the submission: a tier with only cpu_read_bw
  * 4.096 GB/s, reap_batch 8, one read at 0: kernel 0-1000, device
@@ -531,6 +549,15 @@ static void test_client_cpu_keys_need_a_client_section(void **state)
 	assert_non_null(strstr(e.msg, "[tier hot]"));
 	assert_non_null(strstr(e.msg, "[client]"));
 	cfg_free(d);
+	/* The file-system client's loop keys too (models/fsclient.h). */
+	assert_int_equal(cfg_load_string(&d, "t.ini",
+					 "[tier hot]\nmodel = fixed\nlatency = 10us\ncpu_close = 2us\n", &e),
+			 0);
+	assert_int_equal(tiered_build(&T, d, &x, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:1: [tier hot]"));
+	assert_non_null(strstr(e.msg, "cpu_close"));
+	assert_non_null(strstr(e.msg, "[client]"));
+	cfg_free(d);
 	ev_engine_free(eng);
 }
 
@@ -549,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_client_loop_charges_the_kernel_without_an_op_cost),
 		cmocka_unit_test(test_client_loop_runs_a_callbacks_work_before_the_next),
 		cmocka_unit_test(test_client_turn_costs_a_shared_wake),
+		cmocka_unit_test(test_client_work_takes_the_thread_in_its_line),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_content_costs_per_call),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),

@@ -35,10 +35,8 @@ static void note(struct bk_req *r)
 	w->done_ns[w->ndone++] = ev_now(w->eng);
 }
 
-/* open 5 us, create 100 us, `files` descriptors, `creates` at once (0:
- * any number); two decorated devices (two tiers of one node). */
-static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
-			    int (*turn)(void *, size_t, int, exec_fn, void *), void *turn_ctx)
+/* Two decorated `fixed` devices (two tiers of one node) with params p. */
+static void world_init_params(struct world *w, struct fsc_params *p)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -48,6 +46,17 @@ static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
 	struct err e = { 0 };
 	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
 	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
+	assert_true(fsc_active(p));
+	assert_int_equal(fsc_new(&w->x, p, 1, w->dev, &w->fs, &e), 0);
+	assert_int_equal(fsc_new(&w->x, p, 1, w->dev2, &w->fs2, &e), 0);
+	fsc_params_free(p);
+}
+
+/* open 5 us, create 100 us, `files` descriptors, `creates` at once (0:
+ * any number). */
+static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
+			    int (*turn)(void *, size_t, int, exec_fn, void *), void *turn_ctx)
+{
 	struct fsc_params p;
 	fsc_params_default(&p);
 	dist_const(&p.open_ns, 5000);
@@ -56,10 +65,27 @@ static void world_init_loop(struct world *w, uint64_t files, uint64_t creates,
 	p.create_parallelism = creates;
 	p.turn = turn;
 	p.turn_ctx = turn_ctx;
-	assert_true(fsc_active(&p));
-	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev, &w->fs, &e), 0);
-	assert_int_equal(fsc_new(&w->x, &p, 1, w->dev2, &w->fs2, &e), 0);
-	fsc_params_free(&p);
+	world_init_params(w, &p);
+}
+
+/* As world_init_loop with one descriptor per tier, a loop whose thread
+ * does the open's own work: cpu_open 3 us, cpu_create 20 us, cpu_close
+ * 2 us. */
+static void world_init_cpu(struct world *w, int (*turn)(void *, size_t, int, exec_fn, void *),
+			   int (*work)(void *, size_t, uint64_t), void *ctx)
+{
+	struct fsc_params p;
+	fsc_params_default(&p);
+	dist_const(&p.open_ns, 5000);
+	dist_const(&p.create_ns, 100000);
+	p.open_files = 1;
+	p.turn = turn;
+	p.work = work;
+	p.turn_ctx = ctx;
+	p.open_cpu_ns = 3000;
+	p.create_cpu_ns = 20000;
+	p.close_cpu_ns = 2000;
+	world_init_params(w, &p);
 }
 
 static void world_init_creates(struct world *w, uint64_t files, uint64_t creates)
@@ -181,6 +207,68 @@ static void test_fsclient_chain_steps_wait_for_the_loops_turn(void **state)
 	assert_int_equal(loop.turns, 6);
 	assert_int_equal(loop.creates, 4);
 	assert_int_equal(loop.node, 3);
+	world_free(&w);
+}
+
+/* The loop's own part of an open (fsclient.c): a stand-in thread, one
+ * line of work, whose turns take 1 us each.  At 0 a write of new object 8
+ * on one tier puts its create's 20 us on the thread (0-20) and creates
+ * (100 us); a read of object 7 on the other tier, right after, puts its
+ * open's 3 us there (20-23) and opens (5 us); its turn, due at 5, waits
+ * for the thread (23-24), and it reads: done at 34 us (16 without the
+ * keys).  The create's four turns run at 100-104 and it writes: done at
+ * 114.  Then a read of object 9 on the first tier (one descriptor, 8's)
+ * closes 8 (2 us, 114-116), opens (3 us, 116-119; 5 us: due at 119), its
+ * turn runs 119-120: done at 130.  The thread worked 28 us besides its
+ * turns. */
+struct fake_thread {
+	struct exec *x;
+	uint64_t busy_until, work_ns;
+};
+
+static uint64_t thread_take(struct fake_thread *t, uint64_t ns)
+{
+	uint64_t now = exec_now(t->x);
+	t->busy_until = (t->busy_until > now ? t->busy_until : now) + ns;
+	return t->busy_until;
+}
+
+static int thread_turn(void *ctx, size_t node, int create, exec_fn fn, void *arg)
+{
+	(void)node;
+	(void)create;
+	struct fake_thread *t = ctx;
+	return exec_at(t->x, thread_take(t, 1000), fn, arg) ? 0 : -1;
+}
+
+static int thread_work(void *ctx, size_t node, uint64_t ns)
+{
+	(void)node;
+	struct fake_thread *t = ctx;
+	thread_take(t, ns);
+	t->work_ns += ns;
+	return 0;
+}
+
+static void test_fsclient_open_work_takes_the_loops_thread(void **state)
+{
+	(void)state;
+	struct world w;
+	struct fake_thread th = { 0 };
+	world_init_cpu(&w, thread_turn, thread_work, &th);
+	th.x = &w.x;
+	struct err e = { 0 };
+	struct bk_req r[3];
+	submit(&w, &w.fs, &r[0], BK_WRITE, 8);
+	submit(&w, &w.fs2, &r[1], BK_READ, 7);
+	assert_true(ev_run(w.eng, UINT64_MAX, &e) >= 0);
+	submit(&w, &w.fs, &r[2], BK_READ, 9);
+	run(&w);
+	assert_int_equal(w.ndone, 3);
+	assert_int_equal(w.done_ns[0], 34000);
+	assert_int_equal(w.done_ns[1], 114000);
+	assert_int_equal(w.done_ns[2], 130000);
+	assert_int_equal(th.work_ns, 28000);
 	world_free(&w);
 }
 
@@ -347,6 +435,18 @@ static void test_fsclient_cfg_defaults_inactive_and_bad_value_named(void **state
 	assert_int_equal(p.create_parallelism, 4);
 	fsc_params_free(&p);
 	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\ncpu_close = 2us\n", &e), 0);
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), 0);
+	assert_int_equal(p.close_cpu_ns, 2000);
+	assert_true(fsc_active(&p));
+	fsc_params_free(&p);
+	cfg_free(d);
+	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\ncpu_open = 3\n", &e), 0);
+	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:3"));
+	assert_non_null(strstr(e.msg, "cpu_open"));
+	fsc_params_free(&p);
+	cfg_free(d);
 	assert_int_equal(cfg_load_string(&d, "t.ini", "[tier hot]\nmodel = nvme\ncreate_parallelism = x\n", &e), 0);
 	assert_int_equal(fsc_from_cfg(d, cfg_find(d, "tier", "hot"), &p, &e), -1);
 	assert_non_null(strstr(e.msg, "t.ini:3"));
@@ -366,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_fsclient_create_parallelism_queues_creates),
 		cmocka_unit_test(test_fsclient_operations_share_an_open_in_progress),
 		cmocka_unit_test(test_fsclient_chain_steps_wait_for_the_loops_turn),
+		cmocka_unit_test(test_fsclient_open_work_takes_the_loops_thread),
 		cmocka_unit_test(test_fsclient_exports_latency_with_create_time),
 		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),
 	};

@@ -210,6 +210,37 @@ static void test_probe_content_cost_per_call(void **state)
 	free(r);
 }
 
+/* The loop's own part of an open, a create and a close (open_cpu).  4 KiB
+ * reads cost the thread 9 us at QD1 and 5 us deeper: wake (9 - 5) x 64 /
+ * 63 = 4.0635 us, and the model charges a read alone 9 us; the opens
+ * pass took 20 us per read, so cpu_open = 20 - 9 - 4.0635 = 6.9365 us.
+ * cpu_create is not written, only the creates' costs (60 and 40 us).
+ * Closes 3.5 us each.  An opens pass cheaper than the read and its wake
+ * (10 us) gives 0, not less. */
+static void test_probe_open_create_close_cpu(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 2600e6, 2780e6, 2670e6, 2790e6 };
+	const double wr[PROBE_NQD] = { 1000e6, 2000e6, 3000e6, 3100e6 };
+	struct probe_result *r = sweep(PROBE_WARM, rd, wr, 0);
+	r->pt[0][0][0].cpu_ns_per_op = 9e3;
+	r->open_cpu_ns = 20e3;
+	r->create_cpu_ns = 60e3;
+	r->create_qd_cpu_ns = 40e3;
+	r->close_cpu_ns = 3.5e3;
+	char *text = preset(r, "warm");
+	assert_float_equal(number_after(text, "\ncpu_open = ", "us\n"), 6.9365, 1e-3);
+	assert_null(strstr(text, "\ncpu_create = "));
+	assert_non_null(strstr(text, "cost the thread 60.0 us each at QD1 and 40.0 us at QD 16"));
+	assert_float_equal(number_after(text, "\ncpu_close = ", "us\n"), 3.5, 1e-3);
+	free(text);
+	r->open_cpu_ns = 10e3;
+	text = preset(r, "warm");
+	assert_float_equal(number_after(text, "\ncpu_open = ", "us\n"), 0, 1e-9);
+	free(text);
+	free(r);
+}
+
 /* The per-byte CPU is the median of the plateau's 1 MiB points, not the
  * best point's.  Warm 1 MiB reads at 8860, 9355, 8917 and 8193 MB/s (QD
  * 1, 4, 16, 64: saturated from QD1, so all four count) took 59.8, 54.3,
@@ -290,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_probe_cold_egress_and_ingress_are_plateaus),
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
 		cmocka_unit_test(test_probe_content_cost_per_call),
+		cmocka_unit_test(test_probe_open_create_close_cpu),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 		cmocka_unit_test(test_probe_busy_counts_the_content_work),
