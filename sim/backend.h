@@ -76,7 +76,8 @@ struct bk_req {
 	int status;          /* enum bk_status */
 	uint32_t retries;    /* e.g. 503s retried at an object store */
 	uint64_t submit_ns;  /* when the backend accepted it */
-	/* private to the backend between submit and done */
+	/* private to the backend between submit and done; callers need not
+	 * set them (a backend writes each before it reads it) */
 	void *priv[2];
 	uint64_t upriv[2];
 };

@@ -363,11 +363,19 @@ static void tio_next(struct path *p, struct tio *io)
 {
 	struct tier *t = &p->t[io->tier];
 	struct bk_req *q = &io->req;
-	memset(q, 0, sizeof *q);
+	/* Every field but the backend's private ones (backend.h: each backend
+	 * sets what it reads of those); a memset of the whole request was
+	 * 3% of this path's instructions. */
 	q->object = io->obj;
+	q->offset = 0;
+	q->length = 0;
 	q->client = p->client;
+	q->buf = NULL;
 	q->done = tio_bk_done;
 	q->ctx = io;
+	q->status = 0;
+	q->retries = 0;
+	q->submit_ns = 0;
 	const struct backend *b;
 	if (io->step < io->nmeta) {
 		q->op = io->meta[io->step];
