@@ -1145,7 +1145,8 @@ static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, 
  * what a run's busier loop pays.  (Set from the QD1 pass, as cpu_open is,
  * it was 24 us for the hot tier and made make validate's replay run
  * charge its thread 1.38 times the CPU it used; from the QD 16 pass it
- * came out larger still, 42 us.) */
+ * came out 42 us in one probe and about 8 in the next: the QD 16 creates
+ * cost 52.6 and 19.3 us each, so noisy a measure is no better.) */
 static void open_cpu(const struct probe_result *r, const struct cpu_fit *cr, FILE *f)
 {
 	double rd = cpu_cost_ns(cr, 4096);
