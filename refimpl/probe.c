@@ -1144,9 +1144,10 @@ static void warm_writes(const struct probe_result *r, const struct cpu_fit *cw, 
  * the wake-ups that cost are not the system calls' own part, which is
  * what a run's busier loop pays.  (Set from the QD1 pass, as cpu_open is,
  * it was 24 us for the hot tier and made make validate's replay run
- * charge its thread 1.38 times the CPU it used; from the QD 16 pass it
- * came out 42 us in one probe and about 8 in the next: the QD 16 creates
- * cost 52.6 and 19.3 us each, so noisy a measure is no better.) */
+ * charge its thread 1.38 times the CPU it used.  The QD 16 pass is
+ * closer to a run, but no steadier: its creates cost 9-24 us each in the
+ * 24 tiers of make validate's set 22, and 53 and 102 us in another probe
+ * the same morning.) */
 static void open_cpu(const struct probe_result *r, const struct cpu_fit *cr, FILE *f)
 {
 	double rd = cpu_cost_ns(cr, 4096);
