@@ -103,7 +103,6 @@
 #include "sim/metrics.h"
 #include "sim/rng.h"
 
-
 void fsc_params_default(struct fsc_params *p)
 {
 	memset(p, 0, sizeof *p);

@@ -31,8 +31,8 @@
  * reap_batch > 0): they are work on its thread, in its line, which the
  * loop's other work waits behind (fsclient.c).
  *
- * With both latencies 0 (the default) there is no decorator at all, and a
- * scenario runs exactly as without this module.
+ * With both latencies and the cpu_* keys 0 (the default) there is no
+ * decorator at all, and a scenario runs exactly as without this module.
  *
  * Metrics (export writes only its own; the caller exports the decorated
  * backend first): PREFIX.read.latency and PREFIX.write.latency replaced by
