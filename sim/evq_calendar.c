@@ -106,6 +106,11 @@ struct cq {
 	size_t size;        /* pending events */
 	uint32_t *bucket;   /* head slot of each bucket, CQ_NIL when empty */
 	uint32_t nbuckets;  /* a power of two */
+	/* Brown's resize thresholds and the cost check's period for this
+	 * nbuckets, worked out when it changes (cq_set_buckets) rather than
+	 * at every push and pop. */
+	size_t grow_above, shrink_below;
+	uint32_t check_after;
 	unsigned shift;     /* width = 2^shift ns; day of t = t >> shift */
 	uint64_t day;       /* no pending event has a day before this one */
 	uint64_t work;      /* extra steps since the last check (see above) */
@@ -279,6 +284,14 @@ static void cq_free_slot(struct cq *q, uint32_t i)
 	q->free_head = i;
 }
 
+static void cq_set_buckets(struct cq *q, uint32_t nb)
+{
+	q->nbuckets = nb;
+	q->grow_above = nb < CQ_MAX_BUCKETS ? 2 * (size_t)nb : SIZE_MAX;
+	q->shrink_below = nb > CQ_MIN_BUCKETS ? nb / 2 : 0;
+	q->check_after = nb + CQ_CHECK_POPS;
+}
+
 /* The power-of-two exponent nearest (in log) to Brown's width for the
  * sampled times t[0..n-1], in order; `keep` when they give none. */
 static unsigned cq_width_shift(const uint64_t *t, unsigned n, unsigned keep)
@@ -347,7 +360,7 @@ __attribute__((noinline, cold)) static void cq_resize(struct cq *q, uint32_t nb)
 	for (uint32_t b = 0; b < nb; b++)
 		nbucket[b] = CQ_NIL;
 	q->bucket = nbucket;
-	q->nbuckets = nb;
+	cq_set_buckets(q, nb);
 	q->shift = cq_width_shift(sample_t, ns, q->shift);
 
 	/* Equal times share an old bucket, in push order; re-inserting each old
@@ -422,7 +435,7 @@ static void *cq_create(void)
 	}
 	for (uint32_t b = 0; b < CQ_MIN_BUCKETS; b++)
 		q->bucket[b] = CQ_NIL;
-	q->nbuckets = CQ_MIN_BUCKETS;
+	cq_set_buckets(q, CQ_MIN_BUCKETS);
 	q->free_head = CQ_NIL;
 	q->min = CQ_NIL;
 	return q;
@@ -462,14 +475,14 @@ static uint64_t cq_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 	q->size++;
 
 	uint64_t handle = (uint64_t)q->gen[i] << 32 | i;
-	if (q->size > 2 * (size_t)q->nbuckets && q->nbuckets < CQ_MAX_BUCKETS)
+	if (q->size > q->grow_above)
 		cq_resize(q, 2 * q->nbuckets);
 	return handle;
 }
 
 static void cq_after_remove(struct cq *q)
 {
-	if (q->size < q->nbuckets / 2 && q->nbuckets > CQ_MIN_BUCKETS)
+	if (q->size < q->shrink_below)
 		cq_resize(q, q->nbuckets / 2);
 }
 
@@ -479,7 +492,7 @@ static void cq_after_remove(struct cq *q)
  * help. */
 static void cq_check_cost(struct cq *q)
 {
-	if (++q->pops < q->nbuckets + CQ_CHECK_POPS)
+	if (++q->pops < q->check_after)
 		return;
 	if (q->work > (uint64_t)CQ_REWIDTH_COST * q->pops)
 		cq_resize(q, q->nbuckets);
