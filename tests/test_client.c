@@ -43,9 +43,10 @@ static void note(struct bk_req *r)
 	w->done_ns[w->ndone++] = ev_now(w->eng);
 }
 
-/* `nodes` nodes of one thread; tiers a and b (two decorated devices). */
-static void world_init_loop(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns,
-			    unsigned reap_batch)
+/* `nodes` nodes of client p (one thread, the content rates below); tier
+ * a with costs ka, tier b with kb, each over a `fixed` device. */
+static void world_init_with(struct world *w, size_t nodes, unsigned reap_batch, const struct client_cost *ka,
+			    const struct client_cost *kb)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -57,11 +58,18 @@ static void world_init_loop(struct world *w, size_t nodes, uint64_t queue_depth,
 	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
 	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9, .reap_batch = reap_batch };
 	assert_int_equal(client_new(&w->c, &w->x, &p, nodes, &e), 0);
+	assert_int_equal(client_wrap(w->c, ka, w->dev, &w->a, &e), 0);
+	assert_int_equal(client_wrap(w->c, kb, w->dev2, &w->b, &e), 0);
+}
+
+/* `nodes` nodes of one thread; tiers a and b alike. */
+static void world_init_loop(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns,
+			    unsigned reap_batch)
+{
 	struct client_cost k = { .read_op_ns = 1000, .read_bps = 4.096e9, .write_op_ns = 3000,
 				 .queue_depth = queue_depth, .read_wake_ns = read_wake_ns };
 	assert_true(client_cost_any(&k));
-	assert_int_equal(client_wrap(w->c, &k, w->dev, &w->a, &e), 0);
-	assert_int_equal(client_wrap(w->c, &k, w->dev2, &w->b, &e), 0);
+	world_init_with(w, nodes, reap_batch, &k, &k);
 }
 
 static void world_init(struct world *w, size_t nodes, uint64_t queue_depth, uint64_t read_wake_ns)
@@ -83,18 +91,7 @@ static void world_free(struct world *w)
  * a with costs ka, tier b with kb. */
 static void world_init_costs(struct world *w, const struct client_cost *ka, const struct client_cost *kb)
 {
-	memset(w, 0, sizeof *w);
-	w->eng = ev_engine_new(NULL);
-	assert_non_null(w->eng);
-	w->x = ev_executor(w->eng);
-	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
-	struct err e = { 0 };
-	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
-	assert_int_equal(fixed_new(&w->dev2, &w->x, &fp, &e), 0);
-	struct client_params p = { .threads = 1, .check_bps = 1.024e9, .fill_bps = 2.048e9 };
-	assert_int_equal(client_new(&w->c, &w->x, &p, 1, &e), 0);
-	assert_int_equal(client_wrap(w->c, ka, w->dev, &w->a, &e), 0);
-	assert_int_equal(client_wrap(w->c, kb, w->dev2, &w->b, &e), 0);
+	world_init_with(w, 1, 0, ka, kb);
 }
 
 static void submit(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op, uint32_t node)
