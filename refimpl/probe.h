@@ -237,6 +237,10 @@ struct probe_opts {
 int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struct probe_opts *o,
 	      struct probe_result *r, struct err *e);
 
+/* Which of three runs of one point has the median CPU per operation (the
+ * QD1 4 KiB points are run three times: probe.c, run_point_median). */
+int probe_median3(const struct probe_point v[3]);
+
 /* Removes dir's scratch set (DIR/probe), as probe_dir does when it does
  * not keep it. */
 void probe_remove_scratch(const char *dir);

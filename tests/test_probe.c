@@ -241,6 +241,24 @@ static void test_probe_open_create_close_cpu(void **state)
 	free(r);
 }
 
+/* The median of three by CPU per operation, whichever place it has, and
+ * ties broken to a defined one. */
+static void test_probe_median3_picks_the_middle_cpu(void **state)
+{
+	(void)state;
+	static const double c[][3] = { { 1, 2, 3 }, { 3, 2, 1 }, { 2, 1, 3 }, { 2, 3, 1 }, { 1, 3, 2 }, { 93, 15, 14 } };
+	static const int want[] = { 1, 1, 0, 0, 2, 1 };
+	for (size_t t = 0; t < sizeof want / sizeof want[0]; t++) {
+		struct probe_point v[3] = { 0 };
+		for (int k = 0; k < 3; k++)
+			v[k].cpu_ns_per_op = c[t][k];
+		assert_int_equal(probe_median3(v), want[t]);
+	}
+	struct probe_point same[3] = { { .cpu_ns_per_op = 5 }, { .cpu_ns_per_op = 5 }, { .cpu_ns_per_op = 5 } };
+	int i = probe_median3(same);
+	assert_true(i >= 0 && i < 3);
+}
+
 /* The per-byte CPU is the median of the plateau's 1 MiB points, not the
  * best point's.  Warm 1 MiB reads at 8860, 9355, 8917 and 8193 MB/s (QD
  * 1, 4, 16, 64: saturated from QD1, so all four count) took 59.8, 54.3,
@@ -322,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
 		cmocka_unit_test(test_probe_content_cost_per_call),
 		cmocka_unit_test(test_probe_open_create_close_cpu),
+		cmocka_unit_test(test_probe_median3_picks_the_middle_cpu),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 		cmocka_unit_test(test_probe_busy_counts_the_content_work),
