@@ -249,6 +249,13 @@ void client_reset_stats(struct client *c)
 		res_queue_reset_stats(c->cpu[i]);
 }
 
+/* The node an operation or a turn of node `node` runs on: the last one
+ * when `node` is past them (client.h). */
+static size_t node_of(const struct client *c, size_t node)
+{
+	return node < c->nodes ? node : c->nodes - 1;
+}
+
 /* A wake-up's share, wake / n rounded, for one of n operations in flight
  * (n >= 1): the loop's system call and wake-up serve them all. */
 static uint64_t wake_share(uint64_t wake_ns, uint64_t n)
@@ -500,7 +507,7 @@ static int cdec_submit(void *self, struct bk_req *r)
 	io->in.ctx = NULL;
 	io->outer = r;
 	io->d = d;
-	io->node = r->client < d->c->nodes ? r->client : d->c->nodes - 1;
+	io->node = node_of(d->c, r->client);
 	io->cpu = d->c->cpu[io->node];
 	io->start_ns = exec_now(&d->x);
 	io->s1_ns = s1;
@@ -615,14 +622,13 @@ static int turn_queue(struct client *c, size_t node, uint64_t ns, exec_fn fn, vo
 
 int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, void *arg)
 {
-	if (node >= c->nodes)
-		node = c->nodes - 1;
+	node = node_of(c, node);
 	return turn_queue(c, node, wake_share(wake_ns, c->inflight[node] + 1), fn, arg);
 }
 
 int client_work(struct client *c, size_t node, uint64_t ns)
 {
-	return turn_queue(c, node < c->nodes ? node : c->nodes - 1, ns, NULL, NULL);
+	return turn_queue(c, node_of(c, node), ns, NULL, NULL);
 }
 
 int client_loop(const struct client *c)

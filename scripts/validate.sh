@@ -28,18 +28,6 @@ B=$(cd "$1" && pwd); T=$B/tiersim; R=$B/tierref
 N=${VALIDATE_RUNS:-1}
 case $N in ''|*[!0-9]*|0) echo "validate: VALIDATE_RUNS=$N: give a whole number of runs, 1 or more" >&2; exit 2 ;; esac
 cases=${VALIDATE_CASES:-$(for f in scenarios/validate/*.ini; do basename "$f" .ini; done)}
-# Drops the cached pages of every file under $1 (see the loop below).
-drop_cached() {
-	find "$1" -type f -exec sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' sh {} + 2>/dev/null || true
-}
-
-# Reads every file under $1 once (see the loop below: the page cache
-# the probe measured).  Missing is fine: a case with no warm files.
-warm_touch() {
-	[ -d "$1" ] || return 0
-	find "$1" -type f -exec cat {} + >/dev/null
-}
-
 for c in $cases; do
 	[ -f "scenarios/validate/$c.ini" ] ||
 		{ echo "validate: VALIDATE_CASES: no case '$c' (scenarios/validate/$c.ini)" >&2; exit 2; }
@@ -55,6 +43,16 @@ uptime_s() { awk '{ printf "%d\n", $1 }' /proc/uptime; }
 settle() {
 	left=$(($1 + settle - $(uptime_s)))
 	[ "$left" -le 0 ] || sleep "$left"
+}
+# Drops the cached pages of every file under $1 (see the loop below).
+drop_cached() {
+	find "$1" -type f -exec sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' sh {} + 2>/dev/null || true
+}
+# Reads every file under $1 once (see the loop below: the page cache
+# the probe measured).  Missing is fine: a case with no warm files.
+warm_touch() {
+	[ -d "$1" ] || return 0
+	find "$1" -type f -exec cat {} + >/dev/null
 }
 S=${2:-$(mktemp -d)}
 mkdir -p "$S/hot" "$S/warm" "$S/bin"
