@@ -27,6 +27,18 @@
  *   nothing), else the least recently touched way; only that last case
  *   loses state (the evicted blob's bucket is forgotten as full, which
  *   errs on the permissive side) and is counted (blob.evicted_live).
+ *   A bucket touched at t is full again by t + b_b / R_b, and the account
+ *   admits at most b_a + R_a T requests in any T, so at most
+ *     live = b_a + R_a * b_b / R_b
+ *   buckets are below full at once (8,000 with the defaults).  The table
+ *   holds, unless blob_slots says otherwise, the power of two at or above
+ *   2 * live slots (16,384 with the defaults: 384 KiB), so a live bucket
+ *   is lost only when 9 of them meet in one set, and it is then the least
+ *   recently touched of them, the one nearest to full.  A set keeps its 8
+ *   keys in one cache line and their buckets apart, so finding a blob
+ *   reads one line, and only the blob found, or the one replaced, is
+ *   refilled: the scan for a way to replace reads the buckets' levels
+ *   without storing them, so their last touch stays what it was.
  *
  *   An admitted request: time to first byte F (a draw of ttfb), then its
  *   bytes over the account's egress link (GET) or ingress link (PUT):
@@ -58,6 +70,7 @@
  *   account_burst 4000 = 0.1 s of rate,
  *   blob_burst 50 = 0.1 s of rate                   assumed: Azure does
  *                                                   not publish bucket depths
+ *   blob_slots from the rates (above)               [D]
  *   ttfb lognormal(mean 20 ms, CV 1)                assumed: S3's small-GET
  *       median is "tens of ms" [V] S3 and Azure's latency doc uses 50 ms as
  *       its example [V] A6; lognormal(20 ms, 1) has median 14 ms,
@@ -97,11 +110,16 @@ static uint64_t cold_mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-struct cold_blob {
-	uint64_t key;
-	uint64_t last_ns;   /* last refill (and touch) */
+/* A bucket's state: its level as of last_ns, the blob's last request. */
+struct cold_bucket {
+	uint64_t last_ns;
 	double level;
-	int used;
+};
+
+/* One set of the per-blob table: 192 bytes, cache-line aligned. */
+struct cold_set {
+	uint64_t key[COLD_WAYS];
+	struct cold_bucket b[COLD_WAYS];
 };
 
 struct cold_opstats {
@@ -117,8 +135,10 @@ struct cold {
 	gsl_rng *rng;
 	struct res_tb *account;
 	struct res_link *egress, *ingress;
-	struct cold_blob *blob;
+	struct cold_set *set;
+	uint8_t *used;           /* per set: bit w set when way w holds a blob */
 	size_t nsets;
+	size_t set_mask;         /* nsets - 1 when nsets is a power of two, else 0 */
 	struct cold_opstats st[C_NCLASS];
 	uint64_t throttled_503, retries, gave_up, enotsup, evicted_live, blob_refused;
 	double usd_requests;
@@ -147,7 +167,7 @@ void cold_params_default(struct cold_params *p)
 	p->account_burst = 4000;
 	p->blob_ops = 500;
 	p->blob_burst = 50;
-	p->blob_slots = 65536;
+	p->blob_slots = 0; /* from the rates, at cold_new */
 	p->egress_bps = 25e9;
 	p->ingress_bps = 7.5e9;
 	p->conn_bps = 0;
@@ -188,8 +208,8 @@ int cold_params_check(const struct cold_params *p, struct err *e)
 		return err_set(e, ERR_INPUT, "cold: account_rate and blob_rate must be positive");
 	if (!(p->account_burst >= 1) || !(p->blob_burst >= 1) || isinf(p->account_burst) || isinf(p->blob_burst))
 		return err_set(e, ERR_INPUT, "cold: account_burst and blob_burst must be at least 1 request");
-	if (p->blob_slots == 0)
-		return err_set(e, ERR_INPUT, "cold: blob_slots must be at least 1");
+	if (p->blob_slots > (1u << 28))
+		return err_set(e, ERR_INPUT, "cold: blob_slots must be at most 268435456");
 	if (!pos_finite(p->egress_bps) || !pos_finite(p->ingress_bps))
 		return err_set(e, ERR_INPUT, "cold: egress and ingress must be positive");
 	if (!nonneg_finite(p->conn_bps))
@@ -220,7 +240,7 @@ int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *
 	    cfg_double(d, s, "price_list_10k", &p->usd_list_10k, e) < 0 ||
 	    cfg_double(d, s, "price_gb_month", &p->usd_gb_month, e) < 0 || cfg_bytes(d, s, "stored", &p->stored_bytes, e) < 0)
 		return -1;
-	if (slots == 0 || slots > (1u << 28))
+	if (cfg_key(s, "blob_slots") && (slots == 0 || slots > (1u << 28)))
 		return cfg_error(d, s, cfg_key(s, "blob_slots"), e, "must be 1..268435456");
 	p->blob_slots = (unsigned)slots;
 	if (retries > 1000)
@@ -253,45 +273,66 @@ uint64_t cold_backoff_ns(const struct cold_params *p, unsigned k, double u)
 
 /* ---- per-blob buckets ---- */
 
-/* Refills b to now; returns its level. */
-static double blob_refill(const struct cold *c, struct cold_blob *b, uint64_t now)
+unsigned cold_blob_slots(const struct cold_params *p)
 {
-	if (now > b->last_ns) {
-		double lvl = b->level + c->p.blob_ops * ((double)(now - b->last_ns) / 1e9);
-		b->level = lvl < c->p.blob_burst ? lvl : c->p.blob_burst;
-		b->last_ns = now;
+	double live = p->account_burst + p->account_ops * p->blob_burst / p->blob_ops;
+	unsigned slots = 64;
+	while (slots < (1u << 28) && slots < 2 * live)
+		slots <<= 1;
+	return slots;
+}
+
+/* b's level at now (not stored). */
+static double blob_level(const struct cold *c, const struct cold_bucket *b, uint64_t now)
+{
+	if (now <= b->last_ns)
+		return b->level;
+	double lvl = b->level + c->p.blob_ops * ((double)(now - b->last_ns) / 1e9);
+	return lvl < c->p.blob_burst ? lvl : c->p.blob_burst;
+}
+
+/* The way of `key` in set s (used ways in `used`), or -1. */
+static int blob_find(const struct cold_set *s, unsigned used, uint64_t key)
+{
+	for (int w = 0; w < COLD_WAYS; w++)
+		if ((used >> w & 1) && s->key[w] == key)
+			return w;
+	return -1;
+}
+
+/* The way a new blob takes in a set whose ways are all used: the first
+ * whose bucket has refilled to full, else the least recently touched (the
+ * first of equals), whose loss is counted. */
+static int blob_victim(struct cold *c, const struct cold_set *s, uint64_t now)
+{
+	int oldest = 0;
+	for (int w = 0; w < COLD_WAYS; w++) {
+		if (blob_level(c, &s->b[w], now) >= c->p.blob_burst)
+			return w;
+		if (s->b[w].last_ns < s->b[oldest].last_ns)
+			oldest = w;
 	}
-	return b->level;
+	c->evicted_live++;
+	return oldest;
 }
 
 /* 1: a token taken from blob `key`'s bucket; 0: refused. */
 static int blob_try(struct cold *c, uint64_t key, uint64_t now)
 {
-	struct cold_blob *set = &c->blob[(cold_mix(key) % c->nsets) * COLD_WAYS];
-	struct cold_blob *b = NULL, *free_way = NULL, *full_way = NULL, *oldest = NULL;
-	for (int i = 0; i < COLD_WAYS; i++) {
-		struct cold_blob *w = &set[i];
-		if (!w->used) {
-			if (!free_way)
-				free_way = w;
-			continue;
-		}
-		if (w->key == key) {
-			b = w;
-			break;
-		}
-		if (!full_way && blob_refill(c, w, now) >= c->p.blob_burst)
-			full_way = w;
-		if (!oldest || w->last_ns < oldest->last_ns)
-			oldest = w;
+	uint64_t h = cold_mix(key);
+	size_t si = c->set_mask ? h & c->set_mask : h % c->nsets;
+	struct cold_set *s = &c->set[si];
+	unsigned used = c->used[si];
+	int w = blob_find(s, used, key);
+	if (w < 0) {
+		w = used != (1u << COLD_WAYS) - 1 ? __builtin_ctz(~used) : blob_victim(c, s, now);
+		c->used[si] = (uint8_t)(used | 1u << w);
+		s->key[w] = key;
+		s->b[w] = (struct cold_bucket){ .last_ns = now, .level = c->p.blob_burst };
 	}
-	if (!b) {
-		b = free_way ? free_way : full_way ? full_way : oldest;
-		if (!free_way && !full_way)
-			c->evicted_live++;
-		*b = (struct cold_blob){ .key = key, .last_ns = now, .level = c->p.blob_burst, .used = 1 };
-	}
-	blob_refill(c, b, now);
+	struct cold_bucket *b = &s->b[w];
+	b->level = blob_level(c, b, now);
+	b->last_ns = now;
 	if (b->level >= 1 - 1e-9) {
 		b->level -= 1;
 		if (b->level < 0)
@@ -442,6 +483,7 @@ static int cold_export(void *self, const char *prefix, struct met_registry *m, u
 	    set_scalar(m, prefix, "gave_up", (double)c->gave_up, "requests") ||
 	    set_scalar(m, prefix, "blob.refused", (double)c->blob_refused, "requests") ||
 	    set_scalar(m, prefix, "blob.evicted_live", (double)c->evicted_live, "buckets") ||
+	    set_scalar(m, prefix, "blob.slots", (double)c->p.blob_slots, "buckets") ||
 	    set_scalar(m, prefix, "enotsup", (double)c->enotsup, "ops") ||
 	    set_scalar(m, prefix, "stored", c->stored.value, "B") ||
 	    set_scalar(m, prefix, "cost.requests", c->usd_requests, "USD") ||
@@ -483,7 +525,8 @@ static void cold_destroy(void *self)
 	res_tb_free(c->account);
 	res_link_free(c->egress);
 	res_link_free(c->ingress);
-	free(c->blob);
+	free(c->set);
+	free(c->used);
 	for (int k = 0; k < C_NCLASS; k++)
 		hist_free(c->st[k].latency_ns);
 	if (c->rng)
@@ -516,14 +559,16 @@ int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, s
 	uint64_t now = exec_now(x);
 	c->since_ns = now;
 	met_tavg_init(&c->stored, now, (double)p->stored_bytes);
-	c->nsets = (p->blob_slots + COLD_WAYS - 1) / COLD_WAYS;
+	c->nsets = ((p->blob_slots ? p->blob_slots : cold_blob_slots(p)) + COLD_WAYS - 1) / COLD_WAYS;
+	c->set_mask = (c->nsets & (c->nsets - 1)) == 0 ? c->nsets - 1 : 0;
 	c->p.blob_slots = (unsigned)(c->nsets * COLD_WAYS);
-	c->blob = calloc(c->nsets * COLD_WAYS, sizeof *c->blob);
+	c->set = aligned_alloc(64, c->nsets * sizeof *c->set);
+	c->used = calloc(c->nsets, sizeof *c->used);
 	c->rng = rng_stream_new(seed, p->name ? p->name : "cold");
 	c->account = res_tb_new(x, p->account_ops, p->account_burst);
 	c->egress = res_link_new(x, p->egress_bps);
 	c->ingress = res_link_new(x, p->ingress_bps);
-	if (!c->blob || !c->rng || !c->account || !c->egress || !c->ingress)
+	if (!c->set || !c->used || !c->rng || !c->account || !c->egress || !c->ingress)
 		goto oom;
 	for (int k = 0; k < C_NCLASS; k++)
 		if (!(c->st[k].latency_ns = hist_new()))

@@ -12,7 +12,9 @@
  *   account_burst     = 4000         ; bucket depth, requests
  *   blob_rate         = 500/s        ; requests/s per blob
  *   blob_burst        = 50           ; bucket depth, requests
- *   blob_slots        = 65536        ; per-blob buckets remembered
+ *   blob_slots        = (derived)    ; per-blob buckets remembered; unset:
+ *                                      ; 2 x those that can be below full
+ *                                      ; at once, to a power of two (16384)
  *   egress            = 200Gb/s      ; account egress (GETs)
  *   ingress           = 60Gb/s       ; account ingress (PUTs)
  *   connection_bw     = 0            ; one request's own cap (0: none)
@@ -43,7 +45,7 @@ struct cold_params {
 	const char *name;          /* RNG stream name; "cold" by default.  Borrowed. */
 	double account_ops, account_burst;
 	double blob_ops, blob_burst;
-	unsigned blob_slots;       /* rounded up to a multiple of 8 */
+	unsigned blob_slots;       /* rounded up to a multiple of 8; 0: cold_blob_slots */
 	double egress_bps, ingress_bps;
 	double conn_bps;           /* 0: none */
 	struct dist ttfb_ns;
@@ -67,5 +69,10 @@ int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, s
 /* The backoff before retry number k (k = 1 for the first retry), given a
  * uniform draw u in [0,1): full jitter, u * min(cap, base * 2^(k-1)). */
 uint64_t cold_backoff_ns(const struct cold_params *p, unsigned k, double u);
+
+/* The per-blob table's size for p when blob_slots is 0: the power of two
+ * at or above twice the buckets that can be below full at once,
+ * account_burst + account_rate * blob_burst / blob_rate (cold.c). */
+unsigned cold_blob_slots(const struct cold_params *p);
 
 #endif

@@ -584,6 +584,88 @@ static void test_cold_single_blob_is_held_to_500_requests_per_second(void **stat
 	ev_engine_free(w.eng);
 }
 
+/* The per-blob table's size when blob_slots is unset: twice the buckets
+ * that can be below full at once, b_a + R_a b_b / R_b, to a power of two.
+ * Defaults: 4000 + 40000 * 50 / 500 = 8000 -> 16000 -> 16384.  1000 req/s,
+ * a bucket of 10, blobs at 500/s with 50: 10 + 100 = 110 -> 220 -> 256.
+ * Never under 64. */
+static void test_cold_blob_slots_follow_the_rates(void **state)
+{
+	(void)state;
+	struct cold_params p;
+	cold_params_default(&p);
+	assert_int_equal(p.blob_slots, 0);
+	assert_int_equal(cold_blob_slots(&p), 16384);
+	p.account_ops = 1000;
+	p.account_burst = 10;
+	assert_int_equal(cold_blob_slots(&p), 256);
+	p.account_ops = 1;
+	p.account_burst = 1;
+	assert_int_equal(cold_blob_slots(&p), 64);
+	cold_params_free(&p);
+}
+
+/* The per-blob table with one set of 8 ways (blob_slots = 8), 500 req/s
+ * and a bucket of 50 per blob, no retries, HEADs 1 us to first byte.
+ * Blob A empties its bucket at t = 0, B1..B7 theirs at 1..7 us; A is
+ * refused at 8 us (level 0.004), which touches it.  C at 10 us finds no
+ * free way and no full bucket, so it takes the least recently touched
+ * way, B1's (touched at 1 us, A at 8), and counts a live eviction.  Then
+ * A is still refused at 11 us (remembered); B1 is admitted at 12 us (its
+ * bucket forgotten as full), and takes B2's way, the next least recently
+ * touched (a second live eviction); B3 is refused at 13 us. */
+static void test_cold_blob_table_evicts_the_least_recently_touched_bucket(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct cold_params p;
+	cold_params_default(&p);
+	p.account_ops = 1e9;
+	p.account_burst = 1e9;
+	p.blob_slots = 8;
+	p.max_retries = 0;
+	dist_const(&p.ttfb_ns, 1000);
+	dist_const(&p.throttle_ns, 1000);
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+	enum { A = 100, B1 = 101, C = 200, N = 8 * 50 + 5 };
+	struct bk_req *r = calloc(N, sizeof *r);
+	assert_non_null(r);
+	int k = 0;
+	for (int blob = 0; blob < 8; blob++) { /* A at 0, B1..B7 at 1..7 us */
+		world_run(&w, (uint64_t)blob * 1000);
+		for (int i = 0; i < 50; i++, k++) {
+			req_init(&r[k], &w, BK_HEAD, (uint64_t)(A + blob), 0, 0);
+			submit_one(&w, &b, &r[k]);
+		}
+	}
+	const struct { uint64_t t_ns, blob; int status; } then[] = {
+		{ 8000, A, BK_THROTTLED }, { 10000, C, BK_OK }, { 11000, A, BK_THROTTLED },
+		{ 12000, B1, BK_OK }, { 13000, B1 + 2, BK_THROTTLED },
+	};
+	for (size_t j = 0; j < sizeof then / sizeof then[0]; j++) {
+		world_run(&w, then[j].t_ns);
+		req_init(&r[k + (int)j], &w, BK_HEAD, then[j].blob, 0, 0);
+		submit_one(&w, &b, &r[k + (int)j]);
+	}
+	world_run(&w, UINT64_MAX);
+	for (int i = 0; i < k; i++)
+		assert_int_equal(r[i].status, BK_OK);
+	for (size_t j = 0; j < sizeof then / sizeof then[0]; j++)
+		assert_int_equal(r[k + (int)j].status, then[j].status);
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "cold", m, ev_now(w.eng)), 0);
+	assert_true(metric(m, "cold.blob.evicted_live") == 2);
+	assert_true(metric(m, "cold.blob.refused") == 3);
+	met_free(m);
+	free(r);
+	b.ops->destroy(b.self);
+	cold_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
 /* 1000 GETs, 100 PUTs of 1 MiB, 10 HEADs, 5 LISTs, then one PUT of 1 GB;
  * stored 1 TB at the start; exported at t = 10 s.
  *   requests = (1000 * 0.0044 + 101 * 0.055 + 10 * 0.0044 + 5 * 0.055) / 1e4
@@ -1371,6 +1453,8 @@ int main(void)
 		cmocka_unit_test(test_cold_backoff_is_full_jitter_capped_exponential),
 		cmocka_unit_test(test_cold_egress_limit_binds_for_big_gets),
 		cmocka_unit_test(test_cold_single_blob_is_held_to_500_requests_per_second),
+		cmocka_unit_test(test_cold_blob_table_evicts_the_least_recently_touched_bucket),
+		cmocka_unit_test(test_cold_blob_slots_follow_the_rates),
 		cmocka_unit_test(test_cold_costs_equal_hand_computed_sums),
 		cmocka_unit_test(test_cold_getattr_is_enotsup_through_executor),
 		cmocka_unit_test(test_warm_write_moves_twice_its_bytes_on_the_back_end),
