@@ -90,6 +90,18 @@ static void req_init(struct bk_req *r, struct world *w, enum bk_op op, uint64_t 
 	r->ctx = w;
 }
 
+/* Submits one operation at the current time on an idle backend, runs the
+ * world dry and returns how long the operation took. */
+static uint64_t time_alone(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op,
+			   uint64_t object, uint64_t length)
+{
+	uint64_t t0 = ev_now(w->eng);
+	req_init(r, w, op, object, 0, length);
+	submit_one(w, b, r);
+	world_run(w, UINT64_MAX);
+	return w->last_done_ns - t0;
+}
+
 /* ---- a closed-loop load: `depth` requests outstanding, each resubmitted
  * on completion with a fresh object (and offset), counting what completes
  * inside [from_ns, to_ns). ---- */
@@ -314,6 +326,52 @@ static void test_nvme_bandwidth_saturates_at_n_times_drive_bandwidth(void **stat
 	double want = nvme_saturated_read_bps(&p, 1 * MiB);
 	assert_true(fabs(want - 112e9) < 1);
 	assert_true(fabs(bps - want) / want < 0.01);
+	b.ops->destroy(b.self);
+	nvme_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+/* The array's saturated read rate is n times the least of a drive's
+ * bandwidth, IOPS x size and parallelism x size / mean latency, with size
+ * the bytes per drive.  1 MiB: 8 x 14e9 (bandwidth).  4 KiB (one drive):
+ * 3.3e6 x 4096 = 13.5168e9 < 14e9 and < 256 x 4096 / 60 us = 17.48e9, so
+ * 8 x 13.5168e9 (IOPS).  With parallelism 1: 4096 / 60 us = 68.27e6 per
+ * drive (parallelism). */
+static void test_nvme_saturated_read_rate_is_the_least_limit(void **state)
+{
+	(void)state;
+	struct nvme_params p;
+	nvme_test_params(&p);
+	assert_true(fabs(nvme_saturated_read_bps(&p, 1 * MiB) - 8 * 14e9) < 1);
+	assert_true(fabs(nvme_saturated_read_bps(&p, 4096) - 8 * 3.3e6 * 4096) < 1);
+	p.parallelism = 1;
+	assert_true(fabs(nvme_saturated_read_bps(&p, 4096) - 8 * 4096 / 60e-6) < 1);
+	nvme_params_free(&p);
+}
+
+/* A zero-length read or write completes OK at once, through the executor
+ * (never inside submit), and moves nothing. */
+static void test_nvme_zero_length_completes_through_the_executor(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct nvme_params p;
+	nvme_test_params(&p);
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(nvme_new(&w.x, &p, 1, &b, &e), 0);
+	struct bk_req r[2];
+	req_init(&r[0], &w, BK_READ, 1, 0, 0);
+	req_init(&r[1], &w, BK_WRITE, 1, 4096, 0);
+	for (int i = 0; i < 2; i++)
+		submit_one(&w, &b, &r[i]);
+	assert_int_equal(w.completed, 0);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.completed, 2);
+	assert_int_equal(w.by_status[BK_OK], 2);
+	assert_int_equal(w.last_done_ns, 0);
+	assert_false(w.done_inside_submit);
 	b.ops->destroy(b.self);
 	nvme_params_free(&p);
 	ev_engine_free(w.eng);
@@ -853,19 +911,11 @@ static void test_warm_write_latency_and_write_link(void **state)
 	struct err e = { 0 };
 	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
 	struct bk_req r[3];
-	req_init(&r[0], &w, BK_WRITE, 1, 0, 1 * MiB);
-	submit_one(&w, &b, &r[0]);
-	world_run(&w, UINT64_MAX);
-	assert_int_equal(w.last_done_ns, 1098576);
-
-	uint64_t t0 = ev_now(w.eng);
-	req_init(&r[0], &w, BK_READ, 1, 0, 1 * MiB);
-	submit_one(&w, &b, &r[0]);
-	world_run(&w, UINT64_MAX);
-	assert_int_equal(w.last_done_ns - t0, 11049);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 1, 1 * MiB), 1098576);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 1 * MiB), 11049);
 
 	/* Two writes and a read at once; the read ends first, alone. */
-	t0 = ev_now(w.eng);
+	uint64_t t0 = ev_now(w.eng);
 	req_init(&r[0], &w, BK_WRITE, 2, 0, 1 * MiB);
 	req_init(&r[1], &w, BK_WRITE, 3, 0, 1 * MiB);
 	req_init(&r[2], &w, BK_READ, 1, 0, 1 * MiB);
@@ -880,6 +930,52 @@ static void test_warm_write_latency_and_write_link(void **state)
 	struct met_registry *m = met_new();
 	assert_int_equal(b.ops->export(b.self, "warm", m, ev_now(w.eng)), 0);
 	assert_true(metric(m, "warm.enclosure0.write.bytes") == 3.0 * MiB);
+	met_free(m);
+	b.ops->destroy(b.self);
+	warm_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+/* dir_params with two enclosures, mirror 2 and a fabric of 0.5 GB/s.  A
+ * write then crosses six hops (front end, fabric with both copies, two
+ * enclosures, two write links), more than one transfer carries
+ * (RES_XFER_LEGS), so it takes the path of one flow per hop; a read
+ * crosses three and goes as one transfer.  Alone, a 1 MiB read takes 10 us
+ * + its slowest hop, the fabric: 1048576 / 0.5e9 s = 2097152 ns, so
+ * 2107152 ns; a 1 MiB write 50 us + 2 MiB over the fabric, 4194304 ns
+ * (the write links, 1048576 ns each, run beside it): 4244304 ns.  Two
+ * writes at once share the fabric: both end at 50000 + 2 * 4194304 =
+ * 8438608 ns.  Each write puts 2 MiB on the back end. */
+static void test_warm_fabric_and_mirror_beyond_one_transfer(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct warm_params p;
+	dir_params(&p);
+	p.enclosures = p.mirror = 2;
+	p.fabric_bps = 0.5e9;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
+	struct bk_req r[2];
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 1 * MiB), 2107152);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 2, 1 * MiB), 4244304);
+
+	uint64_t t0 = ev_now(w.eng);
+	req_init(&r[0], &w, BK_WRITE, 3, 0, 1 * MiB);
+	req_init(&r[1], &w, BK_WRITE, 4, 0, 1 * MiB);
+	for (int i = 0; i < 2; i++)
+		submit_one(&w, &b, &r[i]);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.completed, 4);
+	assert_int_equal(w.last_done_ns - t0, 8438608);
+	assert_false(w.done_inside_submit);
+
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "warm", m, ev_now(w.eng)), 0);
+	assert_true(metric(m, "warm.backend.bytes") == (1 + 3 * 2) * (double)MiB);
+	assert_true(metric(m, "warm.fabric.bytes") == (1 + 3 * 2) * (double)MiB);
 	met_free(m);
 	b.ops->destroy(b.self);
 	warm_params_free(&p);
@@ -1441,6 +1537,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nvme_idle_1mib_read_takes_latency_plus_one_stripe_transfer),
 		cmocka_unit_test(test_nvme_idle_write_pays_write_bandwidth),
+		cmocka_unit_test(test_nvme_saturated_read_rate_is_the_least_limit),
+		cmocka_unit_test(test_nvme_zero_length_completes_through_the_executor),
 		cmocka_unit_test(test_nvme_read_across_stripe_boundary_touches_two_drives),
 		cmocka_unit_test(test_nvme_bandwidth_saturates_at_n_times_drive_bandwidth),
 		cmocka_unit_test(test_nvme_iops_limit_binds_for_4k_random_reads),
@@ -1462,6 +1560,7 @@ int main(void)
 		cmocka_unit_test(test_warm_frontend_ops_budget_binds_metadata_throughput),
 		cmocka_unit_test(test_warm_spread_round_robin_versus_hash),
 		cmocka_unit_test(test_warm_write_latency_and_write_link),
+		cmocka_unit_test(test_warm_fabric_and_mirror_beyond_one_transfer),
 		cmocka_unit_test(test_warm_writes_default_to_latency_and_no_write_link),
 		cmocka_unit_test(test_warm_cfg_write_keys),
 		cmocka_unit_test(test_meta_utilisation_is_lambda_es_over_nc),

@@ -131,6 +131,7 @@ struct mbk {
 	uint64_t bytes_done[BK_NOPS];
 	struct log *log; /* shared, may be NULL */
 	int fail_reads;  /* answer READs with BK_EIO */
+	int fail_writes; /* answer WRITEs with BK_EIO */
 };
 
 static void log_add(struct log *l, uint64_t t, int op, uint64_t obj, uint64_t off, uint64_t len, int b)
@@ -156,7 +157,7 @@ static void mbk_complete(void *arg)
 	struct mbk *b = r->priv[0];
 	b->done[r->op]++;
 	b->bytes_done[r->op] += r->length;
-	r->status = (b->fail_reads && r->op == BK_READ) ? BK_EIO : BK_OK;
+	r->status = (b->fail_reads && r->op == BK_READ) || (b->fail_writes && r->op == BK_WRITE) ? BK_EIO : BK_OK;
 	r->done(r);
 }
 
@@ -624,6 +625,82 @@ static void test_rewrite_of_dirty_chunk_coalesces(void **state)
 
 /* Hot write-around: the chunk, resident after a read, is dropped from hot,
  * and the write goes to cold only. */
+/* Write-back with a budget of one chunk, and the cold tier failing every
+ * write: W1 acks at 10 and its drain fails at 1010; the failure is
+ * counted (errors), nothing is written back, and the budget comes back,
+ * so W2, waiting since 0, acks at 1020; its drain fails at 2020. */
+static void test_failed_drain_is_counted_and_frees_the_budget(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	f.data[1].fail_writes = 1;
+	fix_start(&f);
+	struct done_rec d[2] = { { 0 } };
+	for (int i = 0; i < 2; i++)
+		wr(&f, 20 + (uint64_t)i, 1000, 0, 1000, &d[i]);
+	run_all(&f);
+	assert_int_equal(d[0].t, 10);
+	assert_int_equal(d[1].t, 1020);
+	assert_int_equal(d[0].status, BK_OK);
+	assert_int_equal(d[1].status, BK_OK);
+	assert_int_equal(f.fx.now, 2020);
+	assert_int_equal(path_tier_stats(f.p, 0)->errors, 2);
+	assert_int_equal(path_tier_stats(f.p, 0)->writeback_bytes, 0);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	fix_free(&f);
+}
+
+/* Write-through with the cold tier failing: the hot copy is written (t =
+ * 10) but the request fails with cold's status, when cold answers. */
+static void test_write_through_fails_with_a_lower_tier(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.data[1].fail_writes = 1;
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	wr(&f, 30, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.status, BK_EIO);
+	assert_int_equal(a.t, 1000);
+	assert_int_equal(f.data[0].done[BK_WRITE], 1);
+	fix_free(&f);
+}
+
+/* A write-back tier smaller than a chunk (500 bytes against 1000) cannot
+ * hold the chunk dirty: the write goes through, to cold alone, and acks
+ * when cold has it (t = 1000); nothing is dirty, nothing is written hot. */
+static void test_write_back_of_a_chunk_larger_than_the_tier_goes_through(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 500 };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	wr(&f, 40, 1000, 0, 1000, &a);
+	fx_run(&f.fx, 10);
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.status, BK_OK);
+	assert_int_equal(a.t, 1000);
+	assert_int_equal(f.data[0].submitted[BK_WRITE], 0);
+	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	assert_false(path_tier_holds(f.p, 0, 40, 0));
+	fix_free(&f);
+}
+
 static void test_write_around_skips_the_cache(void **state)
 {
 	(void)state;
@@ -992,6 +1069,9 @@ int main(void)
 		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
 		cmocka_unit_test(test_full_dirty_budget_makes_writes_wait),
 		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
+		cmocka_unit_test(test_failed_drain_is_counted_and_frees_the_budget),
+		cmocka_unit_test(test_write_through_fails_with_a_lower_tier),
+		cmocka_unit_test(test_write_back_of_a_chunk_larger_than_the_tier_goes_through),
 		cmocka_unit_test(test_write_around_skips_the_cache),
 		cmocka_unit_test(test_file_tier_metadata_ops),
 		cmocka_unit_test(test_object_tier_heads_before_get),
