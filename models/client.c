@@ -69,7 +69,7 @@
  * sets re-predicted from their own measurements with B = 8, tierref's,
  * and with B = 0: replay's throughput error +31% -> +13%, +34% -> +18%
  * and +25% -> +6%, checkpoint's 2 to 5 points lower, training's and
- * KV-cache's within a point; README, "The client thread as an event
+ * KV-cache's within a point; HARDWARE.md, "The client thread as an event
  * loop".)
  *
  * cpu_check_op and cpu_fill_op (the tier's; 0 when unset) are the content

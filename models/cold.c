@@ -116,6 +116,8 @@ struct cold_bucket {
 	double level;
 };
 
+_Static_assert(COLD_WAYS <= 8, "a set's used ways are one byte (struct cold, used)");
+
 /* One set of the per-blob table: 192 bytes, cache-line aligned. */
 struct cold_set {
 	uint64_t key[COLD_WAYS];

@@ -4,7 +4,7 @@
  * aggregate "cpu" line of /proc/stat read before and after, their differences
  * recorded with the run, so that a run that is slower than its twin says
  * whether the page cache was reading from the disk or the kernel was
- * reclaiming or compacting memory (README, "What is still wrong": the
+ * reclaiming or compacting memory (HARDWARE.md, "What is still wrong": the
  * KV-cache case's slow runs).  They count the whole host, not tierref
  * alone; no model predicts them (tiersim validate hardware leaves them).
  *
