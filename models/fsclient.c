@@ -289,6 +289,7 @@ struct fsc_io {
 	uint64_t start_ns;
 	unsigned turns;          /* the loop's turns still to wait for (p.turn) */
 	int create;              /* they are a create's */
+	int opener;              /* it started its file's open (1) or create (2): timed */
 	struct fsc_io *next_free;
 };
 
@@ -301,6 +302,7 @@ struct fsc {
 	struct fdcache fd;
 	struct fsc_io *free_io;
 	struct hist *lat[2];   /* read, write: submit to done here */
+	struct hist *fs_lat[2]; /* opens, creates: started to descriptor (the chain's turns included) */
 	uint64_t opens, creates;
 	uint64_t *srv_free;    /* create_parallelism servers: when each frees */
 };
@@ -346,6 +348,8 @@ static void fsc_fail(void *arg)
 static void fsc_go(void *arg)
 {
 	struct fsc_io *io = arg;
+	if (io->opener)
+		hist_record(io->f->fs_lat[io->opener - 1], exec_now(&io->f->x) - io->start_ns);
 	if (bk_submit(&io->f->inner, &io->in) < 0 && !exec_after(&io->f->x, 0, fsc_fail, io))
 		fsc_fail(io); /* cannot even schedule: fail now (we are in an event already) */
 }
@@ -385,6 +389,7 @@ static int fsc_submit(void *self, struct bk_req *r)
 	int closed = 0;
 	io->turns = 1; /* an open's OPENAT, or the step of another's this one shares */
 	io->create = 0;
+	io->opener = 0;
 	if (!fd_use(&f->fd, r->object, &at, &closed)) {
 		int create = r->op == BK_WRITE && !seen;
 		/* The loop's own part: the close the open makes room by, then
@@ -405,6 +410,7 @@ static int fsc_submit(void *self, struct bk_req *r)
 			f->creates++;
 		else
 			f->opens++;
+		io->opener = create ? 2 : 1;
 		f->fd.e[at].ready_ns = create ? create_ready(f, now, hn) : now + hn;
 		d = f->fd.e[at].ready_ns - now;
 	} else if (f->fd.e[at].ready_ns > now) {
@@ -419,6 +425,8 @@ static int fsc_submit(void *self, struct bk_req *r)
 	/* The open, or the rest of one in progress, then the device; with
 	 * nothing to wait for, straight to the device. */
 	exec_fn after = f->p.turn ? fsc_turned : fsc_go;
+	if (d == 0 && io->opener)
+		hist_record(f->fs_lat[io->opener - 1], 0);
 	if (d > 0 ? exec_after(&f->x, d, after, io) != 0 : bk_submit(&f->inner, &io->in) == 0)
 		return 0;
 	io->next_free = f->free_io;
@@ -441,15 +449,25 @@ static int fsc_export(void *self, const char *prefix, struct met_registry *m, ui
 	if (met_set(m, name, (double)f->opens, "ops"))
 		return -1;
 	snprintf(name, sizeof name, "%s.fs.creates", prefix);
-	return met_set(m, name, (double)f->creates, "ops");
+	if (met_set(m, name, (double)f->creates, "ops"))
+		return -1;
+	static const char *const fsn[2] = { "open", "create" };
+	for (int k = 0; k < 2; k++) {
+		snprintf(name, sizeof name, "%s.fs.%s.latency", prefix, fsn[k]);
+		if (met_hist_set(m, name, "ns", f->fs_lat[k]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void fsc_reset(void *self)
 {
 	struct fsc *f = self;
 	f->inner.ops->reset_stats(f->inner.self);
-	hist_reset(f->lat[0]);
-	hist_reset(f->lat[1]);
+	for (int k = 0; k < 2; k++) {
+		hist_reset(f->lat[k]);
+		hist_reset(f->fs_lat[k]);
+	}
 	f->opens = f->creates = 0;
 }
 
@@ -468,8 +486,10 @@ static void fsc_destroy(void *self)
 	free(f->fd.e);
 	free(f->fd.bucket);
 	free(f->srv_free);
-	hist_free(f->lat[0]);
-	hist_free(f->lat[1]);
+	for (int k = 0; k < 2; k++) {
+		hist_free(f->lat[k]);
+		hist_free(f->fs_lat[k]);
+	}
 	if (f->rng)
 		gsl_rng_free(f->rng);
 	fsc_params_free(&f->p);
@@ -503,12 +523,14 @@ int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, str
 	f->fd.head = f->fd.tail = -1;
 	f->fd.e = malloc(f->fd.cap * sizeof *f->fd.e);
 	f->fd.bucket = malloc(f->fd.nb * sizeof *f->fd.bucket);
-	f->lat[0] = hist_new();
-	f->lat[1] = hist_new();
+	for (int k = 0; k < 2; k++) {
+		f->lat[k] = hist_new();
+		f->fs_lat[k] = hist_new();
+	}
 	f->rng = rng_stream_new(seed, p->name ? p->name : "fs");
 	if (p->create_parallelism)
 		f->srv_free = calloc(p->create_parallelism, sizeof *f->srv_free);
-	if ((p->create_parallelism && !f->srv_free) || !f->fd.e || !f->fd.bucket || !f->lat[0] || !f->lat[1] || !f->rng ||
+	if ((p->create_parallelism && !f->srv_free) || !f->fd.e || !f->fd.bucket || !f->lat[0] || !f->lat[1] || !f->fs_lat[0] || !f->fs_lat[1] || !f->rng ||
 	    dist_copy(&f->p.open_ns, &p->open_ns, NULL) || dist_copy(&f->p.create_ns, &p->create_ns, NULL)) {
 		fsc_destroy(f);
 		return err_set(e, ERR_FAIL, "fsclient: out of memory");

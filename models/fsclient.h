@@ -38,7 +38,10 @@
  * backend first): PREFIX.read.latency and PREFIX.write.latency replaced by
  * submit-to-done at the decorator (open time included, as a real backend
  * stamps an operation before it opens the file), PREFIX.fs.opens and
- * PREFIX.fs.creates (the names tierref's file backends export).
+ * PREFIX.fs.creates, and the histograms PREFIX.fs.open.latency and
+ * PREFIX.fs.create.latency (from the start of an open or create to its
+ * descriptor, the loop's turns included; the names and the span that
+ * tierref's file backends export).
  */
 #ifndef TIERSIM_MODELS_FSCLIENT_H
 #define TIERSIM_MODELS_FSCLIENT_H

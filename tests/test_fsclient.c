@@ -392,7 +392,8 @@ static void test_fsclient_operations_share_an_open_in_progress(void **state)
 	world_free(&w);
 }
 
-/* The exported write latency is the decorator's (create time included). */
+/* The exported write latency is the decorator's (create time included),
+ * and the create's own time is a histogram of its own, as tierref's. */
 static void test_fsclient_exports_latency_with_create_time(void **state)
 {
 	(void)state;
@@ -408,6 +409,11 @@ static void test_fsclient_exports_latency_with_create_time(void **state)
 	assert_int_equal(hist_count(h), 1);
 	assert_true(hist_quantile(h, 0.5) >= 109000 && hist_quantile(h, 0.5) <= 111000);
 	assert_int_equal((int)met_find(m, "b.fs.creates")->value, 1);
+	/* The create itself, 100 us, as tierref times its open chain; no open. */
+	struct hist *c = met_hist(m, "b.fs.create.latency", "ns");
+	assert_int_equal(hist_count(c), 1);
+	assert_int_equal(hist_max(c), 100000);
+	assert_int_equal(hist_count(met_hist(m, "b.fs.open.latency", "ns")), 0);
 	met_free(m);
 	world_free(&w);
 }

@@ -33,7 +33,10 @@
  *      stall share (stall_s / wall_s) 3 percentage points.
  *   4. The machine (text format only, print_conditions): the run's
  *      content work against the model's charge for it; a note for each
- *      under COND_SLOW.  Informational: never a row, never a failure.
+ *      under COND_SLOW.  Then the file tiers' opens and creates, the
+ *      run's against the model's (print_files), with a note for each kind
+ *      the model makes under COND_SLOW of the run's time.  Informational:
+ *      never a row, never a failure.
  *   Exit 0 only when every row passes, 1 otherwise, 2 on bad input.
  *
  * --plot DIR: validate.dat (the rows) and, with gnuplot on PATH,
@@ -836,6 +839,79 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
 	return slow;
 }
 
+/* The predicted run's histogram called name, or NULL. */
+static const struct hist *pred_hist(const struct met_registry *m, const char *name)
+{
+	for (size_t i = 0; i < met_nhists(m); i++)
+		if (!strcmp(met_hist_at(m, i)->name, name))
+			return met_hist_at(m, i)->h;
+	return NULL;
+}
+
+/* Opens and creates of the file tiers in the run against the model's
+ * (tierref's fs.*.latency histograms against the file-system client's,
+ * models/fsclient.h): how many and their mean, start to descriptor.  A
+ * note for each kind whose model mean is under COND_SLOW of the run's:
+ * the operations that wait for them start early in the model.  Returns
+ * how many notes, or -1 (out of memory). */
+static int print_files(const struct mrun *mr, const struct met_registry *m)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(mr->db,
+			       "SELECT name, count, mean FROM histograms WHERE run = ?1 AND name LIKE 'backend.%.fs.%.latency' "
+			       "AND count > 0 ORDER BY name",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0; /* an older database: nothing to say */
+	sqlite3_bind_int64(st, 1, mr->id);
+	struct tbl *t = tbl_new("the file system during the run against the model: opens and creates, start to descriptor");
+	if (!t) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	int cw = tbl_col(t, "what", "what", ""), crn = tbl_col(t, "run_n", "run", "count"),
+	    crm = tbl_col(t, "run_mean", "run mean", "us"), cmn = tbl_col(t, "model_n", "model", "count"),
+	    cmm = tbl_col(t, "model_mean", "model mean", "us"), cx = tbl_col(t, "ratio", "model / run", "");
+	int rows = 0, notes = 0;
+	char note[8][400];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (!name)
+			continue;
+		double n = sqlite3_column_double(st, 1), mean = sqlite3_column_double(st, 2);
+		const struct hist *h = pred_hist(m, name);
+		char what[200];
+		snprintf(what, sizeof what, "%.*s", (int)(strlen(name) - strlen(".latency")), name);
+		tbl_row(t);
+		tbl_str(t, cw, what);
+		tbl_int(t, crn, (long long)n);
+		tbl_num(t, crm, "%.1f", mean / 1e3);
+		rows++;
+		if (!h || hist_count(h) == 0)
+			continue;
+		double pm = hist_mean(h);
+		tbl_int(t, cmn, (long long)hist_count(h));
+		tbl_num(t, cmm, "%.1f", pm / 1e3);
+		if (mean > 0)
+			tbl_num(t, cx, "%.2f", pm / mean);
+		if (mean > 0 && pm / mean < COND_SLOW && notes < 8)
+			snprintf(note[notes++], sizeof note[0],
+				 "%s: %.1f us on average in the run, %.1f us in the model (%.0f%%): the operations that "
+				 "wait for them start early in the model, and the timing rows include the difference "
+				 "(README, \"Where the model stands\")",
+				 what, mean / 1e3, pm / 1e3, 100 * pm / mean);
+	}
+	sqlite3_finalize(st);
+	if (rows > 0) {
+		printf("\n");
+		if (tbl_print(t, TBL_TEXT, stdout) < 0)
+			notes = -1;
+		for (int i = 0; i < notes; i++)
+			printf("note: %s\n", note[i]);
+	}
+	tbl_free(t);
+	return notes;
+}
+
 /* ---- plots ---- */
 
 static int find_gnuplot(char *out, size_t n)
@@ -1066,7 +1142,7 @@ int cmd_validate_hw(int argc, char **argv)
 	if (fmt == TBL_TEXT)
 		printf("\nexact rows: %zu of %zu agree%s; timing rows: %zu of %zu within their goals\n", exact_ok, nexact,
 		       exact_ok == nexact ? "" : " (DIFFERENT LOGIC OR ORDER: an error)", time_ok, ntime);
-	if (fmt == TBL_TEXT && print_conditions(&mr, merged, m) < 0) {
+	if (fmt == TBL_TEXT && (print_conditions(&mr, merged, m) < 0 || print_files(&mr, m) < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory printing the machine's speed");
 		goto out;
 	}

@@ -158,6 +158,13 @@ check "a thread charged at a tenth of its CPU time: ratio 0.10 and a note" sh -c
 sqlite3 "$D/slow.db" "update metrics set value = 2560 where name = 'host.vmstat.workingset_refault_file'"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow3" 2>&1
 check "file pages read again after eviction (2560 pages): a note with MiB and pages" grep -q '^note: 10.0 MiB of file pages the kernel had evicted were read again during the run (host.vmstat.workingset_refault_file, 2560 pages, every process; the run read ' "$D/vslow3"
+# Opens and creates, the run's against the model's: a table; and with the
+# run's creates made 100 times as long on average, a note for them.
+check "opens and creates in the run against the model: a table with the hot tier's creates" sh -c "grep -q '^the file system during the run against the model' '$D/v' && grep -q '^backend.hot.node0.fs.create  *[0-9]' '$D/v'"
+sqlite3 "$D/slow.db" "update histograms set mean = 100 * mean where name = 'backend.hot.node0.fs.create.latency'"
+"$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow4" 2>&1
+grep '^backend.hot.node0.fs.create\|^note: backend.hot' "$D/vslow4"
+check "creates 100 times as long in the run: ratio near 0.01 and a note with both means" sh -c "grep -q '^backend.hot.node0.fs.create  *[0-9]*  *[0-9.]*  *[0-9]*  *[0-9.]*  *0.0[0-2]\$' '$D/vslow4' && grep -q '^note: backend.hot.node0.fs.create: [0-9.]* us on average in the run, [0-9.]* us in the model ([0-2]%): the operations that wait for them start early in the model' '$D/vslow4'"
 sqlite3 "$D/slow.db" "update metrics set value = 255 where name = 'host.vmstat.workingset_refault_file'"
 "$T" validate hardware --measured "$D/slow.db" --preset "$D/p10.ini" >"$D/vslow4" 2>&1
 check "under 1 MiB read again (255 pages): no note" sh -c "! grep -q 'evicted' '$D/vslow4'"
