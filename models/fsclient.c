@@ -530,8 +530,9 @@ int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, str
 	f->rng = rng_stream_new(seed, p->name ? p->name : "fs");
 	if (p->create_parallelism)
 		f->srv_free = calloc(p->create_parallelism, sizeof *f->srv_free);
-	if ((p->create_parallelism && !f->srv_free) || !f->fd.e || !f->fd.bucket || !f->lat[0] || !f->lat[1] || !f->fs_lat[0] || !f->fs_lat[1] || !f->rng ||
-	    dist_copy(&f->p.open_ns, &p->open_ns, NULL) || dist_copy(&f->p.create_ns, &p->create_ns, NULL)) {
+	if ((p->create_parallelism && !f->srv_free) || !f->fd.e || !f->fd.bucket || !f->lat[0] || !f->lat[1] ||
+	    !f->fs_lat[0] || !f->fs_lat[1] || !f->rng || dist_copy(&f->p.open_ns, &p->open_ns, NULL) ||
+	    dist_copy(&f->p.create_ns, &p->create_ns, NULL)) {
 		fsc_destroy(f);
 		return err_set(e, ERR_FAIL, "fsclient: out of memory");
 	}

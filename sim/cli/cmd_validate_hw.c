@@ -1143,7 +1143,7 @@ int cmd_validate_hw(int argc, char **argv)
 		printf("\nexact rows: %zu of %zu agree%s; timing rows: %zu of %zu within their goals\n", exact_ok, nexact,
 		       exact_ok == nexact ? "" : " (DIFFERENT LOGIC OR ORDER: an error)", time_ok, ntime);
 	if (fmt == TBL_TEXT && (print_conditions(&mr, merged, m) < 0 || print_files(&mr, m) < 0)) {
-		err_set(&e, ERR_FAIL, "out of memory printing the machine's speed");
+		err_set(&e, ERR_FAIL, "out of memory printing the run's conditions");
 		goto out;
 	}
 	if (plot_dir) {
