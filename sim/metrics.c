@@ -399,6 +399,12 @@ size_t met_nhists(const struct met_registry *m)
 	return m->hists.n;
 }
 
+const struct hist *met_find_hist(const struct met_registry *m, const char *name)
+{
+	const struct met_named_hist *h = met_list_find(&m->hists, name);
+	return h ? h->h : NULL;
+}
+
 const struct met_named_hist *met_hist_at(const struct met_registry *m, size_t i)
 {
 	return i < m->hists.n ? m->hists.item[i] : NULL;

@@ -122,6 +122,8 @@ const struct met_scalar *met_scalar_at(const struct met_registry *m, size_t i);
 const struct met_scalar *met_find(const struct met_registry *m, const char *name);
 size_t met_nhists(const struct met_registry *m);
 const struct met_named_hist *met_hist_at(const struct met_registry *m, size_t i);
+/* The histogram called name, or NULL (met_hist would make one). */
+const struct hist *met_find_hist(const struct met_registry *m, const char *name);
 size_t met_nseries(const struct met_registry *m);
 const struct met_series *met_series_at(const struct met_registry *m, size_t i);
 /* 1 if any allocation failed since met_new (so the run must fail). */

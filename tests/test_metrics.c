@@ -187,6 +187,9 @@ static void test_registering_a_histogram_twice_returns_the_same_one(void **state
 	assert_int_equal(met_nhists(m), 1);
 	assert_string_equal(met_hist_at(m, 0)->unit, "ns");
 	assert_int_equal(hist_count(met_hist_at(m, 0)->h), 1);
+	assert_ptr_equal(met_find_hist(m, "q.wait"), h);
+	assert_null(met_find_hist(m, "q.response")); /* finding makes none */
+	assert_int_equal(met_nhists(m), 1);
 	met_free(m);
 }
 

@@ -88,14 +88,6 @@ static double metric(const struct met_registry *m, const char *prefix, const cha
 	return s ? s->value : NAN;
 }
 
-static const struct hist *find_hist(const struct met_registry *m, const char *name)
-{
-	for (size_t i = 0; i < met_nhists(m); i++)
-		if (strcmp(met_hist_at(m, i)->name, name) == 0)
-			return met_hist_at(m, i)->h;
-	return NULL;
-}
-
 /* The human summary: one row per resource, one per source. */
 static int print_summary(const struct met_registry *m, FILE *out)
 {
@@ -128,11 +120,11 @@ static int print_summary(const struct met_registry *m, FILE *out)
 			tbl_num(t, c_bw, "%.2f", bw / 1e9);
 		char hn[256];
 		snprintf(hn, sizeof hn, "%s.wait", res);
-		const struct hist *w = find_hist(m, hn);
+		const struct hist *w = met_find_hist(m, hn);
 		if (w)
 			tbl_num(t, c_wait, "%.4f", hist_mean(w) / 1e6);
 		snprintf(hn, sizeof hn, "%s.response", res);
-		const struct hist *r = find_hist(m, hn);
+		const struct hist *r = met_find_hist(m, hn);
 		if (r)
 			tbl_num(t, c_p99, "%.4f", hist_quantile(r, 0.99) / 1e6);
 	}
@@ -167,7 +159,7 @@ static int print_summary(const struct met_registry *m, FILE *out)
 		tbl_num(t, c_drop, "%.0f", metric(m, src, "dropped"));
 		char hn[256];
 		snprintf(hn, sizeof hn, "%s.response", src);
-		const struct hist *h = find_hist(m, hn);
+		const struct hist *h = met_find_hist(m, hn);
 		if (h && hist_count(h)) {
 			tbl_num(t, c_mean, "%.4f", hist_mean(h) / 1e6);
 			tbl_num(t, c_p50, "%.4f", hist_quantile(h, 0.50) / 1e6);

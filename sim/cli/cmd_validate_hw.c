@@ -839,15 +839,6 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
 	return slow;
 }
 
-/* The predicted run's histogram called name, or NULL. */
-static const struct hist *pred_hist(const struct met_registry *m, const char *name)
-{
-	for (size_t i = 0; i < met_nhists(m); i++)
-		if (!strcmp(met_hist_at(m, i)->name, name))
-			return met_hist_at(m, i)->h;
-	return NULL;
-}
-
 /* Opens and creates of the file tiers in the run against the model's
  * (tierref's fs.*.latency histograms against the file-system client's,
  * models/fsclient.h): how many and their mean, start to descriptor.  A
@@ -878,7 +869,7 @@ static int print_files(const struct mrun *mr, const struct met_registry *m)
 		if (!name)
 			continue;
 		double n = sqlite3_column_double(st, 1), mean = sqlite3_column_double(st, 2);
-		const struct hist *h = pred_hist(m, name);
+		const struct hist *h = met_find_hist(m, name);
 		char what[200];
 		snprintf(what, sizeof what, "%.*s", (int)(strlen(name) - strlen(".latency")), name);
 		tbl_row(t);

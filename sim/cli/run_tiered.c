@@ -355,14 +355,6 @@ static double val(const struct met_registry *m, const char *fmt, const char *a)
 	return s ? s->value : NAN;
 }
 
-static const struct hist *hist_named(const struct met_registry *m, const char *name)
-{
-	for (size_t i = 0; i < met_nhists(m); i++)
-		if (strcmp(met_hist_at(m, i)->name, name) == 0)
-			return met_hist_at(m, i)->h;
-	return NULL;
-}
-
 static int print_requests(const struct met_registry *m, FILE *out)
 {
 	fputc('\n', out);
@@ -379,7 +371,7 @@ static int print_requests(const struct met_registry *m, FILE *out)
 	tbl_num(t, c_fail, "%.0f", val(m, "replay.%s", "failed"));
 	tbl_num(t, c_tput, "%.1f", val(m, "replay.%s", "throughput"));
 	tbl_num(t, c_bw, "%.3f", val(m, "replay.%s", "bandwidth") / 1e9);
-	const struct hist *lat = hist_named(m, "replay.latency");
+	const struct hist *lat = met_find_hist(m, "replay.latency");
 	if (lat && hist_count(lat)) {
 		tbl_num(t, c_l50, "%.4f", hist_quantile(lat, 0.5) / 1e6);
 		tbl_num(t, c_l99, "%.4f", hist_quantile(lat, 0.99) / 1e6);
@@ -427,7 +419,7 @@ static int print_metadata(const struct met_registry *m, FILE *out)
 				if (x->value > best) {
 					char hn[200];
 					snprintf(hn, sizeof hn, "%s%.*slatency", prefix, (int)(rl - 3), rest);
-					const struct hist *h = hist_named(m, hn);
+					const struct hist *h = met_find_hist(m, hn);
 					if (h && hist_count(h)) {
 						best = x->value;
 						busiest = h;
@@ -573,7 +565,7 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		tbl_num(t, c_fill, "%.3f", val(m, "tier.%s.fill_bytes", tier) / 1e9);
 		char hn[200];
 		snprintf(hn, sizeof hn, "tier.%s.read_latency", tier);
-		const struct hist *h = hist_named(m, hn);
+		const struct hist *h = met_find_hist(m, hn);
 		if (h && hist_count(h)) {
 			tbl_num(t, c_p50, "%.4f", hist_quantile(h, 0.5) / 1e6);
 			tbl_num(t, c_p99, "%.4f", hist_quantile(h, 0.99) / 1e6);
