@@ -62,7 +62,9 @@
  * it turns to the next: the CPU stages a callback starts (the next read's
  * submission, a fill's generation) go ahead of the work already waiting,
  * in the order started (res_queue_callback_first, res_queue_submit_at).
- * And the steps of a file's open or create chain complete when the loop
+ * And the steps of a file's open or create chain reach the kernel at the
+ * loop's submissions too (client_hold: a call held with the operations,
+ * made when they are submitted), and complete when the loop
  * reaps them: client_turn, a place in the thread's line costing a wake-up
  * shared by the operations in flight (wake / n, as a data operation's),
  * which models/fsclient.c takes after each step.  (Three make validate
@@ -165,8 +167,15 @@ struct cdec_io;
 /* A node's operations whose first CPU stage is over, waiting for the
  * loop's next submission (reap_batch > 0), in order; and the completions
  * handled since that submission. */
+struct held_cb {
+	struct held_cb *next;
+	exec_fn fn;
+	void *arg;
+};
+
 struct held {
 	struct cdec_io *head, *tail;
+	struct held_cb *cb_head, *cb_tail; /* client_hold: calls for the submission */
 	unsigned reaped;
 	unsigned in_cb;   /* inside a completion's callback (depth) */
 	size_t front;     /* CPU stages that callback has started so far */
@@ -215,8 +224,13 @@ void client_free(struct client *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nodes; i++)
+	for (size_t i = 0; i < c->nodes; i++) {
 		res_queue_free(c->cpu[i]);
+		for (struct held_cb *cb = c->held ? c->held[i].cb_head : NULL, *n; cb; cb = n) {
+			n = cb->next;
+			free(cb); /* a call the run ended before */
+		}
+	}
 	free(c->cpu);
 	free(c->inflight);
 	free(c->held);
@@ -404,7 +418,9 @@ static void held_flush(struct client *c, size_t node)
 {
 	struct held *h = &c->held[node];
 	struct cdec_io *io = h->head;
+	struct held_cb *cb = h->cb_head;
 	h->head = h->tail = NULL;
+	h->cb_head = h->cb_tail = NULL;
 	h->reaped = 0;
 	while (io) {
 		struct cdec_io *next = io->next;
@@ -413,13 +429,22 @@ static void held_flush(struct client *c, size_t node)
 			cdec_device(io);
 		io = next;
 	}
+	while (cb) {
+		struct held_cb *next = cb->next;
+		exec_fn fn = cb->fn;
+		void *arg = cb->arg;
+		free(cb);
+		fn(arg);
+		cb = next;
+	}
 }
 
 /* The submission when the node's thread has nothing left to do: the loop
  * goes back to the kernel (refimpl/loop.c, step 3). */
 static void held_maybe_flush(struct client *c, size_t node)
 {
-	if (c->held[node].head && res_queue_busy(c->cpu[node]) == 0 && res_queue_waiting(c->cpu[node]) == 0)
+	if ((c->held[node].head || c->held[node].cb_head) && res_queue_busy(c->cpu[node]) == 0 &&
+	    res_queue_waiting(c->cpu[node]) == 0)
 		held_flush(c, node);
 }
 
@@ -624,6 +649,23 @@ int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, voi
 {
 	node = node_of(c, node);
 	return turn_queue(c, node, wake_share(wake_ns, c->inflight[node] + 1), fn, arg);
+}
+
+int client_hold(struct client *c, size_t node, exec_fn fn, void *arg)
+{
+	node = node_of(c, node);
+	struct held_cb *cb = malloc(sizeof *cb);
+	if (!cb)
+		return -1;
+	*cb = (struct held_cb){ NULL, fn, arg };
+	struct held *h = &c->held[node];
+	if (h->cb_tail)
+		h->cb_tail->next = cb;
+	else
+		h->cb_head = cb;
+	h->cb_tail = cb;
+	held_maybe_flush(c, node);
+	return 0;
 }
 
 int client_work(struct client *c, size_t node, uint64_t ns)

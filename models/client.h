@@ -123,6 +123,10 @@ int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, voi
  * line as client_turn's work: work the loop does with nothing to call
  * back, such as a close.  0, or -1 (out of memory). */
 int client_work(struct client *c, size_t node, uint64_t ns);
+/* fn(arg) at the loop's next submission on node (now when its thread has
+ * nothing to do): a system call the loop has prepared reaches the kernel
+ * then.  0, or -1 (out of memory). */
+int client_hold(struct client *c, size_t node, exec_fn fn, void *arg);
 /* client.cpu.busy and client.node<i>.cpu.* into m, as of now_ns. */
 int client_export(const struct client *c, struct met_registry *m, uint64_t now_ns);
 void client_reset_stats(struct client *c);

@@ -43,6 +43,24 @@
  * in flight (models/tiered.c): a step's completion wakes the loop as a
  * data operation's does.
  *
+ * The loop's submissions (hold set: models/client.h client_hold).  A step
+ * also reaches the kernel only when the loop next submits, as a data
+ * operation's system call does (client.c: when the thread has nothing
+ * left to do, or after reap_batch completions).  So the operation that
+ * starts an open or create runs the chain's steps one after another:
+ * each held for a submission, then h / steps in the kernel (the probe's
+ * chain split evenly: it timed the chain with an idle loop, which submits
+ * at once), then reaped in its turn.  An operation sharing an open in
+ * progress still waits for R_o and one turn.  Why: in make validate's set
+ * 30 (2026-11-25), training's and KV-cache's hot creates took 14-20 ms on
+ * average in the runs against 2-5 ms in the model: their loop is busy all
+ * the time and submits a step only every reap_batch callbacks.  With the
+ * submissions the model's came to 9-26 ms, and eleven stored sets,
+ * predicted again, met 1,197 of their 1,441 rows against 1,178 (README,
+ * "The loop's own part of an open").  It overshoots the KV-cache's warm
+ * opens (2.2-3.0 ms against 0.4-0.8), whose OPENAT io_uring completes
+ * inline; reaping them at once, with no turn, was tried (1,196 rows).
+ *
  * The loop's own part of an open.  io_uring does an OPENAT whose path the
  * kernel has cached, a CLOSE, and the first try of an OPENAT with O_CREAT
  * (before it hands it to a kernel worker) inline, in the system call that
@@ -288,6 +306,7 @@ struct fsc_io {
 	struct fsc *f;
 	uint64_t start_ns;
 	unsigned turns;          /* the loop's turns still to wait for (p.turn) */
+	uint64_t step_ns;        /* with p.hold: the kernel's part of each step of its chain */
 	int create;              /* they are a create's */
 	int opener;              /* it started its file's open (1) or create (2): timed */
 	struct fsc_io *next_free;
@@ -368,6 +387,37 @@ static void fsc_turned(void *arg)
 	fsc_go(io);
 }
 
+/* A step of the chain this io started (p.hold): submitted at the loop's
+ * next submission, in the kernel for step_ns, reaped in the loop's turn;
+ * after the last, the device. */
+static void fsc_step(void *arg);
+
+static void fsc_step_reaped(void *arg)
+{
+	struct fsc_io *io = arg;
+	if (io->f->p.turn(io->f->p.turn_ctx, io->in.client, io->create, fsc_step, io) != 0)
+		fsc_step(io);
+}
+
+static void fsc_step_kernel(void *arg)
+{
+	struct fsc_io *io = arg;
+	if (!exec_after(&io->f->x, io->step_ns, fsc_step_reaped, io))
+		fsc_step_reaped(io);
+}
+
+static void fsc_step(void *arg)
+{
+	struct fsc_io *io = arg;
+	if (io->turns == 0) {
+		fsc_go(io);
+		return;
+	}
+	io->turns--;
+	if (io->f->p.hold(io->f->p.turn_ctx, io->in.client, fsc_step_kernel, io) != 0)
+		fsc_step_kernel(io);
+}
+
 static int fsc_submit(void *self, struct bk_req *r)
 {
 	struct fsc *f = self;
@@ -424,6 +474,11 @@ static int fsc_submit(void *self, struct bk_req *r)
 	io->start_ns = now;
 	/* The open, or the rest of one in progress, then the device; with
 	 * nothing to wait for, straight to the device. */
+	if (io->opener && f->p.turn && f->p.hold && d > 0) {
+		io->step_ns = d / io->turns;
+		fsc_step(io);
+		return 0;
+	}
 	exec_fn after = f->p.turn ? fsc_turned : fsc_go;
 	if (d == 0 && io->opener)
 		hist_record(f->fs_lat[io->opener - 1], 0);

@@ -71,6 +71,9 @@ struct fsc_params {
 	/* With turn: ns of CPU on the loop's thread of node, in its line (0,
 	 * or -1: out of memory). */
 	int (*work)(void *ctx, size_t node, uint64_t ns);
+	/* With turn: fn(arg) at the loop's next submission (a step of a
+	 * chain reaches the kernel then); 0, or -1 (out of memory). */
+	int (*hold)(void *ctx, size_t node, exec_fn fn, void *arg);
 	void *turn_ctx;
 	uint64_t open_cpu_ns, create_cpu_ns, close_cpu_ns; /* cpu_open, cpu_create, cpu_close */
 };

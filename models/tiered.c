@@ -388,6 +388,12 @@ static int client_work_cb(void *ctx, size_t node, uint64_t ns)
 	return client_work(t->c, node, ns);
 }
 
+static int client_hold_cb(void *ctx, size_t node, exec_fn fn, void *arg)
+{
+	const struct tturn *t = ctx;
+	return client_hold(t->c, node, fn, arg);
+}
+
 /* The file-system client over `in` when the tier's keys give it a cost
  * (fsclient.h); out stays empty otherwise. */
 static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
@@ -407,6 +413,7 @@ static int fs_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const 
 		if (T->client && client_loop(T->client)) {
 			p.turn = client_turn_cb;
 			p.work = client_work_cb;
+			p.hold = client_hold_cb;
 			p.turn_ctx = &tt->turn;
 		}
 		rc = fsc_new(&T->x, &p, seed, in, out, e);

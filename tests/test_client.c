@@ -469,6 +469,30 @@ static void test_client_work_takes_the_thread_in_its_line(void **state)
 	world_free(&w);
 }
 
+/* A system call held for the loop's next submission (client_hold): with
+ * the thread idle it goes at once (0); with a read's op on the thread
+ * (0-1000) it goes at the submission when the thread is done, at 1000,
+ * with the read (kernel 1000-2000, device to 12000, check to 16000). */
+static void test_client_hold_waits_for_the_loops_submission(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 0, 0, 8);
+	assert_int_equal(client_hold(w.c, 0, turn_noted, &w), 0);
+	assert_int_equal(w.ndone, 1);
+	assert_int_equal(w.done_ns[0], 0);
+	w.ndone = 0;
+	struct bk_req r;
+	submit(&w, &w.a, &r, BK_READ, 0);
+	assert_int_equal(client_hold(w.c, 0, turn_noted, &w), 0);
+	assert_int_equal(w.ndone, 0);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 1000);
+	assert_int_equal(w.done_ns[1], 16000);
+	world_free(&w);
+}
+
 /* An operation with no CPU of its own before the loop still gets the
  * kernel's per-byte work at the submission: a tier with only cpu_read_bw
  * 4.096 GB/s, reap_batch 8, one read at 0: kernel 0-1000, device
@@ -574,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_client_loop_runs_a_callbacks_work_before_the_next),
 		cmocka_unit_test(test_client_turn_costs_a_shared_wake),
 		cmocka_unit_test(test_client_work_takes_the_thread_in_its_line),
+		cmocka_unit_test(test_client_hold_waits_for_the_loops_submission),
 		cmocka_unit_test(test_client_cfg_absent_and_bad_values_named),
 		cmocka_unit_test(test_client_content_costs_per_call),
 		cmocka_unit_test(test_client_cpu_keys_need_a_client_section),

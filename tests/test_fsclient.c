@@ -210,6 +210,60 @@ static void test_fsclient_chain_steps_wait_for_the_loops_turn(void **state)
 	world_free(&w);
 }
 
+/* With the loop's submissions (p.hold), each step of a chain reaches the
+ * kernel only at the loop's next submission.  A stand-in loop submits at
+ * every multiple of 50 us; turns take 1 us; the chain's time is split
+ * evenly over its steps.  A write of a new object at 0: its create's four
+ * steps of 25 us go at 0 (reaped 26), 50 (76), 100 (126) and 150 (176),
+ * then the device: done at 186 us (114 without the submissions).  A read
+ * of a new file at 0: its open's one step goes at 0, is reaped at 6 and
+ * reads: done at 16 us. */
+struct fake_sub {
+	struct exec *x;
+	int holds;
+};
+
+static int fake_hold(void *ctx, size_t node, exec_fn fn, void *arg)
+{
+	(void)node;
+	struct fake_sub *l = ctx;
+	l->holds++;
+	uint64_t now = exec_now(l->x), at = (now + 49999) / 50000 * 50000;
+	return exec_after(l->x, at - now, fn, arg) ? 0 : -1;
+}
+
+static int fake_turn_1us(void *ctx, size_t node, int create, exec_fn fn, void *arg)
+{
+	(void)node, (void)create;
+	struct fake_sub *l = ctx;
+	return exec_after(l->x, 1000, fn, arg) ? 0 : -1;
+}
+
+static void test_fsclient_chain_steps_wait_for_the_loops_submissions(void **state)
+{
+	(void)state;
+	struct fsc_params p;
+	fsc_params_default(&p);
+	dist_const(&p.open_ns, 5000);
+	dist_const(&p.create_ns, 100000);
+	struct fake_sub loop = { 0 };
+	p.turn = fake_turn_1us;
+	p.hold = fake_hold;
+	p.turn_ctx = &loop;
+	struct world w;
+	world_init_params(&w, &p);
+	loop.x = &w.x;
+	struct bk_req r[2];
+	submit_node3(&w, &w.fs, &r[0], BK_WRITE, 8);
+	submit_node3(&w, &w.fs2, &r[1], BK_READ, 7);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 186000);
+	assert_int_equal(loop.holds, 4 + 1);
+	world_free(&w);
+}
+
 /* The loop's own part of an open (fsclient.c): a stand-in thread, one
  * line of work, whose turns take 1 us each.  At 0 a write of new object 8
  * on one tier puts its create's 20 us on the thread (0-20) and creates
@@ -472,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_fsclient_create_parallelism_queues_creates),
 		cmocka_unit_test(test_fsclient_operations_share_an_open_in_progress),
 		cmocka_unit_test(test_fsclient_chain_steps_wait_for_the_loops_turn),
+		cmocka_unit_test(test_fsclient_chain_steps_wait_for_the_loops_submissions),
 		cmocka_unit_test(test_fsclient_open_work_takes_the_loops_thread),
 		cmocka_unit_test(test_fsclient_exports_latency_with_create_time),
 		cmocka_unit_test(test_fsclient_cfg_defaults_inactive_and_bad_value_named),
