@@ -164,15 +164,16 @@ int client_cost_any(const struct client_cost *k)
 
 struct cdec_io;
 
-/* A node's operations whose first CPU stage is over, waiting for the
- * loop's next submission (reap_batch > 0), in order; and the completions
- * handled since that submission. */
+/* A call held for the loop's next submission (client_hold). */
 struct held_cb {
 	struct held_cb *next;
 	exec_fn fn;
 	void *arg;
 };
 
+/* A node's operations whose first CPU stage is over, waiting for the
+ * loop's next submission (reap_batch > 0), in order, and the calls held
+ * for it; and the completions handled since that submission. */
 struct held {
 	struct cdec_io *head, *tail;
 	struct held_cb *cb_head, *cb_tail; /* client_hold: calls for the submission */

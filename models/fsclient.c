@@ -48,9 +48,10 @@
  * operation's system call does (client.c: when the thread has nothing
  * left to do, or after reap_batch completions).  So the operation that
  * starts an open or create runs the chain's steps one after another:
- * each held for a submission, then h / steps in the kernel (the probe's
- * chain split evenly: it timed the chain with an idle loop, which submits
- * at once), then reaped in its turn.  An operation sharing an open in
+ * each held for a submission, then (R_o - t) / steps in the kernel (the
+ * probe's chain, with any wait for a create server, split evenly: the
+ * probe timed the chain with an idle loop, which submits at once), then
+ * reaped in its turn.  An operation sharing an open in
  * progress still waits for R_o and one turn.  Why: in make validate's set
  * 30 (2026-11-25), training's and KV-cache's hot creates took 14-20 ms on
  * average in the runs against 2-5 ms in the model: their loop is busy all
