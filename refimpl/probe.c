@@ -66,6 +66,9 @@ struct prun {
 	struct backend *b;
 	int write;
 	uint64_t size, nobj, obj_bytes, deadline_ns;
+	/* The objects a fill, a point or a deletion works on are ids
+	 * PROBE_OBJ_BASE + obj_first + [0, nobj), each of obj_bytes. */
+	uint64_t obj_first;
 	/* A point ends at deadline_ns once min_ops have completed, or at
 	 * hard_ns whatever the count (min_ops 0: at deadline_ns). */
 	uint64_t min_ops, hard_ns;
@@ -104,10 +107,10 @@ static int slot_next(struct pslot *s)
 		if (p->next_off >= p->nobj * p->obj_bytes)
 			return 0;
 		s->req.op = BK_WRITE;
-		s->req.object = PROBE_OBJ_BASE + p->next_off / p->obj_bytes;
+		s->req.object = PROBE_OBJ_BASE + p->obj_first + p->next_off / p->obj_bytes;
 		s->req.offset = p->next_off % p->obj_bytes;
-		s->req.length = 1u << 20;
-		p->next_off += 1u << 20;
+		s->req.length = p->obj_bytes < (1u << 20) ? p->obj_bytes : 1u << 20;
+		p->next_off += s->req.length;
 		if (s->buf) /* a blob holds its own content (content.h) */
 			content_fill(s->buf, s->req.object, s->req.offset, s->req.length);
 	} else if (p->mode == P_APPEND) {
@@ -122,12 +125,12 @@ static int slot_next(struct pslot *s)
 		if (p->next_off >= p->nobj)
 			return 0;
 		s->req.op = BK_UNLINK;
-		s->req.object = PROBE_OBJ_BASE + p->next_off++;
+		s->req.object = PROBE_OBJ_BASE + p->obj_first + p->next_off++;
 	} else {
 		if (now >= p->deadline_ns && (p->done >= p->min_ops || now >= p->hard_ns))
 			return 0;
 		s->req.op = p->write ? BK_WRITE : BK_READ;
-		s->req.object = PROBE_OBJ_BASE + rnd(p) % p->nobj;
+		s->req.object = PROBE_OBJ_BASE + p->obj_first + rnd(p) % p->nobj;
 		s->req.offset = rnd(p) % (p->obj_bytes / p->size) * p->size;
 		s->req.length = p->size;
 	}
@@ -672,7 +675,7 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 	r->dir = where;
 	r->auth = bp->sas && *bp->sas ? "SAS" : "SharedKey";
 	double seconds = o->seconds > 0 ? o->seconds : 0.25;
-	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : PROBE_SCRATCH_DEFAULT;
+	uint64_t scratch = o->scratch_bytes ? o->scratch_bytes : PROBE_COLD_SCRATCH_DEFAULT;
 	uint64_t seed = o->seed ? o->seed : 1;
 	snprintf(r->prefix, sizeof r->prefix, "probe-%ld-%llu/", (long)getpid(), (unsigned long long)seed);
 	struct blob_params bpp = *bp;
@@ -682,6 +685,7 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 	if (blob_new(l, &bpp, &b, e) < 0)
 		return -1;
 	int rc = -1, filled = 0;
+	uint64_t nsmall = 0; /* small blobs written, or being written */
 	struct prun *p = calloc(1, sizeof *p);
 	unsigned char *bufs = NULL;
 	if (!p || !(p->lat = malloc(MAX_SAMPLES * sizeof *p->lat)) || !(bufs = malloc(64 * BLOB_BYTES))) {
@@ -725,15 +729,32 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 	}
 	r->fill_seconds = (double)(loop_now(l) - fill_t0) / 1e9;
 	r->fill_bps = r->fill_seconds > 0 ? (double)r->scratch_bytes / r->fill_seconds : 0;
-	/* The sweep: 4 KiB and 1 MiB ranged GETs, 1 MiB Put Blob (a blob is
-	 * written whole: no 4 KiB write point).  The QD1 4 KiB point, ttfb's
-	 * distribution, keeps going until PROBE_COLD_MIN_SAMPLES are in. */
+	/* The small blobs, after the scratch set's ids (probe.h). */
+	uint64_t nbig = p->nobj;
+	p->obj_first = nbig;
+	p->nobj = PROBE_COLD_SMALL_BLOBS;
+	p->obj_bytes = sizes[0];
+	p->next_off = 0;
+	nsmall = PROBE_COLD_SMALL_BLOBS;
+	if (drain(p, 8, e) < 0)
+		goto out;
+	if (p->failed) {
+		err_set(e, ERR_FAIL, "%s: writing the small blobs failed: %s", where, blob_last_error(&b));
+		goto out;
+	}
+	/* The sweep: GETs of whole 4 KiB and 1 MiB blobs, 1 MiB Put Blob (a
+	 * blob is written whole: no 4 KiB write point).  The QD1 4 KiB
+	 * point, ttfb's distribution, keeps going until
+	 * PROBE_COLD_MIN_SAMPLES are in. */
 	p->mode = P_SWEEP;
 	for (int w = 0; w < 2; w++)
 		for (int sz = w; sz < PROBE_NSIZE; sz++)
 			for (int q = 0; q < PROBE_NQD; q++) {
 				p->write = w;
 				p->size = sizes[sz];
+				p->obj_first = sz ? 0 : nbig;
+				p->nobj = sz ? nbig : nsmall;
+				p->obj_bytes = sz ? BLOB_BYTES : sizes[0];
 				p->min_ops = !w && !sz && q == 0 ? PROBE_COLD_MIN_SAMPLES : 0;
 				if (run_point(p, qds[q], seconds, &r->pt[w][sz][q], e) < 0) {
 					char why[sizeof e->msg];
@@ -755,6 +776,8 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 out:
 	if (filled && p) {
 		blob_counters(&b, loop_now(l), r);
+		p->obj_first = 0; /* the scratch set's ids, then the small blobs' */
+		p->nobj = r->scratch_bytes / BLOB_BYTES + nsmall;
 		blob_cleanup(p, r);
 		if (rc == 0 && r->left) {
 			if (r->left == UINT64_MAX)
@@ -888,10 +911,11 @@ static double plateau_bps(const struct probe_result *r, int w, int s)
 static void sweep_comment(const struct probe_result *r, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
-		fprintf(f, "; sweep (%.2f s per point; GETs at random 4 KiB-aligned ranges and PUTs of whole blobs, of a\n"
-			   "; scratch set of %llu blobs of 1 MiB under \"%s\", deleted after; no 4 KiB PUT: a blob\n"
-			   "; is written whole):\n",
-			r->pt[0][1][0].seconds, (unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->prefix);
+		fprintf(f, "; sweep (%.2f s per point; GETs and PUTs of whole blobs under \"%s\", deleted after:\n"
+			   "; 4 KiB GETs of %d blobs of 4 KiB, 1 MiB GETs and PUTs of a scratch set of %llu blobs\n"
+			   "; of 1 MiB; no 4 KiB PUT: a blob is written whole):\n",
+			r->pt[0][1][0].seconds, r->prefix, PROBE_COLD_SMALL_BLOBS,
+			(unsigned long long)(r->scratch_bytes / BLOB_BYTES));
 	else
 		fprintf(f, "; sweep (%.2f s per point, random size-aligned offsets in a %.0f MiB scratch set):\n",
 			r->pt[0][0][0].seconds, r->scratch_bytes / 1048576.0);
@@ -954,42 +978,6 @@ static void empirical(const struct probe_point *p, double bps, double cpu_ns, FI
 			(bin_edge[i + 1] - bin_edge[i]) * 1000);
 	}
 	fputs(")\n", f);
-}
-
-/* [tier NAME] of the Blob tier (probe.h). */
-static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
-{
-	const struct probe_point *eg = best(r, 0, 1, 0), *in = best(r, 1, 1, 0), *g4 = best(r, 0, 0, 1),
-				 *t1 = &r->pt[0][0][0], *g1 = &r->pt[0][1][0];
-	double egress = plateau_bps(r, 0, 1), ingress = plateau_bps(r, 1, 1);
-	/* The model moves a GET's bytes at min(egress, connection_bw). */
-	double rate = r->conn_bps < egress ? r->conn_bps : egress;
-	fprintf(f, "\n; tier %s: measured on %s (Azure Blob REST, %s) by tierref probe\n", tier, r->dir, r->auth);
-	sweep_comment(r, f);
-	fprintf(f, "[tier %s]\nmodel = cold\n", tier);
-	fprintf(f, "; ttfb: the QD1 4 KiB ranged GET latency in %d bins, tail kept (%llu GETs; p50 %.3g ms,\n"
-		   "; p99 %.3g ms, mean %.3g ms), less 4 KiB / min(egress, connection_bw), which the model adds back\n"
-		   "ttfb = ", PROBE_QUANTILES, (unsigned long long)t1->ops, t1->p50_ns / 1e6, t1->p99_ns / 1e6,
-		t1->mean_ns / 1e6);
-	empirical(t1, rate, 0, f);
-	fprintf(f, "; connection_bw: one connection's rate, (1 MiB - 4 KiB) / (mean QD1 1 MiB GET %.3g ms - mean\n"
-		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
-		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
-		   "connection_bw = %.6gMB/s\n", g1->mean_ns / 1e6, t1->mean_ns / 1e6, g1->bps / 1e6, r->conn_bps / 1e6);
-	fprintf(f, "; egress: the plateau of 1 MiB GET bandwidth over QD 1-64, the median of the points\n"
-		   "; from QD %u, where it saturates (90%% of the best, %.6g MB/s at QD %u)\n"
-		   "egress = %.6gMB/s\n", saturation_qd(r, 0, 1), eg->bps / 1e6, eg->qd, egress / 1e6);
-	fprintf(f, "; ingress: the same of 1 MiB Put Blob bandwidth, from QD %u (the best, %.6g MB/s at QD %u;\n"
-		   "; the scratch set's own write, %llu blobs at QD 8, ran at %.6g MB/s)\n"
-		   "ingress = %.6gMB/s\n", saturation_qd(r, 1, 1), in->bps / 1e6, in->qd,
-		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, ingress / 1e6);
-	fprintf(f, "; account_rate, blob_rate: not measured; the model's defaults stand (models/cold.c).  The\n"
-		   "; endpoint answered %llu of %llu requests with 503 (%llu retries), and one that does not\n"
-		   "; throttle cannot show its limits: the best 4 KiB GET rate, %.0f/s at QD %u, is what this\n"
-		   "; client reached, not the account's limit\n",
-		(unsigned long long)r->throttled, (unsigned long long)r->requests, (unsigned long long)r->retries,
-		g4->ops_per_s, g4->qd);
-	return ferror(f) ? -1 : 0;
 }
 
 /* The loop thread's busy share in a point: its CPU per operation, and the
@@ -1059,13 +1047,22 @@ static double content_op_ns(const struct probe_result *r, int w, double content_
 	return k ? median(v, k) : 0;
 }
 
+/* An operation's wake-up, (QD1 - QD n) x n / (n - 1) of the CPU per
+ * operation at QD1 (one) and QD n (deep), so that op + wake / QD meets
+ * both; 0 when the deeper point costs no less. */
+static double wake_ns(const struct probe_point *one, const struct probe_point *deep)
+{
+	double c1 = one->cpu_ns_per_op, cn = deep->cpu_ns_per_op, n = deep->qd;
+	return c1 > cn && n > 1 ? (c1 - cn) * n / (n - 1) : 0;
+}
+
 static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double content_bps)
 {
 	struct cpu_fit c = { .one = &r->pt[w][0][0], .deep = &r->pt[w][0][PROBE_NQD - 1],
 			     .content_bps = content_bps, .content_op_ns = content_op_ns(r, w, content_bps),
 			     .large_from = saturation_qd(r, w, 1) };
-	double c1 = c.one->cpu_ns_per_op, cn = c.deep->cpu_ns_per_op, n = c.deep->qd;
-	c.wake_ns = c1 > cn && n > 1 ? (c1 - cn) * n / (n - 1) : 0;
+	double cn = c.deep->cpu_ns_per_op, n = c.deep->qd;
+	c.wake_ns = wake_ns(c.one, c.deep);
 	double x = 0; /* 4 KiB / bw */
 	for (int round = 0; round < 3; round++) {
 		c.op_ns = cn - c.wake_ns / n - x;
@@ -1082,6 +1079,20 @@ static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double conten
 		c.bps = c.large_ns > 0 ? (double)r->pt[w][1][0].size_bytes / c.large_ns * 1e9 : 0;
 		x = c.bps > 0 ? c.one->size_bytes / c.bps * 1e9 : 0;
 	}
+	return c;
+}
+
+/* The fit of a kind of operation timed at one size only (w's points of
+ * size index s): op + wake / n through its QD1 and deepest points, bytes
+ * included in op (bps 0, free).  The Blob tier's Put Blob, written whole
+ * at 1 MiB. */
+static struct cpu_fit cpu_fit_whole(const struct probe_result *r, int w)
+{
+	struct cpu_fit c = { .one = &r->pt[w][1][0], .deep = &r->pt[w][1][PROBE_NQD - 1] };
+	c.wake_ns = wake_ns(c.one, c.deep);
+	c.op_ns = c.deep->cpu_ns_per_op - c.wake_ns / c.deep->qd;
+	if (c.op_ns < 0)
+		c.op_ns = 0;
 	return c;
 }
 
@@ -1192,6 +1203,55 @@ static void open_cpu(const struct probe_result *r, const struct cpu_fit *cr, FIL
 		r->create_cpu_ns / 1e3, r->create_qd_cpu_ns / 1e3, PROBE_CREATE_QD);
 	fprintf(f, "; cpu_close: the CPU per close of the %d descriptors those passes left\n"
 		   "cpu_close = %.4gus\n", 2 * PROBE_FILES, r->close_cpu_ns / 1e3);
+}
+
+/* [tier NAME] of the Blob tier (probe.h). */
+static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
+{
+	const struct probe_point *eg = best(r, 0, 1, 0), *in = best(r, 1, 1, 0), *g4 = best(r, 0, 0, 1),
+				 *t1 = &r->pt[0][0][0], *g1 = &r->pt[0][1][0];
+	double egress = plateau_bps(r, 0, 1), ingress = plateau_bps(r, 1, 1);
+	/* The model moves a GET's bytes at min(egress, connection_bw). */
+	double rate = r->conn_bps < egress ? r->conn_bps : egress;
+	fprintf(f, "\n; tier %s: measured on %s (Azure Blob REST, %s) by tierref probe\n", tier, r->dir, r->auth);
+	sweep_comment(r, f);
+	fprintf(f, "[tier %s]\nmodel = cold\n", tier);
+	/* The client's CPU per request (its HTTP, TLS if any, and signing),
+	 * which the model charges on the loop thread before and after the
+	 * request's time at the service, as it does a file's. */
+	struct cpu_fit cr = cpu_fit(r, 0, 0), cw = cpu_fit_whole(r, 1);
+	fprintf(f, "; ttfb: the QD1 4 KiB ranged GET latency in %d bins, tail kept (%llu GETs; p50 %.3g ms,\n"
+		   "; p99 %.3g ms, mean %.3g ms), less 4 KiB / min(egress, connection_bw) and the client's\n"
+		   "; CPU for it (%.2f us), which the model adds back\n"
+		   "ttfb = ", PROBE_QUANTILES, (unsigned long long)t1->ops, t1->p50_ns / 1e6, t1->p99_ns / 1e6,
+		t1->mean_ns / 1e6, cpu_cost_ns(&cr, 4096) / 1e3);
+	empirical(t1, rate, cpu_cost_ns(&cr, 4096), f);
+	fprintf(f, "; connection_bw: one connection's rate, (1 MiB - 4 KiB) / (mean QD1 1 MiB GET %.3g ms - mean\n"
+		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
+		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
+		   "connection_bw = %.6gMB/s\n", g1->mean_ns / 1e6, t1->mean_ns / 1e6, g1->bps / 1e6, r->conn_bps / 1e6);
+	fprintf(f, "; egress: the plateau of 1 MiB GET bandwidth over QD 1-64, the median of the points\n"
+		   "; from QD %u, where it saturates (90%% of the best, %.6g MB/s at QD %u)\n"
+		   "egress = %.6gMB/s\n", saturation_qd(r, 0, 1), eg->bps / 1e6, eg->qd, egress / 1e6);
+	fprintf(f, "; ingress: the same of 1 MiB Put Blob bandwidth, from QD %u (the best, %.6g MB/s at QD %u;\n"
+		   "; the scratch set's own write, %llu blobs at QD 8, ran at %.6g MB/s)\n"
+		   "ingress = %.6gMB/s\n", saturation_qd(r, 1, 1), in->bps / 1e6, in->qd,
+		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, ingress / 1e6);
+	fprintf(f, "; account_rate, blob_rate: not measured; the model's defaults stand (models/cold.c).  The\n"
+		   "; endpoint answered %llu of %llu requests with 503 (%llu retries), and one that does not\n"
+		   "; throttle cannot show its limits: the best 4 KiB GET rate, %.0f/s at QD %u, is what this\n"
+		   "; client reached, not the account's limit\n",
+		(unsigned long long)r->throttled, (unsigned long long)r->requests, (unsigned long long)r->retries,
+		g4->ops_per_s, g4->qd);
+	write_cpu(&cr, "read", f);
+	fprintf(f, "; cpu_write_op, cpu_write_wake: the loop thread's CPU per Put Blob, op + wake / n at n in\n"
+		   "; flight, through 1 MiB at QD1 (%.2f us) and at QD %u (%.2f us): no 4 KiB PUT was timed, so\n"
+		   "; the bytes' part is in op, and cpu_write_bw is free\n"
+		   "cpu_write_op = %.4gus\n; cpu_write_wake: the part a PUT alone pays, (QD1 - QD %u) x %u / %u\n"
+		   "cpu_write_wake = %.4gus\n",
+		cw.one->cpu_ns_per_op / 1e3, cw.deep->qd, cw.deep->cpu_ns_per_op / 1e3, cw.op_ns / 1e3, cw.deep->qd,
+		cw.deep->qd, cw.deep->qd - 1, cw.wake_ns / 1e3);
+	return ferror(f) ? -1 : 0;
 }
 
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *f)

@@ -102,10 +102,13 @@
  * backend itself (blob.h) on the same loop.  The scratch set is
  * scratch_bytes of 1 MiB blobs named "probe-<pid>-<seed>/<id>" (the
  * container is created if missing), written by Put Blob, 8 in flight.
- * The sweep is the one above with ranged GETs for reads and Put Blob of a
- * whole scratch blob for writes, except the 4 KiB write (a blob is written
- * whole); the QD1 4 KiB GET point runs until PROBE_COLD_MIN_SAMPLES have
- * completed (a real store's tens of ms give few in 0.25 s).  Afterwards
+ * Then PROBE_COLD_SMALL_BLOBS blobs of 4 KiB, which the 4 KiB GETs read
+ * whole.  The sweep is the one above with GETs of whole blobs for reads
+ * (4 KiB ones of the small blobs, 1 MiB ones of the scratch set) and Put
+ * Blob of a whole scratch blob for writes, except the 4 KiB write (a
+ * blob is written whole); the QD1 4 KiB GET point runs until
+ * PROBE_COLD_MIN_SAMPLES have completed (a real store's tens of ms give
+ * few in 0.25 s).  Afterwards
  * every scratch blob gets Delete Blob (also after a failure), and List
  * Blobs under the prefix must come back empty.  The preset (model = cold,
  * the equations in models/cold.c: an idle GET of b bytes takes
@@ -116,7 +119,13 @@
  *                  (which includes F) if that difference is not positive
  *   ttfb           empirical(...) of the QD1 4 KiB GET latency in the
  *                  PROBE_QUANTILES bins above, less
- *                  4 KiB / min(egress, connection_bw)
+ *                  4 KiB / min(egress, connection_bw) and the client's
+ *                  CPU for the GET alone (cpu_read_op + cpu_read_wake)
+ *   cpu_read_op, cpu_read_wake, cpu_read_bw   the loop thread's CPU per
+ *                  GET (HTTP, signing), fitted as a file tier's reads
+ *   cpu_write_op, cpu_write_wake   the same per Put Blob, through the
+ *                  1 MiB PUTs at QD1 and QD 64 (no 4 KiB PUT: the bytes'
+ *                  part is in op)
  *   egress         the plateau of the 1 MiB GET bandwidth over the queue
  *                  depths, as read_bw's above
  *   ingress        the same of the 1 MiB Put Blob bandwidth
@@ -143,6 +152,12 @@
  * A set larger than the caches between program and device measures the
  * device; it costs one sequential write of the set per probed tier. */
 #define PROBE_SCRATCH_DEFAULT (1ull << 30)
+/* The Blob tier's: 64 MiB, one blob per slot at QD 64.  The host keeps
+ * no cache of a remote store's blobs, so a large set buys nothing there,
+ * and it changes what it measures: Azurite here, just after a 1 GiB set
+ * was written, answered the QD1 4 KiB GETs in 0.90 ms (p50), after a
+ * 16 MiB set in 0.69-0.70 ms, and a run after either in 0.71-0.93 ms. */
+#define PROBE_COLD_SCRATCH_DEFAULT (64ull << 20)
 #define PROBE_NSIZE 2
 #define PROBE_FILES 256
 /* Appends: new objects per size, and timed writes into each after the
@@ -155,6 +170,14 @@
 /* Samples of the cold tier's QD1 4 KiB GET latency, at least (the point
  * runs past `seconds` for them, by 10 s at most). */
 #define PROBE_COLD_MIN_SAMPLES 200
+/* The cold tier's 4 KiB blobs, read whole by the 4 KiB GETs.  A GET's
+ * time can depend on the size of the blob it reads from: Azurite 3.35
+ * here, 400 GETs of each kind interleaved, took 0.953 ms (p50) for 4 KiB
+ * of a 1 MiB blob and 0.787 ms for a whole 16 KiB blob, and the ttfb
+ * fitted to the former predicted a replay of small objects' GETs 24-74%
+ * slow.  A whole small blob's GET is the time to first byte the model
+ * means. */
+#define PROBE_COLD_SMALL_BLOBS 256
 
 enum probe_kind { PROBE_HOT, PROBE_WARM, PROBE_COLD };
 
@@ -222,7 +245,8 @@ struct probe_result {
 
 struct probe_opts {
 	double seconds;          /* per point (0: 0.25) */
-	uint64_t scratch_bytes;  /* the scratch set (0: PROBE_SCRATCH_DEFAULT) */
+	uint64_t scratch_bytes;  /* the scratch set (0: PROBE_SCRATCH_DEFAULT; probe_blob:
+				  * PROBE_COLD_SCRATCH_DEFAULT) */
 	uint64_t seed;
 	int keep_scratch;        /* probe_dir: leave DIR/probe in place after a success */
 };

@@ -766,8 +766,8 @@ fail:
 static void usage_probe(FILE *f)
 {
 	fprintf(f, "usage: tierref probe --hot DIR [--warm DIR] [--cold URL] --out FILE.ini [--seconds S]\n"
-		   "                    [--scratch SIZE] [--keep-scratch] [--hot-tier NAME] [--warm-tier NAME]\n"
-		   "                    [--cold-tier NAME]\n\n"
+		   "                    [--scratch SIZE] [--cold-scratch SIZE] [--keep-scratch] [--hot-tier NAME]\n"
+		   "                    [--warm-tier NAME] [--cold-tier NAME]\n\n"
 		   "Measures each device the way fio would -- QD1 latency distribution, bandwidth and\n"
 		   "IOPS at queue depth 1, 4, 16 and 64, reads and writes, 4 KiB and 1 MiB -- through the\n"
 		   "real backends (a scratch set in DIR/probe, deleted after unless --keep-scratch),\n"
@@ -779,14 +779,17 @@ static void usage_probe(FILE *f)
 		   "  --cold URL         the cold tier's Blob container (model cold), http://HOST:PORT/ACCOUNT/CONTAINER\n"
 		   "                     (Azurite) or https://ACCOUNT.blob.core.windows.net/CONTAINER; credentials\n"
 		   "                     from TIERREF_BLOB_KEY or TIERREF_BLOB_SAS (or --cold-key-file FILE), never\n"
-		   "                     printed.  Its scratch set is 1 MiB blobs under \"probe-PID-SEED/\", deleted\n"
-		   "                     after; it measures ttfb, connection_bw, egress and ingress, not the\n"
-		   "                     account's request-rate limits (see the preset's comments)\n"
+		   "                     printed.  Its scratch set is 1 MiB blobs and 256 blobs of 4 KiB under\n"
+		   "                     \"probe-PID-SEED/\", deleted after; it measures ttfb, connection_bw,\n"
+		   "                     egress, ingress and the client's CPU per request, not the account's\n"
+		   "                     request-rate limits (see the preset's comments)\n"
 		   "  --out FILE         the preset to write\n"
 		   "  --seconds S        per point of the sweep (default 0.25; 16 points per device)\n"
 		   "  --scratch SIZE     the scratch set each sweep reads and writes at random (default 1GiB):\n"
 		   "                     larger than the caches between the program and the device, or\n"
 		   "                     the sweep measures those caches\n"
+		   "  --cold-scratch SIZE  the Blob tier's scratch set of 1 MiB blobs (default 64MiB: the host\n"
+		   "                     caches no blob, and a large set slows the store it measures)\n"
 		   "  --keep-scratch     leave DIR/probe in place after a successful probe (the Blob scratch\n"
 		   "                     set is deleted all the same).  On ext4 without a journal, files\n"
 		   "                     deleted in the last minute slow every create that follows, so a\n"
@@ -806,10 +809,12 @@ static int cmd_probe(int argc, char **argv)
 		{ "warm-tier", required_argument, NULL, 'w' + 256 }, { "scratch", required_argument, NULL, 'S' },
 		{ "cold-tier", required_argument, NULL, 'c' + 256 }, { "cold-key-file", required_argument, NULL, 'K' },
 		{ "keep-scratch", no_argument, NULL, 'k' + 256 }, { "help", no_argument, NULL, 'h' },
+		{ "cold-scratch", required_argument, NULL, 'S' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hot = NULL, *warm = NULL, *out = NULL, *hot_tier = "hot", *warm_tier = "warm", *cold_tier = "cold";
 	struct probe_opts po = { .seconds = 0.25, .seed = 1 };
+	uint64_t cold_scratch = 0; /* 0: probe_blob's default */
 	struct args ca = { 0 }; /* --cold: its URL and credentials, as populate and run take them */
 	optind = 1;
 	int c;
@@ -824,10 +829,12 @@ static int cmd_probe(int argc, char **argv)
 		case 'K': ca.key_file = optarg; break;
 		case 'c' + 256: cold_tier = optarg; break;
 		case 'k' + 256: po.keep_scratch = 1; break;
-		case 'S': {
+		case 'S':
+		case 'S' + 256: {
 			struct err ue = { 0 };
-			if (unit_parse_bytes(optarg, &po.scratch_bytes, &ue) < 0 || po.scratch_bytes < (4u << 20)) {
-				fprintf(stderr, "tierref probe: --scratch %s: %s\n", optarg,
+			uint64_t *to = c == 'S' ? &po.scratch_bytes : &cold_scratch;
+			if (unit_parse_bytes(optarg, to, &ue) < 0 || *to < (4u << 20)) {
+				fprintf(stderr, "tierref probe: --%s %s: %s\n", c == 'S' ? "scratch" : "cold-scratch", optarg,
 					ue.msg[0] ? ue.msg : "give at least 4MiB");
 				return EX_USAGE;
 			}
@@ -894,9 +901,11 @@ static int cmd_probe(int argc, char **argv)
 		cb.ops->destroy(cb.self);
 	}
 	struct probe_client pc;
+	struct probe_opts cold_po = po;
+	cold_po.scratch_bytes = cold_scratch;
 	if (probe_client(&pc, &e) < 0 || probe_dir(l, PROBE_HOT, hot, &po, &r[0], &e) < 0 ||
 	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0) ||
-	    (ca.o.cold_url && probe_blob(l, &bp, ca.o.cold_url, &po, &r[2], &e) < 0))
+	    (ca.o.cold_url && probe_blob(l, &bp, ca.o.cold_url, &cold_po, &r[2], &e) < 0))
 		goto fail;
 	if (!(f = fopen(out, "w"))) {
 		err_set(&e, ERR_INPUT, "--out %s: %s", out, strerror(errno));

@@ -76,7 +76,16 @@ cmd_start() {
 	# traffic off this machine (Azurite reports usage by default);
 	# --disableProductStyleUrl: the account is always the first path
 	# segment, as in our endpoint URL.
-	"$BIN" --blobHost 127.0.0.1 --blobPort "$port" --location "$data/store" \
+	# AZURITE_CPUS=LIST (taskset's list): the emulator runs on those CPUs
+	# only, so that a measurement can keep it off the client's (make
+	# validate's cold case: a remote store does not share the client's
+	# CPUs).
+	pin=
+	if [ -n "${AZURITE_CPUS:-}" ]; then
+		command -v taskset >/dev/null 2>&1 || die "AZURITE_CPUS is set and taskset (util-linux) is not installed"
+		pin="taskset -c $AZURITE_CPUS"
+	fi
+	$pin "$BIN" --blobHost 127.0.0.1 --blobPort "$port" --location "$data/store" \
 		--silent --loose --skipApiVersionCheck --disableTelemetry --disableProductStyleUrl \
 		>"$data/azurite.log" 2>&1 &
 	pid=$!

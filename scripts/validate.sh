@@ -2,8 +2,9 @@
 # make validate — the hardware rung of the validation ladder on this
 # machine (DESIGN.md rung 4, issue 5): for each case in scenarios/validate
 # (a training epoch, a checkpoint burst with write-back, a KV-cache slice
-# of the Mooncake trace, a read-heavy replay), tierref populate and run
-# measure it on real directories, and tiersim validate hardware predicts it
+# of the Mooncake trace, a read-heavy replay, the same replay over a Blob
+# container on Azurite), tierref populate and run measure it on real
+# directories (and the container), and tiersim validate hardware predicts it
 # with the preset that tierref probe measured just before (after the
 # populate, so on the disk as the run finds it: on a shared virtual disk
 # the cost of creating a file drifts by several times within a minute); the
@@ -55,6 +56,7 @@ warm_touch() {
 	find "$1" -type f -exec cat {} + >/dev/null
 }
 S=${2:-$(mktemp -d)}
+case $S in *[[:space:]]*) echo "validate: SCRATCH '$S': give a path without spaces" >&2; exit 2 ;; esac
 mkdir -p "$S/hot" "$S/warm" "$S/bin"
 # The binaries the set runs, copied: a rebuild during the set (make
 # replaces build/tierref) would otherwise fail the run that starts while
@@ -63,6 +65,29 @@ cp "$T" "$R" "$S/bin/" || { echo "validate: cannot copy $T and $R into $S/bin" >
 T=$S/bin/tiersim; R=$S/bin/tierref
 fails=0; ncases=0; trash=0; deleted=-100000
 echo "validate: scratch $S, $N run(s) per case"
+# A case with a cold tier ([tier cold]) reads a Blob container on
+# Azurite, Microsoft's emulator (scripts/azurite.sh installs the pinned
+# version from npm), started here for the whole set and stopped at the
+# end.  With two CPUs or more it runs on the last one only: a remote
+# store does not share the client's CPUs, and unpinned, its CPU for each
+# request competed with the client's kernel work (creates, writes) in
+# the run but not in the probe's hot-tier sweep, which runs while the
+# emulator is idle.  Its account key is the emulator's documented,
+# public development key.
+cold_url=
+for c in $cases; do
+	grep -q '^\[tier cold\]' "scenarios/validate/$c.ini" || continue
+	sh scripts/azurite.sh install || { echo "validate: case $c needs Azurite (above)" >&2; exit 2; }
+	ncpu=$(nproc 2>/dev/null || echo 1)
+	pin=; [ "$ncpu" -ge 2 ] && pin=$((ncpu - 1))
+	trap 'sh scripts/azurite.sh stop "$S/azurite" || true' EXIT INT TERM
+	cold_url=$(AZURITE_CPUS=$pin sh scripts/azurite.sh start 0 "$S/azurite") ||
+		{ echo "validate: Azurite did not start (above)" >&2; exit 2; }
+	echo "validate: Azurite $(sh scripts/azurite.sh version) at $cold_url${pin:+, on CPU $pin}"
+	TIERREF_BLOB_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+	export TIERREF_BLOB_KEY
+	break
+done
 # When this script last emptied a trash (uptime seconds, in the build
 # folder): a make validate started soon after another measures the
 # slower creates of that deletion, so its first populate waits too.
@@ -140,11 +165,19 @@ for c in $cases; do
 		# again missed by +23% to +43%; the two that read none, +0.7%
 		# and -21.3%).  A read marks them used, and DAMON leaves regions
 		# in use alone for a minute.
+		# The tiers the case has: a directory for warm, a container of
+		# its own per run for cold (the probe's in another).
+		tiers="--hot $S/hot"; probe_cold=
+		grep -q '^\[tier warm\]' "$ini" && tiers="$tiers --warm $S/warm"
+		if grep -q '^\[tier cold\]' "$ini"; then
+			ctr=$(echo "$tag" | tr . -)
+			tiers="$tiers --cold $cold_url/run-$ctr"; probe_cold="--cold $cold_url/probe-$ctr"
+		fi
 		if ! settle "$deleted" ||
-		   ! "$R" populate "$ini" --hot "$S/hot" --warm "$S/warm" >"$S/$tag.pop" 2>&1 || ! sync ||
-		   ! "$R" probe --keep-scratch --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.preset.ini" \
+		   ! "$R" populate "$ini" $tiers >"$S/$tag.pop" 2>&1 || ! sync ||
+		   ! "$R" probe --keep-scratch ${tiers%% --cold *} $probe_cold --out "$S/$tag.preset.ini" \
 			>"$S/$tag.probe" 2>&1 || ! sync || ! sleep 3 || ! warm_touch "$S/warm/warm" ||
-		   ! "$R" run "$ini" --hot "$S/hot" --warm "$S/warm" --out "$S/$tag.db" >"$S/$tag.run" 2>&1; then
+		   ! "$R" run "$ini" $tiers --out "$S/$tag.db" >"$S/$tag.run" 2>&1; then
 			cat "$S/$tag.pop" "$S/$tag.probe" "$S/$tag.run" 2>/dev/null | tail -5
 			echo "case $c: the measured run failed"; missed=1; break
 		fi
@@ -165,6 +198,10 @@ done
 # The last run's trees go too (the KV-cache case's are 9 GiB); the
 # databases, presets, logs and plots stay.
 rm -rf "$S/trash" "$S/hot/hot" "$S/warm/warm" "$S/hot/probe" "$S/warm/probe"
+if [ -n "$cold_url" ]; then
+	sh scripts/azurite.sh stop "$S/azurite"
+	rm -rf "$S/azurite"
+fi
 uptime_s >"$stamp" 2>/dev/null || true
 echo; echo "validate: $fails of $ncases cases missed a goal; presets $S/*.preset.ini"
 [ "$fails" -eq 0 ]

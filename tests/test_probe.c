@@ -159,6 +159,51 @@ static void test_probe_cold_egress_and_ingress_are_plateaus(void **state)
 	free(r);
 }
 
+/* The Blob client's CPU per request.  4 KiB GETs cost the loop thread
+ * 76, 74, 73 and 72 us (QD 1, 4, 16, 64): wake (76 - 72) x 64 / 63 =
+ * 4.0635 us, op 72 - 4.0635 / 64 = 71.9365 us.  1 MiB GETs 70 us at every
+ * depth, no dearer than a 4 KiB one: cpu_read_bw free (0).  ttfb is
+ * written less a 4 KiB GET's CPU alone, op + wake = 76 us: every bin 76
+ * us lower than with no CPU timed.  1 MiB PUTs (no 4 KiB PUT) 740 us at
+ * QD1 and 344 at QD 64: wake 396 x 64 / 63 = 402.2857 us, op 344 -
+ * 402.2857 / 64 = 337.7143 us, bytes included.  (Times are written to 4
+ * significant digits.) */
+static void test_probe_cold_client_cpu_per_request(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 100e6, 400e6, 380e6, 390e6 };
+	const double wr[PROBE_NQD] = { 50e6, 90e6, 100e6, 80e6 };
+	const double get4k[PROBE_NQD] = { 76e3, 74e3, 73e3, 72e3 };
+	struct probe_result *r = sweep(PROBE_COLD, rd, wr, 0);
+	r->auth = "SharedKey";
+	r->conn_bps = 200e6;
+	for (int q = 0; q < PROBE_NQD; q++)
+		for (int s = 0; s < 2; s++)
+			for (int w = 0; w < 2; w++)
+				r->pt[w][s][q].cpu_ns_per_op = 0;
+	for (int i = 0; i < PROBE_QUANTILES; i++)
+		r->pt[0][0][0].q_ns[i] = 900e3;
+	char *free_cpu = preset(r, "cold");
+	for (int q = 0; q < PROBE_NQD; q++) {
+		r->pt[0][0][q].cpu_ns_per_op = get4k[q];
+		r->pt[0][1][q].cpu_ns_per_op = 70e3;
+		r->pt[1][0][q] = (struct probe_point){ 0 }; /* no 4 KiB PUT */
+	}
+	r->pt[1][1][0].cpu_ns_per_op = 740e3;
+	r->pt[1][1][PROBE_NQD - 1].cpu_ns_per_op = 344e3;
+	char *text = preset(r, "cold");
+	assert_float_equal(number_after(text, "\ncpu_read_wake = ", "us\n"), 4.0635, 5e-4);
+	assert_float_equal(number_after(text, "\ncpu_read_op = ", "us\n"), 71.9365, 5e-3);
+	assert_float_equal(key_mbps(text, "cpu_read_bw"), 0, 1e-9);
+	assert_float_equal(first_bin_us(free_cpu, "ttfb") - first_bin_us(text, "ttfb"), 76, 0.5);
+	assert_float_equal(number_after(text, "\ncpu_write_wake = ", "us\n"), 402.2857, 0.05);
+	assert_float_equal(number_after(text, "\ncpu_write_op = ", "us\n"), 337.7143, 0.05);
+	assert_null(strstr(text, "\ncpu_write_bw"));
+	free(free_cpu);
+	free(text);
+	free(r);
+}
+
 /* The tier's own check rate is what the QD1 read latency is written
  * less of (the sweep's reads are checked, as a run's are, and the client
  * model adds the check back at that rate): with cpu_check_bw 4.096 GB/s a
@@ -337,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_probe_read_bw_is_the_plateau_median_not_the_best),
 		cmocka_unit_test(test_probe_plateau_of_four_points_is_the_mean_of_the_middle_two),
 		cmocka_unit_test(test_probe_cold_egress_and_ingress_are_plateaus),
+		cmocka_unit_test(test_probe_cold_client_cpu_per_request),
 		cmocka_unit_test(test_probe_read_latency_is_less_the_tiers_own_check),
 		cmocka_unit_test(test_probe_content_cost_per_call),
 		cmocka_unit_test(test_probe_open_create_close_cpu),

@@ -8,7 +8,9 @@
 #
 # Then `tierref probe --cold` against the same Azurite: it exits 0; the
 # preset's [tier cold] has model = cold, ttfb = empirical(...),
-# connection_bw, egress and ingress, every number commented, and no
+# connection_bw, egress, ingress and the client's CPU per GET and PUT
+# (cpu_read_op, cpu_read_wake, cpu_write_op, cpu_write_wake), every
+# number commented, and no
 # request-rate limit; no scratch blob is left (List Blobs, signed here
 # independently of blob.c, in node); `tiersim validate hardware` loads the
 # preset for a measured hot + cold run (tierref populate and run of a
@@ -98,7 +100,7 @@ http.get({ host: u.hostname, port: u.port, path: `${path}?${q}`,
 }).on("error", e => { console.log(e.message); process.exit(1); });' "$url" "$1" "$2"
 }
 
-"$R" probe --hot "$dir/hot" --cold "$COLD" --seconds 0.05 --scratch 16MiB --out "$dir/p.ini" >"$dir/probe" 2>&1; s=$?
+"$R" probe --hot "$dir/hot" --cold "$COLD" --seconds 0.05 --scratch 16MiB --cold-scratch 16MiB --out "$dir/p.ini" >"$dir/probe" 2>&1; s=$?
 cat "$dir/probe"
 check "probe --cold exits 0" test "$s" = 0
 sed -n '/^\[tier cold\]/,/^\[/p' "$dir/p.ini" >"$dir/cold.ini"
@@ -109,6 +111,9 @@ for k in egress ingress connection_bw; do
 	check "$k measured" grep -q "^$k = [0-9.e+]*MB/s$" "$dir/cold.ini"
 done
 check "account_rate and blob_rate are not set (the model's defaults stand)" sh -c "! grep -q -e '^account_rate' -e '^blob_rate' '$dir/cold.ini'"
+for k in cpu_read_op cpu_read_wake cpu_write_op cpu_write_wake; do
+	check "$k measured (the client's CPU per request)" grep -q "^$k = [0-9.e+]*us$" "$dir/cold.ini"
+done
 check "every measured number commented" sh -c "! awk '/^[a-z_]+ = / && \$1 != \"model\" && prev !~ /^;/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$dir/cold.ini'"
 check "no preset line over cfg's 198 bytes" sh -c "! awk 'length(\$0) > 198 { bad = 1 } END { exit !bad }' '$dir/p.ini'"
 n=$(list_count probe-e2e probe-); echo "scratch blobs left under probe-: $n"
@@ -154,6 +159,8 @@ grep '^tier\.cold\.' "$dir/v.csv" | head -5
 # ---- bad input: exit 2, a clear message, no key ----
 "$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
 check "probe --cold with a non-http URL: exit 2, says so" sh -c "test $s = 2 && grep -q 'not an http' '$dir/err'"
+"$R" probe --hot "$dir/hot" --cold "$COLD" --cold-scratch 1MiB --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold-scratch under 4 MiB: exit 2, says so" sh -c "test $s = 2 && grep -q 'cold-scratch 1MiB: give at least 4MiB' '$dir/err'"
 "$R" probe --hot "$dir/hot" --cold "${url%/devstoreaccount1}" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
 check "probe --cold with no container: exit 2, says so" sh -c "test $s = 2 && grep -q 'no container' '$dir/err'"
 "$R" probe --hot "$dir/hot" --cold "$COLD?sig=x" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
