@@ -35,7 +35,7 @@ trap 'rm -rf "$W"' EXIT
 
 missed=0
 found=0
-for c in checkpoint kvcache replay training; do
+for c in $(for f in scenarios/validate/*.ini; do basename "$f" .ini; done); do
 	n=0
 	for db in "$S/$c.db" "$S/$c".[0-9]*.db; do
 		[ -f "$db" ] || continue
