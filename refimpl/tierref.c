@@ -91,7 +91,9 @@ static void usage_run(FILE *f)
 		   "Replays the scenario's [workload] trace and [job] sections through the real tiers on the\n"
 		   "wall clock, verifies every byte read against the content it must have, prints the summary\n"
 		   "`tiersim run` prints, and appends the run (kind 'measured') to the results database.\n"
-		   "A read that fails verification is counted (verify.mismatches) and fails the run (exit 1).\n\n"
+		   "A read that fails verification is counted (verify.mismatches) and fails the run (exit 1),\n"
+		   "as does a failed request or a failed operation in a tier (tier.NAME.errors: a fill, a\n"
+		   "write-back drain), reported with the backend's last error.\n\n"
 		   "  --out FILE      results database (default results.db)\n");
 	usage_tiers(f);
 }
@@ -739,6 +741,32 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (failed > 0) {
 		err_set(&e, ERR_FAIL, "%.0f requests failed:\n%s", failed, errs);
+		goto fail;
+	}
+	/* Work no request waits for (fills, write-back drains, the write
+	 * below a write-through) can fail with every request served: a
+	 * drain that failed is data the run acknowledged that never reached
+	 * the tier below.  Counted per tier (tier.NAME.errors, the path's
+	 * failed backend operations); any fails the run too. */
+	char tiers_failed[512] = "";
+	double bg = 0;
+	size_t tl = 0;
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const struct met_scalar *sc = met_scalar_at(m, i);
+		size_t nl = strlen(sc->name);
+		if (sc->value <= 0 || strncmp(sc->name, "tier.", 5) != 0 || nl < 12 ||
+		    strcmp(sc->name + nl - 7, ".errors") != 0)
+			continue;
+		bg += sc->value;
+		int w = snprintf(tiers_failed + tl, sizeof tiers_failed - tl, "%s%.*s %.0f", tl ? ", " : "",
+				 (int)(nl - 12), sc->name + 5, sc->value);
+		if (w > 0)
+			tl = tl + (size_t)w < sizeof tiers_failed ? tl + (size_t)w : sizeof tiers_failed - 1;
+	}
+	if (bg > 0) {
+		err_set(&e, ERR_FAIL, "operations failed in the tiers (%s; a failed write-back drain is data the run "
+				      "acknowledged that did not reach the tier below; tier.NAME.errors):\n%s",
+			tiers_failed, errs);
 		goto fail;
 	}
 	status = EX_OK;

@@ -14,8 +14,10 @@
 # request-rate limit; no scratch blob is left (List Blobs, signed here
 # independently of blob.c, in node); `tiersim validate hardware` loads the
 # preset for a measured hot + cold run (tierref populate and run of a
-# short trace) and its exact rows agree; bad --cold input exits 2 without
-# printing the key.
+# short trace) and its exact rows agree; a write-back of an object of
+# several chunks into the Blob tier, whose backend writes whole blobs
+# only, fails the run (exit 1) naming the failed drains; bad --cold input
+# exits 2 without printing the key.
 #
 # Usage (from the repository root): sh tests/e2e/blob_azurite.sh TIERSIM SCRATCHDIR
 # The test binary is $(dirname TIERSIM)/tests/test_blob and tierref is
@@ -155,6 +157,40 @@ check "the cold tier's rows print" grep -q '^tier\.cold\.' "$dir/v.csv"
 bad=$(grep ',exact,' "$dir/v.csv" | grep -v ',pass$')
 check "every exact row agrees${bad:+: $bad}" test -z "$bad"
 grep '^tier\.cold\.' "$dir/v.csv" | head -5
+
+# Write-back into the Blob tier of an object larger than a chunk: the
+# backend writes whole blobs only (blob.h), so the drains of the chunks
+# past the first fail, every request having been served; the run says
+# so, exit 1, naming the tiers' failed operations and the Blob backend's
+# reason, and is still recorded.
+cat >"$dir/wb.ini" <<INI
+[run]
+seed = 1
+[cluster]
+nodes = 1
+chunk = 1MiB
+[tier hot]
+model = nvme
+capacity = 64MiB
+policy = lru
+write = back
+dirty_budget = 32MiB
+[tier cold]
+model = cold
+[job ckpt]
+type = checkpoint
+gpus_per_node = 1
+checkpoint_bytes = 4MiB
+checkpoints = 1
+computation_time = 10ms
+INI
+mkdir -p "$dir/hot-wb"
+"$R" populate "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" >"$dir/wb.pop" 2>&1
+"$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" --out "$dir/wb.db" >"$dir/wb.out" 2>"$dir/wb.err"; s=$?
+cat "$dir/wb.err"
+check "write-back of a 4 MiB object into the Blob tier: exit 1" test "$s" = 1
+check "... naming the failed drains per tier and the Blob backend's reason" sh -c "grep -q 'operations failed in the tiers (hot 3, cold 3;' '$dir/wb.err' && grep -q 'a block blob is written whole' '$dir/wb.err'"
+check "... and the run is recorded" sh -c "grep -q 'kind measured' '$dir/wb.out'"
 
 # ---- bad input: exit 2, a clear message, no key ----
 "$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
