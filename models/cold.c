@@ -51,6 +51,21 @@
  *   depth of at least the largest object; request-rate limits are what
  *   answer 503.
  *
+ *   Pieces.  The data path writes an object larger than a chunk one chunk
+ *   at a time (write-back drains, write-through), and a block blob is
+ *   written whole, so a chunk is a piece of its blob (refimpl/blob.h):
+ *   Put Block of its bytes, then Put Block List, which commits every piece
+ *   so far.  A write at an offset other than 0, or of exactly piece_bytes
+ *   (the chunk, which tiered.c passes), is such a piece: once its bytes
+ *   are through, a second request follows, the commit, which takes its
+ *   tokens (and may be refused with a 503, and retried, as any attempt;
+ *   retries count across both), waits its own time to first byte F', and
+ *   moves no bytes.  So an idle piece of b bytes takes
+ *     F + b / min(I, cap) + F'
+ *   and is billed as two writes.  (tierref's backend makes the pieces of
+ *   one object one at a time; the path drains one chunk at a time by
+ *   default, and the model does not order them further.)
+ *
  *   Cost, summed per run (from creation or reset_stats to export):
  *     requests  = sum over admitted requests of price(op) / 10^4
  *                 (503s are not billed [R]: Azure does not bill
@@ -380,13 +395,26 @@ static void finish_status(void *arg)
 	finish(r->priv[0], r, (int)r->upriv[0]);
 }
 
+static int try_once(struct cold *c, struct bk_req *r);
+
+/* A piece's bytes are through: its commit (Put Block List) is the
+ * request's second one (upriv[1]: 1 a piece, 2 its commit). */
+static void commit(void *arg)
+{
+	struct bk_req *r = arg;
+	struct cold *c = r->priv[0];
+	r->upriv[1] = 2;
+	if (try_once(c, r) < 0)
+		finish(c, r, BK_EIO); /* out of memory inside an event */
+}
+
 static void after_ttfb(void *arg)
 {
 	struct bk_req *r = arg;
 	struct cold *c = r->priv[0];
-	if ((r->op == BK_READ || r->op == BK_WRITE) && r->length > 0) {
+	if ((r->op == BK_READ || r->op == BK_WRITE) && r->length > 0 && r->upriv[1] != 2) {
 		struct res_link *l = r->op == BK_READ ? c->egress : c->ingress;
-		if (res_link_submit(l, r->length, c->p.conn_bps, finish_ok, r) == 0)
+		if (res_link_submit(l, r->length, c->p.conn_bps, r->upriv[1] == 1 ? commit : finish_ok, r) == 0)
 			return;
 		/* Out of memory inside an event: fail the request, not the run. */
 		finish(c, r, BK_EIO);
@@ -445,6 +473,8 @@ static int cold_submit(void *self, struct bk_req *r)
 	r->submit_ns = exec_now(&c->x);
 	r->retries = 0;
 	r->priv[0] = c;
+	r->upriv[1] = r->op == BK_WRITE && c->p.piece_bytes && r->length > 0 &&
+		      (r->offset != 0 || r->length == c->p.piece_bytes);
 	if (op_class(r->op) < 0) {
 		c->enotsup++;
 		r->upriv[0] = BK_ENOTSUP;

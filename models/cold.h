@@ -55,6 +55,10 @@ struct cold_params {
 	double usd_read_10k, usd_write_10k, usd_head_10k, usd_list_10k;
 	double usd_gb_month;
 	uint64_t stored_bytes;
+	/* The data path's chunk, which tiered.c sets (not a key): a write at
+	 * an offset other than 0, or of exactly piece_bytes, is a piece of a
+	 * larger object (cold.c, "Pieces"); 0: every write is one PUT. */
+	uint64_t piece_bytes;
 };
 
 /* Seconds in the billing month: 730 h. */

@@ -161,6 +161,7 @@ static int model_new(struct tiered *T, struct cfg_doc *d, struct ttier *tt, cons
 		cold_params_default(&p);
 		if (cold_from_cfg(d, tt->sec, &p, e) == 0) {
 			p.name = rng;
+			p.piece_bytes = T->chunk;
 			rc = cold_new(&T->x, &p, seed, out, e);
 		}
 		cold_params_free(&p);

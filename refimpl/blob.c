@@ -469,6 +469,8 @@ struct blob_job {
 	enum blob_step step;
 	char name[1024];          /* blob name (unencoded) */
 	uint64_t block, nblocks;  /* block upload progress */
+	struct blob_piece *piece; /* a piece of an object (below), or NULL */
+	struct blob_job *piece_next; /* the next piece of that object waiting */
 	char *marker;             /* List Blobs continuation */
 	uint64_t value;           /* HEAD size, LIST count */
 	unsigned step_retries;    /* retries of the current step */
@@ -490,6 +492,20 @@ struct blob_job {
 	struct blob_job *prev, *next;
 };
 
+/* An object written in pieces (blob.h): the offsets of its pieces staged
+ * so far, in order, each the Put Block id piece_id(offset); the piece
+ * job in progress, and the ones waiting, in arrival order.  Kept for the
+ * backend's life: every later commit must list every piece. */
+struct blob_piece {
+	uint64_t object;
+	uint64_t *offs;
+	size_t n, cap;
+	struct blob_job *busy, *wait_head, *wait_tail;
+	struct blob_piece *hnext;
+};
+
+#define PIECE_BUCKETS 1024u
+
 struct blob_opstats {
 	uint64_t ops, bytes, errors;
 	struct hist *latency_ns;
@@ -507,6 +523,7 @@ struct blob {
 	struct blob_params p;
 	uint64_t rng;
 	struct blob_job *jobs;
+	struct blob_piece *pieces[PIECE_BUCKETS];
 	int *fds;                 /* sockets being watched, for destroy */
 	size_t nfds, capfds;
 
@@ -610,10 +627,88 @@ static void job_free(struct blob_job *j)
 
 /* Ends a job: statistics, then the caller's callback (we are in a loop
  * callback here, never inside submit). */
+/* ---- objects written in pieces ---- */
+
+static struct blob_piece **piece_slot(struct blob *b, uint64_t object)
+{
+	uint64_t h = object * 0x9e3779b97f4a7c15ull;
+	struct blob_piece **pp = &b->pieces[h >> 54]; /* 1024 buckets: the top 10 bits */
+	while (*pp && (*pp)->object != object)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+/* The object's piece state, made on first use; NULL when out of memory. */
+static struct blob_piece *piece_get(struct blob *b, uint64_t object)
+{
+	struct blob_piece **pp = piece_slot(b, object);
+	if (!*pp && (*pp = calloc(1, sizeof **pp)))
+		(*pp)->object = object;
+	return *pp;
+}
+
+/* Adds offset to the object's staged pieces, in order, once: 0, or -1
+ * when out of memory. */
+static int piece_add(struct blob_piece *pc, uint64_t off)
+{
+	size_t i = pc->n;
+	while (i > 0 && pc->offs[i - 1] > off)
+		i--;
+	if (i > 0 && pc->offs[i - 1] == off)
+		return 0; /* written again: the new block replaces it */
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? 2 * pc->cap : 8;
+		uint64_t *o = realloc(pc->offs, cap * sizeof *o);
+		if (!o)
+			return -1;
+		pc->offs = o;
+		pc->cap = cap;
+	}
+	memmove(pc->offs + i + 1, pc->offs + i, (pc->n - i) * sizeof *pc->offs);
+	pc->offs[i] = off;
+	pc->n++;
+	return 0;
+}
+
+/* A piece's block id: the same length (22 bytes before base64) as
+ * block_id's, since a blob's block ids must all have one length. */
+static void piece_id(uint64_t off, char *out, size_t cap)
+{
+	char raw[32];
+	snprintf(raw, sizeof raw, "tp%020llu", (unsigned long long)off);
+	if (cap >= 4 * ((strlen(raw) + 2) / 3) + 1)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, (int)strlen(raw));
+}
+
+static int start_attempt(struct blob_job *j);
+static void job_finish_cb(void *arg);
+static void job_finish(struct blob_job *j, int status);
+
+/* The object's piece in progress is done: the next one waiting starts. */
+static void piece_release(struct blob *b, struct blob_piece *pc)
+{
+	struct blob_job *n = pc->wait_head;
+	pc->busy = n;
+	if (!n)
+		return;
+	pc->wait_head = n->piece_next;
+	if (!pc->wait_head)
+		pc->wait_tail = NULL;
+	n->piece_next = NULL;
+	if (start_attempt(n) == 0)
+		return;
+	attempt_free(n);
+	set_last_error(b, "blob: Put Block %s: out of memory", n->name);
+	n->final_status = BK_EIO;
+	if (!(n->timer = exec_after(&b->x, 0, job_finish_cb, n)))
+		job_finish(n, BK_EIO);
+}
+
 static void job_finish(struct blob_job *j, int status)
 {
 	struct blob *b = j->b;
 	struct bk_req *req = j->req;
+	struct blob_piece *pc = j->piece;
 	job_unlink(j);
 	attempt_free(j);
 	req->status = status;
@@ -636,6 +731,8 @@ static void job_finish(struct blob_job *j, int status)
 	}
 	free(j->marker);
 	free(j);
+	if (pc)
+		piece_release(b, pc);
 	req->done(req);
 }
 
@@ -893,7 +990,10 @@ static int start_attempt(struct blob_job *j)
 	}
 	case S_PUT_BLOCK: {
 		char id[64], idq[128];
-		block_id(j->block, id, sizeof id);
+		if (j->piece)
+			piece_id(r->offset, id, sizeof id);
+		else
+			block_id(j->block, id, sizeof id);
 		url_encode(id, 0, idq, sizeof idq);
 		snprintf(query, sizeof query, "comp=block&blockid=%s", idq);
 		break;
@@ -909,6 +1009,9 @@ static int start_attempt(struct blob_job *j)
 	if (j->step == S_PUT_BLOB) {
 		j->send = r->buf;
 		j->send_len = r->length;
+	} else if (j->step == S_PUT_BLOCK && j->piece) {
+		j->send = r->buf;
+		j->send_len = r->length;
 	} else if (j->step == S_PUT_BLOCK) {
 		uint64_t off = j->block * b->p.block_bytes;
 		uint64_t n = r->length - off < b->p.block_bytes ? r->length - off : b->p.block_bytes;
@@ -918,9 +1021,13 @@ static int start_attempt(struct blob_job *j)
 		j->owned.max = SIZE_MAX / 2;
 		if (buf_printf(&j->owned, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"))
 			return -1;
-		for (uint64_t i = 0; i < j->nblocks; i++) {
+		uint64_t n = j->piece ? j->piece->n : j->nblocks;
+		for (uint64_t i = 0; i < n; i++) {
 			char id[64];
-			block_id(i, id, sizeof id);
+			if (j->piece)
+				piece_id(j->piece->offs[i], id, sizeof id);
+			else
+				block_id(i, id, sizeof id);
 			if (buf_printf(&j->owned, "<Latest>%s</Latest>", id))
 				return -1;
 		}
@@ -1175,12 +1282,15 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		}
 		break;
 	case S_PUT_BLOCK:
-		if (++j->block < j->nblocks) {
-			if (start_attempt(j) < 0)
-				job_finish(j, BK_EIO);
+		/* A piece, staged, commits the object's pieces, itself among
+		 * them; a whole object's blocks go on to the last, then commit. */
+		if (j->piece && piece_add(j->piece, j->req->offset) < 0) {
+			set_last_error(b, "blob: Put Block %s: out of memory", j->name);
+			job_finish(j, BK_EIO);
 			return;
 		}
-		j->step = S_PUT_LIST;
+		if (j->piece || ++j->block >= j->nblocks)
+			j->step = S_PUT_LIST;
 		if (start_attempt(j) < 0)
 			job_finish(j, BK_EIO);
 		return;
@@ -1251,6 +1361,31 @@ static int blob_submit(void *self, struct bk_req *req)
 		j->step = S_GET;
 		break;
 	case BK_WRITE:
+		if (b->p.piece_bytes && (req->offset != 0 || req->length == b->p.piece_bytes ||
+					 *piece_slot(b, req->object))) {
+			if (!req->buf && req->length) {
+				set_last_error(b, "blob: Put Block %s: no buffer", j->name);
+				return job_complete_later(j, BK_EIO);
+			}
+			struct blob_piece *pc = piece_get(b, req->object);
+			if (!pc) {
+				job_unlink(j);
+				free(j);
+				return -1;
+			}
+			j->piece = pc;
+			j->step = S_PUT_BLOCK;
+			if (pc->busy) { /* one piece of an object at a time */
+				if (pc->wait_tail)
+					pc->wait_tail->piece_next = j;
+				else
+					pc->wait_head = j;
+				pc->wait_tail = j;
+				return 0;
+			}
+			pc->busy = j;
+			break;
+		}
 		if (req->offset != 0) {
 			b->enotsup++;
 			set_last_error(b, "blob: Put Blob %s: a block blob is written whole (offset must be 0)", j->name);
@@ -1286,6 +1421,8 @@ static int blob_submit(void *self, struct bk_req *req)
 		break;
 	}
 	if (start_attempt(j) < 0) {
+		if (j->piece)
+			j->piece->busy = NULL; /* nobody waits: it was free */
 		job_unlink(j);
 		attempt_free(j);
 		free(j);
@@ -1403,6 +1540,13 @@ static void blob_destroy(void *self)
 		curl_global_cleanup();
 	}
 	free(b->fds);
+	for (unsigned k = 0; k < PIECE_BUCKETS; k++)
+		while (b->pieces[k]) {
+			struct blob_piece *pc = b->pieces[k];
+			b->pieces[k] = pc->hnext;
+			free(pc->offs);
+			free(pc);
+		}
 	for (int k = 0; k < C_NCLASS; k++)
 		hist_free(b->st[k].latency_ns);
 	OPENSSL_cleanse(b->key, sizeof b->key);

@@ -9,9 +9,23 @@
  *   BK_READ   Get Blob with x-ms-range: bytes=offset-(offset+length-1) into
  *             req->buf; fewer bytes than asked (a read past the end) is
  *             BK_EIO, never a short buffer reported as good.
- *   BK_WRITE  the whole object, [0, length) from req->buf (offset must be 0:
- *             a block blob is written whole): Put Blob up to block_bytes,
- *             above that Put Block per block_bytes chunk + Put Block List.
+ *   BK_WRITE  the whole object, [0, length) from req->buf: Put Blob up to
+ *             block_bytes, above that Put Block per block_bytes chunk + Put
+ *             Block List.  With piece_bytes set, a write at an offset other
+ *             than 0, or of exactly piece_bytes, or to an object already
+ *             written so, is a piece of the object (a chunk, as the data
+ *             path writes back and writes through): Put Block of the piece
+ *             (its id from its offset), then Put Block List of every piece
+ *             of the object staged so far, in offset order, so the blob is
+ *             its pieces end to end.  Pieces of one object go one at a
+ *             time, in arrival order (a commit discards the blocks it does
+ *             not list, so two at once could lose one).  A blob so written
+ *             holds the pieces this backend wrote, nothing else, and its
+ *             bytes sit at their offsets only while no piece before them
+ *             is missing (every chunk but the last is piece_bytes); a read
+ *             meanwhile can get the wrong bytes, which tierref's check of
+ *             every byte read reports.  Without piece_bytes, offset must
+ *             be 0 (BK_ENOTSUP otherwise).
  *   BK_HEAD   Get Blob Properties; blob_req_value(req) = the blob's size.
  *   BK_LIST   List Blobs under the name prefix, following NextMarker
  *             pages; blob_req_value(req) = the number of blobs.
@@ -59,6 +73,8 @@ struct blob_params {
 	uint64_t timeout_ms;     /* per attempt, default 30000 */
 	uint64_t connect_timeout_ms; /* default 5000 */
 	uint64_t block_bytes;    /* default 8 MiB; 64 KiB .. 4000 MiB */
+	uint64_t piece_bytes;    /* the size of an object's pieces (the data
+				  * path's chunk), 0: whole objects only */
 	uint64_t backoff_base_ns;/* default 0.8 s (Azure SDK default) */
 	uint64_t backoff_cap_ns; /* default 60 s */
 	uint64_t seed;           /* jitter stream */

@@ -418,6 +418,10 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 		p.key = T->o.cold_key;
 		p.sas = T->o.cold_sas;
 		p.seed = seed;
+		/* The data path writes an object larger than a chunk one chunk
+		 * at a time (write-back drains, write-through): as pieces of
+		 * its blob (blob.h). */
+		p.piece_bytes = T->chunk;
 		if (T->o.cold_retries)
 			p.max_retries = T->o.cold_retries;
 		if (T->o.cold_backoff_ns)

@@ -619,6 +619,68 @@ static void test_az_large_object_goes_up_in_blocks(void **state)
 	met_free(m);
 }
 
+/* Pieces (blob.h, piece_bytes): a second backend on the container with
+ * 16 KiB pieces.  Three pieces of object 40 submitted at once, out of
+ * order (16 KiB at 16 KiB, 16 KiB at 0, the last 5,000 bytes at 32 KiB),
+ * go one at a time, each a Put Block and a Put Block List of the pieces
+ * so far in offset order: 6 requests.  Then the blob is the three end to
+ * end, 37,768 bytes of the right content; a piece written again replaces
+ * itself (same size).  An object smaller than a piece is one Put Blob. */
+static void test_az_pieces_of_an_object_make_one_blob(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state, z = *base;
+	struct err e;
+	assert_int_equal(loop_new(&z.l, 256, &e), 0);
+	struct blob_params p;
+	dev_params(&p, z.url);
+	p.container = z.container;
+	p.prefix = z.prefix;
+	p.key = DEV_KEY;
+	p.piece_bytes = 16 << 10;
+	assert_int_equal(blob_new(z.l, &p, &z.b, &e), 0);
+	const uint64_t off[3] = { 16 << 10, 0, 32 << 10 }, len[3] = { 16 << 10, 16 << 10, 5000 };
+	uint8_t *buf[3];
+	struct bk_req r[3];
+	struct waiter w = { .l = z.l };
+	for (int i = 0; i < 3; i++) {
+		buf[i] = malloc(len[i]);
+		fill(buf[i], 40, off[i], len[i]);
+		r[i] = (struct bk_req){ .op = BK_WRITE, .object = 40, .offset = off[i], .length = len[i],
+					.buf = buf[i], .done = on_done, .ctx = &w };
+		assert_int_equal(bk_submit(&z.b, &r[i]), 0);
+	}
+	uint64_t limit = loop_now(z.l) + 20000000000ull;
+	while (w.calls < 3 && loop_now(z.l) < limit)
+		assert_int_equal(loop_run(z.l, limit, &e), 0);
+	assert_int_equal(w.calls, 3);
+	for (int i = 0; i < 3; i++) {
+		if (r[i].status != BK_OK)
+			print_error("piece %d: %s\n", i, blob_last_error(&z.b));
+		assert_int_equal(r[i].status, BK_OK);
+	}
+	struct met_registry *m = met_new();
+	assert_int_equal(z.b.ops->export(z.b.self, "c", m, loop_now(z.l)), 0);
+	assert_int_equal(met_find(m, "c.http.requests")->value, 6);
+	assert_int_equal(met_find(m, "c.write.ops")->value, 3);
+	met_free(m);
+	struct bk_req h = { .op = BK_HEAD, .object = 40 };
+	run_one(z.l, &z.b, &h);
+	assert_int_equal(blob_req_value(&h), (32 << 10) + 5000);
+	check_read(&z, 40, 0, (32 << 10) + 5000);
+	struct bk_req again = { .op = BK_WRITE, .object = 40, .offset = 0, .length = len[1], .buf = buf[1] };
+	run_one(z.l, &z.b, &again);
+	assert_int_equal(again.status, BK_OK);
+	run_one(z.l, &z.b, &h);
+	assert_int_equal(blob_req_value(&h), (32 << 10) + 5000);
+	check_read(&z, 40, 0, (32 << 10) + 5000);
+	put_object(&z, 41, 1000); /* one Put Blob */
+	check_read(&z, 41, 0, 1000);
+	for (int i = 0; i < 3; i++)
+		free(buf[i]);
+	az_close(&z);
+}
+
 static void test_az_head_gives_size_and_missing_is_enoent(void **state)
 {
 	NEED_AZURITE(state);
@@ -954,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_az_put_then_get_round_trips),
 		cmocka_unit_test(test_az_ranged_get_returns_exactly_the_range),
 		cmocka_unit_test(test_az_large_object_goes_up_in_blocks),
+		cmocka_unit_test(test_az_pieces_of_an_object_make_one_blob),
 		cmocka_unit_test(test_az_head_gives_size_and_missing_is_enoent),
 		cmocka_unit_test(test_az_read_past_end_is_an_error_not_a_short_buffer),
 		cmocka_unit_test(test_az_list_counts_blobs_under_the_prefix),

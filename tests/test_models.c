@@ -792,6 +792,45 @@ static void test_cold_costs_equal_hand_computed_sums(void **state)
 	ev_engine_free(w.eng);
 }
 
+/* Pieces (cold.c): with piece_bytes 1 MiB, ttfb const 1 ms and ingress
+ * 7.5 GB/s, an idle write of 1 MiB at offset 0 (exactly a piece) takes
+ * 1 ms + 2^20 / 7.5e9 s (139,811 ns, rounded up) + 1 ms, and so does the
+ * 0.5 MiB at offset 1 MiB (69,906 ns) with its commit; 1,000 bytes at
+ * offset 0, smaller than a piece, is one PUT: 1 ms + 134 ns.  Billed:
+ * two writes per piece, one for the small one, 5 x $0.055 / 10^4. */
+static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct cold_params p;
+	cold_params_default(&p);
+	dist_const(&p.ttfb_ns, 1e6);
+	p.piece_bytes = MiB;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
+	const uint64_t want[3] = { 2000000 + 139811, 2000000 + 69906, 1000000 + 134 };
+	struct bk_req r[3];
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = ev_now(w.eng);
+		req_init(&r[i], &w, BK_WRITE, (uint64_t)i + 1, off[i], len[i]);
+		submit_one(&w, &b, &r[i]);
+		world_run(&w, UINT64_MAX);
+		assert_int_equal(r[i].status, BK_OK);
+		assert_int_equal(w.last_done_ns - t0, want[i]);
+	}
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "cold", m, ev_now(w.eng)), 0);
+	assert_true(fabs(metric(m, "cold.cost.requests") - 5 * 0.055 / 1e4) < 1e-15);
+	assert_true(metric(m, "cold.write.ops") == 3);
+	met_free(m);
+	b.ops->destroy(b.self);
+	cold_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
 static void test_cold_getattr_is_enotsup_through_executor(void **state)
 {
 	(void)state;
@@ -1554,6 +1593,7 @@ int main(void)
 		cmocka_unit_test(test_cold_blob_table_evicts_the_least_recently_touched_bucket),
 		cmocka_unit_test(test_cold_blob_slots_follow_the_rates),
 		cmocka_unit_test(test_cold_costs_equal_hand_computed_sums),
+		cmocka_unit_test(test_cold_pieces_are_put_block_then_put_block_list),
 		cmocka_unit_test(test_cold_getattr_is_enotsup_through_executor),
 		cmocka_unit_test(test_warm_write_moves_twice_its_bytes_on_the_back_end),
 		cmocka_unit_test(test_warm_idle_read_takes_latency_plus_slowest_hop),

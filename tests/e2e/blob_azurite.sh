@@ -15,9 +15,8 @@
 # independently of blob.c, in node); `tiersim validate hardware` loads the
 # preset for a measured hot + cold run (tierref populate and run of a
 # short trace) and its exact rows agree; a write-back of an object of
-# several chunks into the Blob tier, whose backend writes whole blobs
-# only, fails the run (exit 1) naming the failed drains; bad --cold input
-# exits 2 without printing the key.
+# several chunks into the Blob tier (its pieces) runs and agrees exactly;
+# bad --cold input exits 2 without printing the key.
 #
 # Usage (from the repository root): sh tests/e2e/blob_azurite.sh TIERSIM SCRATCHDIR
 # The test binary is $(dirname TIERSIM)/tests/test_blob and tierref is
@@ -158,11 +157,10 @@ bad=$(grep ',exact,' "$dir/v.csv" | grep -v ',pass$')
 check "every exact row agrees${bad:+: $bad}" test -z "$bad"
 grep '^tier\.cold\.' "$dir/v.csv" | head -5
 
-# Write-back into the Blob tier of an object larger than a chunk: the
-# backend writes whole blobs only (blob.h), so the drains of the chunks
-# past the first fail, every request having been served; the run says
-# so, exit 1, naming the tiers' failed operations and the Blob backend's
-# reason, and is still recorded.
+# Write-back into the Blob tier of an object larger than a chunk: its
+# drains are pieces of one blob (blob.h, piece_bytes: Put Block and Put
+# Block List each); the run succeeds, and its exact rows (4 MiB written
+# to the cold tier, by 4 drains) agree with the simulation.
 cat >"$dir/wb.ini" <<INI
 [run]
 seed = 1
@@ -188,9 +186,20 @@ mkdir -p "$dir/hot-wb"
 "$R" populate "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" >"$dir/wb.pop" 2>&1
 "$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" --out "$dir/wb.db" >"$dir/wb.out" 2>"$dir/wb.err"; s=$?
 cat "$dir/wb.err"
-check "write-back of a 4 MiB object into the Blob tier: exit 1" test "$s" = 1
-check "... naming the failed drains per tier and the Blob backend's reason" sh -c "grep -q 'operations failed in the tiers (hot 3, cold 3;' '$dir/wb.err' && grep -q 'a block blob is written whole' '$dir/wb.err'"
-check "... and the run is recorded" sh -c "grep -q 'kind measured' '$dir/wb.out'"
+check "write-back of a 4 MiB object into the Blob tier, in 1 MiB pieces: exit 0" test "$s" = 0
+"$bin" validate hardware --measured "$dir/wb.db" --preset "$dir/p.ini" --format csv >"$dir/wb.csv" 2>"$dir/wb.verr"
+bad=$(grep ',exact,' "$dir/wb.csv" | grep -v ',pass$')
+check "... every exact row agrees with the simulation${bad:+: $bad}" test -z "$bad"
+check "... 4 MiB reached the cold tier" grep -q '^tier\.cold\.write_bytes,exact,4194304,' "$dir/wb.csv"
+# The same into a container nobody created: every request is served (the
+# hot tier acknowledges), every drain fails with 404; the run says so,
+# exit 1, with the counts per tier and the Blob backend's reason, and is
+# still recorded.
+"$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-none" --out "$dir/wb2.db" >"$dir/wb2.out" 2>"$dir/wb2.err"; s=$?
+cat "$dir/wb2.err"
+check "write-back into a missing container: exit 1" test "$s" = 1
+check "... naming the failed drains per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 4, cold 4;' '$dir/wb2.err' && grep -q 'HTTP 404 ContainerNotFound' '$dir/wb2.err'"
+check "... and the run is recorded" grep -q 'kind measured' "$dir/wb2.out"
 
 # ---- bad input: exit 2, a clear message, no key ----
 "$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
