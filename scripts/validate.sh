@@ -3,7 +3,8 @@
 # machine (DESIGN.md rung 4, issue 5): for each case in scenarios/validate
 # (a training epoch, a checkpoint burst with write-back, a KV-cache slice
 # of the Mooncake trace, a read-heavy replay, the same replay over a Blob
-# container on Azurite), tierref populate and run measure it on real
+# container on Azurite, the checkpoint burst draining into one), tierref
+# populate and run measure it on real
 # directories (and the container), and tiersim validate hardware predicts it
 # with the preset that tierref probe measured just before (after the
 # populate, so on the disk as the run finds it: on a shared virtual disk
