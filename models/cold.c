@@ -40,7 +40,8 @@
  *   refilled: the scan for a way to replace reads the buckets' levels
  *   without storing them, so their last touch stays what it was.
  *
- *   An admitted request: time to first byte F (a draw of ttfb), then its
+ *   An admitted request: time to first byte F (a draw of ttfb; for a PUT,
+ *   of put_ttfb when the preset gives one, as tierref probe does), then its
  *   bytes over the account's egress link (GET) or ingress link (PUT):
  *   res_links of rate E and I shared max-min fairly by the transfers in
  *   progress, each capped at connection_bw (0: none).  HEAD and LIST move
@@ -92,6 +93,9 @@
  *       p99 ~ 97 ms and p99.9 ~ 180 ms, a heavy tail consistent with AWS
  *       advising a retry of small requests after 2 s [V] S3.  Calibrate
  *       with tierref against a real account.
+ *   put_ttfb unset: a PUT draws ttfb               assumed: the reference
+ *       gives no separate write latency; tierref probe measures one (its
+ *       QD1 4 KiB PUTs), Azurite's heavier-tailed than its GETs
  *   throttle_latency 5 ms                           assumed: one round trip
  *                                                   to the front end, no data
  *   max_retries 3, backoff_base 0.8 s, cap 60 s     [R] Azure SDK
@@ -189,6 +193,8 @@ void cold_params_default(struct cold_params *p)
 	p->ingress_bps = 7.5e9;
 	p->conn_bps = 0;
 	dist_lognormal(&p->ttfb_ns, 20e6, 1.0);
+	dist_const(&p->put_ttfb_ns, 0);
+	p->has_put_ttfb = 0;
 	dist_const(&p->throttle_ns, 5e6);
 	p->max_retries = 3;
 	p->backoff_base_ns = 800000000ull;
@@ -204,8 +210,10 @@ void cold_params_default(struct cold_params *p)
 void cold_params_free(struct cold_params *p)
 {
 	dist_free(&p->ttfb_ns);
+	dist_free(&p->put_ttfb_ns);
 	dist_free(&p->throttle_ns);
 	dist_const(&p->ttfb_ns, 0);
+	dist_const(&p->put_ttfb_ns, 0);
 	dist_const(&p->throttle_ns, 0);
 }
 
@@ -248,6 +256,7 @@ int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *
 	    cfg_u64(d, s, "blob_slots", &slots, e) < 0 || cfg_rate_bps(d, s, "egress", &p->egress_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "ingress", &p->ingress_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "connection_bw", &p->conn_bps, e) < 0 || cfg_time_dist(d, s, "ttfb", &p->ttfb_ns, e) < 0 ||
+	    cfg_time_dist(d, s, "put_ttfb", &p->put_ttfb_ns, e) < 0 ||
 	    cfg_time_dist(d, s, "throttle_latency", &p->throttle_ns, e) < 0 || cfg_u64(d, s, "max_retries", &retries, e) < 0 ||
 	    cfg_time_ns(d, s, "backoff_base", &p->backoff_base_ns, e) < 0 ||
 	    cfg_time_ns(d, s, "backoff_cap", &p->backoff_cap_ns, e) < 0 ||
@@ -257,6 +266,7 @@ int cold_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct cold_params *
 	    cfg_double(d, s, "price_list_10k", &p->usd_list_10k, e) < 0 ||
 	    cfg_double(d, s, "price_gb_month", &p->usd_gb_month, e) < 0 || cfg_bytes(d, s, "stored", &p->stored_bytes, e) < 0)
 		return -1;
+	p->has_put_ttfb = cfg_key(s, "put_ttfb") != NULL;
 	if (cfg_key(s, "blob_slots") && (slots == 0 || slots > (1u << 28)))
 		return cfg_error(d, s, cfg_key(s, "blob_slots"), e, "must be 1..268435456");
 	p->blob_slots = (unsigned)slots;
@@ -446,7 +456,8 @@ static int try_once(struct cold *c, struct bk_req *r)
 	}
 	if (ok) {
 		c->usd_requests += price_of(c, op_class(r->op)) / 1e4;
-		return exec_after(&c->x, draw_ns(c, &c->p.ttfb_ns), after_ttfb, r) ? 0 : -1;
+		const struct dist *f = r->op == BK_WRITE && c->p.has_put_ttfb ? &c->p.put_ttfb_ns : &c->p.ttfb_ns;
+		return exec_after(&c->x, draw_ns(c, f), after_ttfb, r) ? 0 : -1;
 	}
 	c->throttled_503++;
 	uint64_t back = draw_ns(c, &c->p.throttle_ns);
@@ -585,8 +596,10 @@ int cold_new(const struct exec *x, const struct cold_params *p, uint64_t seed, s
 	c->x = *x;
 	c->p = *p;
 	dist_const(&c->p.ttfb_ns, 0);
+	dist_const(&c->p.put_ttfb_ns, 0);
 	dist_const(&c->p.throttle_ns, 0);
-	if (dist_copy(&c->p.ttfb_ns, &p->ttfb_ns, NULL) || dist_copy(&c->p.throttle_ns, &p->throttle_ns, NULL))
+	if (dist_copy(&c->p.ttfb_ns, &p->ttfb_ns, NULL) || dist_copy(&c->p.put_ttfb_ns, &p->put_ttfb_ns, NULL) ||
+	    dist_copy(&c->p.throttle_ns, &p->throttle_ns, NULL))
 		goto oom;
 	uint64_t now = exec_now(x);
 	c->since_ns = now;

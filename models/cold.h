@@ -19,6 +19,7 @@
  *   ingress           = 60Gb/s       ; account ingress (PUTs)
  *   connection_bw     = 0            ; one request's own cap (0: none)
  *   ttfb              = lognormal(20ms, 1)
+ *   put_ttfb          = (ttfb)       ; a PUT's own, when it differs
  *   throttle_latency  = const(5ms)   ; time for a 503 to come back
  *   max_retries       = 3
  *   backoff_base      = 800ms
@@ -49,6 +50,8 @@ struct cold_params {
 	double egress_bps, ingress_bps;
 	double conn_bps;           /* 0: none */
 	struct dist ttfb_ns;
+	struct dist put_ttfb_ns;   /* writes' (PUT) time to first byte, when has_put_ttfb */
+	int has_put_ttfb;          /* 0: writes draw ttfb_ns too */
 	struct dist throttle_ns;
 	unsigned max_retries;
 	uint64_t backoff_base_ns, backoff_cap_ns;

@@ -742,20 +742,20 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 		err_set(e, ERR_FAIL, "%s: writing the small blobs failed: %s", where, blob_last_error(&b));
 		goto out;
 	}
-	/* The sweep: GETs of whole 4 KiB and 1 MiB blobs, 1 MiB Put Blob (a
-	 * blob is written whole: no 4 KiB write point).  The QD1 4 KiB
-	 * point, ttfb's distribution, keeps going until
+	/* The sweep: GETs and Put Blobs of whole blobs, 4 KiB ones of the
+	 * small blobs and 1 MiB ones of the scratch set.  The QD1 4 KiB
+	 * points, the distributions of ttfb and put_ttfb, keep going until
 	 * PROBE_COLD_MIN_SAMPLES are in. */
 	p->mode = P_SWEEP;
 	for (int w = 0; w < 2; w++)
-		for (int sz = w; sz < PROBE_NSIZE; sz++)
+		for (int sz = 0; sz < PROBE_NSIZE; sz++)
 			for (int q = 0; q < PROBE_NQD; q++) {
 				p->write = w;
 				p->size = sizes[sz];
 				p->obj_first = sz ? 0 : nbig;
 				p->nobj = sz ? nbig : nsmall;
 				p->obj_bytes = sz ? BLOB_BYTES : sizes[0];
-				p->min_ops = !w && !sz && q == 0 ? PROBE_COLD_MIN_SAMPLES : 0;
+				p->min_ops = !sz && q == 0 ? PROBE_COLD_MIN_SAMPLES : 0;
 				if (run_point(p, qds[q], seconds, &r->pt[w][sz][q], e) < 0) {
 					char why[sizeof e->msg];
 					snprintf(why, sizeof why, "%s", e->msg);
@@ -911,9 +911,9 @@ static double plateau_bps(const struct probe_result *r, int w, int s)
 static void sweep_comment(const struct probe_result *r, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
-		fprintf(f, "; sweep (%.2f s per point; GETs and PUTs of whole blobs under \"%s\", deleted after:\n"
-			   "; 4 KiB GETs of %d blobs of 4 KiB, 1 MiB GETs and PUTs of a scratch set of %llu blobs\n"
-			   "; of 1 MiB; no 4 KiB PUT: a blob is written whole):\n",
+		fprintf(f, "; sweep (%.2f s per point; GETs and Put Blobs of whole blobs under \"%s\", deleted\n"
+			   "; after: 4 KiB ones of %d blobs of 4 KiB, 1 MiB ones of a scratch set of %llu blobs of\n"
+			   "; 1 MiB):\n",
 			r->pt[0][1][0].seconds, r->prefix, PROBE_COLD_SMALL_BLOBS,
 			(unsigned long long)(r->scratch_bytes / BLOB_BYTES));
 	else
@@ -1082,20 +1082,6 @@ static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double conten
 	return c;
 }
 
-/* The fit of a kind of operation timed at one size only (w's points of
- * size index s): op + wake / n through its QD1 and deepest points, bytes
- * included in op (bps 0, free).  The Blob tier's Put Blob, written whole
- * at 1 MiB. */
-static struct cpu_fit cpu_fit_whole(const struct probe_result *r, int w)
-{
-	struct cpu_fit c = { .one = &r->pt[w][1][0], .deep = &r->pt[w][1][PROBE_NQD - 1] };
-	c.wake_ns = wake_ns(c.one, c.deep);
-	c.op_ns = c.deep->cpu_ns_per_op - c.wake_ns / c.deep->qd;
-	if (c.op_ns < 0)
-		c.op_ns = 0;
-	return c;
-}
-
 /* All the CPU the client model charges an operation of `bytes` alone
  * (n = 1), as at QD1. */
 static double cpu_cost_ns(const struct cpu_fit *c, double bytes)
@@ -1219,13 +1205,20 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 	/* The client's CPU per request (its HTTP, TLS if any, and signing),
 	 * which the model charges on the loop thread before and after the
 	 * request's time at the service, as it does a file's. */
-	struct cpu_fit cr = cpu_fit(r, 0, 0), cw = cpu_fit_whole(r, 1);
+	struct cpu_fit cr = cpu_fit(r, 0, 0), cw = cpu_fit(r, 1, 0);
 	fprintf(f, "; ttfb: the QD1 4 KiB ranged GET latency in %d bins, tail kept (%llu GETs; p50 %.3g ms,\n"
 		   "; p99 %.3g ms, mean %.3g ms), less 4 KiB / min(egress, connection_bw) and the client's\n"
 		   "; CPU for it (%.2f us), which the model adds back\n"
 		   "ttfb = ", PROBE_QUANTILES, (unsigned long long)t1->ops, t1->p50_ns / 1e6, t1->p99_ns / 1e6,
 		t1->mean_ns / 1e6, cpu_cost_ns(&cr, 4096) / 1e3);
 	empirical(t1, rate, cpu_cost_ns(&cr, 4096), f);
+	const struct probe_point *p1 = &r->pt[1][0][0];
+	double in_rate = r->conn_bps < ingress ? r->conn_bps : ingress;
+	fprintf(f, "; put_ttfb: the same of the QD1 4 KiB Put Blob latency (%llu PUTs; p50 %.3g ms, p99 %.3g\n"
+		   "; ms, mean %.3g ms), less 4 KiB / min(ingress, connection_bw) and the client's CPU for it\n"
+		   "; (%.2f us)\nput_ttfb = ", (unsigned long long)p1->ops, p1->p50_ns / 1e6, p1->p99_ns / 1e6,
+		p1->mean_ns / 1e6, cpu_cost_ns(&cw, 4096) / 1e3);
+	empirical(p1, in_rate, cpu_cost_ns(&cw, 4096), f);
 	fprintf(f, "; connection_bw: one connection's rate, (1 MiB - 4 KiB) / (mean QD1 1 MiB GET %.3g ms - mean\n"
 		   "; QD1 4 KiB GET %.3g ms), so that ttfb + size / connection_bw is both QD1 means (the QD1\n"
 		   "; 1 MiB GET bandwidth, ttfb included, is %.6g MB/s)\n"
@@ -1244,13 +1237,7 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 		(unsigned long long)r->throttled, (unsigned long long)r->requests, (unsigned long long)r->retries,
 		g4->ops_per_s, g4->qd);
 	write_cpu(&cr, "read", f);
-	fprintf(f, "; cpu_write_op, cpu_write_wake: the loop thread's CPU per Put Blob, op + wake / n at n in\n"
-		   "; flight, through 1 MiB at QD1 (%.2f us) and at QD %u (%.2f us): no 4 KiB PUT was timed, so\n"
-		   "; the bytes' part is in op, and cpu_write_bw is free\n"
-		   "cpu_write_op = %.4gus\n; cpu_write_wake: the part a PUT alone pays, (QD1 - QD %u) x %u / %u\n"
-		   "cpu_write_wake = %.4gus\n",
-		cw.one->cpu_ns_per_op / 1e3, cw.deep->qd, cw.deep->cpu_ns_per_op / 1e3, cw.op_ns / 1e3, cw.deep->qd,
-		cw.deep->qd, cw.deep->qd - 1, cw.wake_ns / 1e3);
+	write_cpu(&cw, "write", f);
 	return ferror(f) ? -1 : 0;
 }
 

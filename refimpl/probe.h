@@ -102,11 +102,9 @@
  * backend itself (blob.h) on the same loop.  The scratch set is
  * scratch_bytes of 1 MiB blobs named "probe-<pid>-<seed>/<id>" (the
  * container is created if missing), written by Put Blob, 8 in flight.
- * Then PROBE_COLD_SMALL_BLOBS blobs of 4 KiB, which the 4 KiB GETs read
- * whole.  The sweep is the one above with GETs of whole blobs for reads
- * (4 KiB ones of the small blobs, 1 MiB ones of the scratch set) and Put
- * Blob of a whole scratch blob for writes, except the 4 KiB write (a
- * blob is written whole); the QD1 4 KiB GET point runs until
+ * Then PROBE_COLD_SMALL_BLOBS blobs of 4 KiB.  The sweep is the one above
+ * with GETs and Put Blobs of whole blobs (4 KiB ones of the small blobs,
+ * 1 MiB ones of the scratch set); the QD1 4 KiB points run until
  * PROBE_COLD_MIN_SAMPLES have completed (a real store's tens of ms give
  * few in 0.25 s).  Afterwards
  * every scratch blob gets Delete Blob (also after a failure), and List
@@ -123,9 +121,10 @@
  *                  CPU for the GET alone (cpu_read_op + cpu_read_wake)
  *   cpu_read_op, cpu_read_wake, cpu_read_bw   the loop thread's CPU per
  *                  GET (HTTP, signing), fitted as a file tier's reads
- *   cpu_write_op, cpu_write_wake   the same per Put Blob, through the
- *                  1 MiB PUTs at QD1 and QD 64 (no 4 KiB PUT: the bytes'
- *                  part is in op)
+ *   put_ttfb       the same of the QD1 4 KiB Put Blob latency, less
+ *                  4 KiB / min(ingress, connection_bw) and the client's
+ *                  CPU for the PUT alone
+ *   cpu_write_op, cpu_write_wake, cpu_write_bw   the same per Put Blob
  *   egress         the plateau of the 1 MiB GET bandwidth over the queue
  *                  depths, as read_bw's above
  *   ingress        the same of the 1 MiB Put Blob bandwidth
@@ -234,7 +233,7 @@ struct probe_result {
 	/* PROBE_FILES other new objects written PROBE_CREATE_QD at a time:
 	 * their number over the time they took (creates/s). */
 	double create_qd_rate;
-	/* PROBE_COLD.  pt[1][0] (4 KiB writes) is not measured (ops 0). */
+	/* PROBE_COLD. */
 	char prefix[64];         /* the scratch blobs' name prefix */
 	const char *auth;        /* "SharedKey" or "SAS" */
 	double conn_bps;         /* one connection's rate (above) */

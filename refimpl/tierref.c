@@ -957,9 +957,10 @@ static int cmd_probe(int argc, char **argv)
 		       r[k].pt[0][1][PROBE_NQD - 1].bps / 1e6);
 	}
 	if (ca.o.cold_url) {
-		const struct probe_point *p1 = &r[2].pt[0][0][0];
-		printf("tierref probe: cold tier %s: 4 KiB GET QD1 p50 %.2f ms p99 %.2f ms; 1 MiB GET %.1f MB/s at QD64; "
-		       "%llu scratch blobs under %s deleted\n", ca.o.cold_url, p1->p50_ns / 1e6, p1->p99_ns / 1e6,
+		const struct probe_point *p1 = &r[2].pt[0][0][0], *w1 = &r[2].pt[1][0][0];
+		printf("tierref probe: cold tier %s: 4 KiB GET QD1 p50 %.2f ms p99 %.2f ms; 4 KiB PUT QD1 p50 %.2f ms "
+		       "p99 %.2f ms; 1 MiB GET %.1f MB/s at QD64; %llu scratch blobs under %s deleted\n",
+		       ca.o.cold_url, p1->p50_ns / 1e6, p1->p99_ns / 1e6, w1->p50_ns / 1e6, w1->p99_ns / 1e6,
 		       r[2].pt[0][1][PROBE_NQD - 1].bps / 1e6, (unsigned long long)r[2].deleted, r[2].prefix);
 	}
 	printf("tierref probe: preset %s written in %.1f s\n", out, trun_wall_seconds() - t0);

@@ -831,6 +831,43 @@ static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
 	ev_engine_free(w.eng);
 }
 
+/* put_ttfb: with ttfb const 1 ms and put_ttfb const 3 ms, an idle GET of
+ * 1,000 bytes takes 1 ms + 40 ns (25 GB/s egress), an idle PUT of 1,000
+ * bytes 3 ms + 134 ns (7.5 GB/s ingress, rounded up).  Without put_ttfb
+ * the PUT takes 1 ms + 134 ns. */
+static void test_cold_put_ttfb_is_the_writes_own(void **state)
+{
+	(void)state;
+	for (int own = 0; own < 2; own++) {
+		struct world w;
+		world_init(&w);
+		struct cold_params p;
+		cold_params_default(&p);
+		dist_const(&p.ttfb_ns, 1e6);
+		if (own) {
+			dist_const(&p.put_ttfb_ns, 3e6);
+			p.has_put_ttfb = 1;
+		}
+		struct backend b;
+		struct err e = { 0 };
+		assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+		struct bk_req r;
+		uint64_t t0 = ev_now(w.eng);
+		req_init(&r, &w, BK_READ, 1, 0, 1000);
+		submit_one(&w, &b, &r);
+		world_run(&w, UINT64_MAX);
+		assert_int_equal(w.last_done_ns - t0, 1000000 + 40);
+		t0 = ev_now(w.eng);
+		req_init(&r, &w, BK_WRITE, 2, 0, 1000);
+		submit_one(&w, &b, &r);
+		world_run(&w, UINT64_MAX);
+		assert_int_equal(w.last_done_ns - t0, (own ? 3000000 : 1000000) + 134);
+		b.ops->destroy(b.self);
+		cold_params_free(&p);
+		ev_engine_free(w.eng);
+	}
+}
+
 static void test_cold_getattr_is_enotsup_through_executor(void **state)
 {
 	(void)state;
@@ -1594,6 +1631,7 @@ int main(void)
 		cmocka_unit_test(test_cold_blob_slots_follow_the_rates),
 		cmocka_unit_test(test_cold_costs_equal_hand_computed_sums),
 		cmocka_unit_test(test_cold_pieces_are_put_block_then_put_block_list),
+		cmocka_unit_test(test_cold_put_ttfb_is_the_writes_own),
 		cmocka_unit_test(test_cold_getattr_is_enotsup_through_executor),
 		cmocka_unit_test(test_warm_write_moves_twice_its_bytes_on_the_back_end),
 		cmocka_unit_test(test_warm_idle_read_takes_latency_plus_slowest_hop),

@@ -108,6 +108,7 @@ sed -n '/^\[tier cold\]/,/^\[/p' "$dir/p.ini" >"$dir/cold.ini"
 sed -n '/^; tier cold:/,$p' "$dir/p.ini"
 check "preset has [tier cold] with model = cold" grep -q '^model = cold$' "$dir/cold.ini"
 check "ttfb is an empirical distribution" grep -q '^ttfb = empirical(' "$dir/cold.ini"
+check "put_ttfb (the PUTs' own) is an empirical distribution" grep -q '^put_ttfb = empirical(' "$dir/cold.ini"
 for k in egress ingress connection_bw; do
 	check "$k measured" grep -q "^$k = [0-9.e+]*MB/s$" "$dir/cold.ini"
 done
