@@ -80,6 +80,11 @@ struct client_cost {
 	double check_bps, fill_bps; /* 0: the client's (client_params) */
 	uint64_t check_op_ns, fill_op_ns; /* per check of a read, per generation of a write */
 	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
+	/* Not a key: an object store's chunk, which tiered.c sets for a cold
+	 * tier.  A write at an offset other than 0, or of exactly
+	 * piece_bytes, is a piece of its blob, two requests (models/cold.c,
+	 * "Pieces"), and costs the thread a second write op and wake-up. */
+	uint64_t piece_bytes;
 };
 
 /* 1 and *p from doc's [client] section (marked used) when it has one,

@@ -432,6 +432,8 @@ static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct
 	struct client_cost k;
 	if (client_cost_from_cfg(d, tt->sec, &k, e) < 0)
 		return -1;
+	if (tt->model == M_COLD)
+		k.piece_bytes = T->chunk; /* as cold.c's, in model_new */
 	tt->turn = (struct tturn){ T->client, k.read_wake_ns, k.write_wake_ns };
 	if (!T->client) {
 		*out = in;
