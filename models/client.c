@@ -534,8 +534,7 @@ static int cdec_submit(void *self, struct bk_req *r)
 	const struct client_cost *k = &d->k;
 	uint64_t kern = per_byte_ns(r->length, r->op == BK_READ ? k->read_bps : k->write_bps);
 	uint64_t s1 = r->op == BK_READ ? k->read_op_ns : k->write_op_ns + client_content_ns(&d->c->p, k, 1, r->length);
-	int piece = r->op == BK_WRITE && k->piece_bytes && r->length &&
-		    (r->offset != 0 || r->length == k->piece_bytes);
+	int piece = bk_is_piece(r, k->piece_bytes);
 	if (piece)
 		s1 += k->write_op_ns; /* the commit's */
 	if (!d->c->p.reap_batch) {

@@ -484,8 +484,7 @@ static int cold_submit(void *self, struct bk_req *r)
 	r->submit_ns = exec_now(&c->x);
 	r->retries = 0;
 	r->priv[0] = c;
-	r->upriv[1] = r->op == BK_WRITE && c->p.piece_bytes && r->length > 0 &&
-		      (r->offset != 0 || r->length == c->p.piece_bytes);
+	r->upriv[1] = (uint64_t)bk_is_piece(r, c->p.piece_bytes);
 	if (op_class(r->op) < 0) {
 		c->enotsup++;
 		r->upriv[0] = BK_ENOTSUP;

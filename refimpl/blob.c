@@ -672,12 +672,13 @@ static int piece_add(struct blob_piece *pc, uint64_t off)
 
 /* A piece's block id: the same length (22 bytes before base64) as
  * block_id's, since a blob's block ids must all have one length. */
+static void encode_id(const char *raw, char *out, size_t cap);
+
 static void piece_id(uint64_t off, char *out, size_t cap)
 {
 	char raw[32];
 	snprintf(raw, sizeof raw, "tp%020llu", (unsigned long long)off);
-	if (cap >= 4 * ((strlen(raw) + 2) / 3) + 1)
-		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, (int)strlen(raw));
+	encode_id(raw, out, cap);
 }
 
 static int start_attempt(struct blob_job *j);
@@ -931,12 +932,18 @@ static int add_hdr(struct blob_job *j, const char **signed_h, size_t *ns, char s
 
 /* Block ids: base64 of a fixed-width string, so all have one length (the
  * service requires it). */
+/* A block id as the service takes it: raw in base64. */
+static void encode_id(const char *raw, char *out, size_t cap)
+{
+	if (cap >= 4 * ((strlen(raw) + 2) / 3) + 1)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, (int)strlen(raw));
+}
+
 static void block_id(uint64_t i, char *out, size_t cap)
 {
 	char raw[32];
 	snprintf(raw, sizeof raw, "tiersim-block-%08u", (unsigned)(i % 100000000u));
-	if (cap >= 4 * ((strlen(raw) + 2) / 3) + 1)
-		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, (int)strlen(raw));
+	encode_id(raw, out, cap);
 }
 
 static int start_attempt(struct blob_job *j)
@@ -1361,8 +1368,7 @@ static int blob_submit(void *self, struct bk_req *req)
 		j->step = S_GET;
 		break;
 	case BK_WRITE:
-		if (b->p.piece_bytes && (req->offset != 0 || req->length == b->p.piece_bytes ||
-					 *piece_slot(b, req->object))) {
+		if (bk_is_piece(req, b->p.piece_bytes) || (b->p.piece_bytes && *piece_slot(b, req->object))) {
 			if (!req->buf && req->length) {
 				set_last_error(b, "blob: Put Block %s: no buffer", j->name);
 				return job_complete_later(j, BK_EIO);

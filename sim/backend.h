@@ -109,4 +109,13 @@ static inline int bk_submit(const struct backend *b, struct bk_req *r)
 	return b->ops->submit(b->self, r);
 }
 
+/* 1 if r writes a piece of a larger object to an object store whose
+ * pieces are piece_bytes (the data path's chunk; 0: none): a write at an
+ * offset other than 0, or of exactly piece_bytes.  The store writes it as
+ * Put Block then Put Block List (refimpl/blob.h, models/cold.c). */
+static inline int bk_is_piece(const struct bk_req *r, uint64_t piece_bytes)
+{
+	return r->op == BK_WRITE && piece_bytes && r->length && (r->offset != 0 || r->length == piece_bytes);
+}
+
 #endif

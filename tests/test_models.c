@@ -93,10 +93,10 @@ static void req_init(struct bk_req *r, struct world *w, enum bk_op op, uint64_t 
 /* Submits one operation at the current time on an idle backend, runs the
  * world dry and returns how long the operation took. */
 static uint64_t time_alone(struct world *w, const struct backend *b, struct bk_req *r, enum bk_op op,
-			   uint64_t object, uint64_t length)
+			   uint64_t object, uint64_t offset, uint64_t length)
 {
 	uint64_t t0 = ev_now(w->eng);
-	req_init(r, w, op, object, 0, length);
+	req_init(r, w, op, object, offset, length);
 	submit_one(w, b, r);
 	world_run(w, UINT64_MAX);
 	return w->last_done_ns - t0;
@@ -812,14 +812,10 @@ static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
 	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
 	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
 	const uint64_t want[3] = { 2000000 + 139811, 2000000 + 69906, 1000000 + 134 };
-	struct bk_req r[3];
+	struct bk_req r;
 	for (int i = 0; i < 3; i++) {
-		uint64_t t0 = ev_now(w.eng);
-		req_init(&r[i], &w, BK_WRITE, (uint64_t)i + 1, off[i], len[i]);
-		submit_one(&w, &b, &r[i]);
-		world_run(&w, UINT64_MAX);
-		assert_int_equal(r[i].status, BK_OK);
-		assert_int_equal(w.last_done_ns - t0, want[i]);
+		assert_int_equal(time_alone(&w, &b, &r, BK_WRITE, (uint64_t)i + 1, off[i], len[i]), want[i]);
+		assert_int_equal(r.status, BK_OK);
 	}
 	struct met_registry *m = met_new();
 	assert_int_equal(b.ops->export(b.self, "cold", m, ev_now(w.eng)), 0);
@@ -852,16 +848,8 @@ static void test_cold_put_ttfb_is_the_writes_own(void **state)
 		struct err e = { 0 };
 		assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
 		struct bk_req r;
-		uint64_t t0 = ev_now(w.eng);
-		req_init(&r, &w, BK_READ, 1, 0, 1000);
-		submit_one(&w, &b, &r);
-		world_run(&w, UINT64_MAX);
-		assert_int_equal(w.last_done_ns - t0, 1000000 + 40);
-		t0 = ev_now(w.eng);
-		req_init(&r, &w, BK_WRITE, 2, 0, 1000);
-		submit_one(&w, &b, &r);
-		world_run(&w, UINT64_MAX);
-		assert_int_equal(w.last_done_ns - t0, (own ? 3000000 : 1000000) + 134);
+		assert_int_equal(time_alone(&w, &b, &r, BK_READ, 1, 0, 1000), 1000000 + 40);
+		assert_int_equal(time_alone(&w, &b, &r, BK_WRITE, 2, 0, 1000), (own ? 3000000 : 1000000) + 134);
 		b.ops->destroy(b.self);
 		cold_params_free(&p);
 		ev_engine_free(w.eng);
@@ -987,8 +975,8 @@ static void test_warm_write_latency_and_write_link(void **state)
 	struct err e = { 0 };
 	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
 	struct bk_req r[3];
-	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 1, 1 * MiB), 1098576);
-	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 1 * MiB), 11049);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 1, 0, 1 * MiB), 1098576);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 0, 1 * MiB), 11049);
 
 	/* Two writes and a read at once; the read ends first, alone. */
 	uint64_t t0 = ev_now(w.eng);
@@ -1035,8 +1023,8 @@ static void test_warm_fabric_and_mirror_beyond_one_transfer(void **state)
 	struct err e = { 0 };
 	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), 0);
 	struct bk_req r[2];
-	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 1 * MiB), 2107152);
-	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 2, 1 * MiB), 4244304);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_READ, 1, 0, 1 * MiB), 2107152);
+	assert_int_equal(time_alone(&w, &b, &r[0], BK_WRITE, 2, 0, 1 * MiB), 4244304);
 
 	uint64_t t0 = ev_now(w.eng);
 	req_init(&r[0], &w, BK_WRITE, 3, 0, 1 * MiB);
