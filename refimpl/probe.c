@@ -285,6 +285,17 @@ int probe_median3(const struct probe_point v[3])
 	return lo == hi ? 0 : 3 - lo - hi;
 }
 
+double probe_run_cpu_ns(const double *mark_s, unsigned runs, unsigned per_run)
+{
+	double v[PROBE_FILE_RUNS];
+	if (runs == 0 || runs > PROBE_FILE_RUNS || per_run == 0)
+		return 0;
+	for (unsigned k = 0; k < runs; k++)
+		v[k] = (mark_s[k + 1] - mark_s[k]) * 1e9 / per_run;
+	gsl_sort(v, 1, runs);
+	return gsl_stats_median_from_sorted_data(v, 1, runs);
+}
+
 /* run_point three times, keeping the point whose CPU per operation is
  * the median.  For the QD1 4 KiB points: the client model's wake-up is
  * their CPU less the QD 64 point's (cpu_fit), so a moment of a slower
@@ -333,6 +344,9 @@ struct pfiles {
 	const uint64_t *ids;
 	unsigned next, done, failed;
 	struct bk_req req[PROBE_CREATE_QD];
+	/* The loop thread's CPU time (s) at the start and after every
+	 * PROBE_FILES / PROBE_FILE_RUNS files (the QD1 passes). */
+	double cpu_mark[PROBE_FILE_RUNS + 1];
 };
 
 static void files_next(struct pfiles *f, struct bk_req *req);
@@ -345,6 +359,8 @@ static void files_done(struct bk_req *req)
 		return;
 	}
 	f->done++;
+	if (f->done % (PROBE_FILES / PROBE_FILE_RUNS) == 0)
+		f->cpu_mark[f->done / (PROBE_FILES / PROBE_FILE_RUNS)] = loop_thread_cpu_s();
 	files_next(f, req);
 }
 
@@ -436,6 +452,7 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 		f->next = f->done = f->failed = 0;
 		uint64_t t0 = loop_now(l);
 		double cpu0 = loop_thread_cpu_s();
+		f->cpu_mark[0] = cpu0;
 		for (unsigned k = 0; k < qd; k++)
 			files_next(f, &f->req[k]);
 		int ran = loop_run(l, UINT64_MAX, e);
@@ -457,7 +474,8 @@ static int probe_files(struct loop *l, enum probe_kind kind, const char *sub, ui
 				r->create_qd_cpu_ns = cpu * 1e9 / PROBE_FILES;
 			} else {
 				fill_point(w ? &r->create : &r->open, h);
-				*(w ? &r->create_cpu_ns : &r->open_cpu_ns) = cpu * 1e9 / PROBE_FILES;
+				*(w ? &r->create_cpu_ns : &r->open_cpu_ns) =
+					probe_run_cpu_ns(f->cpu_mark, PROBE_FILE_RUNS, PROBE_FILES / PROBE_FILE_RUNS);
 			}
 		}
 		double cpu1 = loop_thread_cpu_s();
@@ -1181,11 +1199,14 @@ static void open_cpu(const struct probe_result *r, const struct cpu_fit *cr, FIL
 	double rd = cpu_cost_ns(cr, 4096);
 	double o = fmax(0, r->open_cpu_ns - rd - cr->wake_ns);
 	fprintf(f, "; cpu_open: the loop's CPU for an open's system calls, charged as it starts: the\n"
-		   "; QD1 opens' %.1f us per 4 KiB read less the read's %.1f us and its turn's wake %.1f us\n"
+		   "; QD1 opens' %.1f us per 4 KiB read (the median of %d runs of %d files) less the\n"
+		   "; read's %.1f us and its turn's wake %.1f us\n"
 		   "cpu_open = %.4gus\n",
-		r->open_cpu_ns / 1e3, rd / 1e3, cr->wake_ns / 1e3, o / 1e3);
+		r->open_cpu_ns / 1e3, PROBE_FILE_RUNS, PROBE_FILES / PROBE_FILE_RUNS, rd / 1e3, cr->wake_ns / 1e3,
+		o / 1e3);
 	fprintf(f, "; cpu_create: not measured (refimpl/probe.c, open_cpu); the creates and their 4 KiB\n"
-		   "; writes cost the thread %.1f us each at QD1 and %.1f us at QD %d, wake-ups included\n",
+		   "; writes cost the thread %.1f us each at QD1 and %.1f us at QD %d, wake-ups included\n"
+		   "; (at QD1 the median run, as for cpu_open)\n",
 		r->create_cpu_ns / 1e3, r->create_qd_cpu_ns / 1e3, PROBE_CREATE_QD);
 	fprintf(f, "; cpu_close: the CPU per close of the %d descriptors those passes left\n"
 		   "cpu_close = %.4gus\n", 2 * PROBE_FILES, r->close_cpu_ns / 1e3);

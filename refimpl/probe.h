@@ -264,6 +264,20 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
  * QD1 4 KiB points are run three times: probe.c, run_point_median). */
 int probe_median3(const struct probe_point v[3]);
 
+/* The QD1 passes of new files (creates, opens) take the loop thread's CPU
+ * per file as the median over PROBE_FILE_RUNS runs of PROBE_FILES /
+ * PROBE_FILE_RUNS files in a row, not the pass's mean: a stretch of
+ * slower files (a file system busy for a moment) then moves it only if
+ * it lasts half the pass.  One probe of make validate's replay case had
+ * a third of its warm opens take 40-225 us where the rest took 4 us; the
+ * pass's mean gave cpu_open 97 us (the other 143 warm tiers probed since
+ * set 20: 2.0-7.3 us), and the run it predicted was charged 2.6 times the
+ * CPU its thread used.  mark_s[0..runs] are the thread's CPU times (s)
+ * at the start and after each run of per_run files; returns ns per file
+ * (0 for no runs). */
+#define PROBE_FILE_RUNS 8
+double probe_run_cpu_ns(const double *mark_s, unsigned runs, unsigned per_run);
+
 /* Removes dir's scratch set (DIR/probe), as probe_dir does when it does
  * not keep it. */
 void probe_remove_scratch(const char *dir);

@@ -305,6 +305,33 @@ static void test_probe_median3_picks_the_middle_cpu(void **state)
 	assert_true(i >= 0 && i < 3);
 }
 
+/* A QD1 files pass's CPU per file is the median of its eight runs of 32
+ * files.  Thread CPU marks (s) for runs at 5 us a file, and at 200 us in
+ * the runs marked slow: a run takes 32 x 5 us = 160 us, or 6.4 ms. */
+static void test_probe_files_cpu_is_the_median_run(void **state)
+{
+	(void)state;
+	static const int slow[][PROBE_FILE_RUNS] = {
+		{ 0, 0, 0, 0, 0, 0, 0, 0 }, /* 5 us (and so is the mean) */
+		{ 0, 0, 1, 0, 0, 0, 0, 0 }, /* 5 us; the mean would be 29.4 */
+		{ 1, 1, 1, 0, 0, 0, 0, 0 }, /* 5 us: under half the pass */
+		{ 1, 0, 1, 0, 1, 0, 1, 0 }, /* half: (5 + 200) / 2 = 102.5 us */
+		{ 1, 1, 1, 1, 1, 0, 1, 1 }, /* 200 us: the pass was slow */
+	};
+	static const double want_ns[] = { 5e3, 5e3, 5e3, 102.5e3, 200e3 };
+	assert_int_equal(PROBE_FILES % PROBE_FILE_RUNS, 0);
+	unsigned per = PROBE_FILES / PROBE_FILE_RUNS;
+	assert_int_equal(per, 32);
+	for (size_t t = 0; t < sizeof want_ns / sizeof want_ns[0]; t++) {
+		double mark[PROBE_FILE_RUNS + 1] = { 12.5 }; /* CPU time so far, any */
+		for (int k = 0; k < PROBE_FILE_RUNS; k++)
+			mark[k + 1] = mark[k] + per * (slow[t][k] ? 200e-6 : 5e-6);
+		assert_float_equal(probe_run_cpu_ns(mark, PROBE_FILE_RUNS, per), want_ns[t], 1e-3);
+	}
+	double none[1] = { 0 };
+	assert_float_equal(probe_run_cpu_ns(none, 0, per), 0, 0);
+}
+
 /* The per-byte CPU is the median of the plateau's 1 MiB points, not the
  * best point's.  Warm 1 MiB reads at 8860, 9355, 8917 and 8193 MB/s (QD
  * 1, 4, 16, 64: saturated from QD1, so all four count) took 59.8, 54.3,
@@ -388,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_probe_content_cost_per_call),
 		cmocka_unit_test(test_probe_open_create_close_cpu),
 		cmocka_unit_test(test_probe_median3_picks_the_middle_cpu),
+		cmocka_unit_test(test_probe_files_cpu_is_the_median_run),
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 		cmocka_unit_test(test_probe_busy_counts_the_content_work),
