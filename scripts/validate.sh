@@ -36,12 +36,13 @@ for c in $cases; do
 done
 settle=${VALIDATE_SETTLE:-370}
 case $settle in ''|*[!0-9]*) echo "validate: VALIDATE_SETTLE=$settle: give whole seconds" >&2; exit 2 ;; esac
+ncpu=$(nproc 2>/dev/null || echo 1)
 acpu=${VALIDATE_AZURITE_CPU:-}
 case $acpu in
 '') ;;
 *[!0-9]*) echo "validate: VALIDATE_AZURITE_CPU=$acpu: give a CPU number" >&2; exit 2 ;;
-*) [ "$acpu" -lt "$(nproc 2>/dev/null || echo 1)" ] ||
-	{ echo "validate: VALIDATE_AZURITE_CPU=$acpu: this machine's CPUs are 0 to $(($(nproc 2>/dev/null || echo 1) - 1))" >&2; exit 2; } ;;
+*) [ "$acpu" -lt "$ncpu" ] ||
+	{ echo "validate: VALIDATE_AZURITE_CPU=$acpu: this machine's CPUs are 0 to $((ncpu - 1))" >&2; exit 2; } ;;
 esac
 min_free_gib=${VALIDATE_MIN_FREE:-16}
 case $min_free_gib in ''|*[!0-9]*) echo "validate: VALIDATE_MIN_FREE=$min_free_gib: give whole GiB" >&2; exit 2 ;; esac
@@ -94,10 +95,9 @@ cold_url=
 for c in $cases; do
 	grep -q '^\[tier cold\]' "scenarios/validate/$c.ini" || continue
 	sh scripts/azurite.sh install || { echo "validate: case $c needs Azurite (above)" >&2; exit 2; }
-	ncpu=$(nproc 2>/dev/null || echo 1)
 	pin=; others=
 	if [ "$ncpu" -ge 2 ]; then
-		pin=${VALIDATE_AZURITE_CPU:-$((ncpu - 1))}
+		pin=${acpu:-$((ncpu - 1))}
 		others=$(awk -v n="$ncpu" -v p="$pin" 'BEGIN { for (i = 0; i < n; i++) if (i != p) s = s (s == "" ? "" : ",") i; print s }')
 	fi
 	trap 'sh scripts/azurite.sh stop "$S/azurite" || true' EXIT INT TERM
