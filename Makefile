@@ -58,6 +58,10 @@ help:
 	@echo "make run        install dependencies, build, run the default scenario"
 	@echo "make test       install dependencies, run unit, end-to-end and sanitizer tests"
 	@echo "make bench      run the benchmarks and print their figures"
+	@echo "make validate   measure the hardware cases with tierref and predict them with tiersim"
+	@echo "                (VALIDATE_RUNS, VALIDATE_CASES, VALIDATE_MIN_FREE, VALIDATE_SETTLE,"
+	@echo "                VALIDATE_AZURITE_CPU: README, \"Calibration and the hardware rung\")"
+	@echo "make clean      remove $(BUILD)"
 	@echo "make install    install under \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 
 deps:
