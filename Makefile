@@ -31,6 +31,10 @@ LIB_SRC  := $(sort $(wildcard sim/*.c sim/policy/*.c models/*.c traces/*.c))
 CLI_SRC  := $(sort $(wildcard sim/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
+# Fuzz harnesses (tests/fuzz/fuzz_*.c; README, "Fuzzing").
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_COMMON := tests/fuzz/common.c
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_scenario.o
@@ -46,9 +50,12 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 # The sanitizer build of the unit suite lives in its own tree.
 ASAN_BUILD := $(BUILD)/asan
-SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# float-cast-overflow: not in gcc's `undefined` group, and a double too big
+# for an integer is how a huge size or time in an input goes wrong.
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined,float-cast-overflow
 
-.PHONY: all deps run test unit e2e asan bench validate install clean help
+.PHONY: all deps run test unit e2e asan fuzz-replay fuzz bench validate install clean help
 .DEFAULT_GOAL := all
 
 all: $(TIERSIM) $(TIERREF)
@@ -61,6 +68,8 @@ help:
 	@echo "make validate   measure the hardware cases with tierref and predict them with tiersim"
 	@echo "                (VALIDATE_RUNS, VALIDATE_CASES, VALIDATE_MIN_FREE, VALIDATE_SETTLE,"
 	@echo "                VALIDATE_AZURITE_CPU: README, \"Calibration and the hardware rung\")"
+	@echo "make fuzz       search each parser for crashing inputs with libFuzzer (clang)"
+	@echo "                (FUZZ_SECONDS per harness, FUZZ_TARGETS: README, \"Fuzzing\")"
 	@echo "make clean      remove $(BUILD)"
 	@echo "make install    install under \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 
@@ -85,8 +94,42 @@ e2e: $(TIERSIM)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" LTO= \
-		LDFLAGS="-fsanitize=address,undefined" unit $(ASAN_BUILD)/tiersim
+		LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" unit $(ASAN_BUILD)/tiersim
 	@sh tests/run_asan_cli.sh $(ASAN_BUILD)/tiersim
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_FLAGS)" LTO= \
+		LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" fuzz-replay
+
+# Every harness over its stored corpus, with driver.c for a main (the
+# sanitizer build, through `make asan`).
+fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+	@sh tests/fuzz/replay.sh $(BUILD)/fuzz $(FUZZ_NAMES)
+
+# (fuzz_workload.c includes fuzz_scenario.c, which includes run_tiered.c.)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) \
+		$(wildcard tests/fuzz/fuzz_scenario.c) sim/cli/run_tiered.c $(LIB) $(if $(REF_OBJ),$(REFLIB))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fno-lto $(LDFLAGS) -o $@ $< tests/fuzz/driver.c $(FUZZ_COMMON) \
+		$(if $(REF_OBJ),$(REFLIB)) $(LIB) $(LDLIBS) $(REF_LIBS)
+
+# The search itself: clang's libFuzzer, over a library built with its
+# coverage hooks and the sanitizers, in a tree of its own.
+FUZZ_BUILD   := $(BUILD)/libfuzzer
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=undefined
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_CFLAGS)" LTO= \
+		$(FUZZ_BUILD)/libtiersim.a $(if $(REF_OBJ),$(FUZZ_BUILD)/librefimpl.a)
+	@for t in $(FUZZ_TARGETS); do \
+		clang -std=c11 -D_GNU_SOURCE -I. $(WARN) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+			$$(pkg-config --cflags $(PKGS) $(REF_PKGS) 2>/dev/null) \
+			-o $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(FUZZ_COMMON) \
+			$(if $(REF_OBJ),$(FUZZ_BUILD)/librefimpl.a) $(FUZZ_BUILD)/libtiersim.a \
+			$(LDLIBS) $(REF_LIBS) || exit 1; \
+	done
+	@sh tests/fuzz/search.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The hardware rung on this machine: scripts/validate.sh prints the tables.
 validate: $(TIERSIM) $(TIERREF)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages tiersim builds, tests and plots with.
-# Called by `make deps` (and so by `make run` and `make test`).  As root it
+# Called by `make deps` (and so by `make run` and `make test`); `make fuzz`
+# calls it as `deps.sh fuzz`, which adds clang (for libFuzzer).  As root it
 # installs what is missing through apt-get; as anyone else it names the
 # packages to install and fails, so nothing is left half set up.
 set -eu
@@ -12,6 +13,7 @@ PKGS="build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 libcmocka-dev
 # it from elsewhere (Debian's npm conflicts with other Node builds): take
 # Debian's only when there is none.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang"
 
 missing=""
 for p in $PKGS; do
