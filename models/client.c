@@ -198,6 +198,19 @@ struct client {
 	struct res_queue **cpu; /* one per node */
 	uint64_t *inflight;     /* per node: operations past their slot */
 	struct held *held;      /* per node: operations waiting for the loop's submission */
+	/* The loop's turns (client_turn, client_work): those done, for
+	 * reuse, and every one ever allocated (through all_next), so that
+	 * client_free frees those still queued when the run ends too. */
+	struct cturn *free_turns, *all_turns;
+};
+
+/* A turn of node's loop: fn(arg) when its CPU is done (turn_queue). */
+struct cturn {
+	struct client *c;
+	size_t node;
+	exec_fn fn;
+	void *arg;
+	struct cturn *next_free, *all_next;
 };
 
 int client_new(struct client **out, const struct exec *x, const struct client_params *p, size_t nodes,
@@ -240,6 +253,11 @@ void client_free(struct client *c)
 			n = cb->next;
 			free(cb); /* a call the run ended before */
 		}
+	}
+	while (c->all_turns) {
+		struct cturn *t = c->all_turns;
+		c->all_turns = t->all_next;
+		free(t);
 	}
 	free(c->cpu);
 	free(c->inflight);
@@ -319,6 +337,7 @@ struct cdec_io {
 	uint64_t kern_ns;        /* reap_batch > 0: the kernel's per-byte work, at the submission */
 	size_t node;
 	struct cdec_io *next;    /* the free list, or the queue for a slot */
+	struct cdec_io *all_next; /* on cdec.all */
 };
 
 struct cdec {
@@ -327,6 +346,9 @@ struct cdec {
 	struct client_cost k;
 	struct backend inner;
 	struct cdec_io *free_io;
+	/* Every cdec_io ever allocated (chained through all_next), so that
+	 * destroy frees those still in flight when the run ends too. */
+	struct cdec_io *all;
 	struct cdec_io *wait_head, *wait_tail; /* waiting for one of the queue_depth slots */
 	uint64_t inflight;
 	struct hist *lat[2]; /* read, write: submit to done here */
@@ -527,10 +549,14 @@ static int cdec_submit(void *self, struct bk_req *r)
 	if (r->op != BK_READ && r->op != BK_WRITE)
 		return bk_submit(&d->inner, r);
 	struct cdec_io *io = d->free_io;
-	if (io)
+	if (io) {
 		d->free_io = io->next;
-	else if (!(io = malloc(sizeof *io)))
-		return -1;
+	} else {
+		if (!(io = malloc(sizeof *io)))
+			return -1;
+		io->all_next = d->all;
+		d->all = io;
+	}
 	const struct client_cost *k = &d->k;
 	uint64_t kern = per_byte_ns(r->length, r->op == BK_READ ? k->read_bps : k->write_bps);
 	uint64_t s1 = r->op == BK_READ ? k->read_op_ns : k->write_op_ns + client_content_ns(&d->c->p, k, 1, r->length);
@@ -595,9 +621,9 @@ static void cdec_destroy(void *self)
 	struct cdec *d = self;
 	if (!d)
 		return;
-	while (d->free_io) {
-		struct cdec_io *io = d->free_io;
-		d->free_io = io->next;
+	while (d->all) {
+		struct cdec_io *io = d->all;
+		d->all = io->all_next;
 		free(io);
 	}
 	hist_free(d->lat[0]);
@@ -631,17 +657,11 @@ int client_wrap(struct client *c, const struct client_cost *k, struct backend in
 
 /* ---- turns of the loop ---- */
 
-struct cturn {
-	struct client *c;
-	size_t node;
-	exec_fn fn;
-	void *arg;
-};
-
 static void turn_run(void *arg)
 {
-	struct cturn t = *(struct cturn *)arg;
-	free(arg);
+	struct cturn *tp = arg, t = *tp;
+	tp->next_free = t.c->free_turns;
+	t.c->free_turns = tp;
 	if (t.fn)
 		t.fn(t.arg);
 	held_maybe_flush(t.c, t.node);
@@ -650,13 +670,21 @@ static void turn_run(void *arg)
 /* ns of CPU on node's thread (the last if larger), then fn(arg) if fn. */
 static int turn_queue(struct client *c, size_t node, uint64_t ns, exec_fn fn, void *arg)
 {
-	struct cturn *t = malloc(sizeof *t);
-	if (!t)
-		return -1;
-	*t = (struct cturn){ c, node, fn, arg };
+	struct cturn *t = c->free_turns;
+	if (t) {
+		c->free_turns = t->next_free;
+	} else {
+		if (!(t = malloc(sizeof *t)))
+			return -1;
+		t->all_next = c->all_turns;
+		c->all_turns = t;
+	}
+	*t = (struct cturn){ c, node, fn, arg, NULL, t->all_next };
 	int rc = thread_submit(c, node, ns, turn_run, t);
-	if (rc < 0)
-		free(t);
+	if (rc < 0) {
+		t->next_free = c->free_turns;
+		c->free_turns = t;
+	}
 	return rc;
 }
 

@@ -137,6 +137,14 @@ struct cold_bucket {
 
 _Static_assert(COLD_WAYS <= 8, "a set's used ways are one byte (struct cold, used)");
 
+/* The derived table's largest size, 2^22 slots (a set of 8 is 192 bytes:
+ * 96 MiB).  Rates whose live buckets pass 2^21 (a per-blob rate far below
+ * the account's, or a huge account burst) would otherwise size it at up
+ * to 2^28 slots, 6 GiB, from a few keys; past the cap, live buckets are
+ * forgotten as full more often (counted in blob.evicted_live).  A preset
+ * that wants more says blob_slots. */
+#define COLD_DERIVED_SLOTS_MAX (1u << 22)
+
 /* One set of the per-blob table: 192 bytes, cache-line aligned. */
 struct cold_set {
 	uint64_t key[COLD_WAYS];
@@ -304,7 +312,7 @@ unsigned cold_blob_slots(const struct cold_params *p)
 {
 	double live = p->account_burst + p->account_ops * p->blob_burst / p->blob_ops;
 	unsigned slots = 64;
-	while (slots < (1u << 28) && slots < 2 * live)
+	while (slots < COLD_DERIVED_SLOTS_MAX && slots < 2 * live)
 		slots <<= 1;
 	return slots;
 }

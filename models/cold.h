@@ -79,7 +79,8 @@ uint64_t cold_backoff_ns(const struct cold_params *p, unsigned k, double u);
 
 /* The per-blob table's size for p when blob_slots is 0: the power of two
  * at or above twice the buckets that can be below full at once,
- * account_burst + account_rate * blob_burst / blob_rate (cold.c). */
+ * account_burst + account_rate * blob_burst / blob_rate (cold.c), at most
+ * 2^22 (96 MiB). */
 unsigned cold_blob_slots(const struct cold_params *p);
 
 #endif

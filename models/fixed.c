@@ -1,11 +1,17 @@
 /*
  * fixed — see fixed.h.  Completion time of an operation of b bytes
- * submitted at t:  t + latency + ceil(b · 1e9 / bps) ns  (bps > 0).
+ * submitted at t:  t + latency + ceil(b · 1e9 / bps) ns  (bps > 0),
+ * saturated at 2^64 - 1 ns (never, in effect), as sim/resource.c's times
+ * are: a latency near 2^64 or a bandwidth near 0 must not wrap around to
+ * an earlier time (nor, converted from a long double past 2^64, be
+ * undefined behaviour: found by fuzzing, tests/fuzz/corpus/scenario/
+ * crash-fixed-tiny-bandwidth).
  */
 #include "fixed.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "sim/hist.h"
@@ -26,13 +32,20 @@ static void fixed_fire(void *arg)
 	r->done(r);
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 static int fixed_submit(void *self, struct bk_req *r)
 {
 	struct fixed *f = self;
-	uint64_t now = exec_now(&f->x), t = now + f->p.latency_ns;
+	uint64_t now = exec_now(&f->x), t = add_sat(now, f->p.latency_ns);
 	int data = r->op == BK_READ || r->op == BK_WRITE;
-	if (data && f->p.bps > 0)
-		t += (uint64_t)ceill((long double)r->length * 1e9L / f->p.bps);
+	if (data && f->p.bps > 0) {
+		long double x = ceill((long double)r->length * 1e9L / f->p.bps);
+		t = add_sat(t, x < 0x1p64L ? (uint64_t)x : UINT64_MAX);
+	}
 	r->status = BK_OK;
 	r->retries = 0;
 	r->submit_ns = now;

@@ -311,6 +311,7 @@ struct fsc_io {
 	int create;              /* they are a create's */
 	int opener;              /* it started its file's open (1) or create (2): timed */
 	struct fsc_io *next_free;
+	struct fsc_io *all_next; /* on fsc.all */
 };
 
 struct fsc {
@@ -321,6 +322,9 @@ struct fsc {
 	struct oset seen;
 	struct fdcache fd;
 	struct fsc_io *free_io;
+	/* Every fsc_io ever allocated (chained through all_next), so that
+	 * destroy frees those still in flight when the run ends too. */
+	struct fsc_io *all;
 	struct hist *lat[2];   /* read, write: submit to done here */
 	struct hist *fs_lat[2]; /* opens, creates: started to descriptor (the chain's turns included) */
 	uint64_t opens, creates;
@@ -425,10 +429,14 @@ static int fsc_submit(void *self, struct bk_req *r)
 	if (r->op != BK_READ && r->op != BK_WRITE)
 		return bk_submit(&f->inner, r);
 	struct fsc_io *io = f->free_io;
-	if (io)
+	if (io) {
 		f->free_io = io->next_free;
-	else if (!(io = malloc(sizeof *io)))
-		return -1;
+	} else {
+		if (!(io = malloc(sizeof *io)))
+			return -1;
+		io->all_next = f->all;
+		f->all = io;
+	}
 	int seen = oset_add(&f->seen, r->object);
 	if (seen < 0) {
 		io->next_free = f->free_io;
@@ -532,9 +540,9 @@ static void fsc_destroy(void *self)
 	struct fsc *f = self;
 	if (!f)
 		return;
-	while (f->free_io) {
-		struct fsc_io *io = f->free_io;
-		f->free_io = io->next_free;
+	while (f->all) {
+		struct fsc_io *io = f->all;
+		f->all = io->all_next;
 		free(io);
 	}
 	free(f->seen.key);

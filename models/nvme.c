@@ -275,8 +275,12 @@ static void sub_media_done(void *arg)
 	struct nvme_sub *s = arg;
 	struct nvme *nv = s->nv;
 	uint64_t bytes = s->bytes;
-	if (is_write(s->req))
-		bytes = (uint64_t)ceill((long double)bytes * nv->p.read_bps / nv->p.write_bps);
+	if (is_write(s->req)) {
+		/* Saturated: a write bandwidth far below the read's must not
+		 * overflow the conversion (undefined behaviour). */
+		long double b = ceill((long double)bytes * nv->p.read_bps / nv->p.write_bps);
+		bytes = b < 0x1p64L ? (uint64_t)b : UINT64_MAX;
+	}
 	/* The pipe reserved room at creation for one op; a failure here is out
 	 * of memory inside an event: give the bytes no time rather than hang. */
 	if (res_pipe_submit(nv->drive[s->drive].xfer, bytes, sub_done, s))

@@ -466,7 +466,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			return -1;
 		if (tt->sp.capacity) {
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
-				return err_prefix(e, "[tier %s]: ", name);
+				return err_prefix(e, "%s:%d: [tier %s]: ", d->path, tt->sec->line, name);
 			tt->has_pol = 1;
 		}
 		return 0;

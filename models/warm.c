@@ -168,8 +168,10 @@ int warm_params_check(const struct warm_params *p, struct err *e)
 {
 	if (p->frontends == 0 || p->enclosures == 0)
 		return err_set(e, ERR_INPUT, "warm: frontends and enclosures must be at least 1");
-	if (!(p->fe_nic_bps > 0) || isinf(p->fe_nic_bps) || !(p->fe_eff > 0) || p->fe_eff > 1)
-		return err_set(e, ERR_INPUT, "warm: frontend_nic must be positive and frontend_eff in (0, 1]");
+	if (!(p->fe_nic_bps > 0) || isinf(p->fe_nic_bps) || !(p->fe_eff > 0) || p->fe_eff > 1 ||
+	    !(p->fe_nic_bps * p->fe_eff > 0))
+		return err_set(e, ERR_INPUT, "warm: frontend_nic must be positive and frontend_eff in (0, 1] (and their "
+					     "product more than 0)");
 	if (!(p->fe_ops > 0) || isinf(p->fe_ops) || !(p->fe_burst >= 1) || isinf(p->fe_burst))
 		return err_set(e, ERR_INPUT, "warm: frontend_ops must be positive and frontend_burst >= 1");
 	if (!(p->encl_bps > 0) || isinf(p->encl_bps) || !(p->fabric_bps >= 0) || isinf(p->fabric_bps))
@@ -188,21 +190,19 @@ int warm_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct warm_params *
 	warm_params_default(p);
 	uint64_t fe = p->frontends, en = p->enclosures, mirror = p->mirror;
 	const char *spread = NULL;
-	struct dist lat, wlat;
-	int rc = 0, wrc = 0;
+	struct dist wlat;
+	int wrc = 0;
+	/* latency goes into p at once (cfg_time_dist), so that a bad key after
+	 * it leaks nothing: the caller frees p either way. */
 	if (cfg_u64(d, s, "frontends", &fe, e) < 0 || cfg_rate_bps(d, s, "frontend_nic", &p->fe_nic_bps, e) < 0 ||
 	    cfg_double(d, s, "frontend_eff", &p->fe_eff, e) < 0 || cfg_ops(d, s, "frontend_ops", &p->fe_ops, e) < 0 ||
 	    cfg_double(d, s, "frontend_burst", &p->fe_burst, e) < 0 || cfg_string(d, s, "spread", &spread, e) < 0 ||
 	    cfg_u64(d, s, "enclosures", &en, e) < 0 || cfg_rate_bps(d, s, "enclosure_bw", &p->encl_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "fabric_bw", &p->fabric_bps, e) < 0 ||
 	    cfg_bytes(d, s, "placement_unit", &p->placement_bytes, e) < 0 || cfg_u64(d, s, "mirror", &mirror, e) < 0 ||
-	    (rc = cfg_dist(d, s, "latency", DIST_TIME, &lat, e)) < 0 || cfg_bytes(d, s, "capacity", &p->capacity_bytes, e) < 0 ||
+	    cfg_time_dist(d, s, "latency", &p->latency_ns, e) < 0 || cfg_bytes(d, s, "capacity", &p->capacity_bytes, e) < 0 ||
 	    cfg_rate_bps(d, s, "write_bw", &p->write_bps, e) < 0)
 		return -1;
-	if (rc == 1) {
-		dist_free(&p->latency_ns);
-		p->latency_ns = lat;
-	}
 	if ((wrc = cfg_dist(d, s, "write_latency", DIST_TIME, &wlat, e)) < 0)
 		return -1;
 	if (wrc == 1) {
@@ -232,6 +232,11 @@ int warm_from_cfg(struct cfg_doc *d, struct cfg_section *s, struct warm_params *
 		return cfg_error(d, s, cfg_key(s, "frontend_nic"), e, "must be positive");
 	if (!(p->fe_eff > 0) || p->fe_eff > 1)
 		return cfg_error(d, s, cfg_key(s, "frontend_eff"), e, "must be in (0, 1]");
+	/* Each front end's link runs at their product, which a tiny NIC
+	 * rate can take below the smallest double: 0, no link at all. */
+	if (!(p->fe_nic_bps * p->fe_eff > 0))
+		return cfg_error(d, s, cfg_key(s, cfg_key(s, "frontend_eff") ? "frontend_eff" : "frontend_nic"), e,
+				 "frontend_nic x frontend_eff is 0 B/s (%g x %g): too small", p->fe_nic_bps, p->fe_eff);
 	if (!(p->fe_ops > 0))
 		return cfg_error(d, s, cfg_key(s, "frontend_ops"), e, "must be positive");
 	if (!(p->fe_burst >= 1))

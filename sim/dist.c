@@ -163,13 +163,17 @@ static int parse_empirical(struct dist *d, const char *spec, char **arg, size_t 
 		free(v);
 		return bad(e, spec, "the weights sum to infinity; scale them down");
 	}
+	/* The alias table from the probabilities, not the weights: dist_copy
+	 * rebuilds it from them, and a copy must sample alike (when the
+	 * probabilities do not sum to exactly 1, GSL's table from each
+	 * differs in its last bits, and so may the samples). */
+	for (size_t i = 0; i < n; i++)
+		w[i] /= total;
 	gsl_ran_discrete_t *t = gsl_ran_discrete_preproc(n, w);
 	if (!t) {
 		free(v);
 		return err_set(e, ERR_FAIL, "out of memory for a %zu-entry distribution", n);
 	}
-	for (size_t i = 0; i < n; i++)
-		w[i] /= total;
 	d->kind = DIST_EMPIRICAL;
 	d->values = v;
 	d->table = t;

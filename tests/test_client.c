@@ -126,6 +126,28 @@ static void test_client_read_is_cpu_device_check(void **state)
 	world_free(&w);
 }
 
+/* A run may end with operations on the thread, on the device, waiting
+ * for a queue_depth slot or for the loop's submission, and with turns of
+ * the loop queued: destroy and client_free free them (the sanitizer build
+ * finds a leak otherwise; found by fuzzing, tests/fuzz/corpus/scenario/
+ * crash-client-io-in-flight-leaks). */
+static void test_client_free_releases_operations_and_turns_in_flight(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_loop(&w, 1, 1, 500, 4);
+	struct bk_req r[3];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 0); /* waits for the slot */
+	submit(&w, &w.b, &r[2], BK_WRITE, 0);
+	assert_int_equal(client_work(w.c, 0, 100000), 0);
+	assert_int_equal(client_turn(w.c, 0, 1000, NULL, NULL), 0);
+	struct err e = { 0 };
+	assert_int_equal(ev_run(w.eng, 1500, &e), EV_UNTIL);
+	assert_int_equal(w.ndone, 0);
+	world_free(&w);
+}
+
 /* A tier's own content rates replace the client's: with cpu_check_bw
  * 4.096 GB/s the read's check is 4096 B / 4.096 GB/s = 1000 ns (CPU
  * 0-2000, device 2000-12000, check 12000-13000); with cpu_fill_bw
@@ -621,6 +643,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_read_is_cpu_device_check),
+		cmocka_unit_test(test_client_free_releases_operations_and_turns_in_flight),
 		cmocka_unit_test(test_client_tier_content_rates_replace_the_clients),
 		cmocka_unit_test(test_client_piece_costs_a_second_op_and_wake),
 		cmocka_unit_test(test_client_one_thread_serves_in_order),

@@ -528,10 +528,35 @@ static void test_copy_of_empirical_owns_its_tables_and_samples_alike(void **stat
 	gsl_rng_free(r2);
 }
 
+/* Weights whose probabilities do not sum to exactly 1 in floating point
+ * (found by fuzzing, tests/fuzz/corpus/dist/crash-empirical-copy-samples-
+ * differently): the copy, whose alias table dist_copy builds from the
+ * probabilities, still samples as the original. */
+static void test_copy_of_empirical_samples_alike_when_probabilities_do_not_sum_to_1(void **state)
+{
+	(void)state;
+	struct dist a, b;
+	assert_int_equal(dist_parse(&a, "empirical(4KiB:6, 1B:1, 1:1, 6MiB:1, 1MiB:1, 11MiB:1, 2:1, 61MB:16)",
+				    DIST_BYTES, NULL), 0);
+	double sum = 0;
+	for (size_t i = 0; i < a.n; i++)
+		sum += a.values[a.n + i];
+	assert_true(sum != 1.0); /* the case at hand */
+	assert_int_equal(dist_copy(&b, &a, NULL), 0);
+	gsl_rng *r1 = rng_stream_new(1, "fuzz"), *r2 = rng_stream_new(1, "fuzz");
+	for (int i = 0; i < 100000; i++)
+		assert_true(dist_sample(&a, r1) == dist_sample(&b, r2));
+	dist_free(&a);
+	dist_free(&b);
+	gsl_rng_free(r1);
+	gsl_rng_free(r2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy_of_empirical_owns_its_tables_and_samples_alike),
+		cmocka_unit_test(test_copy_of_empirical_samples_alike_when_probabilities_do_not_sum_to_1),
 		cmocka_unit_test(test_const_takes_a_value_in_the_field_unit),
 		cmocka_unit_test(test_det_is_an_alias_of_const),
 		cmocka_unit_test(test_two_argument_kinds_keep_their_parameters),

@@ -141,6 +141,24 @@ static void test_fsclient_first_write_pays_create_then_nothing(void **state)
 	world_free(&w);
 }
 
+/* A run may end with operations still opening their file or on the
+ * device: destroy frees them (the sanitizer build finds a leak otherwise;
+ * found by fuzzing, tests/fuzz/corpus/scenario/seed-client-fsclient.ini). */
+static void test_fsclient_destroy_frees_operations_in_flight(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 16);
+	struct bk_req r[3];
+	submit(&w, &w.fs, &r[0], BK_WRITE, 7); /* creating until 100 us */
+	submit(&w, &w.fs, &r[1], BK_READ, 8);  /* opening until 5 us */
+	submit(&w, &w.fs, &r[2], BK_READ, 7);  /* sharing the create */
+	struct err e = { 0 };
+	assert_int_equal(ev_run(w.eng, 50000, &e), EV_UNTIL);
+	assert_int_equal(w.ndone, 1); /* the open's read, at 15 us */
+	world_free(&w);
+}
+
 /* A read of an object never seen opens its file (5 + 10 = 15 us): it
  * exists (the bottom tier was populated), so it is not created. */
 static void test_fsclient_first_read_pays_open(void **state)
@@ -520,6 +538,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fsclient_first_write_pays_create_then_nothing),
 		cmocka_unit_test(test_fsclient_first_read_pays_open),
+		cmocka_unit_test(test_fsclient_destroy_frees_operations_in_flight),
 		cmocka_unit_test(test_fsclient_evicted_descriptor_is_reopened_not_recreated),
 		cmocka_unit_test(test_fsclient_create_on_one_tier_does_not_delay_another),
 		cmocka_unit_test(test_fsclient_creates_of_different_files_overlap),

@@ -22,6 +22,7 @@
 #include "sim/metrics.h"
 #include "sim/rng.h"
 
+#include "models/fixed.h"
 #include "models/nvme.h"
 #include "models/dram.h"
 #include "models/cold.h"
@@ -266,6 +267,68 @@ static void test_nvme_idle_write_pays_write_bandwidth(void **state)
 	b.ops->destroy(b.self);
 	nvme_params_free(&p);
 	ev_engine_free(w.eng);
+}
+
+/* A write bandwidth far below the read's: the write's time saturates
+ * (it never completes) rather than overflowing the conversion of its
+ * scaled bytes (found by fuzzing, tests/fuzz/corpus/scenario/
+ * crash-nvme-tiny-write-bandwidth); reads keep their time. */
+static void test_nvme_tiny_write_bandwidth_saturates(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct nvme_params p;
+	nvme_test_params(&p);
+	p.write_bps = 1e-300;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(nvme_new(&w.x, &p, 1, &b, &e), 0);
+	struct bk_req r, q;
+	req_init(&r, &w, BK_WRITE, 3, 0, 128 * KiB);
+	submit_one(&w, &b, &r);
+	req_init(&q, &w, BK_READ, 4, 0, 4 * KiB);
+	submit_one(&w, &b, &q);
+	world_run(&w, 1000 * S);
+	assert_int_equal(w.completed, 1); /* the read */
+	b.ops->destroy(b.self);
+	nvme_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+static void no_op(void *arg)
+{
+	(void)arg;
+}
+
+/* The fixed backend's time saturates at 2^64 - 1 ns: a latency near 2^64
+ * must not wrap around to an earlier time, nor a bandwidth near 0 overflow
+ * the conversion (found by fuzzing, tests/fuzz/corpus/scenario/
+ * crash-fixed-tiny-bandwidth). */
+static void test_fixed_time_saturates(void **state)
+{
+	(void)state;
+	const struct fixed_params cases[] = { { .latency_ns = UINT64_MAX - 5, .bps = 0 },
+					      { .latency_ns = 1000, .bps = 1e-300 } };
+	for (size_t i = 0; i < 2; i++) {
+		struct world w;
+		world_init(&w);
+		assert_true(ev_at(w.eng, 1000, no_op, NULL) != 0);
+		world_run(&w, 1000); /* now 1000, so that now + latency would wrap */
+		struct backend b;
+		struct err e = { 0 };
+		assert_int_equal(fixed_new(&b, &w.x, &cases[i], &e), 0);
+		struct bk_req r;
+		req_init(&r, &w, BK_READ, 1, 0, 4 * KiB);
+		submit_one(&w, &b, &r);
+		world_run(&w, UINT64_MAX - 2);
+		assert_int_equal(w.completed, 0);
+		world_run(&w, UINT64_MAX);
+		assert_int_equal(w.completed, 1);
+		assert_true(w.last_done_ns >= UINT64_MAX - 1); /* the engine's last time */
+		b.ops->destroy(b.self);
+		ev_engine_free(w.eng);
+	}
 }
 
 /* A read that crosses one stripe boundary touches exactly two drives: the
@@ -646,7 +709,7 @@ static void test_cold_single_blob_is_held_to_500_requests_per_second(void **stat
  * that can be below full at once, b_a + R_a b_b / R_b, to a power of two.
  * Defaults: 4000 + 40000 * 50 / 500 = 8000 -> 16000 -> 16384.  1000 req/s,
  * a bucket of 10, blobs at 500/s with 50: 10 + 100 = 110 -> 220 -> 256.
- * Never under 64. */
+ * Never under 64, never over 2^22. */
 static void test_cold_blob_slots_follow_the_rates(void **state)
 {
 	(void)state;
@@ -660,6 +723,15 @@ static void test_cold_blob_slots_follow_the_rates(void **state)
 	p.account_ops = 1;
 	p.account_burst = 1;
 	assert_int_equal(cold_blob_slots(&p), 64);
+	/* A huge burst or a per-blob rate far below the account's: 2^22 at
+	 * most, 96 MiB (was 2^28, 6 GiB, from these few keys; found by
+	 * fuzzing, tests/fuzz/corpus/scenario/crash-cold-table-from-rates). */
+	p.account_burst = 1e15;
+	assert_int_equal(cold_blob_slots(&p), 1u << 22);
+	p.account_burst = 1;
+	p.account_ops = 40000;
+	p.blob_ops = 1e-3;
+	assert_int_equal(cold_blob_slots(&p), 1u << 22);
 	cold_params_free(&p);
 }
 
@@ -1098,6 +1170,42 @@ static void test_warm_cfg_write_keys(void **state)
 	assert_non_null(strstr(e.msg, "w.ini:2"));
 	assert_non_null(strstr(e.msg, "write_latency"));
 	warm_params_free(&p);
+	cfg_free(d);
+	/* A bad key after an empirical latency: the latency's tables are in p,
+	 * which warm_params_free frees (they leaked; found by fuzzing,
+	 * tests/fuzz/corpus/scenario/crash-warm-latency-leaks-on-bad-key). */
+	assert_int_equal(cfg_load_string(&d, "w.ini", "[warm w]\nlatency = empirical(1s:1)\nwrite_bw = \n", &e), 0);
+	assert_int_equal(warm_from_cfg(d, cfg_find(d, "warm", NULL), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "w.ini:3: [warm w] write_bw"));
+	assert_int_equal(p.latency_ns.kind, DIST_EMPIRICAL);
+	warm_params_free(&p);
+	cfg_free(d);
+}
+
+/* Each front end's link runs at frontend_nic x frontend_eff: a product
+ * that underflows to 0 is refused naming the key, not reported by
+ * warm_new as out of memory (found by fuzzing, tests/fuzz/corpus/
+ * scenario/crash-warm-nic-underflow). */
+static void test_warm_cfg_refuses_a_frontend_rate_that_underflows(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	struct warm_params p;
+	assert_int_equal(cfg_load_string(&d, "w.ini", "[warm w]\nfrontend_nic = 1e-300B/s\nfrontend_eff = 1e-300\n", &e),
+			 0);
+	assert_int_equal(warm_from_cfg(d, cfg_find(d, "warm", NULL), &p, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "w.ini:3: [warm w] frontend_eff: frontend_nic x frontend_eff is 0 B/s"));
+	p.fe_nic_bps = 1e-300;
+	p.fe_eff = 1e-300;
+	struct world w;
+	world_init(&w);
+	struct backend b;
+	assert_int_equal(warm_new(&w.x, &p, 1, &b, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	warm_params_free(&p);
+	ev_engine_free(w.eng);
 	cfg_free(d);
 }
 
@@ -1601,6 +1709,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nvme_idle_1mib_read_takes_latency_plus_one_stripe_transfer),
 		cmocka_unit_test(test_nvme_idle_write_pays_write_bandwidth),
+		cmocka_unit_test(test_nvme_tiny_write_bandwidth_saturates),
+		cmocka_unit_test(test_fixed_time_saturates),
 		cmocka_unit_test(test_nvme_saturated_read_rate_is_the_least_limit),
 		cmocka_unit_test(test_nvme_zero_length_completes_through_the_executor),
 		cmocka_unit_test(test_nvme_read_across_stripe_boundary_touches_two_drives),
@@ -1629,6 +1739,7 @@ int main(void)
 		cmocka_unit_test(test_warm_fabric_and_mirror_beyond_one_transfer),
 		cmocka_unit_test(test_warm_writes_default_to_latency_and_no_write_link),
 		cmocka_unit_test(test_warm_cfg_write_keys),
+		cmocka_unit_test(test_warm_cfg_refuses_a_frontend_rate_that_underflows),
 		cmocka_unit_test(test_meta_utilisation_is_lambda_es_over_nc),
 		cmocka_unit_test(test_meta_places_an_object_on_its_hash_server),
 		cmocka_unit_test(test_meta_data_op_is_enotsup_through_executor),

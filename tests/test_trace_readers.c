@@ -1,5 +1,7 @@
 /* Tests for the trace readers (traces/oracle.c, traces/csv.c,
- * traces/trace.c) and the Zipf generator (traces/zipf.c).
+ * traces/trace.c) and the Zipf generator (traces/zipf.c); and the bad
+ * input the fuzz harnesses (tests/fuzz/fuzz_trace_*.c) or their review
+ * found in any reader, each now an error that names where it is.
  *
  * Real data: ../shared/traces/cloudphysics/ (run from the repository
  * root, as `make unit` does; TIERSIM_TRACES overrides the folder).  Its
@@ -491,6 +493,225 @@ static void test_zipf_is_deterministic_and_in_range(void **state)
 	assert_int_equal(e.code, ERR_INPUT);
 }
 
+/* --- bad input found while fuzzing the readers --- */
+
+/* Reads path with format fmt to its end; the records read, the last
+ * trace_next answer in *rc, the message in e, the skips in *skipped. */
+static int read_all(const char *path, const char *fmt, int lenient, struct trace_rec *recs,
+		    int max, int *rc, struct err *e, uint64_t *skipped)
+{
+	struct trace_opts o = { .lenient = lenient };
+	struct trace_reader *t = trace_open_opts(path, fmt, &o, e);
+	if (!t)
+		fail_msg("open %s: %s", path, e->msg);
+	struct trace_rec r;
+	int n = 0;
+	while ((*rc = trace_next(t, &r, e)) == 1) {
+		if (n < max)
+			recs[n] = r;
+		n++;
+	}
+	*skipped = t->skipped;
+	trace_close(t);
+	return n;
+}
+
+static void expect_msg(const struct err *e, const char *path, const char *want)
+{
+	assert_int_equal(e->code, ERR_INPUT);
+	if (!strstr(e->msg, path) || !strstr(e->msg, want))
+		fail_msg("message \"%s\" lacks %s / %s", e->msg, path, want);
+}
+
+static void test_oracle_next_access_below_minus_one_is_a_bad_record(void **state)
+{
+	(void)state;
+	unsigned char buf[72];
+	oracle_rec(buf, 1, 1, 1, 3);
+	oracle_rec(buf + 24, 2, 2, 2, -2); /* would read as TRACE_NEXT_UNKNOWN */
+	oracle_rec(buf + 48, 3, 1, 1, -1);
+	const char *path = tmpfile_with("vtime.bin", buf, sizeof buf);
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "oracleGeneral", 0, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, "record 2: field next_access_vtime: -2 is not a request number");
+	assert_int_equal(read_all(path, "oracleGeneral", 1, r, 4, &rc, &e, &skipped), 2);
+	assert_int_equal(rc, 0);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(r[1].next_access_vtime, -1);
+}
+
+static void test_csv_fractional_time_past_2_to_63_ns_keeps_its_value(void **state)
+{
+	(void)state;
+	/* 10000000000.5 s = 1.00000000005e19 ns and 18446744073.7 s: above
+	 * INT64_MAX ns, below UINT64_MAX (llround made both 2^63). */
+	const char *text = "time,id\n10000000000.5,1\n18446744073.7,2\n18446744074,3\n";
+	const char *path = tmpfile_with("bigtime.csv", text, strlen(text));
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "csv", 0, r, 4, &rc, &e, &skipped), 2);
+	assert_true(r[0].time_ns > 10000000000400000000ULL && r[0].time_ns < 10000000000600000000ULL);
+	assert_true(r[1].time_ns > 18446744073600000000ULL);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":4: field 1 (time): bad time \"18446744074\" (too large)");
+}
+
+static void test_csv_nul_byte_is_a_bad_record_naming_line_and_column(void **state)
+{
+	(void)state;
+	static const char text[] = "id,size\n1,2\n3\0,4\n5,6\n7,8\0";
+	const char *path = tmpfile_with("nul.csv", text, sizeof text - 1);
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "csv", 0, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":3: a NUL byte at column 2");
+	/* The line is read past: a lenient reader goes on, to the last line's too. */
+	assert_int_equal(read_all(path, "csv", 1, r, 4, &rc, &e, &skipped), 2);
+	assert_int_equal(rc, 0);
+	assert_int_equal(skipped, 2);
+	assert_int_equal(r[1].obj_id, 5);
+	/* In the header it is no header. */
+	static const char hdr[] = "id\0,size\n1,2\n";
+	path = tmpfile_with("nulhdr.csv", hdr, sizeof hdr - 1);
+	assert_int_equal(read_all(path, "csv", 1, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":1: a NUL byte at column 3");
+}
+
+static void test_csv_bad_quoting_is_a_bad_record_a_lenient_reader_skips(void **state)
+{
+	(void)state;
+	const char *text = "id,size\n\"abc,1\n\"a\"b,2\n5,6\n";
+	const char *path = tmpfile_with("quoting.csv", text, strlen(text));
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "csv", 0, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":2: field 1: unterminated quote");
+	assert_int_equal(read_all(path, "csv", 1, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(rc, 0);
+	assert_int_equal(skipped, 2);
+	assert_int_equal(r[0].obj_id, 5);
+}
+
+static void test_csv_line_limit_is_exact(void **state)
+{
+	(void)state;
+	/* 65535 bytes of line (the limit) then a line end: read; one more
+	 * byte: an error naming the line. */
+	size_t n = 3 + 65535 + 1;
+	char *text = malloc(n + 2);
+	assert_non_null(text);
+	memcpy(text, "id\n", 3);
+	memset(text + 3, '7', 65535);
+	text[3 + 65535] = '\n';
+	const char *path = tmpfile_with("limit.csv", text, n);
+	struct trace_rec r[2];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "csv", 0, r, 2, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1); /* 65535 digits: a bad id, but a whole line */
+	expect_msg(&e, path, ":2: field 1 (id): bad object id");
+	memcpy(text + 3 + 65535, "7\n", 2);
+	path = tmpfile_with("over.csv", text, n + 1);
+	assert_int_equal(read_all(path, "csv", 0, r, 2, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":2: line longer than 65535 bytes");
+	free(text);
+}
+
+static void test_azure_date_the_month_lacks_is_a_bad_time(void **state)
+{
+	(void)state;
+	const char *text = "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+			   "2023-02-28 00:00:00,1,1\n"
+			   "2023-02-31 00:00:00,1,1\n" /* was read as 2023-03-03 */
+			   "2023-02-29 00:00:00,1,1\n"
+			   "2023-04-31 00:00:00,1,1\n"
+			   "2024-02-29 00:00:00,1,1\n"; /* a leap year */
+	const char *path = tmpfile_with("dates.csv", text, strlen(text));
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "azure_llm", 0, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":3: field 1 (TIMESTAMP): bad time (YYYY-MM-DD HH:MM:SS.fffffff) \"2023-02-31");
+	assert_int_equal(read_all(path, "azure_llm", 1, r, 4, &rc, &e, &skipped), 2);
+	assert_int_equal(rc, 0);
+	assert_int_equal(skipped, 3);
+	assert_true(r[1].time_ns == 366ULL * 86400 * 1000000000ULL);
+}
+
+static void test_azure_time_past_64_bits_of_ns_is_an_error(void **state)
+{
+	(void)state;
+	/* The last time 64 bits of ns since 1970 hold, then one ns later;
+	 * 4154 used to wrap around to a time in 1999 and be read. */
+	const char *text = "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+			   "1970-01-01 00:00:00,1,1\n"
+			   "2554-07-21 23:34:33.709551615,1,1\n"
+			   "2554-07-21 23:34:33.709551616,1,1\n"
+			   "4154-11-16 18:17:04,1,1\n";
+	const char *path = tmpfile_with("2554.csv", text, strlen(text));
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "azure_llm", 0, r, 4, &rc, &e, &skipped), 2);
+	assert_true(r[1].time_ns == UINT64_MAX);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":4: field 1 (TIMESTAMP): time past 2554-07-21");
+	assert_int_equal(read_all(path, "azure_llm", 1, r, 4, &rc, &e, &skipped), 2);
+	assert_int_equal(skipped, 2);
+}
+
+static void test_nul_bytes_in_text_traces_are_errors(void **state)
+{
+	(void)state;
+	struct trace_rec r[4];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	/* Alibaba: a NUL in the last field used to cut it short unseen. */
+	static const char al[] = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,"
+				 "creation_time,deletion_time,scheduled_time\n"
+				 "p0,1,1,1,1,,LS,Running,0,10,0\0junk\n"
+				 "p1,1,1,1,1,,LS,Running,0,10,0\n";
+	const char *path = tmpfile_with("nul-alibaba.csv", al, sizeof al - 1);
+	assert_int_equal(read_all(path, "alibaba_gpu", 0, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":2: a NUL byte at column 30");
+	assert_int_equal(read_all(path, "alibaba_gpu", 1, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(skipped, 1);
+	/* Mooncake: a line of NULs is not blank. */
+	static const char mc[] = "\0\0\n{\"timestamp\": 0, \"input_length\": 1, \"hash_ids\": [7]}\n";
+	path = tmpfile_with("nul.jsonl", mc, sizeof mc - 1);
+	assert_int_equal(read_all(path, "mooncake", 0, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":1: malformed JSON");
+	assert_int_equal(read_all(path, "mooncake", 1, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(r[0].obj_id, 7);
+	/* Azure: a header with a NUL and more after it is not the header. */
+	static const char az[] = "TIMESTAMP,ContextTokens,GeneratedTokens\0x\n2023-02-28 00:00:00,1,1\n";
+	path = tmpfile_with("nul-azure.csv", az, sizeof az - 1);
+	assert_int_equal(read_all(path, "azure_llm", 1, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":1: header");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +726,14 @@ int main(void)
 		cmocka_unit_test(test_lru_matches_naive_lru_on_cloudphysics),
 		cmocka_unit_test(test_zipf_matches_exact_probabilities),
 		cmocka_unit_test(test_zipf_is_deterministic_and_in_range),
+		cmocka_unit_test(test_oracle_next_access_below_minus_one_is_a_bad_record),
+		cmocka_unit_test(test_csv_fractional_time_past_2_to_63_ns_keeps_its_value),
+		cmocka_unit_test(test_csv_nul_byte_is_a_bad_record_naming_line_and_column),
+		cmocka_unit_test(test_csv_bad_quoting_is_a_bad_record_a_lenient_reader_skips),
+		cmocka_unit_test(test_csv_line_limit_is_exact),
+		cmocka_unit_test(test_azure_date_the_month_lacks_is_a_bad_time),
+		cmocka_unit_test(test_azure_time_past_64_bits_of_ns_is_an_error),
+		cmocka_unit_test(test_nul_bytes_in_text_traces_are_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -532,6 +532,12 @@ static void test_yaml_wrong_type_names_file_line_and_key(void **state)
 	expect_yaml_error("dataset: 3\n", "bad.yaml:1: dataset: \"3\" is not a mapping");
 	expect_yaml_error("model:\n  parallelism:\n    tensor: x\n", "bad.yaml:3: model.parallelism.tensor");
 	expect_yaml_error("metric:\n  au: .nan\n", "bad.yaml:2: metric.au");
+	/* The value is quoted: escaped and cut, whatever its bytes. */
+	expect_yaml_error("reader:\n  batch_size: \"a\\nb\\x1b[2J\"\n",
+			  "bad.yaml:2: reader.batch_size: \"a\\x0ab\\x1b[2J\" is not a whole number");
+	expect_yaml_error("reader:\n  batch_size: x123456789x123456789x123456789x123456789x123456789x123456789"
+			  "x123456789\n",
+			  "batch_size: \"x123456789x123456789x123456789x123456789x123456789x123456789...\" is not");
 }
 
 static void test_yaml_negative_value_is_an_error(void **state)
@@ -567,6 +573,35 @@ static void test_yaml_unknown_keys_are_warnings_with_lines(void **state)
 	assert_int_equal(w->nwarnings, 2);
 	assert_string_equal(w->warnings[0], "u.yaml:3: unknown key 'reader.batch_sise' (ignored)");
 	assert_string_equal(w->warnings[1], "u.yaml:4: unknown key 'foo' (ignored)");
+	dlio_free(w);
+}
+
+/* Aliases that repeat a mapping at every use ("billion laughs"): five
+ * kilobytes walked 3.4 million keys, each a warning (4 s, 600 MB; found by
+ * fuzzing, tests/fuzz/corpus/dlio/crash-alias-bomb).  Now an error naming
+ * the line where the bound is passed; a few aliases stay fine. */
+static void test_yaml_aliases_repeating_too_many_keys_are_an_error(void **state)
+{
+	(void)state;
+	char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof text, "p: &P {");
+	for (int i = 0; i < 150; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "%su%d: 1", i ? ", " : "", i);
+	n += (size_t)snprintf(text + n, sizeof text - n, "}\nm: &M {");
+	for (int i = 0; i < 150; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "%sparallelism: *P", i ? ", " : "");
+	n += (size_t)snprintf(text + n, sizeof text - n, "}\n");
+	for (int i = 0; i < 150 && n + 16 < sizeof text; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "model: *M\n");
+	expect_yaml_error(text, "bad.yaml:1: model.parallelism: aliases repeat more than 10000 keys");
+
+	const char *ok = "base: &b {batch_size: 4, read_threads: 2}\nreader: *b\ndata_reader: *b\n";
+	struct dlio_workload *w;
+	struct err e = { 0 };
+	assert_int_equal(dlio_load_string(&w, "ok.yaml", ok, strlen(ok), &e), 0);
+	assert_int_equal(w->batch_size, 4);
+	assert_int_equal(w->read_threads, 2);
+	assert_int_equal(w->nwarnings, 1); /* 'base' */
 	dlio_free(w);
 }
 
@@ -626,6 +661,43 @@ static void test_dataset_smaller_than_one_step_is_an_error(void **state)
 			 -1);
 	assert_non_null(strstr(e.msg, "fewer than batch_size"));
 	world_free(&w);
+}
+
+/* A workload file's numbers are any finite ones; those that cannot be
+ * whole ns or bytes are an error naming both files.  A transformer of
+ * 10^18 layers of width 10^18 was a checkpoint of 4.4e54 bytes per rank,
+ * converted to uint64_t: undefined behaviour (found by fuzzing,
+ * tests/fuzz/corpus/workload/crash-transformer-checkpoint-overflow). */
+static void test_workload_file_values_too_large_are_errors(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{ "model:\n  num_layers: 1000000000000000000\n  transformer:\n    hidden_size: 1000000000000000000\n",
+		  "w.yaml: the transformer's checkpoint is 4.375e+54 bytes per rank: too large" },
+		{ "dataset:\n  record_length: 1e300\n", "w.yaml: dataset.record_length is 1e+300 bytes: too large" },
+		{ "train:\n  computation_time: 1e10\n", "w.yaml: train.computation_time is 1e+10 s: too large" },
+	};
+	char dir[] = "/tmp/tiersim-test-training-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/w.yaml", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i][0], f);
+		fclose(f);
+		struct world w;
+		world_init(&w, 1, FAST, 0, 0);
+		struct err e = { 0 };
+		assert_int_equal(world_job(&w, "[job t]\ntype = training\nworkload = w.yaml\nfiles = 64\n", dir, 1, &e),
+				 -1);
+		assert_int_equal(e.code, ERR_INPUT);
+		if (!strstr(e.msg, "test.ini:3: [job t] workload:") || !strstr(e.msg, cases[i][1]))
+			fail_msg("\"%s\" does not contain \"%s\"", e.msg, cases[i][1]);
+		world_free(&w);
+	}
+	remove(path);
+	rmdir(dir);
 }
 
 static void test_bad_job_keys_name_the_scenario_line(void **state)
@@ -751,6 +823,8 @@ int main(void)
 		cmocka_unit_test(test_yaml_negative_value_is_an_error),
 		cmocka_unit_test(test_yaml_syntax_error_names_the_line),
 		cmocka_unit_test(test_yaml_unknown_keys_are_warnings_with_lines),
+		cmocka_unit_test(test_yaml_aliases_repeating_too_many_keys_are_an_error),
+		cmocka_unit_test(test_workload_file_values_too_large_are_errors),
 		cmocka_unit_test(test_yaml_defaults_and_values_are_dlio_s),
 		cmocka_unit_test(test_scenario_error_for_a_bad_workload_names_both_files),
 		cmocka_unit_test(test_dataset_smaller_than_one_step_is_an_error),

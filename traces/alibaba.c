@@ -26,7 +26,8 @@
  * Errors name the file, line and field: a header other than the above, a
  * line without 11 fields, a number that is not a whole number, a
  * deletion before the creation, a creation before the previous line's
- * (the file is in creation order).  A lenient reader skips bad lines.
+ * (the file is in creation order), a NUL byte.  A lenient reader skips
+ * bad lines.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,8 +80,9 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
-		if (n < 0 || strcmp(a->line, "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,"
-					     "pod_phase,creation_time,deletion_time,scheduled_time"))
+		if (n < 0 || strlen(a->line) != (size_t)n ||
+		    strcmp(a->line, "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,"
+				    "pod_phase,creation_time,deletion_time,scheduled_time"))
 			return err_set(e, ERR_INPUT,
 				       "%s:1: header \"%.60s...\": expected the openb_pod_list columns "
 				       "(name,cpu_milli,...,scheduled_time)",
@@ -93,6 +95,13 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 		if (n == -1)
 			return 0;
 	} while (n == 0);
+	/* The fields are C strings: a NUL byte would cut one short unseen. */
+	const char *nul = memchr(a->line, '\0', (size_t)n);
+	if (nul) {
+		err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)", a->path,
+			(unsigned long long)a->line_no, (size_t)(nul - a->line) + 1);
+		return TRACE_BAD_RECORD;
+	}
 	char *f[AL_NF];
 	int nf = 0;
 	char *p = a->line;

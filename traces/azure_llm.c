@@ -21,8 +21,10 @@
  *
  * GeneratedTokens is checked but not carried.  Errors name the file, line
  * and field: a header other than the above, a line without exactly three
- * fields, a malformed time, a token count that is not a whole number,
- * a time before the previous line's.  A lenient reader skips bad lines.
+ * fields, a malformed time (a date the month does not have, such as
+ * 2023-02-31, included), a time past 2554-07-21 (the last that 64 bits
+ * of ns since 1970 hold), a token count that is not a whole number, a
+ * time before the previous line's.  A lenient reader skips bad lines.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -54,6 +56,15 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Days in month m (1-12) of year y, proleptic Gregorian: a date the
+ * month does not have (2023-02-31) is malformed, not the next month's. */
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	return dm[m - 1] + (m == 2 && leap);
+}
+
 static int digits(const char *s, int n, unsigned *out)
 {
 	unsigned v = 0;
@@ -66,7 +77,9 @@ static int digits(const char *s, int n, unsigned *out)
 	return 0;
 }
 
-/* "YYYY-MM-DD HH:MM:SS[.fffffffff]" (s, n bytes) -> ns since 1970. */
+/* "YYYY-MM-DD HH:MM:SS[.fffffffff]" (s, n bytes) -> ns since 1970: 0, or
+ * -1 malformed, -2 past the last time 64 bits of ns hold
+ * (2554-07-21 23:34:33.709551615). */
 static int parse_time(const char *s, size_t n, uint64_t *ns)
 {
 	unsigned y, mo, d, h, mi, se, frac = 0;
@@ -74,7 +87,8 @@ static int parse_time(const char *s, size_t n, uint64_t *ns)
 	    digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
 	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    se > 60)
 		return -1;
 	if (n > 19) {
 		size_t k = n - 20;
@@ -84,7 +98,10 @@ static int parse_time(const char *s, size_t n, uint64_t *ns)
 			frac *= 10;
 	}
 	int64_t days = days_from_civil(y, mo, d);
-	*ns = ((uint64_t)days * 86400u + h * 3600u + mi * 60u + se) * 1000000000u + frac;
+	uint64_t sec = (uint64_t)days * 86400u + h * 3600u + mi * 60u + se;
+	if (sec > UINT64_MAX / 1000000000u || sec * 1000000000u > UINT64_MAX - frac)
+		return -2;
+	*ns = sec * 1000000000u + frac;
 	return 0;
 }
 
@@ -120,7 +137,8 @@ static int azure_next(void *st, struct trace_rec *r, struct err *e)
 		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
-		if (n < 0 || strcasecmp(a->line, "TIMESTAMP,ContextTokens,GeneratedTokens"))
+		if (n < 0 || strlen(a->line) != (size_t)n ||
+		    strcasecmp(a->line, "TIMESTAMP,ContextTokens,GeneratedTokens"))
 			return err_set(e, ERR_INPUT,
 				       "%s:1: header \"%.60s\": expected \"TIMESTAMP,ContextTokens,GeneratedTokens\"",
 				       a->path, n < 0 ? "" : a->line);
@@ -156,7 +174,10 @@ static int azure_next(void *st, struct trace_rec *r, struct err *e)
 		return TRACE_BAD_RECORD;
 	}
 	uint64_t t, ctx, gen;
-	if (parse_time(f[0], len[0], &t) < 0)
+	int trc = parse_time(f[0], len[0], &t);
+	if (trc == -2)
+		return bad(a, e, 0, "time past 2554-07-21 (64 bits of ns since 1970)", f[0], len[0]);
+	if (trc < 0)
 		return bad(a, e, 0, "bad time (YYYY-MM-DD HH:MM:SS.fffffff)", f[0], len[0]);
 	if (parse_count(f[1], len[1], &ctx) < 0)
 		return bad(a, e, 1, "bad token count", f[1], len[1]);

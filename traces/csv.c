@@ -28,11 +28,15 @@
  *   "t.csv:7: field 5 (lbn) is missing: expected 5 fields, found 4"
  *   "t.csv:9: field 4 (size): bad size \"12k\" (a whole number of bytes)"
  *
- * A line with the wrong number of fields or a bad value is a bad record
- * (TRACE_BAD_RECORD, trace.h): a lenient reader skips and counts it.
+ * A line with the wrong number of fields, bad quoting or a bad value is a
+ * bad record (TRACE_BAD_RECORD, trace.h): a lenient reader skips and
+ * counts it.  A bad header line is an error.
  *
- * Memory: one line buffer of CSV_MAX_LINE bytes and the stdio buffer; a
- * longer line is an error.
+ * A line with a NUL byte is a bad record too (a text trace has none;
+ * every field would otherwise end at it unseen).
+ *
+ * Memory: a read buffer of CSV_BUF bytes and one line buffer of
+ * CSV_MAX_LINE bytes; a longer line is an error.
  */
 #include <errno.h>
 #include <math.h>
@@ -44,6 +48,7 @@
 #include "trace.h"
 
 #define CSV_MAX_LINE 65536
+#define CSV_BUF 65536
 #define CSV_MAX_FIELDS 1024
 
 enum { C_TIME, C_ID, C_SIZE, C_OP, C_N };
@@ -54,11 +59,14 @@ struct csv {
 	char *path;
 	struct trace_csv_cfg cfg;
 	uint64_t line_no;
+	size_t len, pos;         /* buf[pos..len) is read but not yet a line */
+	int eof;
 	int ncols;               /* fields per line; 0 until the first line */
 	int col[C_N];            /* 0-based column, -1 absent */
 	char names[C_N][64];     /* header names of the mapped columns, for messages */
 	char *fields[CSV_MAX_FIELDS];
 	char line[CSV_MAX_LINE];
+	char buf[CSV_BUF];
 };
 
 void trace_csv_cfg_default(struct trace_csv_cfg *c)
@@ -169,26 +177,53 @@ static int is_blank(char ch, char delim)
 }
 
 /* Reads the next non-blank line into x->line (without its line end).
- * 1 line, 0 end, -1 error. */
+ * 1 line, 0 end, -1 error, TRACE_BAD_RECORD a line with a NUL byte (read
+ * past).  Lines are cut from x->buf with memchr, so their lengths are
+ * exact: a NUL byte, which would end the line early for every string
+ * function after, is found and refused rather than silently dropping
+ * the rest of its line. */
 static int read_line(struct csv *x, struct err *e)
 {
 	for (;;) {
-		if (!fgets(x->line, sizeof x->line, x->f)) {
-			if (ferror(x->f)) {
-				int en = errno;
-				return err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL,
-					       "%s:%llu: read error: %s", x->path,
-					       (unsigned long long)x->line_no + 1, strerror(en));
+		size_t n = 0;
+		int any = 0;
+		for (;;) {
+			if (x->pos == x->len) {
+				size_t got = x->eof ? 0 : fread(x->buf, 1, sizeof x->buf, x->f);
+				if (got == 0) {
+					if (ferror(x->f)) {
+						int en = errno;
+						return err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL,
+							       "%s:%llu: read error: %s", x->path,
+							       (unsigned long long)x->line_no + 1, strerror(en));
+					}
+					x->eof = 1;
+					break;
+				}
+				x->pos = 0;
+				x->len = got;
 			}
-			return 0;
+			any = 1;
+			const char *s = x->buf + x->pos, *nl = memchr(s, '\n', x->len - x->pos);
+			size_t k = nl ? (size_t)(nl - s) : x->len - x->pos;
+			if (k > sizeof x->line - 1 - n)
+				return err_set(e, ERR_INPUT, "%s:%llu: line longer than %d bytes", x->path,
+					       (unsigned long long)x->line_no + 1, CSV_MAX_LINE - 1);
+			memcpy(x->line + n, s, k);
+			n += k;
+			x->pos += k + (nl != NULL);
+			if (nl)
+				break;
 		}
+		if (!any)
+			return 0;
 		x->line_no++;
-		size_t n = strlen(x->line);
-		if (n && x->line[n - 1] == '\n') {
-			x->line[--n] = '\0';
-		} else if (n == sizeof x->line - 1 && !feof(x->f)) {
-			return err_set(e, ERR_INPUT, "%s:%llu: line longer than %d bytes", x->path,
-				       (unsigned long long)x->line_no, CSV_MAX_LINE - 1);
+		x->line[n] = '\0';
+		const char *nul = memchr(x->line, '\0', n);
+		if (nul) {
+			err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)",
+				x->path, (unsigned long long)x->line_no, (size_t)(nul - x->line) + 1);
+			return TRACE_BAD_RECORD;
 		}
 		if (n && x->line[n - 1] == '\r')
 			x->line[--n] = '\0';
@@ -368,7 +403,7 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 	int got;
 	if (x->ncols == 0 && x->cfg.header) {
 		got = read_line(x, e);
-		if (got < 0)
+		if (got < 0) /* a bad header is no header: not a line to skip */
 			return -1;
 		if (got == 0)
 			return err_set(e, ERR_INPUT, "%s: empty (expected a header line)", x->path);
@@ -380,8 +415,8 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 	if (got <= 0)
 		return got;
 	int nf = split(x, e);
-	if (nf < 0)
-		return -1;
+	if (nf < 0) /* bad quoting or too many fields: the line is read past */
+		return TRACE_BAD_RECORD;
 	if (x->ncols == 0 && resolve(x, nf, e) < 0)
 		return -1;
 	if (nf != x->ncols) {
@@ -433,10 +468,12 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 			double d = numeric ? strtod(v, &end) : -1.0;
 			if (d < 0 || (numeric && *end) || !isfinite(d))
 				return field_err(x, e, C_TIME, "time", v, "a non-negative number");
-			double ns = d * (double)x->cfg.time_unit_ns;
+			/* round, not llround: from 2^63 ns (292 years) up the
+			 * nearest long long is out of range. */
+			double ns = round(d * (double)x->cfg.time_unit_ns);
 			if (ns >= 18446744073709551616.0)
 				return field_err(x, e, C_TIME, "time", v, "too large");
-			r->time_ns = (uint64_t)llround(ns);
+			r->time_ns = (uint64_t)ns;
 		}
 	}
 
@@ -485,7 +522,6 @@ struct trace_reader *trace_open_csv(const char *path, const struct trace_csv_cfg
 		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	setvbuf(x->f, NULL, _IOFBF, 1 << 16);
 	t->ops = &csv_ops;
 	t->st = x;
 	t->has_next_access = 0;

@@ -23,6 +23,8 @@
 
 #include <yaml.h>
 
+#include "sim/units.h"
+
 enum kt {
 	T_MAP,     /* a mapping of further keys */
 	T_ANY,     /* known, not modelled: any value */
@@ -172,10 +174,17 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
+/* Keys walked through aliases beyond the document's own nodes: an alias
+ * to a mapping walks its keys again at every use, so a few kilobytes of
+ * nested aliases ("billion laughs") would walk millions of keys, each a
+ * warning when unknown.  No workload file needs more than a handful. */
+#define ALIAS_KEYS_MAX 10000
+
 struct ld {
 	struct dlio_workload *w;
 	yaml_document_t *doc;
 	struct err *e;
+	size_t walked, max_walked; /* key-value pairs walked, and the bound */
 };
 
 static void *fld(struct dlio_workload *w, size_t off)
@@ -202,23 +211,30 @@ static int warn(struct ld *l, const yaml_node_t *at, const char *fmt, const char
 	char msg[512], full[700];
 	snprintf(msg, sizeof msg, fmt, a);
 	snprintf(full, sizeof full, "%s:%zu: %s", w->path, at->start_mark.line + 1, msg);
-	char **nw = realloc(w->warnings, (w->nwarnings + 1) * sizeof *nw);
-	if (!nw)
-		return oom(l->e);
-	w->warnings = nw;
+	/* Capacities are powers of two (grown when the count is one), so
+	 * thousands of warnings cost no quadratic copying. */
+	size_t n = w->nwarnings;
+	if ((n & (n - 1)) == 0) {
+		char **nw = realloc(w->warnings, (n ? 2 * n : 1) * sizeof *nw);
+		if (!nw)
+			return oom(l->e);
+		w->warnings = nw;
+	}
 	if (!(w->warnings[w->nwarnings] = strdup(full)))
 		return oom(l->e);
 	w->nwarnings++;
 	return 0;
 }
 
-/* "FILE:LINE: KEY: "VALUE" <what is wrong>" */
+/* "FILE:LINE: KEY: "VALUE" <what is wrong>", the value quoted as units.h
+ * quotes one (escaped, cut after 60 bytes): a scalar may hold any bytes,
+ * line breaks and NULs included, and be as long as the file. */
 static int bad(struct ld *l, const yaml_node_t *v, const char *path, const char *what)
 {
-	char q[96] = "";
+	char q[256] = "";
 	if (v->type == YAML_SCALAR_NODE)
 		return err_set(l->e, ERR_INPUT, "%s:%zu: %s: \"%s\" %s", l->w->path, v->start_mark.line + 1, path,
-			       (const char *)v->data.scalar.value, what);
+			       unit_quote(q, sizeof q, (const char *)v->data.scalar.value), what);
 	snprintf(q, sizeof q, "%s", v->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
 	return err_set(l->e, ERR_INPUT, "%s:%zu: %s: %s %s", l->w->path, v->start_mark.line + 1, path, q, what);
 }
@@ -288,6 +304,16 @@ static int set_str(struct ld *l, const yaml_node_t *v, const char *path, char **
 }
 
 static int set_time(struct ld *l, const yaml_node_t *v, const char *path, const struct key *k);
+
+/* Counts a key-value pair walked; -1 once aliases have repeated more keys
+ * than ALIAS_KEYS_MAX (without aliases every pair is walked once). */
+static int walk_pair(struct ld *l, const yaml_node_t *kn, const char *prefix)
+{
+	if (++l->walked <= l->max_walked)
+		return 0;
+	return err_set(l->e, ERR_INPUT, "%s:%zu: %s%saliases repeat more than %d keys; write the keys out",
+		       l->w->path, kn->start_mark.line + 1, prefix, prefix[0] ? ": " : "", ALIAS_KEYS_MAX);
+}
 
 static int set_value(struct ld *l, const yaml_node_t *v, const char *path, const struct key *k)
 {
@@ -363,6 +389,8 @@ static int set_time(struct ld *l, const yaml_node_t *v, const char *path, const 
 		yaml_node_t *kn = yaml_document_get_node(l->doc, p->key), *vn = yaml_document_get_node(l->doc, p->value);
 		if (!kn || !vn)
 			continue;
+		if (walk_pair(l, kn, path) < 0)
+			return -1;
 		const char *name = kn->type == YAML_SCALAR_NODE ? (const char *)kn->data.scalar.value : "?";
 		char sub[600];
 		snprintf(sub, sizeof sub, "%s.%s", path, name);
@@ -386,6 +414,8 @@ static int walk(struct ld *l, const yaml_node_t *map, const char *prefix)
 		yaml_node_t *kn = yaml_document_get_node(l->doc, p->key), *vn = yaml_document_get_node(l->doc, p->value);
 		if (!kn || !vn)
 			continue;
+		if (walk_pair(l, kn, prefix) < 0)
+			return -1;
 		if (kn->type != YAML_SCALAR_NODE)
 			return err_set(l->e, ERR_INPUT, "%s:%zu: %s%skey is not a string", l->w->path,
 				       kn->start_mark.line + 1, prefix, prefix[0] ? ": " : "");
@@ -486,7 +516,8 @@ int dlio_load_string(struct dlio_workload **out, const char *path, const char *t
 		rc = err_set(e, ERR_INPUT, "%s:%zu: the workload is not a mapping of sections (model:, dataset:, ...)",
 			     path, root->start_mark.line + 1);
 	else {
-		struct ld l = { w, &doc, e };
+		size_t nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+		struct ld l = { w, &doc, e, 0, nodes + ALIAS_KEYS_MAX };
 		rc = walk(&l, root, "");
 	}
 	yaml_document_delete(&doc);

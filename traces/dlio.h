@@ -24,6 +24,10 @@
  * a negative number (except the -1 that DLIO uses for "off" in
  * total_training_steps, steps_between_checkpoints, num_checkpoints_*,
  * time_between_checkpoints and model.parallelism.data), NaN or infinity.
+ * Aliases (YAML's &name and *name) are read as PyYAML reads them, each use
+ * a copy; but they may repeat at most 10000 keys beyond the file's own,
+ * since a few kilobytes of nested aliases would otherwise make millions:
+ *   "w.yaml:9: model.parallelism: aliases repeat more than 10000 keys; ..."
  */
 #ifndef TIERSIM_DLIO_H
 #define TIERSIM_DLIO_H

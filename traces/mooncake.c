@@ -346,7 +346,7 @@ static int mooncake_next(void *st, struct trace_rec *r, struct err *e)
 			return err_set(e, ERR_INPUT, "%s:%llu: line longer than %u bytes", m->path,
 				       (unsigned long long)m->line_no, MC_MAX_LINE);
 		size_t i = 0;
-		while (i < (size_t)n && strchr(" \t\r\n", m->line[i]))
+		while (i < (size_t)n && m->line[i] && strchr(" \t\r\n", m->line[i]))
 			i++;
 		if (i == (size_t)n)
 			continue;

@@ -17,7 +17,11 @@
  * than the buffer.  A file whose length is not a multiple of 24 ends in a
  * truncated record: an error naming the file and the record's number
  * (1-based).  A zstd-compressed file (libCacheSim ships .zst traces) is
- * recognised by its magic number and refused with a hint.
+ * recognised by its magic number and refused with a hint.  A
+ * next_access_vtime below -1 is no request number (and -2 would read as
+ * TRACE_NEXT_UNKNOWN): a bad record, naming the record and the field,
+ * that a lenient reader skips.  (libCacheSim writes none; such a value
+ * means a damaged file, or one that is not oracleGeneral at all.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,6 +106,13 @@ static int oracle_next(void *st, struct trace_rec *r, struct err *e)
 	r->next_access_vtime = (int64_t)le64(p + 16);
 	r->offset_bytes = 0;
 	r->client = 0;
+	if (r->next_access_vtime < TRACE_NEXT_NEVER) {
+		err_set(e, ERR_INPUT,
+			"%s: record %llu: field next_access_vtime: %lld is not a request number "
+			"(-1 or INT64_MAX: never)",
+			o->path, (unsigned long long)o->rec_no, (long long)r->next_access_vtime);
+		return TRACE_BAD_RECORD;
+	}
 	return 1;
 }
 

@@ -10,7 +10,8 @@
  *                  obj_id, uint32 obj_size, int64 next_access_vtime (the
  *                  1-based number of the object's next request; -1 or
  *                  INT64_MAX: never).  A truncated last record is an error naming the
- *                  file and the record.  (traces/oracle.c)
+ *                  file and the record; a next_access_vtime below -1 is a
+ *                  bad record.  (traces/oracle.c)
  *   csv            text with a column map: which columns hold time, object
  *                  id, size and op, by 1-based index or header name; a
  *                  header row or not; a delimiter.  A line with the wrong

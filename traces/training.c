@@ -746,6 +746,29 @@ static uint64_t secs_ns(double s)
 	return s > 0 ? (uint64_t)llround(s * 1e9) : 0;
 }
 
+/* The workload file's times and sizes become whole ns and bytes: each must
+ * be below 2^63 of them (292 years, 8 EiB), which llround and the
+ * conversions hold exactly.  (The file's numbers are any finite ones.) */
+static int check_file_values(struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w, struct err *e)
+{
+	const struct {
+		const char *key;
+		double v, scale;
+		const char *unit;
+	} v[] = {
+		{ "train.computation_time", w->computation_time_s, 1e9, "s" },
+		{ "train.computation_time_stdev", w->computation_time_stdev_s, 1e9, "s" },
+		{ "checkpoint.time_between_checkpoints", w->time_between_checkpoints_s, 1e9, "s" },
+		{ "dataset.record_length", w->record_length_bytes, 1, "bytes" },
+		{ "dataset.record_length_stdev", w->record_length_bytes_stdev, 1, "bytes" },
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (v[i].v * v[i].scale >= 0x1p63)
+			return cfg_error(d, s, cfg_key(s, "workload"), e, "%s: %s is %g %s: too large (at most 2^63 %s)",
+					 w->path, v[i].key, v[i].v, v[i].unit, v[i].scale > 1 ? "ns" : "bytes");
+	return 0;
+}
+
 static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w,
 		     size_t nodes, struct err *e)
 {
@@ -759,6 +782,8 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 				 (unsigned long long)gpn);
 	t->G = (uint32_t)(nodes * gpn);
 	t->au_target = w->au;
+	if (check_file_values(d, s, w, e) < 0)
+		return -1;
 
 	/* Checkpointing. */
 	t->ckpt_on = w->do_checkpoint;
@@ -787,8 +812,13 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	if (given > 0)
 		t->ckpt_on = on;
 	if (!bytes_given) {
-		double total = dlio_checkpoint_bytes_total(w);
-		t->ckpt_bytes = total > 0 ? (uint64_t)ceil(total / t->G) : w->model_size_bytes;
+		double total = dlio_checkpoint_bytes_total(w), rank = ceil(total / t->G);
+		if (rank >= 0x1p64)
+			return cfg_error(d, s, cfg_key(s, "workload"), e,
+					 "%s: the transformer's checkpoint is %g bytes per rank: too large (at most 2^64 - 1; "
+					 "or set checkpoint_bytes)",
+					 w->path, rank);
+		t->ckpt_bytes = total > 0 ? (uint64_t)rank : w->model_size_bytes;
 	}
 
 	int ckpt_type = t->ckpt_only;
