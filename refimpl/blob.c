@@ -1,6 +1,6 @@
 /*
  * blob — Azure Blob REST as a real backend (the cold tier); see blob.h for
- * the contract.  This file does three things:
+ * the contract.  This file does four things:
  *
  * 1. Builds and signs requests.  SharedKey, as documented in "Authorize
  *    with Shared Key" (learn.microsoft.com/rest/api/storageservices/
@@ -39,6 +39,18 @@
  *    "Exponential Backoff And Jitter", 2015; Azure recommends exponential
  *    backoff on 503 ServerBusy).  Defaults base 0.8 s, cap 60 s, 3 retries
  *    follow the Azure SDK's RetryOptions defaults, as models/cold.c does.
+ *
+ * 4. Reads the answers (blob_parse_*, public so that tests/fuzz/ can feed
+ *    them any bytes): a List Blobs page must be one whole
+ *    EnumerationResults document, its NextMarker is XML text (so decoded:
+ *    Azurite's markers are blob names, "&amp;" and all), and a marker sent
+ *    back that comes back again ends the listing with an error rather than
+ *    loop; error codes are kept as printable ASCII only.  Read by hand,
+ *    not with an XML library: of a List Blobs page only the number of
+ *    <Blob> elements and one text field are used, and of an error body
+ *    one <Code>; a parser (libxml2) would be a new dependency, and a
+ *    larger attack surface, for what memmem and the five predefined
+ *    entities plus character references do (fuzzed: tests/fuzz/).
  *
  * x-ms-date is read from the wall clock (CLOCK_REALTIME), the one clock
  * read here: the service refuses a request dated more than 15 minutes off.
@@ -446,6 +458,207 @@ int blob_signature(const char *key_b64, const char *sts, char *out, size_t cap, 
 	return 0;
 }
 
+/* ---------------------------------------------------------------- answers */
+
+/* Everything below reads bytes the network sent: lengths are given, never
+ * assumed from a NUL, and every failure is an error, not a guess. */
+
+static const char *find(const char *s, size_t n, const char *what)
+{
+	return memmem(s, n, what, strlen(what));
+}
+
+/* Printable ASCII of s[0..n) into out (cap >= 1 bytes, truncated), other
+ * bytes as '?': what a message may quote of an answer. */
+static void copy_printable(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[o] = 0;
+}
+
+int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct err *e)
+{
+	*endpoint = *path = NULL;
+	size_t skip = !url ? 0 : strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
+	if (!skip)
+		return err_set(e, ERR_INPUT, "blob: the endpoint must be an http:// or https:// URL");
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+		if (*c <= ' ' || *c == 0x7f || *c == '?' || *c == '#')
+			return err_set(e, ERR_INPUT, "blob: the endpoint must be a plain URL, without white space, "
+						     "control bytes, a query or a fragment (a SAS token goes in sas)");
+	const char *host = url + skip;
+	size_t hl = strcspn(host, "/");
+	if (hl == 0)
+		return err_set(e, ERR_INPUT, "blob: the endpoint has no host");
+	if (memchr(host, '@', hl))
+		return err_set(e, ERR_INPUT, "blob: put no user name or password in the endpoint");
+	size_t n = strlen(url);
+	while (n > skip + hl && url[n - 1] == '/')
+		n--;
+	*endpoint = strndup(url, n);
+	*path = *endpoint ? strdup(*endpoint + skip + hl) : NULL;
+	if (!*path) {
+		free(*endpoint);
+		*endpoint = NULL;
+		return err_set(e, ERR_FAIL, "blob: out of memory");
+	}
+	return 0;
+}
+
+/* Appends code point cp as UTF-8 to out[*o..cap): 0, or -1 if it does not
+ * fit. */
+static int put_utf8(unsigned long cp, char *out, size_t *o, size_t cap)
+{
+	unsigned char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	if (*o + n >= cap)
+		return -1;
+	memcpy(out + *o, b, n);
+	*o += n;
+	return 0;
+}
+
+/* XML text s[0..n) with its character references decoded (the five
+ * predefined entities, &#N; and &#xH;) into out (cap bytes, NUL-terminated):
+ * the length, or -1 for a bad reference, or when it does not fit. */
+static long xml_text(const char *s, size_t n, char *out, size_t cap)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} ent[] = { { "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' }, { "apos;", '\'' } };
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '&') {
+			if (s[i] == '<' || o + 1 >= cap)
+				return -1;
+			out[o++] = s[i++];
+			continue;
+		}
+		const char *r = s + i + 1;
+		size_t left = n - i - 1, k;
+		for (k = 0; k < sizeof ent / sizeof ent[0]; k++) {
+			size_t el = strlen(ent[k].name);
+			if (left >= el && memcmp(r, ent[k].name, el) == 0) {
+				if (o + 1 >= cap)
+					return -1;
+				out[o++] = ent[k].c;
+				i += 1 + el;
+				break;
+			}
+		}
+		if (k < sizeof ent / sizeof ent[0])
+			continue;
+		/* &#N; or &#xH;: a Unicode scalar value, not NUL (XML 1.0, 4.1) */
+		if (left < 3 || r[0] != '#')
+			return -1;
+		int hex = r[1] == 'x';
+		size_t d = hex ? 2 : 1, digits = 0;
+		unsigned long cp = 0;
+		for (; d < left && r[d] != ';'; d++, digits++) {
+			int v = hex ? hexval((unsigned char)r[d]) : r[d] >= '0' && r[d] <= '9' ? r[d] - '0' : -1;
+			if (v < 0 || cp > 0x10ffff)
+				return -1;
+			cp = cp * (hex ? 16u : 10u) + (unsigned long)v;
+		}
+		if (d >= left || !digits || cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    put_utf8(cp, out, &o, cap) < 0)
+			return -1;
+		i += 1 + d + 1;
+	}
+	out[o] = 0;
+	return (long)o;
+}
+
+int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker, struct err *e)
+{
+	*count = 0;
+	*marker = NULL;
+	if (memchr(body, 0, len))
+		return err_set(e, ERR_INPUT, "List Blobs: the answer holds a NUL byte");
+	const char *root = find(body, len, "<EnumerationResults");
+	const char *end = root ? find(root, len - (size_t)(root - body), "</EnumerationResults>") : NULL;
+	if (!end)
+		return err_set(e, ERR_INPUT, "List Blobs: the answer is not a whole EnumerationResults document");
+	uint64_t n = 0;
+	for (const char *p = root; (p = find(p, (size_t)(end - p), "<Blob>")); p += 6)
+		n++;
+	/* <NextMarker/> (or none, or empty): the last page */
+	const char *m = find(root, (size_t)(end - root), "<NextMarker>");
+	if (m) {
+		m += strlen("<NextMarker>");
+		const char *me = find(m, (size_t)(end - m), "</NextMarker>");
+		if (!me)
+			return err_set(e, ERR_INPUT, "List Blobs: <NextMarker> is not closed");
+		if (me > m) {
+			char *mk = malloc(BLOB_MARKER_MAX + 1);
+			if (!mk)
+				return err_set(e, ERR_FAIL, "List Blobs: out of memory");
+			if (xml_text(m, (size_t)(me - m), mk, BLOB_MARKER_MAX + 1) < 0) {
+				free(mk);
+				return err_set(e, ERR_INPUT, "List Blobs: NextMarker is malformed or longer than %d bytes",
+					       BLOB_MARKER_MAX);
+			}
+			*marker = mk;
+		}
+	}
+	*count = n;
+	return 0;
+}
+
+int blob_parse_header(const char *line, size_t len, char *code, size_t cap)
+{
+	static const char h[] = "x-ms-error-code:";
+	if (len > sizeof h - 1 && !strncasecmp(line, h, sizeof h - 1)) {
+		const char *v = line + sizeof h - 1;
+		size_t vl = len - (sizeof h - 1);
+		while (vl && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			vl--;
+		copy_printable(v, vl, code, cap);
+		return BLOB_HDR_ERROR_CODE;
+	}
+	if (len >= 5 && !strncmp(line, "HTTP/", 5))
+		return BLOB_HDR_STATUS;
+	return BLOB_HDR_OTHER;
+}
+
+void blob_parse_error_code(const char *body, size_t len, char *code, size_t cap)
+{
+	code[0] = 0;
+	const char *c = find(body, len, "<Code>");
+	if (!c)
+		return;
+	c += 6;
+	const char *end = find(c, len - (size_t)(c - body), "</Code>");
+	if (end)
+		copy_printable(c, (size_t)(end - c), code, cap);
+}
+
 /* ---------------------------------------------------------------- backend */
 
 enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_DELETE, C_NCLASS };
@@ -547,34 +760,62 @@ static double rng_u01(struct blob *b)
 	return (double)(z >> 11) * 0x1.0p-53;
 }
 
-/* Replaces every occurrence of secret in s with "[redacted]". */
-static void scrub(char *s, size_t cap, const char *secret)
+/* The secret of 4 bytes or more among secrets[0..n) that s starts with,
+ * its length; 0 if none. */
+static size_t secret_at(const char *s, const char *const *secrets, size_t n)
 {
-	if (!secret || strlen(secret) < 4)
-		return;
-	size_t sl = strlen(secret);
-	char *p;
-	while ((p = strstr(s, secret))) {
-		static const char red[] = "[redacted]";
-		size_t tail = strlen(p + sl);
-		if ((size_t)(p - s) + sizeof red - 1 + tail + 1 > cap) {
-			*p = 0;
-			return;
-		}
-		memmove(p + sizeof red - 1, p + sl, tail + 1);
-		memcpy(p, red, sizeof red - 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t sl = secrets[i] ? strlen(secrets[i]) : 0;
+		if (sl >= 4 && strncmp(s, secrets[i], sl) == 0)
+			return sl;
 	}
+	return 0;
+}
+
+void blob_scrub(char *out, size_t cap, const char *msg, const char *const *secrets, size_t nsecrets)
+{
+	static const char red[] = "[redacted]";
+	size_t o = 0;
+	/* One pass over msg, left to right: a secret becomes the marker, any
+	 * other byte is copied; the message is complete (never cut) when
+	 * scrubbed, so a secret cannot hide in a truncated tail. */
+	for (const char *p = msg; *p && o + 1 < cap;) {
+		size_t sl = secret_at(p, secrets, nsecrets);
+		if (sl) {
+			size_t n = sizeof red - 1 < cap - 1 - o ? sizeof red - 1 : cap - 1 - o;
+			memcpy(out + o, red, n);
+			o += n;
+			p += sl;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = 0;
+	/* A secret that is part of the marker ("acted"), or that the marker
+	 * and its neighbours spell: cut there. */
+	for (size_t i = 0; i < o; i++)
+		if (secret_at(out + i, secrets, nsecrets)) {
+			out[i] = 0;
+			break;
+		}
 }
 
 static void set_last_error(struct blob *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_last_error(struct blob *b, const char *fmt, ...)
 {
+	/* Formatted whole first, then scrubbed, then cut to fit. */
+	char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(b->last_err, sizeof b->last_err, fmt, ap);
+	int n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	scrub(b->last_err, sizeof b->last_err, b->sas);
-	scrub(b->last_err, sizeof b->last_err, b->key_b64);
+	if (n < 0) {
+		snprintf(b->last_err, sizeof b->last_err, "blob: a request failed (out of memory for its message)");
+		return;
+	}
+	const char *const secrets[] = { b->sas, b->key_b64 };
+	blob_scrub(b->last_err, sizeof b->last_err, msg, secrets, 2);
+	free(msg);
 }
 
 static int op_class(enum bk_op op)
@@ -783,19 +1024,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct blob_job *j = arg;
 	size_t len = size * n;
-	static const char h[] = "x-ms-error-code:";
-	if (len > sizeof h - 1 && !strncasecmp(data, h, sizeof h - 1)) {
-		const char *v = data + sizeof h - 1;
-		size_t vl = len - (sizeof h - 1);
-		while (vl && (*v == ' ' || *v == '\t'))
-			v++, vl--;
-		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-			vl--;
-		if (vl >= sizeof j->errcode)
-			vl = sizeof j->errcode - 1;
-		memcpy(j->errcode, v, vl);
-		j->errcode[vl] = 0;
-	} else if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+	if (blob_parse_header(data, len, j->errcode, sizeof j->errcode) == BLOB_HDR_STATUS) {
 		/* a new response (after a 100 Continue): start over */
 		j->http = 0;
 		j->errcode[0] = 0;
@@ -950,7 +1179,7 @@ static int start_attempt(struct blob_job *j)
 {
 	struct blob *b = j->b;
 	struct bk_req *r = j->req;
-	char enc[3200], path[4096], query[4096] = "";
+	char enc[3200], path[4096], query[8192] = "";
 	const char *signed_h[8];
 	char store[8][160];
 	size_t ns = 0;
@@ -985,13 +1214,14 @@ static int start_attempt(struct blob_job *j)
 		snprintf(query, sizeof query, "restype=container");
 		break;
 	case S_LIST: {
-		char pfx[1024], mk[1024] = "";
+		char pfx[1600], mk[3 * BLOB_MARKER_MAX + 1] = "";
 		if (url_encode(b->prefix, 0, pfx, sizeof pfx))
 			return -1;
 		if (j->marker && url_encode(j->marker, 0, mk, sizeof mk))
 			return -1;
-		snprintf(query, sizeof query, "restype=container&comp=list&prefix=%s&maxresults=5000%s%s", pfx,
-			 j->marker ? "&marker=" : "", mk);
+		if (snprintf(query, sizeof query, "restype=container&comp=list&prefix=%s&maxresults=5000%s%s", pfx,
+			     j->marker ? "&marker=" : "", mk) >= (int)sizeof query)
+			return -1;
 		j->aux.max = BLOB_LISTBODY_MAX;
 		break;
 	}
@@ -1152,47 +1382,41 @@ static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
 	job_finish(j, give_up);
 }
 
-/* Counts "<Blob>" entries of a List Blobs page and takes its NextMarker. */
-static int parse_list(struct blob_job *j)
-{
-	const char *s = j->aux.p ? j->aux.p : "";
-	for (const char *p = s; (p = strstr(p, "<Blob>")); p += 6)
-		j->value++;
-	free(j->marker);
-	j->marker = NULL;
-	const char *m = strstr(s, "<NextMarker>");
-	if (m) {
-		m += strlen("<NextMarker>");
-		const char *end = strstr(m, "</NextMarker>");
-		if (!end)
-			return -1;
-		if (end > m) {
-			j->marker = malloc((size_t)(end - m) + 1);
-			if (!j->marker)
-				return -1;
-			memcpy(j->marker, m, (size_t)(end - m));
-			j->marker[end - m] = 0;
-		}
-	}
-	return 0;
-}
-
 /* The error code from the header, else from the body's <Code>. */
 static const char *error_code(struct blob_job *j)
 {
-	if (!j->errcode[0] && j->aux.p) {
-		const char *c = strstr(j->aux.p, "<Code>");
-		if (c) {
-			c += 6;
-			const char *end = strstr(c, "</Code>");
-			size_t n = end ? (size_t)(end - c) : 0;
-			if (n >= sizeof j->errcode)
-				n = sizeof j->errcode - 1;
-			memcpy(j->errcode, c, n);
-			j->errcode[n] = 0;
-		}
-	}
+	if (!j->errcode[0] && j->aux.p)
+		blob_parse_error_code(j->aux.p, j->aux.len, j->errcode, sizeof j->errcode);
 	return j->errcode[0] ? j->errcode : "(no error code)";
+}
+
+/* A List Blobs page is in: counts its blobs and takes its NextMarker.
+ * 0, or -1 (the message set). */
+static int list_page(struct blob_job *j)
+{
+	struct blob *b = j->b;
+	uint64_t n;
+	char *mk;
+	struct err e;
+	if (j->aux.overflow) {
+		set_last_error(b, "blob: List Blobs: cannot parse the answer: a page longer than %u MiB",
+			       BLOB_LISTBODY_MAX >> 20);
+		return -1;
+	}
+	if (blob_parse_list(j->aux.p ? j->aux.p : "", j->aux.len, &n, &mk, &e) < 0) {
+		set_last_error(b, "blob: List Blobs: cannot parse the answer: %s", e.msg);
+		return -1;
+	}
+	/* A service that ignores the marker would send the page forever. */
+	if (mk && j->marker && strcmp(mk, j->marker) == 0) {
+		free(mk);
+		set_last_error(b, "blob: List Blobs: the service sent the same NextMarker twice");
+		return -1;
+	}
+	j->value += n;
+	free(j->marker);
+	j->marker = mk;
+	return 0;
 }
 
 static void attempt_done(struct blob_job *j, CURLcode cc)
@@ -1277,14 +1501,15 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		j->value = clen >= 0 ? (uint64_t)clen : 0;
 		break;
 	case S_LIST:
-		if (j->aux.overflow || parse_list(j) < 0) {
-			set_last_error(b, "blob: List Blobs: cannot parse the answer");
+		if (list_page(j) < 0) {
 			job_finish(j, BK_EIO);
 			return;
 		}
 		if (j->marker) {
-			if (start_attempt(j) < 0)
+			if (start_attempt(j) < 0) {
+				set_last_error(b, "blob: List Blobs: cannot make the request for the next page");
 				job_finish(j, BK_EIO);
+			}
 			return;
 		}
 		break;
@@ -1608,8 +1833,11 @@ static int container_ok(const char *c)
 
 int blob_new(struct loop *l, const struct blob_params *p, struct backend *out, struct err *e)
 {
-	if (!p->endpoint || (strncmp(p->endpoint, "http://", 7) && strncmp(p->endpoint, "https://", 8)))
-		return err_set(e, ERR_INPUT, "blob: the endpoint must be an http:// or https:// URL");
+	char *endpoint = NULL, *ep_path = NULL;
+	if (blob_parse_endpoint(p->endpoint, &endpoint, &ep_path, e) < 0)
+		return -1;
+	free(endpoint);
+	free(ep_path);
 	if (!p->account || !*p->account)
 		return err_set(e, ERR_INPUT, "blob: no account name");
 	if (!p->container || !container_ok(p->container))
@@ -1648,16 +1876,8 @@ int blob_new(struct loop *l, const struct blob_params *p, struct backend *out, s
 		free(b);
 		return err_set(e, ERR_FAIL, "blob: out of memory");
 	}
-	b->endpoint = xstrdup(p->endpoint);
 	/* trailing '/' off the endpoint; its path part (after host[:port]) */
-	if (b->endpoint) {
-		size_t n = strlen(b->endpoint);
-		while (n > 8 && b->endpoint[n - 1] == '/')
-			b->endpoint[--n] = 0;
-		const char *host = strstr(b->endpoint, "://") + 3;
-		const char *slash = strchr(host, '/');
-		b->ep_path = xstrdup(slash ? slash : "");
-	}
+	blob_parse_endpoint(p->endpoint, &b->endpoint, &b->ep_path, e);
 	b->account = xstrdup(p->account);
 	b->sas = p->sas && *p->sas ? xstrdup(p->sas[0] == '?' ? p->sas + 1 : p->sas) : NULL;
 	b->container = xstrdup(p->container);

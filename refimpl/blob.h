@@ -139,4 +139,47 @@ uint64_t blob_backoff_ns(uint64_t base_ns, uint64_t cap_ns, unsigned k, double u
  * locale whatever the process locale; out needs 30 bytes. */
 void blob_http_date(int64_t unix_s, char *out, size_t cap);
 
+/* ---- what the service sends back, parsed (public for tests and
+ * tests/fuzz/fuzz_blob_*.c: every byte here comes from the network) ---- */
+
+/* Splits an endpoint URL (blob_params.endpoint) into *endpoint, the URL
+ * without trailing '/', and *path, its path after host[:port] ("" or from
+ * '/'), both malloc'd.  0, or -1 (e filled, ERR_INPUT; the URL is not
+ * quoted, it may hold credentials) unless it is http:// or https://, has a
+ * host, and has no user name, query, fragment, white space or control
+ * byte. */
+int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct err *e);
+
+/* The longest NextMarker taken (decoded), in bytes. */
+#define BLOB_MARKER_MAX 1024
+
+/* One page of a List Blobs answer, body[0..len): *count = its <Blob>
+ * entries, *marker = its NextMarker with XML's character references
+ * decoded (malloc'd), or NULL when the listing is complete.  0, or -1 (e
+ * filled, ERR_INPUT, *marker NULL) when the body is not one whole
+ * EnumerationResults document, holds a NUL byte, or its NextMarker is
+ * unclosed, has a bad character reference or decodes to more than
+ * BLOB_MARKER_MAX bytes. */
+int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker, struct err *e);
+
+/* A response header line as libcurl hands it over (len bytes, the CRLF
+ * included or not, not NUL-terminated): BLOB_HDR_STATUS for a status line
+ * ("HTTP/..."), which starts a new response; BLOB_HDR_ERROR_CODE for
+ * x-ms-error-code, whose value goes into code (cap >= 1 bytes, trimmed,
+ * truncated, every byte outside printable ASCII replaced by '?');
+ * BLOB_HDR_OTHER for anything else (code untouched). */
+enum { BLOB_HDR_OTHER, BLOB_HDR_STATUS, BLOB_HDR_ERROR_CODE };
+int blob_parse_header(const char *line, size_t len, char *code, size_t cap);
+
+/* The <Code> of an error body, body[0..len), into code (cap >= 1 bytes,
+ * truncated, printable ASCII as above); "" when there is none. */
+void blob_parse_error_code(const char *body, size_t len, char *code, size_t cap);
+
+/* msg into out (cap >= 1 bytes, truncated) with every occurrence of each
+ * secret of 4 bytes or more (NULL entries skipped) replaced by
+ * "[redacted]"; whatever still reads as a secret afterwards (the marker
+ * itself, or one re-formed at a seam) is cut off with all that follows.
+ * So no secret ever appears in out: how every message is made. */
+void blob_scrub(char *out, size_t cap, const char *msg, const char *const *secrets, size_t nsecrets);
+
 #endif

@@ -10,6 +10,10 @@
  * before steal, which then stays 0.  The page-reporting count is one
  * number in a file, where the kernel has it (upstream Linux exposes only
  * page_reporting_order; this machine's kernel adds reported_kib).
+ *
+ * A value is decimal digits that fit 64 bits and nothing else on its line
+ * (the kernel writes no other): a line of another form is skipped, not
+ * half read (tests/fuzz/fuzz_hoststat.c reads any bytes so).
  */
 #include "refimpl/hoststat.h"
 
@@ -33,15 +37,66 @@ static const struct {
 	[HS_THP_FAULT_FALLBACK] = { "host.vmstat.thp_fault_fallback", "count", "thp_fault_fallback" },
 };
 
+/* A counter's value at *p: decimal digits that fit 64 bits, no sign (a
+ * kernel counter never has one).  Advances *p past them: 0, or -1. */
+static int parse_u64(const char **p, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*p = s;
+	*v = x;
+	return 0;
+}
+
+static const char *skip_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* "name value" (and nothing else but the newline) from a /proc/vmstat
+ * line: 0, or -1 for a line of another form, which is skipped. */
+static int parse_vmstat_line(const char *line, char *name, size_t cap, uint64_t *v)
+{
+	const char *s = skip_blank(line);
+	size_t n = strcspn(s, " \t\n");
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	s = skip_blank(s + n);
+	if (parse_u64(&s, v) < 0)
+		return -1;
+	s = skip_blank(s);
+	return *s == '\0' || *s == '\n' ? 0 : -1;
+}
+
 static void read_vmstat(struct hoststat *s, const char *path)
 {
 	FILE *f = fopen(path ? path : "/proc/vmstat", "r");
 	if (!f)
 		return;
 	char line[256], name[128];
-	unsigned long long value;
+	uint64_t value;
 	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%127s %llu", name, &value) != 2)
+		/* A line longer than any counter's is not one: its rest would
+		 * read as a line of its own. */
+		if (!strchr(line, '\n') && !feof(f)) {
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		if (parse_vmstat_line(line, name, sizeof name, &value) < 0)
 			continue;
 		for (int i = 0; i < HS_N; i++) {
 			const char *k = counters[i].key;
@@ -62,10 +117,19 @@ static void read_cpu(struct hoststat *s, const char *path)
 	if (!f)
 		return;
 	char line[512];
-	unsigned long long t[8] = { 0 };
-	if (fgets(line, sizeof line, f) &&
-	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3], &t[4], &t[5],
-		   &t[6], &t[7]) >= 7) {
+	uint64_t t[8] = { 0 };
+	int n = 0;
+	if (fgets(line, sizeof line, f) && strncmp(line, "cpu", 3) == 0 && (line[3] == ' ' || line[3] == '\t')) {
+		/* user nice system idle iowait irq softirq [steal [guest ...]] */
+		const char *p = line + 3;
+		for (; n < 8; n++) {
+			const char *q = skip_blank(p);
+			if (parse_u64(&q, &t[n]) < 0)
+				break;
+			p = q;
+		}
+	}
+	if (n >= 7) {
 		s->cpu[HC_BUSY] = t[0] + t[1] + t[2] + t[5] + t[6];
 		s->cpu[HC_IOWAIT] = t[4];
 		s->cpu[HC_STEAL] = t[7];
@@ -79,8 +143,11 @@ static void read_reported(struct hoststat *s, const char *path)
 	FILE *f = fopen(path ? path : "/sys/module/page_reporting/parameters/reported_kib", "r");
 	if (!f)
 		return;
-	unsigned long long v;
-	s->reported_ok = fscanf(f, "%llu", &v) == 1 && !ferror(f);
+	char buf[32];
+	uint64_t v;
+	const char *p = fgets(buf, sizeof buf, f) ? skip_blank(buf) : NULL;
+	s->reported_ok = p && parse_u64(&p, &v) == 0 && (*skip_blank(p) == '\0' || *skip_blank(p) == '\n') &&
+			 !ferror(f);
 	s->reported_kib = s->reported_ok ? v : 0;
 	fclose(f);
 }

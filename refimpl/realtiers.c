@@ -10,6 +10,7 @@
  */
 #include "realtiers.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -287,7 +288,19 @@ static int mkdir_p(const char *path, struct err *e)
 int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *account, size_t acap, char *container,
 		      size_t ccap, struct err *e)
 {
+	/* The messages below quote the URL: what could hold a credential (a
+	 * query, a user name) is refused first, unquoted; so are bytes that
+	 * would make the quote unreadable. */
+	if (strpbrk(url, "?#"))
+		return err_set(e, ERR_INPUT, "--cold: put no query (credentials) or fragment in the URL; use "
+					     "TIERREF_BLOB_SAS");
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+		if (*c <= ' ' || *c == 0x7f)
+			return err_set(e, ERR_INPUT, "--cold: white space or a control byte in the URL");
 	const char *hs = strstr(url, "://");
+	if (hs && memchr(hs + 3, '@', strcspn(hs + 3, "/")))
+		return err_set(e, ERR_INPUT, "--cold: put no user name or password in the URL; use TIERREF_BLOB_KEY "
+					     "or TIERREF_BLOB_SAS");
 	if (!hs || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
 		return err_set(e, ERR_INPUT, "--cold %s: not an http:// or https:// URL", url);
 	hs += 3;
@@ -295,8 +308,6 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 	if (!path || path == hs)
 		return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
 					     "https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
-	if (strchr(url, '?'))
-		return err_set(e, ERR_INPUT, "--cold: put no query (credentials) in the URL; use TIERREF_BLOB_SAS");
 	/* Path segments: one (the container, the account in the host name) or
 	 * two (account/container, as Azurite serves). */
 	const char *seg1 = path + 1, *slash = strchr(seg1, '/');
@@ -325,11 +336,19 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 		acc = hs;
 		acc_len = first;
 		cont = seg1;
+		if ((size_t)(path - url) + 1 > ecap)
+			return err_set(e, ERR_INPUT, "--cold: URL too long");
 		snprintf(endpoint, ecap, "%.*s", (int)(path - url), url);
 	}
 	size_t cl = strcspn(cont, "/");
 	if (cl == 0 || cl + 1 > ccap || acc_len == 0 || acc_len + 1 > acap)
 		return err_set(e, ERR_INPUT, "--cold %s: no account or container in the URL", url);
+	/* The account is signed and sent as it is: letters, digits (Azure's
+	 * names are lower case; Azurite's own accounts may not be) and '-'. */
+	for (size_t i = 0; i < acc_len; i++)
+		if (!isalnum((unsigned char)acc[i]) && acc[i] != '-')
+			return err_set(e, ERR_INPUT, "--cold %s: the account name \"%.*s\" may hold only letters, digits "
+						     "and '-'", url, (int)acc_len, acc);
 	snprintf(container, ccap, "%.*s", (int)cl, cont);
 	snprintf(account, acap, "%.*s", (int)acc_len, acc);
 	return 0;

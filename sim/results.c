@@ -26,14 +26,23 @@
  * db_open creates version 1 in a fresh file and, when the schema changes,
  * will apply the steps in db_migrations[] in one transaction.  A file with a
  * newer version, or an existing SQLite file that is not a tiersim database,
- * is refused rather than touched.
+ * is refused rather than touched; so is one with triggers, which would run
+ * on our inserts (a file from elsewhere could make them loop for ever).
+ *
+ * Reading.  Reports open a database with db_read_open (results.h): read
+ * only, SQLite's defences for untrusted files on, and the schema checked
+ * (version, five real tables, every column) before the first run is read,
+ * so that a corrupt or hostile file is an error naming it, never a crash
+ * or a hang; tests/fuzz/fuzz_results.c feeds it such files.
  */
 #include "results.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -142,9 +151,15 @@ static int db_query_int(struct db *db, const char *sql, int *out, struct err *e)
  * create the tables. */
 static int db_migrate(struct db *db, struct err *e)
 {
-	int v;
-	if (db_query_int(db, "PRAGMA user_version", &v, e) < 0)
+	int v, ntriggers;
+	if (db_query_int(db, "PRAGMA user_version", &v, e) < 0 ||
+	    db_query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", &ntriggers, e) < 0)
 		return -1;
+	if (ntriggers > 0)
+		return err_set(e, ERR_INPUT,
+			       "%s: the database has triggers, which tiersim does not make and will not run on "
+			       "its inserts; give another file",
+			       db->path);
 	if (v == DB_SCHEMA_VERSION)
 		return 0;
 	if (db_exec(db, "BEGIN IMMEDIATE", "locking to set up the schema", e) < 0)
@@ -156,6 +171,16 @@ static int db_migrate(struct db *db, struct err *e)
 			"%s: results schema version %d is newer than this tiersim's (%d); use a newer tiersim "
 			"or another file",
 			db->path, v, DB_SCHEMA_VERSION);
+		goto fail;
+	}
+	/* user_version is any 32-bit integer in a file from elsewhere; ours
+	 * never go below 0, and a negative one would index db_migrations[]
+	 * out of bounds below. */
+	if (v < 0) {
+		err_set(e, ERR_INPUT,
+			"%s: an SQLite database that is not a tiersim results database (schema version %d); "
+			"give a new file name",
+			db->path, v);
 		goto fail;
 	}
 	if (v == 0) {
@@ -215,6 +240,11 @@ int db_open(struct db **out, const char *path, struct err *e)
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+	/* An existing file may come from anywhere: its schema calls no
+	 * function with side effects (ours calls none), and db_migrate refuses
+	 * one with triggers, which could run without end on our inserts. */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
 	/* The first statement reads the file: a non-database fails here. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL", "cannot use as a results database", e) < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON", "enabling foreign keys", e) < 0 ||
@@ -417,4 +447,181 @@ int db_write_run(struct db *db, const struct db_run_info *info, const struct met
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+/* ---- reading ---- */
+
+/* Every column of the schema (version DB_SCHEMA_VERSION), by table: a
+ * report's query must prepare against a file that passes. */
+static const char *const db_read_probes[] = {
+	("SELECT id, kind, started_at, scenario_path, scenario, seed, version, sim_seconds, wall_seconds, events,"
+	 " queue FROM runs LIMIT 0"),
+	"SELECT run, name, value, unit FROM metrics LIMIT 0",
+	"SELECT run, name, unit, count, min, max, mean, p50, p90, p99, p999 FROM histograms LIMIT 0",
+	"SELECT run, name, lo, hi, count FROM histogram_buckets LIMIT 0",
+	"SELECT run, name, unit, t_ns, value FROM series LIMIT 0",
+};
+
+/* The one integer of a one-row query on h: 0, or -1. */
+static int db_read_int(sqlite3 *h, const char *sql, sqlite3_int64 *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int db_read_open(struct sqlite3 **out, const char *path, struct err *e)
+{
+	*out = NULL;
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return err_set(e, ERR_INPUT, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, ERR_INPUT, "%s: not a file", path);
+	sqlite3 *h = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		err_set(e, ERR_INPUT, "%s: cannot open: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+		sqlite3_close(h);
+		return -1;
+	}
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_busy_timeout(h, DB_BUSY_MS);
+	/* The defences, before the first statement reads the schema. */
+	sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_VIEW, 0, (int *)NULL);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
+
+	sqlite3_int64 version = 0, tables = 0;
+	if (db_read_int(h, "PRAGMA user_version", &version) < 0) {
+		err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", path, sqlite3_errmsg(h));
+		goto fail;
+	}
+	if (version > DB_SCHEMA_VERSION) {
+		err_set(e, ERR_INPUT,
+			"%s: results schema version %lld is newer than this tiersim's (%d); use a newer tiersim",
+			path, (long long)version, DB_SCHEMA_VERSION);
+		goto fail;
+	}
+	int ok = version >= 1 &&
+		 db_read_int(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+				" ('runs', 'metrics', 'histograms', 'histogram_buckets', 'series')",
+			     &tables) == 0 &&
+		 tables == 5;
+	for (size_t i = 0; ok && i < sizeof db_read_probes / sizeof db_read_probes[0]; i++) {
+		sqlite3_stmt *st;
+		ok = sqlite3_prepare_v2(h, db_read_probes[i], -1, &st, NULL) == SQLITE_OK;
+		sqlite3_finalize(st);
+	}
+	if (!ok) {
+		err_set(e, ERR_INPUT, "%s: an SQLite file that is not a tiersim results database", path);
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	sqlite3_close(h);
+	return -1;
+}
+
+int db_spec_parse(const char *spec, char *path, size_t cap, int64_t *run, struct err *e)
+{
+	size_t n = strlen(spec);
+	*run = 0;
+	const char *colon = strrchr(spec, ':');
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		uint64_t id = 0;
+		for (const char *d = colon + 1; *d; d++) {
+			if (id > ((uint64_t)INT64_MAX - (uint64_t)(*d - '0')) / 10)
+				return err_set(e, ERR_INPUT, "%.200s: run %.40s is not a run id (1, 2, ...)", spec,
+					       colon + 1);
+			id = id * 10 + (uint64_t)(*d - '0');
+		}
+		if (id == 0)
+			return err_set(e, ERR_INPUT, "%.200s: run 0 is not a run id (they start at 1)", spec);
+		*run = (int64_t)id;
+		n = (size_t)(colon - spec);
+	}
+	if (n == 0)
+		return err_set(e, ERR_INPUT, "%.200s: no database file before the run id", spec);
+	if (n >= cap)
+		return err_set(e, ERR_INPUT, "%.200s...: file name too long (at most %zu bytes)", spec, cap - 1);
+	memcpy(path, spec, n);
+	path[n] = '\0';
+	return 0;
+}
+
+/* A text column, copied; NULL when NULL (or out of memory: *oom set). */
+static char *db_column_dup(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (!t)
+		return NULL;
+	char *s = strdup((const char *)t);
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+int db_run_read(struct sqlite3 *h, const char *path, int64_t id, const char *kind, struct db_run *out,
+		struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	const char *sql = id > 0     ? "SELECT id, kind, scenario_path, scenario, seed FROM runs WHERE id = ?1"
+			  : kind     ? "SELECT id, kind, scenario_path, scenario, seed FROM runs WHERE kind = ?2"
+				       " ORDER BY id DESC LIMIT 1"
+				     : "SELECT id, kind, scenario_path, scenario, seed FROM runs ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return err_set(e, ERR_INPUT, "%s: reading the runs: %s", path, sqlite3_errmsg(h));
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	else if (kind)
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int oom = 0;
+		out->id = sqlite3_column_int64(st, 0);
+		out->kind = db_column_dup(st, 1, &oom);
+		out->scenario_path = db_column_dup(st, 2, &oom);
+		out->scenario = db_column_dup(st, 3, &oom);
+		out->seed = (uint64_t)sqlite3_column_int64(st, 4);
+		sqlite3_finalize(st);
+		if (oom) {
+			db_run_free(out);
+			return err_set(e, ERR_FAIL, "%s: out of memory", path);
+		}
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, ERR_INPUT, "%s: reading the runs: %s", path, sqlite3_errmsg(h));
+	/* No such run: say which there are. */
+	sqlite3_int64 nruns = 0, lo = 0, hi = 0;
+	if (db_read_int(h, "SELECT count(*) FROM runs", &nruns) < 0 ||
+	    db_read_int(h, "SELECT min(id) FROM runs", &lo) < 0 || db_read_int(h, "SELECT max(id) FROM runs", &hi) < 0)
+		return err_set(e, ERR_INPUT, "%s: reading the runs: %s", path, sqlite3_errmsg(h));
+	if (id > 0 && nruns == 0)
+		return err_set(e, ERR_INPUT, "%s: no run %lld (the database holds no runs)", path, (long long)id);
+	if (id > 0)
+		return err_set(e, ERR_INPUT, "%s: no run %lld (runs %lld to %lld)", path, (long long)id, (long long)lo,
+			       (long long)hi);
+	if (nruns == 0)
+		return err_set(e, ERR_INPUT, "%s: holds no runs", path);
+	return err_set(e, ERR_INPUT, "%s: no %.40s run (%lld of other kinds)", path, kind ? kind : "",
+		       (long long)nruns);
+}
+
+void db_run_free(struct db_run *r)
+{
+	free(r->kind);
+	free(r->scenario_path);
+	free(r->scenario);
+	r->kind = r->scenario_path = r->scenario = NULL;
 }

@@ -31,6 +31,7 @@
 #ifndef TIERSIM_RESULTS_H
 #define TIERSIM_RESULTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -60,5 +61,44 @@ void db_close(struct db *db);
  * its results are incomplete. */
 int db_write_run(struct db *db, const struct db_run_info *info, const struct met_registry *m,
 		 int64_t *run_id, struct err *e);
+
+/* ---- reading, for reports (tiersim plot, validate hardware) ----
+ *
+ * The file a report is given may be anything: corrupt, not SQLite,
+ * another program's database, or made to do harm (a view that never ends,
+ * a schema that calls functions).  db_read_open opens it read-only with
+ * SQLite's defences for untrusted files on ("Defense Against The Dark
+ * Arts", sqlite.org/security.html: defensive mode, an untrusted schema, no
+ * views, no triggers), and accepts it only when its schema version is one
+ * this tiersim knows and runs, metrics, histograms, histogram_buckets and
+ * series are tables with this schema's columns; otherwise ERR_INPUT naming
+ * the file.  A report then queries the handle itself (and closes it with
+ * sqlite3_close).  A file damaged beyond its schema still fails later, in
+ * a query, with SQLite's message ("database disk image is malformed"). */
+struct sqlite3;
+int db_read_open(struct sqlite3 **out, const char *path, struct err *e);
+
+/* "DB[:RUN]": a database file and, after its last ':', a run id of
+ * decimal digits (1 or more).  The file into path (cap bytes), the id
+ * into *run (0 when none is given).  0, or -1 (e filled, ERR_INPUT) for
+ * an empty file name, a run id of 0 or beyond int64, or a file name too
+ * long for path. */
+int db_spec_parse(const char *spec, char *path, size_t cap, int64_t *run, struct err *e);
+
+/* A run's row, as db_run_read reads it; strings are malloc'd, NULL when
+ * the row's column is NULL. */
+struct db_run {
+	int64_t id;
+	char *kind, *scenario_path, *scenario;
+	uint64_t seed;
+};
+
+/* Reads run `id` (id > 0) or, with id 0, the latest run of kind `kind`
+ * (any kind when NULL) from h (opened by db_read_open on path, which
+ * messages name).  0, or -1 (e filled; ERR_INPUT when there is no such
+ * run, saying which runs there are).  Free with db_run_free. */
+int db_run_read(struct sqlite3 *h, const char *path, int64_t id, const char *kind, struct db_run *out,
+		struct err *e);
+void db_run_free(struct db_run *r);
 
 #endif

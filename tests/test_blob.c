@@ -224,6 +224,163 @@ static void test_backoff_is_full_jitter_under_capped_exponential(void **state)
 	assert_true(blob_backoff_ns(base, cap, 4, 0.999999) < 800);
 }
 
+/* ------------------------------------------------------------ answers */
+
+/* A page as Azurite sent it (abridged) for blobs named "obj/a&b<c>" and
+ * "obj/a&b<c>z" with maxresults=1: the marker is XML-escaped in the body
+ * and must go back decoded (sent as it stands, Azurite answers the same
+ * page again, with the same marker, for ever). */
+static const char az_page[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><EnumerationResults "
+	"ServiceEndpoint=\"http://127.0.0.1:41037/devstoreaccount1\" ContainerName=\"fz-seeds\"><Prefix>obj/a</Prefix>"
+	"<Marker/><MaxResults>1</MaxResults><Blobs><Blob><Name>obj/a&amp;b&lt;c&gt;</Name><Properties>"
+	"<Content-Length>1</Content-Length><BlobType>BlockBlob</BlobType></Properties></Blob></Blobs>"
+	"<NextMarker>obj/a&amp;b&lt;c&gt;</NextMarker></EnumerationResults>";
+
+static void test_list_page_counts_blobs_and_decodes_the_marker(void **state)
+{
+	(void)state;
+	uint64_t n;
+	char *mk;
+	struct err e;
+	assert_int_equal(blob_parse_list(az_page, strlen(az_page), &n, &mk, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(mk, "obj/a&b<c>");
+	free(mk);
+	static const char refs[] = "<EnumerationResults><Blobs><Blob>x</Blob><Blob>y</Blob></Blobs>"
+				   "<NextMarker>2!96!&#65;&#x42;&#xe9;&quot;&apos;</NextMarker></EnumerationResults>";
+	assert_int_equal(blob_parse_list(refs, strlen(refs), &n, &mk, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(mk, "2!96!AB\xc3\xa9\"'");
+	free(mk);
+}
+
+static void test_list_last_page_has_no_marker(void **state)
+{
+	(void)state;
+	static const char *const last[] = {
+		"<EnumerationResults><Blobs/><NextMarker/></EnumerationResults>",
+		"<EnumerationResults><Blobs><Blob>x</Blob></Blobs><NextMarker /></EnumerationResults>",
+		"<EnumerationResults><Blobs/><NextMarker></NextMarker></EnumerationResults>",
+		"<EnumerationResults></EnumerationResults>",
+	};
+	for (size_t i = 0; i < sizeof last / sizeof *last; i++) {
+		uint64_t n = 9;
+		char *mk = (char *)"unset";
+		struct err e;
+		assert_int_equal(blob_parse_list(last[i], strlen(last[i]), &n, &mk, &e), 0);
+		assert_null(mk);
+		assert_true(n <= 1);
+	}
+}
+
+/* What is not one whole page is an error, not a count of 0 and the end
+ * of the listing: a proxy's HTML, a cut page, a NUL, a bad marker. */
+static void test_list_page_that_is_not_whole_is_refused(void **state)
+{
+	(void)state;
+	char longmk[1200];
+	snprintf(longmk, sizeof longmk, "<EnumerationResults><NextMarker>%01025d</NextMarker></EnumerationResults>", 0);
+	const struct {
+		const char *body;
+		size_t len;
+		const char *why;
+	} bad[] = {
+		{ "<html><body>502 Bad Gateway</body></html>", 0, "EnumerationResults" },
+		{ az_page, 200, "EnumerationResults" },
+		{ "<EnumerationResults><Blob>\0<Blob></EnumerationResults>", 51, "NUL" },
+		{ "<EnumerationResults><NextMarker>abc</EnumerationResults>", 0, "not closed" },
+		{ "<EnumerationResults><NextMarker>a&bogus;</NextMarker></EnumerationResults>", 0, "malformed" },
+		{ "<EnumerationResults><NextMarker>&#0;</NextMarker></EnumerationResults>", 0, "malformed" },
+		{ longmk, 0, "longer than 1024" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		uint64_t n;
+		char *mk = (char *)"unset";
+		struct err e = { 0 };
+		assert_int_equal(blob_parse_list(bad[i].body, bad[i].len ? bad[i].len : strlen(bad[i].body), &n, &mk, &e),
+				 -1);
+		assert_null(mk);
+		assert_non_null(strstr(e.msg, bad[i].why));
+	}
+}
+
+/* Error codes reach messages, so only printable ASCII is kept of them. */
+static void test_error_code_is_taken_printable_from_header_or_body(void **state)
+{
+	(void)state;
+	char code[96] = "";
+	static const char h[] = "X-MS-Error-Code:\t\x1b[31mAuth\x07" "Failed \r\n";
+	assert_int_equal(blob_parse_header(h, sizeof h - 1, code, sizeof code), BLOB_HDR_ERROR_CODE);
+	assert_string_equal(code, "?[31mAuth?Failed");
+	assert_int_equal(blob_parse_header("HTTP/1.1 100 Continue\r\n", 23, code, sizeof code), BLOB_HDR_STATUS);
+	assert_int_equal(blob_parse_header("Content-Length: 5\r\n", 19, code, sizeof code), BLOB_HDR_OTHER);
+	assert_string_equal(code, "?[31mAuth?Failed"); /* untouched */
+	static const char body[] = "<?xml version=\"1.0\"?>\n<Error>\n  <Code>BlobNotFound</Code>\n</Error>";
+	blob_parse_error_code(body, sizeof body - 1, code, sizeof code);
+	assert_string_equal(code, "BlobNotFound");
+	static const char ctl[] = "<Code>\x1b]0;x\x07</Code>";
+	blob_parse_error_code(ctl, sizeof ctl - 1, code, sizeof code);
+	assert_string_equal(code, "?]0;x?");
+	blob_parse_error_code("<Code>BlobNotFound", 18, code, sizeof code);
+	assert_string_equal(code, "");
+	blob_parse_error_code("<Code>BlobNotFound</Code>", 25, code, 5);
+	assert_string_equal(code, "Blob");
+}
+
+static void test_endpoint_splits_and_refuses_credentials_unquoted(void **state)
+{
+	(void)state;
+	char *ep, *path;
+	struct err e;
+	assert_int_equal(blob_parse_endpoint("http://127.0.0.1:10000/devstoreaccount1//", &ep, &path, &e), 0);
+	assert_string_equal(ep, "http://127.0.0.1:10000/devstoreaccount1");
+	assert_string_equal(path, "/devstoreaccount1");
+	free(ep);
+	free(path);
+	assert_int_equal(blob_parse_endpoint("https://acct.blob.core.windows.net/", &ep, &path, &e), 0);
+	assert_string_equal(ep, "https://acct.blob.core.windows.net");
+	assert_string_equal(path, "");
+	free(ep);
+	free(path);
+	static const char *const bad[] = { "https://acct.blob.core.windows.net/?sv=1&sig=S3CR3T",
+					   "https://user:S3CR3T@acct.blob.core.windows.net", "https://h/a#S3CR3T",
+					   "http://h/a S3CR3T", "http:///S3CR3T", "ftp://S3CR3T", NULL };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(blob_parse_endpoint(bad[i], &ep, &path, &e), -1);
+		assert_null(ep);
+		assert_int_equal(e.code, ERR_INPUT);
+		assert_non_null(strstr(e.msg, "endpoint"));
+		assert_null(strstr(e.msg, "S3CR3T"));
+	}
+}
+
+/* Every message goes through blob_scrub: no secret survives, whether
+ * whole, cut by the message's end, or spelt by the marker itself. */
+static void test_scrub_leaves_no_secret(void **state)
+{
+	(void)state;
+	char out[64];
+	const char *const sas[] = { "sv=2021&sig=c2VjcmV0", NULL };
+	blob_scrub(out, sizeof out, "blob: GET https://a/c?sv=2021&sig=c2VjcmV0: HTTP 403", sas, 2);
+	assert_string_equal(out, "blob: GET https://a/c?[redacted]: HTTP 403");
+	/* cut to fit after scrubbing, so no piece of the secret is left */
+	blob_scrub(out, 30, "blob: x sv=2021&sig=c2VjcmV0 sv=2021&sig=c2VjcmV0", sas, 2);
+	assert_string_equal(out, "blob: x [redacted] [redacted]");
+	blob_scrub(out, 16, "blob: x sv=2021&sig=c2VjcmV0", sas, 2);
+	assert_string_equal(out, "blob: x [redact");
+	/* a key the marker contains: the message stops before it */
+	const char *const key[] = { NULL, "acted" };
+	blob_scrub(out, sizeof out, "blob: the key acted up", key, 2);
+	assert_null(strstr(out, "acted"));
+	assert_string_equal(out, "blob: the key [red");
+	/* secrets under 4 bytes are not secrets (nor is NULL) */
+	const char *const shortk[] = { "abc", NULL };
+	blob_scrub(out, sizeof out, "abc", shortk, 2);
+	assert_string_equal(out, "abc");
+}
+
 /* ------------------------------------------------------------ parameters */
 
 static void dev_params(struct blob_params *p, const char *endpoint)
@@ -1006,6 +1163,12 @@ int main(void)
 		cmocka_unit_test(test_url_encode_keeps_unreserved_and_slash_only),
 		cmocka_unit_test(test_http_date_is_rfc1123_gmt),
 		cmocka_unit_test(test_backoff_is_full_jitter_under_capped_exponential),
+		cmocka_unit_test(test_list_page_counts_blobs_and_decodes_the_marker),
+		cmocka_unit_test(test_list_last_page_has_no_marker),
+		cmocka_unit_test(test_list_page_that_is_not_whole_is_refused),
+		cmocka_unit_test(test_error_code_is_taken_printable_from_header_or_body),
+		cmocka_unit_test(test_endpoint_splits_and_refuses_credentials_unquoted),
+		cmocka_unit_test(test_scrub_leaves_no_secret),
 		cmocka_unit_test(test_new_rejects_bad_params_with_clear_messages),
 		cmocka_unit_test(test_unsupported_op_is_enotsup_through_the_loop),
 		cmocka_unit_test(test_endpoint_down_retries_boundedly_then_fails),

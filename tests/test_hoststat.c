@@ -152,6 +152,38 @@ static void test_hoststat_without_the_file_records_nothing(void **state)
 	met_free(m);
 }
 
+/* Values a kernel never writes are skipped, not misread: a sign, more than
+ * 64 bits, anything after the value, and the tail of a line too long to
+ * be a counter's (which would otherwise read as a line of its own).  So
+ * are a cpu line with a negative time and a count that is not a number. */
+static void test_hoststat_skips_malformed_values(void **state)
+{
+	(void)state;
+	char a[] = "/tmp/tiersim-hoststat-a-XXXXXX", b[] = "/tmp/tiersim-hoststat-b-XXXXXX";
+	make_files(a, b);
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "pgpgin -5\npgpgout 18446744073709551616\npgmajfault 7abc\ncompact_stall 8 9\n"
+		 "%0255d pgscan_kswapd 40\nthp_fault_fallback\t6 \npgscan_direct 18446744073709551615\n", 0);
+	write_file(a, text);
+	struct hoststat s;
+	hoststat_read(&s, &(struct hoststat_files){ a, a, a });
+	assert_true(s.ok);
+	assert_true(s.v[HS_PGPGIN] == 0 && s.v[HS_PGPGOUT] == 0 && s.v[HS_PGMAJFAULT] == 0);
+	assert_true(s.v[HS_COMPACT_STALL] == 0 && s.v[HS_PGSCAN_KSWAPD] == 0);
+	assert_true(s.v[HS_THP_FAULT_FALLBACK] == 6);
+	assert_true(s.v[HS_PGSCAN_DIRECT] == UINT64_MAX);
+	assert_false(s.cpu_ok || s.reported_ok);
+	write_file(b, "cpu  100 1 -50 9000 7 2 3 4 0 0\n");
+	hoststat_read(&s, &(struct hoststat_files){ b, b, b });
+	assert_false(s.cpu_ok || s.reported_ok);
+	write_file(b, "-1000\n");
+	hoststat_read(&s, &(struct hoststat_files){ b, b, b });
+	assert_false(s.reported_ok);
+	unlink(a);
+	unlink(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_hoststat_cpu_times),
 		cmocka_unit_test(test_hoststat_page_reporting),
 		cmocka_unit_test(test_hoststat_without_the_file_records_nothing),
+		cmocka_unit_test(test_hoststat_skips_malformed_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -599,6 +599,33 @@ static void test_cold_url_forms(void **state)
 	}
 }
 
+/* The messages about a --cold URL quote it, so what can hold a credential
+ * -- a query, a user name -- is refused first, unquoted; a bad account
+ * name or an endpoint too long for its buffer is refused, not cut. */
+static void test_cold_url_refusals_never_quote_credentials(void **state)
+{
+	(void)state;
+	char ep[256], acc[64], cont[64];
+	static const char *const secret[] = { "https://acct.blob.core.windows.net?sv=1&sig=S3CR3T",
+					      "http://127.0.0.1:10000/devstoreaccount1?sig=S3CR3T",
+					      "https://user:S3CR3T@acct.blob.core.windows.net/data",
+					      "https://acct.blob.core.windows.net/data#S3CR3T" };
+	for (size_t i = 0; i < sizeof secret / sizeof *secret; i++) {
+		struct err e = { 0 };
+		assert_int_equal(rt_parse_cold_url(secret[i], ep, sizeof ep, acc, sizeof acc, cont, sizeof cont, &e), -1);
+		assert_int_equal(e.code, ERR_INPUT);
+		assert_non_null(strstr(e.msg, "--cold"));
+		assert_null(strstr(e.msg, "S3CR3T"));
+	}
+	struct err e = { 0 };
+	assert_int_equal(rt_parse_cold_url("http://127.0.0.1:10000/dev$account/c1", ep, sizeof ep, acc, sizeof acc, cont,
+					   sizeof cont, &e), -1);
+	assert_non_null(strstr(e.msg, "account name"));
+	assert_int_equal(rt_parse_cold_url("https://acct.blob.core.windows.net/data", ep, 20, acc, sizeof acc, cont,
+					   sizeof cont, &e), -1);
+	assert_non_null(strstr(e.msg, "too long"));
+}
+
 /* ---- names ---- */
 
 static void test_object_names_have_a_fixed_layout_and_parse_back(void **state)
@@ -1353,6 +1380,7 @@ int main(void)
 		cmocka_unit_test(test_content_check_names_the_first_wrong_byte),
 		cmocka_unit_test(test_content_follows_the_documented_layout),
 		cmocka_unit_test(test_cold_url_forms),
+		cmocka_unit_test(test_cold_url_refusals_never_quote_credentials),
 		cmocka_unit_test(test_content_check_catches_swapped_blocks_and_shifts),
 		cmocka_unit_test(test_object_names_have_a_fixed_layout_and_parse_back),
 		cmocka_unit_test(test_sequential_ids_spread_over_the_fanout),

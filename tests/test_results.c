@@ -538,6 +538,187 @@ static void test_newer_schema_version_is_refused(void **state)
 	assert_non_null(strstr(e.msg, "newer"));
 }
 
+/* user_version is any 32-bit integer in a file from elsewhere: a negative
+ * one was taken as a schema to upgrade, from db_migrations[-N] (found by
+ * tests/fuzz/fuzz_results.c: corpus/results/crash-negative-schema-version). */
+static void test_negative_schema_version_is_refused_untouched(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *h = raw_open(f->path);
+	raw_exec(h, "PRAGMA user_version = -486539263");
+	sqlite3_close(h);
+	struct db *db;
+	struct err e = {0};
+	assert_int_equal(db_open(&db, f->path, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_non_null(strstr(e.msg, "not a tiersim results database"));
+	sqlite3 *r;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(db_read_open(&r, f->path, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	h = raw_open(f->path);
+	assert_int_equal(query_int(h, "PRAGMA user_version"), -486539263);
+	assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master"), 0);
+	sqlite3_close(h);
+}
+
+/* ---- reading, for reports ---- */
+
+static void test_read_open_accepts_a_results_database_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct db_run_info info = sample_info();
+	write_sample(f->path, &info);
+	info.kind = "measured";
+	info.seed = UINT64_MAX;
+	write_sample(f->path, &info);
+	write_sample(f->path, &(struct db_run_info){ .kind = "simulated" });
+	sqlite3 *h;
+	struct err e = {0};
+	assert_int_equal(db_read_open(&h, f->path, &e), 0);
+	struct db_run r;
+	assert_int_equal(db_run_read(h, f->path, 0, NULL, &r, &e), 0); /* the latest */
+	assert_int_equal(r.id, 3);
+	assert_null(r.scenario);
+	db_run_free(&r);
+	assert_int_equal(db_run_read(h, f->path, 0, "measured", &r, &e), 0); /* the latest measured */
+	assert_int_equal(r.id, 2);
+	assert_string_equal(r.kind, "measured");
+	assert_string_equal(r.scenario_path, "scenarios/mm1.ini");
+	assert_string_equal(r.scenario, "[run]\nseed = 42\n");
+	assert_true(r.seed == UINT64_MAX);
+	db_run_free(&r);
+	assert_int_equal(db_run_read(h, f->path, 1, NULL, &r, &e), 0);
+	assert_string_equal(r.kind, "simulated");
+	db_run_free(&r);
+	/* read-only: a write fails */
+	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM runs", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void test_read_run_that_is_not_there_says_which_are(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db;
+	struct err e = {0};
+	assert_int_equal(db_open(&db, f->path, &e), 0);
+	db_close(db);
+	sqlite3 *h;
+	struct db_run r;
+	assert_int_equal(db_read_open(&h, f->path, &e), 0);
+	assert_int_equal(db_run_read(h, f->path, 0, NULL, &r, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "holds no runs"));
+	assert_int_equal(db_run_read(h, f->path, 4, NULL, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "no run 4 (the database holds no runs)"));
+	sqlite3_close(h);
+	struct db_run_info info = sample_info();
+	write_sample(f->path, &info);
+	write_sample(f->path, &info);
+	assert_int_equal(db_read_open(&h, f->path, &e), 0);
+	assert_int_equal(db_run_read(h, f->path, 4, NULL, &r, &e), -1);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_non_null(strstr(e.msg, "no run 4 (runs 1 to 2)"));
+	assert_int_equal(db_run_read(h, f->path, 0, "measured", &r, &e), -1);
+	assert_non_null(strstr(e.msg, "no measured run (2 of other kinds)"));
+	sqlite3_close(h);
+}
+
+/* A file that is not a results database is refused, with its name, and
+ * so is one whose runs is a view (here one that would never end) or whose
+ * tables lack a column: the schema is checked before any run is read. */
+static void test_read_open_refuses_what_is_not_a_results_database(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *h;
+	struct err e = {0};
+	assert_int_equal(db_read_open(&h, f->path, &e), -1); /* missing */
+	assert_non_null(strstr(e.msg, f->path));
+	assert_int_equal(db_read_open(&h, f->dir, &e), -1);
+	assert_non_null(strstr(e.msg, "not a file"));
+	FILE *fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("this is a text file, not an SQLite database\n", fp);
+	fclose(fp);
+	assert_int_equal(db_read_open(&h, f->path, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "not a tiersim results database"));
+	remove(f->path);
+
+	struct db_run_info info = sample_info();
+	write_sample(f->path, &info);
+	sqlite3 *w = raw_open(f->path);
+	raw_exec(w, "ALTER TABLE runs RENAME TO old_runs;"
+		    "CREATE VIEW runs (id, kind, started_at, scenario_path, scenario, seed, version, sim_seconds,"
+		    " wall_seconds, events, queue) AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)"
+		    " SELECT x, 'measured', '', '', '', 1, '', 0, 0, 0, '' FROM c");
+	sqlite3_close(w);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(db_read_open(&h, f->path, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "not a tiersim results database"));
+	w = raw_open(f->path);
+	raw_exec(w, "DROP VIEW runs; CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT)");
+	sqlite3_close(w);
+	assert_int_equal(db_read_open(&h, f->path, &e), -1);
+	assert_non_null(strstr(e.msg, "not a tiersim results database"));
+	w = raw_open(f->path);
+	raw_exec(w, "PRAGMA user_version = 7");
+	sqlite3_close(w);
+	assert_int_equal(db_read_open(&h, f->path, &e), -1);
+	assert_non_null(strstr(e.msg, "newer"));
+}
+
+/* A database with a trigger (here one that would fill metrics without
+ * end on the next run) is refused, untouched, before any insert. */
+static void test_open_refuses_a_database_with_triggers(void **state)
+{
+	struct fixture *f = *state;
+	struct db_run_info info = sample_info();
+	write_sample(f->path, &info);
+	sqlite3 *h = raw_open(f->path);
+	raw_exec(h, "CREATE TRIGGER t AFTER INSERT ON runs BEGIN INSERT INTO metrics SELECT new.id, 'x' || x, 1, 'u'"
+		    " FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c); END");
+	sqlite3_close(h);
+	struct db *db;
+	struct err e = {0};
+	assert_int_equal(db_open(&db, f->path, &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_non_null(strstr(e.msg, "triggers"));
+	h = raw_open(f->path);
+	assert_int_equal(query_int(h, "SELECT count(*) FROM runs"), 1);
+	sqlite3_close(h);
+}
+
+static void test_spec_is_a_file_and_an_optional_run(void **state)
+{
+	(void)state;
+	char path[32];
+	int64_t run;
+	struct err e = {0};
+	assert_int_equal(db_spec_parse("r.db", path, sizeof path, &run, &e), 0);
+	assert_string_equal(path, "r.db");
+	assert_int_equal(run, 0);
+	assert_int_equal(db_spec_parse("dir:x/r.db:12", path, sizeof path, &run, &e), 0);
+	assert_string_equal(path, "dir:x/r.db");
+	assert_int_equal(run, 12);
+	assert_int_equal(db_spec_parse("r.db:9223372036854775807", path, sizeof path, &run, &e), 0);
+	assert_int_equal(run, INT64_MAX);
+	assert_int_equal(db_spec_parse("r.db:", path, sizeof path, &run, &e), 0); /* no digits: part of the name */
+	assert_string_equal(path, "r.db:");
+	assert_int_equal(db_spec_parse("r.db:1x", path, sizeof path, &run, &e), 0);
+	assert_string_equal(path, "r.db:1x");
+	static const char *const bad[] = { "r.db:0", "r.db:9223372036854775808", ":3", "",
+					   "a-file-name-that-is-much-too-long-for-the-buffer.db" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(db_spec_parse(bad[i], path, sizeof path, &run, &e), -1);
+		assert_int_equal(e.code, ERR_INPUT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +741,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_that_is_not_a_database_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_sqlite_database_is_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_version_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_open_accepts_a_results_database_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_run_that_is_not_there_says_which_are, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_open_refuses_what_is_not_a_results_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_a_database_with_triggers, setup, teardown),
+		cmocka_unit_test(test_spec_is_a_file_and_an_optional_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

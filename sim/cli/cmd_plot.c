@@ -46,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "sim/results.h"
 
 #define PLOT_MAX_CURVES 24
 #define PLOT_MAX_TIERS 32
@@ -264,72 +265,16 @@ static int tier_rank(struct pctx *p, const char *name)
 static int open_run(struct pctx *p, const char *path, int64_t run, struct err *e)
 {
 	p->db_path = path;
-	struct stat sb;
-	if (stat(path, &sb) < 0)
-		return err_set(e, ERR_INPUT, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return err_set(e, ERR_INPUT, "%s: not a file", path);
-	if (sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path,
-			       p->db ? sqlite3_errmsg(p->db) : "out of memory");
-	sqlite3_busy_timeout(p->db, 5000);
-	sqlite3_stmt *st;
-	int version = -1;
-	if (sqlite3_prepare_v2(p->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", path, sqlite3_errmsg(p->db));
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		err_set(e, ERR_INPUT, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(p->db));
-		sqlite3_finalize(st);
+	struct db_run r;
+	if (db_read_open(&p->db, path, e) < 0 || db_run_read(p->db, path, run > 0 ? run : 0, NULL, &r, e) < 0)
 		return -1;
-	}
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	/* Every query below must prepare: that checks tables and columns. */
-	static const char *const probes[] = {
-		"SELECT id, scenario_path, scenario, sim_seconds FROM runs LIMIT 0",
-		"SELECT run, name, value, unit FROM metrics LIMIT 0",
-		"SELECT run, name, unit, count, p50, p99 FROM histograms LIMIT 0",
-		"SELECT run, name, lo, hi, count FROM histogram_buckets LIMIT 0",
-		"SELECT run, name, unit, t_ns, value FROM series LIMIT 0",
-	};
-	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
-		if (version < 1 || sqlite3_prepare_v2(p->db, probes[i], -1, &st, NULL) != SQLITE_OK)
-			return err_set(e, ERR_INPUT, "%s: an SQLite file that is not a tiersim results database", path);
-		sqlite3_finalize(st);
-	}
-
-	const char *sql = run > 0 ? "SELECT id, scenario_path, scenario FROM runs WHERE id = ?"
-				  : "SELECT id, scenario_path, scenario FROM runs ORDER BY id DESC LIMIT 1";
-	if (sqlite3_prepare_v2(p->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(p, e, "reading the runs");
-	if (run > 0)
-		sqlite3_bind_int64(st, 1, run);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return db_err(p, e, "reading the runs");
-		if (run <= 0)
-			return err_set(e, ERR_INPUT, "%s: holds no runs", path);
-		sqlite3_stmt *r;
-		long long lo = 0, hi = 0;
-		if (sqlite3_prepare_v2(p->db, "SELECT min(id), max(id) FROM runs", -1, &r, NULL) == SQLITE_OK &&
-		    sqlite3_step(r) == SQLITE_ROW) {
-			lo = sqlite3_column_int64(r, 0);
-			hi = sqlite3_column_int64(r, 1);
-		}
-		sqlite3_finalize(r);
-		if (hi == 0)
-			return err_set(e, ERR_INPUT, "%s: no run %lld (the database holds no runs)", path, (long long)run);
-		return err_set(e, ERR_INPUT, "%s: no run %lld (runs %lld to %lld)", path, (long long)run, lo, hi);
-	}
-	p->run = sqlite3_column_int64(st, 0);
-	const char *sp = (const char *)sqlite3_column_text(st, 1);
+	p->run = r.id;
+	const char *sp = r.scenario_path;
 	const char *base = sp ? strrchr(sp, '/') : NULL;
 	snprintf(p->subtitle, sizeof p->subtitle, "run %lld of %s: %s", (long long)p->run,
 		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, sp ? (base ? base + 1 : sp) : "(no scenario)");
-	scan_tiers(p, (const char *)sqlite3_column_text(st, 2));
-	sqlite3_finalize(st);
+	scan_tiers(p, r.scenario);
+	db_run_free(&r);
 	return 0;
 }
 

@@ -104,59 +104,37 @@ struct mrun {
 	uint64_t seed;
 };
 
-static int db_err(struct err *e, sqlite3 *db, const char *file)
-{
-	return err_set(e, ERR_INPUT, "%s: %s", file, db ? sqlite3_errmsg(db) : "cannot open");
-}
-
+/* Opens the measured run of --measured DB[:RUN]: the run given, else the
+ * last measured run (results.h, db_read_open: a hostile file is refused). */
 static int mrun_open(struct mrun *r, const char *spec, struct err *e)
 {
 	char file[PATH_MAX];
-	snprintf(file, sizeof file, "%s", spec);
-	r->id = -1;
-	char *colon = strrchr(file, ':');
-	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
-		*colon = '\0';
-		r->id = strtoll(colon + 1, NULL, 10);
+	struct db_run run;
+	if (db_spec_parse(spec, file, sizeof file, &r->id, e) < 0)
+		return err_prefix(e, "--measured ");
+	if (db_read_open(&r->db, file, e) < 0)
+		return err_prefix(e, "--measured ");
+	if (db_run_read(r->db, file, r->id, "measured", &run, e) < 0) {
+		if (r->id == 0 && e->code == ERR_INPUT) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n, "; tierref run --out %.200s records one", file);
+		}
+		return -1;
 	}
-	if (access(file, R_OK) != 0)
-		return err_set(e, ERR_INPUT, "--measured %s: %s", file, strerror(errno));
-	if (sqlite3_open_v2(file, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return db_err(e, r->db, file);
-	sqlite3_stmt *st = NULL;
-	const char *sql = r->id >= 0 ? "SELECT id, kind, scenario, scenario_path, seed FROM runs WHERE id = ?1"
-				     : "SELECT id, kind, scenario, scenario_path, seed FROM runs WHERE kind = 'measured' "
-				       "ORDER BY id DESC LIMIT 1";
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", file, sqlite3_errmsg(r->db));
-	if (r->id >= 0)
-		sqlite3_bind_int64(st, 1, r->id);
-	int rc = -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		if (r->id >= 0)
-			err_set(e, ERR_INPUT, "%s: no run %lld", file, (long long)r->id);
-		else
-			err_set(e, ERR_INPUT, "%s: no measured run (tierref run --out %s)", file, file);
-		goto out;
+	r->id = run.id;
+	int rc = 0;
+	if (!run.kind || strcmp(run.kind, "measured") != 0) {
+		rc = err_set(e, ERR_INPUT, "%s: run %lld is of kind '%s', not 'measured' (a tierref run)", file,
+			     (long long)r->id, run.kind ? run.kind : "?");
+	} else {
+		r->scenario = run.scenario ? run.scenario : strdup("");
+		r->path = run.scenario_path ? run.scenario_path : strdup("scenario");
+		run.scenario = run.scenario_path = NULL;
+		r->seed = run.seed;
+		if (!r->scenario || !r->path)
+			rc = err_set(e, ERR_FAIL, "out of memory");
 	}
-	r->id = sqlite3_column_int64(st, 0);
-	const char *kind = (const char *)sqlite3_column_text(st, 1);
-	if (!kind || strcmp(kind, "measured") != 0) {
-		err_set(e, ERR_INPUT, "%s: run %lld is of kind '%s', not 'measured' (a tierref run)", file, (long long)r->id,
-			kind ? kind : "?");
-		goto out;
-	}
-	const char *text = (const char *)sqlite3_column_text(st, 2), *path = (const char *)sqlite3_column_text(st, 3);
-	r->scenario = strdup(text ? text : "");
-	r->path = strdup(path ? path : "scenario");
-	r->seed = (uint64_t)sqlite3_column_int64(st, 4);
-	if (!r->scenario || !r->path) {
-		err_set(e, ERR_FAIL, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
+	db_run_free(&run);
 	return rc;
 }
 

@@ -17,7 +17,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "simulate a scenario and write its results to SQLite" },
-	{ "validate", cmd_validate, "compare the simulator with theory (queueing, cache)" },
+	{ "validate", cmd_validate, "compare the simulator with theory (queueing, cache) or a measured run (hardware)" },
 	{ "cache", cmd_cache, "replay a trace through a cache policy: miss ratios by size" },
 	{ "plot", cmd_plot, "draw a run of a results database as PNG and SVG (gnuplot)" },
 	{ "mrc", cmd_mrc, "LRU miss-ratio curve of a trace in one pass (exact, SHARDS)" },
