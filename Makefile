@@ -119,6 +119,7 @@ FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=undefined
 fuzz:
+	@sh tests/fuzz/search.sh --check "$(FUZZ_SECONDS)" $(FUZZ_TARGETS)
 	@sh scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_CFLAGS)" LTO= \
 		$(FUZZ_BUILD)/libtiersim.a $(if $(REF_OBJ),$(FUZZ_BUILD)/librefimpl.a)

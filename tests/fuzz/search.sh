@@ -4,16 +4,21 @@
 # corpus (BUILD/corpus/NAME), not into the source tree; a crashing input
 # is written to BUILD/crashes/NAME/ and the search of that harness stops.
 # Usage: search.sh BUILD SECONDS NAME...
+#        search.sh --check SECONDS NAME...   (the settings alone, before a build)
 set -u
 build=$1; secs=$2; shift 2
 case $secs in ''|*[!0-9]*|0) echo "make fuzz: FUZZ_SECONDS must be a whole number of seconds above 0, not '$secs'" >&2; exit 2;; esac
+for name in "$@"; do
+	if [ ! -f "tests/fuzz/fuzz_$name.c" ]; then
+		echo "make fuzz: FUZZ_TARGETS: no harness named '$name'; there are:" \
+			$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_||; s|\.c$||') >&2
+		exit 2
+	fi
+done
+[ "$build" = --check ] && exit 0
 found=0
 for name in "$@"; do
 	bin=$build/fuzz_$name
-	if [ ! -x "$bin" ]; then
-		echo "make fuzz: no harness named '$name' (tests/fuzz/fuzz_$name.c)" >&2
-		exit 2
-	fi
 	work=$build/corpus/$name; crashes=$build/crashes/$name
 	mkdir -p "$work" "$crashes"
 	echo "== fuzz_$name: ${secs} s"
