@@ -161,4 +161,33 @@ static void ft_run(const char *path, ft_open_fn open, ft_rec_fn check, void *ctx
 		*l_out = l;
 }
 
+/* A harness for a reader of fixed-size binary records: the input as a
+ * file, both passes, and a clean end only after every whole record. */
+static inline void ft_fixed_records(const uint8_t *data, size_t size, size_t rec_bytes, ft_open_fn open,
+				    ft_rec_fn check)
+{
+	char path[64];
+	int fd = fuzz_file(data, size, path, sizeof path);
+	if (fd < 0)
+		return;
+	struct ft_pass s;
+	ft_run(path, open, check, NULL, &s, NULL);
+	FUZZ_CHECK(s.opened);
+	if (s.rc == 0)
+		FUZZ_CHECK(size % rec_bytes == 0 && s.n == size / rec_bytes);
+	fuzz_file_close(fd);
+}
+
+/* Two passes over the same records by two routes (two readers, two
+ * formats): they must agree in everything, messages included.  Inline,
+ * so a harness that does not use it is not warned about it. */
+static inline void ft_same(const struct ft_pass *a, const struct ft_pass *b)
+{
+	FUZZ_CHECK(a->opened == b->opened && a->rc == b->rc && a->n == b->n);
+	FUZZ_CHECK(a->hash == b->hash && a->skipped == b->skipped);
+	FUZZ_CHECK(!strcmp(a->first_skip, b->first_skip));
+	if (a->rc < 0)
+		FUZZ_CHECK(!strcmp(a->e.msg, b->e.msg));
+}
+
 #endif

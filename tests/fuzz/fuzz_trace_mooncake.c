@@ -85,15 +85,6 @@ static int parse_opts(const char *opts, struct ctx *c)
 	return 0;
 }
 
-static void same(const struct ft_pass *a, const struct ft_pass *b)
-{
-	FUZZ_CHECK(a->opened == b->opened && a->rc == b->rc && a->n == b->n);
-	FUZZ_CHECK(a->hash == b->hash && a->skipped == b->skipped);
-	FUZZ_CHECK(!strcmp(a->first_skip, b->first_skip));
-	if (a->rc < 0)
-		FUZZ_CHECK(!strcmp(a->e.msg, b->e.msg));
-}
-
 static void run(const char *opts, const uint8_t *file, size_t n)
 {
 	char format[600];
@@ -125,8 +116,8 @@ static void run(const char *opts, const uint8_t *file, size_t n)
 	FUZZ_CHECK(fs.opened);
 	c.cfg.jansson_only = 1;
 	ft_run(path, open_cfg, check_rec, &c, &js, &jl);
-	same(&fs, &js);
-	same(&fl, &jl);
+	ft_same(&fs, &js);
+	ft_same(&fl, &jl);
 	fuzz_file_close(fd);
 }
 

@@ -39,15 +39,6 @@ static struct trace_reader *open_format(const char *path, const struct trace_opt
 	return trace_open_opts(path, ctx, o, e);
 }
 
-static void same(const struct ft_pass *a, const struct ft_pass *b)
-{
-	FUZZ_CHECK(a->opened == b->opened && a->rc == b->rc && a->n == b->n);
-	FUZZ_CHECK(a->hash == b->hash && a->skipped == b->skipped);
-	FUZZ_CHECK(!strcmp(a->first_skip, b->first_skip));
-	if (a->rc < 0)
-		FUZZ_CHECK(!strcmp(a->e.msg, b->e.msg));
-}
-
 static int ends(const char *s, const char *suf)
 {
 	size_t n = strlen(s), m = strlen(suf);
@@ -117,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ft_run(path, open_format, NULL, NULL, &as, &al);
 	if (fmt) {
 		ft_run(path, open_format, NULL, (void *)fmt, &ns, &nl);
-		same(&as, &ns);
-		same(&al, &nl);
+		ft_same(&as, &ns);
+		ft_same(&al, &nl);
 	} else {
 		FUZZ_CHECK(!as.opened && !strcmp(as.e.msg, e.msg));
 	}
