@@ -712,6 +712,23 @@ static void test_nul_bytes_in_text_traces_are_errors(void **state)
 	expect_msg(&e, path, ":1: header");
 }
 
+/* A format and its options are checked without a file, with the message
+ * trace_open gives, so a scenario can point at its `format` line. */
+static void test_format_check_needs_no_file(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	assert_int_equal(trace_format_check("csv:time=1,id=2,size=3", &e), 0);
+	assert_int_equal(trace_format_check("ORACLEGENERAL", &e), 0);
+	assert_int_equal(trace_format_check("mooncake:block-tokens=512", &e), 0);
+	assert_int_equal(trace_format_check("tape", &e), -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_non_null(strstr(e.msg, "unknown trace format \"tape\""));
+	assert_int_equal(trace_format_check("mooncake:block-tokens=0", &e), -1);
+	assert_non_null(strstr(e.msg, "must be positive"));
+	assert_int_equal(trace_format_check("vscsi:x=1", &e), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_azure_date_the_month_lacks_is_a_bad_time),
 		cmocka_unit_test(test_azure_time_past_64_bits_of_ns_is_an_error),
 		cmocka_unit_test(test_nul_bytes_in_text_traces_are_errors),
+		cmocka_unit_test(test_format_check_needs_no_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

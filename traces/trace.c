@@ -150,48 +150,56 @@ static int parse_byte_opts(const char *fmt, const char *s, const char *const *ke
 	return 0;
 }
 
-static struct trace_reader *open_named(const char *path, const char *format, struct err *e)
+/* Opens path in the named format into *out; with out NULL, only checks the
+ * format's name and options (trace_format_check).  0, or -1 (e filled). */
+static int open_named(const char *path, const char *format, struct trace_reader **out, struct err *e)
 {
 	const char *colon = strchr(format, ':');
 	size_t n = colon ? (size_t)(colon - format) : strlen(format);
 	const char *opts = colon ? colon + 1 : NULL;
 #define IS(name) (n == strlen(name) && !strncasecmp(format, name, n))
+#define OPEN(call) return !out ? 0 : (*out = (call)) ? 0 : -1
 	if (IS("csv")) {
 		struct trace_csv_cfg c;
 		trace_csv_cfg_default(&c);
 		if (opts && trace_csv_parse_opts(opts, &c, e) < 0)
-			return NULL;
-		return trace_open_csv(path, &c, e);
+			return -1;
+		OPEN(trace_open_csv(path, &c, e));
 	}
 	if (IS("mooncake")) {
 		struct trace_mooncake_cfg c = { TRACE_KV_BYTES_PER_TOKEN, TRACE_MOONCAKE_BLOCK_TOKENS, 0 };
 		static const char *const keys[] = { "kv-bytes-per-token", "block-tokens", NULL };
 		uint64_t *const vals[] = { &c.kv_bytes_per_token, &c.block_tokens };
 		if (opts && parse_byte_opts("mooncake", opts, keys, vals, e) < 0)
-			return NULL;
-		return trace_open_mooncake(path, &c, e);
+			return -1;
+		OPEN(trace_open_mooncake(path, &c, e));
 	}
 	if (IS("azure_llm")) {
 		uint64_t bpt = TRACE_KV_BYTES_PER_TOKEN;
 		static const char *const keys[] = { "kv-bytes-per-token", NULL };
 		uint64_t *const vals[] = { &bpt };
 		if (opts && parse_byte_opts("azure_llm", opts, keys, vals, e) < 0)
-			return NULL;
-		return trace_open_azure_llm(path, bpt, e);
+			return -1;
+		OPEN(trace_open_azure_llm(path, bpt, e));
 	}
 	if (!opts) {
 		if (IS("oracleGeneral"))
-			return trace_open_oracle(path, e);
+			OPEN(trace_open_oracle(path, e));
 		if (IS("native"))
-			return trace_open_native(path, e);
+			OPEN(trace_open_native(path, e));
 		if (IS("alibaba_gpu"))
-			return trace_open_alibaba(path, e);
+			OPEN(trace_open_alibaba(path, e));
 		if (IS("vscsi"))
-			return trace_open_vscsi(path, e);
+			OPEN(trace_open_vscsi(path, e));
 	}
 #undef IS
-	err_set(e, ERR_INPUT, "unknown trace format \"%s\" (use %s)", format, trace_formats());
-	return NULL;
+#undef OPEN
+	return err_set(e, ERR_INPUT, "unknown trace format \"%s\" (use %s)", format, trace_formats());
+}
+
+int trace_format_check(const char *format, struct err *e)
+{
+	return open_named(NULL, format, NULL, e);
 }
 
 struct trace_reader *trace_open_opts(const char *path, const char *format,
@@ -199,8 +207,10 @@ struct trace_reader *trace_open_opts(const char *path, const char *format,
 {
 	if (!format && !(format = trace_sniff(path, e)))
 		return NULL;
-	struct trace_reader *t = open_named(path, format, e);
-	if (t && o)
+	struct trace_reader *t = NULL;
+	if (open_named(path, format, &t, e) < 0)
+		return NULL;
+	if (o)
 		t->lenient = o->lenient;
 	return t;
 }

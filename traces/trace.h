@@ -178,6 +178,10 @@ struct trace_opts {
 struct trace_reader *trace_open_opts(const char *path, const char *format,
 				     const struct trace_opts *o, struct err *e);
 struct trace_reader *trace_open(const char *path, const char *format, struct err *e);
+/* Checks a format name and its options as trace_open_opts would, without
+ * a file: 0, or -1 (ERR_INPUT) with trace_open's message; so a caller can
+ * point at where the name was written. */
+int trace_format_check(const char *format, struct err *e);
 
 /* The format trace_open picks for path when none is given: a native or
  * zstd magic number is native; *.jsonl whose first record has Mooncake's

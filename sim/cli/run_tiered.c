@@ -89,6 +89,11 @@ static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *
 	if (!trace)
 		return err_set(e, ERR_INPUT, "%s:%d: [workload]: missing key 'trace' (the request trace to replay)", d->path,
 			       s->line);
+	if (*format && trace_format_check(*format, e) < 0) {
+		char why[sizeof e->msg];
+		snprintf(why, sizeof why, "%s", e->msg);
+		return cfg_error(d, s, cfg_key(s, "format"), e, "%s", why);
+	}
 	if (strcmp(mode, "open") == 0)
 		rc->mode = REPLAY_OPEN;
 	else if (strcmp(mode, "closed") == 0)
