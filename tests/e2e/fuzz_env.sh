@@ -22,4 +22,15 @@ check 2 "seconds not a number" 1m units
 check 2 "zero seconds" 0 units
 check 2 "an unknown harness" 60 units no_such_parser
 check 0 "good settings" 60 units trace_csv
+# The dictionaries, in libFuzzer's format: comments, blank lines, or one
+# quoted ASCII word (escapes \\ \" \xHH), optionally named (kw="...").
+for d in tests/fuzz/dict/*.dict; do
+	bad=$(LC_ALL=C grep -nvE '^(#.*|[[:space:]]*|([A-Za-z0-9_]+=)?"([^"\\[:cntrl:]]|\\\\|\\"|\\x[0-9A-Fa-f]{2})*")$' "$d" | head -3)
+	if [ -n "$bad" ] || LC_ALL=C grep -q '[^ -~]' "$d"; then
+		echo "FAIL $d: not libFuzzer's dictionary format: ${bad:-a byte outside printable ASCII}"
+		fails=$((fails + 1))
+	else
+		echo "ok   $d"
+	fi
+done
 [ "$fails" -eq 0 ]
