@@ -6,10 +6,11 @@
  * the run, timed apart, since they are a fixed cost per run (a few
  * thousand-bucket histograms per metric) that can dominate a short run.
  *
- *   tiered_run [SCENARIO.ini] [PASSES]
+ *   tiered_run [SCENARIO.ini] [PASSES] [QUEUE]
  *
  * PASSES (default 3) replays the trace that many times back to back over
- * the same cluster (warm caches after the first pass).  Prints
+ * the same cluster (warm caches after the first pass); QUEUE names the
+ * pending-event set (evq.h; default: the engine's).  Prints
  *
  *   tiered run: N requests, X k requests/s, Y instructions/request
  *
@@ -29,6 +30,7 @@
 #include "models/tiered.h"
 #include "sim/cfg.h"
 #include "sim/engine.h"
+#include "sim/evq.h"
 #include "sim/metrics.h"
 #include "sim/results.h"
 #include "traces/replay.h"
@@ -96,7 +98,12 @@ int main(int argc, char **argv)
 		snprintf(tpath, sizeof tpath, "%.*s/%s", (int)(slash - ini), ini, trace);
 
 	double t0 = wall();
-	struct ev_engine *eng = ev_engine_new(NULL);
+	const struct evq_ops *qops = NULL;
+	if (argc > 3 && !(qops = evq_by_name(argv[3]))) {
+		fprintf(stderr, "tiered_run: unknown queue '%s'\n", argv[3]);
+		return 2;
+	}
+	struct ev_engine *eng = ev_engine_new(qops);
 	struct met_registry *m = met_new();
 	struct exec x = ev_executor(eng);
 	struct tiered *cl = NULL;

@@ -9,10 +9,14 @@
  * (Values below 2^(HIST_SUB_BITS+1) = 256 in fact get a bucket each.)
  * The sum is kept exactly (as a 128-bit integer) for the mean.
  *
- * A histogram is one flat array of 7424 counts, 58 KiB, allocated by
- * hist_new (NULL on out of memory); recording never allocates, so
- * hist_record cannot fail.  It costs a few ns (no loops, no branches
- * beyond min/max).
+ * A histogram's 7424 counts are kept in 58 groups of 128 (1 KiB), one per
+ * power of two, each allocated when a value first falls in it: about
+ * 0.5 KiB plus 1 KiB per power of two in use.  hist_new returns NULL on
+ * out of memory.  A recording or merge whose group cannot be allocated
+ * keeps count, sum, min and max exact, loses that value's bucket, and is
+ * counted by hist_lost: a histogram with lost values must not be
+ * reported (met_failed checks every registered one).  Recording costs a
+ * few ns (no loops, no branches beyond min/max and the group's check).
  *
  * Histograms with the same layout merge by adding counts (hist_merge), so
  * per-node histograms add up to per-cluster ones.
@@ -35,6 +39,8 @@ void hist_record_n(struct hist *h, uint64_t v, uint64_t n);
 void hist_merge(struct hist *dst, const struct hist *src);
 
 uint64_t hist_count(const struct hist *h);
+/* Values counted but not in a bucket, their group not allocated (OOM). */
+uint64_t hist_lost(const struct hist *h);
 uint64_t hist_min(const struct hist *h); /* 0 when empty */
 uint64_t hist_max(const struct hist *h);
 double hist_mean(const struct hist *h);  /* 0 when empty */

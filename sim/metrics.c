@@ -18,7 +18,8 @@
  *
  * Allocation failures are sticky (met_failed): the call that failed returns
  * -1 or NULL, and the run that owns the registry must fail rather than write
- * results that silently lack a metric or a sample.
+ * results that silently lack a metric or a sample.  So must a run whose
+ * histograms lost values for want of memory (hist.h).
  */
 #include "metrics.h"
 
@@ -422,5 +423,12 @@ const struct met_series *met_series_at(const struct met_registry *m, size_t i)
 
 int met_failed(const struct met_registry *m)
 {
-	return m->failed;
+	if (m->failed)
+		return 1;
+	/* A histogram that lost values to out of memory (hist_lost) would
+	 * report quantiles from incomplete counts. */
+	for (size_t i = 0; i < met_nhists(m); i++)
+		if (hist_lost(met_hist_at(m, i)->h))
+			return 1;
+	return 0;
 }

@@ -126,7 +126,8 @@ const struct met_named_hist *met_hist_at(const struct met_registry *m, size_t i)
 const struct hist *met_find_hist(const struct met_registry *m, const char *name);
 size_t met_nseries(const struct met_registry *m);
 const struct met_series *met_series_at(const struct met_registry *m, size_t i);
-/* 1 if any allocation failed since met_new (so the run must fail). */
+/* 1 if any allocation failed since met_new, a registered histogram
+ * included (hist_lost), so the run must fail. */
 int met_failed(const struct met_registry *m);
 
 #endif
