@@ -605,6 +605,10 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 	*out = T;
 	return 0;
 fail:
+	/* Out of memory is the one failure whose cause a section cannot name:
+	 * it is the sum of them, which the node count multiplies. */
+	if (e && e->code == ERR_FAIL && strstr(e->msg, "out of memory") && strncmp(e->msg, d->path, strlen(d->path)))
+		err_prefix(e, "%s: a cluster of %zu nodes: ", d->path, T->nodes);
 	tiered_free(T);
 	return -1;
 }

@@ -38,6 +38,7 @@
 #include "sim/cfg.h"
 #include "sim/cli/run_tiered.h"
 #include "sim/engine.h"
+#include "sim/memcap.h"
 #include "sim/metrics.h"
 #include "sim/results.h"
 #include "sim/units.h"
@@ -55,7 +56,9 @@ static void usage_main(FILE *f)
 		   "  run        replay the workload through the real tiers, verifying every byte read,\n"
 		   "             and write the results (kind 'measured') to the SQLite database\n"
 		   "  probe      measure the devices as fio would and write a preset for tiersim\n\n"
-		   "  --version  print the version\n");
+		   "  --version  print the version\n\n"
+		   "Environment: " MEMCAP_ENV "=SIZE|off caps the memory a run may use (default: 3/4 of\n"
+		   "what is free at start); a scenario too large fails with \"out of memory\".\n");
 }
 
 static void usage_tiers(FILE *f)
@@ -206,6 +209,9 @@ static int credentials(const char *cmd, struct args *a)
 static int fail(const char *cmd, const struct err *e)
 {
 	fprintf(stderr, "tierref %s: %s\n", cmd, e->msg[0] ? e->msg : "failed");
+	char hint[256];
+	if (memcap_hint(e, hint, sizeof hint))
+		fprintf(stderr, "tierref %s: %s\n", cmd, hint);
 	return e->code == ERR_INPUT ? EX_USAGE : EX_FAIL;
 }
 
@@ -984,6 +990,11 @@ fail:
 
 int main(int argc, char **argv)
 {
+	struct err e = { 0 };
+	if (memcap_apply(getenv(MEMCAP_ENV), &e) < 0) {
+		fprintf(stderr, "tierref: %s\n", e.msg);
+		return e.code == ERR_INPUT ? EX_USAGE : EX_FAIL;
+	}
 	if (argc < 2) {
 		usage_main(stderr);
 		return EX_USAGE;

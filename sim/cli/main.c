@@ -2,6 +2,7 @@
  * tiersim — the command.  Dispatches to one function per command (cli.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli.h"
+#include "sim/memcap.h"
 #include "sim/units.h"
 
 static const struct {
@@ -32,6 +34,8 @@ static void usage(FILE *f)
 		   "tiersim simulates the storage tiers that feed GPU clusters.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nEnvironment: " MEMCAP_ENV "=SIZE|off caps the memory a run may use (default: 3/4 of\n"
+		   "what is free at start); a scenario too large fails with \"out of memory\".\n");
 	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage or input error.\n");
 }
 
@@ -71,6 +75,9 @@ int cli_parse_size(const char *arg, uint64_t *sizes, size_t *n, size_t max, stru
 int cli_fail(const char *cmd, const struct err *e)
 {
 	fprintf(stderr, "tiersim %s: %s\n", cmd, e->msg);
+	char hint[256];
+	if (memcap_hint(e, hint, sizeof hint))
+		fprintf(stderr, "tiersim %s: %s\n", cmd, hint);
 	return e->code == ERR_INPUT ? CLI_USAGE : CLI_FAIL;
 }
 
@@ -79,6 +86,11 @@ int main(int argc, char **argv)
 	/* GSL's default handler aborts; the library checks GSL's results
 	 * itself, so a GSL failure becomes an error message, not a crash. */
 	gsl_set_error_handler_off();
+	struct err e = { 0 };
+	if (memcap_apply(getenv(MEMCAP_ENV), &e) < 0) {
+		fprintf(stderr, "tiersim: %s\n", e.msg);
+		return e.code == ERR_INPUT ? CLI_USAGE : CLI_FAIL;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

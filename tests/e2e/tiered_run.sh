@@ -105,5 +105,24 @@ head -c 100 "$TRACE" >"$D/short.bin"
 printf '[tier b]\nmodel = fixed\n[workload]\ntrace = short.bin\n' >"$D/trunc.ini"
 bad trunc "short.bin"
 
+# --- a cluster too large for the memory it may use (sim/memcap.h) ---
+# Ten million nodes under a 256 MiB ceiling: out of memory from malloc,
+# exit 1, the cause and the ceiling named, no database left behind; a
+# bad ceiling is refused with exit 2.  (Not under AddressSanitizer, which
+# sets no ceiling: its shadow needs the address space.)
+cp bench/three_tiers.ini "$D/huge.ini"
+sed -i "s|^nodes = 1\$|nodes = 10000000|; s|^trace = .*|trace = $TRACE|" "$D/huge.ini"
+TIERSIM_MEMORY_LIMIT=256MiB "$T" run "$D/huge.ini" --out "$D/huge.db" >"$D/out" 2>"$D/err"; s=$?
+cat "$D/err"
+check "too large: exit 1" test "$s" = 1
+check "too large: names the file and the node count" grep -q "huge.ini: a cluster of 10000000 nodes: .*out of memory" "$D/err"
+check "too large: names the ceiling and its source" grep -q "memory is limited to 256.0 MiB (TIERSIM_MEMORY_LIMIT)" "$D/err"
+check "too large: no database" test ! -e "$D/huge.db"
+TIERSIM_MEMORY_LIMIT=lots "$T" run "$D/huge.ini" --out "$D/huge.db" >"$D/out" 2>"$D/err"; s=$?
+check "bad TIERSIM_MEMORY_LIMIT: exit 2" test "$s" = 2
+check "bad TIERSIM_MEMORY_LIMIT: named" grep -q '^tiersim: TIERSIM_MEMORY_LIMIT=lots: bad size' "$D/err"
+TIERSIM_MEMORY_LIMIT=off "$T" run "$D/one.ini" --out "$D/off.db" >/dev/null 2>&1
+check "TIERSIM_MEMORY_LIMIT=off runs" test "$?" = 0
+
 echo "tiered_run: $fails failed"
 [ "$fails" -eq 0 ]
