@@ -1119,10 +1119,21 @@ static int check_io(const struct path *p, uint64_t obj, uint64_t obj_bytes, uint
 			       "path: object %llu: bytes [%llu, +%llu) beyond its size %llu",
 			       (unsigned long long)obj, (unsigned long long)offset,
 			       (unsigned long long)length, (unsigned long long)obj_bytes);
-	if (obj_bytes && (obj_bytes - 1) / p->chunk_bytes >> PATH_IDX_BITS)
-		return err_set(e, ERR_INPUT, "path: object %llu: %llu bytes is more than 2^%d chunks",
-			       (unsigned long long)obj, (unsigned long long)obj_bytes, PATH_IDX_BITS);
+	if (path_check_object(p, obj_bytes, e) < 0)
+		return err_prefix(e, "path: object %llu: ", (unsigned long long)obj);
 	return 0;
+}
+
+int path_check_object(const struct path *p, uint64_t obj_bytes, struct err *e)
+{
+	if (!obj_bytes || !((obj_bytes - 1) / p->chunk_bytes >> PATH_IDX_BITS))
+		return 0;
+	/* The least chunk that numbers it in 2^PATH_IDX_BITS: ceil(bytes / 2^24). */
+	uint64_t least = ((obj_bytes - 1) >> PATH_IDX_BITS) + 1;
+	return err_set(e, ERR_INPUT, "%llu bytes is %llu chunks of %llu bytes, and an object has at most 2^%d: "
+		       "use a chunk of at least %llu bytes",
+		       (unsigned long long)obj_bytes, (unsigned long long)((obj_bytes - 1) / p->chunk_bytes + 1),
+		       (unsigned long long)p->chunk_bytes, PATH_IDX_BITS, (unsigned long long)least);
 }
 
 static struct rq *rq_new(struct path *p, int is_write, path_done_fn done, void *ctx, struct err *e)

@@ -231,6 +231,11 @@ size_t path_n_tiers(const struct path *p);
 const struct path_tier_stats *path_tier_stats(const struct path *p, size_t tier);
 const char *path_tier_name(const struct path *p, size_t tier);
 /* Bytes the tier's policy holds (0 for an unbounded tier), its capacity. */
+/* 0 if an object of obj_bytes has at most 2^PATH_IDX_BITS chunks; else -1
+ * with an ERR_INPUT message that gives the least chunk that would do, for
+ * a job to check its objects' sizes when it is built rather than fail
+ * when it first reads or writes one. */
+int path_check_object(const struct path *p, uint64_t obj_bytes, struct err *e);
 uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);
 uint64_t path_tier_dirty_bytes(const struct path *p, size_t tier);

@@ -662,6 +662,24 @@ static void test_model_load_bad_keys_are_errors(void **state)
 	r.doc = NULL;
 	assert_int_equal(rig_job(&r, "[job ml]\ntype = modelload\nloads = 3\n", wl_modelload_new, &e), -1);
 	assert_non_null(strstr(e.msg, "needs an interval"));
+	cfg_free(r.doc);
+	r.doc = NULL;
+	/* 1 MiB chunks: a shard of 2^24 chunks (16 TiB) fits, one byte more
+	 * does not, and the job is refused when built, naming the key and
+	 * the least chunk that would do (ceil(bytes / 2^24)). */
+	assert_int_equal(rig_job(&r, "[job ml]\ntype = modelload\nmodel_bytes = 32TiB\nshards = 2\n", wl_modelload_new,
+				 &e),
+			 0);
+	r.job.ops->free(&r.job);
+	cfg_free(r.doc);
+	r.doc = NULL;
+	assert_int_equal(rig_job(&r, "[job ml]\ntype = modelload\nmodel_bytes = 35184372088834\nshards = 2\n",
+				 wl_modelload_new, &e),
+			 -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	if (!strstr(e.msg, "test.ini:3: [job ml] model_bytes: a shard of 17592186044417 bytes is 16777217 chunks of "
+			   "1048576 bytes, and an object has at most 2^24: use a chunk of at least 1048577 bytes"))
+		fail_msg("%s", e.msg);
 	rig_free(&r);
 }
 

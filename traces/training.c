@@ -769,6 +769,17 @@ static int check_file_values(struct cfg_doc *d, struct cfg_section *s, const str
 	return 0;
 }
 
+/* A job's object of `bytes` must fit the data path's chunk numbering
+ * (path_check_object): checked when the job is built, naming `key`. */
+static int check_object(const struct trn *t, struct cfg_doc *d, struct cfg_section *s, const char *key,
+			const char *what, uint64_t bytes, struct err *e)
+{
+	struct err pe = { 0 };
+	if (path_check_object(t->env.paths[0], bytes, &pe) == 0)
+		return 0;
+	return cfg_error(d, s, cfg_key(s, key), e, "%s of %s", what, pe.msg);
+}
+
 static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w,
 		     size_t nodes, struct err *e)
 {
@@ -860,6 +871,8 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	t->compute_ns = compute_ns;
 	t->compute_sd_ns = sd_ns;
 	t->next_ckpt_epoch = t->ckpt_after_epoch;
+	if (t->ckpt_bytes && check_object(t, d, s, "checkpoint_bytes", "a checkpoint shard", t->ckpt_bytes, e) < 0)
+		return -1;
 
 	if (t->ckpt_only) {
 		t->ckpt_slots = UINT32_MAX / t->G;
@@ -907,7 +920,7 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 		return cfg_error(d, s, NULL, e,
 				 "the dataset's %llu samples are fewer than batch_size × GPUs (%llu × %u): not one step",
 				 (unsigned long long)t->N, (unsigned long long)t->batch, t->G);
-	/* Samples per file × the largest sample must fit the path's objects. */
+	/* Checkpoint objects are numbered after the files, per GPU. */
 	t->ckpt_slots = (UINT32_MAX - t->files) / t->G;
 	if (t->ckpt_on && t->ckpt_slots == 0)
 		return cfg_error(d, s, NULL, e, "too many files and GPUs to number the checkpoint objects");
@@ -931,7 +944,14 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 		}
 		gsl_rng_free(r);
 	}
-	return 0;
+	uint64_t rec = t->rec_bytes;
+	for (uint64_t f = 0; t->file_rec && f < t->files; f++)
+		if (t->file_rec[f] > rec)
+			rec = t->file_rec[f];
+	if (rec > UINT64_MAX / t->spf)
+		return cfg_error(d, s, cfg_key(s, "sample_bytes"), e, "a file of %llu samples of %llu bytes is over 2^64 bytes",
+				 (unsigned long long)t->spf, (unsigned long long)rec);
+	return check_object(t, d, s, "samples_per_file", "a dataset file", t->spf * rec, e);
 }
 
 static int create(struct wl *out, struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env, int ckpt_only,

@@ -94,5 +94,26 @@ check "wrong YAML type: exit 2" test "$s" = 2
 check "wrong YAML type: names file, line and key" grep -Eq "bad.yaml:24.*batch_size" "$D/err"
 check "wrong YAML type: no database" test ! -e "$D/bad.db"
 
+# --- an object of more than 2^24 chunks: refused when the job is built ---
+# (with 4 KiB chunks, 2^24 chunks are 64 GiB), naming the key and the
+# least chunk that would do: ceil(bytes / 2^24).
+big() { # big NAME JOB-KEYS REGEX
+	printf '[cluster]\nchunk = 4KiB\n[tier store]\nmodel = fixed\nscope = node\n[job j]\n%b' "$2" >"$D/$1.ini"
+	rm -f "$D/$1.db"
+	"$T" run "$D/$1.ini" --out "$D/$1.db" >/dev/null 2>"$D/err"; s=$?
+	cat "$D/err"
+	check "$1: exit 2" test "$s" = 2
+	check "$1: names the key and the chunk" grep -Eq "$3" "$D/err"
+	check "$1: no database" test ! -e "$D/$1.db"
+}
+big bigshard 'type = modelload\nmodel_bytes = 129GiB\nshards = 2\n' \
+	"bigshard.ini:8: \\[job j\\] model_bytes: a shard of 69256347648 bytes is 16908288 chunks of 4096 bytes, .*at least 4128 bytes"
+big bigckpt 'type = checkpoint\ncheckpoint_bytes = 65GiB\ncheckpoints = 1\n' \
+	"bigckpt.ini:8: \\[job j\\] checkpoint_bytes: a checkpoint shard of 69793218560 bytes is"
+big bigfile 'type = training\nfiles = 8\nsamples_per_file = 1024\nsample_bytes = 65MiB\nsteps = 1\n' \
+	"bigfile.ini:9: \\[job j\\] samples_per_file: a dataset file of 69793218560 bytes is"
+big bigblock "type = kvcache\ntrace = $PWD/scenarios/data/mooncake_conversation_3min.jsonl\nlayers = 1\nkv_heads = 1\nhead_dim = 1\ndtype_bytes = 1\nblock_tokens = 34359738369\n" \
+	"bigblock.ini:13: \\[job j\\] block_tokens: a KV block of 68719476738 bytes is"
+
 echo "jobs_run: $fails failed"
 [ "$fails" -eq 0 ]
