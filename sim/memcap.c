@@ -133,7 +133,7 @@ int memcap_hint(const struct err *e, char *buf, size_t n)
 	if (!e || e->code != ERR_FAIL || !cap || !strstr(e->msg, "out of memory"))
 		return 0;
 	int gib = cap >= ((uint64_t)1 << 30);
-	snprintf(buf, n, "memory is limited to %.1f %s (%s): make the scenario smaller, or set %s",
+	snprintf(buf, n, "memory is limited to %.1f %s (%s): make the scenario or trace smaller, or set %s",
 		 (double)cap / (gib ? 1024.0 * 1024 * 1024 : 1024.0 * 1024), gib ? "GiB" : "MiB",
 		 getenv(MEMCAP_ENV) ? MEMCAP_ENV : "3/4 of the memory free when the program started, or a ulimit -v",
 		 MEMCAP_ENV);

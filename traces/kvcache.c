@@ -277,7 +277,7 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
 	char *buf = NULL;
 	size_t bufcap = 0, reqcap = 0, idcap = 0, line = 0;
-	ssize_t len;
+	ssize_t len = 0;
 	int rc = 0;
 	while ((!max_requests || t->nreq < max_requests) && (len = getline(&buf, &bufcap, f)) >= 0) {
 		line++;
@@ -308,6 +308,8 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 	}
 	if (rc == 0 && ferror(f))
 		rc = err_set(e, ERR_FAIL, "%s: read error after line %zu", path, line);
+	else if (rc == 0 && len < 0 && !feof(f)) /* getline could not grow its buffer */
+		rc = err_set(e, ERR_FAIL, "%s:%zu: out of memory reading the line", path, line + 1);
 	free(buf);
 	fclose(f);
 	return rc;

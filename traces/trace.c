@@ -37,10 +37,18 @@ ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uin
 	errno = 0;
 	ssize_t n = getline(line, cap, f);
 	if (n < 0) {
+		int en = errno;
 		if (ferror(f)) {
-			int en = errno;
 			err_set(e, en == EISDIR ? ERR_INPUT : ERR_FAIL, "%s:%llu: read error: %s", path,
 				(unsigned long long)*line_no + 1, strerror(en));
+			return -2;
+		}
+		/* getline returns -1 without end of file when it cannot grow
+		 * the buffer (ENOMEM): the line is not read, and taking it for
+		 * the end would cut the trace short without a word. */
+		if (!feof(f)) {
+			err_set(e, ERR_FAIL, "%s:%llu: out of memory reading the line (%s)", path,
+				(unsigned long long)*line_no + 1, strerror(en ? en : ENOMEM));
 			return -2;
 		}
 		return -1;

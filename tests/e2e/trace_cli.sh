@@ -121,6 +121,28 @@ if [ -r "$mc" ]; then
 		fail "conversation: counts $(sed -n 2p "$dir/out")"
 fi
 
+# A line the reader cannot hold (a 40 MB line under a 48 MiB memory
+# ceiling, sim/memcap.h) is an error naming the file and line, exit 1; it
+# once ended the trace there without a word (getline's ENOMEM taken for
+# the end of the file).  The same for the KV-cache job's loader.
+{
+	cat "$dir/small.jsonl"
+	printf '{"timestamp": 5000, "input_length": 1, "output_length": 1, "hash_ids": ['
+	head -c 40000000 /dev/zero | tr '\0' '1'
+	printf ']}\n'
+} >"$dir/long.jsonl"
+TIERSIM_MEMORY_LIMIT=48MiB expect_status 1 "long line" trace inspect "$dir/long.jsonl" --trace-format mooncake
+grep -q 'long.jsonl:4: out of memory reading the line' "$dir/err" || fail "long line: $(cat "$dir/err")"
+printf '[tier store]\nmodel = fixed\nscope = node\n[job kv]\ntype = kvcache\ntrace = long.jsonl\n' >"$dir/kv.ini"
+set +e
+TIERSIM_MEMORY_LIMIT=48MiB "$bin" run "$dir/kv.ini" --out "$dir/kv.db" >"$dir/out" 2>"$dir/err"
+got=$?
+set -e
+[ "$got" -eq 1 ] || fail "long line, kvcache job: exit $got, want 1 ($(cat "$dir/err"))"
+grep -q 'long.jsonl:4: out of memory reading the line' "$dir/err" || fail "long line, kvcache job: $(cat "$dir/err")"
+[ ! -e "$dir/kv.db" ] || fail "long line, kvcache job: wrote a database"
+rm -f "$dir/long.jsonl"
+
 if [ "$fails" -ne 0 ]; then
 	echo "trace_cli: $fails failure(s)"
 	exit 1
