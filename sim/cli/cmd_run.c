@@ -330,6 +330,7 @@ int cmd_run(int argc, char **argv)
 	char started[32];
 	trun_iso_now(started, sizeof started);
 	struct progress prog = { .on = isatty(2), .start = trun_wall_seconds() };
+	int cut = 0; /* the run reached `until` before its workload ended */
 	/* Run in slices so the progress line can update; slicing changes no
 	 * event (ev_run only moves the clock to the slice's end). */
 	if (run.until_ns == UINT64_MAX) {
@@ -352,17 +353,22 @@ int cmd_run(int argc, char **argv)
 			progress_update(&prog, eng, run.until_ns);
 			if (r != EV_UNTIL)
 				break;
+			cut = k == slices;
 		}
 	}
 	progress_end(&prog);
-	double wall = trun_wall_seconds() - prog.start;
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
-	/* The run ends when the workload does (rates and sim_seconds are over
-	 * [0, end]); background work then finishes before anything is
-	 * counted, as in tierref. */
-	if (tiered && trun_drain(tr, eng, m, &e) < 0)
+	/* A run that ends with its workload (rates and sim_seconds are over
+	 * [0, end]) then lets its background work (fills, write-back drains)
+	 * finish before anything is counted, as tierref does.  A run cut at
+	 * `until` stops there: draining it would run the workload on past
+	 * `until` (a closed loop reissues as requests complete), and report
+	 * all of it as the first `until` of simulated time. */
+	size_t left = tiered && cut ? trun_inflight(tr) : 0;
+	if (tiered && !cut && trun_drain(tr, eng, m, &e) < 0)
 		goto fail;
+	double wall = trun_wall_seconds() - prog.start; /* the drain's events are counted too */
 	if (tiered ? trun_export(tr, m, end_ns, &e) < 0 : qnet_export(net, m, &e) < 0)
 		goto fail;
 	if (met_failed(m)) {
@@ -391,8 +397,13 @@ int cmd_run(int argc, char **argv)
 		printf("simulated %s", unit_fmt_time(a, sizeof a, (double)end_ns));
 		if (run.warmup_ns)
 			printf(" (statistics after a %s warm-up)", unit_fmt_time(b, sizeof b, (double)run.warmup_ns));
-		printf(" in %.2f s wall: %llu events, %.1fM events/s\n\n", wall, (unsigned long long)info.events,
+		printf(" in %.2f s wall: %llu events, %.1fM events/s\n", wall, (unsigned long long)info.events,
 		       wall > 0 ? info.events / wall / 1e6 : 0.0);
+		if (cut && tiered)
+			printf("cut at %s (until): the workload had not ended; %zu data-path operations in flight then "
+			       "are left out\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), left);
+		printf("\n");
 		if ((tiered ? trun_summary(m, stdout) : print_summary(m, stdout)) < 0) {
 			err_set(&e, ERR_FAIL, "out of memory printing the summary");
 			goto fail;
