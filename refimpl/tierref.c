@@ -668,6 +668,11 @@ static int cmd_run(int argc, char **argv)
 	double wall = trun_wall_seconds() - t0, user1, sys1;
 	met_sample_now(m, end_ns);
 	met_sampler_stop(m);
+	/* Cut at [run] until: the workload starts nothing more, and the
+	 * drain below waits for the I/O in flight alone (it once ran the
+	 * workload on for up to DRAIN_LIMIT_NS). */
+	if (trun_active(tr))
+		trun_stop(tr);
 	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
 		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
 			goto fail;

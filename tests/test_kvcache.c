@@ -719,6 +719,59 @@ static uint64_t ttft_sum_of_a_run(void)
 	return sum;
 }
 
+/* Requests among the first n with a TTFT. */
+static size_t ttfts(const struct wl *job, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += kv_job_ttft_ns(job, i) != UINT64_MAX;
+	return k;
+}
+
+/* wl_ops.stop, as tierref calls it on a run cut at its `until`: a KV-cache
+ * job stopped a third of the way admits no more requests (the engine runs
+ * dry with fewer than the 300 having a TTFT); a model load stopped between
+ * its two rounds (4 nodes x 1 GB at 10 GB/s: round 1 ends at 0.4 s, round
+ * 2 begins at 1 s) never begins the second. */
+static void test_a_stopped_job_starts_nothing_more(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct err e;
+	rig_init(&r, 3, 64 << 10);
+	assert_int_equal(rig_job(&r,
+				 "[job conv]\ntype = kvcache\ntrace = " CONV "\nrequests = 300\nlayers = 1\n"
+				 "kv_heads = 1\nhead_dim = 1\ndtype_bytes = 1\nttft = overlap\n",
+				 wl_kvcache_new, &e),
+			 0);
+	assert_int_equal(r.job.ops->start(&r.job, &e), 0);
+	size_t before = 0; /* run a second at a time until some requests are done */
+	for (uint64_t t = 1000000000ull; before == 0 && t < 1000 * 1000000000ull; t += 1000000000ull) {
+		assert_int_equal(ev_run(r.eng, t, &e), EV_UNTIL);
+		before = ttfts(&r.job, 300);
+	}
+	assert_true(before > 0 && before < 300);
+	r.job.ops->stop(&r.job);
+	assert_int_equal(ev_run(r.eng, UINT64_MAX, &e), EV_EMPTY);
+	size_t after = ttfts(&r.job, 300);
+	assert_true(after >= before && after < 300);
+	assert_false(r.job.ops->done(&r.job));
+	rig_free(&r);
+
+	rig_init_shared(&r, 4, 10e9, 0);
+	assert_int_equal(rig_job(&r, "[job ml]\ntype = modelload\nmodel_bytes = 1GB\nshards = 4\nloads = 2\ninterval = 1s\n",
+				 wl_modelload_new, &e),
+			 0);
+	assert_int_equal(r.job.ops->start(&r.job, &e), 0);
+	assert_int_equal(ev_run(r.eng, 500000000ull, &e), EV_UNTIL);
+	r.job.ops->stop(&r.job);
+	assert_int_equal(ev_run(r.eng, UINT64_MAX, &e), EV_EMPTY);
+	assert_int_equal(r.job.ops->export(&r.job, r.m, ev_now(r.eng)), 0);
+	assert_int_equal(hist_count(hist_of(&r, "job.ml.load_time")), 4);
+	assert_false(r.job.ops->done(&r.job));
+	rig_free(&r);
+}
+
 static void test_same_inputs_give_the_same_ttfts(void **state)
 {
 	(void)state;
@@ -754,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_hbm_hits_skip_the_data_path),
 		cmocka_unit_test(test_empty_trace_finishes_at_start),
 		cmocka_unit_test(test_same_inputs_give_the_same_ttfts),
+		cmocka_unit_test(test_a_stopped_job_starts_nothing_more),
 		cmocka_unit_test(test_truncated_json_names_file_and_line),
 		cmocka_unit_test(test_wrong_type_names_the_field),
 		cmocka_unit_test(test_hash_ids_of_the_wrong_length_is_an_error),

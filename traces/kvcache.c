@@ -392,7 +392,7 @@ struct kv_job {
 	struct kv_node *node;
 	/* progress */
 	size_t next_req, done_reqs;
-	int started, finished;
+	int started, finished, stopped;
 	uint64_t end_ns;
 	/* statistics */
 	uint64_t refs, hits, misses, joined, hit_tokens, miss_tokens;
@@ -481,7 +481,7 @@ static void kv_compute_done(void *arg)
 	rt->comp_ns = kv_now(j);
 	for (uint32_t k = 0; k < r->nblocks; k++) {
 		size_t ref = r->first + k;
-		if (!j->ref[ref].missed)
+		if (!j->ref[ref].missed || j->stopped)
 			continue;
 		kv_hbm_access(j, rt->node, ref); /* computed into this GPU's memory */
 		struct err e;
@@ -665,6 +665,8 @@ static void kv_request(struct kv_job *j, uint32_t i)
 static void kv_arrive(void *arg)
 {
 	struct kv_job *j = arg;
+	if (j->stopped)
+		return;
 	uint64_t now = kv_now(j);
 	while (j->next_req < j->tr.nreq && kv_due(j, j->next_req) <= now) {
 		uint32_t i = (uint32_t)j->next_req++;
@@ -815,7 +817,15 @@ static void kv_free(struct wl *w)
 	w->st = NULL;
 }
 
+/* No request arrives any more (kv_arrive) and no block is stored
+ * (kv_compute_done); the loads of requests that have arrived complete. */
+static void kv_stop(struct wl *w)
+{
+	((struct kv_job *)w->st)->stopped = 1;
+}
+
 static const struct wl_ops kv_ops = {
+	.stop = kv_stop,
 	.start = kv_start,
 	.done = kv_done,
 	.failed = kv_failed,

@@ -71,7 +71,7 @@ struct ml_job {
 	uint64_t *round_end_ns;  /* per round: the last node's end so far */
 	size_t *round_nodes;     /* per round: nodes done */
 	size_t nodes_done;
-	int started, finished;
+	int started, finished, stopped;
 	uint64_t end_ns;
 	uint64_t loads_done, bytes, io_errors, stall_ns, first_herd_ns, first_bytes;
 	struct hist *load_time, *herd_time;
@@ -137,7 +137,7 @@ static void ml_issue(struct ml_node *n)
 {
 	struct ml_job *j = n->j;
 	uint64_t par = j->parallel ? j->parallel : j->shards;
-	while (n->out < par && n->next_shard < j->shards) {
+	while (!j->stopped && n->out < par && n->next_shard < j->shards) {
 		uint64_t s = n->next_shard++, b = ml_shard_bytes(j, s);
 		struct err e;
 		if (path_read(j->env.paths[n->idx], wl_object_id(j->env.job_index, s), b, 0, b, ml_read_done, n, &e) <
@@ -167,6 +167,8 @@ static void ml_read_done(void *ctx, int status, uint64_t bytes)
 static void ml_begin(void *arg)
 {
 	struct ml_node *n = arg;
+	if (n->j->stopped)
+		return;
 	n->begin_ns = exec_now(n->j->env.x);
 	n->next_shard = 0;
 	n->out = 0;
@@ -255,7 +257,15 @@ static void ml_free(struct wl *w)
 	w->st = NULL;
 }
 
+/* A load in progress reads no more shards (ml_issue), and no later load
+ * begins (ml_begin); a node whose shards were all issued still loads. */
+static void ml_stop(struct wl *w)
+{
+	((struct ml_job *)w->st)->stopped = 1;
+}
+
 static const struct wl_ops ml_ops = {
+	.stop = ml_stop,
 	.start = ml_start,
 	.done = ml_done,
 	.failed = ml_failed,

@@ -31,6 +31,7 @@ struct replay {
 	uint64_t records;       /* records taken from the trace */
 	int eof;                /* the trace (or max_requests) is exhausted */
 	int finished;
+	int stopped;            /* replay_stop: nothing more is issued */
 	int failed;
 	struct err error;
 	/* open loop: the next record, read ahead */
@@ -172,7 +173,7 @@ static void completed(void *ctx, int status, uint64_t bytes)
 	uint32_t node = q->node;
 	q->next_free = r->free;
 	r->free = q;
-	if (r->cfg.mode == REPLAY_CLOSED) {
+	if (r->cfg.mode == REPLAY_CLOSED && !r->stopped) {
 		struct trace_rec rec;
 		if (take(r, &rec)) {
 			issue(r, &rec, node);
@@ -219,7 +220,7 @@ static void issue(struct replay *r, const struct trace_rec *rec, uint32_t node)
 static void arrive(void *arg)
 {
 	struct replay *r = arg;
-	if (r->failed)
+	if (r->failed || r->stopped)
 		return;
 	issue(r, &r->next, (uint32_t)((r->records - 1) % r->npaths));
 	r->t_prev_trace = r->next.time_ns;
@@ -292,6 +293,11 @@ int replay_start(struct replay *r, struct err *e)
 const struct replay_stats *replay_stats(const struct replay *r)
 {
 	return &r->st;
+}
+
+void replay_stop(struct replay *r)
+{
+	r->stopped = 1;
 }
 
 int replay_done(const struct replay *r)

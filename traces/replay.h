@@ -61,6 +61,9 @@ int replay_start(struct replay *r, struct err *e);
 const struct replay_stats *replay_stats(const struct replay *r);
 /* 1 when finished (trace exhausted and nothing in flight). */
 int replay_done(const struct replay *r);
+/* The run ends now (cut at its `until`): no request is issued any more;
+ * those in flight complete and are counted. */
+void replay_stop(struct replay *r);
 /* -1 with the error once a bad record or out-of-memory stopped the replay. */
 int replay_failed(const struct replay *r, struct err *e);
 /* replay.requests, replay.completed, replay.failed, replay.read_bytes,

@@ -676,7 +676,14 @@ static void trn_free(struct wl *w)
 	w->st = NULL;
 }
 
+/* finish() already guards every step, read and checkpoint of the job. */
+static void trn_stop(struct wl *w)
+{
+	finish(w->st);
+}
+
 static const struct wl_ops trn_ops = {
+	.stop = trn_stop,
 	.start = trn_start,
 	.done = trn_done,
 	.failed = trn_failed,

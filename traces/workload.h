@@ -62,6 +62,11 @@ struct wl_ops {
 	int (*export)(struct wl *w, struct met_registry *m, uint64_t now_ns);
 	/* registers the job's series (sampled by the run's sampler) */
 	int (*add_series)(struct wl *w, struct met_registry *m);
+	/* The run ends now, before the job has (a run cut at its `until`):
+	 * the job starts nothing more, neither I/O nor compute; what it has
+	 * in flight may complete.  Its metrics stay over [start, the export's
+	 * now].  For tierref, which must wait for its I/O in flight. */
+	void (*stop)(struct wl *w);
 	void (*free)(struct wl *w);
 };
 

@@ -408,6 +408,9 @@ static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct 
 	}
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
+	/* Cut at [run] until: stopped as tierref stops it, then drained. */
+	if (trun_active(tr))
+		trun_stop(tr);
 	if (trun_drain(tr, eng, m, e) < 0 || trun_export(tr, m, end_ns, e) < 0)
 		goto out;
 	if (met_failed(m)) {

@@ -312,6 +312,20 @@ size_t trun_inflight(const struct trun *t)
 	return n;
 }
 
+size_t trun_active(const struct trun *t)
+{
+	return t->active;
+}
+
+void trun_stop(struct trun *t)
+{
+	if (t->replay)
+		replay_stop(t->replay);
+	for (size_t i = 0; i < t->njobs; i++)
+		if (t->jobs[i].ops->stop)
+			t->jobs[i].ops->stop(&t->jobs[i]);
+}
+
 int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e)
 {
 	met_sampler_stop(m);

@@ -48,6 +48,14 @@ int trun_summary(const struct met_registry *m, FILE *out);
 /* Requests and background work (fills, write-back drains) in flight in
  * the cluster's data paths; 0 when every path is idle. */
 size_t trun_inflight(const struct trun *t);
+/* The replay and jobs not ended yet: more than 0 after a run that
+ * reached its `until` first (a cut run). */
+size_t trun_active(const struct trun *t);
+/* Ends the workload now (a cut run that must still wait for its I/O in
+ * flight, as tierref must): the replay issues nothing more, and each job
+ * starts nothing more (wl_ops.stop).  The I/O in flight then completes,
+ * and trun_drain waits for it alone. */
+void trun_stop(struct trun *t);
 struct ev_engine;
 /* After the workload has ended: stops the sampler and runs the engine
  * until the fills and write-back drains still in flight have finished,
