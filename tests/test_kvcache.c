@@ -697,18 +697,23 @@ static void test_empty_trace_finishes_at_start(void **state)
 	rig_free(&r);
 }
 
-/* Runs the first 300 conversation requests on 3 nodes with a small DRAM
- * tier and returns the sum of the TTFTs. */
-static uint64_t ttft_sum_of_a_run(void)
+/* The first 300 conversation requests on 3 nodes with a small DRAM tier. */
+static void conv_rig(struct rig *r)
 {
-	struct rig r;
 	struct err e;
-	rig_init(&r, 3, 64 << 10);
-	assert_int_equal(rig_job(&r,
+	rig_init(r, 3, 64 << 10);
+	assert_int_equal(rig_job(r,
 				 "[job conv]\ntype = kvcache\ntrace = " CONV "\nrequests = 300\nlayers = 1\n"
 				 "kv_heads = 1\nhead_dim = 1\ndtype_bytes = 1\nttft = overlap\n",
 				 wl_kvcache_new, &e),
 			 0);
+}
+
+/* Runs conv_rig's job and returns the sum of the TTFTs. */
+static uint64_t ttft_sum_of_a_run(void)
+{
+	struct rig r;
+	conv_rig(&r);
 	rig_run(&r);
 	uint64_t sum = 0;
 	for (size_t i = 0; i < 300; i++) {
@@ -738,12 +743,7 @@ static void test_a_stopped_job_starts_nothing_more(void **state)
 	(void)state;
 	struct rig r;
 	struct err e;
-	rig_init(&r, 3, 64 << 10);
-	assert_int_equal(rig_job(&r,
-				 "[job conv]\ntype = kvcache\ntrace = " CONV "\nrequests = 300\nlayers = 1\n"
-				 "kv_heads = 1\nhead_dim = 1\ndtype_bytes = 1\nttft = overlap\n",
-				 wl_kvcache_new, &e),
-			 0);
+	conv_rig(&r);
 	assert_int_equal(r.job.ops->start(&r.job, &e), 0);
 	size_t before = 0; /* run a second at a time until some requests are done */
 	for (uint64_t t = 1000000000ull; before == 0 && t < 1000 * 1000000000ull; t += 1000000000ull) {
