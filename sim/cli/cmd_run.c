@@ -369,6 +369,12 @@ int cmd_run(int argc, char **argv)
 	if (tiered && !cut && trun_drain(tr, eng, m, &e) < 0)
 		goto fail;
 	double wall = trun_wall_seconds() - prog.start; /* the drain's events are counted too */
+	/* Recorded, so that a script reading the database knows the run was
+	 * cut and how much work it left out (absent from runs that ended). */
+	if (tiered && cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 	if (tiered ? trun_export(tr, m, end_ns, &e) < 0 : qnet_export(net, m, &e) < 0)
 		goto fail;
 	if (met_failed(m)) {
