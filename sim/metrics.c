@@ -313,11 +313,14 @@ struct met_series *met_series_add(struct met_registry *m, const char *name, cons
 
 static void met_series_push(struct met_registry *m, struct met_series *s, uint64_t now_ns)
 {
-	double v = s->probe(s->ctx, now_ns);
-	if (s->n > 0 && s->t_ns[s->n - 1] == now_ns) {
-		s->v[s->n - 1] = v; /* one sample per instant: the latest wins */
+	/* One sample per instant, and the first wins: a probe may report
+	 * over the period since its previous call (a job's AU), and called
+	 * again at the same instant it measures an empty period.  (When the
+	 * latest won, a run cut at a whole second, where the sampler had
+	 * just sampled, ended its AU series at 0.) */
+	if (s->n > 0 && s->t_ns[s->n - 1] == now_ns)
 		return;
-	}
+	double v = s->probe(s->ctx, now_ns);
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? 2 * s->cap : 64;
 		uint64_t *t = realloc(s->t_ns, ncap * sizeof *t);

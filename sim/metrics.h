@@ -113,7 +113,8 @@ int met_sampler_start(struct met_registry *m, const struct exec *x, uint64_t per
 int met_sampler_stop(struct met_registry *m);
 /* Samples every series once, now (call at the end of a run).  A series
  * keeps at most one sample per instant: sampling again at the time of its
- * last sample replaces that sample's value. */
+ * last sample keeps that sample and does not call the probe, whose period
+ * since its previous call would be empty. */
 void met_sample_now(struct met_registry *m, uint64_t now_ns);
 
 /* Read access, in registration order. */

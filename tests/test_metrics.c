@@ -264,17 +264,29 @@ static void test_sample_now_appends_one_sample_to_every_series(void **state)
 	met_free(m);
 }
 
-static void test_sampling_again_at_the_same_time_replaces_the_value(void **state)
+/* A probe of the period since its previous call: bytes moved since. */
+static double probe_since(void *ctx, uint64_t now_ns)
+{
+	(void)now_ns;
+	double *moved = ctx, v = moved[0] - moved[1];
+	moved[1] = moved[0];
+	return v;
+}
+
+static void test_sampling_again_at_the_same_time_keeps_the_first(void **state)
 {
 	(void)state;
 	struct met_registry *m = met_new();
-	double v = 1.0;
-	struct met_series *s = met_series_add(m, "a", "", probe_value, &v);
+	double moved[2] = { 5.0, 0.0 }; /* total, total at the last probe */
+	struct met_series *s = met_series_add(m, "a", "B", probe_since, moved);
 	met_sample_now(m, 100);
-	v = 9.0;
-	met_sample_now(m, 100);
+	met_sample_now(m, 100); /* an empty period: would be 0 */
 	assert_int_equal(s->n, 1);
-	assert_near(s->v[0], 9.0, 0);
+	assert_near(s->v[0], 5.0, 0);
+	moved[0] = 7.0;
+	met_sample_now(m, 200);
+	assert_int_equal(s->n, 2);
+	assert_near(s->v[1], 2.0, 0);
 	met_free(m);
 }
 
@@ -414,7 +426,7 @@ int main(void)
 		cmocka_unit_test(test_registration_order_is_kept_across_many_names),
 		cmocka_unit_test(test_a_name_may_be_a_scalar_and_a_histogram),
 		cmocka_unit_test(test_sample_now_appends_one_sample_to_every_series),
-		cmocka_unit_test(test_sampling_again_at_the_same_time_replaces_the_value),
+		cmocka_unit_test(test_sampling_again_at_the_same_time_keeps_the_first),
 		cmocka_unit_test(test_series_grow_past_their_first_allocation),
 		cmocka_unit_test(test_sampler_samples_at_0_p_2p_and_so_on),
 		cmocka_unit_test(test_sampler_starts_at_the_current_time),

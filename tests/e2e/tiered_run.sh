@@ -53,6 +53,14 @@ check "cut run: more complete by 4 s ($done_cut4) than by 2 s" test "$done_cut4"
 "$T" run --until 30s --out "$D/cutdef.db" >/dev/null 2>&1
 check "cut default: training wall 30 s" test "$(q "$D/cutdef.db" "select value from metrics where name='job.train.wall_s'")" = 30.0
 check "cut default: KV-cache wall 30 s" test "$(q "$D/cutdef.db" "select value from metrics where name='job.infer.wall_s'")" = 30.0
+# Up to the cut, a cut run is the run that was not cut: every series
+# sample at or before 30 s equals the full run's, the last one included
+# (it once read 0: sampled again at the sampler's own instant, a probe of
+# the period since its last call measured an empty period).
+"$T" run --out "$D/fulldef.db" >/dev/null 2>&1
+n_cut=$(q "$D/cutdef.db" "select count(*) from series where t_ns <= 30e9")
+same=$(q "$D/cutdef.db" "attach '$D/fulldef.db' as f; select count(*) from series c join f.series s on s.name = c.name and s.t_ns = c.t_ns where c.t_ns <= 30e9 and s.value = c.value")
+check "cut default: its $n_cut series samples equal the full run's ($same)" test "$n_cut" -gt 100 -a "$same" = "$n_cut"
 
 # --- determinism ---
 "$T" run scenarios/cloudphysics-tiers.ini --out "$D/u.db" >/dev/null 2>&1
