@@ -701,9 +701,20 @@ static void test_nul_bytes_in_text_traces_are_errors(void **state)
 	path = tmpfile_with("nul.jsonl", mc, sizeof mc - 1);
 	assert_int_equal(read_all(path, "mooncake", 0, r, 4, &rc, &e, &skipped), 0);
 	assert_int_equal(rc, -1);
-	expect_msg(&e, path, ":1: malformed JSON");
+	expect_msg(&e, path, ":1: a NUL byte at column 1");
 	assert_int_equal(read_all(path, "mooncake", 1, r, 4, &rc, &e, &skipped), 1);
 	assert_int_equal(r[0].obj_id, 7);
+	/* Mooncake: a NUL inside a record, where jansson took it for the
+	 * record's end and read the record as another (make fuzz). */
+	static const char mc2[] = "{\"timestamp\": 1\0, \"input_length\": 1, \"hash_ids\": [5]}\n"
+				  "{\"timestamp\": 2, \"input_length\": 1, \"hash_ids\": [6]}\n";
+	path = tmpfile_with("nul2.jsonl", mc2, sizeof mc2 - 1);
+	assert_int_equal(read_all(path, "mooncake", 0, r, 4, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	expect_msg(&e, path, ":1: a NUL byte at column 16");
+	assert_int_equal(read_all(path, "mooncake", 1, r, 4, &rc, &e, &skipped), 1);
+	assert_int_equal(r[0].obj_id, 6);
+	assert_int_equal(skipped, 1);
 	/* Azure: a header with a NUL and more after it is not the header. */
 	static const char az[] = "TIMESTAMP,ContextTokens,GeneratedTokens\0x\n2023-02-28 00:00:00,1,1\n";
 	path = tmpfile_with("nul-azure.csv", az, sizeof az - 1);

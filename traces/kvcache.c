@@ -286,6 +286,14 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 			i++;
 		if (i == (size_t)len)
 			continue; /* blank */
+		/* jansson would read a NUL outside a string as the end of the
+		 * text: the record would be read as something else. */
+		const char *nul = memchr(buf, '\0', (size_t)len);
+		if (nul) {
+			rc = err_set(e, ERR_INPUT, "%s:%zu: a NUL byte at column %zu (not a text file?)", path, line,
+				     (size_t)(nul - buf) + 1);
+			break;
+		}
 		if (t->nreq == reqcap) {
 			size_t nc = reqcap ? 2 * reqcap : 1024;
 			struct kv_trace_req *p = realloc(t->req, nc * sizeof *p);

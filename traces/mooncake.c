@@ -345,6 +345,15 @@ static int mooncake_next(void *st, struct trace_rec *r, struct err *e)
 		if ((size_t)n > MC_MAX_LINE)
 			return err_set(e, ERR_INPUT, "%s:%llu: line longer than %u bytes", m->path,
 				       (unsigned long long)m->line_no, MC_MAX_LINE);
+		/* jansson reads a NUL outside a string as the end of the text
+		 * and the fast parser stops at it: either way a record with
+		 * one would be read as something else (make fuzz found it). */
+		const char *nul = memchr(m->line, '\0', (size_t)n);
+		if (nul) {
+			err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)", m->path,
+				(unsigned long long)m->line_no, (size_t)(nul - m->line) + 1);
+			return TRACE_BAD_RECORD;
+		}
 		size_t i = 0;
 		while (i < (size_t)n && m->line[i] && strchr(" \t\r\n", m->line[i]))
 			i++;

@@ -121,6 +121,16 @@ if [ -r "$mc" ]; then
 		fail "conversation: counts $(sed -n 2p "$dir/out")"
 fi
 
+# A NUL byte inside a Mooncake record (jansson once read it as the
+# record's end): refused, naming the line and column; skipped with
+# --lenient.
+printf '{"timestamp": 1\000, "input_length": 1, "hash_ids": [7]}\n' >"$dir/nul.jsonl"
+cat "$dir/small.jsonl" >>"$dir/nul.jsonl"
+expect_status 2 "NUL byte" trace inspect "$dir/nul.jsonl" --trace-format mooncake
+grep -q 'nul.jsonl:1: a NUL byte at column 16' "$dir/err" || fail "NUL byte: $(cat "$dir/err")"
+expect_status 0 "NUL byte, lenient" trace inspect "$dir/nul.jsonl" --trace-format mooncake --lenient
+grep -q '^requests *3$' "$dir/out" || fail "NUL byte, lenient: $(grep requests "$dir/out")"
+
 # A line the reader cannot hold (a 40 MB line under a 48 MiB memory
 # ceiling, sim/memcap.h) is an error naming the file and line, exit 1; it
 # once ended the trace there without a word (getline's ENOMEM taken for
