@@ -574,7 +574,9 @@ int trun_summary(const struct met_registry *m, FILE *out)
 			tbl_num(t, c_cap, "%.1f", cap / 1e9);
 		else
 			tbl_str(t, c_cap, "all");
-		if (cap > 0)
+		/* Blank, as the latencies are, when nothing was looked up: the
+		 * metric's 0 then stands for "no ratio". */
+		if (cap > 0 && val(m, "tier.%s.hits", tier) + val(m, "tier.%s.misses", tier) > 0)
 			tbl_num(t, c_hr, "%.4f", val(m, "tier.%s.hit_ratio", tier));
 		tbl_num(t, c_sh, "%.2f", 100 * val(m, "tier.%s.served_share", tier));
 		tbl_num(t, c_rd, "%.3f", val(m, "tier.%s.read_bytes", tier) / 1e9);
