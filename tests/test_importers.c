@@ -523,6 +523,15 @@ static void test_sniffing_picks_formats_by_name_and_content(void **state)
 	assert_string_equal(trace_sniff("x.bin", &e), "oracleGeneral");
 	const char *nat = write_text("f.dat", "TSIMTRC\n");
 	assert_string_equal(trace_sniff(nat, &e), "native");
+	/* A .bin.zst is libCacheSim's compressed oracleGeneral, unless it is
+	 * a native trace's compressed form, whose raw header frame puts the
+	 * magic at byte 10 (FORMAT.md). */
+	static const char zoracle[] = "\x28\xb5\x2f\xfd\x64\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+	const char *zo = write_file("g.bin.zst", zoracle, sizeof zoracle - 1);
+	assert_string_equal(trace_sniff(zo, &e), "oracleGeneral");
+	static const char znative[] = "\x28\xb5\x2f\xfd\x60\x00\x00\x01\x08\x00TSIMTRC\n";
+	const char *zn = write_file("h.bin.zst", znative, sizeof znative - 1);
+	assert_string_equal(trace_sniff(zn, &e), "native");
 }
 
 /* ------------------------------------------------------------ bad input */

@@ -91,14 +91,19 @@ static void first_line(const char *path, char *buf, size_t n)
 
 const char *trace_sniff(const char *path, struct err *e)
 {
-	unsigned char magic[8] = { 0 };
+	unsigned char magic[18] = { 0 };
 	FILE *f = fopen(path, "rb");
 	int exists = f != NULL;
 	if (f) {
 		size_t got = fread(magic, 1, sizeof magic, f);
 		fclose(f);
 		static const unsigned char zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-		if (got == 8 && !memcmp(magic, "TSIMTRC\n", 8))
+		if (got >= 8 && !memcmp(magic, "TSIMTRC\n", 8))
+			return "native";
+		/* The compressed native form opens with a raw frame of the
+		 * header, so its magic sits at byte 10 (FORMAT.md) whatever the
+		 * file is called: also a native trace named .bin.zst. */
+		if (got == 18 && !memcmp(magic, zstd, 4) && !memcmp(magic + 10, "TSIMTRC\n", 8))
 			return "native";
 		if (got >= 4 && !memcmp(magic, zstd, 4) && !ends_with(path, ".bin.zst"))
 			return "native";
