@@ -11,9 +11,9 @@
  * *backends*: every node's path is given the same struct backend, and the
  * path stamps its node id (cfg.client) on each request so a model can
  * pick per-node links and queues.  Residency (the eviction policy) is per
- * path instance, so a bounded tier shared by many nodes is not modelled
- * yet; a shared tier is expected to be unbounded (the warm namespace or
- * the object store holds the data set).
+ * path instance, unless the caller gives a bounded shared tier one policy
+ * for every node (path_tier_cfg.shared_policy, as models/tiered.c does for
+ * the warm cluster): one node's fill is then another's hit.
  *
  * Chunks.  Objects are read and cached in chunks of cfg.chunk_bytes:
  * chunk i of object o covers [i*C, min((i+1)*C, size)), so an object
@@ -100,8 +100,9 @@
  * tables are only looked up, never iterated to make decisions).
  *
  * Not modelled yet: Belady (no next-access times reach the path),
- * prefetch, promotion on hits at lower tiers beyond the miss fill, a
- * bounded tier shared by several nodes, failed drains (counted in errors,
+ * prefetch, promotion on hits at lower tiers beyond the miss fill,
+ * coalescing of misses on one chunk from different nodes of a shared
+ * tier (each node fetches), failed drains (counted in errors,
  * the chunk is then dropped, not retried), and data freshness: a read of
  * a chunk whose only fresh copy is still draining reads the tier below,
  * a fill that lands after a newer write overwrites it, and a write-around
