@@ -330,7 +330,6 @@ int cmd_run(int argc, char **argv)
 	char started[32];
 	trun_iso_now(started, sizeof started);
 	struct progress prog = { .on = isatty(2), .start = trun_wall_seconds() };
-	int cut = 0; /* the run reached `until` before its workload ended */
 	/* Run in slices so the progress line can update; slicing changes no
 	 * event (ev_run only moves the clock to the slice's end). */
 	if (run.until_ns == UINT64_MAX) {
@@ -353,10 +352,11 @@ int cmd_run(int argc, char **argv)
 			progress_update(&prog, eng, run.until_ns);
 			if (r != EV_UNTIL)
 				break;
-			cut = k == slices;
 		}
 	}
 	progress_end(&prog);
+	/* Cut: the run reached `until` before its workload ended. */
+	int cut = tiered && trun_active(tr) > 0;
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
 	/* A run that ends with its workload (rates and sim_seconds are over
@@ -365,13 +365,13 @@ int cmd_run(int argc, char **argv)
 	 * `until` stops there: draining it would run the workload on past
 	 * `until` (a closed loop reissues as requests complete), and report
 	 * all of it as the first `until` of simulated time. */
-	size_t left = tiered && cut ? trun_inflight(tr) : 0;
+	size_t left = cut ? trun_inflight(tr) : 0;
 	if (tiered && !cut && trun_drain(tr, eng, m, &e) < 0)
 		goto fail;
 	double wall = trun_wall_seconds() - prog.start; /* the drain's events are counted too */
 	/* Recorded, so that a script reading the database knows the run was
 	 * cut and how much work it left out (absent from runs that ended). */
-	if (tiered && cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) {
+	if (cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -405,7 +405,7 @@ int cmd_run(int argc, char **argv)
 			printf(" (statistics after a %s warm-up)", unit_fmt_time(b, sizeof b, (double)run.warmup_ns));
 		printf(" in %.2f s wall: %llu events, %.1fM events/s\n", wall, (unsigned long long)info.events,
 		       wall > 0 ? info.events / wall / 1e6 : 0.0);
-		if (cut && tiered)
+		if (cut)
 			printf("cut at %s (until): the workload had not ended; %zu data-path operations in flight then "
 			       "are left out\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), left);
