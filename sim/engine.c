@@ -113,6 +113,11 @@ uint64_t ev_events_run(const struct ev_engine *eng)
 	return eng->events;
 }
 
+uint64_t ev_next_time(const struct ev_engine *eng)
+{
+	return eng->ops->peek_time(eng->q);
+}
+
 size_t ev_pending(const struct ev_engine *eng)
 {
 	return eng->ops->size(eng->q);

@@ -50,6 +50,8 @@ void ev_stop(struct ev_engine *eng);
 
 uint64_t ev_events_run(const struct ev_engine *eng);
 size_t ev_pending(const struct ev_engine *eng);
+/* Time of the next pending event; UINT64_MAX when none is pending. */
+uint64_t ev_next_time(const struct ev_engine *eng);
 const char *ev_queue_name(const struct ev_engine *eng);
 
 /* The engine as an executor (borrowed; valid while eng lives). */

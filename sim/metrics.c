@@ -142,6 +142,7 @@ struct met_registry {
 	struct exec x;
 	uint64_t period_ns;
 	uint64_t sampler_id; /* 0 when not running */
+	uint64_t capped_ns;  /* when the sampler stopped at MET_MAX_SAMPLES; 0: never */
 };
 
 struct met_registry *met_new(void)
@@ -357,6 +358,14 @@ static void met_sampler_fire(void *arg)
 	struct met_registry *m = arg;
 	uint64_t now = exec_now(&m->x);
 	met_sample_now(m, now);
+	/* Bounded: an open-loop replay stretched by a large time_scale once
+	 * sampled once a second for decades of simulated time, without end
+	 * in sight, its series growing all the while. */
+	if (m->series.n && ((struct met_series *)m->series.item[0])->n >= MET_MAX_SAMPLES) {
+		m->sampler_id = 0;
+		m->capped_ns = now;
+		return;
+	}
 	m->sampler_id = exec_at(&m->x, now + m->period_ns, met_sampler_fire, m);
 	if (m->sampler_id == 0)
 		m->failed = 1; /* the executor fails its run too (exec.h) */
@@ -422,6 +431,11 @@ size_t met_nseries(const struct met_registry *m)
 const struct met_series *met_series_at(const struct met_registry *m, size_t i)
 {
 	return i < m->series.n ? m->series.item[i] : NULL;
+}
+
+uint64_t met_sampler_capped(const struct met_registry *m)
+{
+	return m->capped_ns;
 }
 
 int met_failed(const struct met_registry *m)

@@ -111,6 +111,10 @@ int met_sampler_start(struct met_registry *m, const struct exec *x, uint64_t per
  * met_sampler_start, which must still be alive).  Returns 1 if an event was
  * pending, else 0.  The sampler may then be started again. */
 int met_sampler_stop(struct met_registry *m);
+/* The sampler stops by itself once the series hold MET_MAX_SAMPLES samples
+ * (2^20: 12 days at 1 s; 16 MiB a series): the time it stopped, or 0. */
+#define MET_MAX_SAMPLES (1u << 20)
+uint64_t met_sampler_capped(const struct met_registry *m);
 /* Samples every series once, now (call at the end of a run).  A series
  * keeps at most one sample per instant: sampling again at the time of its
  * last sample keeps that sample and does not call the probe, whose period

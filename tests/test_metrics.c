@@ -326,6 +326,27 @@ static void test_sampler_samples_at_0_p_2p_and_so_on(void **state)
 	met_free(m); /* the pending event is never run: fine */
 }
 
+/* The sampler stops by itself after MET_MAX_SAMPLES samples (at 0, 1, ...
+ * MET_MAX_SAMPLES - 1 with a period of 1 ns), leaving nothing pending. */
+static void test_sampler_stops_at_its_cap(void **state)
+{
+	(void)state;
+	struct fake f = {0};
+	struct exec x = { .ops = &fake_ops, .self = &f };
+	struct met_registry *m = met_new();
+	struct met_series *s = met_series_add(m, "t", "ns", probe_time, NULL);
+	assert_int_equal(met_sampler_start(m, &x, 1), 0);
+	assert_int_equal(met_sampler_capped(m), 0);
+	fake_run(&f, 2 * (uint64_t)MET_MAX_SAMPLES);
+	assert_int_equal(s->n, MET_MAX_SAMPLES);
+	assert_int_equal(s->t_ns[MET_MAX_SAMPLES - 1], MET_MAX_SAMPLES - 1);
+	assert_int_equal(met_sampler_capped(m), MET_MAX_SAMPLES - 1);
+	assert_int_equal(f.n, 0);
+	assert_int_equal(met_sampler_stop(m), 0);
+	assert_int_equal(met_failed(m), 0);
+	met_free(m);
+}
+
 static void test_sampler_starts_at_the_current_time(void **state)
 {
 	(void)state;
@@ -429,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_sampling_again_at_the_same_time_keeps_the_first),
 		cmocka_unit_test(test_series_grow_past_their_first_allocation),
 		cmocka_unit_test(test_sampler_samples_at_0_p_2p_and_so_on),
+		cmocka_unit_test(test_sampler_stops_at_its_cap),
 		cmocka_unit_test(test_sampler_starts_at_the_current_time),
 		cmocka_unit_test(test_sampler_sees_changes_made_by_earlier_events),
 		cmocka_unit_test(test_sampler_stop_cancels_the_pending_event),

@@ -238,6 +238,18 @@ static void arrive(void *arg)
 		return;
 	}
 	long double due = (long double)(r->next.time_ns - r->t_first_trace) * r->cfg.time_scale;
+	if (due >= (long double)(UINT64_MAX - r->t_start)) {
+		/* Past the clock's end: the conversion would wrap, and every
+		 * later record arrive at once. */
+		struct err e;
+		err_set(&e, ERR_INPUT,
+			"trace record %llu: %.3Lg ns after the first, at time_scale %g, is past the clock's end "
+			"(2^64 ns, 584 years): use a smaller time_scale",
+			(unsigned long long)r->records, due, r->cfg.time_scale);
+		fail(r, &e, NULL);
+		maybe_finish(r);
+		return;
+	}
 	exec_at(&r->x, r->t_start + (uint64_t)due, arrive, r);
 }
 

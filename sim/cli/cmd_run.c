@@ -341,6 +341,12 @@ int cmd_run(int argc, char **argv)
 			progress_update(&prog, eng, 0);
 			if (r != EV_UNTIL)
 				break;
+			/* Skip the empty slices up to the next event: a trace
+			 * stretched over years of simulated time once spent
+			 * minutes stepping through them. */
+			uint64_t next = ev_next_time(eng);
+			if (next != UINT64_MAX && next / SLICE_NS > t / SLICE_NS + 1)
+				t = next / SLICE_NS * SLICE_NS;
 		}
 	} else {
 		const uint64_t slices = 1000;
@@ -355,6 +361,14 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	progress_end(&prog);
+	if (met_sampler_capped(m)) {
+		char a[32], b[32];
+		fprintf(stderr,
+			"tiersim run: warning: the series stop at %s of simulated time, after %u samples, one every %s: "
+			"set a larger [run] sample\n",
+			unit_fmt_time(a, sizeof a, (double)met_sampler_capped(m)), MET_MAX_SAMPLES,
+			unit_fmt_time(b, sizeof b, (double)run.sample_ns));
+	}
 	/* Cut: the run reached `until` before its workload ended. */
 	int cut = tiered && trun_active(tr) > 0;
 	uint64_t end_ns = ev_now(eng);

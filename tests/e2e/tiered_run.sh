@@ -62,6 +62,25 @@ n_cut=$(q "$D/cutdef.db" "select count(*) from series where t_ns <= 30e9")
 same=$(q "$D/cutdef.db" "attach '$D/fulldef.db' as f; select count(*) from series c join f.series s on s.name = c.name and s.t_ns = c.t_ns where c.t_ns <= 30e9 and s.value = c.value")
 check "cut default: its $n_cut series samples equal the full run's ($same)" test "$n_cut" -gt 100 -a "$same" = "$n_cut"
 
+# --- an open-loop replay stretched past the clock, or over years ---
+# time_scale 1e12 puts the trace's 30 minutes past 2^64 ns: an error (the
+# times once wrapped, and every request arrived at once).  time_scale 1e6
+# stretches them over 57 years: the series stop at 2^20 samples with a
+# warning, and the run ends (it once sampled once a second for ever).
+for ts in 1e12 1e6; do
+	printf '[cluster]\nnodes = 1\n[tier nvme]\nmodel = nvme\ncapacity = 1GiB\npolicy = lru\n[tier warm]\nmodel = warm\n[workload]\ntrace = %s\nformat = oracleGeneral\nmode = open\ntime_scale = %s\nrequests = 20000\n' "$TRACE" "$ts" >"$D/ts.ini"
+	rm -f "$D/ts.db"
+	timeout 120 "$T" run "$D/ts.ini" --out "$D/ts.db" >"$D/out" 2>"$D/err"; s=$?
+	if [ "$ts" = 1e12 ]; then
+		check "time_scale 1e12: exit 2" test "$s" = 2
+		check "time_scale 1e12: past the clock's end" grep -q "is past the clock's end (2^64 ns, 584 years): use a smaller time_scale" "$D/err"
+	else
+		check "time_scale 1e6: exit 0" test "$s" = 0
+		check "time_scale 1e6: warns the series stopped" grep -q "warning: the series stop at .* after 1048576 samples, one every 1 s" "$D/err"
+		check "time_scale 1e6: every request completes" test "$(q "$D/ts.db" "select cast(value as int) from metrics where name='replay.completed'")" = 20000
+	fi
+done
+
 # --- determinism ---
 "$T" run scenarios/cloudphysics-tiers.ini --out "$D/u.db" >/dev/null 2>&1
 for db in t u; do sqlite3 "$D/$db.db" "update runs set started_at = '', wall_seconds = 0; vacuum into '$D/$db.n.db'"; done
