@@ -96,12 +96,8 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 			return 0;
 	} while (n == 0);
 	/* The fields are C strings: a NUL byte would cut one short unseen. */
-	const char *nul = memchr(a->line, '\0', (size_t)n);
-	if (nul) {
-		err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)", a->path,
-			(unsigned long long)a->line_no, (size_t)(nul - a->line) + 1);
+	if (trace_line_nul(a->line, (size_t)n, a->path, a->line_no, e) < 0)
 		return TRACE_BAD_RECORD;
-	}
 	char *f[AL_NF];
 	int nf = 0;
 	char *p = a->line;

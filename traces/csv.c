@@ -219,12 +219,8 @@ static int read_line(struct csv *x, struct err *e)
 			return 0;
 		x->line_no++;
 		x->line[n] = '\0';
-		const char *nul = memchr(x->line, '\0', n);
-		if (nul) {
-			err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)",
-				x->path, (unsigned long long)x->line_no, (size_t)(nul - x->line) + 1);
+		if (trace_line_nul(x->line, n, x->path, x->line_no, e) < 0)
 			return TRACE_BAD_RECORD;
-		}
 		if (n && x->line[n - 1] == '\r')
 			x->line[--n] = '\0';
 		size_t i = 0;

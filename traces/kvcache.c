@@ -98,6 +98,7 @@
 #include "sim/hist.h"
 #include "sim/policy.h"
 #include "sim/path.h"
+#include "traces/trace.h"
 
 /* ---- a map from hash id to a dense block index ---- */
 
@@ -288,10 +289,8 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 			continue; /* blank */
 		/* jansson would read a NUL outside a string as the end of the
 		 * text: the record would be read as something else. */
-		const char *nul = memchr(buf, '\0', (size_t)len);
-		if (nul) {
-			rc = err_set(e, ERR_INPUT, "%s:%zu: a NUL byte at column %zu (not a text file?)", path, line,
-				     (size_t)(nul - buf) + 1);
+		if (trace_line_nul(buf, (size_t)len, path, line, e) < 0) {
+			rc = -1;
 			break;
 		}
 		if (t->nreq == reqcap) {

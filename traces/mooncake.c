@@ -348,12 +348,8 @@ static int mooncake_next(void *st, struct trace_rec *r, struct err *e)
 		/* jansson reads a NUL outside a string as the end of the text
 		 * and the fast parser stops at it: either way a record with
 		 * one would be read as something else (make fuzz found it). */
-		const char *nul = memchr(m->line, '\0', (size_t)n);
-		if (nul) {
-			err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)", m->path,
-				(unsigned long long)m->line_no, (size_t)(nul - m->line) + 1);
+		if (trace_line_nul(m->line, (size_t)n, m->path, m->line_no, e) < 0)
 			return TRACE_BAD_RECORD;
-		}
 		size_t i = 0;
 		while (i < (size_t)n && m->line[i] && strchr(" \t\r\n", m->line[i]))
 			i++;

@@ -59,6 +59,15 @@ ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uin
 	return n;
 }
 
+int trace_line_nul(const char *line, size_t n, const char *path, uint64_t line_no, struct err *e)
+{
+	const char *nul = memchr(line, '\0', n);
+	if (!nul)
+		return 0;
+	return err_set(e, ERR_INPUT, "%s:%llu: a NUL byte at column %zu (not a text file?)", path,
+		       (unsigned long long)line_no, (size_t)(nul - line) + 1);
+}
+
 void trace_note_skip(struct trace_reader *t, const struct err *e)
 {
 	if (t->skipped++ == 0)

@@ -112,6 +112,11 @@ void trace_note_skip(struct trace_reader *t, const struct err *e);
 ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uint64_t *line_no,
 			struct err *e);
 
+/* 0, or -1 with "PATH:LINE: a NUL byte at column C (not a text file?)"
+ * when line[0..n) holds one: a text line's NUL would end a C string, or a
+ * JSON text for jansson, early and unseen (a bad record). */
+int trace_line_nul(const char *line, size_t n, const char *path, uint64_t line_no, struct err *e);
+
 /* 1 with a record, 0 at the end, -1 on error (e filled).  A lenient
  * reader skips bad records, counting them in t->skipped. */
 static inline int trace_next(struct trace_reader *t, struct trace_rec *r, struct err *e)
