@@ -74,6 +74,16 @@ static uint64_t hist_at(const struct hist *h, size_t i)
 	return g ? g[i % HIST_B] : 0;
 }
 
+/* Bucket i when its group is allocated, else the first bucket of the next
+ * allocated group (HIST_NBUCKETS when none): the walks skip empty powers
+ * of two whole. */
+static size_t hist_live(const struct hist *h, size_t i)
+{
+	while (i < HIST_NBUCKETS && !h->group[i / HIST_B])
+		i = (i / HIST_B + 1) * HIST_B;
+	return i;
+}
+
 /* Adds n to bucket i, allocating its group on first use. */
 __attribute__((noinline, cold)) static void hist_add_new(struct hist *h, size_t i, uint64_t n)
 {
@@ -241,17 +251,13 @@ double hist_quantile(const struct hist *h, double q)
 
 	size_t first = hist_index(h->min), last = hist_index(h->max);
 	uint64_t seen = 0;
-	size_t i = first;
-	for (; i < last; i++) {
-		if (!h->group[i / HIST_B]) { /* an empty group: skip it whole */
-			i = (i / HIST_B) * HIST_B + HIST_B - 1;
-			continue;
-		}
+	size_t i = hist_live(h, first);
+	for (; i < last; i = hist_live(h, i + 1)) {
 		seen += hist_at(h, i);
 		if (seen >= rank)
 			break;
 	}
-	if (i > last)
+	if (i > last) /* max's group lost to out of memory (hist_lost) */
 		i = last;
 	uint64_t lo, hi;
 	hist_bounds(i, &lo, &hi);
@@ -270,11 +276,7 @@ int hist_next_bucket(const struct hist *h, size_t *cursor, uint64_t *lo, uint64_
 	size_t i = *cursor, first = hist_index(h->min), last = hist_index(h->max);
 	if (i < first)
 		i = first;
-	for (; i <= last; i++) {
-		if (!h->group[i / HIST_B]) {
-			i = (i / HIST_B) * HIST_B + HIST_B - 1;
-			continue;
-		}
+	for (i = hist_live(h, i); i <= last; i = hist_live(h, i + 1)) {
 		if (hist_at(h, i)) {
 			hist_bounds(i, lo, hi);
 			*count = hist_at(h, i);
