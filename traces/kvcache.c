@@ -910,9 +910,8 @@ static int kv_configure(struct kv_job *j, struct cfg_doc *d, struct cfg_section 
 		return cfg_error(d, s, cfg_key(s, "layers"), e,
 				 "a block of layers x kv_heads x head_dim x 2 x dtype_bytes x block_tokens bytes is over "
 				 "1 TiB");
-	struct err pe = { 0 };
-	if (path_check_object(j->env.paths[0], j->block_bytes, &pe) < 0)
-		return cfg_error(d, s, cfg_key(s, "block_tokens"), e, "a KV block of %s", pe.msg);
+	if (wl_check_object(&j->env, d, s, "block_tokens", "a KV block", j->block_bytes, e) < 0)
+		return -1;
 	char *path = kv_join(j->env.scenario_dir, trace);
 	if (!path)
 		return err_set(e, ERR_FAIL, "out of memory");

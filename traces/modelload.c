@@ -296,10 +296,7 @@ static int ml_configure(struct ml_job *j, struct cfg_doc *d, struct cfg_section 
 			       s->line, s->name, (unsigned long long)j->loads);
 	if (j->loads > 1 && (UINT64_MAX - j->env.start_ns) / (j->loads - 1) < j->interval_ns)
 		return cfg_error(d, s, cfg_key(s, "interval"), e, "the loads would run past 2^64 ns");
-	struct err pe = { 0 };
-	if (path_check_object(j->env.paths[0], ml_shard_bytes(j, 0), &pe) < 0)
-		return cfg_error(d, s, cfg_key(s, "model_bytes"), e, "a shard of %s", pe.msg);
-	return 0;
+	return wl_check_object(&j->env, d, s, "model_bytes", "a shard", ml_shard_bytes(j, 0), e);
 }
 
 int wl_modelload_new(struct wl *out, struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env,

@@ -776,17 +776,6 @@ static int check_file_values(struct cfg_doc *d, struct cfg_section *s, const str
 	return 0;
 }
 
-/* A job's object of `bytes` must fit the data path's chunk numbering
- * (path_check_object): checked when the job is built, naming `key`. */
-static int check_object(const struct trn *t, struct cfg_doc *d, struct cfg_section *s, const char *key,
-			const char *what, uint64_t bytes, struct err *e)
-{
-	struct err pe = { 0 };
-	if (path_check_object(t->env.paths[0], bytes, &pe) == 0)
-		return 0;
-	return cfg_error(d, s, cfg_key(s, key), e, "%s of %s", what, pe.msg);
-}
-
 static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w,
 		     size_t nodes, struct err *e)
 {
@@ -878,7 +867,8 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	t->compute_ns = compute_ns;
 	t->compute_sd_ns = sd_ns;
 	t->next_ckpt_epoch = t->ckpt_after_epoch;
-	if (t->ckpt_bytes && check_object(t, d, s, "checkpoint_bytes", "a checkpoint shard", t->ckpt_bytes, e) < 0)
+	if (t->ckpt_bytes &&
+	    wl_check_object(&t->env, d, s, "checkpoint_bytes", "a checkpoint shard", t->ckpt_bytes, e) < 0)
 		return -1;
 
 	if (t->ckpt_only) {
@@ -958,7 +948,7 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	if (rec > UINT64_MAX / t->spf)
 		return cfg_error(d, s, cfg_key(s, "sample_bytes"), e, "a file of %llu samples of %llu bytes is over 2^64 bytes",
 				 (unsigned long long)t->spf, (unsigned long long)rec);
-	return check_object(t, d, s, "samples_per_file", "a dataset file", t->spf * rec, e);
+	return wl_check_object(&t->env, d, s, "samples_per_file", "a dataset file", t->spf * rec, e);
 }
 
 static int create(struct wl *out, struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env, int ckpt_only,

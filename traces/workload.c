@@ -16,6 +16,15 @@ const struct wl_type wl_types[] = {
 	{ NULL, NULL },
 };
 
+int wl_check_object(const struct wl_env *env, struct cfg_doc *d, struct cfg_section *s, const char *key,
+		    const char *what, uint64_t bytes, struct err *e)
+{
+	struct err pe = { 0 };
+	if (path_check_object(env->paths[0], bytes, &pe) == 0)
+		return 0;
+	return cfg_error(d, s, cfg_key(s, key), e, "%s of %s", what, pe.msg);
+}
+
 const struct wl_type *wl_type_by_name(const char *name)
 {
 	for (const struct wl_type *t = wl_types; t->name; t++)

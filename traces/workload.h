@@ -83,6 +83,12 @@ struct wl_type {
 	wl_new_fn create;
 };
 
+/* For a job's constructor: 0 if its objects of `bytes` fit the data path's
+ * chunk numbering (path_check_object); else -1 with "FILE:LINE: [job N]
+ * KEY: WHAT of B bytes is C chunks ...", naming the key that sets them. */
+int wl_check_object(const struct wl_env *env, struct cfg_doc *d, struct cfg_section *s, const char *key,
+		    const char *what, uint64_t bytes, struct err *e);
+
 /* NULL-terminated registry of job types (workload.c). */
 extern const struct wl_type wl_types[];
 const struct wl_type *wl_type_by_name(const char *name);
