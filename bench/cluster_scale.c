@@ -163,13 +163,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cluster_scale: %s: %s\n", ini, e.msg[0] ? e.msg : "no [workload] trace");
 		return 1;
 	}
-	char trace[4096];
-	const char *slash = strrchr(ini, '/');
-	if (name[0] == '/' || !slash)
-		snprintf(trace, sizeof trace, "%s", name);
-	else
-		snprintf(trace, sizeof trace, "%.*s/%s", (int)(slash - ini), ini, name);
+	char dir[4096];
+	cfg_dir_of(ini, dir, sizeof dir);
+	char *trace = cfg_path_in(dir, name);
 	cfg_free(doc);
+	if (!trace) {
+		fprintf(stderr, "cluster_scale: out of memory\n");
+		return 1;
+	}
 
 	static const unsigned sizes[] = { 10, 100, 1000 };
 	struct scale_point pt[3];
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 		    got != (ssize_t)sizeof pt[i]) {
 			free(text);
+			free(trace);
 			return 1;
 		}
 		printf("  %5u nodes: build %.3f s, run %.3f s (%llu requests), %.1f MB resident\n", pt[i].nodes,
@@ -204,5 +206,6 @@ int main(int argc, char **argv)
 	printf("  per node (100 -> 1000): %.0f kB, build %.2f ms\n", (pt[2].bytes - pt[1].bytes) / 900 / 1e3,
 	       (pt[2].build_s - pt[1].build_s) / 900 * 1e3);
 	free(text);
+	free(trace);
 	return 0;
 }

@@ -90,12 +90,13 @@ int main(int argc, char **argv)
 	if (!w || cfg_string(doc, w, "trace", &trace, &e) < 0 || cfg_string(doc, w, "format", &format, &e) < 0 ||
 	    cfg_u64(doc, w, "outstanding", &outstanding, &e) < 0 || !trace)
 		return fail(ini, &e);
-	char tpath[4096];
-	const char *slash = strrchr(ini, '/');
-	if (trace[0] == '/' || !slash)
-		snprintf(tpath, sizeof tpath, "%s", trace);
-	else
-		snprintf(tpath, sizeof tpath, "%.*s/%s", (int)(slash - ini), ini, trace);
+	char dir[4096];
+	cfg_dir_of(ini, dir, sizeof dir);
+	char *tpath = cfg_path_in(dir, trace);
+	if (!tpath) {
+		fprintf(stderr, "tiered_run: out of memory\n");
+		return 1;
+	}
 
 	double t0 = wall();
 	const struct evq_ops *qops = NULL;
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 	met_free(m);
 	ev_engine_free(eng);
 	cfg_free(doc);
+	free(tpath);
 	if (fd >= 0)
 		close(fd);
 	return 0;

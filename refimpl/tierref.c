@@ -247,16 +247,6 @@ static int override_trace(struct cfg_doc *d, const char *trace, struct err *e)
 	return 0;
 }
 
-static void scenario_dir(const char *path, char *dir, size_t n)
-{
-	snprintf(dir, n, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, n, ".");
-}
-
 /* Loads the scenario, applies --trace and --seed. */
 static int load(struct args *a, struct cfg_doc **doc, struct trun_spec *spec, struct err *e)
 {
@@ -300,7 +290,7 @@ static int needed_objects(struct args *a, struct rt_extent **ext, size_t *n, str
 	struct rt_opts o = a->o;
 	o.dry_run = 1;
 	char dir[4096];
-	scenario_dir(a->scenario, dir, sizeof dir);
+	cfg_dir_of(a->scenario, dir, sizeof dir);
 	if (rt_build(&rt, doc, &x, NULL, &o, spec.seed, e) < 0 ||
 	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), trun_stop_engine, eng, e) < 0 ||
 	    trun_start(tr, &x, m, spec.sample_ns, e) < 0)
@@ -630,7 +620,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	struct exec x = loop_executor(l);
 	char dir[4096];
-	scenario_dir(a.scenario, dir, sizeof dir);
+	cfg_dir_of(a.scenario, dir, sizeof dir);
 	if (rt_build(&rt, doc, &x, l, &a.o, spec.seed, &e) < 0 ||
 	    trun_build_paths(&tr, doc, dir, &x, spec.seed, rt_paths(rt), rt_nodes(rt), stop_loop, l, &e) < 0)
 		goto fail;

@@ -693,3 +693,26 @@ int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct
 	}
 	return 0;
 }
+
+void cfg_dir_of(const char *path, char *dir, size_t n)
+{
+	snprintf(dir, n, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, n, ".");
+}
+
+char *cfg_path_in(const char *dir, const char *file)
+{
+	if (file[0] == '/' || !dir || !dir[0])
+		return strdup(file);
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", file);
+	return p;
+}

@@ -95,4 +95,12 @@ int cfg_check_unused(struct cfg_doc *d, struct err *e);
  * first section whose type is not in the NULL-terminated list. */
 int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct err *e);
 
+/* Files a scenario names (traces, workload files) are relative to its
+ * folder.  cfg_dir_of writes into dir the folder of the scenario at path
+ * ("." for a bare name, "/" for a file at the root; truncated to n);
+ * cfg_path_in returns file as it is when absolute or when dir is NULL or
+ * empty, else "dir/file", malloc'd; NULL if out of memory. */
+void cfg_dir_of(const char *path, char *dir, size_t n);
+char *cfg_path_in(const char *dir, const char *file);
+
 #endif

@@ -648,6 +648,38 @@ static void test_check_unused_passes_when_every_key_was_asked_for(void **state)
 	cfg_free(d);
 }
 
+/* The folder a scenario's files are relative to, and joining a name to it. */
+static void test_dir_of_and_path_in(void **state)
+{
+	(void)state;
+	char d[64];
+	cfg_dir_of("scenarios/validate/replay.ini", d, sizeof d);
+	assert_string_equal(d, "scenarios/validate");
+	cfg_dir_of("replay.ini", d, sizeof d);
+	assert_string_equal(d, ".");
+	cfg_dir_of("/replay.ini", d, sizeof d);
+	assert_string_equal(d, "/");
+	cfg_dir_of("/tmp/x/replay.ini", d, sizeof d);
+	assert_string_equal(d, "/tmp/x");
+
+	const struct {
+		const char *dir, *file, *want;
+	} c[] = {
+		{ "scenarios", "data/t.bin", "scenarios/data/t.bin" },
+		{ "scenarios", "/abs/t.bin", "/abs/t.bin" },
+		{ "/", "t.bin", "/t.bin" },
+		{ ".", "t.bin", "./t.bin" },
+		{ "", "t.bin", "t.bin" },
+		{ NULL, "t.bin", "t.bin" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		char *p = cfg_path_in(c[i].dir, c[i].file);
+		assert_non_null(p);
+		assert_string_equal(p, c[i].want);
+		free(p);
+	}
+}
+
 static void test_check_sections_reports_unknown_type_with_the_list(void **state)
 {
 	(void)state;
@@ -714,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_check_unused_reports_first_unasked_key),
 		cmocka_unit_test(test_check_unused_passes_when_every_key_was_asked_for),
 		cmocka_unit_test(test_check_sections_reports_unknown_type_with_the_list),
+		cmocka_unit_test(test_dir_of_and_path_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

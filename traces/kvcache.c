@@ -849,18 +849,6 @@ uint64_t kv_job_ttft_ns(const struct wl *w, size_t i)
 	return j->rt[i].ttft_ns;
 }
 
-/* path relative to dir unless absolute; NULL on out of memory. */
-static char *kv_join(const char *dir, const char *file)
-{
-	if (file[0] == '/' || !dir || !dir[0])
-		return strdup(file);
-	size_t n = strlen(dir) + strlen(file) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 /* a * b, or -1 if it overflows. */
 static int kv_mul(uint64_t a, uint64_t b, uint64_t *out)
 {
@@ -912,7 +900,7 @@ static int kv_configure(struct kv_job *j, struct cfg_doc *d, struct cfg_section 
 				 "1 TiB");
 	if (wl_check_object(&j->env, d, s, "block_tokens", "a KV block", j->block_bytes, e) < 0)
 		return -1;
-	char *path = kv_join(j->env.scenario_dir, trace);
+	char *path = cfg_path_in(j->env.scenario_dir, trace);
 	if (!path)
 		return err_set(e, ERR_FAIL, "out of memory");
 	int rc = kv_trace_load(&j->tr, path, block_tokens, requests, e);

@@ -704,19 +704,6 @@ const char *const *wl_training_warnings(const struct wl *w, size_t *n)
 
 /* ---- construction ---- */
 
-static char *resolve(const char *dir, const char *file)
-{
-	size_t n = strlen(file) + (dir ? strlen(dir) : 0) + 2;
-	char *p = malloc(n);
-	if (!p)
-		return NULL;
-	if (file[0] == '/' || !dir || !dir[0])
-		snprintf(p, n, "%s", file);
-	else
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 static int load_workload(struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env,
 			 struct dlio_workload **w, struct err *e)
 {
@@ -725,7 +712,7 @@ static int load_workload(struct cfg_doc *d, struct cfg_section *s, const struct 
 		return -1;
 	if (!file)
 		return dlio_load_string(w, "(no workload file)", "{}", 2, e);
-	char *path = resolve(env->scenario_dir, file);
+	char *path = cfg_path_in(env->scenario_dir, file);
 	if (!path)
 		return err_set(e, ERR_FAIL, "out of memory");
 	struct err e2 = { 0 };

@@ -304,16 +304,10 @@ int cmd_run(int argc, char **argv)
 	}
 	struct exec x = ev_executor(eng);
 	char dir[4096];
-	if (path) {
-		snprintf(dir, sizeof dir, "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof dir, ".");
-	} else {
+	if (path)
+		cfg_dir_of(path, dir, sizeof dir);
+	else
 		cli_data_dir(dir, sizeof dir);
-	}
 	if (tiered ? trun_build(&tr, doc, dir, &x, run.seed, trun_stop_engine, eng, &e) < 0
 		   : qnet_build(&net, doc, &x, run.seed, &e) < 0)
 		goto fail;

@@ -997,18 +997,6 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 
 /* ---- the command ---- */
 
-static void dir_of(const char *path, char *dir, size_t n)
-{
-	snprintf(dir, n, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, n, ".");
-}
-
 int cmd_validate_hw(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1079,7 +1067,7 @@ int cmd_validate_hw(int argc, char **argv)
 	if (cfg_load_string(&merged, label, text, &e) < 0)
 		goto out;
 	char dir[PATH_MAX];
-	dir_of(mr.path, dir, sizeof dir);
+	cfg_dir_of(mr.path, dir, sizeof dir);
 	if (!(m = met_new())) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto out;

@@ -59,18 +59,6 @@ int trun_read_run(struct cfg_doc *doc, struct trun_spec *spec, struct err *e)
 	return 0;
 }
 
-/* A file named in the scenario: relative to `dir` unless absolute. */
-static char *rel_path(const char *dir, const char *file)
-{
-	if (file[0] == '/')
-		return strdup(file);
-	size_t n = strlen(dir) + strlen(file) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, file);
-	return p;
-}
-
 static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *rc, const char **format, char **path,
 			 struct err *e)
 {
@@ -106,7 +94,7 @@ static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *
 		return cfg_error(d, s, cfg_key(s, "outstanding"), e, "must be 1 to 1000000");
 	rc->outstanding = (uint32_t)outstanding;
 	rc->writes = writes;
-	if (!(*path = rel_path(dir, trace)))
+	if (!(*path = cfg_path_in(dir, trace)))
 		return err_set(e, ERR_FAIL, "out of memory");
 	return 0;
 }
