@@ -664,6 +664,7 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 			sum.writeback_bytes += s->writeback_bytes;
 			sum.evictions += s->evictions;
 			sum.errors += s->errors;
+			sum.fill_errors += s->fill_errors;
 			for (int op = 0; op < BK_NOPS; op++)
 				sum.meta_ops[op] += s->meta_ops[op];
 			hist_merge(lat, s->read_latency_ns);
@@ -682,6 +683,7 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 		rc |= put(m, name, "writeback_bytes", (double)sum.writeback_bytes, "B");
 		rc |= put(m, name, "evictions", (double)sum.evictions, "chunks");
 		rc |= put(m, name, "errors", (double)sum.errors, "ops");
+		rc |= put(m, name, "fill_errors", (double)sum.fill_errors, "ops");
 		uint64_t meta_ops = 0;
 		for (int op = 0; op < BK_NOPS; op++)
 			meta_ops += sum.meta_ops[op];

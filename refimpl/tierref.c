@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -437,6 +438,41 @@ static void pop_next(struct pop_slot *s)
 	}
 }
 
+/* A directory bottom tier: 0 if its file system has room for what
+ * populate will write, else -1 with e saying how much is missing, before
+ * anything is written (a populate that stopped at a full disk would leave
+ * the tier half filled and the disk full).  Counts each object's blocks
+ * beyond those its file already has; directories' own blocks are not
+ * counted. */
+static int pop_space_check(const struct pop *p, struct err *e)
+{
+	struct statvfs fs;
+	if (statvfs(p->b.dir, &fs) < 0)
+		return err_set(e, ERR_FAIL, "tier %s: %s: %s", p->b.tier, p->b.dir, strerror(errno));
+	uint64_t blk = fs.f_frsize ? fs.f_frsize : 4096, need = 0, objs = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		char rel[NAMES_OBJ_LEN + 1], path[4096];
+		names_obj_path(rel, p->ext[i].obj);
+		snprintf(path, sizeof path, "%s/%s", p->b.dir, rel);
+		struct stat st;
+		uint64_t have = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+		if (have >= p->ext[i].bytes)
+			continue;
+		need += (p->ext[i].bytes + blk - 1) / blk - (have + blk - 1) / blk;
+		objs++;
+	}
+	uint64_t avail = (uint64_t)fs.f_bavail;
+	if (need <= avail)
+		return 0;
+	char has[32], needs[32];
+	unit_fmt_bytes(has, sizeof has, (double)avail * (double)blk);
+	unit_fmt_bytes(needs, sizeof needs, (double)need * (double)blk);
+	return err_set(e, ERR_FAIL,
+		       "tier %s: %s has %s free, and the %" PRIu64 " objects still to write need %s; "
+		       "nothing was written: free space there, or give the tier a larger file system",
+		       p->b.tier, p->b.dir, has, objs, needs);
+}
+
 struct created {
 	int done, status;
 };
@@ -489,6 +525,8 @@ static int cmd_populate(int argc, char **argv)
 	}
 	p->ext = ext;
 	p->n = n;
+	if (p->b.kind != RT_COLD && pop_space_check(p, &e) < 0)
+		goto fail;
 	uint64_t need = 0;
 	for (size_t i = 0; i < n; i++)
 		need += ext[i].bytes;
@@ -759,14 +797,21 @@ static int cmd_run(int argc, char **argv)
 		    strcmp(sc->name + nl - 7, ".errors") != 0)
 			continue;
 		bg += sc->value;
-		int w = snprintf(tiers_failed + tl, sizeof tiers_failed - tl, "%s%.*s %.0f", tl ? ", " : "",
-				 (int)(nl - 12), sc->name + 5, sc->value);
+		char fills[300];
+		snprintf(fills, sizeof fills, "%.*s.fill_errors", (int)(nl - 7), sc->name);
+		double nf = metric(m, fills);
+		char of_fills[64] = "";
+		if (nf > 0)
+			snprintf(of_fills, sizeof of_fills, ", of them %.0f fills", nf);
+		int w = snprintf(tiers_failed + tl, sizeof tiers_failed - tl, "%s%.*s %.0f%s", tl ? ", " : "",
+				 (int)(nl - 12), sc->name + 5, sc->value, of_fills);
 		if (w > 0)
 			tl = tl + (size_t)w < sizeof tiers_failed ? tl + (size_t)w : sizeof tiers_failed - 1;
 	}
 	if (bg > 0) {
-		err_set(&e, ERR_FAIL, "operations failed in the tiers (%s; a failed write-back drain is data the run "
-				      "acknowledged that did not reach the tier below; tier.NAME.errors):\n%s",
+		err_set(&e, ERR_FAIL, "operations failed in the tiers (%s; a failed fill leaves its chunk to be read "
+				      "from below; a failed write-back drain is data the run acknowledged that did not "
+				      "reach the tier below; tier.NAME.errors, tier.NAME.fill_errors):\n%s",
 			tiers_failed, errs);
 		goto fail;
 	}

@@ -125,6 +125,37 @@ static void release(struct ord *o, uint64_t obj)
 	}
 }
 
+/* A write of obj failed: the reads waiting for it that overlap its bytes
+ * leave the queue, linked through `next` in arrival order, for the caller
+ * to fail.  Their bytes may never have been written (a file extended past
+ * them reads zeros there, or ends before them), so reading them would
+ * give wrong bytes, not the write's error. */
+static struct ord_io *take_overlapping(struct ord *o, const struct bk_req *w)
+{
+	struct ord_obj *ob = *ord_slot(o, w->object);
+	struct ord_io *failed = NULL, **ft = &failed, *prev = NULL;
+	if (!ob)
+		return NULL;
+	for (struct ord_io *r = ob->head, *nx; r; r = nx) {
+		nx = r->next;
+		const struct bk_req *q = r->req;
+		if (q->offset >= w->offset + w->length || w->offset >= q->offset + q->length) {
+			prev = r;
+			continue;
+		}
+		if (prev)
+			prev->next = nx;
+		else
+			ob->head = nx;
+		if (ob->tail == r)
+			ob->tail = prev;
+		r->next = NULL;
+		*ft = r;
+		ft = &r->next;
+	}
+	return failed;
+}
+
 static void write_done(struct bk_req *req)
 {
 	struct ord_io *io = req->ctx;
@@ -132,8 +163,18 @@ static void write_done(struct bk_req *req)
 	req->done = io->done;
 	req->ctx = io->ctx;
 	io_put(o, io);
+	struct ord_io *failed = req->status == BK_OK ? NULL : take_overlapping(o, req);
+	int status = req->status;
 	release(o, req->object);
 	req->done(req);
+	while (failed) {
+		struct ord_io *nx = failed->next;
+		struct bk_req *r = failed->req;
+		io_put(o, failed);
+		r->status = status;
+		r->done(r);
+		failed = nx;
+	}
 }
 
 static int ord_submit(void *self, struct bk_req *req)

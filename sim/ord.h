@@ -10,7 +10,10 @@
  * in arrival order.  Every other operation passes straight through, and
  * so does a read of an object with no write in flight (no copy, no
  * allocation: the inner backend completes the caller's request itself).
- * Writes are not ordered among themselves.
+ * Writes are not ordered among themselves.  A write that fails fails the
+ * reads waiting for it whose bytes overlap its own, with its status,
+ * after its own done: those bytes may never have reached the device (a
+ * real file reads zeros or ends there), so the read must not go to it.
  *
  * Why it is in both.  A real file read while its chunk is still being
  * written can come back short or stale, so the reference path has to wait

@@ -537,10 +537,28 @@ static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
 	return 0;
 }
 
+/* A fill that failed (a full disk, say) leaves the chunk out of the tier,
+ * so that later reads fetch it from below rather than read what never
+ * arrived; reads already waiting for the fill fail with it (ord.h).  A
+ * chunk written since (dirty) keeps its place: the write's bytes are
+ * there. */
+static void tier_forget(struct path *p, size_t tier, uint64_t obj, uint64_t idx)
+{
+	struct tier *t = &p->t[tier];
+	uint64_t key = chunk_key(obj, idx);
+	if (t->bounded && cidx_find(&t->dirty_map, key) == CIDX_NONE)
+		pol_remove(&t->pol, key);
+}
+
 static void fill_done(struct path *p, struct tio *io)
 {
-	if (io->status == BK_OK)
-		p->t[io->tier].st.fill_bytes += io->len;
+	struct tier *t = &p->t[io->tier];
+	if (io->status == BK_OK) {
+		t->st.fill_bytes += io->len;
+		return;
+	}
+	t->st.fill_errors++;
+	tier_forget(p, io->tier, io->obj, io->off / p->chunk_bytes);
 }
 
 static void fetch_done(struct path *p, struct tio *io)
@@ -682,9 +700,14 @@ static void wop_join(struct path *p, struct wop *w, int status)
 	p_free(p, w);
 }
 
-static void wop_tio_done(struct path *p, struct tio *io)
+/* A write-through's own write at a tier: one that failed takes the chunk
+ * out of the tier as a failed fill does (the request fails too). */
+static void wt_tio_done(struct path *p, struct tio *io)
 {
-	wop_join(p, io->arg, io->status);
+	struct wop *w = io->arg;
+	if (io->status != BK_OK)
+		tier_forget(p, io->tier, w->obj, w->idx);
+	wop_join(p, w, io->status);
 }
 
 static void wop_child_done(struct path *p, struct wop *c)
@@ -749,7 +772,7 @@ static void write_through(struct path *p, struct wop *w)
 		w->status = BK_EIO;
 	} else if (res > 0 || last) {
 		w->joins++;
-		if (tio_start(p, w->tier, 1, w->obj, w->off, w->len, wop_tio_done, w) < 0) {
+		if (tio_start(p, w->tier, 1, w->obj, w->off, w->len, wt_tio_done, w) < 0) {
 			w->joins--;
 			w->status = BK_EIO;
 		}
@@ -1303,6 +1326,7 @@ int path_export(const struct path *p, const char *prefix, struct met_registry *m
 		rc |= put(m, prefix, n, "invalidations", (double)ts->invalidations, "count");
 		rc |= put(m, prefix, n, "backpressure_waits", (double)ts->backpressure_waits, "count");
 		rc |= put(m, prefix, n, "errors", (double)ts->errors, "count");
+		rc |= put(m, prefix, n, "fill_errors", (double)ts->fill_errors, "count");
 		rc |= put(m, prefix, n, "used_bytes", (double)path_tier_used_bytes(p, i), "bytes");
 		rc |= put(m, prefix, n, "dirty_bytes", (double)t->dirty_bytes, "bytes");
 		for (int op = 0; op < BK_NOPS; op++) {

@@ -38,7 +38,10 @@
  *      each tier above that admitted the chunk and still holds it gets a
  *      backend WRITE of the chunk: fill traffic, in the background, not on
  *      the read's critical path (fill_bytes).  A chunk is readable from a
- *      tier as soon as its fill is issued.
+ *      tier as soon as its fill is issued.  A fill that fails counts in the
+ *      tier's errors and takes the chunk out of the tier (unless a write
+ *      has made it dirty there since), so later reads fetch it from below;
+ *      reads that hit it while the fill was in flight fail with it.
  *   Latency (path_read to delivery, ns) goes to the histogram of the tier
  *   that served the chunk.
  *
@@ -59,6 +62,8 @@
  *                  drained again afterwards.
  *   WRITE_AROUND   skip this tier (drop the chunk from it if resident) and
  *                  write the tiers below.
+ *   A write-through write that fails at a tier fails the request and, as
+ *   a failed fill does, takes the chunk out of that tier.
  *   Writes are not subject to admission (a chunk larger than a tier's
  *   capacity is not cached there: write-back then acts as write-through).
  *   Dirty chunks and eviction: a dirty chunk that the policy evicts stays
@@ -182,6 +187,7 @@ struct path_tier_stats {
 	uint64_t invalidations;   /* dropped by write-around */
 	uint64_t backpressure_waits; /* writes that waited for dirty budget */
 	uint64_t errors;          /* backend operations that failed */
+	uint64_t fill_errors;     /* of errors: fills (the chunk left the tier) */
 	uint64_t meta_ops[BK_NOPS]; /* metadata operations issued, by type */
 	struct hist *read_latency_ns; /* chunks this tier served */
 };

@@ -15,22 +15,74 @@
 #include "sim/engine.h"
 #include "sim/ord.h"
 
+/* Between ord and the device: a write at byte fail_off of an object
+ * fails with BK_ENOSPC (a full disk), as the device answers; every other
+ * request passes.  `seen` counts the requests that reached it. */
+struct failer {
+	struct backend dev;
+	uint64_t fail_off;
+	int seen;
+	struct world *w;
+};
+
 struct world {
 	struct ev_engine *eng;
 	struct exec x;
-	struct backend dev, ord;
+	struct backend dev, fail, ord;
+	struct failer failer;
 	struct bk_req r[8];
+	bk_done_fn done[8]; /* the callers', while the failer holds a write */
+	void *ctx[8];
 	uint64_t done_ns[8];
+	int status[8];
 	int ndone;
+	int may_fail;       /* else note() requires BK_OK */
 };
 
 static void note(struct bk_req *r)
 {
 	struct world *w = r->ctx;
-	assert_int_equal(r->status, BK_OK);
+	if (!w->may_fail)
+		assert_int_equal(r->status, BK_OK);
+	w->status[r - w->r] = r->status;
 	w->done_ns[r - w->r] = ev_now(w->eng);
 	w->ndone++;
 }
+
+static void failer_done(struct bk_req *r)
+{
+	struct world *w = r->ctx;
+	size_t k = (size_t)(r - w->r);
+	if (r->op == BK_WRITE && r->offset == w->failer.fail_off)
+		r->status = BK_ENOSPC;
+	r->done = w->done[k];
+	r->ctx = w->ctx[k];
+	r->done(r);
+}
+
+static int failer_submit(void *self, struct bk_req *r)
+{
+	struct failer *f = self;
+	struct world *w = f->w;
+	size_t k = (size_t)(r - w->r);
+	f->seen++;
+	w->done[k] = r->done;
+	w->ctx[k] = r->ctx;
+	r->done = failer_done;
+	r->ctx = w;
+	return bk_submit(&f->dev, r);
+}
+
+static int failer_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
+{
+	(void)self, (void)prefix, (void)m, (void)now_ns;
+	return 0;
+}
+
+static void failer_reset(void *self) { (void)self; }
+static void failer_destroy(void *self) { (void)self; }
+
+static const struct bk_ops failer_ops = { "failer", failer_submit, failer_export, failer_reset, failer_destroy };
 
 static void world_init(struct world *w)
 {
@@ -41,7 +93,9 @@ static void world_init(struct world *w)
 	struct fixed_params fp = { .latency_ns = 10000, .bps = 0 };
 	struct err e = { 0 };
 	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
-	assert_int_equal(ord_wrap(w->dev, &w->ord, &e), 0);
+	w->failer = (struct failer){ .dev = w->dev, .fail_off = UINT64_MAX, .w = w };
+	w->fail = (struct backend){ &failer_ops, &w->failer };
+	assert_int_equal(ord_wrap(w->fail, &w->ord, &e), 0);
 }
 
 static void world_free(struct world *w)
@@ -58,7 +112,8 @@ static void tick(void *arg)
 
 /* Submits request k at time t_ns (runs the engine up to then first; an
  * empty event there moves the clock even when nothing else is pending). */
-static void submit_at(struct world *w, int k, uint64_t t_ns, enum bk_op op, uint64_t obj)
+static void submit_range_at(struct world *w, int k, uint64_t t_ns, enum bk_op op, uint64_t obj, uint64_t off,
+			    uint64_t len)
 {
 	struct err e = { 0 };
 	assert_true(ev_at(w->eng, t_ns, tick, NULL) != 0);
@@ -68,10 +123,16 @@ static void submit_at(struct world *w, int k, uint64_t t_ns, enum bk_op op, uint
 	memset(r, 0, sizeof *r);
 	r->op = op;
 	r->object = obj;
-	r->length = 4096;
+	r->offset = off;
+	r->length = len;
 	r->done = note;
 	r->ctx = w;
 	assert_int_equal(bk_submit(&w->ord, r), 0);
+}
+
+static void submit_at(struct world *w, int k, uint64_t t_ns, enum bk_op op, uint64_t obj)
+{
+	submit_range_at(w, k, t_ns, op, obj, 0, 4096);
 }
 
 static void run(struct world *w)
@@ -141,12 +202,45 @@ static void test_ord_destroy_with_requests_pending(void **state)
 	world_free(&w);
 }
 
+/* Object 1: a write of [0, 4096) at 0 fails at 10 us (a full disk) and
+ * one of [8192, 12288) at 0 succeeds at 10 us.  The reads waiting for
+ * them that overlap the failed bytes, [0, 4096) at 2 us and [2048, 6144)
+ * at 3 us, fail with its status at 10 us and never reach the device
+ * (their bytes may never have been written).  [8192, 12288) at 2 us waits
+ * and reads: 20 us.  [0, 4096) at 30 us, nothing in flight, reads: 40 us
+ * (ord keeps no memory of the failure; the data path drops the chunk). */
+static void test_ord_failed_write_fails_the_reads_waiting_on_its_bytes(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	w.may_fail = 1;
+	w.failer.fail_off = 0;
+	submit_range_at(&w, 0, 0, BK_WRITE, 1, 0, 4096);
+	submit_range_at(&w, 1, 0, BK_WRITE, 1, 8192, 4096);
+	submit_range_at(&w, 2, 2000, BK_READ, 1, 0, 4096);
+	submit_range_at(&w, 3, 2000, BK_READ, 1, 8192, 4096);
+	submit_range_at(&w, 4, 3000, BK_READ, 1, 2048, 4096);
+	submit_range_at(&w, 5, 30000, BK_READ, 1, 0, 4096);
+	run(&w);
+	assert_int_equal(w.ndone, 6);
+	const uint64_t t[6] = { 10000, 10000, 10000, 20000, 10000, 40000 };
+	const int st[6] = { BK_ENOSPC, BK_OK, BK_ENOSPC, BK_OK, BK_ENOSPC, BK_OK };
+	for (int k = 0; k < 6; k++) {
+		assert_int_equal(w.done_ns[k], t[k]);
+		assert_int_equal(w.status[k], st[k]);
+	}
+	assert_int_equal(w.failer.seen, 4); /* two writes, reads 3 and 5 */
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ord_read_waits_for_the_objects_write_only),
 		cmocka_unit_test(test_ord_reads_wait_for_every_write_in_flight),
 		cmocka_unit_test(test_ord_destroy_with_requests_pending),
+		cmocka_unit_test(test_ord_failed_write_fails_the_reads_waiting_on_its_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -445,6 +445,50 @@ static void test_failed_fetch_fails_read_and_drops_reserved_slot(void **state)
 	fix_free(&f);
 }
 
+/* Hot (10 chunks) over cold, hot answering every WRITE with BK_EIO. */
+static void fix_hot_over_cold_failing_writes(struct fixture *f)
+{
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(f, 2, caps);
+	f->data[0].fail_writes = 1;
+	fix_start(f);
+}
+
+/* Hot fails every write (a full disk): the fill after a miss fails at
+ * 1010 (cold answers at 1000, hot takes 10).  The read itself succeeded;
+ * the failure counts in hot's errors and fill_errors and takes the chunk
+ * out of hot, so the next read misses there again and cold serves it
+ * (a second cold READ), rather than a hit on bytes that never arrived. */
+static void test_failed_fill_takes_the_chunk_out_of_the_tier(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_hot_over_cold_failing_writes(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.status, BK_OK);
+	assert_int_equal(a.t, 1000);
+	assert_int_equal(f.fx.now, 1010);
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0);
+	assert_int_equal(hot->errors, 1);
+	assert_int_equal(hot->fill_errors, 1);
+	assert_int_equal(hot->fill_bytes, 0);
+	assert_false(path_tier_holds(f.p, 0, 1, 0));
+	assert_int_equal(path_tier_used_bytes(f.p, 0), 0);
+	rd(&f, 1, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(b.status, BK_OK);
+	assert_int_equal(b.bytes, 1000);
+	assert_int_equal(hot->hits, 0);
+	assert_int_equal(hot->misses, 2);
+	assert_int_equal(f.data[0].submitted[BK_READ], 0);
+	assert_int_equal(f.data[1].submitted[BK_READ], 2);
+	assert_int_equal(hot->fill_errors, 2);
+	assert_int_equal(path_stats(f.p)->failed, 0);
+	fix_free(&f);
+}
+
 /* A zero-length read completes, through the executor, not inside the call. */
 static void test_empty_read_completes_from_the_executor(void **state)
 {
@@ -651,6 +695,30 @@ static void test_failed_drain_is_counted_and_frees_the_budget(void **state)
 	assert_int_equal(path_tier_stats(f.p, 0)->errors, 2);
 	assert_int_equal(path_tier_stats(f.p, 0)->writeback_bytes, 0);
 	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	fix_free(&f);
+}
+
+/* Write-through with hot failing its writes: cold has the chunk at 1000,
+ * the request fails with hot's status, and the chunk leaves hot, so a
+ * read then misses there and cold serves it. */
+static void test_write_through_failing_at_a_tier_takes_the_chunk_out(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_hot_over_cold_failing_writes(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	wr(&f, 30, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(a.status, BK_EIO);
+	assert_int_equal(a.t, 1000);
+	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	assert_false(path_tier_holds(f.p, 0, 30, 0));
+	assert_int_equal(path_tier_stats(f.p, 0)->fill_errors, 0); /* a write, not a fill */
+	rd(&f, 30, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(b.status, BK_OK);
+	assert_int_equal(path_tier_stats(f.p, 0)->misses, 1);
+	assert_int_equal(f.data[1].submitted[BK_READ], 1);
 	fix_free(&f);
 }
 
@@ -1062,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),
 		cmocka_unit_test(test_object_of_2_5_chunks_is_read_as_3_chunks),
 		cmocka_unit_test(test_failed_fetch_fails_read_and_drops_reserved_slot),
+		cmocka_unit_test(test_failed_fill_takes_the_chunk_out_of_the_tier),
 		cmocka_unit_test(test_empty_read_completes_from_the_executor),
 		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
 		cmocka_unit_test(test_shared_tier_refuses_write_back),
@@ -1071,6 +1140,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
 		cmocka_unit_test(test_failed_drain_is_counted_and_frees_the_budget),
 		cmocka_unit_test(test_write_through_fails_with_a_lower_tier),
+		cmocka_unit_test(test_write_through_failing_at_a_tier_takes_the_chunk_out),
 		cmocka_unit_test(test_write_back_of_a_chunk_larger_than_the_tier_goes_through),
 		cmocka_unit_test(test_write_around_skips_the_cache),
 		cmocka_unit_test(test_file_tier_metadata_ops),

@@ -6,6 +6,7 @@
 # overlap), so hits, misses and bytes per tier must agree EXACTLY (issue 5).
 # Also: every byte read verified; a corrupt blob and a corrupt warm file
 # detected (exit 1, verify.mismatches > 0); no --hot / no --cold -> exit 2;
+# populate into a file system without room -> exit 1, nothing written;
 # Azurite down -> bounded retries, then exit 1, no hang.
 #
 # Usage (from the repository root): sh tests/e2e/tierref_run.sh /abs/build/tiersim SCRATCH
@@ -176,6 +177,30 @@ cat "$D/werr"
 check "corrupt warm file: exit 1" test "$s" = 1
 check "corrupt warm file: counted in verify.mismatches" test "$(q "$D/w.db" "select value > 0 from metrics where name='verify.mismatches'")" = 1
 check "corrupt warm file: the message names the file" grep -q 'wrong content' "$D/werr"
+
+# --- populate into a file system without room: refused before writing ---
+# 200 TB of model shards (16 of 12.5 TB, in 2 GiB chunks) into a warm
+# directory on this machine's disk: more than it has free.
+cat >"$D/big.ini" <<INI
+[cluster]
+nodes = 1
+chunk = 2GiB
+[tier hot]
+model = nvme
+capacity = 1MiB
+[tier warm]
+model = warm
+[job load]
+type = modelload
+model_bytes = 200TB
+shards = 16
+INI
+mkdir -p "$D/h3" "$D/w3"
+"$R" populate "$D/big.ini" --hot "$D/h3" --warm "$D/w3" >/dev/null 2>"$D/bigerr"; s=$?
+cat "$D/bigerr"
+check "populate without room: exit 1" test "$s" = 1
+check "populate without room: says what is free and what is needed" grep -q 'free, and the 16 objects still to write need 181.9 TiB; nothing was written' "$D/bigerr"
+check "populate without room: wrote no file" test "$(find "$D/w3" -type f | wc -l)" = 0
 
 # --- Azurite down: bounded retries, then exit 1, never a hang ---
 sh scripts/azurite.sh stop "$data"
