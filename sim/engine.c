@@ -23,6 +23,7 @@ struct ev_engine {
 	uint64_t events;
 	int stop;
 	int failed;  /* sticky: a push ran out of memory */
+	const volatile sig_atomic_t *intr;
 };
 
 struct ev_engine *ev_engine_new(const struct evq_ops *ops)
@@ -80,31 +81,43 @@ void ev_stop(struct ev_engine *eng)
 	eng->stop = 1;
 }
 
+void ev_set_interrupt(struct ev_engine *eng, const volatile sig_atomic_t *flag)
+{
+	eng->intr = flag;
+}
+
 int ev_run(struct ev_engine *eng, uint64_t until_ns, struct err *e)
 {
 	const struct evq_ops *ops = eng->ops;
 	void *q = eng->q;
+	/* The interrupt flag is read once per batch of events: its load
+	 * (volatile, so never kept in a register) would cost more per event
+	 * than the check is worth. */
 	for (;;) {
-		if (eng->failed)
-			return err_set(e, ERR_FAIL, "out of memory scheduling an event at %llu ns",
-				       (unsigned long long)eng->now);
-		if (eng->stop) {
-			eng->stop = 0;
-			return EV_STOPPED;
+		if (eng->intr && *eng->intr)
+			return EV_INTERRUPTED;
+		for (unsigned k = 0; k < EV_POLL_EVENTS; k++) {
+			if (eng->failed)
+				return err_set(e, ERR_FAIL, "out of memory scheduling an event at %llu ns",
+					       (unsigned long long)eng->now);
+			if (eng->stop) {
+				eng->stop = 0;
+				return EV_STOPPED;
+			}
+			uint64_t t;
+			exec_fn fn;
+			void *arg;
+			if (!ops->pop(q, until_ns, &t, &fn, &arg)) {
+				if (t == UINT64_MAX)
+					return EV_EMPTY;
+				if (until_ns > eng->now)
+					eng->now = until_ns;
+				return EV_UNTIL;
+			}
+			eng->now = t;
+			eng->events++;
+			fn(arg);
 		}
-		uint64_t t;
-		exec_fn fn;
-		void *arg;
-		if (!ops->pop(q, until_ns, &t, &fn, &arg)) {
-			if (t == UINT64_MAX)
-				return EV_EMPTY;
-			if (until_ns > eng->now)
-				eng->now = until_ns;
-			return EV_UNTIL;
-		}
-		eng->now = t;
-		eng->events++;
-		fn(arg);
 	}
 }
 

@@ -16,6 +16,7 @@
 #ifndef TIERSIM_ENGINE_H
 #define TIERSIM_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,12 +42,19 @@ enum ev_stop_reason {
 	EV_UNTIL = 0, /* the next event lies after `until`; clock set to until */
 	EV_EMPTY,     /* no events left; clock stays at the last event */
 	EV_STOPPED,   /* a callback called ev_stop() */
+	EV_INTERRUPTED, /* the interrupt flag was set (ev_set_interrupt) */
 };
 
 /* Runs events with time <= until_ns (UINT64_MAX: until empty or stopped).
  * Returns an ev_stop_reason, or -1 on error (see e). */
 int ev_run(struct ev_engine *eng, uint64_t until_ns, struct err *e);
 void ev_stop(struct ev_engine *eng);
+/* A flag the engine reads every EV_POLL_EVENTS events and when ev_run
+ * starts (a signal handler's, owned by the caller; NULL: none).  When it
+ * is non-zero, ev_run returns EV_INTERRUPTED with the clock at the last
+ * event run; the flag is left as it is. */
+#define EV_POLL_EVENTS 4096
+void ev_set_interrupt(struct ev_engine *eng, const volatile sig_atomic_t *flag);
 
 uint64_t ev_events_run(const struct ev_engine *eng);
 size_t ev_pending(const struct ev_engine *eng);

@@ -38,7 +38,9 @@ static void usage(FILE *f)
 		"  --queue Q       pending-event set: calendar (default) or heap\n"
 		"  --plot DIR      draw the run's plots into DIR afterwards (tiersim plot); the bundled\n"
 		"                  default draws them into plots-runN unless --plot is given\n"
-		"  --print-default print the bundled default scenario and exit\n");
+		"  --print-default print the bundled default scenario and exit\n\n"
+		"Ctrl-C (SIGINT) or SIGTERM ends the run where it is and writes its results so far\n"
+		"(run.interrupted); the exit status is then 130 or 143.\n");
 }
 
 /* The progress line: simulated time, events/s, ETA; only on a terminal,
@@ -318,6 +320,11 @@ int cmd_run(int argc, char **argv)
 	created = access(out_path, F_OK) != 0;
 	if (db_open(&db, out_path, &e) < 0)
 		goto fail;
+	/* Ctrl-C or SIGTERM (a batch system's time limit) ends the run where
+	 * it is, as --until would, and its results so far are written. */
+	const volatile sig_atomic_t *sig = trun_catch_signals();
+	ev_set_interrupt(eng, sig);
+	int interrupted = 0;
 	if (tiered ? trun_start(tr, &x, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
 		goto fail;
 
@@ -333,6 +340,7 @@ int cmd_run(int argc, char **argv)
 			if (r < 0)
 				goto fail;
 			progress_update(&prog, eng, 0);
+			interrupted = r == EV_INTERRUPTED;
 			if (r != EV_UNTIL)
 				break;
 			/* Skip the empty slices up to the next event: a trace
@@ -350,6 +358,7 @@ int cmd_run(int argc, char **argv)
 			if (r < 0)
 				goto fail;
 			progress_update(&prog, eng, run.until_ns);
+			interrupted = r == EV_INTERRUPTED;
 			if (r != EV_UNTIL)
 				break;
 		}
@@ -363,8 +372,9 @@ int cmd_run(int argc, char **argv)
 			unit_fmt_time(a, sizeof a, (double)met_sampler_capped(m)), MET_MAX_SAMPLES,
 			unit_fmt_time(b, sizeof b, (double)run.sample_ns));
 	}
-	/* Cut: the run reached `until` before its workload ended. */
-	int cut = tiered && trun_active(tr) > 0;
+	/* Cut: the run reached `until` (or a signal) before its workload
+	 * ended. */
+	int cut = tiered && (interrupted || trun_active(tr) > 0);
 	uint64_t end_ns = ev_now(eng);
 	met_sample_now(m, end_ns);
 	/* A run that ends with its workload (rates and sim_seconds are over
@@ -374,12 +384,20 @@ int cmd_run(int argc, char **argv)
 	 * `until` (a closed loop reissues as requests complete), and report
 	 * all of it as the first `until` of simulated time. */
 	size_t left = cut ? trun_inflight(tr) : 0;
-	if (tiered && !cut && trun_drain(tr, eng, m, &e) < 0)
-		goto fail;
+	if (tiered && !cut) {
+		int d = trun_drain(tr, eng, m, &e);
+		if (d < 0)
+			goto fail;
+		if (d == EV_INTERRUPTED) { /* interrupted while draining */
+			interrupted = cut = 1;
+			left = trun_inflight(tr);
+		}
+	}
 	double wall = trun_wall_seconds() - prog.start; /* the drain's events are counted too */
 	/* Recorded, so that a script reading the database knows the run was
 	 * cut and how much work it left out (absent from runs that ended). */
-	if (cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) {
+	if ((cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) ||
+	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -413,7 +431,14 @@ int cmd_run(int argc, char **argv)
 			printf(" (statistics after a %s warm-up)", unit_fmt_time(b, sizeof b, (double)run.warmup_ns));
 		printf(" in %.2f s wall: %llu events, %.1fM events/s\n", wall, (unsigned long long)info.events,
 		       wall > 0 ? info.events / wall / 1e6 : 0.0);
-		if (cut)
+		if (interrupted && tiered)
+			printf("interrupted at %s by SIG%s: the results up to then are written; %zu data-path "
+			       "operations in flight then are left out\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig), left);
+		else if (interrupted)
+			printf("interrupted at %s by SIG%s: the results up to then are written\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig));
+		else if (cut)
 			printf("cut at %s (until): the workload had not ended; %zu data-path operations in flight then "
 			       "are left out\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), left);
@@ -429,7 +454,15 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	status = CLI_OK;
-	if (plot_dir || !path) {
+	if (interrupted) {
+		/* Recorded, and not a success: the shell's status for a
+		 * process ended by that signal. */
+		char t[32];
+		fprintf(stderr, "tiersim run: interrupted by SIG%s at %s of simulated time; run %lld in %s holds "
+				"the results up to then (run.interrupted)\n",
+			sigabbrev_np(*sig), unit_fmt_time(t, sizeof t, (double)end_ns), (long long)run_id, out_path);
+		status = 128 + *sig;
+	} else if (plot_dir || !path) {
 		/* The pictures of this run, drawn by the plot command itself. */
 		char id[32], dflt[64];
 		snprintf(id, sizeof id, "%lld", (long long)run_id);
@@ -440,10 +473,10 @@ int cmd_run(int argc, char **argv)
 		status = cmd_plot(6, pargv) == CLI_OK ? CLI_OK : CLI_FAIL;
 	}
 fail:
-	if (status != CLI_OK)
+	if (status == CLI_FAIL)
 		status = cli_fail("run", &e);
 	db_close(db);
-	if (status != CLI_OK && created && db)
+	if ((status == CLI_FAIL || status == CLI_USAGE) && created && db)
 		trun_remove_db(out_path);
 	qnet_free(net);
 	trun_free(tr);

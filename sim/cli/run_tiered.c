@@ -4,6 +4,7 @@
 #include "run_tiered.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,8 @@ int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, st
 		int r = ev_run(eng, ev_now(eng) + 100000000ull, e);
 		if (r < 0)
 			return -1;
+		if (r == EV_INTERRUPTED)
+			return r;
 		if (r == EV_EMPTY)
 			break;
 	}
@@ -624,6 +627,27 @@ double trun_wall_seconds(void)
 void trun_stop_engine(void *eng)
 {
 	ev_stop(eng);
+}
+
+/* The programs' one mutable global: a signal handler can reach nothing
+ * else, and may only write a volatile sig_atomic_t (POSIX). */
+static volatile sig_atomic_t trun_signal;
+
+static void trun_on_signal(int sig)
+{
+	trun_signal = sig;
+}
+
+const volatile sig_atomic_t *trun_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = trun_on_signal;
+	sa.sa_flags = SA_RESETHAND; /* a second one ends the process at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &trun_signal;
 }
 
 void trun_remove_db(const char *path)

@@ -16,6 +16,7 @@
 #ifndef TIERSIM_RUN_TIERED_H
 #define TIERSIM_RUN_TIERED_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -62,6 +63,8 @@ struct ev_engine;
  * so that bytes per tier do not depend on timing (tierref does the same
  * on the wall clock).  Export afterwards, with the workload's end time. */
 int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e);
+/* (Returns 0, -1 with e, or EV_INTERRUPTED when the engine's interrupt
+ * flag stopped it with work still in flight.) */
 /* Warnings met while building (unknown keys in workload files), one a line. */
 void trun_print_warnings(const struct trun *t, FILE *out);
 void trun_free(struct trun *t);
@@ -71,6 +74,10 @@ void trun_free(struct trun *t);
 double trun_wall_seconds(void);
 /* A stop callback for an ev_engine (its argument). */
 void trun_stop_engine(void *eng);
+/* Catches SIGINT and SIGTERM, once each (a second one ends the process
+ * as usual): the flag returned then holds the signal's number, for
+ * ev_set_interrupt or a loop's own check; 0 until then. */
+const volatile sig_atomic_t *trun_catch_signals(void);
 /* The current UTC time as ISO 8601 (2026-11-24T08:00:00Z) in buf; buf. */
 const char *trun_iso_now(char *buf, size_t n);
 /* Removes a results database and its -wal and -shm files: a failed run

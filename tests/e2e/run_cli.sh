@@ -165,5 +165,36 @@ check "bad --until: quotes the value" grep -q '"5"' "$D/err"
 check "unwritable --out: exit 1" test "$(status "$T" run "$D/tandem.ini" --out /nonexistent/dir/x.db)" = 1
 check "unwritable --out: names the path" grep -q '/nonexistent/dir/x.db' "$D/err"
 
+# --- a signal ends a run where it is, and its results so far are written ---
+# SIGTERM (a batch system's time limit) into a queueing run of 10^5 s of
+# simulated time, a second after it starts: exit 128 + 15, one run in the
+# database, marked, over less than the time asked for.
+# signalled SIG NAME ARGS...: tiersim run ARGS --out $D/NAME.db, sent SIG
+# a second after it starts; its exit status in $s.
+signalled() {
+	sig=$1; name=$2; shift 2
+	"$T" run "$@" --out "$D/$name.db" >"$D/$name.out" 2>"$D/$name.err" &
+	pid=$!
+	sleep 1
+	kill -"$sig" "$pid"
+	wait "$pid"; s=$?
+}
+signalled TERM term "$D/tandem.ini" --until 100000s
+check "SIGTERM: exit 143 ($s)" test "$s" = 143
+check "SIGTERM: says so, naming the database" grep -q "interrupted by SIGTERM at .* run 1 in $D/term.db" "$D/term.err"
+check "SIGTERM: the run is written, marked run.interrupted = 15" \
+	test "$(q "$D/term.db" "select value from metrics where name = 'run.interrupted'")" = 15.0
+check "SIGTERM: over the time simulated, not the time asked for" \
+	test "$(q "$D/term.db" "select count(*) from runs where sim_seconds > 2 and sim_seconds < 100000")" = 1
+# SIGINT (Ctrl-C) into the default cluster with 500 epochs of training:
+# the run is cut there, as --until would cut it, with what was in flight.
+sed -e "s#^workload = data/#workload = $PWD/scenarios/data/#" -e "s#^trace = data/#trace = $PWD/scenarios/data/#" \
+	-e 's/^epochs = .*/epochs = 500/' scenarios/default.ini >"$D/long.ini"
+signalled INT int "$D/long.ini"
+check "SIGINT: exit 130 ($s)" test "$s" = 130
+check "SIGINT: the summary says where the run was cut" grep -q '^interrupted at .* by SIGINT: the results up to then are written; [0-9]* data-path operations' "$D/int.out"
+check "SIGINT: run.interrupted = 2 and run.cut_inflight recorded" \
+	test "$(q "$D/int.db" "select count(*) from metrics where (name = 'run.interrupted' and value = 2) or name = 'run.cut_inflight'")" = 2
+
 echo "run_cli: $fails failed"
 [ "$fails" -eq 0 ]
