@@ -445,7 +445,7 @@ int cfg_load(struct cfg_doc **out, const char *path, struct err *e)
 		return err_set(e, ERR_INPUT, "no file name given");
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+		return err_open(e, path, errno);
 	struct cfg_doc *d = doc_new(path, e);
 	if (!d) {
 		fclose(f);

@@ -1,6 +1,7 @@
 /* err — see err.h. */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,11 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int err_open(struct err *e, const char *path, int errnum)
+{
+	return err_set(e, errnum == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: cannot open: %s", path, strerror(errnum));
 }
 
 int err_prefix(struct err *e, const char *fmt, ...)

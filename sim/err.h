@@ -26,6 +26,11 @@ struct err {
 int err_set(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A file that would not open: bad input (exit 2), but out of memory (exit
+ * 1) when errnum is ENOMEM, which is no fault of the file's.  Sets
+ * "PATH: cannot open: REASON" and returns -1. */
+int err_open(struct err *e, const char *path, int errnum);
+
 /* Prefixes an existing message with more context ("file:line: " + msg). */
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -358,6 +358,13 @@ static void met_sampler_fire(void *arg)
 	struct met_registry *m = arg;
 	uint64_t now = exec_now(&m->x);
 	met_sample_now(m, now);
+	/* Out of memory: no more samples, and no more events that would keep
+	 * a run whose work has stopped going (a run with 60 MiB once sampled
+	 * on for weeks of simulated time). */
+	if (m->failed) {
+		m->sampler_id = 0;
+		return;
+	}
 	/* Bounded: an open-loop replay stretched by a large time_scale once
 	 * sampled once a second for decades of simulated time, without end
 	 * in sight, its series growing all the while. */

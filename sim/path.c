@@ -627,11 +627,16 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t idx, 
 		int hit = pol_access(&t->pol, &pr, &e);
 		if (hit < 0)
 			goto undo;
-		if (hit) {
+		if (hit == 1) {
 			t->st.hits++;
 			break;
 		}
+		/* A miss, or the chunk held at a smaller size (its object has
+		 * grown since): the tier has not the added bytes, so it is
+		 * filled from below as after a miss (path.h). */
 		t->st.misses++;
+		if (hit == POL_HIT_GREW)
+			t->st.grown++;
 		if (pol_contains(&t->pol, key))
 			mask |= 1u << s;
 		else
@@ -1327,6 +1332,7 @@ int path_export(const struct path *p, const char *prefix, struct met_registry *m
 		rc |= put(m, prefix, n, "backpressure_waits", (double)ts->backpressure_waits, "count");
 		rc |= put(m, prefix, n, "errors", (double)ts->errors, "count");
 		rc |= put(m, prefix, n, "fill_errors", (double)ts->fill_errors, "count");
+		rc |= put(m, prefix, n, "grown", (double)ts->grown, "count");
 		rc |= put(m, prefix, n, "used_bytes", (double)path_tier_used_bytes(p, i), "bytes");
 		rc |= put(m, prefix, n, "dirty_bytes", (double)t->dirty_bytes, "bytes");
 		for (int op = 0; op < BK_NOPS; op++) {

@@ -31,7 +31,13 @@
  *      cache-simulator semantics of policy.h): a hit stops the walk; each
  *      bounded tier that misses counts a miss and, if its admission policy
  *      admits the chunk, inserts it right then (the slot is reserved at
- *      miss time, as a real cache allocates on miss).
+ *      miss time, as a real cache allocates on miss).  A chunk held at a
+ *      smaller size than it now has (its object grew: the last chunk of
+ *      an object, or a small object) is a miss here, though the policy
+ *      counts a hit and keeps it with its new size (POL_HIT_GREW): the
+ *      tier holds only the bytes it was given, so it is filled again from
+ *      below (grown counts these).  `tiersim cache` counts them as hits,
+ *      so on traces whose objects change size the two differ.
  *   3. The top tier serving: a backend READ of the requested bytes only.
  *      A lower tier serving: a backend READ of the whole chunk (the cache
  *      unit).  When it completes, every waiter is delivered its bytes, and
@@ -188,6 +194,7 @@ struct path_tier_stats {
 	uint64_t backpressure_waits; /* writes that waited for dirty budget */
 	uint64_t errors;          /* backend operations that failed */
 	uint64_t fill_errors;     /* of errors: fills (the chunk left the tier) */
+	uint64_t grown;           /* of misses: chunks held at a smaller size */
 	uint64_t meta_ops[BK_NOPS]; /* metadata operations issued, by type */
 	struct hist *read_latency_ns; /* chunks this tier served */
 };

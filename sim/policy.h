@@ -96,7 +96,10 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
  *
  *   create    capacity_bytes > 0; NULL on out of memory (fills e).
  *   lookup    a hit updates the policy and returns 1 (including the size
- *             change rule above); a miss returns 0 and may update ghost
+ *             change rule above), or POL_HIT_GREW when the object was
+ *             held at a smaller size (a hit all the same: the data path
+ *             alone treats it as a miss, since a tier holds only the
+ *             bytes it was given); a miss returns 0 and may update ghost
  *             state, which a following insert of the same request uses.
  *   insert    called only right after lookup returned 0 for the same
  *             request, with size_bytes <= capacity: evicts until the object
@@ -107,6 +110,8 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
  *   contains  1 if resident, without touching the policy's order.
  *   mem_bytes the bytes the policy's structures hold.
  */
+#define POL_HIT_GREW 2 /* lookup, pol_access: a hit on an object that grew */
+
 struct pol_ops {
 	const char *name;
 	const char *summary;
@@ -178,8 +183,9 @@ int pol_init(struct pol *p, const struct pol_ops *ops, uint64_t capacity_bytes,
 	     const struct pol_adm_spec *adm, struct err *e);
 void pol_destroy(struct pol *p);
 
-/* The request semantics above.  Returns 1 hit, 0 miss, -1 error (an
- * object larger than POL_MAX_OBJ_BYTES, out of memory). */
+/* The request semantics above.  Returns 1 hit, POL_HIT_GREW a hit on an
+ * object held at a smaller size, 0 miss, -1 error (an object larger than
+ * POL_MAX_OBJ_BYTES, out of memory). */
 int pol_access(struct pol *p, const struct pol_req *r, struct err *e);
 
 static inline const struct pol_base *pol_base_of(const struct pol *p)

@@ -28,6 +28,8 @@
  */
 #include "table.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,10 +215,10 @@ int tbl_num(struct tbl *t, int col, const char *fmt, double v)
 	return tbl_put(t, col, TBL_NUMBER, s, v);
 }
 
-int tbl_int(struct tbl *t, int col, long long v)
+int tbl_int(struct tbl *t, int col, uint64_t v)
 {
 	char buf[32];
-	snprintf(buf, sizeof buf, "%lld", v);
+	snprintf(buf, sizeof buf, "%" PRIu64, v);
 	return tbl_put(t, col, TBL_NUMBER, tbl_strdup(buf), (double)v);
 }
 

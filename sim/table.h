@@ -18,6 +18,7 @@
 #define TIERSIM_TABLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum tbl_format { TBL_TEXT, TBL_CSV, TBL_JSON };
@@ -38,7 +39,7 @@ int tbl_str(struct tbl *t, int col, const char *s);
  * json writes the printed digits when they form a JSON number, null for
  * NaN and infinities. */
 int tbl_num(struct tbl *t, int col, const char *fmt, double v);
-int tbl_int(struct tbl *t, int col, long long v);
+int tbl_int(struct tbl *t, int col, uint64_t v);
 /* 0, or -1 if the table is malformed or out of memory. */
 int tbl_print(const struct tbl *t, enum tbl_format f, FILE *out);
 /* "text" | "csv" | "json" -> 0, or -1 if unknown. */

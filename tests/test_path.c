@@ -424,6 +424,43 @@ static void test_object_of_2_5_chunks_is_read_as_3_chunks(void **state)
 	fix_free(&f);
 }
 
+/* An object that grows: 480 bytes read (a miss, hot filled with 480),
+ * then the object is 700 bytes and read whole.  Its one chunk is held at
+ * hot with 480 bytes only, so the read is a miss there (grown), served by
+ * cold, and hot is filled with all 700; a third read hits. */
+static void test_chunk_held_smaller_than_its_grown_object_is_a_miss(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	rd(&f, 4, 480, 0, 480, &a);
+	run_all(&f);
+	rd(&f, 4, 700, 0, 700, &b);
+	run_all(&f);
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0);
+	assert_int_equal(b.status, BK_OK);
+	assert_int_equal(b.bytes, 700);
+	assert_int_equal(hot->hits, 0);
+	assert_int_equal(hot->misses, 2);
+	assert_int_equal(hot->grown, 1);
+	assert_int_equal(hot->fill_bytes, 480 + 700);
+	assert_int_equal(f.data[1].bytes_done[BK_READ], 480 + 700);
+	assert_int_equal(path_tier_used_bytes(f.p, 0), 700);
+	rd(&f, 4, 700, 0, 700, &c);
+	run_all(&f);
+	assert_int_equal(hot->hits, 1);
+	assert_int_equal(f.data[0].bytes_done[BK_READ], 700);
+	/* Shrunk back: the 700 bytes held cover it, a hit. */
+	rd(&f, 4, 300, 0, 300, &c);
+	run_all(&f);
+	assert_int_equal(hot->hits, 2);
+	assert_int_equal(hot->grown, 1);
+	fix_free(&f);
+}
+
 /* A read that fails at the serving tier fails the request, and the slot
  * reserved above is dropped. */
 static void test_failed_fetch_fails_read_and_drops_reserved_slot(void **state)
@@ -1131,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_object_of_2_5_chunks_is_read_as_3_chunks),
 		cmocka_unit_test(test_failed_fetch_fails_read_and_drops_reserved_slot),
 		cmocka_unit_test(test_failed_fill_takes_the_chunk_out_of_the_tier),
+		cmocka_unit_test(test_chunk_held_smaller_than_its_grown_object_is_a_miss),
 		cmocka_unit_test(test_empty_read_completes_from_the_executor),
 		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
 		cmocka_unit_test(test_shared_tier_refuses_write_back),

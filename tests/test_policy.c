@@ -349,20 +349,21 @@ static void test_lru_evicts_until_new_object_fits(void **state)
 }
 
 /* A resident object whose size changes is a hit and takes the new size:
- * c = 10, A4 B4; A grows to 8: a hit, 12 > 10 so the LRU object B goes;
- * A grows to 11 > c: a hit, and A leaves the cache. */
+ * c = 10, A4 B4; A grows to 8: a hit (POL_HIT_GREW: held smaller), 12 >
+ * 10 so the LRU object B goes; A shrinks to 3: a plain hit; A grows to
+ * 11 > c: a hit (grown), and A leaves the cache. */
 static void test_size_change_is_a_hit_and_evicts_to_fit(void **state)
 {
 	(void)state;
 	struct pol p = mk("lru", 10);
 	acc(&p, 1, 4, -1);
 	acc(&p, 2, 4, -1);
-	assert_int_equal(acc(&p, 1, 8, -1), 1);
+	assert_int_equal(acc(&p, 1, 8, -1), POL_HIT_GREW);
 	expect_resident(&p, (uint64_t[]){ 1 }, 1, (uint64_t[]){ 2 }, 1);
 	assert_int_equal(pol_used_bytes(&p), 8);
 	assert_int_equal(acc(&p, 1, 3, -1), 1);
 	assert_int_equal(pol_used_bytes(&p), 3);
-	assert_int_equal(acc(&p, 1, 11, -1), 1);
+	assert_int_equal(acc(&p, 1, 11, -1), POL_HIT_GREW);
 	assert_int_equal(pol_n_objects(&p), 0);
 	assert_int_equal(pol_used_bytes(&p), 0);
 	pol_destroy(&p);
@@ -671,7 +672,7 @@ static void test_lru_agrees_with_naive_lru_on_random_requests(void **state)
 			if (((rs >> 13) & 31) == 0)
 				size = 1 + (rs >> 40) % 60;
 			int want = naive_lru_access(&nv, id, size);
-			int got = acc(&p, id, size, -1);
+			int got = acc(&p, id, size, -1) > 0; /* POL_HIT_GREW too */
 			if (got != want)
 				fail_msg("request %d (obj %llu): got %d, want %d", i,
 					 (unsigned long long)id, got, want);
@@ -731,6 +732,8 @@ static void test_every_policy_keeps_its_accounting_under_random_load(void **stat
 				size = 1 + (rs >> 40) % 1600; /* sometimes > cap */
 			int64_t next = (int64_t)((rs >> 24) % 100000) - 1;
 			int was = m.in[id];
+			/* A hit on an object held smaller says so (every policy). */
+			int want = was ? (size > m.size[id] ? POL_HIT_GREW : 1) : 0;
 			/* A hit takes the new size first (then may evict, even
 			 * itself, reporting the new size); an object resized past
 			 * the whole cache leaves with the size it held. */
@@ -738,7 +741,7 @@ static void test_every_policy_keeps_its_accounting_under_random_load(void **stat
 				m.used = m.used - m.size[id] + size;
 				m.size[id] = size;
 			}
-			assert_int_equal(acc(&p, id, size, next), was);
+			assert_int_equal(acc(&p, id, size, next), want);
 			if (pol_contains(&p, id) && !m.in[id]) {
 				m.in[id] = 1;
 				m.size[id] = size;

@@ -140,10 +140,10 @@ static void test_json_numbers_are_bare_and_non_finite_are_null(void **state)
 	tbl_num(t, 0, "%g", 1e6);      /* "1e+06" is a JSON number */
 	tbl_num(t, 1, "%+.1f", 2.0);   /* "+2.0" is not: written as 2 */
 	tbl_num(t, 2, "%.3f", NAN);
-	tbl_int(t, 3, -1234567890123LL);
+	tbl_int(t, 3, UINT64_MAX); /* counts and sizes are unsigned: 2^64 - 1, not -1 */
 	expect(t, TBL_JSON,
 	       "[\n"
-	       "  {\"a\": 1e+06, \"b\": 2, \"c\": null, \"d\": -1234567890123}\n"
+	       "  {\"a\": 1e+06, \"b\": 2, \"c\": null, \"d\": 18446744073709551615}\n"
 	       "]\n");
 	tbl_free(t);
 }

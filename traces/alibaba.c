@@ -180,7 +180,7 @@ struct trace_alibaba *trace_alibaba_open(const char *path, struct err *e)
 	}
 	a->f = fopen(path, "r");
 	if (!a->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		trace_alibaba_close(a);
 		return NULL;
 	}

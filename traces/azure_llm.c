@@ -232,7 +232,7 @@ struct trace_reader *trace_open_azure_llm(const char *path, uint64_t kv_bytes_pe
 	a->bpt = kv_bytes_per_token ? kv_bytes_per_token : TRACE_KV_BYTES_PER_TOKEN;
 	a->f = fopen(path, "r");
 	if (!a->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	setvbuf(a->f, NULL, _IOFBF, 1 << 16);

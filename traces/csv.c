@@ -515,7 +515,7 @@ struct trace_reader *trace_open_csv(const char *path, const struct trace_csv_cfg
 	}
 	x->f = fopen(path, "r");
 	if (!x->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	t->ops = &csv_ops;

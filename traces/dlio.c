@@ -535,7 +535,7 @@ int dlio_load(struct dlio_workload **out, const char *path, struct err *e)
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+		return err_open(e, path, errno);
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	for (;;) {

@@ -275,7 +275,7 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 		return err_set(e, ERR_INPUT, "%s: block_tokens must be more than 0", path);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+		return err_open(e, path, errno);
 	char *buf = NULL;
 	size_t bufcap = 0, reqcap = 0, idcap = 0, line = 0;
 	ssize_t len = 0;
@@ -542,7 +542,7 @@ static int kv_hbm_access(struct kv_job *j, uint32_t node, size_t ref)
 	if (!n->hbm.st)
 		return 0;
 	struct pol_req pr = { .obj_id = kv_object(j, ref), .size_bytes = j->block_bytes, .next_access_vtime = -1 };
-	return pol_access(&n->hbm, &pr, NULL) == 1;
+	return pol_access(&n->hbm, &pr, NULL) > 0;
 }
 
 static void kv_hbm_hit(void *arg)

@@ -409,7 +409,7 @@ struct trace_reader *trace_open_mooncake(const char *path, const struct trace_mo
 	m->jansson_only = c && c->jansson_only;
 	m->f = fopen(path, "r");
 	if (!m->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	setvbuf(m->f, NULL, _IOFBF, 1 << 16);

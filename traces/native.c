@@ -323,7 +323,7 @@ static struct native *nt_open(const char *path, struct err *e)
 	}
 	n->f = fopen(path, "rb");
 	if (!n->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	unsigned char m[4];

@@ -143,7 +143,7 @@ struct trace_reader *trace_open_oracle(const char *path, struct err *e)
 	}
 	o->f = fopen(path, "rb");
 	if (!o->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	t->ops = &oracle_ops;

@@ -153,7 +153,7 @@ struct trace_reader *trace_open_vscsi(const char *path, struct err *e)
 	}
 	v->f = fopen(path, "rb");
 	if (!v->f) {
-		err_set(e, errno == ENOMEM ? ERR_FAIL : ERR_INPUT, "%s: %s", path, strerror(errno));
+		err_open(e, path, errno);
 		goto fail;
 	}
 	t->ops = &vscsi_ops;

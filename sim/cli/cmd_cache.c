@@ -71,8 +71,8 @@ static int print_table(const char *policy, const char *trace, const struct cache
 	int rc = 0;
 	for (size_t i = 0; i < run->n && rc == 0; i++) {
 		const struct cache_stats *s = &run->stats[i];
-		if (tbl_row(t) < 0 || tbl_int(t, c_size, (long long)sizes[i]) < 0 ||
-		    tbl_int(t, c_req, (long long)s->requests) < 0 ||
+		if (tbl_row(t) < 0 || tbl_int(t, c_size, sizes[i]) < 0 ||
+		    tbl_int(t, c_req, s->requests) < 0 ||
 		    tbl_num(t, c_mr, "%.6f", cache_miss_ratio(s)) < 0 ||
 		    tbl_num(t, c_bmr, "%.6f", cache_byte_miss_ratio(s)) < 0)
 			rc = -1;

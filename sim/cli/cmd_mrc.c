@@ -250,7 +250,7 @@ int cmd_mrc(int argc, char **argv)
 		struct mrc_point p, q;
 		if (mrc_eval(m, main_k, pts[i], &p) < 0)
 			rc = -1;
-		if (rc == 0 && (tbl_row(t) < 0 || tbl_int(t, c_size, (long long)p.size_bytes) < 0 ||
+		if (rc == 0 && (tbl_row(t) < 0 || tbl_int(t, c_size, p.size_bytes) < 0 ||
 				tbl_num(t, c_mr, "%.6f", p.miss_ratio) < 0 ||
 				tbl_num(t, c_bmr, "%.6f", p.byte_miss_ratio) < 0))
 			rc = -1;

@@ -230,23 +230,23 @@ static int print_table(const char *path, const struct trace_reader *t, const str
 	c[k++] = tbl_col(tb, "skipped_records", "skipped records", "");
 	k = 0;
 	if (tbl_row(tb) < 0 || tbl_str(tb, c[k++], path) < 0 || tbl_str(tb, c[k++], t->ops->name) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->records) < 0 || tbl_str(tb, c[k++], rec_unit(t)) < 0 ||
-	    tbl_int(tb, c[k++], (long long)s->requests) < 0 ||
-	    tbl_int(tb, c[k++], (long long)(h->records ? h->time_first_ns : 0)) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->time_last_ns) < 0 ||
+	    tbl_int(tb, c[k++], h->records) < 0 || tbl_str(tb, c[k++], rec_unit(t)) < 0 ||
+	    tbl_int(tb, c[k++], s->requests) < 0 ||
+	    tbl_int(tb, c[k++], (h->records ? h->time_first_ns : 0)) < 0 ||
+	    tbl_int(tb, c[k++], h->time_last_ns) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", (double)span / 1e9) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->distinct_objects) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->total_bytes) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->working_set_bytes) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->reads) < 0 || tbl_int(tb, c[k++], (long long)h->writes) < 0 ||
-	    tbl_int(tb, c[k++], (long long)h->others) < 0 ||
+	    tbl_int(tb, c[k++], h->distinct_objects) < 0 ||
+	    tbl_int(tb, c[k++], h->total_bytes) < 0 ||
+	    tbl_int(tb, c[k++], h->working_set_bytes) < 0 ||
+	    tbl_int(tb, c[k++], h->reads) < 0 || tbl_int(tb, c[k++], h->writes) < 0 ||
+	    tbl_int(tb, c[k++], h->others) < 0 ||
 	    tbl_num(tb, c[k++], "%.6f", share(h->reads, h->records)) < 0 ||
 	    tbl_num(tb, c[k++], "%.6f", h->records ? 1.0 - share(h->distinct_objects, h->records) : 0.0) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", trace_stats_ia_mean_ns(s) / 1e9) < 0 ||
 	    tbl_num(tb, c[k++], "%.6f", trace_stats_ia_cv(s)) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", trace_stats_ia_quantile_ns(s, 0.5) / 1e9) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", trace_stats_ia_quantile_ns(s, 0.99) / 1e9) < 0 ||
-	    tbl_int(tb, c[k++], (long long)t->skipped) < 0)
+	    tbl_int(tb, c[k++], t->skipped) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = tbl_print(tb, fmt, stdout);

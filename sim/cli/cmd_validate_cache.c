@@ -129,7 +129,7 @@ int cmd_validate_cache(int argc, char **argv)
 		tbl_str(t, cp, che_policy_name(r->policy));
 		tbl_str(t, cm, r->policy == CHE_LRU ? "Che" : "FIFO TTL");
 		tbl_num(t, cc, "%g", r->cache_pct);
-		tbl_int(t, co, (long long)r->cache_objects);
+		tbl_int(t, co, r->cache_objects);
 		tbl_num(t, ca, "%.4f", r->analytic_hit);
 		tbl_num(t, cs, "%.4f", r->sim_hit);
 		tbl_num(t, cd, "%+.3f", r->diff_pp);

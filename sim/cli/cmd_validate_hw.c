@@ -855,13 +855,13 @@ static int print_files(const struct mrun *mr, const struct met_registry *m)
 		snprintf(what, sizeof what, "%.*s", (int)(strlen(name) - strlen(".latency")), name);
 		tbl_row(t);
 		tbl_str(t, cw, what);
-		tbl_int(t, crn, (long long)n);
+		tbl_int(t, crn, n);
 		tbl_num(t, crm, "%.1f", mean / 1e3);
 		rows++;
 		if (!h || hist_count(h) == 0)
 			continue;
 		double pm = hist_mean(h);
-		tbl_int(t, cmn, (long long)hist_count(h));
+		tbl_int(t, cmn, hist_count(h));
 		tbl_num(t, cmm, "%.1f", pm / 1e3);
 		if (mean > 0)
 			tbl_num(t, cx, "%.2f", pm / mean);

@@ -186,14 +186,16 @@ static int arc_lookup(void *st, const struct pol_req *r)
 		break;
 	}
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			plist_drop(&s->ix, &s->l[ARC_T2], &s->b, h, e, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		plist_resize(&s->l[ARC_T2], e, (uint32_t)r->size_bytes);
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			arc_replace(s, 0);
+		return hit;
 	}
 	return 1;
 }

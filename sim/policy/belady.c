@@ -161,14 +161,16 @@ static int belady_lookup(void *st, const struct pol_req *r)
 	else if (nx < old)
 		bel_down(s, i);
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			bel_drop(s, h, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		e->size = (uint32_t)r->size_bytes;
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			belady_evict_one(s);
+		return hit;
 	}
 	return 1;
 }

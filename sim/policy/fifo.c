@@ -57,14 +57,16 @@ static int fifo_lookup(void *st, const struct pol_req *r)
 		return 0;
 	struct pol_ent *e = plist_ent(&s->ix, h);
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			plist_drop(&s->ix, &s->q, &s->b, h, e, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		plist_resize(&s->q, e, (uint32_t)r->size_bytes);
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			fifo_evict_one(s);
+		return hit;
 	}
 	return 1;
 }

@@ -150,14 +150,16 @@ static int lfu_lookup(void *st, const struct pol_req *r)
 	/* Out of memory for a new bucket: the count stays, the hit counts. */
 	(void)lfu_bump(s, h, e);
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			lfu_drop(s, h, e, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		plist_resize(&s->bk[e->meta].objs, e, (uint32_t)r->size_bytes);
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			lfu_evict_one(s);
+		return hit;
 	}
 	return 1;
 }

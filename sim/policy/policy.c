@@ -68,8 +68,9 @@ int pol_access(struct pol *p, const struct pol_req *r, struct err *e)
 			       "object %llu: size %llu bytes is more than a policy entry holds (%llu)",
 			       (unsigned long long)r->obj_id, (unsigned long long)r->size_bytes,
 			       (unsigned long long)POL_MAX_OBJ_BYTES);
-	if (p->ops->lookup(p->st, r))
-		return 1;
+	int hit = p->ops->lookup(p->st, r);
+	if (hit)
+		return hit;
 	if (r->size_bytes > cap)
 		return 0;
 	if (p->adm_ops) {

@@ -159,14 +159,16 @@ static int s3fifo_lookup(void *st, const struct pol_req *r)
 	if (f < S3_MAX_FREQ)
 		e->meta = S3_META(q, f + 1);
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			plist_drop(&s->ix, &s->q[q], &s->b, h, e, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		plist_resize(&s->q[q], e, (uint32_t)r->size_bytes);
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			s3fifo_evict(s);
+		return hit;
 	}
 	return 1;
 }

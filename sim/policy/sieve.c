@@ -81,14 +81,16 @@ static int sieve_lookup(void *st, const struct pol_req *r)
 	struct pol_ent *e = plist_ent(&s->ix, h);
 	e->meta = 1;
 	if (e->size != r->size_bytes) {
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			sieve_drop(s, h, e, 1);
-			return 1;
+			return hit;
 		}
 		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
 		plist_resize(&s->q, e, (uint32_t)r->size_bytes);
 		while (s->b.used_bytes > s->b.capacity_bytes)
 			sieve_evict_one(s);
+		return hit;
 	}
 	return 1;
 }

@@ -178,6 +178,42 @@ check "corrupt warm file: exit 1" test "$s" = 1
 check "corrupt warm file: counted in verify.mismatches" test "$(q "$D/w.db" "select value > 0 from metrics where name='verify.mismatches'")" = 1
 check "corrupt warm file: the message names the file" grep -q 'wrong content' "$D/werr"
 
+# --- an object that grows between requests ---
+# Written at 48,128 bytes, read, then read at 69,632: its first 64 KiB
+# chunk is held at hot with 48,128 bytes, so the second read must not hit
+# there (it would read past what hot holds: once a "wrong content" and a
+# failed request).  Measured and simulated agree, and every byte checks.
+printf 'time,id,size,op\n0,7,48128,w\n1,7,48128,r\n2,7,69632,r\n' >"$D/grow.csv"
+cat >"$D/grow.ini" <<INI
+[cluster]
+nodes = 1
+chunk = 64KiB
+[tier hot]
+model = nvme
+capacity = 4MiB
+policy = lru
+write = through
+[tier warm]
+model = warm
+[workload]
+trace = grow.csv
+format = csv
+mode = closed
+outstanding = 1
+INI
+mkdir -p "$D/h4" "$D/w4"
+"$R" populate "$D/grow.ini" --hot "$D/h4" --warm "$D/w4" >/dev/null 2>&1
+"$R" run "$D/grow.ini" --hot "$D/h4" --warm "$D/w4" --out "$D/grow.db" >"$D/grow.out" 2>&1; s=$?
+"$T" run "$D/grow.ini" --out "$D/grows.db" >/dev/null 2>&1
+check "grown object: tierref exits 0 ($s)" test "$s" = 0
+check "grown object: every byte read checks" grep -q 'verified every byte read: 0 mismatches' "$D/grow.out"
+rows="select name || '=' || value from metrics where name in ('tier.hot.hits', 'tier.hot.misses', 'tier.hot.grown', 'tier.hot.fill_bytes') order by name"
+# The second read is chunk 0 (65,536 bytes now, grown) and chunk 1 (4,096,
+# new): two misses, both filled.
+check "grown object: one hit, two misses (one grown), 65536 + 4096 bytes filled" \
+	test "$(q "$D/grow.db" "$rows" | tr '\n' ' ')" = "tier.hot.fill_bytes=69632.0 tier.hot.grown=1.0 tier.hot.hits=1.0 tier.hot.misses=2.0 "
+check "grown object: the simulation counts the same" test "$(q "$D/grow.db" "$rows")" = "$(q "$D/grows.db" "$rows")"
+
 # --- populate into a file system without room: refused before writing ---
 # 200 TB of model shards (16 of 12.5 TB, in 2 GiB chunks) into a warm
 # directory on this machine's disk: more than it has free.
