@@ -196,5 +196,17 @@ check "SIGINT: the summary says where the run was cut" grep -q '^interrupted at 
 check "SIGINT: run.interrupted = 2 and run.cut_inflight recorded" \
 	test "$(q "$D/int.db" "select count(*) from metrics where (name = 'run.interrupted' and value = 2) or name = 'run.cut_inflight'")" = 2
 
+# --- out of memory mid-run: exit 1, never a hang ---
+# With these ceilings the bundled default runs out of memory part way (its
+# series, histograms or data path); a run whose sampler kept sampling
+# after its metrics ran out of memory once went on for weeks of simulated
+# time.
+for lim in 45MiB 60MiB 80MiB; do
+	TIERSIM_MEMORY_LIMIT=$lim timeout 120 "$T" run scenarios/default.ini --out "$D/oom.db" >"$D/oom.out" 2>&1; s=$?
+	check "TIERSIM_MEMORY_LIMIT=$lim: exit 1, not a hang ($s)" test "$s" = 1
+	check "TIERSIM_MEMORY_LIMIT=$lim: says out of memory" grep -q 'out of memory' "$D/oom.out"
+	check "TIERSIM_MEMORY_LIMIT=$lim: no database left" test ! -e "$D/oom.db"
+done
+
 echo "run_cli: $fails failed"
 [ "$fails" -eq 0 ]
