@@ -670,6 +670,7 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 				sum.meta_ops[op] += s->meta_ops[op];
 			hist_merge(lat, s->read_latency_ns);
 		}
+		sum.evictions += path_tier_shared_evictions(paths[0], i); /* once: one policy for all */
 		uint64_t lookups = sum.hits + sum.misses;
 		rc |= put(m, name, "hits", (double)sum.hits, "chunks");
 		rc |= put(m, name, "misses", (double)sum.misses, "chunks");

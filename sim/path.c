@@ -1254,6 +1254,11 @@ const char *path_tier_name(const struct path *p, size_t tier) { return p->t[tier
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier) { return p->t[tier].capacity_bytes; }
 uint64_t path_tier_dirty_bytes(const struct path *p, size_t tier) { return p->t[tier].dirty_bytes; }
 
+uint64_t path_tier_shared_evictions(const struct path *p, size_t tier)
+{
+	return p->t[tier].pol_shared ? pol_evictions(&p->t[tier].pol) : 0;
+}
+
 uint64_t path_tier_used_bytes(const struct path *p, size_t tier)
 {
 	return p->t[tier].bounded ? pol_used_bytes(&p->t[tier].pol) : 0;

@@ -168,7 +168,8 @@ struct path_tier_cfg {
 	 * write-back (dirty state is per node).  Each node keeps its own
 	 * in-flight table, so two nodes missing the same chunk at once fetch
 	 * it twice; the policy's eviction callback is left to the owner, so
-	 * this tier's evictions are not counted per node.  NULL: the path
+	 * this tier's evictions are not counted per node (see
+	 * path_tier_shared_evictions).  NULL: the path
 	 * creates its own from `policy` and `admission`. */
 	struct pol *shared_policy;
 };
@@ -251,6 +252,10 @@ const char *path_tier_name(const struct path *p, size_t tier);
  * when it first reads or writes one. */
 int path_check_object(const struct path *p, uint64_t obj_bytes, struct err *e);
 uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
+/* A tier whose policy the nodes share (shared_policy): the evictions of
+ * that policy, every node's together (its per-node stats count none);
+ * 0 for any other tier. */
+uint64_t path_tier_shared_evictions(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);
 uint64_t path_tier_dirty_bytes(const struct path *p, size_t tier);
 /* 1 if chunk idx of obj is resident at tier (always for unbounded). */

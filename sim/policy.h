@@ -76,6 +76,7 @@ struct pol_base {
 	uint64_t capacity_bytes;
 	uint64_t used_bytes;
 	uint64_t n_objects;
+	uint64_t evictions;    /* objects evicted (not removed) so far */
 	pol_evict_fn on_evict; /* may be NULL */
 	void *on_evict_ctx;
 	const struct cidx *index; /* the resident objects' index, for pol_prefetch (NULL: none) */
@@ -86,6 +87,7 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
 {
 	b->used_bytes -= size;
 	b->n_objects--;
+	b->evictions++;
 	if (b->on_evict)
 		b->on_evict(b->on_evict_ctx, id, size);
 }
@@ -195,6 +197,7 @@ static inline const struct pol_base *pol_base_of(const struct pol *p)
 static inline uint64_t pol_capacity_bytes(const struct pol *p) { return pol_base_of(p)->capacity_bytes; }
 static inline uint64_t pol_used_bytes(const struct pol *p) { return pol_base_of(p)->used_bytes; }
 static inline uint64_t pol_n_objects(const struct pol *p) { return pol_base_of(p)->n_objects; }
+static inline uint64_t pol_evictions(const struct pol *p) { return pol_base_of(p)->evictions; }
 static inline int pol_contains(const struct pol *p, uint64_t id) { return p->ops->contains(p->st, id); }
 static inline int pol_remove(struct pol *p, uint64_t id) { return p->ops->remove(p->st, id); }
 /* A hint that id will be looked up soon (cidx_prefetch): it changes

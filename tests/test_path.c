@@ -574,9 +574,23 @@ static void test_shared_tier_residency_is_common_to_nodes(void **state)
 	assert_int_equal(path_tier_stats(b, 0)->hits, 1);
 	assert_int_equal(path_tier_stats(f.p, 0)->misses, 1);
 	assert_int_equal(path_tier_used_bytes(b, 0), 800);
+	/* Node B reads 12 more 800-byte objects: the 10-chunk tier holds 12
+	 * of the 13, so one eviction (42, the least recent), which the
+	 * shared policy counts for both nodes and neither node's stats. */
+	for (uint64_t o = 100; o < 112; o++) {
+		struct done_rec r = { 0 };
+		r.x = &f.x;
+		assert_int_equal(path_read(b, o, 800, 0, 800, on_done, &r, NULL), 0);
+		fx_run(&f.fx, UINT64_MAX);
+	}
+	assert_int_equal(path_tier_shared_evictions(f.p, 0), 1);
+	assert_int_equal(path_tier_shared_evictions(b, 0), 1);
+	assert_int_equal(path_tier_stats(b, 0)->evictions + path_tier_stats(f.p, 0)->evictions, 0);
+	assert_int_equal(path_tier_shared_evictions(f.p, 1), 0); /* cold: its own */
 	path_free(b);
 	fix_free(&f);   /* neither path destroys the shared policy */
-	assert_int_equal(shared.ops->contains(shared.st, 42ull << 24), 1);
+	assert_int_equal(shared.ops->contains(shared.st, 42ull << 24), 0);
+	assert_int_equal(shared.ops->contains(shared.st, 111ull << 24), 1);
 	pol_destroy(&shared);
 }
 
