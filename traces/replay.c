@@ -3,6 +3,7 @@
  */
 #include "replay.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct replay {
 	struct path *const *paths;
 	size_t npaths;
 	struct replay_cfg cfg;
+	char name[512];         /* cfg.name, kept */
 	struct replay_stats st;
 	struct hist *latency;
 	struct rreq *free;      /* request records, reused */
@@ -230,7 +232,7 @@ static void arrive(void *arg)
 	}
 	if (r->next.time_ns < r->t_prev_trace) {
 		struct err e;
-		err_set(&e, ERR_INPUT, "trace record %llu: time goes backwards (%llu ns after %llu ns)",
+		err_set(&e, ERR_INPUT, "%s: record %llu: time goes backwards (%llu ns after %llu ns)", r->name,
 			(unsigned long long)r->records, (unsigned long long)r->next.time_ns,
 			(unsigned long long)r->t_prev_trace);
 		fail(r, &e, NULL);
@@ -243,9 +245,9 @@ static void arrive(void *arg)
 		 * later record arrive at once. */
 		struct err e;
 		err_set(&e, ERR_INPUT,
-			"trace record %llu: %.3Lg ns after the first, at time_scale %g, is past the clock's end "
+			"%s: record %llu: %.3Lg ns after the first, at time_scale %g, is past the clock's end "
 			"(2^64 ns, 584 years): use a smaller time_scale",
-			(unsigned long long)r->records, due, r->cfg.time_scale);
+			r->name, (unsigned long long)r->records, due, r->cfg.time_scale);
 		fail(r, &e, NULL);
 		maybe_finish(r);
 		return;
@@ -273,6 +275,8 @@ int replay_new(struct replay **out, const struct exec *x, struct trace_reader *t
 	r->paths = paths;
 	r->npaths = npaths;
 	r->cfg = *cfg;
+	snprintf(r->name, sizeof r->name, "%s", cfg->name ? cfg->name : "trace");
+	r->cfg.name = r->name;
 	r->ahead_end = 1;
 	*out = r;
 	return 0;

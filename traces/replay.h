@@ -43,6 +43,7 @@ struct replay_cfg {
 	int writes;             /* issue write records as writes (else reads) */
 	void (*on_finish)(void *ctx);
 	void *on_finish_ctx;
+	const char *name;       /* the trace, for messages (copied); NULL: "trace" */
 };
 
 struct replay_stats {

@@ -197,6 +197,7 @@ static int build_drivers(struct trun *t, struct cfg_doc *doc, const struct exec 
 			goto fail;
 		rc.on_finish = one_finished;
 		rc.on_finish_ctx = t;
+		rc.name = path;
 		if (replay_new(&t->replay, x, t->trace, t->paths, t->nodes, &rc, e) < 0)
 			goto fail;
 	}

@@ -73,13 +73,20 @@ for ts in 1e12 1e6; do
 	timeout 120 "$T" run "$D/ts.ini" --out "$D/ts.db" >"$D/out" 2>"$D/err"; s=$?
 	if [ "$ts" = 1e12 ]; then
 		check "time_scale 1e12: exit 2" test "$s" = 2
-		check "time_scale 1e12: past the clock's end" grep -q "is past the clock's end (2^64 ns, 584 years): use a smaller time_scale" "$D/err"
+		check "time_scale 1e12: past the clock's end, naming the trace and record" grep -q "$TRACE: record [0-9]*: .* is past the clock's end (2^64 ns, 584 years): use a smaller time_scale" "$D/err"
 	else
 		check "time_scale 1e6: exit 0" test "$s" = 0
 		check "time_scale 1e6: warns the series stopped" grep -q "warning: the series stop at .* after 1048576 samples, one every 1 s" "$D/err"
 		check "time_scale 1e6: every request completes" test "$(q "$D/ts.db" "select cast(value as int) from metrics where name='replay.completed'")" = 20000
 	fi
 done
+
+# --- an open-loop trace whose time goes backwards: exit 2, naming it ---
+printf 'time,id,size,op\n5,1,100,r\n3,2,100,r\n' >"$D/back.csv"
+printf '[cluster]\nnodes = 1\n[tier nvme]\nmodel = nvme\ncapacity = 1GiB\npolicy = lru\n[tier warm]\nmodel = warm\n[workload]\ntrace = back.csv\nformat = csv\nmode = open\n' >"$D/back.ini"
+"$T" run "$D/back.ini" --out "$D/back.db" >"$D/out" 2>"$D/err"; s=$?
+check "time going backwards: exit 2" test "$s" = 2
+check "time going backwards: names the trace and the record" grep -q "$D/back.csv: record 2: time goes backwards (3000000000 ns after 5000000000 ns)" "$D/err"
 
 # --- determinism ---
 "$T" run scenarios/cloudphysics-tiers.ini --out "$D/u.db" >/dev/null 2>&1
