@@ -687,14 +687,17 @@ static int cmd_run(int argc, char **argv)
 	loop_thread_cpu(&user0, &sys0);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
-	/* The measurement ends where the simulated run ends: when the
-	 * workload has (or at [run] until); rates are over [0, end].
-	 * Background work still in flight (fills, write-back drains) then
-	 * finishes before anything is counted, as in `tiersim run`, so the
-	 * bytes per tier of both runs agree exactly. */
-	uint64_t end_ns = loop_now(l);
-	double wall = trun_wall_seconds() - t0, user1, sys1;
-	met_sample_now(m, end_ns);
+	/* The workload has ended (or [run] until came).  Background work
+	 * still in flight (fills, write-back drains) then finishes before
+	 * anything is counted, as in `tiersim run`, so the bytes per tier of
+	 * both runs agree exactly; the measurement ends with it, and rates
+	 * are over [0, end], the drain included (over the workload's time
+	 * alone, a drain longer than the workload made a device busy more
+	 * than all the time). */
+	uint64_t work_end_ns = loop_now(l);
+	met_sample_now(m, work_end_ns);
+	/* The sampler's timer would keep the loop below running to the end
+	 * of its slice after the last drain: the run must end with that. */
 	met_sampler_stop(m);
 	/* Cut at [run] until: the workload starts nothing more, and the
 	 * drain below waits for the I/O in flight alone (it once ran the
@@ -704,10 +707,16 @@ static int cmd_run(int argc, char **argv)
 	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; inflight(rt) && loop_now(l) < limit;)
 		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
 			goto fail;
+	uint64_t end_ns = loop_now(l);
+	double wall = trun_wall_seconds() - t0, user1, sys1;
+	met_sample_now(m, end_ns);
+	if (end_ns > work_end_ns && met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 	/* The client's own cost: the loop thread's CPU time for the run's
-	 * work over the run's time, [0, end] (the drain's work included, as
-	 * the model's utilisation of its client threads counts it: above 1
-	 * when that needed more).  Near 1, the run measured this thread,
+	 * work over the run's time, [0, end], the drain included, as the
+	 * model's utilisation of its client threads counts it.  Near 1, the run measured this thread,
 	 * not the devices (models/client.h predicts it). */
 	loop_thread_cpu(&user1, &sys1);
 	hoststat_read(&host1, NULL);

@@ -375,21 +375,25 @@ int cmd_run(int argc, char **argv)
 	/* Cut: the run reached `until` (or a signal) before its workload
 	 * ended. */
 	int cut = tiered && (interrupted || trun_active(tr) > 0);
-	uint64_t end_ns = ev_now(eng);
-	met_sample_now(m, end_ns);
-	/* A run that ends with its workload (rates and sim_seconds are over
-	 * [0, end]) then lets its background work (fills, write-back drains)
-	 * finish before anything is counted, as tierref does.  A run cut at
-	 * `until` stops there: draining it would run the workload on past
-	 * `until` (a closed loop reissues as requests complete), and report
-	 * all of it as the first `until` of simulated time. */
+	uint64_t work_end_ns = ev_now(eng), end_ns = work_end_ns;
+	met_sample_now(m, work_end_ns);
+	/* A run that ends with its workload then lets its background work
+	 * (fills, write-back drains) finish before anything is counted, as
+	 * tierref does, up to `until`; rates and sim_seconds are over [0,
+	 * end], the drain included.  A run cut at `until` stops there:
+	 * draining it would run the workload on past `until` (a closed loop
+	 * reissues as requests complete), and report all of it as the first
+	 * `until` of simulated time. */
 	size_t left = cut ? trun_inflight(tr) : 0;
 	if (tiered && !cut) {
-		int d = trun_drain(tr, eng, m, &e);
+		int d = trun_drain(tr, eng, m, run.until_ns, &e);
 		if (d < 0)
 			goto fail;
-		if (d == EV_INTERRUPTED) { /* interrupted while draining */
-			interrupted = cut = 1;
+		end_ns = ev_now(eng);
+		met_sample_now(m, end_ns);
+		if (d != TRUN_DRAINED) { /* stopped while draining */
+			interrupted = d == TRUN_DRAIN_INTERRUPTED;
+			cut = 1;
 			left = trun_inflight(tr);
 		}
 	}
@@ -397,7 +401,9 @@ int cmd_run(int argc, char **argv)
 	/* Recorded, so that a script reading the database knows the run was
 	 * cut and how much work it left out (absent from runs that ended). */
 	if ((cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) ||
-	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0)) {
+	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0) ||
+	    (end_ns > work_end_ns &&
+	     met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -438,10 +444,20 @@ int cmd_run(int argc, char **argv)
 		else if (interrupted)
 			printf("interrupted at %s by SIG%s: the results up to then are written\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig));
+		else if (cut && end_ns > work_end_ns)
+			printf("cut at %s (until): the workload ended at %s, its fills and write-back drains had not; "
+			       "%zu data-path operations in flight then are left out\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), unit_fmt_time(a, sizeof a, (double)work_end_ns),
+			       left);
 		else if (cut)
 			printf("cut at %s (until): the workload had not ended; %zu data-path operations in flight then "
 			       "are left out\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), left);
+		else if (end_ns > work_end_ns)
+			printf("the workload ended at %s; its fills and write-back drains took %s more, and rates are "
+			       "over both\n",
+			       unit_fmt_time(a, sizeof a, (double)work_end_ns),
+			       unit_fmt_time(b, sizeof b, (double)(end_ns - work_end_ns)));
 		printf("\n");
 		if ((tiered ? trun_summary(m, stdout) : print_summary(m, stdout)) < 0) {
 			err_set(&e, ERR_FAIL, "out of memory printing the summary");

@@ -411,7 +411,11 @@ static int simulate(struct cfg_doc *doc, const char *dir, uint64_t seed, struct 
 	/* Cut at [run] until: stopped as tierref stops it, then drained. */
 	if (trun_active(tr))
 		trun_stop(tr);
-	if (trun_drain(tr, eng, m, e) < 0 || trun_export(tr, m, end_ns, e) < 0)
+	if (trun_drain(tr, eng, m, UINT64_MAX, e) < 0)
+		goto out;
+	end_ns = ev_now(eng); /* rates over the run and its drain, as tierref counts them */
+	met_sample_now(m, end_ns);
+	if (trun_export(tr, m, end_ns, e) < 0)
 		goto out;
 	if (met_failed(m)) {
 		err_set(e, ERR_FAIL, "out of memory collecting metrics");

@@ -316,19 +316,31 @@ void trun_stop(struct trun *t)
 			t->jobs[i].ops->stop(&t->jobs[i]);
 }
 
-int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e)
+int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, uint64_t until_ns, struct err *e)
 {
-	met_sampler_stop(m);
+	int rc = TRUN_DRAINED;
+	/* An instant at a time, so that the run ends with its last drain,
+	 * not at the end of a slice of time (the sampler's events go on). */
 	while (trun_inflight(t) > 0) {
-		int r = ev_run(eng, ev_now(eng) + 100000000ull, e);
+		uint64_t next = ev_next_time(eng);
+		if (next == UINT64_MAX)
+			break;
+		if (next > until_ns) {
+			if (ev_run(eng, until_ns, e) < 0) /* moves the clock to until */
+				return -1;
+			rc = TRUN_DRAIN_CUT;
+			break;
+		}
+		int r = ev_run(eng, next, e);
 		if (r < 0)
 			return -1;
-		if (r == EV_INTERRUPTED)
-			return r;
-		if (r == EV_EMPTY)
+		if (r == EV_INTERRUPTED) {
+			rc = TRUN_DRAIN_INTERRUPTED;
 			break;
+		}
 	}
-	return 0;
+	met_sampler_stop(m);
+	return rc;
 }
 
 void trun_print_warnings(const struct trun *t, FILE *out)

@@ -58,13 +58,18 @@ size_t trun_active(const struct trun *t);
  * and trun_drain waits for it alone. */
 void trun_stop(struct trun *t);
 struct ev_engine;
-/* After the workload has ended: stops the sampler and runs the engine
- * until the fills and write-back drains still in flight have finished,
- * so that bytes per tier do not depend on timing (tierref does the same
- * on the wall clock).  Export afterwards, with the workload's end time. */
-int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, struct err *e);
-/* (Returns 0, -1 with e, or EV_INTERRUPTED when the engine's interrupt
- * flag stopped it with work still in flight.) */
+/* After the workload has ended: runs the engine until the fills and
+ * write-back drains still in flight have finished, so that bytes per
+ * tier do not depend on timing (tierref does the same on the wall
+ * clock), then stops the sampler, which samples the drain too.  Export
+ * afterwards, at the drain's end: rates are over the whole run, drain
+ * included (a rate over the workload's time alone once reported a link
+ * busy 156% of the time).  Returns TRUN_DRAINED; TRUN_DRAIN_CUT if
+ * until_ns came first (work still in flight: a cut run);
+ * TRUN_DRAIN_INTERRUPTED if the engine's interrupt flag stopped it; or
+ * -1 with e. */
+enum { TRUN_DRAINED = 0, TRUN_DRAIN_CUT = 1, TRUN_DRAIN_INTERRUPTED = 2 };
+int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, uint64_t until_ns, struct err *e);
 /* Warnings met while building (unknown keys in workload files), one a line. */
 void trun_print_warnings(const struct trun *t, FILE *out);
 void trun_free(struct trun *t);

@@ -81,6 +81,26 @@ for ts in 1e12 1e6; do
 	fi
 done
 
+# --- a write-back drain longer than its workload ---
+# 100 writes of 100 MiB at t = 0 into a write-back hot tier, acknowledged
+# at 10 us, drained to a cold tier with 8 Gb/s (1 GB/s) of ingress: the
+# 10.49 GB take at least 10.49 s.  Rates are over the run and its drain
+# (over the workload's 10 us, the ingress was once "busy" 1,048,576 times
+# over); --until 1s cuts the drain, with at most 1 GB through.
+{ echo 'time,id,size,op'; i=0; while [ $i -lt 100 ]; do echo "0,$i,104857600,w"; i=$((i + 1)); done; } >"$D/burst.csv"
+printf '[cluster]\nnodes = 1\nchunk = 16MiB\n[tier hot]\nmodel = fixed\nscope = node\ncapacity = 100GB\nwrite = back\ndirty_budget = 100GB\ndrain_depth = 8\nlatency = 10us\n[tier cold]\nmodel = cold\ningress = 8Gb/s\negress = 8Gb/s\n[workload]\ntrace = burst.csv\nformat = csv\nmode = open\n' >"$D/burst.ini"
+"$T" run "$D/burst.ini" --out "$D/burst.db" >"$D/out" 2>&1
+check "drain: the summary says the workload ended at 10 us and the drain took longer" grep -q '^the workload ended at 10 us; its fills and write-back drains took .* more' "$D/out"
+check "drain: sim_seconds covers the drain (10.49 to 11 s)" test "$(q "$D/burst.db" "select sim_seconds between 10.4858 and 11 from runs")" = 1
+check "drain: run.drain_seconds recorded" test "$(q "$D/burst.db" "select count(*) from metrics where name = 'run.drain_seconds' and value > 10.4")" = 1
+check "drain: the cold ingress busy at most all the time" test "$(q "$D/burst.db" "select value <= 1 and value > 0.95 from metrics where name = 'backend.cold.ingress.utilisation'")" = 1
+check "drain: cold write bandwidth at most 1 GB/s" test "$(q "$D/burst.db" "select value <= 1e9 from metrics where name = 'tier.cold.write_bandwidth'")" = 1
+check "drain: every byte reached cold" test "$(q "$D/burst.db" "select cast(value as int) from metrics where name = 'tier.cold.write_bytes'")" = 10485760000
+"$T" run "$D/burst.ini" --until 1s --out "$D/burst1.db" >"$D/out" 2>&1
+check "drain cut by --until: says so" grep -q '^cut at 1 s (until): the workload ended at 10 us, its fills and write-back drains had not' "$D/out"
+check "drain cut by --until: at most 1 GB reached cold by 1 s" test "$(q "$D/burst1.db" "select value <= 1e9 from metrics where name = 'tier.cold.write_bytes'")" = 1
+check "drain cut by --until: sim_seconds 1, run.cut_inflight recorded" test "$(q "$D/burst1.db" "select (select sim_seconds from runs) = 1 and count(*) = 1 from metrics where name = 'run.cut_inflight'")" = 1
+
 # --- an open-loop trace whose time goes backwards: exit 2, naming it ---
 printf 'time,id,size,op\n5,1,100,r\n3,2,100,r\n' >"$D/back.csv"
 printf '[cluster]\nnodes = 1\n[tier nvme]\nmodel = nvme\ncapacity = 1GiB\npolicy = lru\n[tier warm]\nmodel = warm\n[workload]\ntrace = back.csv\nformat = csv\nmode = open\n' >"$D/back.ini"
