@@ -477,6 +477,8 @@ int mrc_eval(const struct mrc *m, enum mrc_kind k, uint64_t size_bytes, struct m
 	}
 	out->miss_ratio = mr < 0.0 ? 0.0 : mr > 1.0 ? 1.0 : mr;
 	out->byte_miss_ratio = bmr < 0.0 ? 0.0 : bmr > 1.0 ? 1.0 : bmr;
+	if (s->req_cnt == 0) /* nothing counted (or sampled): no estimate */
+		out->miss_ratio = out->byte_miss_ratio = NAN;
 	return 0;
 }
 

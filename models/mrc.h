@@ -86,7 +86,7 @@ struct mrc;
 
 struct mrc_point {
 	uint64_t size_bytes;
-	double miss_ratio;
+	double miss_ratio;      /* NaN when no request was counted (or sampled) */
 	double byte_miss_ratio;
 };
 

@@ -1,16 +1,17 @@
 /* cache — cache-only replay; see cache.h. */
 #include "cache.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 double cache_miss_ratio(const struct cache_stats *s)
 {
-	return s->requests ? (double)s->misses / (double)s->requests : 0.0;
+	return s->requests ? (double)s->misses / (double)s->requests : NAN;
 }
 
 double cache_byte_miss_ratio(const struct cache_stats *s)
 {
-	return s->req_bytes ? (double)s->miss_bytes / (double)s->req_bytes : 0.0;
+	return s->req_bytes ? (double)s->miss_bytes / (double)s->req_bytes : NAN;
 }
 
 int cache_run_init(struct cache_run *c, const struct pol_ops *ops,

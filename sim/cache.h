@@ -29,6 +29,7 @@ struct cache_stats {
 	uint64_t miss_bytes;
 };
 
+/* NaN (unknown) with no requests, or no bytes requested. */
 double cache_miss_ratio(const struct cache_stats *s);
 double cache_byte_miss_ratio(const struct cache_stats *s);
 

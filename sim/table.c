@@ -205,6 +205,8 @@ int tbl_num(struct tbl *t, int col, const char *fmt, double v)
 {
 	if (!fmt || !tbl_fmt_ok(fmt))
 		return tbl_fail(t);
+	if (isnan(v)) /* unknown: blank in text and csv, null in json (never "nan") */
+		return tbl_put(t, col, TBL_EMPTY, NULL, 0);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	int n = snprintf(NULL, 0, fmt, v);

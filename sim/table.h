@@ -36,8 +36,8 @@ int tbl_row(struct tbl *t);
 int tbl_str(struct tbl *t, int col, const char *s);
 /* A number printed with printf format fmt ("%.6f", "%.0f", "%g"): exactly
  * one floating-point conversion, no '*' or length modifier (else -1).
- * json writes the printed digits when they form a JSON number, null for
- * NaN and infinities. */
+ * NaN means unknown: an empty cell (blank; null in json).  json writes
+ * the printed digits when they form a JSON number, null for infinities. */
 int tbl_num(struct tbl *t, int col, const char *fmt, double v);
 int tbl_int(struct tbl *t, int col, uint64_t v);
 /* 0, or -1 if the table is malformed or out of memory. */

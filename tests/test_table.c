@@ -139,12 +139,26 @@ static void test_json_numbers_are_bare_and_non_finite_are_null(void **state)
 	tbl_row(t);
 	tbl_num(t, 0, "%g", 1e6);      /* "1e+06" is a JSON number */
 	tbl_num(t, 1, "%+.1f", 2.0);   /* "+2.0" is not: written as 2 */
-	tbl_num(t, 2, "%.3f", NAN);
+	tbl_num(t, 2, "%.3f", NAN);     /* unknown */
 	tbl_int(t, 3, UINT64_MAX); /* counts and sizes are unsigned: 2^64 - 1, not -1 */
 	expect(t, TBL_JSON,
 	       "[\n"
 	       "  {\"a\": 1e+06, \"b\": 2, \"c\": null, \"d\": 18446744073709551615}\n"
 	       "]\n");
+	tbl_free(t);
+}
+
+/* NaN is unknown: blank in text and csv, never "nan". */
+static void test_nan_is_an_empty_cell(void **state)
+{
+	(void)state;
+	struct tbl *t = tbl_new(NULL);
+	tbl_col(t, "a", "a", "");
+	tbl_col(t, "b", "b", "");
+	tbl_row(t);
+	tbl_num(t, 0, "%.6f", NAN);
+	tbl_num(t, 1, "%.1f", 2.5);
+	expect(t, TBL_CSV, "a,b\n,2.5\n");
 	tbl_free(t);
 }
 
@@ -309,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_csv_quotes_commas_quotes_and_line_breaks),
 		cmocka_unit_test(test_json_escapes_strings),
 		cmocka_unit_test(test_json_numbers_are_bare_and_non_finite_are_null),
+		cmocka_unit_test(test_nan_is_an_empty_cell),
 		cmocka_unit_test(test_numbers_have_no_thousands_separators),
 		cmocka_unit_test(test_text_counts_utf8_characters_not_bytes),
 		cmocka_unit_test(test_text_left_aligns_string_columns),

@@ -227,6 +227,16 @@ int cmd_mrc(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	choose_points(m, exact ? MRC_EXACT : MRC_SHARDS, sizes, n_sizes, n_points, max_size, pts, &np);
+	struct mrc_point p0;
+	if (shards && np && mrc_requests(m) && mrc_eval(m, main_k, pts[0], &p0) == 0 && isnan(p0.miss_ratio)) {
+		fprintf(stderr,
+			"tiersim mrc: --sample %.4g sampled none of the %llu requests of %s, so there is no curve to "
+			"estimate: use a larger rate\n",
+			mrc_sample_rate(m), (unsigned long long)mrc_requests(m), trace);
+		free(pts);
+		mrc_free(m);
+		return CLI_USAGE;
+	}
 
 	if (shards)
 		snprintf(msg, sizeof msg, "mrc: LRU on %.900s (SHARDS, rate %.4g)", trace, mrc_sample_rate(m));

@@ -29,7 +29,7 @@ expect_status() {
 	set -e
 	[ "$got" -eq "$want" ] || fail "$name: exit $got, want $want ($(cat "$dir/err"))"
 	if [ "$want" -ne 0 ]; then
-		grep -q '^tiersim cache: ' "$dir/err" || fail "$name: stderr lacks 'tiersim cache:' ($(cat "$dir/err"))"
+		grep -q "^tiersim $1: " "$dir/err" || fail "$name: stderr lacks 'tiersim $1:' ($(cat "$dir/err"))"
 		[ ! -s "$dir/out" ] || fail "$name: wrote to stdout on error"
 	fi
 }
@@ -98,6 +98,15 @@ expect_status 2 "belady without next access" cache --trace "$dir/small.csv" --po
 expect_status 2 "missing --trace" cache --policy lru --size 5
 expect_status 2 "missing --size" cache --trace "$dir/small.csv" --policy lru
 expect_status 2 "bad admission" cache --trace "$dir/small.csv" --policy lru --size 5 --admission maybe
+# Nothing counted: the ratios are unknown (blank, null), not 0.
+printf 'time,id,size,op\n' >"$dir/hdr.csv"
+expect_status 0 "header-only trace" cache --trace "$dir/hdr.csv" --trace-format csv --policy lru --size 1MB --format csv
+grep -qx '1000000,0,,' "$dir/out" || fail "header-only trace: ratios not blank: $(cat "$dir/out")"
+expect_status 0 "header-only trace, json" cache --trace "$dir/hdr.csv" --trace-format csv --policy lru --size 1MB --format json
+grep -q '"requests": 0, "miss_ratio": null, "byte_miss_ratio": null' "$dir/out" || fail "header-only trace: not null: $(cat "$dir/out")"
+# SHARDS at a rate that samples nothing has no curve: an error, not 0s.
+expect_status 2 "mrc --sample too small" mrc --trace "$dir/small.csv" --sample 1e-9
+grep -q 'sampled none of the .* requests of .*small.csv, so there is no curve to estimate: use a larger rate' "$dir/err" || fail "mrc --sample too small: $(cat "$dir/err")"
 expect_status 0 "help" cache --help
 grep -q '^usage: tiersim cache' "$dir/out" || fail "help: $(cat "$dir/out")"
 
