@@ -295,7 +295,11 @@ int trace_stats_add(struct trace_stats *s, const struct trace_rec *r, struct err
 		h->time_first_ns = r->time_ns;
 	if (r->time_ns > h->time_last_ns)
 		h->time_last_ns = r->time_ns;
-	h->total_bytes += r->size_bytes;
+	if (__builtin_add_overflow(h->total_bytes, r->size_bytes, &h->total_bytes))
+		return err_set(e, ERR_INPUT,
+			       "record %llu: the records' bytes pass 2^64 (16 EiB) in all: a size (or bytes per "
+			       "token) too large",
+			       (unsigned long long)h->records);
 	if (r->op == TRACE_OP_READ)
 		h->reads++;
 	else if (r->op == TRACE_OP_WRITE)

@@ -302,6 +302,7 @@ static int trace_inspect(int argc, char **argv)
 	int got;
 	while ((got = trace_next(t, &r, &e)) == 1)
 		if (trace_stats_add(&s, &r, &e) < 0) {
+			err_prefix(&e, "%s: ", pos[0]);
 			got = -1;
 			break;
 		}

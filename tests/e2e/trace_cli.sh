@@ -153,6 +153,11 @@ grep -q 'long.jsonl:4: out of memory reading the line' "$dir/err" || fail "long 
 [ ! -e "$dir/kv.db" ] || fail "long line, kvcache job: wrote a database"
 rm -f "$dir/long.jsonl"
 
+# Bytes past 2^64 in all (a huge kv-bytes-per-token): an error naming the
+# trace and record, not a total that wrapped to a small number.
+expect_status 2 "bytes past 2^64" trace inspect scenarios/data/mooncake_conversation_3min.jsonl --trace-format mooncake:kv-bytes-per-token=8TiB
+grep -q "mooncake_conversation_3min.jsonl: record [0-9]*: the records' bytes pass 2^64 (16 EiB) in all" "$dir/err" || fail "bytes past 2^64: $(cat "$dir/err")"
+
 if [ "$fails" -ne 0 ]; then
 	echo "trace_cli: $fails failure(s)"
 	exit 1
