@@ -181,10 +181,15 @@ static void print_text(const char *path, const struct trace_reader *t, const str
 	       (double)span / 1e9, (unsigned long long)(h->records ? h->time_first_ns : 0),
 	       (unsigned long long)h->time_last_ns);
 	printf("distinct objects   %llu\n", (unsigned long long)h->distinct_objects);
-	printf("bytes              %llu (%s)\n", (unsigned long long)h->total_bytes,
-	       unit_fmt_bytes(b1, sizeof b1, (double)h->total_bytes));
-	printf("working set        %llu (%s)\n", (unsigned long long)h->working_set_bytes,
-	       unit_fmt_bytes(b1, sizeof b1, (double)h->working_set_bytes));
+	if (!strcmp(t->ops->name, "alibaba_gpu")) { /* a task's size is the GPUs it asks for */
+		printf("GPUs               %llu over all tasks (a task's size field is its GPU count)\n",
+		       (unsigned long long)h->total_bytes);
+	} else {
+		printf("bytes              %llu (%s)\n", (unsigned long long)h->total_bytes,
+		       unit_fmt_bytes(b1, sizeof b1, (double)h->total_bytes));
+		printf("working set        %llu (%s)\n", (unsigned long long)h->working_set_bytes,
+		       unit_fmt_bytes(b1, sizeof b1, (double)h->working_set_bytes));
+	}
 	printf("read/write mix     %.1f%% read, %.1f%% write, %.1f%% other or unknown\n",
 	       100 * share(h->reads, h->records), 100 * share(h->writes, h->records),
 	       100 * share(h->others, h->records));

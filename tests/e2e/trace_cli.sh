@@ -153,6 +153,14 @@ grep -q 'long.jsonl:4: out of memory reading the line' "$dir/err" || fail "long 
 [ ! -e "$dir/kv.db" ] || fail "long line, kvcache job: wrote a database"
 rm -f "$dir/long.jsonl"
 
+# The Alibaba GPU trace's sizes are GPU counts: shown as GPUs, summed as
+# awk sums the num_gpu column, not as bytes.
+ali=../shared/traces/alibaba_gpu_v2023/openb_pod_list_default.csv
+gpus=$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$ali")
+expect_status 0 "inspect alibaba" trace inspect "$ali"
+grep -q "^GPUs  *$gpus over all tasks" "$dir/out" || fail "inspect alibaba: not $gpus GPUs: $(cat "$dir/out")"
+! grep -q '^bytes' "$dir/out" || fail "inspect alibaba: GPU counts shown as bytes"
+
 # Bytes past 2^64 in all (a huge kv-bytes-per-token): an error naming the
 # trace and record, not a total that wrapped to a small number.
 expect_status 2 "bytes past 2^64" trace inspect scenarios/data/mooncake_conversation_3min.jsonl --trace-format mooncake:kv-bytes-per-token=8TiB
