@@ -924,8 +924,13 @@ static int plot_tiers(struct pctx *p, struct plot *pl, struct err *e)
 {
 	struct names l = { 0 };
 	sqlite3_stmt *st;
-	int rc = prepare(p, &st, "SELECT name FROM metrics WHERE run = ? AND name LIKE 'tier.%.hit_ratio'"
-				 " AND value IS NOT NULL ORDER BY name", e);
+	/* Tiers that were looked up: one nothing was read from has no ratio
+	 * (its metric's 0 stands for "none", and the text table leaves it
+	 * blank), and a run with no reads at all has no plot. */
+	int rc = prepare(p, &st, "SELECT name FROM metrics t WHERE run = ?1 AND name LIKE 'tier.%.hit_ratio'"
+				 " AND value IS NOT NULL AND (SELECT sum(value) FROM metrics WHERE run = ?1 AND name IN"
+				 " (replace(t.name, '.hit_ratio', '.hits'), replace(t.name, '.hit_ratio', '.misses'))) > 0"
+				 " ORDER BY name", e);
 	while (rc == 0) {
 		int s = sqlite3_step(st);
 		if (s == SQLITE_DONE)
@@ -976,7 +981,7 @@ static int plot_tiers(struct pctx *p, struct plot *pl, struct err *e)
 	names_free(&l);
 	if (rc == 0) {
 		sb_printf(&pl->vars, "have_share=%d; ", have_share);
-		rc = plot_close(p, pl, "no tier hit ratios (metrics tier.T.hit_ratio)", e);
+		rc = plot_close(p, pl, "no tier was read from (metrics tier.T.hit_ratio, .hits, .misses)", e);
 	}
 	return rc;
 }

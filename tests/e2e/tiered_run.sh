@@ -101,6 +101,10 @@ check "drain cut by --until: says so" grep -q '^cut at 1 s (until): the workload
 check "drain cut by --until: at most 1 GB reached cold by 1 s" test "$(q "$D/burst1.db" "select value <= 1e9 from metrics where name = 'tier.cold.write_bytes'")" = 1
 check "drain cut by --until: sim_seconds 1, run.cut_inflight recorded" test "$(q "$D/burst1.db" "select (select sim_seconds from runs) = 1 and count(*) = 1 from metrics where name = 'run.cut_inflight'")" = 1
 
+# Nothing was read: no hit-ratio plot of tiers at 0% (it was blank bars).
+"$T" plot "$D/burst.db" --out "$D/burstplots" >"$D/out" 2>&1
+check "writes only: the tiers plot is skipped, saying why" grep -q 'tiers *skipped: no tier was read from' "$D/out"
+
 # --- an open-loop trace whose time goes backwards: exit 2, naming it ---
 printf 'time,id,size,op\n5,1,100,r\n3,2,100,r\n' >"$D/back.csv"
 printf '[cluster]\nnodes = 1\n[tier nvme]\nmodel = nvme\ncapacity = 1GiB\npolicy = lru\n[tier warm]\nmodel = warm\n[workload]\ntrace = back.csv\nformat = csv\nmode = open\n' >"$D/back.ini"
