@@ -201,16 +201,19 @@ static int print_metrics(const struct met_registry *m, enum tbl_format f, FILE *
 		tbl_str(t, cn, name);
 		tbl_num(t, cv, "%.0f", (double)hist_count(h->h));
 		tbl_str(t, cu, "samples");
+		/* Empty: no mean or quantiles (blank, null), as the database
+		 * holds NULL for them. */
+		int empty = hist_count(h->h) == 0;
 		snprintf(name, sizeof name, "%s.mean", h->name);
 		tbl_row(t);
 		tbl_str(t, cn, name);
-		tbl_num(t, cv, "%.17g", hist_mean(h->h));
+		tbl_num(t, cv, "%.17g", empty ? NAN : hist_mean(h->h));
 		tbl_str(t, cu, h->unit);
 		for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
 			snprintf(name, sizeof name, "%s.%s", h->name, qs[k].suffix);
 			tbl_row(t);
 			tbl_str(t, cn, name);
-			tbl_num(t, cv, "%.17g", hist_quantile(h->h, qs[k].q));
+			tbl_num(t, cv, "%.17g", empty ? NAN : hist_quantile(h->h, qs[k].q));
 			tbl_str(t, cu, h->unit);
 		}
 	}

@@ -85,6 +85,12 @@ check "unknown format is exit 2" test "$(status "$T" run "$D/tandem.ini" --forma
 # --- the default scenario ---
 check "default scenario runs" test "$(status "$T" run --out "$D/d.db" --plot "$D/dplots")" = 0
 check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenario_path from runs')" = "(bundled default)"
+# An empty histogram has no mean or quantiles: blank in the csv, as NULL in
+# the database (the csv once said 0).
+"$T" run --out "$D/dcsv.db" --format csv >"$D/dcsv.csv" 2>/dev/null
+n_empty=$(q "$D/dcsv.db" "select count(*) from histograms where count = 0 and mean is null and p50 is null")
+n_blank=$(grep -c '\.mean,,' "$D/dcsv.csv")
+check "empty histograms: $n_empty in the database, as many blank means in the csv ($n_blank)" test "$n_empty" -gt 0 -a "$n_blank" = "$n_empty"
 
 # --- bad input: exit 2, file:line:key in the message, no database written ---
 bad() { # bad NAME EXPECTED_MESSAGE_REGEX: $D/NAME.ini must fail cleanly
