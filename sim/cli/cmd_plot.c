@@ -582,6 +582,7 @@ struct cdf {
 	struct bucket *b;
 	size_t n, cap;
 	uint64_t total;
+	uint64_t max; /* the histograms' exact maximum (histograms.max), not a bucket's edge */
 };
 
 static int add_buckets(struct pctx *p, struct cdf *c, const char *name, struct err *e)
@@ -610,7 +611,19 @@ static int add_buckets(struct pctx *p, struct cdf *c, const char *name, struct e
 		c->total += (uint64_t)n;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_err(p, e, "reading histogram buckets");
+	if (rc != SQLITE_DONE)
+		return db_err(p, e, "reading histogram buckets");
+	if (prepare(p, &st, "SELECT max FROM histograms WHERE run = ? AND name = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		sqlite3_int64 mx = sqlite3_column_int64(st, 0);
+		if (mx > 0 && (uint64_t)mx > c->max)
+			c->max = (uint64_t)mx;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(p, e, "reading histograms");
 }
 
 static int bucket_cmp(const void *a, const void *b)
@@ -865,7 +878,7 @@ static int plot_cdf(struct pctx *p, struct plot *pl, const struct cdf_spec *spec
 		char legend[PLOT_NAME_MAX + 128], a[32], b[32], m[32], nodes[32] = "";
 		fmt_dur(a, sizeof a, cdf_quantile(c, 0.5));
 		fmt_dur(b, sizeof b, cdf_quantile(c, 0.99));
-		fmt_dur(m, sizeof m, (double)c->b[c->n - 1].hi);
+		fmt_dur(m, sizeof m, (double)(c->max ? c->max : c->b[c->n - 1].hi));
 		if (cv[i].members > 1)
 			snprintf(nodes, sizeof nodes, " (%zu nodes)", cv[i].members);
 		snprintf(legend, sizeof legend, "%s%s: p50 %s, p99 %s%s%s, n=%llu", cv[i].title, nodes, a, b,

@@ -85,6 +85,10 @@ check "unknown format is exit 2" test "$(status "$T" run "$D/tandem.ini" --forma
 # --- the default scenario ---
 check "default scenario runs" test "$(status "$T" run --out "$D/d.db" --plot "$D/dplots")" = 0
 check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenario_path from runs')" = "(bundled default)"
+# The checkpoint-stall legend's max is the histogram's exact max (49.94 ms
+# here), not the edge of its last bucket (it said 50.1 ms).
+mx=$(q "$D/d.db" "select printf('%.1f ms', max / 1e6) from histograms where name = 'job.train.checkpoint_stall'")
+check "checkpoint stall legend: max $mx, from the database" grep -q "max $mx, n=" "$D/dplots/checkpoint_stall.dat"
 # An empty histogram has no mean or quantiles: blank in the csv, as NULL in
 # the database (the csv once said 0).
 "$T" run --out "$D/dcsv.db" --format csv >"$D/dcsv.csv" 2>/dev/null
