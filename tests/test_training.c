@@ -712,6 +712,9 @@ static void test_bad_job_keys_name_the_scenario_line(void **state)
 		  "test.ini:4: [job t] checkpoint_every" },
 		{ "[job t]\ntype = training\nworkload = /nonexistent/w.yaml\n",
 		  "test.ini:3: [job t] workload: /nonexistent/w.yaml: cannot open" },
+		{ "[job t]\ntype = checkpoint\ncheckpoint_bytes = 1MiB\nsteps = 2\n",
+		  "test.ini:4: [job t] steps: a checkpoint-only job (type = checkpoint) reads no dataset: steps does "
+		  "not apply; use checkpoints = N" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct world w;

@@ -859,6 +859,20 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 		return -1;
 
 	if (t->ckpt_only) {
+		/* The dataset's keys mean nothing here: say why, rather than
+		 * leave them to cfg_check_unused's "unknown key". */
+		static const char *const data_keys[] = { "files",   "samples_per_file", "sample_bytes",
+							 "sample_bytes_stdev", "batch_size", "read_threads",
+							 "prefetch", "epochs", "steps", "shuffle", NULL };
+		for (size_t k = 0; data_keys[k]; k++) {
+			struct cfg_kv *kv = cfg_key(s, data_keys[k]);
+			if (kv)
+				return cfg_error(d, s, kv, e,
+						 "a checkpoint-only job (%s) reads no dataset: %s does not apply; use "
+						 "checkpoints = N",
+						 w->do_train ? "type = checkpoint" : "its workload file has workflow.train False",
+						 data_keys[k]);
+		}
 		t->ckpt_slots = UINT32_MAX / t->G;
 		return 0;
 	}
