@@ -42,6 +42,7 @@
 #include "models/net.h"
 #include "models/nvme.h"
 #include "models/warm.h"
+#include "sim/bkseq.h"
 #include "sim/ord.h"
 #include "sim/policy.h"
 
@@ -71,6 +72,9 @@ struct ttier {
 	size_t nrng;
 	struct pol pol;           /* shared and bounded: the common residency */
 	int has_pol;
+	struct backend *seq;      /* object tier with a [metadata]: per node (or one, shared), its
+				   * metadata service then the store itself (sim/bkseq.h) */
+	size_t nseq;
 	struct tturn {            /* the file-system client's turns of the node's loop */
 		struct client *c;
 		uint64_t read_wake_ns, write_wake_ns;
@@ -587,13 +591,30 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 		if (read_tier(T, d, tt, T->nt == nt, e) < 0 || build_tier(T, d, tt, seed, e) < 0)
 			goto fail;
 	}
+	/* An object store's HEADs pass its metadata service, then the store
+	 * (billed and rate-limited as any request; sim/bkseq.h). */
+	for (size_t i = 0; i < T->nt; i++) {
+		struct ttier *tt = &T->t[i];
+		if (tt->meta < 0 || tt->sp.meta_kind != PATH_META_OBJECT)
+			continue;
+		size_t k = tt->sp.shared ? 1 : T->nodes;
+		if (!(tt->seq = calloc(k, sizeof *tt->seq))) {
+			err_set(e, ERR_FAIL, "out of memory");
+			goto fail;
+		}
+		for (; tt->nseq < k; tt->nseq++)
+			if (bkseq_new(T->meta[tt->meta].b, tt->sp.shared ? tt->ord : tt->ord_local[tt->nseq],
+				      &tt->seq[tt->nseq], e) < 0)
+				goto fail;
+	}
 	for (size_t n = 0; n < T->nodes; n++) {
 		struct path_tier_cfg tc[PATH_MAX_TIERS];
 		memset(tc, 0, sizeof tc);
 		for (size_t i = 0; i < T->nt; i++) {
 			struct ttier *tt = &T->t[i];
 			struct backend data = tt->sp.shared ? tt->ord : tt->ord_local[n];
-			struct backend meta = tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
+			struct backend meta = tt->seq ? tt->seq[tt->sp.shared ? 0 : n]
+				     : tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
 			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->has_pol ? &tt->pol : NULL);
 		}
 		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
@@ -797,6 +818,9 @@ void tiered_free(struct tiered *T)
 		struct ttier *tt = &T->t[i];
 		/* Top down; without a [client], cl and cl_local are copies of
 		 * the backends below, not decorators of their own. */
+		for (size_t k = 0; k < tt->nseq; k++)
+			tt->seq[k].ops->destroy(tt->seq[k].self);
+		free(tt->seq);
 		destroy_layer(&tt->ord, tt->ord_local, tt->nlocal);
 		destroy_layer(&tt->fs, tt->fs_local, tt->nlocal);
 		if (T->client)

@@ -81,6 +81,18 @@ for ts in 1e12 1e6; do
 	fi
 done
 
+# --- an object store bills and counts its HEADs ---
+# The path HEADs an object before its GET (PATH_META_OBJECT): the HEAD
+# passes the store's [metadata] service and then the account itself, so
+# with a HEAD priced at $1000 per 10,000 the request cost is
+# reads x 0.0044 / 10^4 + heads x 1000 / 10^4 (it was reads alone).
+sed -e "s#^trace = .*#trace = $TRACE#" -e 's/^ttfb = .*/&\nprice_head_10k = 1000/' bench/three_tiers.ini >"$D/head.ini"
+"$T" run "$D/head.ini" --out "$D/head.db" >/dev/null 2>&1
+heads=$(q "$D/head.db" "select cast(value as int) from metrics where name = 'meta.blobmeta.head.ops'")
+check "HEADs: the store sees as many as its metadata service ($heads)" test "$heads" -gt 0 -a "$(q "$D/head.db" "select cast(value as int) from metrics where name = 'backend.cold.head.ops'")" = "$heads"
+check "HEADs: they count against the account's request rate" test "$(q "$D/head.db" "select (select value from metrics where name = 'backend.cold.account.arrivals') = (select value from metrics where name = 'backend.cold.read.ops') + $heads")" = 1
+check "HEADs: billed, reads x 0.0044 + heads x 1000 per 10^4" test "$(q "$D/head.db" "select abs((select value from metrics where name = 'backend.cold.cost.requests') - ((select value from metrics where name = 'backend.cold.read.ops') * 0.0044 + $heads * 1000) / 1e4) < 1e-6")" = 1
+
 # --- a write-back drain longer than its workload ---
 # 100 writes of 100 MiB at t = 0 into a write-back hot tier, acknowledged
 # at 10 us, drained to a cold tier with 8 Gb/s (1 GB/s) of ingress: the
