@@ -95,7 +95,7 @@ int cv_run(const struct cv_opts *o, cv_draw_fn draw, void *ctx, struct cv_result
 				     (unsigned long long)rank, (unsigned long long)o->objects);
 			break;
 		}
-		struct pol_req q = { rank, 1, -1 };
+		struct pol_req q = { .obj_id = rank, .size_bytes = 1, .next_access_vtime = -1 };
 		if (cache_run_access(&runs[0], &q, e) < 0 || cache_run_access(&runs[1], &q, e) < 0) {
 			rc = -1;
 			break;

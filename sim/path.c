@@ -602,7 +602,7 @@ static void hit_done(struct path *p, struct tio *io)
 /* One chunk of a read: `off` and `len` are the requested bytes of the
  * object inside chunk idx, whose length is clen.  Returns -1 on error
  * (the chunk is then accounted failed by the caller). */
-static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t idx, uint64_t clen,
+static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_bytes, uint64_t idx, uint64_t clen,
 		      uint64_t off, uint64_t len)
 {
 	uint64_t key = chunk_key(obj, idx);
@@ -614,7 +614,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t idx, 
 		p->st.coalesced++;
 		return 0;
 	}
-	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1 };
+	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1, .obj_bytes = obj_bytes };
 	uint32_t mask = 0;
 	size_t s;
 	for (s = 0; s < p->n; s++) {
@@ -1209,7 +1209,7 @@ int path_read(struct path *p, uint64_t obj, uint64_t obj_bytes, uint64_t offset,
 		uint64_t idx, clen, n;
 		chunk_span(p->chunk_bytes, obj_bytes, pos, end, &idx, &clen, &n);
 		r->remaining++;
-		if (read_chunk(p, r, obj, idx, clen, pos, n) < 0) {
+		if (read_chunk(p, r, obj, obj_bytes, idx, clen, pos, n) < 0) {
 			p_fail(p, "read");
 			rq_chunk_done(p, r, 0, BK_EIO);
 		}

@@ -58,6 +58,8 @@ struct pol_req {
 	uint64_t obj_id;
 	uint64_t size_bytes;
 	int64_t next_access_vtime;
+	uint64_t obj_bytes; /* the whole object's size when obj_id is a piece of it (a data path's
+			     * chunk), for admission by size; 0: size_bytes */
 };
 
 /* The largest object a policy entry holds (sizes are kept in 32 bits so

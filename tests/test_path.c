@@ -370,6 +370,31 @@ static void test_admission_refusing_a_fill(void **state)
 	fix_free(&f);
 }
 
+/* Admission by size judges the object, not its chunks: with size:1500, a
+ * 2500-byte object (chunks of 1000, 1000 and 500, each under 1500) is
+ * not admitted, and a 1200-byte one (chunks of 1000 and 200) is. */
+static void test_size_admission_judges_the_whole_object(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].admission = (struct pol_adm_spec){ &pol_adm_size_ops, 1500 };
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 1, 2500, 0, 2500, &a);
+	rd(&f, 2, 1200, 0, 1200, &b);
+	run_all(&f);
+	const struct path_tier_stats *hot = path_tier_stats(f.p, 0);
+	assert_int_equal(hot->misses, 5);
+	assert_int_equal(hot->fill_refused, 3);
+	assert_int_equal(hot->fill_bytes, 1200);
+	for (uint64_t k = 0; k < 3; k++)
+		assert_false(path_tier_holds(f.p, 0, 1, k));
+	assert_true(path_tier_holds(f.p, 0, 2, 0) && path_tier_holds(f.p, 0, 2, 1));
+	fix_free(&f);
+}
+
 /* Three reads of one chunk issued together: one cold READ serves them all. */
 static void test_concurrent_misses_coalesce_into_one_backend_read(void **state)
 {
@@ -1178,6 +1203,7 @@ int main(void)
 		cmocka_unit_test(test_read_hit_at_top_tier),
 		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
 		cmocka_unit_test(test_admission_refusing_a_fill),
+		cmocka_unit_test(test_size_admission_judges_the_whole_object),
 		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),
 		cmocka_unit_test(test_object_of_2_5_chunks_is_read_as_3_chunks),
 		cmocka_unit_test(test_failed_fetch_fails_read_and_drops_reserved_slot),

@@ -170,8 +170,8 @@ int cmd_cache(int argc, char **argv)
 		while (nb < sizeof batch / sizeof batch[0] && (got = trace_next(tr, &batch[nb], &e)) == 1)
 			nb++;
 		for (size_t i = 0; i < nb; i++) {
-			struct pol_req q = { batch[i].obj_id, batch[i].size_bytes,
-					     batch[i].next_access_vtime };
+			struct pol_req q = { .obj_id = batch[i].obj_id, .size_bytes = batch[i].size_bytes,
+					     .next_access_vtime = batch[i].next_access_vtime };
 			rec_no++;
 			if (cache_run_access(&run, &q, &e) < 0) {
 				err_prefix(&e, "%s: record %llu: ", trace, (unsigned long long)rec_no);

@@ -47,7 +47,7 @@ static void adm_size_destroy(void *st)
 static int adm_size_admit(void *st, const struct pol_req *r)
 {
 	const struct adm_size *s = st;
-	return r->size_bytes <= s->max_bytes;
+	return (r->obj_bytes ? r->obj_bytes : r->size_bytes) <= s->max_bytes; /* the object's, not a chunk's */
 }
 
 static size_t adm_size_mem_bytes(const void *st)
