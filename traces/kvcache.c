@@ -57,9 +57,15 @@
  *             idles between requests too, so AU here measures load, not
  *             only stalls.
  *   Stall     per request, the part of TTFT spent waiting for KV loads
- *             beyond compute: L_r - a_r (serial), max(0, L_r - E_r)
- *             (overlap); stall_s is its sum over requests divided by nodes.
- *             It is request time, not GPU idle time.
+ *             beyond compute and beyond J_r, when the last block r joined
+ *             (another request's, being computed and stored) was stored:
+ *             L_r - max(a_r, J_r) (serial), max(0, L_r - max(E_r, J_r))
+ *             (overlap); stall_s is its sum over requests divided by
+ *             nodes.  It is request time, not GPU idle time.  The wait for
+ *             the joined blocks, max(0, J_r - a_r), is another request's
+ *             prefill, not I/O: join_wait_s, summed the same way.  (Until
+ *             2026-11-25 it was in the stall: on a saturated prefill
+ *             engine over ideal storage, 540 times the job's wall time.)
  *   Per tier  a hit is attributed to the top tier holding the block's first
  *             chunk when the read is issued (TIER.load_bytes); the path's
  *             own per-tier statistics (tier.*) count the exact bytes, of
@@ -363,6 +369,7 @@ struct kv_ref {
 struct kv_rt {
 	struct kv_job *j;
 	uint64_t arrive_ns, load_ns, comp_ns, ttft_ns;
+	uint64_t join_ns;      /* the last of its joined blocks stored (0: none joined) */
 	uint64_t miss_tokens;
 	uint32_t node, loads_out, stores_out;
 	uint8_t loaded, computed, ttft_done, done;
@@ -403,7 +410,7 @@ struct kv_job {
 	uint64_t end_ns;
 	/* statistics */
 	uint64_t refs, hits, misses, joined, hit_tokens, miss_tokens;
-	uint64_t load_bytes, store_bytes, io_errors, stall_ns;
+	uint64_t load_bytes, store_bytes, io_errors, stall_ns, join_wait_ns;
 	uint64_t hbm_hits, hbm_bytes_hit;
 	uint64_t tier_bytes[PATH_MAX_TIERS];
 	struct hist *ttft;
@@ -467,10 +474,13 @@ static void kv_check_ttft(struct kv_job *j, uint32_t i)
 	uint64_t t = rt->load_ns > rt->comp_ns ? rt->load_ns : rt->comp_ns;
 	rt->ttft_ns = t - rt->arrive_ns;
 	hist_record(j->ttft, rt->ttft_ns);
-	if (j->mode == KV_SERIAL)
-		j->stall_ns += rt->load_ns - rt->arrive_ns;
-	else if (rt->load_ns > rt->comp_ns)
-		j->stall_ns += rt->load_ns - rt->comp_ns;
+	/* Waiting for another request to compute and store a shared block
+	 * is waiting for its prefill, not for I/O: join_wait, not stall. */
+	uint64_t ready = rt->join_ns > rt->arrive_ns ? rt->join_ns : rt->arrive_ns;
+	j->join_wait_ns += ready - rt->arrive_ns;
+	uint64_t from = j->mode == KV_SERIAL ? ready : rt->comp_ns > ready ? rt->comp_ns : ready;
+	if (rt->load_ns > from)
+		j->stall_ns += rt->load_ns - from;
 }
 
 static void kv_store_done(void *ctx, int status, uint64_t bytes);
@@ -598,8 +608,10 @@ static void kv_block_stored(struct kv_job *j, size_t ref, int ok)
 	j->state[b] = ok ? KV_STORED : KV_ABSENT;
 	int32_t w = j->wait_head[b];
 	j->wait_head[b] = j->wait_tail[b] = -1;
+	uint64_t now = kv_now(j);
 	while (w >= 0) {
 		int32_t next = j->ref[w].wait_next;
+		j->rt[j->ref[w].req].join_ns = now;
 		if (!ok || kv_load(j, (size_t)w) < 0)
 			kv_one_load_done(j, j->ref[w].req);
 		w = next;
@@ -783,6 +795,7 @@ static int kv_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	rc |= kv_set(m, n, "wall_s", wall / 1e9, "s");
 	rc |= kv_set(m, n, "au", wall > 0 ? busy / (nodes * wall) : 0, "ratio");
 	rc |= kv_set(m, n, "stall_s", (double)j->stall_ns / nodes / 1e9, "s");
+	rc |= kv_set(m, n, "join_wait_s", (double)j->join_wait_ns / nodes / 1e9, "s");
 	rc |= kv_set(m, n, "load_bytes", (double)j->load_bytes, "B");
 	rc |= kv_set(m, n, "store_bytes", (double)j->store_bytes, "B");
 	rc |= kv_set(m, n, "io_errors", (double)j->io_errors, "operations");
