@@ -97,6 +97,7 @@ struct loop {
 	void *q;
 	uint64_t t0;              /* CLOCK_MONOTONIC at loop_new or loop_restart_clock */
 	int stop;
+	const volatile sig_atomic_t *intr; /* loop_set_interrupt: ends loop_run when non-zero */
 	int running;              /* inside loop_run */
 	int oom;                  /* a timer could not be queued */
 	uint64_t events;
@@ -695,6 +696,11 @@ static int submit_and_wait(struct loop *l, struct __kernel_timespec *ts)
 
 static int run(struct loop *l, uint64_t until_ns, struct err *e);
 
+void loop_set_interrupt(struct loop *l, const volatile sig_atomic_t *flag)
+{
+	l->intr = flag;
+}
+
 int loop_run(struct loop *l, uint64_t until_ns, struct err *e)
 {
 	int outer = l->running;
@@ -714,7 +720,7 @@ static int run(struct loop *l, uint64_t until_ns, struct err *e)
 		int more = run_timers(l, now < until_ns ? now : until_ns);
 		if (l->oom)
 			return err_set(e, ERR_FAIL, "event loop: out of memory queueing a timer");
-		if (l->stop || (!more && now >= until_ns) || !pending(l)) {
+		if (l->stop || (!more && now >= until_ns) || !pending(l) || (l->intr && *l->intr)) {
 			submit(l); /* hand over what callbacks queued */
 			return 0;
 		}

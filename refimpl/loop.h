@@ -30,6 +30,7 @@
 #ifndef TIERSIM_LOOP_H
 #define TIERSIM_LOOP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -139,6 +140,12 @@ int loop_watch(struct loop *l, int fd, int events, loop_fd_fn fn, void *ctx, str
  * Returns 0, or -1 on an io_uring failure (e filled). */
 int loop_run(struct loop *l, uint64_t until_ns, struct err *e);
 void loop_stop(struct loop *l);
+/* A flag (a signal handler's, owned by the caller; NULL: none) that ends
+ * loop_run, as loop_stop does, when it reads non-zero: checked at every
+ * turn of the loop, which a signal wakes (io_uring_enter's EINTR).  The
+ * I/O in flight stays in flight: clear the flag's use (NULL) before
+ * running the loop again to let it complete. */
+void loop_set_interrupt(struct loop *l, const volatile sig_atomic_t *flag);
 /* Submissions and completions so far (for benchmarks). */
 uint64_t loop_events(const struct loop *l);
 

@@ -97,7 +97,9 @@ static void usage_run(FILE *f)
 		   "`tiersim run` prints, and appends the run (kind 'measured') to the results database.\n"
 		   "A read that fails verification is counted (verify.mismatches) and fails the run (exit 1),\n"
 		   "as does a failed request or a failed operation in a tier (tier.NAME.errors: a fill, a\n"
-		   "write-back drain), reported with the backend's last error.\n\n"
+		   "write-back drain), reported with the backend's last error.  Ctrl-C (SIGINT) or SIGTERM\n"
+		   "stops the workload where it is, lets its I/O in flight complete and writes the results\n"
+		   "so far (run.interrupted); the exit status is then 130 or 143.\n\n"
 		   "  --out FILE      results database (default results.db)\n");
 	usage_tiers(f);
 }
@@ -685,8 +687,15 @@ static int cmd_run(int argc, char **argv)
 	hoststat_read(&host0, NULL);
 	double t0 = trun_wall_seconds(), user0, sys0, cpu0 = loop_thread_cpu_s();
 	loop_thread_cpu(&user0, &sys0);
+	/* Ctrl-C or SIGTERM ends the workload where it is, as [run] until
+	 * would: what is in flight completes (real I/O cannot be dropped),
+	 * and the results so far are written. */
+	const volatile sig_atomic_t *sig = trun_catch_signals();
+	loop_set_interrupt(l, sig);
 	if (trun_start(tr, &x, m, spec.sample_ns, &e) < 0 || loop_run(l, spec.until_ns, &e) < 0)
 		goto fail;
+	loop_set_interrupt(l, NULL);
+	int interrupted = *sig && trun_active(tr);
 	/* The workload has ended (or [run] until came).  Background work
 	 * still in flight (fills, write-back drains) then finishes before
 	 * anything is counted, as in `tiersim run`, so the bytes per tier of
@@ -710,7 +719,9 @@ static int cmd_run(int argc, char **argv)
 	uint64_t end_ns = loop_now(l);
 	double wall = trun_wall_seconds() - t0, user1, sys1;
 	met_sample_now(m, end_ns);
-	if (end_ns > work_end_ns && met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0) {
+	if ((end_ns > work_end_ns &&
+	     met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0) ||
+	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -753,9 +764,14 @@ static int cmd_run(int argc, char **argv)
 	if (db_write_run(db, &info, m, &run_id, &e) < 0)
 		goto fail;
 	printf("tierref %s: %s, seed %llu\n", TIERSIM_VERSION, a.scenario, (unsigned long long)spec.seed);
-	printf("ran %.3f s on real devices: hot %s%s%s%s%s; %llu loop events\n\n", end_ns / 1e9, a.o.hot_dir,
+	printf("ran %.3f s on real devices: hot %s%s%s%s%s; %llu loop events\n", end_ns / 1e9, a.o.hot_dir,
 	       a.o.warm_dir ? ", warm " : "", a.o.warm_dir ? a.o.warm_dir : "", a.o.cold_url ? ", cold " : "",
 	       a.o.cold_url ? a.o.cold_url : "", (unsigned long long)info.events);
+	if (interrupted)
+		printf("interrupted at %.3f s by SIG%s: the workload was stopped there, and what it had in flight "
+		       "completed and is counted\n",
+		       work_end_ns / 1e9, sigabbrev_np(*sig));
+	printf("\n");
 	if (trun_summary(m, stdout) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory printing the summary");
 		goto fail;
@@ -825,15 +841,23 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	status = EX_OK;
+	if (interrupted) {
+		/* Recorded, and not a success: the shell's status for a
+		 * process ended by that signal. */
+		fprintf(stderr, "tierref run: interrupted by SIG%s; run %lld in %s holds the results up to then "
+				"(run.interrupted)\n",
+			sigabbrev_np(*sig), (long long)run_id, a.out);
+		status = 128 + *sig;
+	}
 fail:
-	if (status != EX_OK) {
+	if (status == EX_FAIL) {
 		size_t len = strlen(e.msg);
 		if (len && e.msg[len - 1] == '\n')
 			e.msg[len - 1] = '\0';
 		status = fail("run", &e);
 	}
 	db_close(db);
-	if (status != EX_OK && !counted && created && db)
+	if (status != EX_OK && status < 128 && !counted && created && db)
 		trun_remove_db(a.out);
 	trun_free(tr);
 	rt_free(rt);

@@ -214,6 +214,44 @@ check "grown object: one hit, two misses (one grown), 65536 + 4096 bytes filled"
 	test "$(q "$D/grow.db" "$rows" | tr '\n' ' ')" = "tier.hot.fill_bytes=69632.0 tier.hot.grown=1.0 tier.hot.hits=1.0 tier.hot.misses=2.0 "
 check "grown object: the simulation counts the same" test "$(q "$D/grow.db" "$rows")" = "$(q "$D/grows.db" "$rows")"
 
+# --- Ctrl-C ends a run where it is, its results so far written ---
+# A training job of 2,000 epochs over 8 small files (about 30 s here),
+# sent SIGINT after 1.5 s: the workload stops, what is in flight
+# completes, the run is recorded with run.interrupted = 2, exit 130.
+cat >"$D/long.ini" <<INI
+[cluster]
+nodes = 1
+chunk = 64KiB
+[tier hot]
+model = nvme
+capacity = 256KiB
+policy = lru
+[tier warm]
+model = warm
+[job t]
+type = training
+workload = $PWD/scenarios/data/unet3d_h100.yaml
+files = 8
+gpus_per_node = 1
+batch_size = 1
+sample_bytes = 64KiB
+sample_bytes_stdev = 0
+epochs = 2000
+computation_time = 1ms
+INI
+mkdir -p "$D/h5" "$D/w5"
+"$R" populate "$D/long.ini" --hot "$D/h5" --warm "$D/w5" >/dev/null 2>&1
+"$R" run "$D/long.ini" --hot "$D/h5" --warm "$D/w5" --out "$D/long.db" >"$D/long.out" 2>"$D/long.err" &
+pid=$!
+sleep 1.5
+kill -INT "$pid"
+wait "$pid"; s=$?
+cat "$D/long.err"
+check "SIGINT: tierref exits 130 ($s)" test "$s" = 130
+check "SIGINT: says where the workload was stopped" grep -q '^interrupted at .* by SIGINT: the workload was stopped there' "$D/long.out"
+check "SIGINT: the run is recorded, run.interrupted = 2, every byte read checked" \
+	test "$(q "$D/long.db" "select count(*) from metrics where (name = 'run.interrupted' and value = 2) or (name = 'verify.mismatches' and value = 0)")" = 2
+
 # --- populate into a file system without room: refused before writing ---
 # 200 TB of model shards (16 of 12.5 TB, in 2 GiB chunks) into a warm
 # directory on this machine's disk: more than it has free.
