@@ -278,6 +278,7 @@ int cmd_run(int argc, char **argv)
 	struct db *db = NULL;
 	int status = CLI_FAIL;
 	int created = 0; /* this run created the database file */
+	int written = 0; /* the run is in the database */
 	int tiered = tiered_is_tiered(doc);
 	if (tiered) {
 		struct trun_spec spec;
@@ -431,6 +432,7 @@ int cmd_run(int argc, char **argv)
 	int64_t run_id;
 	if (db_write_run(db, &info, m, &run_id, &e) < 0)
 		goto fail;
+	written = 1;
 
 	if (fmt == TBL_TEXT) {
 		char a[32], b[32];
@@ -489,13 +491,20 @@ int cmd_run(int argc, char **argv)
 		char *pargv[] = { "plot", (char *)out_path, "--run", id, "--out", (char *)(plot_dir ? plot_dir : dflt), NULL };
 		fflush(stdout);
 		putchar('\n');
-		status = cmd_plot(6, pargv) == CLI_OK ? CLI_OK : CLI_FAIL;
+		if (cmd_plot(6, pargv) != CLI_OK) {
+			status = CLI_FAIL; /* the plot command has said why */
+			goto done;
+		}
 	}
 fail:
 	if (status == CLI_FAIL)
 		status = cli_fail("run", &e);
+done:
 	db_close(db);
-	if ((status == CLI_FAIL || status == CLI_USAGE) && created && db)
+	/* Nothing half-written: a run that failed before its results were
+	 * written leaves no database it created (a failed plot afterwards
+	 * does not take the written run away). */
+	if ((status == CLI_FAIL || status == CLI_USAGE) && !written && created && db)
 		trun_remove_db(out_path);
 	qnet_free(net);
 	trun_free(tr);

@@ -85,6 +85,12 @@ check "unknown format is exit 2" test "$(status "$T" run "$D/tandem.ini" --forma
 # --- the default scenario ---
 check "default scenario runs" test "$(status "$T" run --out "$D/d.db" --plot "$D/dplots")" = 0
 check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenario_path from runs')" = "(bundled default)"
+# A plot that cannot be drawn fails the command, but not the run: its
+# results stay in the database it created (it was once deleted), and the
+# only message is the plot's.
+check "unwritable --plot: exit 1" test "$(status "$T" run "$D/tandem.ini" --out "$D/pl.db" --plot /proc/nope)" = 1
+check "unwritable --plot: the run stays in the database" test "$(q "$D/pl.db" 'select count(*) from runs')" = 1
+check "unwritable --plot: one message, the plot's" test "$(cat "$D/err")" = "tiersim plot: /proc/nope: cannot write beside it (in /proc): No such file or directory"
 # The checkpoint-stall legend's max is the histogram's exact max (49.94 ms
 # here), not the edge of its last bucket (it said 50.1 ms).
 mx=$(q "$D/d.db" "select printf('%.1f ms', max / 1e6) from histograms where name = 'job.train.checkpoint_stall'")
