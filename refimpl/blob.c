@@ -687,6 +687,7 @@ struct blob_job {
 	char *marker;             /* List Blobs continuation */
 	uint64_t value;           /* HEAD size, LIST count */
 	unsigned step_retries;    /* retries of the current step */
+	int conn_failed;          /* the last attempt could not reach the endpoint */
 	int final_status;         /* for an immediate completion */
 
 	CURL *easy;
@@ -747,8 +748,17 @@ struct blob {
 
 	int inject_status;
 	unsigned inject_n;
+	/* The endpoint gone: requests that gave up, each after its retries,
+	 * without reaching it, one after another (any answer resets it); at
+	 * BLOB_DOWN_AFTER the backend is down and fails what comes next at
+	 * once, so that a run over a dead endpoint ends (it went on for
+	 * hours, 4 connection attempts and 3.5 s a request). */
+	unsigned unreached;
+	int down;
 	char last_err[512];
 };
+
+#define BLOB_DOWN_AFTER 3
 
 static double rng_u01(struct blob *b)
 {
@@ -1379,6 +1389,13 @@ static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
 	}
 	b->gave_up++;
 	set_last_error(b, "blob: %s %s: %s; gave up after %u retries", op_label(j), j->name, why, j->step_retries);
+	if (j->conn_failed && ++b->unreached >= BLOB_DOWN_AFTER && !b->down) {
+		b->down = 1;
+		set_last_error(b,
+			       "blob: the endpoint did not answer %u requests in a row, each tried %u times (the last, "
+			       "%s %s: %s): taken as down, so every request after them fails at once",
+			       b->unreached, b->p.max_retries + 1, op_label(j), j->name, why);
+	}
 	job_finish(j, give_up);
 }
 
@@ -1441,6 +1458,13 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		job_finish(j, BK_EIO);
 		return;
 	}
+	curl_off_t connected_us = 0;
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+	j->conn_failed = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+			 (cc == CURLE_OPERATION_TIMEDOUT && connected_us == 0); /* no connection made in time */
+	if (!j->conn_failed)
+		b->unreached = 0; /* it answered (or was reached) */
 	if (cc != CURLE_OK) {
 		char why[CURL_ERROR_SIZE + 64];
 		snprintf(why, sizeof why, "%s (%s)", curl_easy_strerror(cc), j->curlerr[0] ? j->curlerr : "-");
@@ -1577,6 +1601,8 @@ static int blob_submit(void *self, struct bk_req *req)
 		b->enotsup++;
 		return job_complete_later(j, BK_ENOTSUP);
 	}
+	if (b->down) /* the last error says why */
+		return job_complete_later(j, BK_EIO);
 	if (req->op != BK_LIST && blob_object_name(b->prefix, req->object, j->name, sizeof j->name) < 0) {
 		job_unlink(j);
 		free(j);

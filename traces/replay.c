@@ -13,7 +13,9 @@
 struct rreq {
 	struct replay *r;
 	uint32_t node;
+	int write;
 	uint64_t t0;
+	uint64_t bytes;
 	struct rreq *next_free;
 };
 
@@ -167,10 +169,19 @@ static void completed(void *ctx, int status, uint64_t bytes)
 	struct replay *r = q->r;
 	uint64_t now = exec_now(&r->x);
 	r->inflight--;
-	r->st.completed++;
-	if (status != 0)
+	/* A failed request delivered nothing: it counts in failed alone, not
+	 * in the bytes, the throughput or the latencies (a Blob request that
+	 * gave up after its retries once set the replay's p99). */
+	if (status != 0) {
 		r->st.failed++;
-	hist_record(r->latency, now - q->t0);
+	} else {
+		r->st.completed++;
+		if (q->write)
+			r->st.write_bytes += q->bytes;
+		else
+			r->st.read_bytes += q->bytes;
+		hist_record(r->latency, now - q->t0);
+	}
 	r->st.last_done_ns = now;
 	uint32_t node = q->node;
 	q->next_free = r->free;
@@ -193,11 +204,11 @@ static void issue(struct replay *r, const struct trace_rec *rec, uint32_t node)
 		return;
 	}
 	uint64_t now = exec_now(&r->x);
-	*q = (struct rreq){ .r = r, .node = node, .t0 = now };
-	if (r->st.issued == 0)
-		r->st.first_ns = now;
 	int write = r->cfg.writes && rec->op == TRACE_OP_WRITE;
 	uint64_t size = rec->size_bytes;
+	*q = (struct rreq){ .r = r, .node = node, .write = write, .t0 = now, .bytes = size };
+	if (r->st.issued == 0)
+		r->st.first_ns = now;
 	struct err e;
 	err_clear(&e);
 	int rc = write ? path_write(r->paths[node], rec->obj_id, size, 0, size, completed, q, &e)
@@ -211,10 +222,6 @@ static void issue(struct replay *r, const struct trace_rec *rec, uint32_t node)
 	}
 	r->inflight++;
 	r->st.issued++;
-	if (write)
-		r->st.write_bytes += size;
-	else
-		r->st.read_bytes += size;
 }
 
 /* Open loop: the read-ahead record is due now; issue it and schedule the

@@ -47,8 +47,8 @@ struct replay_cfg {
 };
 
 struct replay_stats {
-	uint64_t issued, completed, failed;
-	uint64_t read_bytes, write_bytes;   /* requested */
+	uint64_t issued, completed, failed; /* completed: with success; failed: with an error */
+	uint64_t read_bytes, write_bytes;   /* of the requests completed (a failed one delivered none) */
 	uint64_t first_ns, last_done_ns;    /* simulated times */
 };
 

@@ -276,6 +276,26 @@ check "populate without room: exit 1" test "$s" = 1
 check "populate without room: says what is free and what is needed" grep -q 'free, and the 16 objects still to write need 181.9 TiB; nothing was written' "$D/bigerr"
 check "populate without room: wrote no file" test "$(find "$D/w3" -type f | wc -l)" = 0
 
+# --- Azurite gone mid-run: the run ends, exit 1, not hours later ---
+# A replay that goes to the store one request at a time; the store stops
+# a second in.  Three requests that give up without reaching it, each
+# after its retries, take the tier as down, and what comes after fails at
+# once (it once went on for hours, 4 connection attempts per request).
+sed -e "s#^trace = .*#trace = $TRACE#" scenarios/validate/cold.ini >"$D/gone.ini"
+mkdir -p "$D/h6"
+"$R" populate "$D/gone.ini" --hot "$D/h6" --cold "$COLD-gone" >/dev/null 2>&1
+start=$(date +%s)
+"$R" run "$D/gone.ini" --hot "$D/h6" --cold "$COLD-gone" --out "$D/gone.db" >"$D/gone.out" 2>"$D/gone.err" &
+pid=$!
+sleep 1
+sh scripts/azurite.sh stop "$data"
+wait "$pid"; s=$?
+took=$(( $(date +%s) - start ))
+cat "$D/gone.err"
+check "Azurite gone mid-run: exit 1 ($s)" test "$s" = 1
+check "Azurite gone mid-run: over within 60 s ($took s)" test "$took" -le 60
+check "Azurite gone mid-run: says the endpoint was taken as down" grep -q 'the endpoint did not answer 3 requests in a row, each tried 4 times .*: taken as down' "$D/gone.err"
+
 # --- Azurite down: bounded retries, then exit 1, never a hang ---
 sh scripts/azurite.sh stop "$data"
 start=$(date +%s)
