@@ -696,6 +696,7 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	loop_set_interrupt(l, NULL);
 	int interrupted = *sig && trun_active(tr);
+	int cut = !interrupted && trun_active(tr); /* at [run] until */
 	/* The workload has ended (or [run] until came).  Background work
 	 * still in flight (fills, write-back drains) then finishes before
 	 * anything is counted, as in `tiersim run`, so the bytes per tier of
@@ -721,7 +722,8 @@ static int cmd_run(int argc, char **argv)
 	met_sample_now(m, end_ns);
 	if ((end_ns > work_end_ns &&
 	     met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0) ||
-	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0)) {
+	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0) ||
+	    (cut && met_set(m, "run.cut_seconds", work_end_ns / 1e9, "s") < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
@@ -771,6 +773,10 @@ static int cmd_run(int argc, char **argv)
 		printf("interrupted at %.3f s by SIG%s: the workload was stopped there, and what it had in flight "
 		       "completed and is counted\n",
 		       work_end_ns / 1e9, sigabbrev_np(*sig));
+	else if (cut)
+		printf("cut at %.3f s (until): the workload was stopped there, and what it had in flight completed "
+		       "and is counted (run.cut_seconds)\n",
+		       work_end_ns / 1e9);
 	printf("\n");
 	if (trun_summary(m, stdout) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory printing the summary");

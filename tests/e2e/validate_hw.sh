@@ -83,6 +83,15 @@ check "probe of a missing directory: exit non-zero, a message" sh -c "test $s !=
 check "populate exits 0" test "$s" = 0
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
 check "run exits 0" test "$s" = 0
+# A run cut at [run] until: tierref says so and records run.cut_seconds,
+# and validate hardware puts exact rows that differ down to the cut (what
+# was in flight then depends on timing), not to different logic.
+sed 's/^seed = 7/seed = 7\nuntil = 40ms/' "$D/s.ini" >"$D/cut.ini"
+"$R" run "$D/cut.ini" $args --out "$D/cut.db" >"$D/cutrun" 2>&1
+check "a run cut at until: tierref says so" grep -q '^cut at 0.040 s (until): the workload was stopped there' "$D/cutrun"
+check "a run cut at until: run.cut_seconds 0.04 (the wall clock's 40 ms)" test "$(sqlite3 "$D/cut.db" "select value >= 0.04 and value < 0.05 from metrics where name = 'run.cut_seconds'")" = 1
+"$T" validate hardware --measured "$D/cut.db" --preset "$D/p.ini" >"$D/cutv" 2>&1
+check "validate of a cut run: a note naming the cut, not 'different logic'" sh -c "grep -q 'note: the measured run did not run clean (run.cut_seconds 0.04[0-9]*)' '$D/cutv' && ! grep -q 'DIFFERENT LOGIC' '$D/cutv'"
 # Depth 1: the run is its requests back to back, so its time (from the
 # workload's start, not the loop's: tierref's set-up took 0.01-0.27 s
 # here) to the workload's end (before the fills still in flight drain,
