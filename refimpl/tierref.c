@@ -227,27 +227,7 @@ static int override_trace(struct cfg_doc *d, const char *trace, struct err *e)
 	char abs[PATH_MAX];
 	if (!realpath(trace, abs))
 		return err_set(e, ERR_INPUT, "--trace %s: %s", trace, strerror(errno));
-	char *v = strdup(abs);
-	if (!v)
-		return err_set(e, ERR_FAIL, "out of memory");
-	struct cfg_kv *kv = cfg_key(s, "trace");
-	if (kv) {
-		free(kv->value);
-		kv->value = v;
-		return 0;
-	}
-	struct cfg_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof *nk);
-	char *k = strdup("trace");
-	if (!nk || !k) {
-		free(v);
-		free(k);
-		if (nk)
-			s->kv = nk;
-		return err_set(e, ERR_FAIL, "out of memory");
-	}
-	s->kv = nk;
-	s->kv[s->nkv++] = (struct cfg_kv){ .key = k, .value = v, .line = s->line };
-	return 0;
+	return cfg_set(s, "trace", abs, s->line) < 0 ? err_set(e, ERR_FAIL, "out of memory") : 0;
 }
 
 /* Loads the scenario, applies --trace and --seed. */
@@ -651,6 +631,7 @@ static int cmd_run(int argc, char **argv)
 	struct met_registry *m = NULL;
 	struct db *db = NULL;
 	int status = EX_FAIL, created = 0, counted = 0;
+	char *scenario_text = NULL; /* with --trace: cfg_text of the scenario run */
 	struct trun_spec spec;
 	if (load(&a, &doc, &spec, &e) < 0 || loop_new(&l, 256, &e) < 0)
 		goto fail;
@@ -750,11 +731,19 @@ static int cmd_run(int argc, char **argv)
 	/* The absolute path, so that `tiersim validate hardware` finds the
 	 * files the scenario names (relative to its folder) from anywhere. */
 	char abs_scenario[PATH_MAX];
+	/* With --trace, the scenario as it ran (its trace key the file
+	 * replayed), so that `validate hardware` simulates that trace: it
+	 * once simulated the scenario's own, and blamed different logic. */
+	if (a.trace && !(scenario_text = cfg_text(doc, "; tierref run --trace: the scenario as it ran (comments "
+							"not kept)\n"))) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 	struct db_run_info info = {
 		.kind = "measured",
 		.started_at = started,
 		.scenario_path = realpath(a.scenario, abs_scenario) ? abs_scenario : a.scenario,
-		.scenario = doc->text,
+		.scenario = scenario_text ? scenario_text : doc->text,
 		.seed = spec.seed,
 		.version = TIERSIM_VERSION,
 		.sim_seconds = end_ns / 1e9,
@@ -870,6 +859,7 @@ fail:
 	met_free(m);
 	loop_free(l);
 	cfg_free(doc);
+	free(scenario_text);
 	free(a.key);
 	return status;
 }

@@ -716,3 +716,50 @@ char *cfg_path_in(const char *dir, const char *file)
 		snprintf(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", file);
 	return p;
 }
+
+int cfg_set(struct cfg_section *s, const char *key, const char *value, int line)
+{
+	char *v = strdup(value);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0) {
+			free(s->kv[i].value);
+			s->kv[i].value = v;
+			s->kv[i].line = line;
+			return 0;
+		}
+	struct cfg_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof *nk);
+	char *k = strdup(key);
+	if (!nk || !k) {
+		free(v);
+		free(k);
+		if (nk)
+			s->kv = nk;
+		return -1;
+	}
+	s->kv = nk;
+	s->kv[s->nkv++] = (struct cfg_kv){ .key = k, .value = v, .line = line };
+	return 0;
+}
+
+char *cfg_text(const struct cfg_doc *d, const char *header)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputs(header, f);
+	for (size_t i = 0; i < d->nsec; i++) {
+		const struct cfg_section *s = &d->sec[i];
+		fprintf(f, "\n[%s%s%s]\n", s->type, s->name[0] ? " " : "", s->name);
+		for (size_t k = 0; k < s->nkv; k++)
+			fprintf(f, "%s = %s\n", s->kv[k].key, s->kv[k].value);
+	}
+	if (ferror(f) | fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

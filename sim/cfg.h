@@ -103,4 +103,13 @@ int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct
 void cfg_dir_of(const char *path, char *dir, size_t n);
 char *cfg_path_in(const char *dir, const char *file);
 
+/* Sets key to a copy of value in s (replacing its value, else adding it,
+ * with `line` for messages): 0, or -1 out of memory.  For programs that
+ * override a scenario's key (tierref run --trace, a device preset). */
+int cfg_set(struct cfg_section *s, const char *key, const char *value, int line);
+/* The document as INI text, header first (comments are not kept):
+ * malloc'd, NULL out of memory.  What a run actually ran, when a program
+ * changed keys after loading it. */
+char *cfg_text(const struct cfg_doc *d, const char *header);
+
 #endif

@@ -48,7 +48,6 @@
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +89,7 @@ static void usage(FILE *f)
 		"  --measured DB[:RUN]  the measured results database (and run id)\n"
 		"  --preset FILE        the device preset (tierref probe --out FILE)\n"
 		"  --out FILE           also record the simulated run in FILE\n"
-		"  --trace FILE         the trace, when the scenario's cannot be found (tierref run --trace)\n"
+		"  --trace FILE         the trace, when the one the run replayed cannot be found (it has moved)\n"
 		"  --format F           text (default), csv or json\n"
 		"  --plot DIR           write validate.dat and validate.svg (gnuplot) into DIR\n");
 }
@@ -275,32 +274,6 @@ static int preset_check(struct cfg_doc *p, struct cfg_doc *sc, struct err *e)
 	return cfg_check_unused(p, e);
 }
 
-static int kv_set(struct cfg_section *s, const char *key, const char *value, int line)
-{
-	char *v = strdup(value);
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < s->nkv; i++)
-		if (strcmp(s->kv[i].key, key) == 0) {
-			free(s->kv[i].value);
-			s->kv[i].value = v;
-			s->kv[i].line = line;
-			return 0;
-		}
-	struct cfg_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof *nk);
-	char *k = strdup(key);
-	if (!nk || !k) {
-		free(v);
-		free(k);
-		if (nk)
-			s->kv = nk;
-		return -1;
-	}
-	s->kv = nk;
-	s->kv[s->nkv++] = (struct cfg_kv){ .key = k, .value = v, .line = line };
-	return 0;
-}
-
 /* A new, empty section of sc like s; NULL when out of memory. */
 static struct cfg_section *sec_add(struct cfg_doc *sc, const struct cfg_section *s)
 {
@@ -340,61 +313,13 @@ static int preset_apply(struct cfg_doc *sc, struct cfg_doc *p, struct err *e)
 			t->nkv = w;
 		}
 		for (size_t k = 0; k < s->nkv; k++)
-			if (kv_set(t, s->kv[k].key, s->kv[k].value, s->kv[k].line) < 0)
+			if (cfg_set(t, s->kv[k].key, s->kv[k].value, s->kv[k].line) < 0)
 				return err_set(e, ERR_FAIL, "out of memory");
 	}
 	return 0;
 }
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (b->oom || n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* The document as INI text (comments dropped), for cfg_load_string. */
-static char *doc_text(const struct cfg_doc *d, const char *header)
-{
-	struct sbuf b = { 0 };
-	sb_add(&b, "%s", header);
-	for (size_t i = 0; i < d->nsec; i++) {
-		const struct cfg_section *s = &d->sec[i];
-		sb_add(&b, "\n[%s%s%s]\n", s->type, s->name[0] ? " " : "", s->name);
-		for (size_t k = 0; k < s->nkv; k++)
-			sb_add(&b, "%s = %s\n", s->kv[k].key, s->kv[k].value);
-	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
-}
-
 /* ---- the simulated run ---- */
 
 /* Simulates doc (files relative to dir) with seed; fills m.  With out,
@@ -1086,14 +1011,14 @@ int cmd_validate_hw(int argc, char **argv)
 			err_set(&e, ERR_INPUT, "--trace %s: %s", trace, strerror(errno));
 			goto out;
 		}
-		if (kv_set(w, "trace", abs, w->line) < 0) {
+		if (cfg_set(w, "trace", abs, w->line) < 0) {
 			err_set(&e, ERR_FAIL, "out of memory");
 			goto out;
 		}
 	}
 	char label[2 * PATH_MAX + 64];
 	snprintf(label, sizeof label, "%s (run %lld) + %s", mr.path, (long long)mr.id, preset);
-	if (!(text = doc_text(sc, "; tiersim validate hardware: a measured run's scenario with a device preset\n"))) {
+	if (!(text = cfg_text(sc, "; tiersim validate hardware: a measured run's scenario with a device preset\n"))) {
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto out;
 	}

@@ -83,6 +83,15 @@ check "probe of a missing directory: exit non-zero, a message" sh -c "test $s !=
 check "populate exits 0" test "$s" = 0
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
 check "run exits 0" test "$s" = 0
+# A run of another trace (tierref run --trace, a slice of 2,000 records
+# from the middle): the run records the scenario as it ran, so validate
+# simulates that trace and every exact row agrees without --trace (it
+# once simulated the scenario's own trace: 11 of 19).
+dd if="$TRACE" of="$D/alt.bin" bs=24 skip=60000 count=2000 2>/dev/null
+"$R" populate "$D/s.ini" $args --trace "$D/alt.bin" >/dev/null 2>&1
+"$R" run "$D/s.ini" $args --trace "$D/alt.bin" --out "$D/alt.db" >/dev/null 2>&1
+"$T" validate hardware --measured "$D/alt.db" --preset "$D/p.ini" >"$D/altv" 2>&1
+check "a run with --trace: validate replays that trace (every exact row agrees)" grep -q '^exact rows: \([0-9]*\) of \1 agree;' "$D/altv"
 # A run cut at [run] until: tierref says so and records run.cut_seconds,
 # and validate hardware puts exact rows that differ down to the cut (what
 # was in flight then depends on timing), not to different logic.
