@@ -749,6 +749,8 @@ static double kv_au_probe(void *ctx, uint64_t now_ns)
 	struct kv_job *j = ctx;
 	if (now_ns <= j->au_last_ns)
 		return j->au_last;
+	if (j->finished && j->au_last_ns >= j->end_ns)
+		return NAN; /* a period after the job's end (a drain): no AU, not 0 */
 	double busy = kv_busy_ns(j, now_ns);
 	j->au_last = (busy - j->au_last_busy) / ((double)j->env.nodes * (double)(now_ns - j->au_last_ns));
 	j->au_last_busy = busy;

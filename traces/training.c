@@ -637,6 +637,8 @@ static double au_probe(void *ctx, uint64_t now_ns)
 	double au = 0;
 	if (t->started && hi > lo)
 		au = (c - t->probe_compute) / ((double)t->G * (double)(hi - lo));
+	else if (t->finished && lo >= t->end_ns)
+		au = NAN; /* a period after the job's end (a drain): no AU, not 0 */
 	t->probe_ns = now_ns;
 	t->probe_compute = c;
 	return au;

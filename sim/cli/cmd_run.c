@@ -440,8 +440,9 @@ int cmd_run(int argc, char **argv)
 		printf("simulated %s", unit_fmt_time(a, sizeof a, (double)end_ns));
 		if (run.warmup_ns)
 			printf(" (statistics after a %s warm-up)", unit_fmt_time(b, sizeof b, (double)run.warmup_ns));
-		printf(" in %.2f s wall: %llu events, %.1fM events/s\n", wall, (unsigned long long)info.events,
-		       wall > 0 ? info.events / wall / 1e6 : 0.0);
+		double rate = wall > 0 ? info.events / wall : 0.0; /* in k below 1M: a small run's "0.0M" said nothing */
+		printf(" in %.2f s wall: %llu events, %.1f%s events/s\n", wall, (unsigned long long)info.events,
+		       rate >= 1e6 ? rate / 1e6 : rate / 1e3, rate >= 1e6 ? "M" : "k");
 		if (interrupted && tiered)
 			printf("interrupted at %s by SIG%s: the results up to then are written; %zu data-path "
 			       "operations in flight then are left out\n",

@@ -575,7 +575,7 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		tbl_str(t, c_tier, tier);
 		double cap = val(m, "tier.%s.capacity", tier);
 		if (cap > 0)
-			tbl_num(t, c_cap, "%.1f", cap / 1e9);
+			tbl_num(t, c_cap, cap >= 1e8 ? "%.1f" : "%.6f", cap / 1e9); /* a few MiB is not "0.0" */
 		else
 			tbl_str(t, c_cap, "all");
 		/* Blank, as the latencies are, when nothing was looked up: the
