@@ -132,7 +132,8 @@ int client_from_cfg(struct cfg_doc *d, struct client_params *p, struct err *e)
 	if (!s)
 		return 0;
 	uint64_t threads = 1, reap = 0;
-	if (cfg_u64(d, s, "threads", &threads, e) < 0 || cfg_rate_bps(d, s, "check_bw", &p->check_bps, e) < 0 ||
+	if (cfg_u64(d, s, "threads", &threads, e) < 0 || cfg_bool(d, s, "shared", &p->shared, e) < 0 ||
+	    cfg_rate_bps(d, s, "check_bw", &p->check_bps, e) < 0 ||
 	    cfg_rate_bps(d, s, "fill_bw", &p->fill_bps, e) < 0 || cfg_u64(d, s, "reap_batch", &reap, e) < 0)
 		return -1;
 	if (threads == 0 || threads > 4096)

@@ -17,6 +17,9 @@
  *   threads  = 1     ; CPU threads of one node doing its I/O work (count)
  *   check_bw = 0     ; rate of checking the bytes read (0: free) (rate)
  *   fill_bw  = 0     ; rate of generating the bytes written (0: free) (rate)
+ *   shared   = no    ; yes: one client (its threads) serves every node, as
+ *                    ; tierref's one event loop runs every node of a run;
+ *                    ; `validate hardware` sets it (bool)
  *   reap_batch = 0   ; an event loop's submissions: operations reach the
  *                    ; kernel when the thread is idle and after every this
  *                    ; many completions, the kernel's per-byte work then
@@ -67,7 +70,8 @@
 #include "sim/metrics.h"
 
 struct client_params {
-	unsigned threads;          /* per node */
+	unsigned threads;          /* per node, or in all with shared */
+	int shared;                /* one client for every node (tierref: one event loop) */
 	double check_bps, fill_bps; /* 0: free */
 	unsigned reap_batch;        /* 0: an operation reaches its device at the end of its first CPU stage */
 };

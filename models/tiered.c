@@ -527,7 +527,7 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 		goto fail;
 	struct client_params cp;
 	int has_client = client_from_cfg(d, &cp, e);
-	if (has_client < 0 || (has_client && client_new(&T->client, x, &cp, T->nodes, e) < 0))
+	if (has_client < 0 || (has_client && client_new(&T->client, x, &cp, cp.shared ? 1 : T->nodes, e) < 0))
 		goto fail;
 
 	size_t nt = 0, nm = 0;

@@ -303,6 +303,33 @@ static void test_client_nodes_do_not_share_threads(void **state)
 	world_free(&w);
 }
 
+/* `shared = yes` builds the client for one node (models/tiered.c), and
+ * every node's operations then run on its thread, as tierref's one loop
+ * runs every node: reads from nodes 0 and 1 at 0.  Node 0: CPU 0-2000,
+ * device 2000-12000, check 12000-16000.  Node 1: CPU 2000-4000, device
+ * 4000-14000, check 16000-20000 (after node 0's). */
+static void test_client_one_shared_client_serves_every_node(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct client_params p;
+	struct err e = { 0 };
+	assert_int_equal(cfg_load_string(&d, "s.ini", "[client]\nshared = yes\n", &e), 0);
+	assert_int_equal(client_from_cfg(d, &p, &e), 1);
+	assert_true(p.shared);
+	cfg_free(d);
+	struct world w;
+	world_init(&w, 1, 0, 0);
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_READ, 0);
+	submit(&w, &w.a, &r[1], BK_READ, 1);
+	run(&w);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 16000);
+	assert_int_equal(w.done_ns[1], 20000);
+	world_free(&w);
+}
+
 /* Two tiers of one node share its thread: a read on a and a write on b
  * at 0.  Read CPU 0-2000, write CPU 2000-7000 (op and fill); read device
  * 2000-12000, check 12000-16000; write device 7000-17000. */
@@ -648,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_client_piece_costs_a_second_op_and_wake),
 		cmocka_unit_test(test_client_one_thread_serves_in_order),
 		cmocka_unit_test(test_client_nodes_do_not_share_threads),
+		cmocka_unit_test(test_client_one_shared_client_serves_every_node),
 		cmocka_unit_test(test_client_tiers_of_a_node_share_its_thread),
 		cmocka_unit_test(test_client_queue_depth_holds_the_rest_in_order),
 		cmocka_unit_test(test_client_wake_is_shared_by_operations_in_flight),

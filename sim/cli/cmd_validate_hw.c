@@ -319,7 +319,6 @@ static int preset_apply(struct cfg_doc *sc, struct cfg_doc *p, struct err *e)
 	return 0;
 }
 
-/* The document as INI text (comments dropped), for cfg_load_string. */
 /* ---- the simulated run ---- */
 
 /* Simulates doc (files relative to dir) with seed; fills m.  With out,
@@ -1000,6 +999,14 @@ int cmd_validate_hw(int argc, char **argv)
 	if (mrun_open(&mr, measured, &e) < 0 || cfg_load_string(&sc, mr.path, mr.scenario, &e) < 0 ||
 	    cfg_load(&pr, preset, &e) < 0 || preset_check(pr, sc, &e) < 0 || preset_apply(sc, pr, &e) < 0)
 		goto out;
+	/* tierref runs every node in its one event loop: one client for all
+	 * of them (models/client.h, shared), not one per node, or a run of n
+	 * nodes is predicted n times too fast on the client's side. */
+	struct cfg_section *client_sec = cfg_find(sc, "client", NULL);
+	if (client_sec && cfg_set(client_sec, "shared", "yes", client_sec->line) < 0) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto out;
+	}
 	if (trace) {
 		struct cfg_section *w = cfg_find(sc, "workload", NULL);
 		char abs[PATH_MAX];
