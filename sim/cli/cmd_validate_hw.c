@@ -1007,6 +1007,26 @@ int cmd_validate_hw(int argc, char **argv)
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto out;
 	}
+	/* The queue depth each file backend ran with (tierref run
+	 * --queue-depth), over the preset's (the probe's default, 32). */
+	for (size_t i = 0; client_sec && i < sc->nsec; i++) { /* a client's key (models/client.h) */
+		struct cfg_section *t = &sc->sec[i];
+		if (strcmp(t->type, "tier") != 0)
+			continue;
+		char n1[300], n2[300], v[32];
+		snprintf(n1, sizeof n1, "backend.%s.queue_depth", t->name);
+		snprintf(n2, sizeof n2, "backend.%s.node0.queue_depth", t->name);
+		double qd = mrun_scalar(&mr, n1);
+		if (isnan(qd))
+			qd = mrun_scalar(&mr, n2);
+		if (isnan(qd) || qd < 1)
+			continue;
+		snprintf(v, sizeof v, "%.0f", qd);
+		if (cfg_set(t, "queue_depth", v, t->line) < 0) {
+			err_set(&e, ERR_FAIL, "out of memory");
+			goto out;
+		}
+	}
 	if (trace) {
 		struct cfg_section *w = cfg_find(sc, "workload", NULL);
 		char abs[PATH_MAX];

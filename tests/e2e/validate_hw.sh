@@ -92,6 +92,11 @@ dd if="$TRACE" of="$D/alt.bin" bs=24 skip=60000 count=2000 2>/dev/null
 "$R" run "$D/s.ini" $args --trace "$D/alt.bin" --out "$D/alt.db" >/dev/null 2>&1
 "$T" validate hardware --measured "$D/alt.db" --preset "$D/p.ini" >"$D/altv" 2>&1
 check "a run with --trace: validate replays that trace (every exact row agrees)" grep -q '^exact rows: \([0-9]*\) of \1 agree;' "$D/altv"
+# A run at another queue depth (tierref run --queue-depth 2): the
+# prediction takes the depth the run had, not the preset's 32.
+"$R" run "$D/s.ini" $args --queue-depth 2 --out "$D/qd2.db" >/dev/null 2>&1
+"$T" validate hardware --measured "$D/qd2.db" --preset "$D/p.ini" --out "$D/qd2sim.db" >/dev/null 2>&1
+check "a run at --queue-depth 2: predicted at depth 2" test "$(sqlite3 "$D/qd2sim.db" "select scenario from runs" | grep -c '^queue_depth = 2$')" = 2
 # A run cut at [run] until: tierref says so and records run.cut_seconds,
 # and validate hardware puts exact rows that differ down to the cut (what
 # was in flight then depends on timing), not to different logic.
