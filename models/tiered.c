@@ -686,6 +686,7 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 			sum.evictions += s->evictions;
 			sum.errors += s->errors;
 			sum.fill_errors += s->fill_errors;
+			sum.drain_errors += s->drain_errors;
 			sum.grown += s->grown;
 			for (int op = 0; op < BK_NOPS; op++)
 				sum.meta_ops[op] += s->meta_ops[op];
@@ -707,6 +708,7 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 		rc |= put(m, name, "evictions", (double)sum.evictions, "chunks");
 		rc |= put(m, name, "errors", (double)sum.errors, "ops");
 		rc |= put(m, name, "fill_errors", (double)sum.fill_errors, "ops");
+		rc |= put(m, name, "drain_errors", (double)sum.drain_errors, "ops");
 		rc |= put(m, name, "grown", (double)sum.grown, "chunks");
 		uint64_t meta_ops = 0;
 		for (int op = 0; op < BK_NOPS; op++)

@@ -820,9 +820,15 @@ static int cmd_run(int argc, char **argv)
 		char fills[300];
 		snprintf(fills, sizeof fills, "%.*s.fill_errors", (int)(nl - 7), sc->name);
 		double nf = metric(m, fills);
-		char of_fills[64] = "";
-		if (nf > 0)
-			snprintf(of_fills, sizeof of_fills, ", of them %.0f fills", nf);
+		snprintf(fills, sizeof fills, "%.*s.drain_errors", (int)(nl - 7), sc->name);
+		double nd = metric(m, fills);
+		char of_fills[96] = "";
+		if (nf > 0 && nd > 0)
+			snprintf(of_fills, sizeof of_fills, " (%.0f fills, %.0f drains lost)", nf, nd);
+		else if (nf > 0)
+			snprintf(of_fills, sizeof of_fills, " (%.0f fills)", nf);
+		else if (nd > 0)
+			snprintf(of_fills, sizeof of_fills, " (%.0f drains lost)", nd);
 		int w = snprintf(tiers_failed + tl, sizeof tiers_failed - tl, "%s%.*s %.0f%s", tl ? ", " : "",
 				 (int)(nl - 12), sc->name + 5, sc->value, of_fills);
 		if (w > 0)
@@ -831,7 +837,8 @@ static int cmd_run(int argc, char **argv)
 	if (bg > 0) {
 		err_set(&e, ERR_FAIL, "operations failed in the tiers (%s; a failed fill leaves its chunk to be read "
 				      "from below; a failed write-back drain is data the run acknowledged that did not "
-				      "reach the tier below; tier.NAME.errors, tier.NAME.fill_errors):\n%s",
+				      "reach the tier below, counted there as the write that failed and at the tier it "
+				      "drained from as data lost; tier.NAME.errors, .fill_errors, .drain_errors):\n%s",
 			tiers_failed, errs);
 		goto fail;
 	}

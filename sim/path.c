@@ -910,10 +910,12 @@ static void drain_done(struct path *p, struct wop *c)
 	size_t i = c->tier - 1;
 	struct tier *t = &p->t[i];
 	t->draining--;
-	if (c->status == BK_OK)
+	if (c->status == BK_OK) {
 		t->st.writeback_bytes += d->len;
-	else
+	} else {
 		t->st.errors++; /* the drain failed: the data is counted lost */
+		t->st.drain_errors++;
+	}
 	if (d->redirty) {
 		d->redirty = 0;
 		d->state = D_QUEUED;
@@ -1337,6 +1339,7 @@ int path_export(const struct path *p, const char *prefix, struct met_registry *m
 		rc |= put(m, prefix, n, "backpressure_waits", (double)ts->backpressure_waits, "count");
 		rc |= put(m, prefix, n, "errors", (double)ts->errors, "count");
 		rc |= put(m, prefix, n, "fill_errors", (double)ts->fill_errors, "count");
+		rc |= put(m, prefix, n, "drain_errors", (double)ts->drain_errors, "count");
 		rc |= put(m, prefix, n, "grown", (double)ts->grown, "count");
 		rc |= put(m, prefix, n, "used_bytes", (double)path_tier_used_bytes(p, i), "bytes");
 		rc |= put(m, prefix, n, "dirty_bytes", (double)t->dirty_bytes, "bytes");

@@ -195,6 +195,7 @@ struct path_tier_stats {
 	uint64_t backpressure_waits; /* writes that waited for dirty budget */
 	uint64_t errors;          /* backend operations that failed */
 	uint64_t fill_errors;     /* of errors: fills (the chunk left the tier) */
+	uint64_t drain_errors;    /* of errors: drains out of this tier that failed below (data lost) */
 	uint64_t grown;           /* of misses: chunks held at a smaller size */
 	uint64_t meta_ops[BK_NOPS]; /* metadata operations issued, by type */
 	struct hist *read_latency_ns; /* chunks this tier served */

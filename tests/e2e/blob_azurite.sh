@@ -199,7 +199,7 @@ check "... 4 MiB reached the cold tier" grep -q '^tier\.cold\.write_bytes,exact,
 "$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-none" --out "$dir/wb2.db" >"$dir/wb2.out" 2>"$dir/wb2.err"; s=$?
 cat "$dir/wb2.err"
 check "write-back into a missing container: exit 1" test "$s" = 1
-check "... naming the failed drains per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 4, cold 4;' '$dir/wb2.err' && grep -q 'HTTP 404 ContainerNotFound' '$dir/wb2.err'"
+check "... naming the failed drains per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 4 (4 drains lost), cold 4;' '$dir/wb2.err' && grep -q 'HTTP 404 ContainerNotFound' '$dir/wb2.err'"
 check "... and the run is recorded" grep -q 'kind measured' "$dir/wb2.out"
 
 # ---- bad input: exit 2, a clear message, no key ----
