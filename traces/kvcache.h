@@ -20,7 +20,10 @@
  * Metrics (job.NAME.*): ttft (histogram, ns), requests, requests_done,
  * block_refs, block_hits, block_misses, block_hit_ratio, joined_hits,
  * hit_tokens, miss_tokens, prefill_saved_s, compute_s, wall_s, au, stall_s,
- * load_bytes, store_bytes, io_errors, TIER.load_bytes; series job.NAME.au.
+ * join_wait_s (kvcache.c, "Stall"), load_bytes, store_bytes, io_errors,
+ * TIER.load_bytes, hbm_hits (blocks found in the node's GPU memory, no
+ * I/O) and hbm_bytes (their bytes: served from HBM, not its size, which
+ * is the `hbm` key); series job.NAME.au (none after the job's end).
  *
  * The request-level trace reader (kv_trace_*) is public for tests and for
  * tools that need per-request structure; traces/mooncake.c is the
