@@ -40,8 +40,10 @@
  *   Exit 0 only when every row passes, 1 otherwise, 2 on bad input.
  *
  * --plot DIR: validate.dat (the rows) and, with gnuplot on PATH,
- * validate.svg: predicted against measured, log-log, one point set per
- * kind of row, with the line y = x and the goal bands.
+ * validate.png and validate.svg: predicted against measured, log-log, a
+ * panel per kind of row (throughput in MB/s and in requests/s apart),
+ * with the line y = x, the goal bands, and the names of the rows that
+ * miss their goals.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -91,7 +93,7 @@ static void usage(FILE *f)
 		"  --out FILE           also record the simulated run in FILE\n"
 		"  --trace FILE         the trace, when the one the run replayed cannot be found (it has moved)\n"
 		"  --format F           text (default), csv or json\n"
-		"  --plot DIR           write validate.dat and validate.svg (gnuplot) into DIR\n");
+		"  --plot DIR           write validate.dat, validate.png and validate.svg (gnuplot) into DIR\n");
 }
 
 /* ---- the measured run ---- */
@@ -860,9 +862,12 @@ static int find_gnuplot(char *out, size_t n)
 	return 0;
 }
 
-/* validate.dat: one gnuplot index block per kind of timing row that has
- * rows (measured, predicted, name); validate.gp; validate.svg when gnuplot
- * runs.  0 drawn, 1 not drawn (no gnuplot, no rows), -1 with e filled. */
+/* validate.dat: one gnuplot index block per panel that has rows
+ * (measured, predicted, name, pass or FAIL); validate.gp; validate.png and
+ * validate.svg when gnuplot runs.  A panel is a kind of timing row, and
+ * throughput is two, MB/s and requests/s, so that no axis mixes units.
+ * Rows that miss their goal are labelled with their names.  0 drawn, 1
+ * not drawn (no gnuplot, no rows), -1 with e filled. */
 static int plot(const struct rows *rs, const char *dir, const char *title, struct err *e)
 {
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
@@ -872,26 +877,41 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	FILE *f = fopen(p, "w");
 	if (!f)
 		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
-	fprintf(f, "# %s\n# measured predicted metric; one block per kind of row that has any (gnuplot index): "
-		   "throughput (MB/s), p50 (ms), p99 (ms), points (%%)\n", title);
-	int blocks[R_NKINDS], nb = 0;
+	fprintf(f, "# %s\n# measured\tpredicted\tmetric\tresult; one block per panel that has rows (gnuplot "
+		   "index): throughput (MB/s), throughput (requests/s), p50 (ms), p99 (ms), points (%%)\n",
+		   title);
+	static const struct {
+		int kind;
+		const char *unit; /* throughput's: only rows shown in this unit; NULL: any */
+		const char *label;
+	} panels[] = {
+		{ R_TPUT, "MB/s", "throughput (MB/s)" },
+		{ R_TPUT, "requests/s", "throughput (requests/s)" },
+		{ R_P50, NULL, "p50 latency (ms)" },
+		{ R_P99, NULL, "p99 latency (ms)" },
+		{ R_POINTS, NULL, "AU, busy and stall shares (%)" },
+	};
+	enum { NPANELS = sizeof panels / sizeof panels[0] };
+	int blocks[NPANELS], nb = 0;
 	/* Each panel's range: its values, from a half of the least to twice the
 	 * most, the same on both axes (autoscaling one point gave gnuplot an
 	 * empty range, which it warned about on the terminal). */
-	double lo[R_NKINDS], hi[R_NKINDS];
-	for (int k = R_TPUT; k < R_NKINDS; k++) {
+	double lo[NPANELS], hi[NPANELS];
+	for (int k = 0; k < NPANELS; k++) {
 		int any = 0;
 		lo[k] = HUGE_VAL;
 		hi[k] = 0;
 		for (size_t i = 0; i < rs->n; i++) {
 			const struct row *r = &rs->r[i];
-			const char *unit;
+			const char *unit = "";
 			double s = r->kind == R_POINTS ? 100 : shown(r, &unit);
-			if ((int)r->kind != k || !(r->measured > 0) || !(r->predicted > 0))
+			if ((int)r->kind != panels[k].kind || !(r->measured > 0) || !(r->predicted > 0) ||
+			    (panels[k].unit && strcmp(unit, panels[k].unit) != 0))
 				continue;
 			if (!any)
-				fprintf(f, "# %s\n", kind_name[k]);
-			fprintf(f, "%.9g\t%.9g\t%s\n", r->measured * s, r->predicted * s, r->name);
+				fprintf(f, "# %s\n", panels[k].label);
+			fprintf(f, "%.9g\t%.9g\t%s\t%s\n", r->measured * s, r->predicted * s, r->name,
+				r->pass ? "pass" : "FAIL");
 			lo[k] = fmin(lo[k], fmin(r->measured, r->predicted) * s);
 			hi[k] = fmax(hi[k], fmax(r->measured, r->predicted) * s);
 			any = 1;
@@ -908,29 +928,42 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	snprintf(p, sizeof p, "%s/validate.gp", dir);
 	if (!(f = fopen(p, "w")))
 		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
-	fprintf(f, "set terminal svg size %d,450 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
-		   "set output 'validate.svg'\nset multiplot layout 1,%d title 'predicted against measured'\n"
-		   "set key top left\nset grid\n", 400 * nb, nb);
-	static const char *const label[] = { "", "throughput (MB/s, requests/s)", "p50 latency (ms)", "p99 latency (ms)",
-					     "AU / stall share (%)" };
+	/* Run twice, as plots/common.gp is: gnuplot -e "fmt='png'" (or 'svg'). */
+	fprintf(f, "if (fmt eq 'svg') {\n"
+		   "    set terminal svg size %d,480 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
+		   "    set output 'validate.svg'\n"
+		   "} else {\n"
+		   "    if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+		   "        set terminal pngcairo size %d,480 noenhanced font 'Sans,11'\n"
+		   "    } else {\n"
+		   "        set terminal png size %d,480 noenhanced font 'Sans' 10\n"
+		   "    }\n"
+		   "    set output 'validate.png'\n"
+		   "}\n"
+		   "set datafile separator \"\\t\"\n"
+		   "set multiplot layout 1,%d title 'predicted against measured (labelled: rows that miss their goal)'\n"
+		   "set key top left\nset grid\n",
+		400 * nb, 400 * nb, 400 * nb, nb);
 	for (int b = 0; b < nb; b++) {
-		int k = blocks[b];
-		if (k == R_POINTS) /* shares: 0-100%, linear (a log axis within one decade shows no ticks) */
+		int k = blocks[b], kind = panels[k].kind;
+		if (kind == R_POINTS) /* shares: 0-100%, linear (a log axis within one decade shows no ticks) */
 			fprintf(f, "unset logscale xy\nset xrange [0:100]\nset yrange [0:100]\n");
 		else
 			fprintf(f, "set logscale xy\nset xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", lo[k] / 2, hi[k] * 2,
 				lo[k] / 2, hi[k] * 2);
 		fprintf(f, "set title '%s, goal +/-%g%s'\nset xlabel 'measured'\nset ylabel 'predicted'\n"
 			   "plot 'validate.dat' index %d using 1:2 with points pt 7 title 'rows', "
+			   "'' index %d using 1:2:(stringcolumn(4) eq 'FAIL' ? stringcolumn(3) : '') with labels "
+			   "font ',8' left offset char 0.6,0.3 notitle, "
 			   "x with lines lc 'black' title 'y = x', ",
-			label[k], kind_goal[k], k == R_POINTS ? " pt" : "%", b);
+			panels[k].label, kind_goal[kind], kind == R_POINTS ? " pt" : "%", b, b);
 		/* The goal band: points are within +/-goal points, the rest within +/-goal %. */
-		if (k == R_POINTS)
+		if (kind == R_POINTS)
 			fprintf(f, "x+%g with lines dt 2 lc 'gray' notitle, x-%g with lines dt 2 lc 'gray' notitle\n",
-				kind_goal[k], kind_goal[k]);
+				kind_goal[kind], kind_goal[kind]);
 		else
 			fprintf(f, "x*%g with lines dt 2 lc 'gray' notitle, x*%g with lines dt 2 lc 'gray' notitle\n",
-				1 + kind_goal[k] / 100, 1 - kind_goal[k] / 100);
+				1 + kind_goal[kind] / 100, 1 - kind_goal[kind] / 100);
 	}
 	fprintf(f, "unset multiplot\n");
 	if (fclose(f) != 0)
@@ -938,20 +971,23 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	char gp[PATH_MAX];
 	if (!find_gnuplot(gp, sizeof gp))
 		return 1; /* the data and the script are there; no picture */
-	pid_t pid = fork();
-	if (pid < 0)
-		return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (chdir(dir) < 0)
+	static const char *const fmts[] = { "fmt='png'", "fmt='svg'" };
+	for (int k = 0; k < 2; k++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+		if (pid == 0) {
+			if (chdir(dir) < 0)
+				_exit(127);
+			FILE *null = freopen("/dev/null", "w", stdout);
+			(void)null;
+			execl(gp, "gnuplot", "-e", fmts[k], "validate.gp", (char *)NULL);
 			_exit(127);
-		FILE *null = freopen("/dev/null", "w", stdout);
-		(void)null;
-		execl(gp, "gnuplot", "validate.gp", (char *)NULL);
-		_exit(127);
+		}
+		int st;
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return err_set(e, ERR_FAIL, "gnuplot failed on %s/validate.gp (%s)", dir, fmts[k]);
 	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return err_set(e, ERR_FAIL, "gnuplot failed on %s/validate.gp", dir);
 	return 0;
 }
 
@@ -1111,7 +1147,8 @@ int cmd_validate_hw(int argc, char **argv)
 		if (pr_rc < 0)
 			goto out;
 		if (fmt == TBL_TEXT)
-			printf("plot: %s/validate.%s\n", plot_dir, pr_rc == 0 ? "svg" : "dat (not drawn: no gnuplot on PATH or no timing rows)");
+			printf("plot: %s/validate.%s\n", plot_dir,
+			       pr_rc == 0 ? "png and .svg" : "dat (not drawn: no gnuplot on PATH or no timing rows)");
 	}
 	status = exact_ok == nexact && time_ok == ntime ? CLI_OK : CLI_FAIL;
 	if (rs.n == 0) {

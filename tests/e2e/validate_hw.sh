@@ -132,7 +132,8 @@ check "the table prints" grep -q '^tier.hot.hit_ratio ' "$D/v"
 check "the simulated run is recorded" test "$(sqlite3 "$D/sim.db" "select kind from runs")" = simulated
 check "validate.dat written" test -s "$D/plot/validate.dat"
 if command -v gnuplot >/dev/null; then
-	check "validate.svg drawn" test -s "$D/plot/validate.svg"
+	check "validate.png and validate.svg drawn" test -s "$D/plot/validate.svg" -a -s "$D/plot/validate.png"
+	check "throughput in MB/s and in requests/s on panels of their own" sh -c "grep -q '^# throughput (MB/s)' '$D/plot/validate.dat' && grep -q '^# throughput (requests/s)' '$D/plot/validate.dat'"
 	# gnuplot's warnings go to the terminal (an empty range once did).
 	check "gnuplot draws it without a warning" sh -c "! grep -qi 'warning' '$D/v'"
 fi
