@@ -75,31 +75,54 @@ static void run(struct ev_engine *eng)
 	assert_true(ev_run(eng, UINT64_MAX, &e) >= 0);
 }
 
+/* A metadata service of 10 us (first, answering `first_status`) and a
+ * store of 20 ms (second), in sequence. */
+struct rig {
+	struct ev_engine *eng;
+	struct mock a, b;
+	struct backend seq;
+	struct rec c;
+};
+
+static void rig_init(struct rig *g, int first_status)
+{
+	memset(g, 0, sizeof *g);
+	g->eng = ev_engine_new(NULL);
+	assert_non_null(g->eng);
+	g->a = (struct mock){ .eng = g->eng, .delay_ns = 10000, .status = first_status };
+	g->b = (struct mock){ .eng = g->eng, .delay_ns = 20000000, .status = BK_OK };
+	struct err e = { 0 };
+	assert_int_equal(bkseq_new((struct backend){ &mock_ops, &g->a }, (struct backend){ &mock_ops, &g->b }, &g->seq,
+				   &e),
+			 0);
+	g->c.eng = g->eng;
+}
+
+static void rig_free(struct rig *g)
+{
+	g->seq.ops->destroy(g->seq.self);
+	ev_engine_free(g->eng);
+}
+
 /* A HEAD through a 10 us metadata service, then a 20 ms store: done at
  * 20.01 ms with the store's status and retries; each backend saw it once. */
 static void test_bkseq_sums_the_two_and_reports_the_second(void **state)
 {
 	(void)state;
-	struct ev_engine *eng = ev_engine_new(NULL);
-	struct mock a = { .eng = eng, .delay_ns = 10000, .status = BK_OK };
-	struct mock b = { .eng = eng, .delay_ns = 20000000, .status = BK_OK };
-	struct backend seq;
-	struct err e = { 0 };
-	assert_int_equal(bkseq_new((struct backend){ &mock_ops, &a }, (struct backend){ &mock_ops, &b }, &seq, &e), 0);
-	struct rec c = { .eng = eng };
-	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &c };
-	assert_int_equal(bk_submit(&seq, &r), 0);
-	run(eng);
-	assert_int_equal(c.calls, 1);
-	assert_int_equal(c.status, BK_OK);
-	assert_int_equal(c.retries, 2);
-	assert_int_equal(c.t, 20010000);
-	assert_int_equal(a.seen, 1);
-	assert_int_equal(b.seen, 1);
-	assert_int_equal(b.last_op, BK_HEAD);
-	assert_ptr_equal(r.ctx, &c); /* the caller's request is its own again */
-	seq.ops->destroy(seq.self);
-	ev_engine_free(eng);
+	struct rig g;
+	rig_init(&g, BK_OK);
+	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &g.c };
+	assert_int_equal(bk_submit(&g.seq, &r), 0);
+	run(g.eng);
+	assert_int_equal(g.c.calls, 1);
+	assert_int_equal(g.c.status, BK_OK);
+	assert_int_equal(g.c.retries, 2);
+	assert_int_equal(g.c.t, 20010000);
+	assert_int_equal(g.a.seen, 1);
+	assert_int_equal(g.b.seen, 1);
+	assert_int_equal(g.b.last_op, BK_HEAD);
+	assert_ptr_equal(r.ctx, &g.c); /* the caller's request is its own again */
+	rig_free(&g);
 }
 
 /* The first fails (ENOENT at 10 us): done then, with its status; the
@@ -107,21 +130,16 @@ static void test_bkseq_sums_the_two_and_reports_the_second(void **state)
 static void test_bkseq_first_failure_ends_it(void **state)
 {
 	(void)state;
-	struct ev_engine *eng = ev_engine_new(NULL);
-	struct mock a = { .eng = eng, .delay_ns = 10000, .status = BK_ENOENT };
-	struct mock b = { .eng = eng, .delay_ns = 20000000, .status = BK_OK };
-	struct backend seq;
-	assert_int_equal(bkseq_new((struct backend){ &mock_ops, &a }, (struct backend){ &mock_ops, &b }, &seq, NULL), 0);
-	struct rec c = { .eng = eng };
-	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &c };
-	assert_int_equal(bk_submit(&seq, &r), 0);
-	run(eng);
-	assert_int_equal(c.calls, 1);
-	assert_int_equal(c.status, BK_ENOENT);
-	assert_int_equal(c.t, 10000);
-	assert_int_equal(b.seen, 0);
-	seq.ops->destroy(seq.self);
-	ev_engine_free(eng);
+	struct rig g;
+	rig_init(&g, BK_ENOENT);
+	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &g.c };
+	assert_int_equal(bk_submit(&g.seq, &r), 0);
+	run(g.eng);
+	assert_int_equal(g.c.calls, 1);
+	assert_int_equal(g.c.status, BK_ENOENT);
+	assert_int_equal(g.c.t, 10000);
+	assert_int_equal(g.b.seen, 0);
+	rig_free(&g);
 }
 
 /* Requests still in flight at destroy are dropped and freed (ASan and
@@ -129,23 +147,18 @@ static void test_bkseq_first_failure_ends_it(void **state)
 static void test_bkseq_destroy_with_requests_in_flight(void **state)
 {
 	(void)state;
-	struct ev_engine *eng = ev_engine_new(NULL);
-	struct mock a = { .eng = eng, .delay_ns = 10000, .status = BK_OK };
-	struct mock b = { .eng = eng, .delay_ns = 20000000, .status = BK_OK };
-	struct backend seq;
-	assert_int_equal(bkseq_new((struct backend){ &mock_ops, &a }, (struct backend){ &mock_ops, &b }, &seq, NULL), 0);
-	struct rec c = { .eng = eng };
+	struct rig g;
+	rig_init(&g, BK_OK);
 	struct bk_req r[3];
 	for (int k = 0; k < 3; k++) {
-		r[k] = (struct bk_req){ .op = BK_HEAD, .object = (uint64_t)k, .done = on_done, .ctx = &c };
-		assert_int_equal(bk_submit(&seq, &r[k]), 0);
+		r[k] = (struct bk_req){ .op = BK_HEAD, .object = (uint64_t)k, .done = on_done, .ctx = &g.c };
+		assert_int_equal(bk_submit(&g.seq, &r[k]), 0);
 	}
 	struct err e = { 0 };
-	assert_true(ev_run(eng, 15000, &e) >= 0); /* all three now at the second */
-	assert_int_equal(b.seen, 3);
-	seq.ops->destroy(seq.self);
-	ev_engine_free(eng);
-	assert_int_equal(c.calls, 0);
+	assert_true(ev_run(g.eng, 15000, &e) >= 0); /* all three now at the second */
+	assert_int_equal(g.b.seen, 3);
+	rig_free(&g);
+	assert_int_equal(g.c.calls, 0);
 }
 
 int main(void)

@@ -286,28 +286,35 @@ static void test_client_one_thread_serves_in_order(void **state)
 	world_free(&w);
 }
 
-/* Each node has its own thread: a read from node 0 and one from node 1
- * at 0 both finish at 16000. */
-static void test_client_nodes_do_not_share_threads(void **state)
+/* Reads on tier a from nodes 0 and 1 at 0, over a client built for
+ * `nodes` nodes: done at want0 and want1. */
+static void reads_from_two_nodes(size_t nodes, uint64_t want0, uint64_t want1)
 {
-	(void)state;
 	struct world w;
-	world_init(&w, 2, 0, 0);
+	world_init(&w, nodes, 0, 0);
 	struct bk_req r[2];
 	submit(&w, &w.a, &r[0], BK_READ, 0);
 	submit(&w, &w.a, &r[1], BK_READ, 1);
 	run(&w);
 	assert_int_equal(w.ndone, 2);
-	assert_int_equal(w.done_ns[0], 16000);
-	assert_int_equal(w.done_ns[1], 16000);
+	assert_int_equal(w.done_ns[0], want0);
+	assert_int_equal(w.done_ns[1], want1);
 	world_free(&w);
+}
+
+/* Each node has its own thread: a read from node 0 and one from node 1
+ * at 0 both finish at 16000. */
+static void test_client_nodes_do_not_share_threads(void **state)
+{
+	(void)state;
+	reads_from_two_nodes(2, 16000, 16000);
 }
 
 /* `shared = yes` builds the client for one node (models/tiered.c), and
  * every node's operations then run on its thread, as tierref's one loop
- * runs every node: reads from nodes 0 and 1 at 0.  Node 0: CPU 0-2000,
- * device 2000-12000, check 12000-16000.  Node 1: CPU 2000-4000, device
- * 4000-14000, check 16000-20000 (after node 0's). */
+ * runs every node.  Node 0: CPU 0-2000, device 2000-12000, check
+ * 12000-16000.  Node 1: CPU 2000-4000, device 4000-14000, check
+ * 16000-20000 (after node 0's). */
 static void test_client_one_shared_client_serves_every_node(void **state)
 {
 	(void)state;
@@ -318,16 +325,7 @@ static void test_client_one_shared_client_serves_every_node(void **state)
 	assert_int_equal(client_from_cfg(d, &p, &e), 1);
 	assert_true(p.shared);
 	cfg_free(d);
-	struct world w;
-	world_init(&w, 1, 0, 0);
-	struct bk_req r[2];
-	submit(&w, &w.a, &r[0], BK_READ, 0);
-	submit(&w, &w.a, &r[1], BK_READ, 1);
-	run(&w);
-	assert_int_equal(w.ndone, 2);
-	assert_int_equal(w.done_ns[0], 16000);
-	assert_int_equal(w.done_ns[1], 20000);
-	world_free(&w);
+	reads_from_two_nodes(1, 16000, 20000);
 }
 
 /* Two tiers of one node share its thread: a read on a and a write on b
