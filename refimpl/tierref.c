@@ -817,20 +817,20 @@ static int cmd_run(int argc, char **argv)
 		    strcmp(sc->name + nl - 7, ".errors") != 0)
 			continue;
 		bg += sc->value;
-		char fills[300];
-		snprintf(fills, sizeof fills, "%.*s.fill_errors", (int)(nl - 7), sc->name);
-		double nf = metric(m, fills);
-		snprintf(fills, sizeof fills, "%.*s.drain_errors", (int)(nl - 7), sc->name);
-		double nd = metric(m, fills);
-		char of_fills[96] = "";
+		char key[300];
+		snprintf(key, sizeof key, "%.*s.fill_errors", (int)(nl - 7), sc->name);
+		double nf = metric(m, key);
+		snprintf(key, sizeof key, "%.*s.drain_errors", (int)(nl - 7), sc->name);
+		double nd = metric(m, key);
+		char detail[96] = "";
 		if (nf > 0 && nd > 0)
-			snprintf(of_fills, sizeof of_fills, " (%.0f fills, %.0f drains lost)", nf, nd);
+			snprintf(detail, sizeof detail, " (%.0f fills, %.0f drains lost)", nf, nd);
 		else if (nf > 0)
-			snprintf(of_fills, sizeof of_fills, " (%.0f fills)", nf);
+			snprintf(detail, sizeof detail, " (%.0f fills)", nf);
 		else if (nd > 0)
-			snprintf(of_fills, sizeof of_fills, " (%.0f drains lost)", nd);
+			snprintf(detail, sizeof detail, " (%.0f drains lost)", nd);
 		int w = snprintf(tiers_failed + tl, sizeof tiers_failed - tl, "%s%.*s %.0f%s", tl ? ", " : "",
-				 (int)(nl - 12), sc->name + 5, sc->value, of_fills);
+				 (int)(nl - 12), sc->name + 5, sc->value, detail);
 		if (w > 0)
 			tl = tl + (size_t)w < sizeof tiers_failed ? tl + (size_t)w : sizeof tiers_failed - 1;
 	}
