@@ -330,7 +330,7 @@ static void test_lru_evicts_until_new_object_fits(void **state)
 	pol_set_evict_cb(&run.pols[0], log_evict, &lg);
 	static const uint64_t id[] = { A, B, C, B, D, E, E }, sz[] = { 4, 4, 4, 4, 6, 11, 11 };
 	for (size_t i = 0; i < N(id); i++) {
-		struct pol_req r = { id[i], sz[i], -1 };
+		struct pol_req r = { .obj_id = id[i], .size_bytes = sz[i], .next_access_vtime = -1 };
 		assert_int_equal(cache_run_access(&run, &r, &e), 0);
 	}
 	expect_resident(&run.pols[0], (uint64_t[]){ B, D }, 2, (uint64_t[]){ A, C, E }, 3);
@@ -601,7 +601,7 @@ static void test_ghost_policies_stay_within_64_bytes_per_object(void **state)
 			struct pol p;
 			assert_int_equal(pol_init(&p, ops[k], objs[j] * 4096, NULL, &e), 0);
 			for (int i = 0; i < R; i++) {
-				struct pol_req r = { id[i], 4096, -1 };
+				struct pol_req r = { .obj_id = id[i], .size_bytes = 4096, .next_access_vtime = -1 };
 				assert_true(pol_access(&p, &r, &e) >= 0);
 			}
 			double per = (double)pol_mem_bytes(&p) / (double)pol_n_objects(&p);

@@ -16,50 +16,14 @@
  * Per object: one 24-byte entry (pol_ent; meta = visited bit) plus its
  * index slot.
  */
-#include <stdlib.h>
-
-#include "plist.h"
-
-struct sieve {
-	struct pol_base b;
-	struct cidx ix;
-	struct plist q;
-	uint32_t hand; /* CIDX_NONE: start from the tail */
-};
+#include "onelist.h"
 
 static void *sieve_create(uint64_t capacity_bytes, struct err *e)
 {
-	struct sieve *s = calloc(1, sizeof *s);
-	if (!s || cidx_init(&s->ix, sizeof(struct pol_ent), CIDX_SPARSE) < 0) {
-		free(s);
-		err_set(e, ERR_FAIL, "sieve: out of memory");
-		return NULL;
-	}
-	s->b.capacity_bytes = capacity_bytes;
-	s->b.index = &s->ix;
-	plist_init(&s->q);
-	s->hand = CIDX_NONE;
-	return s;
+	return onelist_create(capacity_bytes, "sieve", e);
 }
 
-static void sieve_destroy(void *st)
-{
-	struct sieve *s = st;
-	if (!s)
-		return;
-	cidx_destroy(&s->ix);
-	free(s);
-}
-
-/* Removes entry h, keeping the hand on a live entry. */
-static void sieve_drop(struct sieve *s, uint32_t h, struct pol_ent *e, int report)
-{
-	if (s->hand == h)
-		s->hand = e->prev;
-	plist_drop(&s->ix, &s->q, &s->b, h, e, report);
-}
-
-static void sieve_evict_one(struct sieve *s)
+static void sieve_evict_one(struct onelist *s)
 {
 	uint32_t h = s->hand != CIDX_NONE ? s->hand : s->q.tail;
 	struct pol_ent *e = plist_ent(&s->ix, h);
@@ -74,67 +38,22 @@ static void sieve_evict_one(struct sieve *s)
 
 static int sieve_lookup(void *st, const struct pol_req *r)
 {
-	struct sieve *s = st;
-	uint32_t h = cidx_find(&s->ix, r->obj_id);
-	if (h == CIDX_NONE)
-		return 0;
-	struct pol_ent *e = plist_ent(&s->ix, h);
-	e->meta = 1;
-	if (e->size != r->size_bytes) {
-		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
-		if (r->size_bytes > s->b.capacity_bytes) {
-			sieve_drop(s, h, e, 1);
-			return hit;
-		}
-		s->b.used_bytes = s->b.used_bytes - e->size + r->size_bytes;
-		plist_resize(&s->q, e, (uint32_t)r->size_bytes);
-		while (s->b.used_bytes > s->b.capacity_bytes)
-			sieve_evict_one(s);
-		return hit;
-	}
-	return 1;
+	return onelist_lookup(st, r, onelist_mark, sieve_evict_one);
 }
 
 static int sieve_insert(void *st, const struct pol_req *r)
 {
-	struct sieve *s = st;
-	while (s->b.used_bytes + r->size_bytes > s->b.capacity_bytes)
-		sieve_evict_one(s);
-	if (plist_add(&s->ix, &s->q, &s->b, r->obj_id, (uint32_t)r->size_bytes, 0) == CIDX_NONE)
-		return -1;
-	return 1;
-}
-
-static int sieve_remove(void *st, uint64_t id)
-{
-	struct sieve *s = st;
-	uint32_t h = cidx_find(&s->ix, id);
-	if (h == CIDX_NONE)
-		return 0;
-	sieve_drop(s, h, plist_ent(&s->ix, h), 0);
-	return 1;
-}
-
-static int sieve_contains(const void *st, uint64_t id)
-{
-	const struct sieve *s = st;
-	return cidx_find(&s->ix, id) != CIDX_NONE;
-}
-
-static size_t sieve_mem_bytes(const void *st)
-{
-	const struct sieve *s = st;
-	return sizeof *s + cidx_mem_bytes(&s->ix);
+	return onelist_insert(st, r, sieve_evict_one);
 }
 
 const struct pol_ops pol_sieve_ops = {
 	.name = "sieve",
 	.summary = "SIEVE (Zhang et al., NSDI'24)",
 	.create = sieve_create,
-	.destroy = sieve_destroy,
+	.destroy = onelist_destroy,
 	.lookup = sieve_lookup,
 	.insert = sieve_insert,
-	.remove = sieve_remove,
-	.contains = sieve_contains,
-	.mem_bytes = sieve_mem_bytes,
+	.remove = onelist_remove,
+	.contains = onelist_contains,
+	.mem_bytes = onelist_mem_bytes,
 };
