@@ -57,8 +57,9 @@ enum dirty_state { D_WRITING, D_QUEUED, D_DRAINING };
 
 struct dirty {
 	uint64_t key, obj, idx, len;
-	int state;
-	int redirty;
+	uint32_t tier; /* the write-back tier whose record this is */
+	uint8_t state;
+	uint8_t redirty;
 	struct dirty *next; /* drain queue */
 };
 
@@ -845,6 +846,7 @@ static void wb_go(struct path *p, struct wop *w)
 		d->obj = w->obj;
 		d->idx = w->idx;
 		d->len = w->clen;
+		d->tier = (uint32_t)w->tier;
 		d->state = D_WRITING;
 		((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr = d;
 		t->dirty_bytes += d->len;
@@ -904,10 +906,13 @@ static void wb_wake(struct path *p, size_t i)
 	}
 }
 
+/* c, the drain of d, is acknowledged below d's tier: by the next tier
+ * or, through write-around tiers that pass it on (tier_write moves c
+ * down), by one further down; so d, not c, says whose drain ended. */
 static void drain_done(struct path *p, struct wop *c)
 {
 	struct dirty *d = c->arg;
-	size_t i = c->tier - 1;
+	size_t i = d->tier;
 	struct tier *t = &p->t[i];
 	t->draining--;
 	if (c->status == BK_OK) {
@@ -1275,6 +1280,19 @@ int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t id
 size_t path_inflight(const struct path *p)
 {
 	return p->n_live;
+}
+
+size_t path_requests_inflight(const struct path *p)
+{
+	return p->n_rq;
+}
+
+size_t path_dirty_chunks(const struct path *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		n += cidx_count(&p->t[i].dirty_map);
+	return n;
 }
 
 int path_failed(const struct path *p, struct err *e)

@@ -264,6 +264,10 @@ int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t id
 /* Requests accepted and not yet completed, plus background work (fills,
  * drains) in flight; 0 when the path is idle. */
 size_t path_inflight(const struct path *p);
+/* Requests (path_read, path_write) accepted and not yet completed. */
+size_t path_requests_inflight(const struct path *p);
+/* Chunks held dirty at write-back tiers, not yet written back. */
+size_t path_dirty_chunks(const struct path *p);
 /* 1 (e filled if not NULL) if an allocation failed in flight. */
 int path_failed(const struct path *p, struct err *e);
 

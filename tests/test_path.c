@@ -868,6 +868,43 @@ static void test_write_around_skips_the_cache(void **state)
 	fix_free(&f);
 }
 
+/* Hot write-back (budget of one chunk, one drain at a time) over warm
+ * write-around over cold: a 2,500-byte object is chunks of 1000, 1000 and
+ * 500.  Each acks at hot (10 ns): the first at 10, the others as the
+ * drain before frees the budget; each drain passes warm by and is written
+ * at cold in 1000 ns.  So W0 acks at 10 and drains 10..1010, W1 acks at
+ * 1020 and drains 1020..2020, W2 acks at 2030 and drains 2030..3030.  The
+ * drains are hot's: warm, which holds nothing dirty, writes nothing back.
+ * (The drain's acknowledgement came back from below warm, and was once
+ * charged to warm: hot's drain count never fell, so it drained one chunk,
+ * and warm's dirty bytes went below zero.) */
+static void test_write_back_drains_through_a_write_around_tier(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK, 10 * CHUNK };
+	fix_init(&f, 3, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	f.tc[1].write_policy = PATH_WRITE_AROUND;
+	fix_start(&f);
+	struct done_rec a = { 0 };
+	wr(&f, 4, 2500, 0, 2500, &a);
+	run_all(&f);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.bytes, 2500);
+	assert_int_equal(a.t, 2030);
+	assert_int_equal(f.fx.now, 3030);
+	assert_int_equal(f.data[1].submitted[BK_WRITE], 0);
+	assert_int_equal(f.data[2].done[BK_WRITE], 3);
+	assert_int_equal(path_tier_stats(f.p, 0)->writeback_bytes, 2500);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 0), 0);
+	assert_int_equal(path_tier_stats(f.p, 1)->writeback_bytes, 0);
+	assert_int_equal(path_tier_dirty_bytes(f.p, 1), 0);
+	assert_int_equal(path_inflight(f.p), 0);
+	fix_free(&f);
+}
+
 /* ---- metadata ---- */
 
 /* A file tier (TTL 5000 ns): the first read of an object costs
@@ -1221,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_write_through_failing_at_a_tier_takes_the_chunk_out),
 		cmocka_unit_test(test_write_back_of_a_chunk_larger_than_the_tier_goes_through),
 		cmocka_unit_test(test_write_around_skips_the_cache),
+		cmocka_unit_test(test_write_back_drains_through_a_write_around_tier),
 		cmocka_unit_test(test_file_tier_metadata_ops),
 		cmocka_unit_test(test_object_tier_heads_before_get),
 		cmocka_unit_test(test_random_workload_conserves_bytes_and_capacity),

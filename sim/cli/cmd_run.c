@@ -222,6 +222,24 @@ static int print_metrics(const struct met_registry *m, enum tbl_format f, FILE *
 	return rc;
 }
 
+/* What a cut or interrupted run left out, in words: "3 requests in
+ * flight and 12 dirty chunks not yet written back are left out". */
+static void left_out(char *buf, size_t len, struct trun_left l)
+{
+	if (!l.requests && !l.dirty_chunks) {
+		snprintf(buf, len, "no request was in flight");
+		return;
+	}
+	char r[64] = "", d[80] = "";
+	if (l.requests)
+		snprintf(r, sizeof r, "%zu request%s in flight", l.requests, l.requests == 1 ? "" : "s");
+	if (l.dirty_chunks)
+		snprintf(d, sizeof d, "%zu dirty chunk%s not yet written back", l.dirty_chunks,
+			 l.dirty_chunks == 1 ? "" : "s");
+	snprintf(buf, len, "%s%s%s %s left out", r, *r && *d ? " and " : "", d,
+		 l.requests + l.dirty_chunks == 1 ? "is" : "are");
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -388,7 +406,9 @@ int cmd_run(int argc, char **argv)
 	 * draining it would run the workload on past `until` (a closed loop
 	 * reissues as requests complete), and report all of it as the first
 	 * `until` of simulated time. */
-	size_t left = cut ? trun_inflight(tr) : 0;
+	struct trun_left left = { 0, 0 };
+	if (cut)
+		left = trun_left_out(tr);
 	if (tiered && !cut) {
 		int d = trun_drain(tr, eng, m, run.until_ns, &e);
 		if (d < 0)
@@ -398,13 +418,14 @@ int cmd_run(int argc, char **argv)
 		if (d != TRUN_DRAINED) { /* stopped while draining */
 			interrupted = d == TRUN_DRAIN_INTERRUPTED;
 			cut = 1;
-			left = trun_inflight(tr);
+			left = trun_left_out(tr);
 		}
 	}
 	double wall = trun_wall_seconds() - prog.start; /* the drain's events are counted too */
 	/* Recorded, so that a script reading the database knows the run was
 	 * cut and how much work it left out (absent from runs that ended). */
-	if ((cut && met_set(m, "run.cut_inflight", (double)left, "operations") < 0) ||
+	if ((cut && (met_set(m, "run.cut_inflight", (double)left.requests, "requests") < 0 ||
+		     met_set(m, "run.cut_dirty_chunks", (double)left.dirty_chunks, "chunks") < 0)) ||
 	    (interrupted && met_set(m, "run.interrupted", (double)*sig, "signal") < 0) ||
 	    (end_ns > work_end_ns &&
 	     met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0)) {
@@ -443,22 +464,21 @@ int cmd_run(int argc, char **argv)
 		double rate = wall > 0 ? info.events / wall : 0.0; /* in k below 1M: a small run's "0.0M" said nothing */
 		printf(" in %.2f s wall: %llu events, %.1f%s events/s\n", wall, (unsigned long long)info.events,
 		       rate >= 1e6 ? rate / 1e6 : rate / 1e3, rate >= 1e6 ? "M" : "k");
+		char lo[160];
+		left_out(lo, sizeof lo, left);
 		if (interrupted && tiered)
-			printf("interrupted at %s by SIG%s: the results up to then are written; %zu data-path "
-			       "operations in flight then are left out\n",
-			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig), left);
+			printf("interrupted at %s by SIG%s: the results up to then are written; %s\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig), lo);
 		else if (interrupted)
 			printf("interrupted at %s by SIG%s: the results up to then are written\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), sigabbrev_np(*sig));
 		else if (cut && end_ns > work_end_ns)
-			printf("cut at %s (until): the workload ended at %s, its fills and write-back drains had not; "
-			       "%zu data-path operations in flight then are left out\n",
+			printf("cut at %s (until): the workload ended at %s, its fills and write-back drains had not; %s\n",
 			       unit_fmt_time(b, sizeof b, (double)end_ns), unit_fmt_time(a, sizeof a, (double)work_end_ns),
-			       left);
+			       lo);
 		else if (cut)
-			printf("cut at %s (until): the workload had not ended; %zu data-path operations in flight then "
-			       "are left out\n",
-			       unit_fmt_time(b, sizeof b, (double)end_ns), left);
+			printf("cut at %s (until): the workload had not ended; %s\n",
+			       unit_fmt_time(b, sizeof b, (double)end_ns), lo);
 		else if (end_ns > work_end_ns)
 			printf("the workload ended at %s; its fills and write-back drains took %s more, and rates are "
 			       "over both\n",

@@ -302,6 +302,17 @@ size_t trun_inflight(const struct trun *t)
 	return n;
 }
 
+struct trun_left trun_left_out(const struct trun *t)
+{
+	struct trun_left l = { 0, 0 };
+	struct path *const *p = tiered_paths(t->cluster);
+	for (size_t i = 0; i < tiered_nodes(t->cluster); i++) {
+		l.requests += path_requests_inflight(p[i]);
+		l.dirty_chunks += path_dirty_chunks(p[i]);
+	}
+	return l;
+}
+
 size_t trun_active(const struct trun *t)
 {
 	return t->active;

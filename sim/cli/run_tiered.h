@@ -49,6 +49,13 @@ int trun_summary(const struct met_registry *m, FILE *out);
 /* Requests and background work (fills, write-back drains) in flight in
  * the cluster's data paths; 0 when every path is idle. */
 size_t trun_inflight(const struct trun *t);
+/* What a run cut now leaves out, over the cluster's nodes: the requests
+ * in flight (path_read, path_write) and the chunks held dirty at
+ * write-back tiers, not yet written back. */
+struct trun_left {
+	size_t requests, dirty_chunks;
+};
+struct trun_left trun_left_out(const struct trun *t);
 /* The replay and jobs not ended yet: more than 0 after a run that
  * reached its `until` first (a cut run). */
 size_t trun_active(const struct trun *t);

@@ -40,7 +40,7 @@ check "cold costs summed" test "$(q "$D/t.db" "select value > 0 from metrics whe
 check "cut run exits 0" test "$s" = 0
 check "cut run: says it was cut" grep -q "^cut at 2 s (until): the workload had not ended" "$D/out"
 check "cut run: sim_seconds is 2" test "$(q "$D/cut.db" "select sim_seconds from runs")" = 2.0
-check "cut run: run.cut_inflight recorded, as printed" grep -q "; $(q "$D/cut.db" "select cast(value as int) from metrics where name='run.cut_inflight'") data-path operations in flight" "$D/out"
+check "cut run: run.cut_inflight recorded, as printed" grep -q "; $(q "$D/cut.db" "select cast(value as int) from metrics where name='run.cut_inflight'") requests\? in flight" "$D/out"
 check "a run that ended has no run.cut_inflight" test "$(q "$D/t.db" "select count(*) from metrics where name='run.cut_inflight'")" = 0
 done_cut=$(q "$D/cut.db" "select cast(value as int) from metrics where name='replay.completed'")
 check "cut run: some but not all requests complete ($done_cut of 113872)" test "$done_cut" -gt 0 -a "$done_cut" -lt 113872
