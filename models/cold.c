@@ -528,7 +528,7 @@ static int cold_export(void *self, const char *prefix, struct met_registry *m, u
 			return -1;
 	}
 	double st_usd = storage_usd(c, now_ns);
-	if (set_scalar(m, prefix, "throttled", (double)c->throttled_503, "requests") ||
+	if (set_scalar(m, prefix, "throttled", (double)c->throttled_503, "answers") ||
 	    set_scalar(m, prefix, "retries", (double)c->retries, "requests") ||
 	    set_scalar(m, prefix, "gave_up", (double)c->gave_up, "requests") ||
 	    set_scalar(m, prefix, "blob.refused", (double)c->blob_refused, "requests") ||

@@ -1746,7 +1746,7 @@ static int blob_export(void *self, const char *prefix, struct met_registry *m, u
 				  secs, st->latency_ns, 0))
 			return -1;
 	}
-	if (set_scalar(m, prefix, "throttled", (double)b->throttled, "requests") ||
+	if (set_scalar(m, prefix, "throttled", (double)b->throttled, "answers") ||
 	    set_scalar(m, prefix, "retries", (double)b->retries, "requests") ||
 	    set_scalar(m, prefix, "gave_up", (double)b->gave_up, "requests") ||
 	    set_scalar(m, prefix, "enotsup", (double)b->enotsup, "ops") ||

@@ -628,7 +628,7 @@ int trun_summary(const struct met_registry *m, FILE *out)
 			continue;
 		char be[128];
 		snprintf(be, sizeof be, "%.*s", (int)(len - 11), name);
-		fprintf(out, "\n%s: %.0f requests throttled (503), %.0f retries, %.0f gave up; cost $%.4f "
+		fprintf(out, "\n%s: %.0f answers 503 (throttled), %.0f retries, %.0f gave up; cost $%.4f "
 			     "(requests $%.4f, storage $%.4f)\n",
 			be, val(m, "%s.throttled", be), val(m, "%s.retries", be), val(m, "%s.gave_up", be),
 			val(m, "%s.cost.total", be), val(m, "%s.cost.requests", be), val(m, "%s.cost.storage", be));
