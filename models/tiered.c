@@ -89,15 +89,8 @@ struct tmeta {
 
 struct tiered;
 
-/* A series probe's context: which tier of which cluster. */
-struct tprobe {
-	struct tiered *T;
-	size_t tier;
-};
-
 struct tiered {
 	struct exec x;
-	struct tprobe *probes;   /* one per tier */
 	size_t nodes;
 	uint64_t chunk;
 	struct net *net;
@@ -760,41 +753,9 @@ int tiered_export(struct tiered *T, struct met_registry *m, uint64_t now, struct
 	return 0;
 }
 
-static double probe_read(void *ctx, uint64_t now_ns)
-{
-	(void)now_ns;
-	struct tprobe *p = ctx;
-	uint64_t sum = 0;
-	for (size_t n = 0; n < p->T->nodes; n++)
-		sum += path_tier_stats(p->T->paths[n], p->tier)->read_bytes;
-	return (double)sum;
-}
-
-static double probe_write(void *ctx, uint64_t now_ns)
-{
-	(void)now_ns;
-	struct tprobe *p = ctx;
-	uint64_t sum = 0;
-	for (size_t n = 0; n < p->T->nodes; n++)
-		sum += path_tier_stats(p->T->paths[n], p->tier)->write_bytes;
-	return (double)sum;
-}
-
 int tiered_add_series(struct tiered *T, struct met_registry *m)
 {
-	if (!T->probes && !(T->probes = calloc(T->nt ? T->nt : 1, sizeof *T->probes)))
-		return -1;
-	for (size_t i = 0; i < T->nt; i++) {
-		char name[256];
-		T->probes[i] = (struct tprobe){ .T = T, .tier = i };
-		snprintf(name, sizeof name, "tier.%s.read_bytes", T->t[i].sec->name);
-		if (!met_series_add(m, name, "B", probe_read, &T->probes[i]))
-			return -1;
-		snprintf(name, sizeof name, "tier.%s.write_bytes", T->t[i].sec->name);
-		if (!met_series_add(m, name, "B", probe_write, &T->probes[i]))
-			return -1;
-	}
-	return 0;
+	return path_add_tier_series(T->paths, T->nodes, m);
 }
 
 /* One decorator layer of a tier: the shared instance and the n per-node
@@ -812,7 +773,6 @@ void tiered_free(struct tiered *T)
 {
 	if (!T)
 		return;
-	free(T->probes);
 	for (size_t n = 0; n < T->nodes && T->paths; n++)
 		path_free(T->paths[n]);
 	free(T->paths);

@@ -247,11 +247,6 @@ struct rtier {
 	int has_pol;
 };
 
-struct rt_probe {
-	struct rt *t;
-	size_t tier;
-};
-
 struct rt {
 	struct exec x;
 	struct loop *l;
@@ -262,7 +257,6 @@ struct rt {
 	size_t nt;
 	struct path **paths;
 	struct rec_tab tab;
-	struct rt_probe *probes;
 	char cold_endpoint[512], cold_account[128], cold_container[128];
 };
 
@@ -691,44 +685,9 @@ size_t rt_errors(const struct rt *T, char *buf, size_t cap)
 	return len;
 }
 
-static double probe_bytes(void *ctx, int write)
-{
-	struct rt_probe *p = ctx;
-	uint64_t sum = 0;
-	for (size_t n = 0; n < p->t->nodes; n++) {
-		const struct path_tier_stats *s = path_tier_stats(p->t->paths[n], p->tier);
-		sum += write ? s->write_bytes : s->read_bytes;
-	}
-	return (double)sum;
-}
-
-static double probe_read(void *ctx, uint64_t now_ns)
-{
-	(void)now_ns;
-	return probe_bytes(ctx, 0);
-}
-
-static double probe_write(void *ctx, uint64_t now_ns)
-{
-	(void)now_ns;
-	return probe_bytes(ctx, 1);
-}
-
 int rt_add_series(struct rt *T, struct met_registry *m)
 {
-	if (!T->probes && !(T->probes = calloc(T->nt ? T->nt : 1, sizeof *T->probes)))
-		return -1;
-	for (size_t i = 0; i < T->nt; i++) {
-		char name[256];
-		T->probes[i] = (struct rt_probe){ .t = T, .tier = i };
-		snprintf(name, sizeof name, "tier.%s.read_bytes", T->t[i].sp.name);
-		if (!met_series_add(m, name, "B", probe_read, &T->probes[i]))
-			return -1;
-		snprintf(name, sizeof name, "tier.%s.write_bytes", T->t[i].sp.name);
-		if (!met_series_add(m, name, "B", probe_write, &T->probes[i]))
-			return -1;
-	}
-	return 0;
+	return path_add_tier_series(T->paths, T->nodes, m);
 }
 
 int rt_bottom(const struct rt *T, struct rt_bottom *out, struct err *e)
@@ -781,7 +740,6 @@ void rt_free(struct rt *T)
 {
 	if (!T)
 		return;
-	free(T->probes);
 	for (size_t n = 0; n < T->nodes && T->paths; n++)
 		path_free(T->paths[n]);
 	free(T->paths);

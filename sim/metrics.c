@@ -310,6 +310,20 @@ struct met_series *met_series_add(struct met_registry *m, const char *name, cons
 	return s;
 }
 
+static double spread_probe(void *ctx, uint64_t now_ns)
+{
+	(void)now_ns;
+	return ((const struct met_series *)ctx)->booked;
+}
+
+struct met_series *met_series_add_spread(struct met_registry *m, const char *name, const char *unit)
+{
+	struct met_series *s = met_series_add(m, name, unit, spread_probe, NULL);
+	if (s && !s->ctx)
+		s->ctx = s;
+	return s;
+}
+
 /* ---- sampling ---- */
 
 static void met_series_push(struct met_registry *m, struct met_series *s, uint64_t now_ns)

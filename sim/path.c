@@ -152,6 +152,7 @@ struct tier {
 	uint32_t draining;
 	struct dirty *dq_head, *dq_tail;   /* drain queue (QUEUED) */
 	struct wop *wq_head, *wq_tail;     /* writes waiting for budget */
+	struct met_series *moved[2];       /* [is_write]: bytes over time, or NULL */
 	struct path_tier_stats st;
 };
 
@@ -335,6 +336,7 @@ struct tio {
 	size_t tier;
 	int is_write;
 	uint64_t obj, off, len;
+	uint64_t data_ns;       /* when the data operation went to the backend */
 	enum bk_op meta[2];
 	int nmeta, step;
 	int status;
@@ -386,6 +388,7 @@ static void tio_next(struct path *p, struct tio *io)
 		q->op = io->is_write ? BK_WRITE : BK_READ;
 		q->offset = io->off;
 		q->length = io->len;
+		io->data_ns = now(p);
 		b = &t->data;
 	}
 	if (bk_submit(b, q) == 0)
@@ -414,6 +417,8 @@ static void tio_bk_done(struct bk_req *req)
 		t->st.write_bytes += io->len;
 	else
 		t->st.read_bytes += io->len;
+	if (t->moved[io->is_write])
+		met_spread(t->moved[io->is_write], io->data_ns, now(p), (double)io->len);
 	tio_finish(p, io, BK_OK);
 }
 
@@ -1280,6 +1285,30 @@ int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t id
 size_t path_inflight(const struct path *p)
 {
 	return p->n_live;
+}
+
+void path_tier_set_series(struct path *p, size_t tier, struct met_series *read, struct met_series *write)
+{
+	p->t[tier].moved[0] = read;
+	p->t[tier].moved[1] = write;
+}
+
+int path_add_tier_series(struct path *const *paths, size_t nodes, struct met_registry *m)
+{
+	if (nodes == 0)
+		return 0;
+	for (size_t i = 0; i < paths[0]->n; i++) {
+		struct met_series *s[2];
+		for (int w = 0; w < 2; w++) {
+			char name[256];
+			snprintf(name, sizeof name, "tier.%s.%s_bytes", paths[0]->t[i].name, w ? "write" : "read");
+			if (!(s[w] = met_series_add_spread(m, name, "B")))
+				return -1;
+		}
+		for (size_t n = 0; n < nodes; n++)
+			path_tier_set_series(paths[n], i, s[0], s[1]);
+	}
+	return 0;
 }
 
 size_t path_requests_inflight(const struct path *p)

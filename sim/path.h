@@ -264,6 +264,14 @@ int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t id
 /* Requests accepted and not yet completed, plus background work (fills,
  * drains) in flight; 0 when the path is idle. */
 size_t path_inflight(const struct path *p);
+/* The spread series (metrics.h, met_series_add_spread) into which the
+ * tier's reads and writes book their bytes, each over its data
+ * operation's time at the backend (NULL: none).  Nodes may share one. */
+void path_tier_set_series(struct path *p, size_t tier, struct met_series *read, struct met_series *write);
+/* Registers tier.NAME.read_bytes and tier.NAME.write_bytes (B), spread
+ * series summed over the nodes' paths, for every tier, and sets them on
+ * every path: 0, or -1 on out of memory. */
+int path_add_tier_series(struct path *const *paths, size_t nodes, struct met_registry *m);
 /* Requests (path_read, path_write) accepted and not yet completed. */
 size_t path_requests_inflight(const struct path *p);
 /* Chunks held dirty at write-back tiers, not yet written back. */

@@ -326,6 +326,38 @@ static void test_sampler_samples_at_0_p_2p_and_so_on(void **state)
 	met_free(m); /* the pending event is never run: fine */
 }
 
+/* A spread series sampled at 0, 10, 20, 30: a piece of 40 booked at 25
+ * over [5, 25] moved 2 a ns, so 10 of it by 10 and 30 by 20; a piece of 6
+ * booked at 30 over [30, 30] is all at 30 (booked after the sample taken
+ * at 30, which gets it too); one of 8 at 35 over [28, 35] gave the sample
+ * at 30 its first 2 ns, 16/7 of it.  Cumulative: 0, 10, 30, 40 + 6 +
+ * 16/7; and the probe's total, 54, for the sample at 40. */
+static void test_spread_series_books_a_piece_evenly_over_its_interval(void **state)
+{
+	(void)state;
+	struct fake f = {0};
+	struct exec x = { .ops = &fake_ops, .self = &f };
+	struct met_registry *m = met_new();
+	struct met_series *s = met_series_add_spread(m, "b", "B");
+	assert_non_null(s);
+	assert_int_equal(met_sampler_start(m, &x, 10), 0);
+	fake_run(&f, 25);
+	met_spread(s, 5, 25, 40);
+	fake_run(&f, 30);
+	met_spread(s, 30, 30, 6);
+	fake_run(&f, 35);
+	met_spread(s, 28, 35, 8);
+	fake_run(&f, 40);
+	assert_int_equal(s->n, 5);
+	assert_near(s->v[0], 0, 1e-12);
+	assert_near(s->v[1], 10, 1e-12);
+	assert_near(s->v[2], 30, 1e-12);
+	assert_near(s->v[3], 46 + 16.0 / 7, 1e-12);
+	assert_near(s->v[4], 54, 1e-12);
+	assert_int_equal(met_failed(m), 0);
+	met_free(m);
+}
+
 /* The sampler stops by itself after MET_MAX_SAMPLES samples (at 0, 1, ...
  * MET_MAX_SAMPLES - 1 with a period of 1 ns), leaving nothing pending. */
 static void test_sampler_stops_at_its_cap(void **state)
@@ -451,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_series_grow_past_their_first_allocation),
 		cmocka_unit_test(test_sampler_samples_at_0_p_2p_and_so_on),
 		cmocka_unit_test(test_sampler_stops_at_its_cap),
+		cmocka_unit_test(test_spread_series_books_a_piece_evenly_over_its_interval),
 		cmocka_unit_test(test_sampler_starts_at_the_current_time),
 		cmocka_unit_test(test_sampler_sees_changes_made_by_earlier_events),
 		cmocka_unit_test(test_sampler_stop_cancels_the_pending_event),
