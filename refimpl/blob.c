@@ -71,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sim/hist.h"
@@ -483,7 +484,7 @@ static void copy_printable(const char *s, size_t n, char *out, size_t cap)
 int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct err *e)
 {
 	*endpoint = *path = NULL;
-	size_t skip = !url ? 0 : strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
+	size_t skip = !url ? 0 : strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
 	if (!skip)
 		return err_set(e, ERR_INPUT, "blob: the endpoint must be an http:// or https:// URL");
 	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
@@ -752,9 +753,14 @@ struct blob {
 	 * without reaching it, one after another (any answer resets it); at
 	 * BLOB_DOWN_AFTER the backend is down and fails what comes next at
 	 * once, so that a run over a dead endpoint ends (it went on for
-	 * hours, 4 connection attempts and 3.5 s a request). */
+	 * hours, 4 connection attempts and 3.5 s a request).  Not reached:
+	 * no connection, or one the endpoint never answered on before the
+	 * attempt's timeout (a hung server: the kernel accepts the
+	 * connection, nothing answers; a run went on 2 minutes a request). */
 	unsigned unreached;
 	int down;
+	/* blob_stop: the run was interrupted; nothing more is tried. */
+	int stopping;
 	char last_err[512];
 };
 
@@ -813,6 +819,12 @@ void blob_scrub(char *out, size_t cap, const char *msg, const char *const *secre
 static void set_last_error(struct blob *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_last_error(struct blob *b, const char *fmt, ...)
 {
+	/* Once down (or stopped), the message that says so stays: the
+	 * requests that were in flight then give up after it, each with a
+	 * message of its own that said less (a run at 4 in flight ended on
+	 * "Couldn't connect"). */
+	if (b->down || b->stopping)
+		return;
 	/* Formatted whole first, then scrubbed, then cut to fit. */
 	char *msg = NULL;
 	va_list ap;
@@ -947,10 +959,11 @@ static void piece_release(struct blob *b, struct blob_piece *pc)
 	if (!pc->wait_head)
 		pc->wait_tail = NULL;
 	n->piece_next = NULL;
-	if (start_attempt(n) == 0)
+	if (!b->stopping && start_attempt(n) == 0)
 		return;
 	attempt_free(n);
-	set_last_error(b, "blob: Put Block %s: out of memory", n->name);
+	if (!b->stopping)
+		set_last_error(b, "blob: Put Block %s: out of memory", n->name);
 	n->final_status = BK_EIO;
 	if (!(n->timer = exec_after(&b->x, 0, job_finish_cb, n)))
 		job_finish(n, BK_EIO);
@@ -1126,7 +1139,7 @@ static void on_backoff(void *arg)
 {
 	struct blob_job *j = arg;
 	j->timer = 0;
-	if (start_attempt(j) < 0)
+	if (j->b->stopping || start_attempt(j) < 0)
 		job_finish(j, BK_EIO);
 }
 
@@ -1377,7 +1390,7 @@ static const char *op_label(const struct blob_job *j)
 static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
 {
 	struct blob *b = j->b;
-	if (j->step_retries < b->p.max_retries) {
+	if (j->step_retries < b->p.max_retries && !b->stopping) {
 		j->step_retries++;
 		j->req->retries++;
 		b->retries++;
@@ -1390,11 +1403,11 @@ static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
 	b->gave_up++;
 	set_last_error(b, "blob: %s %s: %s; gave up after %u retries", op_label(j), j->name, why, j->step_retries);
 	if (j->conn_failed && ++b->unreached >= BLOB_DOWN_AFTER && !b->down) {
-		b->down = 1;
 		set_last_error(b,
 			       "blob: the endpoint did not answer %u requests in a row, each tried %u times (the last, "
 			       "%s %s: %s): taken as down, so every request after them fails at once",
 			       b->unreached, b->p.max_retries + 1, op_label(j), j->name, why);
+		b->down = 1;
 	}
 	job_finish(j, give_up);
 }
@@ -1458,11 +1471,10 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		job_finish(j, BK_EIO);
 		return;
 	}
-	curl_off_t connected_us = 0;
-	if (cc == CURLE_OPERATION_TIMEDOUT)
-		curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+	/* Not reached: no connection, or no answer on it before the timeout
+	 * (no status line: http is 0). */
 	j->conn_failed = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-			 (cc == CURLE_OPERATION_TIMEDOUT && connected_us == 0); /* no connection made in time */
+			 (cc == CURLE_OPERATION_TIMEDOUT && http == 0);
 	if (!j->conn_failed)
 		b->unreached = 0; /* it answered (or was reached) */
 	if (cc != CURLE_OK) {
@@ -1601,7 +1613,7 @@ static int blob_submit(void *self, struct bk_req *req)
 		b->enotsup++;
 		return job_complete_later(j, BK_ENOTSUP);
 	}
-	if (b->down) /* the last error says why */
+	if (b->down || b->stopping) /* the last error says why */
 		return job_complete_later(j, BK_EIO);
 	if (req->op != BK_LIST && blob_object_name(b->prefix, req->object, j->name, sizeof j->name) < 0) {
 		job_unlink(j);
@@ -1717,6 +1729,15 @@ const char *blob_last_error(const struct backend *be)
 {
 	const struct blob *b = be->self;
 	return b->last_err;
+}
+
+void blob_stop(const struct backend *be)
+{
+	struct blob *b = be->self;
+	if (b->stopping)
+		return;
+	set_last_error(b, "blob: the run was interrupted: Blob requests were tried no more");
+	b->stopping = 1;
 }
 
 void blob_inject_fault(const struct backend *be, int http_status, unsigned n)

@@ -101,6 +101,11 @@ const char *blob_last_error(const struct backend *b);
  * service had answered so; the real response is discarded.  For tests of
  * retries and backoff bounds, since Azurite never throttles. */
 void blob_inject_fault(const struct backend *b, int http_status, unsigned n);
+/* The run was interrupted (Ctrl-C): no request is tried again, and none
+ * not yet sent is sent; each fails at once (BK_EIO), while the attempts
+ * in flight end as they will, within their timeout.  Without it, a
+ * signal against a hung endpoint waited minutes for retries of 30 s. */
+void blob_stop(const struct backend *b);
 
 /* ---- the protocol pieces, public for tests ---- */
 

@@ -806,6 +806,18 @@ out:
 						     "delete them by hand", where, (unsigned long long)r->left, r->prefix,
 					blob_last_error(&b));
 			rc = -1;
+		} else if (rc < 0 && r->left) {
+			/* The probe failed, and its clean-up with it (the
+			 * endpoint gone): say where its blobs may be. */
+			size_t n = strlen(e->msg);
+			if (r->left == UINT64_MAX)
+				snprintf(e->msg + n, sizeof e->msg - n,
+					 "; its scratch blobs may be left under \"%s\" (the clean-up could not list "
+					 "them): delete them by hand", r->prefix);
+			else
+				snprintf(e->msg + n, sizeof e->msg - n,
+					 "; %llu of its scratch blobs are left under \"%s\": delete them by hand",
+					 (unsigned long long)r->left, r->prefix);
 		}
 	}
 	b.ops->destroy(b.self);

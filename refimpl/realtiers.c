@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "models/client.h"
@@ -295,9 +296,20 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 	if (hs && memchr(hs + 3, '@', strcspn(hs + 3, "/")))
 		return err_set(e, ERR_INPUT, "--cold: put no user name or password in the URL; use TIERREF_BLOB_KEY "
 					     "or TIERREF_BLOB_SAS");
-	if (!hs || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+	if (!hs || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
 		return err_set(e, ERR_INPUT, "--cold %s: not an http:// or https:// URL", url);
 	hs += 3;
+	/* One '/' at the end is no segment: ".../ACCOUNT/CONTAINER/". */
+	char trimmed[2048];
+	size_t ul = strlen(url);
+	if (ul >= 2 && url[ul - 1] == '/' && url[ul - 2] != '/') {
+		if (ul > sizeof trimmed)
+			return err_set(e, ERR_INPUT, "--cold: URL too long");
+		memcpy(trimmed, url, ul - 1);
+		trimmed[ul - 1] = '\0';
+		hs = trimmed + (hs - url);
+		url = trimmed;
+	}
 	const char *path = strchr(hs, '/');
 	if (!path || path == hs)
 		return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
@@ -308,6 +320,23 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 	const char *cont;
 	size_t acc_len;
 	const char *acc;
+	/* A host of Azure's Blob domains, or Azurite's host-style names
+	 * (ACCOUNT.localhost), carries the account: its path is the
+	 * container alone.  (Two segments were taken as ACCOUNT/CONTAINER, so
+	 * ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX signed for an
+	 * account named CONTAINER.) */
+	size_t hl = strcspn(hs, ":/");
+	static const char *const host_style[] = { ".blob.core.windows.net", ".blob.core.chinacloudapi.cn",
+						  ".blob.core.usgovcloudapi.net", ".localhost" };
+	int account_in_host = 0;
+	for (size_t i = 0; i < sizeof host_style / sizeof host_style[0]; i++) {
+		size_t sl = strlen(host_style[i]);
+		if (hl > sl && !strncasecmp(hs + hl - sl, host_style[i], sl))
+			account_in_host = 1;
+	}
+	if (account_in_host && slash && slash[1])
+		return err_set(e, ERR_INPUT, "--cold %s: the account is in the host name, so the path is the container "
+					     "alone (a prefix under it is not supported)", url);
 	if (slash && slash[1]) {
 		if (strchr(slash + 1, '/'))
 			return err_set(e, ERR_INPUT, "--cold %s: too many path segments (ACCOUNT/CONTAINER at most)", url);
@@ -435,8 +464,8 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 		 * at a time (write-back drains, write-through): as pieces of
 		 * its blob (blob.h). */
 		p.piece_bytes = T->chunk;
-		if (T->o.cold_retries)
-			p.max_retries = T->o.cold_retries;
+		if (T->o.cold_retries >= 0)
+			p.max_retries = (unsigned)T->o.cold_retries;
 		if (T->o.cold_backoff_ns)
 			p.backoff_base_ns = T->o.cold_backoff_ns;
 		rc = blob_new(T->l, &p, &in->raw, e);
@@ -683,6 +712,14 @@ size_t rt_errors(const struct rt *T, char *buf, size_t cap)
 				}
 		}
 	return len;
+}
+
+void rt_stop(struct rt *T)
+{
+	for (size_t i = 0; i < T->nt; i++)
+		if (T->t[i].kind == RT_COLD && !T->o.dry_run)
+			for (size_t k = 0; k < T->t[i].built; k++)
+				blob_stop(&T->t[i].inst[k].raw);
 }
 
 int rt_add_series(struct rt *T, struct met_registry *m)

@@ -69,7 +69,7 @@ struct rt_opts {
 	const char *cold_key;     /* base64 account key, or NULL */
 	const char *cold_sas;     /* SAS query string, or NULL */
 	unsigned queue_depth;     /* per file backend (0: 32) */
-	unsigned cold_retries;    /* 0: blob's default (3) */
+	int cold_retries;         /* retries of a Blob request (-1: blob's default, 3) */
 	uint64_t cold_backoff_ns; /* first backoff (0: blob's default, 0.8 s) */
 	int dry_run;              /* recording backends, no devices; l may be NULL */
 };
@@ -97,6 +97,9 @@ uint64_t rt_mismatches(const struct rt *t);
 /* The last error of each backend that had one, one "tier NAME: message"
  * line each, into buf (NUL-terminated, truncated to cap): its length. */
 size_t rt_errors(const struct rt *t, char *buf, size_t cap);
+/* The run was interrupted: the Blob tier tries nothing more (blob_stop);
+ * file tiers' I/O in flight completes, as it must. */
+void rt_stop(struct rt *t);
 void rt_free(struct rt *t);
 
 /* What the bottom tier is and how to write to it (for populate). */

@@ -72,7 +72,7 @@ static void usage_tiers(FILE *f)
 		"                  https://ACCOUNT.blob.core.windows.net/CONTAINER; credentials from the\n"
 		"                  environment: TIERREF_BLOB_KEY (account key) or TIERREF_BLOB_SAS (SAS token),\n"
 		"                  or --cold-key-file FILE; they are never printed\n"
-		"  --cold-retries N   retries of a failed Blob request (default 3, exponential backoff)\n"
+		"  --cold-retries N   retries of a failed Blob request, 0 to 1000 (default 3, exponential backoff)\n"
 		"  --queue-depth N    operations in flight per file backend (default 32)\n"
 		"  --trace FILE    replay FILE instead of the [workload] trace\n"
 		"  --seed N        run seed (overrides [run] seed)\n");
@@ -124,6 +124,7 @@ static int parse(int argc, char **argv, const char *cmd, int with_out, struct ar
 	void (*usage)(FILE *) = with_out ? usage_run : usage_populate;
 	memset(a, 0, sizeof *a);
 	a->out = "results.db";
+	a->o.cold_retries = -1;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -145,13 +146,13 @@ static int parse(int argc, char **argv, const char *cmd, int with_out, struct ar
 			break;
 		case 'R':
 		case 'Q':
-			if (unit_parse_u64(optarg, &v, &e) < 0 || v > 100000 || (c == 'Q' && v == 0)) {
+			if (unit_parse_u64(optarg, &v, &e) < 0 || v > (c == 'R' ? 1000 : 100000) || (c == 'Q' && v == 0)) {
 				fprintf(stderr, "tierref %s: --%s %s: not a count (%s)\n", cmd,
-					c == 'R' ? "cold-retries" : "queue-depth", optarg, c == 'R' ? "0 to 100000" : "1 to 100000");
+					c == 'R' ? "cold-retries" : "queue-depth", optarg, c == 'R' ? "0 to 1000" : "1 to 100000");
 				return -1;
 			}
 			if (c == 'R')
-				a->o.cold_retries = v ? (unsigned)v : 0;
+				a->o.cold_retries = (int)v;
 			else
 				a->o.queue_depth = (unsigned)v;
 			break;
@@ -609,9 +610,16 @@ static int preflight(struct loop *l, struct rt *rt, const char *url, struct err 
 	while (!c.done)
 		if (loop_run(l, loop_now(l) + 10000000ull, e) < 0)
 			return -1;
+	const char *why = blob_last_error(&b.raw);
+	if (c.status == BK_ENOENT && !strstr(why, "BlobNotFound"))
+		return err_set(e, ERR_FAIL, "the cold tier at %s answered 404 for a blob, but not BlobNotFound (%s): "
+					    "is the container there (tierref populate makes it), and is this a Blob endpoint?",
+			       url, why);
+	if (c.status == BK_EIO && strstr(why, "HTTP "))
+		return err_set(e, ERR_FAIL, "the cold tier at %s failed the first request: %s", url, why);
 	if (c.status != BK_OK && c.status != BK_ENOENT)
 		return err_set(e, ERR_FAIL, "the cold tier at %s does not answer (%s after retries): %s", url,
-			       bk_status_name(c.status), blob_last_error(&b.raw));
+			       bk_status_name(c.status), why);
 	return 0;
 }
 
@@ -677,6 +685,8 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	loop_set_interrupt(l, NULL);
 	int interrupted = *sig && trun_active(tr);
+	if (*sig)
+		rt_stop(rt);
 	int cut = !interrupted && trun_active(tr); /* at [run] until */
 	/* The workload has ended (or [run] until came).  Background work
 	 * still in flight (fills, write-back drains) then finishes before
@@ -798,9 +808,13 @@ static int cmd_run(int argc, char **argv)
 				      "the run is recorded, but its data is wrong:\n%s", mism, errs);
 		goto fail;
 	}
+	/* Failures after a signal are the interrupted run's (blob_stop fails
+	 * what was not yet sent): said, and the status is the signal's. */
 	if (failed > 0) {
 		err_set(&e, ERR_FAIL, "%.0f requests failed:\n%s", failed, errs);
-		goto fail;
+		if (!interrupted)
+			goto fail;
+		fprintf(stderr, "tierref run: %s", e.msg);
 	}
 	/* Work no request waits for (fills, write-back drains, the write
 	 * below a write-through) can fail with every request served: a
@@ -840,7 +854,9 @@ static int cmd_run(int argc, char **argv)
 				      "reach the tier below, counted there as the write that failed and at the tier it "
 				      "drained from as data lost; tier.NAME.errors, .fill_errors, .drain_errors):\n%s",
 			tiers_failed, errs);
-		goto fail;
+		if (!interrupted)
+			goto fail;
+		fprintf(stderr, "tierref run: %s", e.msg);
 	}
 	status = EX_OK;
 	if (interrupted) {

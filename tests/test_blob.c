@@ -561,6 +561,68 @@ static void test_silent_server_times_out_boundedly(void **state)
 	assert_int_equal((int)met_find(m, "tier.cold.timeouts")->value, 2);
 	assert_int_equal((int)met_find(m, "tier.cold.gave_up")->value, 1);
 	met_free(m);
+	/* A server that never answers is not reached: after three requests
+	 * given up so in a row the backend is down, says so, and fails the
+	 * next at once.  (It took only refused connections: a hung endpoint
+	 * cost every request its 4 attempts of 30 s, for hours.) */
+	for (int i = 0; i < 2; i++) {
+		struct bk_req q = { .op = BK_HEAD, .object = 8 + (uint64_t)i };
+		run_one(l, &b, &q);
+		assert_int_equal(q.status, BK_TIMEOUT);
+	}
+	assert_non_null(strstr(blob_last_error(&b), "taken as down"));
+	struct bk_req q = { .op = BK_HEAD, .object = 11 };
+	t0 = loop_now(l);
+	run_one(l, &b, &q);
+	assert_int_equal(q.status, BK_EIO);
+	assert_true(loop_now(l) - t0 < 100000000ull);
+	assert_non_null(strstr(blob_last_error(&b), "taken as down"));
+	b.ops->destroy(b.self);
+	loop_free(l);
+	close(s);
+}
+
+/* blob_stop (the run interrupted): the attempt in flight ends at its
+ * timeout and is not tried again; a request after it fails at once. */
+static void test_stop_tries_nothing_more(void **state)
+{
+	(void)state;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(s, 8), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", ntohs(a.sin_port));
+	struct blob_params p;
+	dev_params(&p, url);
+	p.max_retries = 3;
+	p.timeout_ms = 200;
+	p.backoff_base_ns = 1000000;
+	p.backoff_cap_ns = 1000000;
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	struct waiter w = { .l = l };
+	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &w };
+	uint64_t t0 = loop_now(l);
+	assert_int_equal(bk_submit(&b, &r), 0);
+	blob_stop(&b);
+	while (w.calls == 0 && loop_now(l) - t0 < 5000000000ull)
+		assert_int_equal(loop_run(l, t0 + 5000000000ull, &e), 0);
+	assert_int_equal(w.calls, 1);
+	assert_int_equal(r.status, BK_TIMEOUT);
+	assert_int_equal(r.retries, 0);
+	assert_true(loop_now(l) - t0 < 1000000000ull);
+	struct bk_req q = { .op = BK_HEAD, .object = 8 };
+	t0 = loop_now(l);
+	run_one(l, &b, &q);
+	assert_int_equal(q.status, BK_EIO);
+	assert_true(loop_now(l) - t0 < 100000000ull);
+	assert_non_null(strstr(blob_last_error(&b), "interrupted"));
 	b.ops->destroy(b.self);
 	loop_free(l);
 	close(s);
@@ -1172,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_new_rejects_bad_params_with_clear_messages),
 		cmocka_unit_test(test_unsupported_op_is_enotsup_through_the_loop),
 		cmocka_unit_test(test_endpoint_down_retries_boundedly_then_fails),
+		cmocka_unit_test(test_stop_tries_nothing_more),
 		cmocka_unit_test(test_silent_server_times_out_boundedly),
 		cmocka_unit_test(test_destroy_drops_pending_requests_without_callbacks),
 	};

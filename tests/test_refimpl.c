@@ -588,6 +588,32 @@ static void test_cold_url_forms(void **state)
 	assert_string_equal(ep, "http://127.0.0.1:10000/devstoreaccount1");
 	assert_string_equal(acc, "devstoreaccount1");
 	assert_string_equal(cont, "c1");
+	/* One '/' at the end changes nothing, in either form; the scheme's
+	 * case does not matter. */
+	assert_int_equal(rt_parse_cold_url("http://127.0.0.1:10000/devstoreaccount1/c1/", ep, sizeof ep, acc,
+					   sizeof acc, cont, sizeof cont, &e), 0);
+	assert_string_equal(acc, "devstoreaccount1");
+	assert_string_equal(cont, "c1");
+	assert_int_equal(rt_parse_cold_url("HTTPS://acct.blob.core.windows.net/data/", ep, sizeof ep, acc, sizeof acc,
+					   cont, sizeof cont, &e), 0);
+	assert_string_equal(ep, "HTTPS://acct.blob.core.windows.net");
+	assert_string_equal(acc, "acct");
+	assert_string_equal(cont, "data");
+	assert_int_equal(rt_parse_cold_url("http://devstoreaccount1.localhost:10000/c2", ep, sizeof ep, acc,
+					   sizeof acc, cont, sizeof cont, &e), 0);
+	assert_string_equal(acc, "devstoreaccount1");
+	assert_string_equal(cont, "c2");
+	/* A host that carries the account takes the container alone: a
+	 * second segment was read as ACCOUNT/CONTAINER, and signed for an
+	 * account named after the container. */
+	const char *prefixed[] = { "https://acct.blob.core.windows.net/data/pfx",
+				   "http://devstoreaccount1.localhost:10000/odd-sizes/pfx" };
+	for (size_t i = 0; i < sizeof prefixed / sizeof *prefixed; i++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(rt_parse_cold_url(prefixed[i], ep, sizeof ep, acc, sizeof acc, cont, sizeof cont, &e),
+				 -1);
+		assert_non_null(strstr(e.msg, "the account is in the host name"));
+	}
 	/* One segment after an IP address or a bare host name is an account
 	 * with no container, not a container of account "127". */
 	const char *bad[] = { "http://127.0.0.1:10000/devstoreaccount1", "http://localhost:10000/devstoreaccount1",

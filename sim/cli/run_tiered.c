@@ -659,6 +659,14 @@ static volatile sig_atomic_t trun_signal;
 
 static void trun_on_signal(int sig)
 {
+	/* The first signal is recorded; a second, of either kind, ends the
+	 * process at once (both are async-signal-safe).  With SA_RESETHAND a
+	 * SIGTERM after a SIGINT came here again and replaced the SIGINT. */
+	if (trun_signal) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	trun_signal = sig;
 }
 
@@ -667,7 +675,7 @@ const volatile sig_atomic_t *trun_catch_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = trun_on_signal;
-	sa.sa_flags = SA_RESETHAND; /* a second one ends the process at once */
+	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

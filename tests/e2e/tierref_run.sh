@@ -276,13 +276,21 @@ check "populate without room: exit 1" test "$s" = 1
 check "populate without room: says what is free and what is needed" grep -q 'free, and the 16 objects still to write need 181.9 TiB; nothing was written' "$D/bigerr"
 check "populate without room: wrote no file" test "$(find "$D/w3" -type f | wc -l)" = 0
 
+sed -e "s#^trace = .*#trace = $TRACE#" scenarios/validate/cold.ini >"$D/gone.ini"
+mkdir -p "$D/h6"
+# --- a container that is not there: refused before the run ---
+# (404 ContainerNotFound once passed the check that the store answers,
+# and the whole run failed request by request.)
+"$R" run "$D/gone.ini" --hot "$D/h6" --cold "$COLD-nosuch" --out "$D/nosuch.db" >/dev/null 2>"$D/nosuch.err"; s=$?
+cat "$D/nosuch.err"
+check "no such container: exit 1 before the run" test "$s" = 1 -a ! -e "$D/nosuch.db"
+check "no such container: says so" grep -q 'answered 404 for a blob, but not BlobNotFound (.*ContainerNotFound)' "$D/nosuch.err"
+
 # --- Azurite gone mid-run: the run ends, exit 1, not hours later ---
 # A replay that goes to the store one request at a time; the store stops
 # a second in.  Three requests that give up without reaching it, each
 # after its retries, take the tier as down, and what comes after fails at
 # once (it once went on for hours, 4 connection attempts per request).
-sed -e "s#^trace = .*#trace = $TRACE#" scenarios/validate/cold.ini >"$D/gone.ini"
-mkdir -p "$D/h6"
 "$R" populate "$D/gone.ini" --hot "$D/h6" --cold "$COLD-gone" >/dev/null 2>&1
 start=$(date +%s)
 "$R" run "$D/gone.ini" --hot "$D/h6" --cold "$COLD-gone" --out "$D/gone.db" >"$D/gone.out" 2>"$D/gone.err" &
@@ -305,6 +313,9 @@ cat "$D/derr"
 check "Azurite down: exit 1 (not a hang: $took s)" test "$s" = 1
 check "Azurite down: a clear error" grep -q 'cold tier at .* does not answer' "$D/derr"
 check "Azurite down: within 30 s" test "$took" -le 30
+# --cold-retries 0 tries once (0 once meant the default, 3 retries).
+"$R" run "$D/s.ini" $args --cold-retries 0 --out "$D/d0.db" >/dev/null 2>"$D/d0err"
+check "--cold-retries 0: no retry" grep -q 'gave up after 0 retries' "$D/d0err"
 
 echo "tierref_run: $fails failed"
 [ "$fails" -eq 0 ]
