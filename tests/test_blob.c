@@ -524,30 +524,38 @@ static void test_endpoint_down_retries_boundedly_then_fails(void **state)
 	loop_free(l);
 }
 
-static void test_silent_server_times_out_boundedly(void **state)
+/* A silent server: a listening socket that never accepts (the kernel
+ * completes the handshake, the request is sent, no answer ever comes),
+ * and a backend on a new loop pointed at it, attempts of 200 ms and
+ * backoffs of 1 ms.  Returns the socket, to close after. */
+static int silent_backend(unsigned retries, struct loop **l, struct backend *b)
 {
-	(void)state;
-	/* A listening socket that never accepts: the kernel completes the
-	 * handshake, the request is sent, no answer ever comes. */
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t n = sizeof a;
 	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
 	assert_int_equal(listen(s, 8), 0);
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
-	struct loop *l;
 	struct err e;
-	assert_int_equal(loop_new(&l, 64, &e), 0);
+	assert_int_equal(loop_new(l, 64, &e), 0);
 	char url[128];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", ntohs(a.sin_port));
 	struct blob_params p;
 	dev_params(&p, url);
-	p.max_retries = 1;
+	p.max_retries = retries;
 	p.timeout_ms = 200;
 	p.backoff_base_ns = 1000000;
 	p.backoff_cap_ns = 1000000;
+	assert_int_equal(blob_new(*l, &p, b, &e), 0);
+	return s;
+}
+
+static void test_silent_server_times_out_boundedly(void **state)
+{
+	(void)state;
+	struct loop *l;
 	struct backend b;
-	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	int s = silent_backend(1, &l, &b);
 	struct bk_req r = { .op = BK_HEAD, .object = 7 };
 	uint64_t t0 = loop_now(l);
 	run_one(l, &b, &r);
@@ -587,25 +595,10 @@ static void test_silent_server_times_out_boundedly(void **state)
 static void test_stop_tries_nothing_more(void **state)
 {
 	(void)state;
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t n = sizeof a;
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	assert_int_equal(listen(s, 8), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &n), 0);
 	struct loop *l;
-	struct err e;
-	assert_int_equal(loop_new(&l, 64, &e), 0);
-	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/devstoreaccount1", ntohs(a.sin_port));
-	struct blob_params p;
-	dev_params(&p, url);
-	p.max_retries = 3;
-	p.timeout_ms = 200;
-	p.backoff_base_ns = 1000000;
-	p.backoff_cap_ns = 1000000;
 	struct backend b;
-	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	int s = silent_backend(3, &l, &b);
+	struct err e;
 	struct waiter w = { .l = l };
 	struct bk_req r = { .op = BK_HEAD, .object = 7, .done = on_done, .ctx = &w };
 	uint64_t t0 = loop_now(l);
