@@ -369,7 +369,8 @@ int blob_string_to_sign(const struct blob_sign_req *r, char **out, struct err *e
 	char len[32] = "";
 	if (r->content_length)
 		snprintf(len, sizeof len, "%" PRIu64, r->content_length);
-	if (buf_printf(&b, "%s\n\n\n%s\n\n%s\n\n\n\n\n\n\n", r->verb, len, r->content_type ? r->content_type : ""))
+	if (buf_printf(&b, "%s\n\n\n%s\n\n%s\n\n\n\n%s\n\n\n", r->verb, len, r->content_type ? r->content_type : "",
+		       r->if_none_match ? r->if_none_match : ""))
 		goto oom_h;
 	for (size_t i = 0; i < nh; i++)
 		if (buf_add(&b, h[i].k, strlen(h[i].k)) || buf_add(&b, ":", 1) || buf_add(&b, h[i].v, strlen(h[i].v)) ||
@@ -715,6 +716,7 @@ struct blob_piece {
 	uint64_t object;
 	uint64_t *offs;
 	size_t n, cap;
+	int committed;            /* a commit of ours made or extended the blob */
 	struct blob_job *busy, *wait_head, *wait_tail;
 	struct blob_piece *hnext;
 };
@@ -1325,9 +1327,21 @@ static int start_attempt(struct blob_job *j)
 	if (!l)
 		return -1;
 	j->hdrs = l;
+	/* The first commit of an object's pieces only if there is no blob
+	 * yet (blob.h): a commit lists the blocks the blob keeps, and ours
+	 * are only the pieces we staged, so committing over a blob someone
+	 * else wrote (tierref populate's whole object) would drop the rest
+	 * of it. */
+	int guard = j->step == S_PUT_LIST && j->piece && !j->piece->committed;
+	if (guard) {
+		if (!(l = curl_slist_append(j->hdrs, "If-None-Match: *")))
+			return -1;
+		j->hdrs = l;
+	}
 	if (b->keylen) {
 		struct blob_sign_req sr = { .verb = step_verb[j->step], .content_length = clen, .headers = signed_h,
-					    .nheaders = ns, .account = b->account, .path = path, .query = query };
+					    .nheaders = ns, .account = b->account, .path = path, .query = query,
+					    .if_none_match = guard ? "*" : NULL };
 		char *sts = NULL, sig[64], auth[256];
 		struct err e;
 		if (blob_string_to_sign(&sr, &sts, &e) < 0)
@@ -1512,6 +1526,16 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_DELETE: ok = http == 202; break;
 	default: ok = http == 201; break;
 	}
+	if (!ok && j->step == S_PUT_LIST && j->piece && !j->piece->committed && (http == 409 || http == 412)) {
+		/* The guarded first commit found a blob there (blob.h). */
+		set_last_error(b,
+			       "blob: Put Block List %s: HTTP %ld %s: the blob is there already, written whole (by "
+			       "tierref populate, say), and a commit of the pieces written here would drop the rest of "
+			       "it; writing chunks into a Blob tier's existing objects is not supported",
+			       j->name, http, error_code(j));
+		job_finish(j, BK_EIO);
+		return;
+	}
 	if (!ok) {
 		if (http == 404 && j->step != S_MKCONT) {
 			set_last_error(b, "blob: %s %s: HTTP 404 %s", op_label(j), j->name, error_code(j));
@@ -1562,6 +1586,10 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		if (start_attempt(j) < 0)
 			job_finish(j, BK_EIO);
 		return;
+	case S_PUT_LIST:
+		if (j->piece)
+			j->piece->committed = 1;
+		break;
 	default:
 		break;
 	}

@@ -19,7 +19,12 @@
  *             of the object staged so far, in offset order, so the blob is
  *             its pieces end to end.  Pieces of one object go one at a
  *             time, in arrival order (a commit discards the blocks it does
- *             not list, so two at once could lose one).  A blob so written
+ *             not list, so two at once could lose one).  The first commit
+ *             of an object's pieces is made only if no blob is there
+ *             (If-None-Match: *): over a blob written otherwise (tierref
+ *             populate's whole object) it would drop the rest, so such a
+ *             piece fails (BK_EIO, the message says why) and the blob
+ *             keeps every byte.  A blob so written
  *             holds the pieces this backend wrote, nothing else, and its
  *             bytes sit at their offsets only while no piece before them
  *             is missing (every chunk but the last is piece_bytes); a read
@@ -129,6 +134,7 @@ struct blob_sign_req {
 	const char *account;
 	const char *path;           /* the URL's path as sent (encoded), from '/' */
 	const char *query;          /* the URL's query without '?', or NULL */
+	const char *if_none_match;  /* the If-None-Match header's value, or NULL */
 };
 
 /* The string-to-sign, malloc'd in *out (caller frees); -1 on bad input. */

@@ -81,6 +81,27 @@ static void test_string_to_sign_puts_length_and_type_in_place(void **state)
 	free(sts);
 }
 
+/* If-None-Match is the tenth line (VERB, Content-Encoding, -Language,
+ * -Length, -MD5, -Type, Date, If-Modified-Since, If-Match, If-None-Match,
+ * If-Unmodified-Since, Range), as learn.microsoft.com's "Authorize with
+ * Shared Key" lays the string out. */
+static void test_string_to_sign_puts_if_none_match_in_place(void **state)
+{
+	(void)state;
+	const char *h[] = { "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT", "x-ms-version:2021-08-06" };
+	struct blob_sign_req r = { .verb = "PUT", .content_length = 7, .headers = h, .nheaders = 2,
+				   .account = "devstoreaccount1", .path = "/devstoreaccount1/c/b", .query = "comp=blocklist",
+				   .if_none_match = "*" };
+	char *sts = NULL;
+	struct err e;
+	assert_int_equal(blob_string_to_sign(&r, &sts, &e), 0);
+	assert_string_equal(sts, "PUT\n\n\n7\n\n\n\n\n\n*\n\n\n"
+				 "x-ms-date:Mon, 01 Jan 2024 00:00:00 GMT\n"
+				 "x-ms-version:2021-08-06\n"
+				 "/devstoreaccount1/devstoreaccount1/c/b\ncomp:blocklist");
+	free(sts);
+}
+
 static void test_string_to_sign_of_delete_has_no_length(void **state)
 {
 	(void)state;
@@ -893,6 +914,38 @@ static void test_az_pieces_of_an_object_make_one_blob(void **state)
 	az_close(&z);
 }
 
+/* A piece written into a blob someone wrote whole (tierref populate's
+ * Put Blob) fails, and the blob keeps every byte: the first commit of an
+ * object's pieces is made only where there is no blob (If-None-Match).
+ * It once committed the one piece, and the blob shrank to it. */
+static void test_az_piece_into_a_whole_blob_fails_and_keeps_it(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state, z = *base;
+	struct err e;
+	assert_int_equal(loop_new(&z.l, 256, &e), 0);
+	struct blob_params p;
+	dev_params(&p, z.url);
+	p.container = z.container;
+	p.prefix = z.prefix;
+	p.key = DEV_KEY;
+	p.piece_bytes = 16 << 10;
+	assert_int_equal(blob_new(z.l, &p, &z.b, &e), 0);
+	put_object(&z, 42, 40000); /* whole, one Put Blob */
+	uint8_t *buf = malloc(16 << 10);
+	fill(buf, 42, 0, 16 << 10);
+	struct bk_req r = { .op = BK_WRITE, .object = 42, .offset = 0, .length = 16 << 10, .buf = buf };
+	run_one(z.l, &z.b, &r);
+	assert_int_equal(r.status, BK_EIO);
+	assert_non_null(strstr(blob_last_error(&z.b), "the blob is there already"));
+	struct bk_req h = { .op = BK_HEAD, .object = 42 };
+	run_one(z.l, &z.b, &h);
+	assert_int_equal(blob_req_value(&h), 40000);
+	check_read(&z, 42, 0, 40000);
+	free(buf);
+	az_close(&z);
+}
+
 static void test_az_head_gives_size_and_missing_is_enoent(void **state)
 {
 	NEED_AZURITE(state);
@@ -1210,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_string_to_sign_follows_documented_layout),
 		cmocka_unit_test(test_string_to_sign_puts_length_and_type_in_place),
 		cmocka_unit_test(test_string_to_sign_of_delete_has_no_length),
+		cmocka_unit_test(test_string_to_sign_puts_if_none_match_in_place),
 		cmocka_unit_test(test_string_to_sign_sorts_decodes_and_joins_query),
 		cmocka_unit_test(test_string_to_sign_rejects_duplicate_header),
 		cmocka_unit_test(test_signature_matches_openssl_hmac),
@@ -1236,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_az_ranged_get_returns_exactly_the_range),
 		cmocka_unit_test(test_az_large_object_goes_up_in_blocks),
 		cmocka_unit_test(test_az_pieces_of_an_object_make_one_blob),
+		cmocka_unit_test(test_az_piece_into_a_whole_blob_fails_and_keeps_it),
 		cmocka_unit_test(test_az_head_gives_size_and_missing_is_enoent),
 		cmocka_unit_test(test_az_read_past_end_is_an_error_not_a_short_buffer),
 		cmocka_unit_test(test_az_list_counts_blobs_under_the_prefix),
