@@ -707,7 +707,7 @@ static const char *azurite_url(void)
 		}                                                                                                \
 	} while (0)
 
-static int az_open(struct az *z, const char *key, uint64_t block_bytes, const char *sas)
+static int az_open_pieces(struct az *z, const char *key, uint64_t block_bytes, const char *sas, uint64_t piece_bytes)
 {
 	struct err e;
 	if (loop_new(&z->l, 256, &e))
@@ -723,7 +723,13 @@ static int az_open(struct az *z, const char *key, uint64_t block_bytes, const ch
 	p.backoff_cap_ns = 8000000;
 	if (block_bytes)
 		p.block_bytes = block_bytes;
+	p.piece_bytes = piece_bytes;
 	return blob_new(z->l, &p, &z->b, &e);
+}
+
+static int az_open(struct az *z, const char *key, uint64_t block_bytes, const char *sas)
+{
+	return az_open_pieces(z, key, block_bytes, sas, 0);
 }
 
 static void az_close(struct az *z)
@@ -864,14 +870,7 @@ static void test_az_pieces_of_an_object_make_one_blob(void **state)
 	NEED_AZURITE(state);
 	struct az *base = *state, z = *base;
 	struct err e;
-	assert_int_equal(loop_new(&z.l, 256, &e), 0);
-	struct blob_params p;
-	dev_params(&p, z.url);
-	p.container = z.container;
-	p.prefix = z.prefix;
-	p.key = DEV_KEY;
-	p.piece_bytes = 16 << 10;
-	assert_int_equal(blob_new(z.l, &p, &z.b, &e), 0);
+	assert_int_equal(az_open_pieces(&z, DEV_KEY, 0, NULL, 16 << 10), 0);
 	const uint64_t off[3] = { 16 << 10, 0, 32 << 10 }, len[3] = { 16 << 10, 16 << 10, 5000 };
 	uint8_t *buf[3];
 	struct bk_req r[3];
@@ -922,15 +921,7 @@ static void test_az_piece_into_a_whole_blob_fails_and_keeps_it(void **state)
 {
 	NEED_AZURITE(state);
 	struct az *base = *state, z = *base;
-	struct err e;
-	assert_int_equal(loop_new(&z.l, 256, &e), 0);
-	struct blob_params p;
-	dev_params(&p, z.url);
-	p.container = z.container;
-	p.prefix = z.prefix;
-	p.key = DEV_KEY;
-	p.piece_bytes = 16 << 10;
-	assert_int_equal(blob_new(z.l, &p, &z.b, &e), 0);
+	assert_int_equal(az_open_pieces(&z, DEV_KEY, 0, NULL, 16 << 10), 0);
 	put_object(&z, 42, 40000); /* whole, one Put Blob */
 	uint8_t *buf = malloc(16 << 10);
 	fill(buf, 42, 0, 16 << 10);
