@@ -1664,6 +1664,14 @@ static int blob_submit(void *self, struct bk_req *req)
 				set_last_error(b, "blob: Put Block %s: no buffer", j->name);
 				return job_complete_later(j, BK_EIO);
 			}
+			/* The service keeps at most BLOB_MAX_BLOCKS blocks a blob:
+			 * a piece past them could never be committed. */
+			if (req->offset / b->p.piece_bytes >= BLOB_MAX_BLOCKS) {
+				set_last_error(b, "blob: Put Block %s: a piece at offset %" PRIu64 " is past the service's %u "
+						  "blocks of %" PRIu64 " bytes a blob (use a larger chunk)",
+					       j->name, req->offset, BLOB_MAX_BLOCKS, b->p.piece_bytes);
+				return job_complete_later(j, BK_EIO);
+			}
 			struct blob_piece *pc = piece_get(b, req->object);
 			if (!pc) {
 				job_unlink(j);

@@ -189,12 +189,15 @@ static int credentials(const char *cmd, struct args *a)
 		size_t n = fread(buf, 1, sizeof buf - 1, f);
 		fclose(f);
 		buf[n] = '\0';
-		buf[strcspn(buf, " \t\r\n")] = '\0';
-		if (!buf[0]) {
+		/* The key is the file's first word: white space (a blank first
+		 * line, an indent) around it is not part of it. */
+		char *k = buf + strspn(buf, " \t\r\n");
+		k[strcspn(k, " \t\r\n")] = '\0';
+		if (!k[0]) {
 			fprintf(stderr, "tierref %s: --cold-key-file %s: empty\n", cmd, a->key_file);
 			return -1;
 		}
-		a->key = strdup(buf);
+		a->key = strdup(k);
 		memset(buf, 0, sizeof buf);
 		a->o.cold_key = a->key;
 	} else if (getenv("TIERREF_BLOB_KEY") && getenv("TIERREF_BLOB_KEY")[0]) {

@@ -504,6 +504,32 @@ static void test_unsupported_op_is_enotsup_through_the_loop(void **state)
 	loop_free(l);
 }
 
+/* A piece past the service's 50,000 blocks a blob fails at once, saying
+ * why, without a request (it could never be committed). */
+static void test_piece_past_the_block_limit_fails_at_once(void **state)
+{
+	(void)state;
+	struct loop *l;
+	struct err e;
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	struct blob_params p;
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.piece_bytes = 4096;
+	struct backend b;
+	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	char buf[4096] = { 0 };
+	struct bk_req w = { .op = BK_WRITE, .object = 1, .offset = 50000ull * 4096, .length = 4096, .buf = buf };
+	run_one(l, &b, &w);
+	assert_int_equal(w.status, BK_EIO);
+	assert_non_null(strstr(blob_last_error(&b), "past the service's 50000 blocks"));
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "c", m, loop_now(l)), 0);
+	assert_int_equal(met_find(m, "c.http.requests")->value, 0);
+	met_free(m);
+	b.ops->destroy(b.self);
+	loop_free(l);
+}
+
 /* A loopback port that nothing listens on (bound, then closed). */
 static int closed_port(void)
 {
@@ -1273,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_op_is_enotsup_through_the_loop),
 		cmocka_unit_test(test_endpoint_down_retries_boundedly_then_fails),
 		cmocka_unit_test(test_stop_tries_nothing_more),
+		cmocka_unit_test(test_piece_past_the_block_limit_fails_at_once),
 		cmocka_unit_test(test_silent_server_times_out_boundedly),
 		cmocka_unit_test(test_destroy_drops_pending_requests_without_callbacks),
 	};

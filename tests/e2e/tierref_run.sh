@@ -84,6 +84,10 @@ check "populate wrote objects" grep -Eq ' [1-9][0-9]* written' "$D/pop1"
 "$R" populate "$D/s.ini" $args >"$D/pop2" 2>&1; s=$?
 cat "$D/pop2"
 check "populate again exits 0 and writes nothing (idempotent)" grep -q ': 0 written (0.000 GB), [1-9][0-9]* already there, 0 failed' "$D/pop2"
+# The key from a file, after a blank line and an indent (once "empty").
+printf '\n  %s\n' "$TIERREF_BLOB_KEY" >"$D/key"
+env -u TIERREF_BLOB_KEY "$R" populate "$D/s.ini" $args --cold-key-file "$D/key" >"$D/pop3" 2>&1
+check "--cold-key-file: the key is the file's first word" grep -q ': 0 written (0.000 GB), [1-9][0-9]* already there' "$D/pop3"
 
 # --- run for real, and in simulation ---
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
