@@ -631,6 +631,61 @@ int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker
 	return 0;
 }
 
+int blob_parse_block_list(const char *body, size_t len, uint64_t **offs, size_t *n, int *foreign, struct err *e)
+{
+	*offs = NULL;
+	*n = 0;
+	*foreign = 0;
+	if (memchr(body, 0, len))
+		return err_set(e, ERR_INPUT, "Get Block List: the answer holds a NUL byte");
+	const char *root = find(body, len, "<BlockList");
+	const char *end = root ? find(root, len - (size_t)(root - body), "</BlockList>") : NULL;
+	if (!end)
+		return err_set(e, ERR_INPUT, "Get Block List: the answer is not a whole BlockList document");
+	const char *cb = find(root, (size_t)(end - root), "<CommittedBlocks>");
+	const char *ce = cb ? find(cb, (size_t)(end - cb), "</CommittedBlocks>") : NULL;
+	if (!cb)
+		return 0; /* <CommittedBlocks /> or none: no committed block */
+	if (!ce)
+		return err_set(e, ERR_INPUT, "Get Block List: <CommittedBlocks> is not closed");
+	size_t cap = 0;
+	for (const char *q = cb; (q = find(q, (size_t)(ce - q), "<Name>")); ) {
+		q += strlen("<Name>");
+		const char *qe = find(q, (size_t)(ce - q), "</Name>");
+		if (!qe) {
+			free(*offs);
+			*offs = NULL;
+			*n = 0;
+			return err_set(e, ERR_INPUT, "Get Block List: <Name> is not closed");
+		}
+		/* A piece's id is base64 of "tp" and 20 digits (piece_id). */
+		unsigned char raw[40] = { 0 };
+		size_t l = (size_t)(qe - q);
+		int ok = l == 32 && EVP_DecodeBlock(raw, (const unsigned char *)q, 32) == 24 && raw[0] == 't' &&
+			 raw[1] == 'p' && !raw[22] && !raw[23];
+		for (int i = 2; ok && i < 22; i++)
+			ok = raw[i] >= '0' && raw[i] <= '9';
+		if (!ok) {
+			*foreign = 1;
+		} else {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 16;
+				uint64_t *o = realloc(*offs, cap * sizeof *o);
+				if (!o) {
+					free(*offs);
+					*offs = NULL;
+					*n = 0;
+					return err_set(e, ERR_FAIL, "Get Block List: out of memory");
+				}
+				*offs = o;
+			}
+			(*offs)[(*n)++] = strtoull((const char *)raw + 2, NULL, 10);
+		}
+		q = qe;
+	}
+	return 0;
+}
+
 int blob_parse_header(const char *line, size_t len, char *code, size_t cap)
 {
 	static const char h[] = "x-ms-error-code:";
@@ -667,10 +722,11 @@ enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_DELETE, C_NCLASS };
 static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list", "delete" };
 
 /* One HTTP exchange of a job. */
-enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT, S_DELETE };
-static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT", "DELETE" };
+enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT, S_DELETE, S_GET_BLOCKS };
+static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT", "DELETE", "GET" };
 static const char *const step_name[] = { "Get Blob", "Put Blob", "Put Block", "Put Block List",
-					 "Get Blob Properties", "List Blobs", "Create Container", "Delete Blob" };
+					 "Get Blob Properties", "List Blobs", "Create Container", "Delete Blob",
+					 "Get Block List" };
 
 struct blob;
 
@@ -1263,6 +1319,10 @@ static int start_attempt(struct blob_job *j)
 	case S_PUT_LIST:
 		snprintf(query, sizeof query, "comp=blocklist");
 		break;
+	case S_GET_BLOCKS:
+		snprintf(query, sizeof query, "blocklisttype=committed&comp=blocklist");
+		j->aux.max = BLOB_LISTBODY_MAX;
+		break;
 	default:
 		break;
 	}
@@ -1463,6 +1523,45 @@ static int list_page(struct blob_job *j)
 	return 0;
 }
 
+/* The committed blocks of a blob a piece is being written into, which
+ * was there before this backend wrote any of it: made of pieces (an
+ * earlier run's, of the same piece_bytes), they join the object's list,
+ * so the next commit keeps them; otherwise (written whole, with Put Blob
+ * or other blocks) a commit of pieces would drop the rest of it, and
+ * the write fails.  0, or -1 with the last error set. */
+static int pieces_merge(struct blob_job *j)
+{
+	struct blob *b = j->b;
+	uint64_t *offs;
+	size_t n;
+	int foreign;
+	struct err e;
+	if (j->aux.overflow || blob_parse_block_list(j->aux.p ? j->aux.p : "", j->aux.len, &offs, &n, &foreign, &e) < 0) {
+		set_last_error(b, "blob: Get Block List %s: cannot parse the answer: %s", j->name,
+			       j->aux.overflow ? "too long" : e.msg);
+		return -1;
+	}
+	int rc = 0;
+	if (foreign || n == 0) {
+		set_last_error(b,
+			       "blob: Put Block List %s: the blob is there already, %s, and a commit of the pieces written "
+			       "here would drop the rest of it: writing chunks into a blob that was written whole (by "
+			       "tierref populate, say) is not supported",
+			       j->name, n == 0 ? "with no blocks (written whole)" : "made of blocks that are not pieces");
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (offs[i] % b->p.piece_bytes != 0 || piece_add(j->piece, offs[i]) < 0) {
+			set_last_error(b, "blob: Put Block List %s: the blob's pieces are not of %" PRIu64 " bytes", j->name,
+				       b->p.piece_bytes);
+			rc = -1;
+		}
+	free(offs);
+	if (rc == 0)
+		j->piece->committed = 1;
+	return rc;
+}
+
 static void attempt_done(struct blob_job *j, CURLcode cc)
 {
 	struct blob *b = j->b;
@@ -1524,16 +1623,16 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_LIST: ok = http == 200; break;
 	case S_MKCONT: ok = http == 201 || (http == 409 && !strcmp(error_code(j), "ContainerAlreadyExists")); break;
 	case S_DELETE: ok = http == 202; break;
+	case S_GET_BLOCKS: ok = http == 200; break;
 	default: ok = http == 201; break;
 	}
 	if (!ok && j->step == S_PUT_LIST && j->piece && !j->piece->committed && (http == 409 || http == 412)) {
-		/* The guarded first commit found a blob there (blob.h). */
-		set_last_error(b,
-			       "blob: Put Block List %s: HTTP %ld %s: the blob is there already, written whole (by "
-			       "tierref populate, say), and a commit of the pieces written here would drop the rest of "
-			       "it; writing chunks into a Blob tier's existing objects is not supported",
-			       j->name, http, error_code(j));
-		job_finish(j, BK_EIO);
+		/* The guarded first commit found a blob there (blob.h): its
+		 * committed blocks say whether it is made of pieces. */
+		attempt_free(j);
+		j->step = S_GET_BLOCKS;
+		if (start_attempt(j) < 0)
+			job_finish(j, BK_EIO);
 		return;
 	}
 	if (!ok) {
@@ -1590,6 +1689,16 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		if (j->piece)
 			j->piece->committed = 1;
 		break;
+	case S_GET_BLOCKS:
+		if (pieces_merge(j) < 0) {
+			job_finish(j, BK_EIO);
+			return;
+		}
+		attempt_free(j);
+		j->step = S_PUT_LIST;
+		if (start_attempt(j) < 0)
+			job_finish(j, BK_EIO);
+		return;
 	default:
 		break;
 	}

@@ -21,10 +21,12 @@
  *             time, in arrival order (a commit discards the blocks it does
  *             not list, so two at once could lose one).  The first commit
  *             of an object's pieces is made only if no blob is there
- *             (If-None-Match: *): over a blob written otherwise (tierref
- *             populate's whole object) it would drop the rest, so such a
- *             piece fails (BK_EIO, the message says why) and the blob
- *             keeps every byte.  A blob so written
+ *             (If-None-Match: *).  If one is, Get Block List says what it
+ *             is made of: pieces (an earlier run's) join the list, so
+ *             the commit keeps them; a blob written otherwise (tierref
+ *             populate's whole object) would lose the rest, so the piece
+ *             fails (BK_EIO, the message says why) and the blob keeps
+ *             every byte.  A blob so written
  *             holds the pieces this backend wrote, nothing else, and its
  *             bytes sit at their offsets only while no piece before them
  *             is missing (every chunk but the last is piece_bytes); a read
@@ -172,6 +174,12 @@ int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct er
  * unclosed, has a bad character reference or decodes to more than
  * BLOB_MARKER_MAX bytes. */
 int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker, struct err *e);
+/* A Get Block List answer (blocklisttype=committed): the offsets of the
+ * committed blocks that are pieces (blob.c piece_id: base64 of "tp" and 20
+ * digits), malloc'd in *offs (*n of them, in the answer's order), and
+ * *foreign = 1 if any block is not one.  0, or -1 (e filled) unless it
+ * is a whole BlockList document. */
+int blob_parse_block_list(const char *body, size_t len, uint64_t **offs, size_t *n, int *foreign, struct err *e);
 
 /* A response header line as libcurl hands it over (len bytes, the CRLF
  * included or not, not NUL-terminated): BLOB_HDR_STATUS for a status line

@@ -327,6 +327,46 @@ static void test_list_page_that_is_not_whole_is_refused(void **state)
 }
 
 /* Error codes reach messages, so only printable ASCII is kept of them. */
+/* Get Block List: the committed pieces' offsets, in the answer's order;
+ * a block that is not a piece (a whole write's block id) marks the blob
+ * foreign; no committed block, none. */
+static void test_block_list_gives_piece_offsets_and_flags_foreign_blocks(void **state)
+{
+	(void)state;
+	/* base64 of "tp" and 20 digits: 65536, 0 */
+	const char *ok = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><CommittedBlocks>"
+			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDA2NTUzNg==</Name><Size>65536</Size></Block>"
+			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>65536</Size></Block>"
+			 "</CommittedBlocks><UncommittedBlocks /></BlockList>";
+	uint64_t *offs;
+	size_t n;
+	int foreign;
+	struct err e = { 0 };
+	assert_int_equal(blob_parse_block_list(ok, strlen(ok), &offs, &n, &foreign, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(offs[0], 65536);
+	assert_int_equal(offs[1], 0);
+	assert_int_equal(foreign, 0);
+	free(offs);
+	/* "tiersim-block-00000000", a whole write's block */
+	const char *mixed = "<BlockList><CommittedBlocks>"
+			    "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>1</Size></Block>"
+			    "<Block><Name>dGllcnNpbS1ibG9jay0wMDAwMDAwMA==</Name><Size>1</Size></Block>"
+			    "</CommittedBlocks></BlockList>";
+	assert_int_equal(blob_parse_block_list(mixed, strlen(mixed), &offs, &n, &foreign, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(foreign, 1);
+	free(offs);
+	const char *none = "<BlockList><CommittedBlocks /><UncommittedBlocks /></BlockList>";
+	assert_int_equal(blob_parse_block_list(none, strlen(none), &offs, &n, &foreign, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(offs);
+	const char *cut = "<BlockList><CommittedBlocks><Block><Name>dHAw";
+	assert_int_equal(blob_parse_block_list(cut, strlen(cut), &offs, &n, &foreign, &e), -1);
+	assert_null(offs);
+	assert_non_null(strstr(e.msg, "BlockList"));
+}
+
 static void test_error_code_is_taken_printable_from_header_or_body(void **state)
 {
 	(void)state;
@@ -1293,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_list_last_page_has_no_marker),
 		cmocka_unit_test(test_list_page_that_is_not_whole_is_refused),
 		cmocka_unit_test(test_error_code_is_taken_printable_from_header_or_body),
+		cmocka_unit_test(test_block_list_gives_piece_offsets_and_flags_foreign_blocks),
 		cmocka_unit_test(test_endpoint_splits_and_refuses_credentials_unquoted),
 		cmocka_unit_test(test_scrub_leaves_no_secret),
 		cmocka_unit_test(test_new_rejects_bad_params_with_clear_messages),

@@ -192,15 +192,53 @@ check "write-back of a 4 MiB object into the Blob tier, in 1 MiB pieces: exit 0"
 bad=$(grep ',exact,' "$dir/wb.csv" | grep -v ',pass$')
 check "... every exact row agrees with the simulation${bad:+: $bad}" test -z "$bad"
 check "... 4 MiB reached the cold tier" grep -q '^tier\.cold\.write_bytes,exact,4194304,' "$dir/wb.csv"
-# The same into a container nobody created: every request is served (the
-# hot tier acknowledges), every drain fails with 404; the run says so,
-# exit 1, with the counts per tier and the Blob backend's reason, and is
-# still recorded.
+# The same again, into the blob the run above wrote: the first commit
+# finds it there (If-None-Match), Get Block List says it is made of
+# pieces, and they are kept, so the run succeeds as before.
+"$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" --out "$dir/wb1.db" >"$dir/wb1.out" 2>"$dir/wb1.err"; s=$?
+cat "$dir/wb1.err"
+check "write-back again into the blob an earlier run wrote in pieces: exit 0" test "$s" = 0
+check "... with its two more requests (the refused commit, Get Block List)" test "$(sqlite3 "$dir/wb1.db" "select cast(value as int) from metrics where name = 'backend.cold.http.requests'")" = \
+	"$(($(sqlite3 "$dir/wb.db" "select cast(value as int) from metrics where name = 'backend.cold.http.requests'") + 2))"
+# A container nobody created: refused before the run, once, with the
+# service's answer, and nothing recorded (it once ran, every drain
+# failing with 404).
 "$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-none" --out "$dir/wb2.db" >"$dir/wb2.out" 2>"$dir/wb2.err"; s=$?
 cat "$dir/wb2.err"
-check "write-back into a missing container: exit 1" test "$s" = 1
-check "... naming the failed drains per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 4 (4 drains lost), cold 4;' '$dir/wb2.err' && grep -q 'HTTP 404 ContainerNotFound' '$dir/wb2.err'"
-check "... and the run is recorded" grep -q 'kind measured' "$dir/wb2.out"
+check "write-back into a missing container: exit 1 before the run, nothing recorded" test "$s" = 1 -a ! -e "$dir/wb2.db"
+check "... saying so" grep -q 'HTTP 404 ContainerNotFound' "$dir/wb2.err"
+# A chunk written back into a blob populate wrote whole: every request is
+# served (the hot tier acknowledges), the drain fails (its commit would
+# drop the rest of the blob); the run says so, exit 1, with the counts per
+# tier and the Blob backend's reason, and is still recorded.
+cat >"$dir/ww.ini" <<INI
+[run]
+seed = 1
+[cluster]
+nodes = 1
+chunk = 64KiB
+[tier hot]
+model = nvme
+capacity = 1MiB
+policy = lru
+write = back
+dirty_budget = 512KiB
+[tier cold]
+model = cold
+[workload]
+trace = ww.csv
+format = csv
+mode = closed
+outstanding = 1
+INI
+printf 'time,id,size,op\n0,5,196608,r\n1,5,65536,w\n' >"$dir/ww.csv"
+mkdir -p "$dir/hot-ww"
+"$R" populate "$dir/ww.ini" --hot "$dir/hot-ww" --cold "$url/probe-e2e-ww" >/dev/null 2>&1
+"$R" run "$dir/ww.ini" --hot "$dir/hot-ww" --cold "$url/probe-e2e-ww" --out "$dir/ww.db" >"$dir/ww.out" 2>"$dir/ww.err"; s=$?
+cat "$dir/ww.err"
+check "a chunk written back into a whole blob: exit 1" test "$s" = 1
+check "... naming the failed drain per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 1 (1 drains lost), cold 1;' '$dir/ww.err' && grep -q 'written whole' '$dir/ww.err'"
+check "... and the run is recorded" grep -q 'kind measured' "$dir/ww.out"
 
 # ---- bad input: exit 2, a clear message, no key ----
 "$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
