@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 			t0 = now_s(CLOCK_THREAD_CPUTIME_ID);
 			double w0 = now_s(CLOCK_MONOTONIC);
 			for (uint32_t i = 0; i < REQUESTS; i++) {
-				struct pol_req r = { id[i], OBJ_BYTES, next[i] };
+				struct pol_req r = { .obj_id = id[i], .size_bytes = OBJ_BYTES, .next_access_vtime = next[i] };
 				if (cache_run_access(&run, &r, &e) < 0) {
 					fprintf(stderr, "bench/cache: %s\n", e.msg);
 					return 1;
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			for (uint32_t i = 0; i < SWEEP_REQUESTS; i++) {
-				struct pol_req r = { id[i], OBJ_BYTES, next[i] };
+				struct pol_req r = { .obj_id = id[i], .size_bytes = OBJ_BYTES, .next_access_vtime = next[i] };
 				if (pol_access(&p, &r, &e) < 0) {
 					fprintf(stderr, "bench/cache: %s\n", e.msg);
 					return 1;

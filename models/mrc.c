@@ -54,6 +54,7 @@ struct mrc_stack {
 	size_t h_len;
 	uint64_t g;
 	uint64_t req_cnt, req_bytes;
+	uint64_t size_changes;   /* hits on an object whose size had changed */
 	/* exact counters at the configured sizes: hits with D' in
 	 * (xs[j-1], xs[j]] land in x_cnt[j] */
 	uint64_t *x_cnt, *x_bytes;
@@ -272,6 +273,7 @@ static int stack_access(struct mrc_stack *s, const uint64_t *xs, size_t nxs, uin
 	struct mrc_hent *h = tab_find(s, id);
 	*dist = UINT64_MAX;
 	if (h->used) {
+		s->size_changes += h->size != size;
 		/* bytes at positions after h->pos, plus its own (old) size */
 		uint64_t others = s->live_bytes - fen_prefix(s->fen, h->pos);
 		*dist = others + h->size;
@@ -418,6 +420,12 @@ uint64_t mrc_max_obj_bytes(const struct mrc *m)
 	return m->max_obj_bytes;
 }
 
+uint64_t mrc_size_changes(const struct mrc *m)
+{
+	const struct mrc_stack *s = m->st[MRC_EXACT];
+	return s ? s->size_changes : 0;
+}
+
 uint64_t mrc_working_set_bytes(const struct mrc *m, enum mrc_kind k)
 {
 	const struct mrc_stack *s = m->st[k];
@@ -464,7 +472,7 @@ int mrc_eval(const struct mrc *m, enum mrc_kind k, uint64_t size_bytes, struct m
 		/* misses / requests, computed as sim/cache.c does, so that equal
 		 * counts give bit-identical ratios */
 		mr = s->req_cnt ? (double)(s->req_cnt - hits) / (double)s->req_cnt : 0.0;
-		bmr = s->req_bytes ? (double)(s->req_bytes - hit_bytes) / (double)s->req_bytes : 0.0;
+		bmr = s->req_bytes ? (double)(s->req_bytes - hit_bytes) / (double)s->req_bytes : NAN;
 	} else {
 		/* SHARDS_adj: ratios over the expected sample, the shortfall
 		 * (or excess) counted as hits at the smallest distance. */
@@ -473,10 +481,12 @@ int mrc_eval(const struct mrc *m, enum mrc_kind k, uint64_t size_bytes, struct m
 		double h = (double)hits + (ereq - (double)s->req_cnt);
 		double hb = (double)hit_bytes + (ebytes - (double)s->req_bytes);
 		mr = ereq > 0.0 ? 1.0 - h / ereq : 0.0;
-		bmr = ebytes > 0.0 ? 1.0 - hb / ebytes : 0.0;
+		bmr = ebytes > 0.0 ? 1.0 - hb / ebytes : NAN;
 	}
+	/* No bytes requested: no byte miss ratio (NaN, a blank cell), as
+	 * sim/cache.c says it; mrc said 0 where cache said nothing. */
 	out->miss_ratio = mr < 0.0 ? 0.0 : mr > 1.0 ? 1.0 : mr;
-	out->byte_miss_ratio = bmr < 0.0 ? 0.0 : bmr > 1.0 ? 1.0 : bmr;
+	out->byte_miss_ratio = isnan(bmr) ? bmr : bmr < 0.0 ? 0.0 : bmr > 1.0 ? 1.0 : bmr;
 	if (s->req_cnt == 0) /* nothing counted (or sampled): no estimate */
 		out->miss_ratio = out->byte_miss_ratio = NAN;
 	return 0;

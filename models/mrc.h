@@ -29,7 +29,10 @@
  *     the curve equals an LRU replay (tiersim cache --policy lru) exactly
  *     at every size C ≥ the largest size requested (mrc_max_obj_bytes);
  *     below that it may differ, by the requests that follow an oversize
- *     object.  Unit-size traces: exact at every C ≥ 1.
+ *     object.  Unit-size traces: exact at every C ≥ 1.  The induction
+ *     also needs each object to keep its size: when one shrinks, the
+ *     objects below it move up the stack, where a real cache has already
+ *     evicted them (mrc_size_changes counts such requests).
  *
  * Data structure (the standard O(n log M) method; e.g. Almási, Caşcaval
  * & Padua, MSP 2002; Niu et al., PARDA, IPDPS 2012): every object's last
@@ -105,6 +108,11 @@ uint64_t mrc_requests(const struct mrc *m);
 /* The largest size requested: the exact curve matches an LRU replay at
  * every cache size at least this. */
 uint64_t mrc_max_obj_bytes(const struct mrc *m);
+/* Requests of the exact curve that found their object at another size
+ * than its last request's: with any, the curve is not exact even at the
+ * largest size (a real LRU does not bring back what an object that
+ * shrank had pushed out; the stack does).  0 without the exact curve. */
+uint64_t mrc_size_changes(const struct mrc *m);
 /* Bytes of the distinct objects seen (SHARDS: sampled bytes / R): the
  * size beyond which only cold misses remain. */
 uint64_t mrc_working_set_bytes(const struct mrc *m, enum mrc_kind k);

@@ -109,7 +109,7 @@ static void check_equals_lru_replay(uint64_t max_size)
 	struct cache_run run;
 	assert_int_equal(cache_run_init(&run, &pol_lru_ops, sizes, 6, NULL, &e), 0);
 	for (size_t i = 0; i < N; i++) {
-		struct pol_req q = { ids[i], sz[i], -1 };
+		struct pol_req q = { .obj_id = ids[i], .size_bytes = sz[i], .next_access_vtime = -1 };
 		assert_int_equal(cache_run_access(&run, &q, &e), 0);
 		assert_int_equal(mrc_access(m, ids[i], sz[i], &e), 0);
 	}
@@ -129,7 +129,7 @@ static void check_equals_lru_replay(uint64_t max_size)
 	struct cache_run run2;
 	assert_int_equal(cache_run_init(&run2, &pol_lru_ops, grid, 4, NULL, &e), 0);
 	for (size_t i = 0; i < N; i++) {
-		struct pol_req q = { ids[i], sz[i], -1 };
+		struct pol_req q = { .obj_id = ids[i], .size_bytes = sz[i], .next_access_vtime = -1 };
 		assert_int_equal(cache_run_access(&run2, &q, &e), 0);
 	}
 	for (int k = 0; k < 4; k++) {
@@ -158,6 +158,38 @@ static void test_byte_curve_equals_lru_replay_at_sizes_above_the_largest_object(
 	(void)state;
 	/* Working set ~25 MB in bytes of 1..1000: the histogram coarsens. */
 	check_equals_lru_replay(1000);
+}
+
+/* An object that shrinks breaks the curve's exactness, and says so:
+ * 1, 2, 3 of 4 bytes fill a cache of 10 (inserting 3 evicts 1), 3 shrinks
+ * to 1, and 1 is a miss in a real LRU (tiersim cache), while the stack
+ * puts 1 at 4 + 1 + 4 = 9 bytes, a hit.  Requests of 0 bytes in all have
+ * no byte miss ratio (NaN, as cache.c). */
+static void test_a_shrinking_object_is_counted_and_zero_bytes_have_no_byte_ratio(void **state)
+{
+	(void)state;
+	static const uint64_t ids[] = { 1, 2, 3, 3, 1 }, sz[] = { 4, 4, 4, 1, 4 };
+	uint64_t size = 10;
+	struct err e = { 0 };
+	struct mrc_cfg cfg = { .exact = 1, .sizes = &size, .n_sizes = 1 };
+	struct mrc *m = mrc_new(&cfg, &e);
+	assert_non_null(m);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(mrc_access(m, ids[i], sz[i], &e), 0);
+	assert_int_equal(mrc_size_changes(m), 1);
+	struct mrc_point p;
+	assert_int_equal(mrc_eval(m, MRC_EXACT, 10, &p), 0);
+	assert_true(p.miss_ratio == 3.0 / 5.0); /* the stack's, not the replay's 4/5 */
+	mrc_free(m);
+	m = mrc_new(&cfg, &e);
+	assert_non_null(m);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(mrc_access(m, ids[i] % 2, 0, &e), 0);
+	assert_int_equal(mrc_size_changes(m), 0);
+	assert_int_equal(mrc_eval(m, MRC_EXACT, 10, &p), 0);
+	assert_true(p.miss_ratio == 2.0 / 3.0);
+	assert_true(isnan(p.byte_miss_ratio));
+	mrc_free(m);
 }
 
 static void test_shards_error_is_small_on_a_zipf_trace(void **state)
@@ -240,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_byte_distance_sums_the_sizes_above_plus_own),
 		cmocka_unit_test(test_unit_size_curve_equals_lru_replay_exactly),
 		cmocka_unit_test(test_byte_curve_equals_lru_replay_at_sizes_above_the_largest_object),
+		cmocka_unit_test(test_a_shrinking_object_is_counted_and_zero_bytes_have_no_byte_ratio),
 		cmocka_unit_test(test_shards_error_is_small_on_a_zipf_trace),
 		cmocka_unit_test(test_exact_curve_is_dropped_past_its_object_limit),
 		cmocka_unit_test(test_bad_configurations_are_input_errors),

@@ -318,6 +318,29 @@ static void log_evict(void *ctx, uint64_t id, uint64_t size)
 	l->n++;
 }
 
+/* ARC with 0-byte objects, cache 100 bytes: a ghost hit on a 0-byte
+ * object once set p to NaN (0 * |B2| / |B1| with |B1| = 0) and so to c or
+ * 0.  Worked step by step from arc.c's rules (p moves by 0 for it): 13
+ * misses of 15 requests, 274 of the 315 bytes requested. */
+static void test_arc_ghost_hit_on_a_zero_byte_object_leaves_p(void **state)
+{
+	(void)state;
+	static const uint64_t cap = 100;
+	static const uint64_t id[] = { 6, 11, 28, 21, 6, 30, 28, 2, 30, 11, 6, 3, 21, 11, 2 },
+			      sz[] = { 1, 20, 40, 0, 1, 40, 40, 20, 40, 20, 30, 40, 0, 20, 3 };
+	struct cache_run run;
+	struct err e = { 0 };
+	assert_int_equal(cache_run_init(&run, &pol_arc_ops, &cap, 1, NULL, &e), 0);
+	for (size_t i = 0; i < N(id); i++) {
+		struct pol_req r = { .obj_id = id[i], .size_bytes = sz[i], .next_access_vtime = -1 };
+		assert_int_equal(cache_run_access(&run, &r, &e), 0);
+	}
+	assert_int_equal(run.stats[0].misses, 13);
+	assert_int_equal(run.stats[0].req_bytes, 315);
+	assert_int_equal(run.stats[0].miss_bytes, 274);
+	cache_run_destroy(&run);
+}
+
 static void test_lru_evicts_until_new_object_fits(void **state)
 {
 	(void)state;
@@ -775,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_s3fifo_needs_two_hits_in_small_to_promote),
 		cmocka_unit_test(test_s3fifo_refuses_objects_as_large_as_small_queue),
 		cmocka_unit_test(test_lru_evicts_until_new_object_fits),
+		cmocka_unit_test(test_arc_ghost_hit_on_a_zero_byte_object_leaves_p),
 		cmocka_unit_test(test_size_change_is_a_hit_and_evicts_to_fit),
 		cmocka_unit_test(test_every_policy_evicts_until_fits_and_skips_oversize),
 		cmocka_unit_test(test_unknown_policy_and_zero_capacity_are_errors),

@@ -302,6 +302,40 @@ static void expect_csv_error(const char *name, const char *text, const char *fmt
 	trace_close(t);
 }
 
+/* A UTF-8 byte-order mark (spreadsheets write one) is not part of the
+ * first field: the header's "time" is found, and object 1 is object 1.
+ * Lines ended by CR alone are an error at line 1, not one long header and
+ * no records. */
+static void test_csv_skips_a_byte_order_mark_and_refuses_cr_alone(void **state)
+{
+	(void)state;
+	struct trace_reader *t = open_csv_text("bom.csv", "\xEF\xBB\xBFtime,id,size\n5,1,10\n", NULL);
+	struct trace_rec r;
+	struct err e = { 0 };
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(r.time_ns, 5000000000ull);
+	assert_int_equal(r.obj_id, 1);
+	trace_close(t);
+	t = open_csv_text("bom2.csv", "\xEF\xBB\xBF" "1,10\n", "csv:header=no,id=1,size=2");
+	assert_int_equal(trace_next(t, &r, &e), 1);
+	assert_int_equal(r.obj_id, 1);
+	trace_close(t);
+	expect_csv_error("cr.csv", "id,size\r1,10\r2,10\r", NULL, 0, ":1: a carriage return inside the line",
+			 "not CR alone");
+}
+
+/* Text under a name that is not .csv (or another text format's) is not
+ * read as oracleGeneral binary records. */
+static void test_sniff_refuses_text_as_an_oracle_general_trace(void **state)
+{
+	(void)state;
+	const char *text = "id,size\n1,10\n2,10\n3,10\n4,10\n";
+	const char *path = tmpfile_with("t48.txt", text, strlen(text));
+	struct err e = { 0 };
+	assert_null(trace_sniff(path, &e));
+	assert_non_null(strstr(e.msg, "text, not an oracleGeneral binary trace"));
+}
+
 static void test_csv_wrong_column_count_names_file_line_and_field(void **state)
 {
 	(void)state;
@@ -402,7 +436,7 @@ static void test_lru_matches_naive_lru_on_cloudphysics(void **state)
 	struct trace_rec r;
 	int got;
 	while ((got = trace_next(t, &r, &e)) == 1) {
-		struct pol_req q = { r.obj_id, r.size_bytes, r.next_access_vtime };
+		struct pol_req q = { .obj_id = r.obj_id, .size_bytes = r.size_bytes, .next_access_vtime = r.next_access_vtime };
 		assert_int_equal(cache_run_access(&run, &q, &e), 0);
 		reqs++;
 		req_bytes += r.size_bytes;
@@ -750,6 +784,8 @@ int main(void)
 		cmocka_unit_test(test_csv_reads_real_cloudphysics_trace_with_defaults),
 		cmocka_unit_test(test_csv_column_map_by_index_quotes_crlf_and_tabs),
 		cmocka_unit_test(test_csv_wrong_column_count_names_file_line_and_field),
+		cmocka_unit_test(test_csv_skips_a_byte_order_mark_and_refuses_cr_alone),
+		cmocka_unit_test(test_sniff_refuses_text_as_an_oracle_general_trace),
 		cmocka_unit_test(test_csv_bad_values_name_the_field),
 		cmocka_unit_test(test_lru_matches_naive_lru_on_cloudphysics),
 		cmocka_unit_test(test_zipf_matches_exact_probabilities),

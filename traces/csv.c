@@ -223,6 +223,20 @@ static int read_line(struct csv *x, struct err *e)
 			return TRACE_BAD_RECORD;
 		if (n && x->line[n - 1] == '\r')
 			x->line[--n] = '\0';
+		if (x->line_no == 1) {
+			/* A UTF-8 byte-order mark (spreadsheets write one) is
+			 * not part of the first field: it made the header's
+			 * first name unknown, or object 1 an object "\xEF\xBB\xBF1". */
+			if (n >= 3 && !memcmp(x->line, "\xEF\xBB\xBF", 3)) {
+				memmove(x->line, x->line + 3, n - 2);
+				n -= 3;
+			}
+			/* Lines ended by CR alone (classic Mac OS) made one
+			 * line of the whole file: a header and no record. */
+			if (memchr(x->line, '\r', n))
+				return err_set(e, ERR_INPUT, "%s:1: a carriage return inside the line: lines must end "
+							     "with LF or CR LF, not CR alone", x->path);
+		}
 		size_t i = 0;
 		while (i < n && is_blank(x->line[i], x->cfg.delim))
 			i++;

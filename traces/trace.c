@@ -9,7 +9,7 @@
  * memory grows with the distinct objects, not the records.  Inter-arrival
  * times are taken between consecutive requests in file order (for block
  * references, between the first blocks of consecutive requests; a time
- * that goes backwards counts as 0): mean and standard deviation from GSL's
+ * that goes backwards counts as 0, and is counted): mean and standard deviation from GSL's
  * running statistics (gsl_rstat, Welford's update), p50/p99 from a
  * log-linear histogram (sim/hist.h, within 0.4% of a sample value).
  */
@@ -140,6 +140,30 @@ const char *trace_sniff(const char *path, struct err *e)
 		if (!strncmp(line, "name,cpu_milli,memory_mib,num_gpu", 33))
 			return "alibaba_gpu";
 		return "csv";
+	}
+	/* Text is not an oracleGeneral trace: a CSV under another name was
+	 * read as 24-byte binary records, and with a length a multiple of 24
+	 * gave nonsense and exit 0.  A binary record's bytes are all
+	 * printable almost never (a small timestamp has zero bytes; "no next
+	 * access", -1, is 0xff bytes). */
+	if (exists) {
+		unsigned char head[24];
+		size_t got = 0;
+		if ((f = fopen(path, "rb"))) {
+			got = fread(head, 1, sizeof head, f);
+			fclose(f);
+		}
+		int text = got > 0, sep = 0;
+		for (size_t i = 0; i < got && text; i++) {
+			text = (head[i] >= 0x20 && head[i] < 0x7f) || head[i] == '\t' || head[i] == '\r' || head[i] == '\n';
+			sep |= head[i] == ',' || head[i] == '\n' || head[i] == ';' || head[i] == '\t';
+		}
+		if (text && sep) {
+			err_set(e, ERR_INPUT,
+				"%s: text, not an oracleGeneral binary trace (a name without .csv, .jsonl, .vscsi or "
+				".tst is taken for one): name its format with --trace-format (%s)", path, trace_formats());
+			return NULL;
+		}
 	}
 	return "oracleGeneral";
 }
@@ -282,6 +306,7 @@ int trace_stats_add(struct trace_stats *s, const struct trace_rec *r, struct err
 	int new_request = !s->block_refs || h->records == 0 || r->client != s->last_client;
 	if (new_request) {
 		if (s->requests > 0) {
+			s->backwards += r->time_ns < s->last_time_ns;
 			uint64_t ia = r->time_ns >= s->last_time_ns ? r->time_ns - s->last_time_ns : 0;
 			gsl_rstat_add((double)ia, s->rstat);
 			hist_record(s->hist, ia);

@@ -282,6 +282,7 @@ struct trace_stats {
 	struct cidx index;          /* distinct objects: key, largest length */
 	uint32_t last_client;
 	uint64_t last_time_ns;
+	uint64_t backwards;         /* requests earlier than the one before them */
 };
 int trace_stats_init(struct trace_stats *s, int block_refs, struct err *e);
 int trace_stats_add(struct trace_stats *s, const struct trace_rec *r, struct err *e);

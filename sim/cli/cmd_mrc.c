@@ -282,8 +282,19 @@ int cmd_mrc(int argc, char **argv)
 		rc = tbl_print(t, fmt, stdout);
 	tbl_free(t);
 	if (rc == 0 && fmt == TBL_TEXT) {
-		printf("\n%llu requests; largest object %llu bytes (exact against an LRU replay at sizes >= it)\n",
-		       (unsigned long long)mrc_requests(m), (unsigned long long)mrc_max_obj_bytes(m));
+		uint64_t changed = mrc_size_changes(m);
+		if (!exact)
+			printf("\n%llu requests; largest object %llu bytes\n", (unsigned long long)mrc_requests(m),
+			       (unsigned long long)mrc_max_obj_bytes(m));
+		else if (changed)
+			printf("\n%llu requests; largest object %llu bytes; %llu request%s found %s object at another "
+			       "size, so the exact curve is not an LRU replay's at any size (the stack brings back "
+			       "objects that a shrinking one had pushed out; tiersim cache --policy lru replays it)\n",
+			       (unsigned long long)mrc_requests(m), (unsigned long long)mrc_max_obj_bytes(m),
+			       (unsigned long long)changed, changed == 1 ? "" : "s", changed == 1 ? "its" : "their");
+		else
+			printf("\n%llu requests; largest object %llu bytes (exact against an LRU replay at sizes >= it)\n",
+			       (unsigned long long)mrc_requests(m), (unsigned long long)mrc_max_obj_bytes(m));
 		if (shards && exact && np)
 			printf("SHARDS rate %.4g vs exact: mean absolute error %.6f (byte %.6f), max %.6f over %zu points\n",
 			       mrc_sample_rate(m), sum_err / (double)np, sum_berr / (double)np, max_err, np);

@@ -14,6 +14,7 @@
  * commands say how many they skipped (never silently).
  */
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,10 @@ static void print_text(const char *path, const struct trace_reader *t, const str
 	       unit_fmt_time(b1, sizeof b1, trace_stats_ia_mean_ns(s)), trace_stats_ia_cv(s),
 	       unit_fmt_time(b2, sizeof b2, trace_stats_ia_quantile_ns(s, 0.5)),
 	       unit_fmt_time(b3, sizeof b3, trace_stats_ia_quantile_ns(s, 0.99)));
+	if (s->backwards)
+		printf("times going back   %llu request%s earlier than the one before (an open-loop replay "
+		       "refuses the trace; cache, mrc and a closed loop take it in file order)\n",
+		       (unsigned long long)s->backwards, s->backwards == 1 ? "" : "s");
 	printf("bad records        %llu skipped%s\n", (unsigned long long)t->skipped,
 	       t->lenient ? "" : " (strict)");
 }
@@ -233,6 +238,7 @@ static int print_table(const char *path, const struct trace_reader *t, const str
 	c[k++] = tbl_col(tb, "interarrival_p50_s", "inter-arrival p50", "s");
 	c[k++] = tbl_col(tb, "interarrival_p99_s", "inter-arrival p99", "s");
 	c[k++] = tbl_col(tb, "skipped_records", "skipped records", "");
+	c[k++] = tbl_col(tb, "backwards_requests", "requests going back in time", "");
 	k = 0;
 	if (tbl_row(tb) < 0 || tbl_str(tb, c[k++], path) < 0 || tbl_str(tb, c[k++], t->ops->name) < 0 ||
 	    tbl_int(tb, c[k++], h->records) < 0 || tbl_str(tb, c[k++], rec_unit(t)) < 0 ||
@@ -251,7 +257,7 @@ static int print_table(const char *path, const struct trace_reader *t, const str
 	    tbl_num(tb, c[k++], "%.6f", trace_stats_ia_cv(s)) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", trace_stats_ia_quantile_ns(s, 0.5) / 1e9) < 0 ||
 	    tbl_num(tb, c[k++], "%.9f", trace_stats_ia_quantile_ns(s, 0.99) / 1e9) < 0 ||
-	    tbl_int(tb, c[k++], t->skipped) < 0)
+	    tbl_int(tb, c[k++], t->skipped) < 0 || tbl_int(tb, c[k++], s->backwards) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = tbl_print(tb, fmt, stdout);
@@ -317,9 +323,13 @@ static int trace_inspect(int argc, char **argv)
 	if (got < 0) {
 		status = cli_fail("trace", &e);
 	} else {
-		if (fmt == TBL_TEXT)
+		if (fmt == TBL_TEXT) {
 			print_text(pos[0], t, &s);
-		else if (print_table(pos[0], t, &s, fmt) < 0) {
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				fprintf(stderr, "tiersim trace: cannot write the statistics: %s\n", strerror(errno));
+				status = CLI_FAIL;
+			}
+		} else if (print_table(pos[0], t, &s, fmt) < 0) {
 			fprintf(stderr, "tiersim trace: cannot print the table (out of memory or write error)\n");
 			status = CLI_FAIL;
 		}

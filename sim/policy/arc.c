@@ -152,10 +152,12 @@ static void arc_ghost_hit(struct arc *s, int g, uint32_t gsize)
 	/* |B1| and |B2| as they were with x on g. */
 	double b1 = (double)(ghost_bytes(&s->gh, ARC_B1) + (g == ARC_B1 ? gsize : 0));
 	double b2 = (double)(ghost_bytes(&s->gh, ARC_B2) + (g == ARC_B2 ? gsize : 0));
-	if (g == ARC_B1) {
+	/* A ghost of 0 bytes moves p by 0 (its list may then hold 0 bytes,
+	 * and 0 * (b2 / 0) was NaN, which sent p to c or to 0). */
+	if (g == ARC_B1 && gsize > 0) {
 		double d = (double)gsize * (b2 / b1 > 1.0 ? b2 / b1 : 1.0);
 		s->p = s->p + d < c ? s->p + d : c;
-	} else {
+	} else if (gsize > 0) {
 		double d = (double)gsize * (b1 / b2 > 1.0 ? b1 / b2 : 1.0);
 		s->p = s->p - d > 0.0 ? s->p - d : 0.0;
 	}

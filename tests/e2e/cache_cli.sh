@@ -110,6 +110,13 @@ grep -q 'sampled none of the .* requests of .*small.csv, so there is no curve to
 expect_status 0 "help" cache --help
 grep -q '^usage: tiersim cache' "$dir/out" || fail "help: $(cat "$dir/out")"
 
+# An object that shrinks: the stack's curve is no LRU replay's, and the
+# footer says so instead of claiming exactness.
+printf 'id,size\n1,4\n2,4\n3,4\n3,1\n1,4\n' >"$dir/shrink.csv"
+"$bin" mrc --trace "$dir/shrink.csv" --size 10 >"$dir/out" 2>&1
+grep -q '1 request found its object at another size, so the exact curve is not an LRU replay' "$dir/out" &&
+	! grep -q 'exact against an LRU replay' "$dir/out" || fail "mrc of a shrinking object: $(cat "$dir/out")"
+
 if [ "$fails" -ne 0 ]; then
 	echo "cache_cli: $fails failure(s)"
 	exit 1

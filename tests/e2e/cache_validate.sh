@@ -121,6 +121,14 @@ expect_status 2 "mrc bad csv line" mrc mrc --trace "$dir/bad.csv" --size 1
 printf '0123456789012345678901234567890' >"$dir/trunc.bin"
 expect_status 2 "mrc truncated binary" mrc mrc --trace "$dir/trunc.bin" --trace-format oracleGeneral --size 1
 
+# A table that cannot be written says so (exit 1 alone also means a row
+# out of its tolerance).
+set +e
+"$bin" validate cache --objects 1000 --requests 100000 >/dev/full 2>"$dir/err"
+got=$?
+set -e
+[ "$got" -eq 1 ] && grep -q 'cannot write the table' "$dir/err" || fail "validate cache > /dev/full: $(cat "$dir/err")"
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)"
 	exit 1

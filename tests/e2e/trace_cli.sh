@@ -100,7 +100,7 @@ grep -q 'record 2 is truncated in field' "$dir/err" || fail "truncated native: m
 printf '{"timestamp": 0, "input_length": 1000, "hash_ids": [7, 8]}\n{"timestamp": 1, "input_length": 1000, "hash_ids": "x"}\n{"timestamp": 2, "input_length": 10, "hash_ids": [7]}\n' >"$dir/mixed.jsonl"
 expect_status 2 "strict mixed" trace inspect "$dir/mixed.jsonl"
 expect_status 0 "lenient inspect" trace inspect "$dir/mixed.jsonl" --lenient --format csv
-sed -n 2p "$dir/out" | grep -q ',3,block references,2,.*,1$' || fail "lenient inspect: row $(sed -n 2p "$dir/out")"
+sed -n 2p "$dir/out" | grep -q ',3,block references,2,.*,1,0$' || fail "lenient inspect: row $(sed -n 2p "$dir/out")"
 grep -q 'skipped 1 bad record' "$dir/err" || fail "lenient inspect: no skip report on stderr"
 expect_status 0 "lenient convert" trace convert "$dir/mixed.jsonl" "$dir/mixed.tst" --lenient
 grep -q 'skipped 1 bad records' "$dir/out" || fail "lenient convert: summary ($(cat "$dir/out"))"
@@ -166,6 +166,17 @@ grep -q "^GPUs  *$gpus over all tasks" "$dir/out" || fail "inspect alibaba: not 
 # trace and record, not a total that wrapped to a small number.
 expect_status 2 "bytes past 2^64" trace inspect scenarios/data/mooncake_conversation_3min.jsonl --trace-format mooncake:kv-bytes-per-token=8TiB
 grep -q "mooncake_conversation_3min.jsonl: record [0-9]*: the records' bytes pass 2^64 (16 EiB) in all" "$dir/err" || fail "bytes past 2^64: $(cat "$dir/err")"
+
+# A statistics table that cannot be written fails, saying so (text once
+# exited 0); times going back are counted.
+printf 'time,id,size\n5,1,10\n3,2,10\n' >"$dir/back.csv"
+set +e
+"$bin" trace inspect "$dir/back.csv" >/dev/full 2>"$dir/err"
+got=$?
+set -e
+[ "$got" -eq 1 ] && grep -q 'cannot write the statistics' "$dir/err" || fail "inspect > /dev/full: $(cat "$dir/err")"
+"$bin" trace inspect "$dir/back.csv" >"$dir/out" 2>&1
+grep -q '^times going back   1 request earlier than the one before' "$dir/out" || fail "times going back: $(cat "$dir/out")"
 
 if [ "$fails" -ne 0 ]; then
 	echo "trace_cli: $fails failure(s)"
