@@ -143,9 +143,17 @@ static const struct bk_ops cbuf_ops = { "blob-content", cbuf_submit, cbuf_export
 /* ------------------------------------------------------------------ */
 /* rec: the dry run's instant recording backend                        */
 
+/* Per object seen: the end of the bytes the workload reads before it
+ * writes them (what populate must write; 0: none), and the end of the
+ * prefix [0, wend) it has written so far.  An object the workload writes
+ * before it reads it (a checkpoint, restored later) needs no blob: one
+ * written whole by populate made the checkpoint's chunks fail (blob.h:
+ * they cannot be committed over a whole blob), and a file tier's would
+ * only be overwritten. */
 struct rec_tab {
-	uint64_t *obj, *end;   /* open addressing; end 0: empty slot */
-	size_t cap, n;
+	uint64_t *obj, *end, *wend; /* open addressing */
+	unsigned char *used;
+	size_t cap, n, needed;
 	int oom;
 };
 
@@ -154,42 +162,74 @@ struct rec {
 	struct rec_tab *tab;   /* shared by every tier of the dry run */
 };
 
-static int rec_put(struct rec_tab *t, uint64_t obj, uint64_t end)
+static size_t rec_slot(const struct rec_tab *t, uint64_t obj)
 {
-	if (end == 0)
-		return 0;
+	size_t k = (size_t)((obj * 0x9e3779b97f4a7c15ull) >> 7) % t->cap;
+	while (t->used[k] && t->obj[k] != obj)
+		k = (k + 1) % t->cap;
+	return k;
+}
+
+/* The slot of obj, made if new; (size_t)-1 when out of memory. */
+static size_t rec_get(struct rec_tab *t, uint64_t obj)
+{
 	if (2 * (t->n + 1) > t->cap) {
-		size_t nc = t->cap ? 2 * t->cap : 1024;
-		uint64_t *no = calloc(nc, sizeof *no), *ne = calloc(nc, sizeof *ne);
-		if (!no || !ne) {
-			free(no);
-			free(ne);
-			return -1;
+		struct rec_tab g = { .cap = t->cap ? 2 * t->cap : 1024 };
+		g.obj = calloc(g.cap, sizeof *g.obj);
+		g.end = calloc(g.cap, sizeof *g.end);
+		g.wend = calloc(g.cap, sizeof *g.wend);
+		g.used = calloc(g.cap, 1);
+		if (!g.obj || !g.end || !g.wend || !g.used) {
+			free(g.obj);
+			free(g.end);
+			free(g.wend);
+			free(g.used);
+			return (size_t)-1;
 		}
 		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->end[i])
+			if (!t->used[i])
 				continue;
-			size_t k = (size_t)((t->obj[i] * 0x9e3779b97f4a7c15ull) >> 7) % nc;
-			while (ne[k])
-				k = (k + 1) % nc;
-			no[k] = t->obj[i];
-			ne[k] = t->end[i];
+			size_t k = rec_slot(&g, t->obj[i]);
+			g.used[k] = 1;
+			g.obj[k] = t->obj[i];
+			g.end[k] = t->end[i];
+			g.wend[k] = t->wend[i];
 		}
 		free(t->obj);
 		free(t->end);
-		t->obj = no;
-		t->end = ne;
-		t->cap = nc;
+		free(t->wend);
+		free(t->used);
+		t->obj = g.obj;
+		t->end = g.end;
+		t->wend = g.wend;
+		t->used = g.used;
+		t->cap = g.cap;
 	}
-	size_t k = (size_t)((obj * 0x9e3779b97f4a7c15ull) >> 7) % t->cap;
-	while (t->end[k] && t->obj[k] != obj)
-		k = (k + 1) % t->cap;
-	if (!t->end[k]) {
+	size_t k = rec_slot(t, obj);
+	if (!t->used[k]) {
+		t->used[k] = 1;
 		t->obj[k] = obj;
+		t->end[k] = t->wend[k] = 0;
 		t->n++;
 	}
-	if (end > t->end[k])
+	return k;
+}
+
+/* A read of [off, end) or a write of it, in the dry run's order. */
+static int rec_put(struct rec_tab *t, uint64_t obj, uint64_t off, uint64_t end, int write)
+{
+	if (end == off)
+		return 0;
+	size_t k = rec_get(t, obj);
+	if (k == (size_t)-1)
+		return -1;
+	if (write) {
+		if (off <= t->wend[k] && end > t->wend[k])
+			t->wend[k] = end;
+	} else if (end > t->wend[k] && end > t->end[k]) {
+		t->needed += t->end[k] == 0;
 		t->end[k] = end;
+	}
 	return 0;
 }
 
@@ -203,7 +243,8 @@ static void rec_complete(void *arg)
 static int rec_submit(void *self, struct bk_req *req)
 {
 	struct rec *r = self;
-	if (req->op == BK_READ && rec_put(r->tab, req->object, req->offset + req->length) < 0)
+	if ((req->op == BK_READ || req->op == BK_WRITE) &&
+	    rec_put(r->tab, req->object, req->offset, req->offset + req->length, req->op == BK_WRITE) < 0)
 		r->tab->oom = 1;
 	req->retries = 0;
 	req->submit_ns = exec_now(&r->x);
@@ -758,14 +799,14 @@ int rt_needed(const struct rt *T, struct rt_extent **out, size_t *n, struct err 
 	*n = 0;
 	if (T->tab.oom)
 		return err_set(e, ERR_FAIL, "out of memory recording the objects read");
-	if (!T->tab.n)
+	if (!T->tab.needed)
 		return 0;
-	struct rt_extent *v = malloc(T->tab.n * sizeof *v);
+	struct rt_extent *v = malloc(T->tab.needed * sizeof *v);
 	if (!v)
 		return err_set(e, ERR_FAIL, "out of memory");
 	size_t k = 0;
 	for (size_t i = 0; i < T->tab.cap; i++)
-		if (T->tab.end[i])
+		if (T->tab.used[i] && T->tab.end[i])
 			v[k++] = (struct rt_extent){ T->tab.obj[i], T->tab.end[i] };
 	qsort(v, k, sizeof *v, ext_cmp);
 	*out = v;
@@ -799,5 +840,7 @@ void rt_free(struct rt *T)
 	free(T->t);
 	free(T->tab.obj);
 	free(T->tab.end);
+	free(T->tab.wend);
+	free(T->tab.used);
 	free(T);
 }

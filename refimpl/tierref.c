@@ -7,6 +7,7 @@
  *
  *   tierref populate SCENARIO.ini ...   fill the bottom tier with every
  *                                       object the workload will read
+ *                                       before it writes it
  *   tierref run SCENARIO.ini ...        replay it through the real tiers,
  *                                       verifying every byte read
  *   tierref probe --hot DIR ... --out P measure the devices (refimpl/probe.h)
@@ -53,7 +54,7 @@ static void usage_main(FILE *f)
 {
 	fprintf(f, "usage: tierref COMMAND [options]   (tierref COMMAND --help for each)\n\n"
 		   "Runs a tiersim scenario on real storage: the same data path, workloads and metrics.\n\n"
-		   "  populate   fill the bottom tier with every object the scenario's workload reads\n"
+		   "  populate   fill the bottom tier with every object the workload reads before writing it\n"
 		   "  run        replay the workload through the real tiers, verifying every byte read,\n"
 		   "             and write the results (kind 'measured') to the SQLite database\n"
 		   "  probe      measure the devices as fio would and write a preset for tiersim\n\n"
@@ -522,7 +523,7 @@ static int cmd_populate(int argc, char **argv)
 	}
 	if (loop_run(l, UINT64_MAX, &e) < 0)
 		goto fail;
-	printf("tierref populate: %s: tier %s holds the %zu objects (%.3f GB) the workload reads: %" PRIu64
+	printf("tierref populate: %s: tier %s holds the %zu objects (%.3f GB) the workload reads before it writes them: %" PRIu64
 	       " written (%.3f GB), %" PRIu64 " already there, %" PRIu64 " failed, in %.2f s\n",
 	       a.scenario, p->b.tier, n, need / 1e9, p->written_objs, p->written_bytes / 1e9, p->skipped, p->failed,
 	       trun_wall_seconds() - t0);

@@ -282,6 +282,13 @@ check "populate without room: wrote no file" test "$(find "$D/w3" -type f | wc -
 
 sed -e "s#^trace = .*#trace = $TRACE#" scenarios/validate/cold.ini >"$D/gone.ini"
 mkdir -p "$D/h6"
+# --- a checkpoint restored later is written by the run, not populated ---
+# (It was populated whole, and in a Blob tier the run's chunks could then
+# not be committed over it.)
+mkdir -p "$D/hc" "$D/wc"
+"$R" populate scenarios/validate/checkpoint.ini --hot "$D/hc" --warm "$D/wc" >"$D/popc" 2>&1
+check "populate of a checkpoint that is restored: nothing to write" grep -q 'holds the 0 objects .*: 0 written' "$D/popc"
+
 # --- a container that is not there: refused before the run ---
 # (404 ContainerNotFound once passed the check that the store answers,
 # and the whole run failed request by request.)
