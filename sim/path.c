@@ -1311,6 +1311,16 @@ int path_add_tier_series(struct path *const *paths, size_t nodes, struct met_reg
 	return 0;
 }
 
+const struct pol_ops *path_tier_policy(const struct path *p, size_t tier)
+{
+	return p->t[tier].bounded ? p->t[tier].pol.ops : NULL;
+}
+
+uint64_t path_chunk_bytes(const struct path *p)
+{
+	return p->chunk_bytes;
+}
+
 size_t path_requests_inflight(const struct path *p)
 {
 	return p->n_rq;

@@ -258,6 +258,9 @@ uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
  * 0 for any other tier. */
 uint64_t path_tier_shared_evictions(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);
+/* The tier's policy (NULL for an unbounded tier), and the path's chunk. */
+const struct pol_ops *path_tier_policy(const struct path *p, size_t tier);
+uint64_t path_chunk_bytes(const struct path *p);
 uint64_t path_tier_dirty_bytes(const struct path *p, size_t tier);
 /* 1 if chunk idx of obj is resident at tier (always for unbounded). */
 int path_tier_holds(const struct path *p, size_t tier, uint64_t obj, uint64_t idx);

@@ -113,6 +113,7 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
  *             1 if it was resident, else 0.  Not an eviction: no callback.
  *   contains  1 if resident, without touching the policy's order.
  *   mem_bytes the bytes the policy's structures hold.
+ *   max_object  optional: see the field.
  */
 #define POL_HIT_GREW 2 /* lookup, pol_access: a hit on an object that grew */
 
@@ -126,6 +127,9 @@ struct pol_ops {
 	int (*remove)(void *st, uint64_t obj_id);
 	int (*contains)(const void *st, uint64_t obj_id);
 	size_t (*mem_bytes)(const void *st);
+	/* The largest object the policy ever keeps at a capacity (NULL: the
+	 * capacity itself); for a warning when a tier cannot keep a chunk. */
+	uint64_t (*max_object)(uint64_t capacity_bytes);
 };
 
 extern const struct pol_ops pol_fifo_ops;
@@ -136,6 +140,9 @@ extern const struct pol_ops pol_arc_ops;
 extern const struct pol_ops pol_sieve_ops;
 extern const struct pol_ops pol_s3fifo_ops;
 extern const struct pol_ops pol_belady_ops;
+
+/* The largest object ops keeps in a cache of capacity_bytes. */
+uint64_t pol_max_object(const struct pol_ops *ops, uint64_t capacity_bytes);
 
 /* The policies by name (NULL-terminated), and lookup by name
  * (case-insensitive); NULL if unknown. */
@@ -160,6 +167,9 @@ struct pol_adm_ops {
 	/* 1 admit, 0 reject, -1 out of memory. */
 	int (*admit)(void *st, const struct pol_req *r);
 	size_t (*mem_bytes)(const void *st);
+	/* The largest object the policy ever keeps at a capacity (NULL: the
+	 * capacity itself); for a warning when a tier cannot keep a chunk. */
+	uint64_t (*max_object)(uint64_t capacity_bytes);
 };
 
 extern const struct pol_adm_ops pol_adm_size_ops;

@@ -341,6 +341,27 @@ static void test_arc_ghost_hit_on_a_zero_byte_object_leaves_p(void **state)
 	cache_run_destroy(&run);
 }
 
+/* pol_max_object says what the policy does: S3-FIFO at 100 bytes keeps
+ * an object of 9 bytes and never one of 10 (its small queue is 10
+ * bytes); LRU keeps anything up to its capacity. */
+static void test_max_object_is_what_the_policy_keeps(void **state)
+{
+	(void)state;
+	assert_int_equal(pol_max_object(&pol_s3fifo_ops, 100), 9);
+	assert_int_equal(pol_max_object(&pol_s3fifo_ops, 9), 0);
+	assert_int_equal(pol_max_object(&pol_lru_ops, 100), 100);
+	struct pol p;
+	struct err e = { 0 };
+	assert_int_equal(pol_init(&p, &pol_s3fifo_ops, 100, NULL, &e), 0);
+	for (uint64_t size = 9; size <= 10; size++) {
+		struct pol_req r = { .obj_id = size, .size_bytes = size, .next_access_vtime = -1 };
+		for (int k = 0; k < 3; k++) /* a miss, then again: a ghost would bring it to M */
+			assert_true(pol_access(&p, &r, &e) >= 0);
+		assert_int_equal(pol_contains(&p, size), size == 9);
+	}
+	pol_destroy(&p);
+}
+
 static void test_lru_evicts_until_new_object_fits(void **state)
 {
 	(void)state;
@@ -798,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_s3fifo_needs_two_hits_in_small_to_promote),
 		cmocka_unit_test(test_s3fifo_refuses_objects_as_large_as_small_queue),
 		cmocka_unit_test(test_lru_evicts_until_new_object_fits),
+		cmocka_unit_test(test_max_object_is_what_the_policy_keeps),
 		cmocka_unit_test(test_arc_ghost_hit_on_a_zero_byte_object_leaves_p),
 		cmocka_unit_test(test_size_change_is_a_hit_and_evicts_to_fit),
 		cmocka_unit_test(test_every_policy_evicts_until_fits_and_skips_oversize),

@@ -356,6 +356,22 @@ int trun_drain(struct trun *t, struct ev_engine *eng, struct met_registry *m, ui
 
 void trun_print_warnings(const struct trun *t, FILE *out)
 {
+	/* A tier whose policy keeps no whole chunk (S-FIFO's small queue,
+	 * a tenth of the tier, under a chunk): it caches only objects
+	 * smaller than that, and it looked like a tier that never hit. */
+	struct path *const *p = t->cluster ? tiered_paths(t->cluster) : NULL;
+	for (size_t i = 0; p && tiered_nodes(t->cluster) && i < path_n_tiers(p[0]); i++) {
+		const struct pol_ops *ops = path_tier_policy(p[0], i);
+		uint64_t cap = path_tier_capacity_bytes(p[0], i), chunk = path_chunk_bytes(p[0]);
+		uint64_t most = ops ? pol_max_object(ops, cap) : UINT64_MAX;
+		if (most < chunk)
+			fprintf(out,
+				"tiersim run: warning: [tier %s]: policy %s keeps no object over %llu bytes at a capacity of "
+				"%llu, so no whole chunk (%llu bytes) stays in it, only smaller objects: give the tier a "
+				"larger capacity or another policy\n",
+				path_tier_name(p[0], i), ops->name, (unsigned long long)most, (unsigned long long)cap,
+				(unsigned long long)chunk);
+	}
 	for (size_t i = 0; i < t->njobs; i++) {
 		size_t n = 0;
 		const char *const *w = wl_training_warnings(&t->jobs[i], &n);

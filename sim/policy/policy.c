@@ -99,3 +99,8 @@ void pol_set_evict_cb(struct pol *p, pol_evict_fn fn, void *ctx)
 	b->on_evict = fn;
 	b->on_evict_ctx = ctx;
 }
+
+uint64_t pol_max_object(const struct pol_ops *ops, uint64_t capacity_bytes)
+{
+	return ops->max_object ? ops->max_object(capacity_bytes) : capacity_bytes;
+}

@@ -215,6 +215,13 @@ static size_t s3fifo_mem_bytes(const void *st)
 	return sizeof *s + cidx_mem_bytes(&s->ix) + ghost_mem_bytes(&s->g);
 }
 
+/* An object enters S only if smaller than S (s3fifo_insert), and M
+ * only from G, which only S feeds: so none of |S|cap bytes or more. */
+static uint64_t s3fifo_max_object(uint64_t capacity_bytes)
+{
+	return capacity_bytes / 10 ? capacity_bytes / 10 - 1 : 0;
+}
+
 const struct pol_ops pol_s3fifo_ops = {
 	.name = "s3fifo",
 	.summary = "S3-FIFO (Yang et al., SOSP'23)",
@@ -225,4 +232,5 @@ const struct pol_ops pol_s3fifo_ops = {
 	.remove = s3fifo_remove,
 	.contains = s3fifo_contains,
 	.mem_bytes = s3fifo_mem_bytes,
+	.max_object = s3fifo_max_object,
 };

@@ -219,6 +219,11 @@ check "herd: bytes per 100 ms interval within 1% of the mean rate, none above th
 	mean as (select max(value) / (max(t_ns) / 1e9) m from series where name = 'tier.cold.read_bytes')
 	select count(*) > 20 and max(abs(rate / m - 1)) < 0.01 and max(rate) <= 1e9 from r, mean")" = 1
 
+# --- a tier whose policy keeps no whole chunk: warned of ---
+printf '[cluster]\nchunk = 1MiB\n[tier hot]\nmodel = fixed\ncapacity = 9MiB\npolicy = s3fifo\nlatency = 10us\n[tier cold]\nmodel = fixed\nlatency = 1ms\n[workload]\ntrace = herd.csv\nformat = csv\n' >"$D/s3w.ini"
+"$T" run "$D/s3w.ini" --out "$D/s3w.db" >/dev/null 2>"$D/s3w.err"
+check "s3fifo tier under 10 chunks: warned of" grep -q 'warning: \[tier hot\]: policy s3fifo keeps no object over 943717 bytes' "$D/s3w.err"
+
 # --- a cluster too large for the memory it may use (sim/memcap.h) ---
 # Ten million nodes under a 256 MiB ceiling: out of memory from malloc,
 # exit 1, the cause and the ceiling named, no database left behind; a
