@@ -707,7 +707,12 @@ int tiered_export_tiers(struct path *const *paths, size_t nodes, struct met_regi
 		for (int op = 0; op < BK_NOPS; op++)
 			meta_ops += sum.meta_ops[op];
 		rc |= put(m, name, "meta_ops", (double)meta_ops, "ops");
-		rc |= put(m, name, "capacity", (double)path_tier_capacity_bytes(paths[0], i), "B");
+		/* Summed over nodes, as the rest: a node tier's capacity is each
+		 * node's (it once gave node 0's under "summed over nodes"); a
+		 * shared residency's is the cluster's, once. */
+		uint64_t cap = path_tier_capacity_bytes(paths[0], i);
+		rc |= put(m, name, "capacity", (double)cap * (path_tier_policy_shared(paths[0], i) ? 1 : (double)nodes),
+			  "B");
 	}
 	if (rc)
 		return err_set(e, ERR_FAIL, "out of memory writing metrics");

@@ -1271,6 +1271,11 @@ uint64_t path_tier_shared_evictions(const struct path *p, size_t tier)
 	return p->t[tier].pol_shared ? pol_evictions(&p->t[tier].pol) : 0;
 }
 
+int path_tier_policy_shared(const struct path *p, size_t tier)
+{
+	return p->t[tier].pol_shared;
+}
+
 uint64_t path_tier_used_bytes(const struct path *p, size_t tier)
 {
 	return p->t[tier].bounded ? pol_used_bytes(&p->t[tier].pol) : 0;

@@ -257,6 +257,8 @@ uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
  * that policy, every node's together (its per-node stats count none);
  * 0 for any other tier. */
 uint64_t path_tier_shared_evictions(const struct path *p, size_t tier);
+/* 1 if the nodes share the tier's policy (one residency: shared_policy). */
+int path_tier_policy_shared(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);
 /* The tier's policy (NULL for an unbounded tier), and the path's chunk. */
 const struct pol_ops *path_tier_policy(const struct path *p, size_t tier);

@@ -510,9 +510,24 @@ int cmd_run(int argc, char **argv)
 		snprintf(id, sizeof id, "%lld", (long long)run_id);
 		snprintf(dflt, sizeof dflt, "plots-run%lld", (long long)run_id);
 		char *pargv[] = { "plot", (char *)out_path, "--run", id, "--out", (char *)(plot_dir ? plot_dir : dflt), NULL };
+		/* With --format csv or json, stdout carries the data alone: the
+		 * plot's report goes to stderr (it once followed the JSON on
+		 * stdout, which no parser then took). */
 		fflush(stdout);
-		putchar('\n');
-		if (cmd_plot(6, pargv) != CLI_OK) {
+		int saved = -1;
+		if (fmt != TBL_TEXT && (saved = dup(STDOUT_FILENO)) >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			close(saved);
+			saved = -1;
+		}
+		if (fmt == TBL_TEXT)
+			putchar('\n');
+		int prc = cmd_plot(6, pargv);
+		fflush(stdout);
+		if (saved >= 0) {
+			dup2(saved, STDOUT_FILENO);
+			close(saved);
+		}
+		if (prc != CLI_OK) {
 			status = CLI_FAIL; /* the plot command has said why */
 			goto done;
 		}

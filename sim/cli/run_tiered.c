@@ -602,7 +602,8 @@ int trun_summary(const struct met_registry *m, FILE *out)
 		tbl_str(t, c_tier, tier);
 		double cap = val(m, "tier.%s.capacity", tier);
 		if (cap > 0)
-			tbl_num(t, c_cap, cap >= 1e8 ? "%.1f" : "%.6f", cap / 1e9); /* a few MiB is not "0.0" */
+			/* A few MiB is not "0.0", nor 256 MiB "0.3". */
+			tbl_num(t, c_cap, cap < 1e7 ? "%.6f" : cap < 1e9 ? "%.4f" : cap < 1e12 ? "%.2f" : "%.0f", cap / 1e9);
 		else
 			tbl_str(t, c_cap, "all");
 		/* Blank, as the latencies are, when nothing was looked up: the
