@@ -14,7 +14,10 @@ set xlabel xlabel
 set ylabel ylabel
 set yrange [0:1.02]
 set ytics 0, 0.1, 1
-set key outside below center Left reverse vertical maxrows 4 width -3 height 1 spacing 1.15 samplen 4 nobox
+# Two columns of legend fit the width; more were cut off at the edge (9
+# backend curves in the bundled default made three), so more curves take
+# more rows.
+eval sprintf('set key outside below center Left reverse vertical maxrows %d width -3 height 1 spacing 1.15 samplen 4 nobox', n > 8 ? (n + 1) / 2 : 4)
 # Reference lines at the median and the 99th percentile.
 set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 3 lw 1 lc rgb '#909090' back
 set arrow 2 from graph 0, first 0.99 to graph 1, first 0.99 nohead dt 3 lw 1 lc rgb '#909090' back

@@ -885,15 +885,18 @@ static int plot_cdf(struct pctx *p, struct plot *pl, const struct cdf_spec *spec
 			 spec->seconds ? ", max " : "", spec->seconds ? m : "", (unsigned long long)c->total);
 		if (!curve_begin(pl, legend, cv[i].source, cv[i].color ? cv[i].color : (int)pl->n + 1, cv[i].dash))
 			continue;
+		/* On a log axis a value of 0 sits at the axis's left edge: left
+		 * out, a curve of zeros (a bucket that never waits) was an empty
+		 * block, which gnuplot does not count, and every legend entry
+		 * after it named the next curve. */
+		double zero = logx ? pow(10, floor(log10(xlo))) : 0;
 		uint64_t cum = 0;
 		for (size_t k = 0; k < c->n; k++) {
 			double f0 = (double)cum / (double)c->total;
 			cum += c->b[k].count;
 			double f1 = cum == c->total ? 1.0 : (double)cum / (double)c->total;
-			if (c->b[k].lo > 0 || !logx)
-				fprintf(pl->f, "%.9g\t%.9g\n", c->b[k].lo * scale, f0);
-			if (c->b[k].hi > 0 || !logx)
-				fprintf(pl->f, "%.9g\t%.9g\n", c->b[k].hi * scale, f1);
+			fprintf(pl->f, "%.9g\t%.9g\n", c->b[k].lo > 0 ? c->b[k].lo * scale : zero * scale, f0);
+			fprintf(pl->f, "%.9g\t%.9g\n", c->b[k].hi > 0 ? c->b[k].hi * scale : zero * scale, f1);
 		}
 	}
 	for (size_t i = 0; i < ncv; i++)
@@ -1236,7 +1239,7 @@ int cmd_plot(int argc, char **argv)
 	const size_t nplots = sizeof plots / sizeof plots[0];
 	for (size_t i = 0; i < nplots; i++)
 		snprintf(plots[i].title, sizeof plots[i].title, "%s", plots[i].what);
-	snprintf(plots[0].title, sizeof plots[0].title, "Bandwidth per tier over time (solid: read, dashed: write)");
+	snprintf(plots[0].title, sizeof plots[0].title, "Bandwidth per tier over time (thick solid: read, thin dashed: write)");
 	snprintf(plots[1].title, sizeof plots[1].title, "Jobs in system over time");
 	snprintf(plots[2].title, sizeof plots[2].title, "Accelerator utilisation (AU) over time, per job");
 	snprintf(plots[3].title, sizeof plots[3].title, "Latency per tier and operation (CDF)");

@@ -32,6 +32,12 @@ cdf_ok() {
 		{ if (have && $2 < last) bad = 1; last = $2; have = 1; rows++ }
 		END { if (have && last != 1) bad = 1; exit bad || rows == 0 }' "$1"
 }
+# Every curve's block has a data row: gnuplot does not count an empty
+# block, and every legend entry after one named the next curve.
+no_empty_block() {
+	awk '/^# \[[0-9]+\] / { if (open && !rows) bad = 1; open = 1; rows = 0; next }
+		/^#/ || NF == 0 { next } { rows++ } END { if (open && !rows) bad = 1; exit bad }' "$1"
+}
 have_gnuplot=0
 command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
 [ $have_gnuplot = 1 ] || echo "note: gnuplot is not on PATH; the picture checks are skipped"
@@ -160,6 +166,27 @@ bad "a file that is not SQLite" "$D/text.db"
 "$T" plot >/dev/null 2>&1; check "no database: exit 2" test $? = 2
 "$T" plot "$D/r.db" --run zero >/dev/null 2>&1; check "--run zero: exit 2" test $? = 2
 "$T" plot --help >"$D/out"; check "--help exits 0 and shows the usage" grep -q '^usage: tiersim plot' "$D/out"
+
+# A resource that never waits (a token bucket with tokens to spare): its
+# response times are all 0 ns, drawn at the left edge of the log axis,
+# not left out.
+cat >"$D/zero.ini" <<INI
+[run]
+until = 2s
+[source loader]
+interarrival = exp(50us)
+size = const(1MiB)
+route = api nic
+[bucket api]
+rate = 1M/s
+burst = 100
+mode = wait
+[link nic]
+bandwidth = 800Gb/s
+INI
+"$T" run "$D/zero.ini" --out "$D/zero.db" --plot "$D/zp" >"$D/out" 2>&1
+check "a curve of zeros: its block has rows, so the legend stays in step" no_empty_block "$D/zp/latency_resources.dat"
+check "... and it is there" grep -q '^# \[0\] bucket api: p50 0 ns' "$D/zp/latency_resources.dat"
 
 echo "plot_cli: $fails failed"
 [ "$fails" -eq 0 ]
