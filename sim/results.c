@@ -500,7 +500,20 @@ int db_read_open(struct sqlite3 **out, const char *path, struct err *e)
 
 	sqlite3_int64 version = 0, tables = 0;
 	if (db_read_int(h, "PRAGMA user_version", &version) < 0) {
-		err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", path, sqlite3_errmsg(h));
+		/* What the environment does (a writer holding the database, a
+		 * directory that the WAL's index cannot be made in) is not a
+		 * foreign file: both were called "not a tiersim results
+		 * database", exit 2. */
+		int rc = sqlite3_errcode(h) & 0xff;
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			err_set(e, ERR_FAIL, "%s: locked by another process for longer than %d s (%s); try again when it "
+					     "is done", path, DB_BUSY_MS / 1000, sqlite3_errmsg(h));
+		else if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR || rc == SQLITE_PERM)
+			err_set(e, ERR_FAIL, "%s: cannot be read here (%s): a database in WAL mode needs its directory "
+					     "writable, for the -shm file beside it; copy it somewhere writable",
+				path, sqlite3_errmsg(h));
+		else
+			err_set(e, ERR_INPUT, "%s: not a tiersim results database (%s)", path, sqlite3_errmsg(h));
 		goto fail;
 	}
 	if (version > DB_SCHEMA_VERSION) {

@@ -188,5 +188,16 @@ INI
 check "a curve of zeros: its block has rows, so the legend stays in step" no_empty_block "$D/zp/latency_resources.dat"
 check "... and it is there" grep -q '^# \[0\] bucket api: p50 0 ns' "$D/zp/latency_resources.dat"
 
+# A database another process holds locked past the 10 s busy wait: an
+# environment failure (exit 1) that says so, not "not a tiersim results
+# database" (exit 2).
+cp "$D/zero.db" "$D/lk.db"
+printf 'PRAGMA locking_mode=EXCLUSIVE;\nBEGIN EXCLUSIVE;\nDELETE FROM series;\n.shell sleep 13\nROLLBACK;\n' | sqlite3 "$D/lk.db" &
+lk=$!
+sleep 1
+"$T" plot "$D/lk.db" --out "$D/lkp" >/dev/null 2>"$D/err"; s=$?
+wait "$lk"
+check "a locked database: exit 1, saying so ($s)" sh -c "test $s = 1 && grep -q 'locked by another process' '$D/err'"
+
 echo "plot_cli: $fails failed"
 [ "$fails" -eq 0 ]
