@@ -28,7 +28,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tiersim run [SCENARIO.ini] [--seed N] [--out results.db] [--until TIME]\n"
-		"                   [--format text|csv|json] [--queue calendar|heap]\n\n"
+		"                   [--format text|csv|json] [--queue calendar|heap] [--plot DIR]\n"
+		"       tiersim run --print-default\n\n"
 		"Simulates SCENARIO.ini (without one, the bundled default: `tiersim run --print-default`\n"
 		"shows it), prints a summary and appends the run to the SQLite database.\n\n"
 		"  --seed N        run seed (overrides [run] seed; default 1)\n"
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 		"  --format F      text (a summary, default), csv or json (every metric: name, value, unit)\n"
 		"  --queue Q       pending-event set: calendar (default) or heap\n"
 		"  --plot DIR      draw the run's plots into DIR afterwards (tiersim plot); the bundled\n"
-		"                  default draws them into plots-runN unless --plot is given\n"
+		"                  default draws them into plots-runN unless --plot is given; with csv or\n"
+		"                  json the plot's report goes to stderr\n"
 		"  --print-default print the bundled default scenario and exit\n\n"
 		"Ctrl-C (SIGINT) or SIGTERM ends the run where it is and writes its results so far\n"
 		"(run.interrupted); the exit status is then 130 or 143.\n");
