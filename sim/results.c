@@ -8,8 +8,9 @@
  * front, waiting up to DB_BUSY_MS for another writer), inserts the run row
  * and every metric, histogram, bucket and sample through prepared
  * statements with bound parameters, and COMMITs; any failure ROLLs BACK, so
- * no half-written run is ever visible.  The database is in WAL mode so that
- * readers (plots, reports) can query while a run is being written.  Rows are
+ * no half-written run is ever visible.  The database is in WAL mode while
+ * a run writes it, so that readers (plots, reports) can query meanwhile,
+ * and back in rollback-journal mode after (db_close).  Rows are
  * inserted in registry order and nothing but started_at and wall_seconds
  * comes from the wall clock, so the same registry gives the same rows.
  *
@@ -281,6 +282,11 @@ void db_close(struct db *db)
 	sqlite3_finalize(db->ins_hist);
 	sqlite3_finalize(db->ins_bucket);
 	sqlite3_finalize(db->ins_series);
+	/* Out of WAL mode when the last writer leaves (it fails, harmlessly,
+	 * while another connection is open): the database is then one file
+	 * again, which a reader opens read-only even in a directory it cannot
+	 * write, and no -wal and -shm files are left beside it. */
+	sqlite3_exec(db->h, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
