@@ -33,6 +33,10 @@
  *   A saturated drive serves min(B, IOPS * b, c * b / E[L]) bytes/s, and
  *   the array n times that when the load is balanced.
  *
+ *   Utilisation (PREFIX.utilisation): per drive the busier of its
+ *   transfer stage (time busy / time) and its media stage (busy slots /
+ *   c, time-averaged), then the mean over drives.
+ *
  *   Metadata operations are not modelled here (the node's file system is
  *   not a metadata bottleneck next to the warm tier's): BK_ENOTSUP.
  *   A zero-length read or write completes at once, through the executor.
@@ -405,10 +409,16 @@ static int nvme_export(void *self, const char *prefix, struct met_registry *m, u
 	snprintf(name, sizeof name, "%s.capacity", prefix);
 	if (met_set(m, name, (double)nv->p.capacity_bytes, "B"))
 		return -1;
+	/* A drive's utilisation is its busier stage's: the transfer's (the
+	 * bandwidth used) or the media's (the share of its parallel slots
+	 * busy).  The transfer's alone read 4% on a drive whose media queue
+	 * was full all the time (small reads bound by latency). */
 	double util = 0;
 	for (unsigned i = 0; i < nv->p.drives; i++) {
 		const struct res_stats *ps = res_pipe_stats(nv->drive[i].xfer);
-		util += res_stats_util(ps, now_ns, 1);
+		double ut = res_stats_util(ps, now_ns, 1),
+		       um = res_stats_util(res_queue_stats(nv->drive[i].media), now_ns, nv->p.parallelism);
+		util += ut > um ? ut : um;
 		snprintf(name, sizeof name, "%s.drive%u.transfer", prefix, i);
 		if (res_stats_export(ps, now_ns, 1, name, m))
 			return -1;

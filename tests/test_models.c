@@ -462,6 +462,35 @@ static void test_nvme_iops_limit_binds_for_4k_random_reads(void **state)
 	ev_engine_free(w.eng);
 }
 
+/* One drive, one media slot, 60 us a read, no IOPS limit, 4 KiB reads 4
+ * deep: the media is busy all the time and the transfer 4096 / 14e9 s of
+ * every 60 us (0.5%).  The drive's utilisation is the busier stage's, 1;
+ * it was the transfer's alone. */
+static void test_nvme_utilisation_is_the_busier_stage(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct nvme_params p;
+	nvme_test_params(&p);
+	p.drives = 1;
+	p.parallelism = 1;
+	p.read_iops = 0;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(nvme_new(&w.x, &p, 1, &b, &e), 0);
+	struct loop l;
+	loop_run(&l, &w, &b, BK_READ, 4 * KiB, 1024 * MiB, 4, 0, 10000000);
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "n", m, 10000000), 0);
+	assert_true(metric(m, "n.utilisation") > 0.99);
+	assert_true(metric(m, "n.drive0.transfer.utilisation") < 0.01);
+	met_free(m);
+	b.ops->destroy(b.self);
+	nvme_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
 static void test_nvme_metadata_op_is_enotsup_through_executor(void **state)
 {
 	(void)state;
@@ -1716,6 +1745,7 @@ int main(void)
 		cmocka_unit_test(test_nvme_read_across_stripe_boundary_touches_two_drives),
 		cmocka_unit_test(test_nvme_bandwidth_saturates_at_n_times_drive_bandwidth),
 		cmocka_unit_test(test_nvme_iops_limit_binds_for_4k_random_reads),
+		cmocka_unit_test(test_nvme_utilisation_is_the_busier_stage),
 		cmocka_unit_test(test_nvme_metadata_op_is_enotsup_through_executor),
 		cmocka_unit_test(test_nvme_rejects_zero_drives),
 		cmocka_unit_test(test_dram_idle_1mib_read_takes_latency_plus_copy),
