@@ -524,16 +524,24 @@ static void run_one(struct loop *l, const struct backend *b, struct bk_req *r)
 	assert_int_equal(w.during_submit, 0);
 }
 
+/* A backend on a new loop, pointed at a port nothing listens on, for
+ * what must fail or finish without the network. */
+static void unreached_backend(uint64_t piece_bytes, struct loop **l, struct backend *b)
+{
+	struct err e;
+	assert_int_equal(loop_new(l, 64, &e), 0);
+	struct blob_params p;
+	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
+	p.piece_bytes = piece_bytes;
+	assert_int_equal(blob_new(*l, &p, b, &e), 0);
+}
+
 static void test_unsupported_op_is_enotsup_through_the_loop(void **state)
 {
 	(void)state;
 	struct loop *l;
-	struct err e;
-	assert_int_equal(loop_new(&l, 64, &e), 0);
-	struct blob_params p;
-	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
 	struct backend b;
-	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	unreached_backend(0, &l, &b);
 	struct bk_req r = { .op = BK_LOOKUP, .object = 1 };
 	run_one(l, &b, &r);
 	assert_int_equal(r.status, BK_ENOTSUP);
@@ -550,13 +558,8 @@ static void test_piece_past_the_block_limit_fails_at_once(void **state)
 {
 	(void)state;
 	struct loop *l;
-	struct err e;
-	assert_int_equal(loop_new(&l, 64, &e), 0);
-	struct blob_params p;
-	dev_params(&p, "http://127.0.0.1:1/devstoreaccount1");
-	p.piece_bytes = 4096;
 	struct backend b;
-	assert_int_equal(blob_new(l, &p, &b, &e), 0);
+	unreached_backend(4096, &l, &b);
 	char buf[4096] = { 0 };
 	struct bk_req w = { .op = BK_WRITE, .object = 1, .offset = 50000ull * 4096, .length = 4096, .buf = buf };
 	run_one(l, &b, &w);
@@ -637,6 +640,18 @@ static int silent_backend(unsigned retries, struct loop **l, struct backend *b)
 	return s;
 }
 
+/* A HEAD of object that fails with BK_EIO within 100 ms, the backend's
+ * last error saying why. */
+static void fails_at_once(struct loop *l, const struct backend *b, uint64_t object, const char *why)
+{
+	struct bk_req q = { .op = BK_HEAD, .object = object };
+	uint64_t t0 = loop_now(l);
+	run_one(l, b, &q);
+	assert_int_equal(q.status, BK_EIO);
+	assert_true(loop_now(l) - t0 < 100000000ull);
+	assert_non_null(strstr(blob_last_error(b), why));
+}
+
 static void test_silent_server_times_out_boundedly(void **state)
 {
 	(void)state;
@@ -666,12 +681,7 @@ static void test_silent_server_times_out_boundedly(void **state)
 		assert_int_equal(q.status, BK_TIMEOUT);
 	}
 	assert_non_null(strstr(blob_last_error(&b), "taken as down"));
-	struct bk_req q = { .op = BK_HEAD, .object = 11 };
-	t0 = loop_now(l);
-	run_one(l, &b, &q);
-	assert_int_equal(q.status, BK_EIO);
-	assert_true(loop_now(l) - t0 < 100000000ull);
-	assert_non_null(strstr(blob_last_error(&b), "taken as down"));
+	fails_at_once(l, &b, 11, "taken as down");
 	b.ops->destroy(b.self);
 	loop_free(l);
 	close(s);
@@ -697,12 +707,7 @@ static void test_stop_tries_nothing_more(void **state)
 	assert_int_equal(r.status, BK_TIMEOUT);
 	assert_int_equal(r.retries, 0);
 	assert_true(loop_now(l) - t0 < 1000000000ull);
-	struct bk_req q = { .op = BK_HEAD, .object = 8 };
-	t0 = loop_now(l);
-	run_one(l, &b, &q);
-	assert_int_equal(q.status, BK_EIO);
-	assert_true(loop_now(l) - t0 < 100000000ull);
-	assert_non_null(strstr(blob_last_error(&b), "interrupted"));
+	fails_at_once(l, &b, 8, "interrupted");
 	b.ops->destroy(b.self);
 	loop_free(l);
 	close(s);
