@@ -13,6 +13,7 @@
 #define TIERSIM_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "sim/err.h"
@@ -26,6 +27,10 @@ int cmd_cache(int argc, char **argv);
 int cmd_mrc(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+/* tiersim plot of run `run` (0: the latest) of the database db into out
+ * (NULL: plots-runN), its report (what was drawn, what skipped) to
+ * report; errors to stderr.  A CLI_ status. */
+int cli_plot_run(const char *db, long long run, const char *out, FILE *report);
 /* tiersim validate hardware (cmd_validate_hw.c), argv[0] = "hardware". */
 int cmd_validate_hw(int argc, char **argv);
 

@@ -1221,7 +1221,11 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "tiersim plot: --out: empty directory name\n");
 		return CLI_USAGE;
 	}
+	return cli_plot_run(argv[optind], run, out, stdout);
+}
 
+int cli_plot_run(const char *db, long long run, const char *out, FILE *report)
+{
 	struct err e = { 0 };
 	struct pctx p = { 0 };
 	struct plot plots[] = {
@@ -1258,7 +1262,7 @@ int cmd_plot(int argc, char **argv)
 		{ class_stalls, "fraction of checkpoints <= x", "no checkpoint stall histograms (job.NAME.checkpoint_stall)", 1 },
 	};
 
-	int rc = open_run(&p, argv[optind], run, &e);
+	int rc = open_run(&p, db, run, &e);
 	char dir[PATH_MAX];
 	if (rc == 0) {
 		if (out)
@@ -1317,17 +1321,17 @@ int cmd_plot(int argc, char **argv)
 		return cli_fail("plot", &e);
 	}
 
-	printf("tiersim plot: %s into %s/\n", p.subtitle, dir);
+	fprintf(report, "tiersim plot: %s into %s/\n", p.subtitle, dir);
 	for (size_t i = 0; i < nplots; i++) {
 		if (plots[i].n)
-			printf("  %-18s %s (%zu curve%s%s)%s\n", plots[i].id, plots[i].what, plots[i].n,
+			fprintf(report, "  %-18s %s (%zu curve%s%s)%s\n", plots[i].id, plots[i].what, plots[i].n,
 			       plots[i].n == 1 ? "" : "s", plots[i].dropped ? ", more left out" : "",
 			       plots[i].drawn ? ": .png .svg .dat" : have_scripts ? ": .dat (gnuplot failed)" : ": .dat");
 		free(plots[i].vars.s);
 	}
 	for (size_t i = 0; i < nplots; i++)
 		if (!plots[i].n)
-			printf("  %-18s skipped: %s\n", plots[i].id, plots[i].skipped);
+			fprintf(report, "  %-18s skipped: %s\n", plots[i].id, plots[i].skipped);
 	if (!p.nfiles) {
 		fprintf(stderr, "tiersim plot: run %lld has nothing to plot\n", (long long)p.run);
 		return CLI_OK;

@@ -507,29 +507,17 @@ int cmd_run(int argc, char **argv)
 			sigabbrev_np(*sig), unit_fmt_time(t, sizeof t, (double)end_ns), (long long)run_id, out_path);
 		status = 128 + *sig;
 	} else if (plot_dir || !path) {
-		/* The pictures of this run, drawn by the plot command itself. */
-		char id[32], dflt[64];
-		snprintf(id, sizeof id, "%lld", (long long)run_id);
-		snprintf(dflt, sizeof dflt, "plots-run%lld", (long long)run_id);
-		char *pargv[] = { "plot", (char *)out_path, "--run", id, "--out", (char *)(plot_dir ? plot_dir : dflt), NULL };
-		/* With --format csv or json, stdout carries the data alone: the
-		 * plot's report goes to stderr (it once followed the JSON on
+		/* The pictures of this run, drawn by the plot command itself;
+		 * with --format csv or json, stdout carries the data alone, so
+		 * the plot's report goes to stderr (it once followed the JSON on
 		 * stdout, which no parser then took). */
+		char dflt[64];
+		snprintf(dflt, sizeof dflt, "plots-run%lld", (long long)run_id);
 		fflush(stdout);
-		int saved = -1;
-		if (fmt != TBL_TEXT && (saved = dup(STDOUT_FILENO)) >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-			close(saved);
-			saved = -1;
-		}
 		if (fmt == TBL_TEXT)
 			putchar('\n');
-		int prc = cmd_plot(6, pargv);
-		fflush(stdout);
-		if (saved >= 0) {
-			dup2(saved, STDOUT_FILENO);
-			close(saved);
-		}
-		if (prc != CLI_OK) {
+		if (cli_plot_run(out_path, run_id, plot_dir ? plot_dir : dflt, fmt == TBL_TEXT ? stdout : stderr) !=
+		    CLI_OK) {
 			status = CLI_FAIL; /* the plot command has said why */
 			goto done;
 		}

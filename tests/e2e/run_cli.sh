@@ -227,5 +227,11 @@ for lim in 45MiB 60MiB 80MiB; do
 	check "TIERSIM_MEMORY_LIMIT=$lim: no database left" test ! -e "$D/oom.db"
 done
 
+# --format json with --plot: stdout is the JSON alone, the plot's report
+# goes to stderr (it once followed the JSON on stdout).
+"$T" run scenarios/queueing.ini --out "$D/jp.db" --format json --plot "$D/jp" >"$D/jp.json" 2>"$D/jp.err"
+check "json with --plot: stdout ends with the JSON, the report on stderr" sh -c \
+	"test \"\$(grep -v '^\$' '$D/jp.json' | tail -1)\" = ']' && ! grep -q 'tiersim plot' '$D/jp.json' && grep -q '^tiersim plot: ' '$D/jp.err'"
+
 echo "run_cli: $fails failed"
 [ "$fails" -eq 0 ]
