@@ -1562,6 +1562,15 @@ static int pieces_merge(struct blob_job *j)
 	return rc;
 }
 
+/* The job's next exchange (start_attempt frees the last one), or its
+ * end with BK_EIO if it cannot be made. */
+static void next_step(struct blob_job *j, enum blob_step step)
+{
+	j->step = step;
+	if (start_attempt(j) < 0)
+		job_finish(j, BK_EIO);
+}
+
 static void attempt_done(struct blob_job *j, CURLcode cc)
 {
 	struct blob *b = j->b;
@@ -1629,10 +1638,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	if (!ok && j->step == S_PUT_LIST && j->piece && !j->piece->committed && (http == 409 || http == 412)) {
 		/* The guarded first commit found a blob there (blob.h): its
 		 * committed blocks say whether it is made of pieces. */
-		attempt_free(j);
-		j->step = S_GET_BLOCKS;
-		if (start_attempt(j) < 0)
-			job_finish(j, BK_EIO);
+		next_step(j, S_GET_BLOCKS);
 		return;
 	}
 	if (!ok) {
@@ -1680,10 +1686,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 			job_finish(j, BK_EIO);
 			return;
 		}
-		if (j->piece || ++j->block >= j->nblocks)
-			j->step = S_PUT_LIST;
-		if (start_attempt(j) < 0)
-			job_finish(j, BK_EIO);
+		next_step(j, j->piece || ++j->block >= j->nblocks ? S_PUT_LIST : j->step);
 		return;
 	case S_PUT_LIST:
 		if (j->piece)
@@ -1694,10 +1697,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 			job_finish(j, BK_EIO);
 			return;
 		}
-		attempt_free(j);
-		j->step = S_PUT_LIST;
-		if (start_attempt(j) < 0)
-			job_finish(j, BK_EIO);
+		next_step(j, S_PUT_LIST);
 		return;
 	default:
 		break;
