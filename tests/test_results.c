@@ -315,6 +315,35 @@ static void test_every_nonempty_bucket_is_stored(void **state)
 	sqlite3_close(h);
 }
 
+/* The writer does not have SQLite check each row's parent (results.c
+ * says why): the rows it writes must pass the check all the same. */
+static void test_written_rows_pass_the_foreign_key_check(void **state)
+{
+	struct fixture *f = *state;
+	struct db_run_info info = sample_info();
+	assert_int_equal(write_sample(f->path, &info), 1);
+	assert_int_equal(write_sample(f->path, &info), 2);
+	sqlite3 *h = raw_open(f->path);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	/* And the children it wrote are children: deleting a run, with
+	 * foreign keys on, takes its rows with it. */
+	assert_true(query_int(h, "SELECT count(*) FROM histogram_buckets WHERE run = 1") > 0);
+	raw_exec(h, "PRAGMA foreign_keys = ON");
+	raw_exec(h, "DELETE FROM runs WHERE id = 1");
+	const char *tables[] = {"metrics", "histograms", "histogram_buckets", "series"};
+	for (size_t i = 0; i < 4; i++) {
+		char q[80];
+		snprintf(q, sizeof q, "SELECT count(*) FROM %s WHERE run = 1", tables[i]);
+		assert_int_equal(query_int(h, q), 0);
+		snprintf(q, sizeof q, "SELECT count(*) FROM %s WHERE run = 2", tables[i]);
+		assert_true(query_int(h, q) > 0);
+	}
+	sqlite3_close(h);
+}
+
 static void test_series_has_one_row_per_sample(void **state)
 {
 	struct fixture *f = *state;
@@ -727,6 +756,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_metrics_rows_hold_scalars_and_nan_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_histogram_row_has_summary_and_percentiles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_nonempty_bucket_is_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_written_rows_pass_the_foreign_key_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_has_one_row_per_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_get_successive_ids_across_reopening, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_registry_gives_identical_tables_in_two_databases, setup,
