@@ -434,6 +434,57 @@ static void test_hbm_hits_skip_the_data_path(void **state)
 	rig_free(&r);
 }
 
+/* A block is in a node's HBM once its load has arrived, not when it is
+ * issued: r3 asks node 1 for block 1 while r1's read of it is in flight
+ * there (100 to 102 ms), so it reads the block too, 2 ms (a read that
+ * hits the one tier here is its own; only fetches from below coalesce),
+ * where it used to have it at once; r5 asks after r1's read arrived, and
+ * has it at once.  r0, r2 and r4 (node 0) only move the round robin
+ * along. */
+static void test_hbm_holds_a_block_once_its_load_has_arrived(void **state)
+{
+	(void)state;
+	static const char *t =
+		"{\"timestamp\": 0, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n"
+		"{\"timestamp\": 100, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n"
+		"{\"timestamp\": 101, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [2]}\n"
+		"{\"timestamp\": 101, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n"
+		"{\"timestamp\": 103, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [3]}\n"
+		"{\"timestamp\": 103, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n";
+	struct rig r;
+	struct err e;
+	rig_init(&r, 2, 0);
+	assert_int_equal(tiny_job(&r, t, "hbm = 1MiB\n", &e), 0);
+	rig_run(&r);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 1), 2 * MS);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 3), 2 * MS);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 5), 0);
+	assert_int_equal((uint64_t)metric(&r, "job.kv.hbm_hits"), 1);
+	rig_free(&r);
+}
+
+/* A block this node computed is in its HBM from the prefill's end
+ * (5.12 ms), though its store is acknowledged only at 7.12 ms: r1, at
+ * 6 ms, needs no I/O and does not wait for the store. */
+static void test_hbm_holds_a_computed_block_before_its_store_is_acknowledged(void **state)
+{
+	(void)state;
+	static const char *t =
+		"{\"timestamp\": 0, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n"
+		"{\"timestamp\": 6, \"input_length\": 512, \"output_length\": 1, \"hash_ids\": [1]}\n";
+	struct rig r;
+	struct err e;
+	rig_init(&r, 1, 0);
+	assert_int_equal(tiny_job(&r, t, "hbm = 1MiB\n", &e), 0);
+	rig_run(&r);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 0), 5120 * US);
+	assert_int_equal(kv_job_ttft_ns(&r.job, 1), 0);
+	assert_int_equal((uint64_t)metric(&r, "job.kv.hbm_hits"), 1);
+	assert_int_equal((uint64_t)metric(&r, "job.kv.joined_hits"), 0);
+	assert_int_equal((uint64_t)metric(&r, "job.kv.block_hits"), 1);
+	rig_free(&r);
+}
+
 /* ---- (d) bad input ---- */
 
 static void expect_trace_error(const char *text, const char *line, const char *field)
@@ -808,6 +859,8 @@ int main(void)
 		cmocka_unit_test(test_time_scale_stretches_arrivals),
 		cmocka_unit_test(test_hits_are_attributed_to_the_tier_holding_the_block),
 		cmocka_unit_test(test_hbm_hits_skip_the_data_path),
+		cmocka_unit_test(test_hbm_holds_a_block_once_its_load_has_arrived),
+		cmocka_unit_test(test_hbm_holds_a_computed_block_before_its_store_is_acknowledged),
 		cmocka_unit_test(test_empty_trace_finishes_at_start),
 		cmocka_unit_test(test_same_inputs_give_the_same_ttfts),
 		cmocka_unit_test(test_a_stopped_job_starts_nothing_more),

@@ -275,6 +275,66 @@ static void test_bad_configuration_is_refused(void **state)
 	rig_free(&g);
 }
 
+/* ---- the object ids the data path is given ---- */
+
+/* A backend that notes each request's object and passes it on. */
+struct seen {
+	struct backend inner;
+	uint64_t obj[16];
+	size_t n;
+};
+
+static int seen_submit(void *self, struct bk_req *r)
+{
+	struct seen *s = self;
+	if (s->n < 16)
+		s->obj[s->n++] = r->object;
+	return bk_submit(&s->inner, r);
+}
+
+static void seen_destroy(void *self)
+{
+	struct seen *s = self;
+	s->inner.ops->destroy(s->inner.self);
+}
+
+static const struct bk_ops seen_ops = { .name = "seen", .submit = seen_submit, .destroy = seen_destroy };
+
+/* A trace's ids become the upper half of the path's 2^40 (jobs own the
+ * lower, traces/workload.h): t < 2^38 as 2^39 + t, and each distinct
+ * larger id (a CSV's hashed text ids, 64-bit keys) 2^39 + 2^38 + n in
+ * order of first sight, so none is refused and no two meet. */
+static void test_trace_ids_are_numbered_clear_of_jobs_and_below_2_40(void **state)
+{
+	(void)state;
+	const uint64_t big1 = UINT64_C(0x8000000000000001), big2 = UINT64_C(1) << 40;
+	const uint64_t ids[] = { 5, big1, big2, big1, 5, (UINT64_C(1) << 38) - 1, UINT64_C(1) << 38 };
+	struct trace_rec recs[7];
+	for (size_t i = 0; i < 7; i++)
+		recs[i] = (struct trace_rec){ .obj_id = ids[i], .size_bytes = 4096, .op = TRACE_OP_READ };
+	struct rig g;
+	rig_init(&g, 1, MS, recs, 7);
+	struct seen sn = { .inner = g.be[0] };
+	g.be[0] = (struct backend){ .ops = &seen_ops, .self = &sn };
+	path_free(g.paths[0]);
+	struct path_tier_cfg tier = { .name = "store", .data = g.be[0] };
+	struct path_cfg pc = { .chunk_bytes = 1 << 20, .n_tiers = 1, .tiers = &tier };
+	assert_non_null(g.paths[0] = path_new(&g.x, &pc, NULL));
+	struct replay_cfg c = { .mode = REPLAY_CLOSED, .outstanding = 1 };
+	rig_start(&g, &c);
+	assert_int_equal(replay_start(g.rp, NULL), 0);
+	ev_run(g.eng, UINT64_MAX, NULL);
+	assert_int_equal(replay_failed(g.rp, NULL), 0);
+	assert_int_equal(replay_stats(g.rp)->completed, 7);
+	const uint64_t half = UINT64_C(1) << 39, quarter = UINT64_C(1) << 38;
+	const uint64_t want[] = { half + 5, half + quarter, half + quarter + 1, half + quarter, half + 5,
+				  half + quarter - 1, half + quarter + 2 };
+	assert_int_equal(sn.n, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(sn.obj[i], want[i]);
+	rig_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_bad_record_stops_replay_with_readers_error),
 		cmocka_unit_test(test_empty_trace_finishes_at_once),
 		cmocka_unit_test(test_bad_configuration_is_refused),
+		cmocka_unit_test(test_trace_ids_are_numbered_clear_of_jobs_and_below_2_40),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

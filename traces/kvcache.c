@@ -71,11 +71,22 @@
  *             own per-tier statistics (tier.*) count the exact bytes, of
  *             every job on those nodes.
  *
- * Not modelled: HBM (the path's top tier is taken as host DRAM; a block
- * in GPU memory from an earlier request on the same node is loaded again),
- * batching and decode, failed loads (counted in io_errors; the request
- * proceeds as if loaded) and failed stores (counted; the block becomes
- * absent again and its waiters proceed without it).
+ *   HBM       with `hbm` > 0, each node's GPU memory keeps the blocks it
+ *             computed or loaded, an LRU of hbm bytes.  A block is there
+ *             from its prefill's end or its load's arrival, not before: a
+ *             reference to a block whose load is still in flight on the
+ *             node reads it too (the data path coalesces the two if the
+ *             fetch below is still in flight).  A reference to a block in
+ *             the node's HBM needs no I/O (hbm_hits), also while the block
+ *             is still pending because its store is not acknowledged yet:
+ *             this node computed it.  (Until 2026-11-26 a block counted as
+ *             in HBM from the moment its load was issued, so a second
+ *             request on the node had it at once, a second before the
+ *             first read arrived.)
+ *
+ * Not modelled: batching and decode, failed loads (counted in io_errors;
+ * the request proceeds as if loaded) and failed stores (counted; the
+ * block becomes absent again and its waiters proceed without it).
  *
  * Defaults and sources (../shared/reference/hardware-and-scale.md):
  *   layers 80, kv_heads 8, head_dim 128, dtype_bytes 2: Llama-3-70B in
@@ -544,8 +555,15 @@ static void kv_one_load_done(struct kv_job *j, uint32_t i)
 	kv_check_done(j, i);
 }
 
-/* Looks block ref up in its node's HBM, making it resident there (LRU):
- * 1 if it already was. */
+/* 1 if block ref is in its node's HBM now (nothing changes there). */
+static int kv_hbm_holds(const struct kv_job *j, uint32_t node, size_t ref)
+{
+	const struct kv_node *n = &j->node[node];
+	return n->hbm.st && pol_contains(&n->hbm, kv_object(j, ref));
+}
+
+/* Makes block ref resident in its node's HBM, the most recently used
+ * there (LRU): 1 if it already was. */
 static int kv_hbm_access(struct kv_job *j, uint32_t node, size_t ref)
 {
 	struct kv_node *n = &j->node[node];
@@ -567,7 +585,7 @@ static void kv_hbm_hit(void *arg)
 static int kv_load(struct kv_job *j, size_t ref)
 {
 	struct kv_rt *rt = &j->rt[j->ref[ref].req];
-	if (kv_hbm_access(j, rt->node, ref)) {
+	if (kv_hbm_holds(j, rt->node, ref) && kv_hbm_access(j, rt->node, ref)) {
 		j->hbm_hits++;
 		j->hbm_bytes_hit += j->block_bytes;
 		exec_at(j->env.x, kv_now(j), kv_hbm_hit, &j->ref[ref]);
@@ -593,10 +611,12 @@ static void kv_load_done(void *ctx, int status, uint64_t bytes)
 {
 	struct kv_ref *rf = ctx;
 	struct kv_job *j = rf->j;
-	if (status != BK_OK)
+	if (status != BK_OK) {
 		j->io_errors++;
-	else
+	} else {
 		j->load_bytes += bytes;
+		kv_hbm_access(j, j->rt[rf->req].node, (size_t)(rf - j->ref)); /* arrived in GPU memory */
+	}
 	kv_one_load_done(j, rf->req);
 }
 
@@ -659,6 +679,13 @@ static void kv_request(struct kv_job *j, uint32_t i)
 			j->hit_tokens += tok;
 			if (j->owner[b] == i)
 				break; /* a repeat within the request: computed here */
+			if (kv_hbm_holds(j, rt->node, ref)) {
+				/* Computed on this node, its store not yet
+				 * acknowledged: in this GPU's memory all the same. */
+				if (kv_load(j, ref) == 0)
+					rt->loads_out++;
+				break;
+			}
 			j->joined++;
 			rt->loads_out++;
 			j->ref[ref].wait_next = -1;

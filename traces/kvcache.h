@@ -16,6 +16,9 @@
  *               block_tokens = 512      tokens per hash_ids block (Mooncake)
  *               prefill_per_token = 50us  prefill time per recomputed token
  *               ttft = serial | overlap  load then compute, or both at once
+ *               hbm = 0                 per node: GPU memory for KV blocks, an
+ *                                       LRU of the blocks computed or loaded
+ *                                       there (0: none, every load is I/O)
  *
  * Metrics (job.NAME.*): ttft (histogram, ns), requests, requests_done,
  * block_refs, block_hits, block_misses, block_hit_ratio, joined_hits,

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cache_index.h"
 #include "sim/hist.h"
+#include "traces/workload.h"
 
 /* One request in flight. */
 struct rreq {
@@ -51,7 +53,50 @@ struct replay {
 	uint64_t t_first_trace;  /* the first record's trace time */
 	uint64_t t_prev_trace;   /* the previous record's trace time */
 	uint64_t t_start;        /* when the replay started (executor time) */
+	struct cidx big;         /* trace ids >= REPLAY_BIG_ID, in order of first sight */
+	int big_ready;
 };
+
+/* Object ids for the data path.  A chunk's key packs its object id into
+ * PATH_OBJ_BITS (40) bits (path.h), of which a trace replay owns the
+ * upper half, [WL_TRACE_IDS, 2^40) (traces/workload.h: jobs own the lower
+ * half, so the two never share an object).  But a trace's ids are 64-bit:
+ * a CSV trace's text ids are 64-bit hashes (traces/csv.c), and so are the
+ * keys of many published oracleGeneral traces.  So an id t below
+ * REPLAY_BIG_ID (2^38) becomes WL_TRACE_IDS + t, and the n-th distinct id
+ * at or above it (n = 0, 1, ...) WL_TRACE_IDS + REPLAY_BIG_ID + n.  That
+ * is exact (the table keeps every big id, and a small one never reaches
+ * the big range), deterministic (order of first sight), and costs no
+ * table on a trace of small ids.  The handles of a cidx that never
+ * removes are handed out 0, 1, 2, ..., so a big id's handle is its n. */
+#define REPLAY_BIG_ID (WL_TRACE_IDS >> 1)
+
+static int map_id(struct replay *r, uint64_t *id, struct err *e)
+{
+	if (*id < REPLAY_BIG_ID) {
+		*id += WL_TRACE_IDS;
+		return 0;
+	}
+	if (!r->big_ready) {
+		if (cidx_init(&r->big, sizeof(uint64_t), CIDX_DENSE) < 0)
+			return err_set(e, ERR_FAIL, "%s: out of memory numbering its object ids", r->name);
+		r->big_ready = 1;
+	}
+	uint32_t h = cidx_find(&r->big, *id);
+	if (h == CIDX_NONE && (h = cidx_insert(&r->big, *id)) == CIDX_NONE)
+		return err_set(e, ERR_FAIL, "%s: out of memory numbering its object ids", r->name);
+	*id = WL_TRACE_IDS + REPLAY_BIG_ID + h;
+	return 0;
+}
+
+/* The trace's next record, its object id mapped (map_id): as trace_next. */
+static int next_record(struct replay *r, struct trace_rec *rec, struct err *e)
+{
+	int got = trace_next(r->t, rec, e);
+	if (got == 1 && map_id(r, &rec->obj_id, e) < 0)
+		return -1;
+	return got;
+}
 
 static void fail(struct replay *r, const struct err *e, const char *what)
 {
@@ -115,7 +160,7 @@ static int take(struct replay *r, struct trace_rec *rec)
 		got = r->ahead_end;
 		e = r->ahead_err;
 	} else {
-		got = trace_next(r->t, rec, &e);
+		got = next_record(r, rec, &e);
 	}
 	if (got < 0) {
 		fail(r, &e, NULL);
@@ -142,7 +187,7 @@ static void hint_ahead(struct replay *r)
 	    (r->cfg.max_requests && r->records >= r->cfg.max_requests))
 		return;
 	err_clear(&r->ahead_err);
-	int got = trace_next(r->t, &r->ahead, &r->ahead_err);
+	int got = next_record(r, &r->ahead, &r->ahead_err);
 	if (got != 1) {
 		r->ahead_end = got;
 		return;
@@ -365,5 +410,7 @@ void replay_free(struct replay *r)
 		free(r->blocks[i]);
 	free(r->blocks);
 	hist_free(r->latency);
+	if (r->big_ready)
+		cidx_destroy(&r->big);
 	free(r);
 }

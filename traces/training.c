@@ -380,6 +380,18 @@ static void try_take(struct trn_gpu *g)
 			if (t->compute_sd_ns)
 				d += gsl_ran_gaussian(t->comp, (double)t->compute_sd_ns);
 			g->cur_compute_ns = d > 0 ? (uint64_t)llround(d) : 0;
+			if (g->cur_compute_ns > UINT64_MAX - 1 - n) {
+				/* The executor would clamp the step's end to now
+				 * (exec.h): steps of no time, AU past 1, and a
+				 * run that never ends. */
+				struct err e;
+				err_set(&e, ERR_INPUT,
+					"a step at %.6g s would end past the clock's end (2^64 ns, 584 years): "
+					"use an earlier start or fewer steps",
+					(double)n / 1e9);
+				fail(t, &e);
+				return;
+			}
 			set_state(g, G_COMPUTE, n);
 			exec_at(t->x, n + g->cur_compute_ns, compute_end, g);
 		}

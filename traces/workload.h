@@ -93,9 +93,15 @@ int wl_check_object(const struct wl_env *env, struct cfg_doc *d, struct cfg_sect
 extern const struct wl_type wl_types[];
 const struct wl_type *wl_type_by_name(const char *name);
 
-/* The i-th object of job `job`: (job << 32) | i, so jobs never share an
- * object and every id stays below the data path's 2^40 limit (path.h):
- * at most 256 jobs of 2^32 objects each. */
+/* Object ids.  The data path numbers objects below 2^40 (path.h).  Jobs
+ * own the lower half, [0, 2^39): the i-th object of job `job` is
+ * (job << 32) | i, so jobs never share an object (at most WL_MAX_JOBS
+ * jobs of 2^32 objects each).  A trace replay, which can run beside
+ * them, owns the upper half, from WL_TRACE_IDS (traces/replay.c), so a
+ * trace's objects are never a job's. */
+#define WL_MAX_JOBS 128
+#define WL_TRACE_IDS (UINT64_C(1) << 39)
+
 static inline uint64_t wl_object_id(uint32_t job, uint64_t i)
 {
 	return ((uint64_t)job << 32) | (i & 0xffffffffu);

@@ -134,8 +134,8 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 		n += strcmp(d->sec[i].type, "job") == 0;
 	if (n == 0)
 		return 0;
-	if (n > 256)
-		return err_set(e, ERR_INPUT, "%s: %zu jobs; at most 256", d->path, n);
+	if (n > WL_MAX_JOBS)
+		return err_set(e, ERR_INPUT, "%s: %zu jobs; at most %d", d->path, n, WL_MAX_JOBS);
 	t->jobs = calloc(n, sizeof *t->jobs);
 	t->envs = calloc(n, sizeof *t->envs);
 	if (!t->jobs || !t->envs)

@@ -115,5 +115,37 @@ big bigfile 'type = training\nfiles = 8\nsamples_per_file = 1024\nsample_bytes =
 big bigblock "type = kvcache\ntrace = $PWD/scenarios/data/mooncake_conversation_3min.jsonl\nlayers = 1\nkv_heads = 1\nhead_dim = 1\ndtype_bytes = 1\nblock_tokens = 34359738369\n" \
 	"bigblock.ini:13: \\[job j\\] block_tokens: a KV block of 68719476738 bytes is"
 
+# --- a trace beside a job: their objects are apart ---
+# The trace reads objects 0-15 before the job starts; the job reads its
+# 16 files (one 1 s fetch each, then 100 ms of compute).  With the
+# trace's ids in a range of their own (README, "Object ids") the job
+# takes as long as it does alone; when trace object i was job file i,
+# the job found its files in the cache and took 11.1 s instead of 16.1.
+jobini() {
+	printf '[cluster]\nnodes = 1\nchunk = 1MiB\nnic = 100000Tb/s\n[tier cache]\nmodel = fixed\nscope = node\n'
+	printf 'capacity = 1GiB\nlatency = 1ms\n[tier store]\nmodel = fixed\nlatency = 1s\n%b' "$1"
+	printf '[job t]\ntype = training\nstart = 5s\ngpus_per_node = 1\nfiles = 16\nsample_bytes = 1MiB\n'
+	printf 'batch_size = 1\nread_threads = 1\nprefetch = 1\ncomputation_time = 100ms\nepochs = 1\n'
+}
+{ echo 'time,id,size,op'; for i in $(seq 0 15); do echo "0,$i,1048576,read"; done; } >"$D/alias.csv"
+jobini "[workload]\ntrace = $D/alias.csv\nformat = csv\nmode = open\n" >"$D/alias.ini"
+jobini "" >"$D/alone.ini"
+"$T" run "$D/alias.ini" --out "$D/alias.db" >/dev/null 2>&1
+"$T" run "$D/alone.ini" --out "$D/alone.db" >/dev/null 2>&1
+wa=$(metric "$D/alias.db" job.t.wall_s); wb=$(metric "$D/alone.db" job.t.wall_s)
+check "a job beside a trace takes as long as alone ($wa s, $wb s)" test -n "$wa" -a "$wa" = "$wb"
+
+# --- a training job that would run past the clock's end ---
+# 5000 steps of 100 ms from 275 s before 2^64 ns: their ends would wrap,
+# and the executor clamps such a time to now: it once reported AU 137%
+# and never ended.
+printf '[cluster]\nnodes = 1\n[tier store]\nmodel = fixed\nlatency = 1ms\n[job t]\ntype = training\n' >"$D/late.ini"
+printf 'start = 5124095.5h\nfiles = 8\nsamples_per_file = 1\nsample_bytes = 1MiB\nepochs = 5000\ncomputation_time = 100ms\n' >>"$D/late.ini"
+timeout 120 "$T" run "$D/late.ini" --out "$D/late.db" >/dev/null 2>"$D/err"; s=$?
+cat "$D/err"
+check "a step past the clock's end: exit 2 ($s)" test "$s" = 2
+check "a step past the clock's end: says so" grep -q "past the clock's end" "$D/err"
+check "a step past the clock's end: no database" test ! -e "$D/late.db"
+
 echo "jobs_run: $fails failed"
 [ "$fails" -eq 0 ]
