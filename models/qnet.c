@@ -94,6 +94,10 @@ int qnet_read_run(struct cfg_doc *doc, struct qnet_run *run, struct err *e)
 			       doc->path, s->line);
 	if (run->until_ns == 0)
 		return cfg_error(doc, s, cfg_key(s, "until"), e, "must be more than 0");
+	/* 2^64 - 1 ns stands for "no end" in a run (cmd_run), and an event
+	 * can be no later than 2^64 - 2. */
+	if (run->until_ns >= UINT64_MAX - 1)
+		return cfg_error(doc, s, cfg_key(s, "until"), e, "must be less than 2^64 - 2 ns (584 years)");
 	if (cfg_time_ns(doc, s, "warmup", &run->warmup_ns, e) < 0)
 		return -1;
 	if (run->warmup_ns >= run->until_ns)

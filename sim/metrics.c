@@ -387,6 +387,13 @@ static void met_sampler_fire(void *arg)
 		m->capped_ns = now;
 		return;
 	}
+	/* The clock's end: the next tick would wrap past 2^64 ns, and the
+	 * executor would take it for now, and sample at this instant for
+	 * ever (a queueing run with `until` past 5.1 million hours did). */
+	if (now > UINT64_MAX - 1 - m->period_ns) {
+		m->sampler_id = 0;
+		return;
+	}
 	m->sampler_id = exec_at(&m->x, now + m->period_ns, met_sampler_fire, m);
 	if (m->sampler_id == 0)
 		m->failed = 1; /* the executor fails its run too (exec.h) */

@@ -379,7 +379,8 @@ static void try_take(struct trn_gpu *g)
 			double d = (double)t->compute_ns;
 			if (t->compute_sd_ns)
 				d += gsl_ran_gaussian(t->comp, (double)t->compute_sd_ns);
-			g->cur_compute_ns = d > 0 ? (uint64_t)llround(d) : 0;
+			/* llround is a long: above 2^63 it has no answer. */
+			g->cur_compute_ns = d <= 0 ? 0 : d >= 0x1p64 ? UINT64_MAX : (uint64_t)(d + 0.5);
 			if (g->cur_compute_ns > UINT64_MAX - 1 - n) {
 				/* The executor would clamp the step's end to now
 				 * (exec.h): steps of no time, AU past 1, and a

@@ -54,6 +54,12 @@ struct progress {
 	double last;  /* when the line was last drawn */
 };
 
+/* The event at a queueing run's `until` (see cmd_run). */
+static void run_end_mark(void *arg)
+{
+	(void)arg;
+}
+
 static void progress_update(struct progress *p, const struct ev_engine *eng, uint64_t until)
 {
 	if (!p->on)
@@ -317,8 +323,14 @@ int cmd_run(int argc, char **argv)
 			err_prefix(&e, "--until: ");
 			goto fail;
 		}
+		if (!tiered && run.until_ns >= UINT64_MAX - 1) {
+			err_set(&e, ERR_INPUT, "--until %s: must be less than 2^64 - 2 ns (584 years)", until_s);
+			goto fail;
+		}
 		if (run.until_ns <= run.warmup_ns) {
-			err_set(&e, ERR_INPUT, "--until %s: must be longer than the scenario's warm-up", until_s);
+			err_set(&e, ERR_INPUT, run.warmup_ns ? "--until %s: must be longer than the scenario's warm-up"
+							     : "--until %s: must be more than 0",
+				until_s);
 			goto fail;
 		}
 	}
@@ -351,6 +363,14 @@ int cmd_run(int argc, char **argv)
 	int interrupted = 0;
 	if (tiered ? trun_start(tr, &x, m, run.sample_ns, &e) < 0 : qnet_start(net, &run, m, &e) < 0)
 		goto fail;
+	/* A queueing run lasts until `until`, and its rates are over that:
+	 * an event there keeps the clock going when the work ends before it
+	 * (a source of `jobs` and a sampler that stopped at its cap once
+	 * ended a 10 s run at 1.05 s, with ten times the throughput). */
+	if (!tiered && !exec_at(&x, run.until_ns, run_end_mark, NULL)) {
+		err_set(&e, ERR_FAIL, "out of memory");
+		goto fail;
+	}
 
 	char started[32];
 	trun_iso_now(started, sizeof started);
@@ -359,7 +379,10 @@ int cmd_run(int argc, char **argv)
 	 * event (ev_run only moves the clock to the slice's end). */
 	if (run.until_ns == UINT64_MAX) {
 		/* Until the trace is replayed: slices of simulated time. */
-		for (uint64_t t = SLICE_NS;; t += SLICE_NS) {
+		/* The slice's end saturates at the clock's end: wrapped, it
+		 * would make every later slice end at once, at a time already
+		 * past (a start near 2^64 ns spun for ever). */
+		for (uint64_t t = SLICE_NS;; t = t > UINT64_MAX - 1 - SLICE_NS ? UINT64_MAX - 1 : t + SLICE_NS) {
 			int r = ev_run(eng, t, &e);
 			if (r < 0)
 				goto fail;

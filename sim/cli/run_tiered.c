@@ -127,6 +127,8 @@ static int job_nodes(struct cfg_doc *d, struct cfg_section *s, size_t nodes, siz
 			 nodes - 1);
 }
 
+#define JOB_START_MAX_NS (UINT64_C(1) << 62)
+
 static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, uint64_t seed, struct err *e)
 {
 	size_t n = 0;
@@ -165,6 +167,13 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 		uint64_t start = 0;
 		if (job_nodes(d, s, nodes, &first, &count, e) < 0 || cfg_time_ns(d, s, "start", &start, e) < 0)
 			return -1;
+		/* Room on the clock (2^64 ns, 584 years) for the job's work:
+		 * a time past its end would wrap, and the engine take it for
+		 * now (a model load started 0.2 s before the end spun for
+		 * ever). */
+		if (start > JOB_START_MAX_NS)
+			return cfg_error(d, s, cfg_key(s, "start"), e,
+					 "at most 2^62 ns (146 years), so that the job's times stay on the clock");
 		struct wl_env *env = &t->envs[t->njobs];
 		*env = (struct wl_env){
 			.x = x, .paths = paths + first, .nodes = count, .job_index = (uint32_t)t->njobs,

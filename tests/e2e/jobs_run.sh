@@ -136,16 +136,21 @@ wa=$(metric "$D/alias.db" job.t.wall_s); wb=$(metric "$D/alone.db" job.t.wall_s)
 check "a job beside a trace takes as long as alone ($wa s, $wb s)" test -n "$wa" -a "$wa" = "$wb"
 
 # --- a training job that would run past the clock's end ---
-# 5000 steps of 100 ms from 275 s before 2^64 ns: their ends would wrap,
-# and the executor clamps such a time to now: it once reported AU 137%
-# and never ended.
+# Steps of 4,000,000 h: the second one's end would wrap past 2^64 ns, and
+# the executor clamps such a time to now: a job once reported AU 137%
+# and never ended.  A start past 2^62 ns is refused as it is read.
 printf '[cluster]\nnodes = 1\n[tier store]\nmodel = fixed\nlatency = 1ms\n[job t]\ntype = training\n' >"$D/late.ini"
-printf 'start = 5124095.5h\nfiles = 8\nsamples_per_file = 1\nsample_bytes = 1MiB\nepochs = 5000\ncomputation_time = 100ms\n' >>"$D/late.ini"
+printf 'files = 8\nsamples_per_file = 1\nsample_bytes = 1MiB\nepochs = 5\ncomputation_time = 4000000h\n' >>"$D/late.ini"
 timeout 120 "$T" run "$D/late.ini" --out "$D/late.db" >/dev/null 2>"$D/err"; s=$?
 cat "$D/err"
 check "a step past the clock's end: exit 2 ($s)" test "$s" = 2
 check "a step past the clock's end: says so" grep -q "past the clock's end" "$D/err"
 check "a step past the clock's end: no database" test ! -e "$D/late.db"
+sed 's/^files = 8$/start = 5124095.5h\nfiles = 8/' "$D/late.ini" >"$D/later.ini"
+timeout 120 "$T" run "$D/later.ini" --out "$D/later.db" >/dev/null 2>"$D/err"; s=$?
+cat "$D/err"
+check "a start past 2^62 ns: exit 2 ($s)" test "$s" = 2
+check "a start past 2^62 ns: names the key" grep -q "later.ini:[0-9]*: \[job t\] start: at most 2^62 ns" "$D/err"
 
 echo "jobs_run: $fails failed"
 [ "$fails" -eq 0 ]

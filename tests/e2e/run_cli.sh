@@ -233,5 +233,26 @@ done
 check "json with --plot: stdout ends with the JSON, the report on stderr" sh -c \
 	"test \"\$(grep -v '^\$' '$D/jp.json' | tail -1)\" = ']' && ! grep -q 'tiersim plot' '$D/jp.json' && grep -q '^tiersim plot: ' '$D/jp.err'"
 
+# --- the clock's end, and a run's end ---
+# A sampler tick past 2^64 ns once wrapped to "now" and sampled at one
+# instant for ever; a start near the end wrapped the run's slices.
+printf '[run]\nuntil = 5100000h\n[source s]\ninterarrival = const(1000h)\nroute = q\n[queue q]\nservice = const(1ms)\n' >"$D/long.ini"
+timeout 60 "$T" run "$D/long.ini" --out "$D/long.db" >"$D/out" 2>&1; s=$?
+check "until 5.1 million hours: ends ($s)" test "$s" = 0
+check "until 5.1 million hours: 5,100 jobs done" test "$(q "$D/long.db" "select value from metrics where name = 'queue.q.completions'")" = 5100.0
+printf 'time,id,size,op\n0,1,4096,read\n18446744073.65,2,4096,read\n' >"$D/late.csv"
+printf '[run]\nsample = 1000000h\n[cluster]\nnodes = 1\n[tier b]\nmodel = fixed\nlatency = 1ms\n[workload]\ntrace = late.csv\n' >"$D/late.ini"
+printf 'format = csv:id=id,size=size,op=op,header=yes,time=time,time-unit=s\nmode = open\n' >>"$D/late.ini"
+timeout 60 "$T" run "$D/late.ini" --out "$D/late.db" >"$D/out" 2>&1; s=$?
+check "a request 0.05 s before the clock's end: ends ($s)" test "$s" = 0
+# A queueing run lasts `until` even when its work and its samples end
+# first (the sampler stops at 2^20 samples): 100 jobs in 10 s are 10/s.
+# It once ended at its last job, at 1.05 s, with 95 jobs/s.
+printf '[run]\nuntil = 10s\nsample = 1us\n[source s]\ninterarrival = exp(1ms)\njobs = 100\nroute = q\n[queue q]\nservice = const(1ms)\n' >"$D/cap.ini"
+"$T" run "$D/cap.ini" --out "$D/cap.db" >"$D/out" 2>&1
+check "a queueing run lasts its until: 10 s" test "$(q "$D/cap.db" "select sim_seconds from runs")" = 10.0
+check "a queueing run lasts its until: 10 jobs/s" test "$(q "$D/cap.db" "select value from metrics where name = 'queue.q.throughput'")" = 10.0
+check "until 2^64 - 1 ns: refused" test "$(status "$T" run "$D/cap.ini" --until 18446744073709551615ns --out "$D/x.db")" = 2
+
 echo "run_cli: $fails failed"
 [ "$fails" -eq 0 ]
