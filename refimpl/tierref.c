@@ -642,7 +642,7 @@ static int cmd_run(int argc, char **argv)
 	struct trun *tr = NULL;
 	struct met_registry *m = NULL;
 	struct db *db = NULL;
-	int status = EX_FAIL, created = 0, counted = 0;
+	int status = EX_FAIL, created = 0, written = 0;
 	char *scenario_text = NULL; /* with --trace: cfg_text of the scenario run */
 	struct trun_spec spec;
 	if (load(&a, &doc, &spec, &e) < 0 || loop_new(&l, 256, &e) < 0)
@@ -659,8 +659,10 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	if (preflight(l, rt, a.o.cold_url, &e) < 0)
 		goto fail;
-	created = access(a.out, F_OK) != 0;
-	if (db_open(&db, a.out, &e) < 0)
+	/* A database that is there is opened now, so that one that cannot
+	 * be used fails before the run; a new one is made when the results
+	 * are there (db_open_or_check). */
+	if (db_open_or_check(&db, a.out, &e) < 0)
 		goto fail;
 	if (rt_add_series(rt, m) < 0) {
 		err_set(&e, ERR_FAIL, "out of memory");
@@ -737,7 +739,6 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
 		goto fail;
-	counted = 1;
 	if (met_failed(m)) {
 		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
 		goto fail;
@@ -766,8 +767,14 @@ static int cmd_run(int argc, char **argv)
 		.queue = "io_uring",
 	};
 	int64_t run_id;
+	if (!db) {
+		created = access(a.out, F_OK) != 0;
+		if (db_open(&db, a.out, &e) < 0)
+			goto fail;
+	}
 	if (db_write_run(db, &info, m, &run_id, &e) < 0)
 		goto fail;
+	written = 1;
 	printf("tierref %s: %s, seed %llu\n", TIERSIM_VERSION, a.scenario, (unsigned long long)spec.seed);
 	printf("ran %.3f s on real devices: hot %s%s%s%s%s; %llu loop events\n", end_ns / 1e9, a.o.hot_dir,
 	       a.o.warm_dir ? ", warm " : "", a.o.warm_dir ? a.o.warm_dir : "", a.o.cold_url ? ", cold " : "",
@@ -879,7 +886,9 @@ fail:
 		status = fail("run", &e);
 	}
 	db_close(db);
-	if (status != EX_OK && status < 128 && !counted && created && db)
+	/* A database made for results that then could not be written goes
+	 * again (with the -wal and -shm SQLite may have left). */
+	if (status != EX_OK && status < 128 && !written && created)
 		trun_remove_db(a.out);
 	trun_free(tr);
 	rt_free(rt);

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -271,6 +272,36 @@ int db_open(struct db **out, const char *path, struct err *e)
 fail:
 	db_close(db);
 	return -1;
+}
+
+int db_open_or_check(struct db **out, const char *path, struct err *e)
+{
+	*out = NULL;
+	if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR))
+		return db_open(out, path, e);
+	/* Its directory: the path up to its last '/', or "." */
+	size_t n = strlen(path);
+	char *dir = malloc(n + 2);
+	if (!dir)
+		return err_set(e, ERR_FAIL, "%s: out of memory", path);
+	memcpy(dir, path, n + 1);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat st;
+	int rc = 0;
+	if (stat(dir, &st) < 0)
+		rc = err_set(e, ERR_FAIL, "%s: cannot create: %s: %s", path, dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = err_set(e, ERR_FAIL, "%s: cannot create: %s is not a directory", path, dir);
+	else if (access(dir, W_OK | X_OK) < 0)
+		rc = err_set(e, ERR_FAIL, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+	free(dir);
+	return rc;
 }
 
 void db_close(struct db *db)

@@ -54,6 +54,13 @@ struct db_run_info {
 
 /* Opens (creating if needed) and brings the schema up to date. */
 int db_open(struct db **out, const char *path, struct err *e);
+/* For a run that writes its results at its end: opens path now when it
+ * exists (so that a file that cannot be used fails before the run), and
+ * otherwise only checks that its directory takes a new file (*out NULL:
+ * db_open it when the results are there).  So a run that fails makes no
+ * file, and never has one to take away that another run has written to
+ * meanwhile.  0, or -1 with e. */
+int db_open_or_check(struct db **out, const char *path, struct err *e);
 void db_close(struct db *db);
 /* Writes the run and all of m in one transaction; *run_id is its id
  * (run_id may be NULL).  On failure nothing of the run remains and the

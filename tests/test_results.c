@@ -344,6 +344,37 @@ static void test_written_rows_pass_the_foreign_key_check(void **state)
 	sqlite3_close(h);
 }
 
+/* A run checks its --out before it starts and makes a new database only
+ * with its results: a run that fails makes no file (and so never takes
+ * away one another run has written to meanwhile). */
+static void test_open_or_check_makes_no_file_until_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = (struct db *)1;
+	struct err e = {0};
+	assert_int_equal(db_open_or_check(&db, f->path, &e), 0);
+	assert_null(db);
+	assert_int_equal(access(f->path, F_OK), -1);
+	/* There: opened at once. */
+	struct db_run_info info = sample_info();
+	assert_int_equal(write_sample(f->path, &info), 1);
+	assert_int_equal(db_open_or_check(&db, f->path, &e), 0);
+	assert_non_null(db);
+	db_close(db);
+	/* No directory, or a file where the directory would be: refused,
+	 * naming the path and what is wrong. */
+	char bad[256];
+	snprintf(bad, sizeof bad, "%s/none/x.db", f->dir);
+	assert_int_equal(db_open_or_check(&db, bad, &e), -1);
+	assert_non_null(strstr(e.msg, bad));
+	assert_non_null(strstr(e.msg, "No such file or directory"));
+	snprintf(bad, sizeof bad, "%s/x.db", f->path);
+	assert_int_equal(db_open_or_check(&db, bad, &e), -1);
+	assert_non_null(strstr(e.msg, "is not a directory"));
+	assert_int_equal(db_open_or_check(&db, "x-in-the-working-directory.db", &e), 0);
+	assert_null(db);
+}
+
 static void test_series_has_one_row_per_sample(void **state)
 {
 	struct fixture *f = *state;
@@ -757,6 +788,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_histogram_row_has_summary_and_percentiles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_nonempty_bucket_is_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_written_rows_pass_the_foreign_key_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_or_check_makes_no_file_until_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_has_one_row_per_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_get_successive_ids_across_reopening, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_registry_gives_identical_tables_in_two_databases, setup,

@@ -351,10 +351,10 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	if (tr)
 		trun_print_warnings(tr, stderr);
-	/* Open the database before simulating, so that a bad --out fails at
-	 * once rather than after the run. */
-	created = access(out_path, F_OK) != 0;
-	if (db_open(&db, out_path, &e) < 0)
+	/* Check the database before simulating, so that a bad --out fails at
+	 * once rather than after the run; a new one is made only when the
+	 * results are there (db_open_or_check). */
+	if (db_open_or_check(&db, out_path, &e) < 0)
 		goto fail;
 	/* Ctrl-C or SIGTERM (a batch system's time limit) ends the run where
 	 * it is, as --until would, and its results so far are written. */
@@ -476,6 +476,11 @@ int cmd_run(int argc, char **argv)
 		.queue = ev_queue_name(eng),
 	};
 	int64_t run_id;
+	if (!db) {
+		created = access(out_path, F_OK) != 0;
+		if (db_open(&db, out_path, &e) < 0)
+			goto fail;
+	}
 	if (db_write_run(db, &info, m, &run_id, &e) < 0)
 		goto fail;
 	written = 1;
@@ -550,10 +555,11 @@ fail:
 		status = cli_fail("run", &e);
 done:
 	db_close(db);
-	/* Nothing half-written: a run that failed before its results were
-	 * written leaves no database it created (a failed plot afterwards
-	 * does not take the written run away). */
-	if ((status == CLI_FAIL || status == CLI_USAGE) && !written && created && db)
+	/* Nothing half-written: a database made for the results that then
+	 * could not be written is taken away again, with its -wal and -shm
+	 * (also when SQLite made them and then failed to open it).  A failed
+	 * plot afterwards does not take the written run away. */
+	if ((status == CLI_FAIL || status == CLI_USAGE) && !written && created)
 		trun_remove_db(out_path);
 	qnet_free(net);
 	trun_free(tr);
