@@ -673,6 +673,24 @@ int cfg_check_unused(struct cfg_doc *d, struct err *e)
 	return 0;
 }
 
+/* A section's name goes into metric names (tier.NAME.hits,
+ * backend.NAME.node0.read.ops, job.NAME.au): so letters, digits, '_' and
+ * '-' only.  A '.' made two names one: tier "t"'s node 0 and a tier
+ * "t.node0" wrote the same metrics, each over the other's. */
+static int check_name(struct cfg_doc *d, struct cfg_section *s, struct err *e)
+{
+	for (const char *c = s->name; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+		    *c == '-')
+			continue;
+		return err_set(e, ERR_INPUT,
+			       "%s:%d: [%s %s]: a name of letters, digits, '_' and '-' only (it goes into metric "
+			       "names such as %s.%s.*, where '%c' would be ambiguous)",
+			       d->path, s->line, s->type, s->name, s->type, s->name, *c);
+	}
+	return 0;
+}
+
 int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct err *e)
 {
 	for (size_t i = 0; i < d->nsec; i++) {
@@ -681,8 +699,11 @@ int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct
 		for (k = 0; known_types && known_types[k]; k++)
 			if (!strcmp(t, known_types[k]))
 				break;
-		if (known_types && known_types[k])
+		if (known_types && known_types[k]) {
+			if (check_name(d, &d->sec[i], e) < 0)
+				return -1;
 			continue;
+		}
 		char list[512];
 		size_t o = 0;
 		list[0] = '\0';

@@ -92,7 +92,9 @@ int cfg_error(struct cfg_doc *d, struct cfg_section *s, const struct cfg_kv *kv,
  * getter asked for; 0 if every key was used. */
 int cfg_check_unused(struct cfg_doc *d, struct err *e);
 /* -1 with "FILE:LINE: unknown section type 'T' (known: a, b, c)" for the
- * first section whose type is not in the NULL-terminated list. */
+ * first section whose type is not in the NULL-terminated list, or for one
+ * whose name has a character other than a letter, a digit, '_' or '-'
+ * (names go into metric names). */
 int cfg_check_sections(struct cfg_doc *d, const char *const *known_types, struct err *e);
 
 /* Files a scenario names (traces, workload files) are relative to its

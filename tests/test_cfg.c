@@ -693,9 +693,26 @@ static void test_check_sections_reports_unknown_type_with_the_list(void **state)
 	cfg_free(d);
 }
 
+/* Names go into metric names: a '.' would make tier "t"'s node 0 and a
+ * tier "t.node0" one name. */
+static void test_section_names_are_letters_digits_underscore_and_dash(void **state)
+{
+	(void)state;
+	const char *const known[] = { "tier", "metadata", NULL };
+	struct err e = { 0 };
+	struct cfg_doc *d = load_ok("[tier hot]\n[metadata vast-meta]\n[tier Nvme_2]\n");
+	assert_int_equal(cfg_check_sections(d, known, &e), 0);
+	cfg_free(d);
+	d = load_ok("[tier t]\n[tier t.node0]\n");
+	assert_int_equal(cfg_check_sections(d, known, &e), -1);
+	assert_non_null(strstr(e.msg, "t.ini:2: [tier t.node0]: a name of letters, digits, '_' and '-' only"));
+	cfg_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_section_names_are_letters_digits_underscore_and_dash),
 		cmocka_unit_test(test_section_header_splits_type_and_name),
 		cmocka_unit_test(test_keys_keep_value_and_line),
 		cmocka_unit_test(test_section_without_keys_exists),
