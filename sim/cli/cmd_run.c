@@ -306,6 +306,20 @@ int cmd_run(int argc, char **argv)
 	int created = 0; /* this run created the database file */
 	int written = 0; /* the run is in the database */
 	int tiered = tiered_is_tiered(doc);
+	/* A tiered scenario without its tiers would otherwise be read as a
+	 * queueing network, and told it lacks a [run] until. */
+	static const char *const tiered_only[] = { "cluster", "workload", "job", "metadata", "client", NULL };
+	for (size_t i = 0; !tiered && tiered_only[i]; i++) {
+		struct cfg_section *s = cfg_find(doc, tiered_only[i], NULL);
+		if (s) {
+			err_set(&e, ERR_INPUT,
+				"%s:%d: [%s]: a tiered cluster needs at least one [tier NAME] section (e.g. [tier "
+				"store] with model = fixed); a queueing network has none of [cluster], [workload], "
+				"[job], [metadata] and [client]",
+				doc->path, s->line, s->type);
+			goto fail;
+		}
+	}
 	if (tiered) {
 		struct trun_spec spec;
 		if (trun_read_run(doc, &spec, &e) < 0)

@@ -78,6 +78,8 @@ static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *
 	if (!trace)
 		return err_set(e, ERR_INPUT, "%s:%d: [workload]: missing key 'trace' (the request trace to replay)", d->path,
 			       s->line);
+	if (!*trace)
+		return cfg_error(d, s, cfg_key(s, "trace"), e, "empty: name the request trace to replay");
 	if (*format && trace_format_check(*format, e) < 0) {
 		char why[sizeof e->msg];
 		snprintf(why, sizeof why, "%s", e->msg);
@@ -202,8 +204,17 @@ static int build_drivers(struct trun *t, struct cfg_doc *doc, const struct exec 
 		goto fail;
 	}
 	if (path) {
-		if (!(t->trace = trace_open(path, format, e)))
+		if (!(t->trace = trace_open(path, format, e))) {
+			/* The reader's message names the file; the scenario's
+			 * line and key say where it came from. */
+			char why[sizeof e->msg];
+			snprintf(why, sizeof why, "%s", e->msg);
+			struct cfg_section *w = cfg_find(doc, "workload", NULL);
+			int code = e->code;
+			cfg_error(doc, w, cfg_key(w, "trace"), e, "%s", why);
+			e->code = code;
 			goto fail;
+		}
 		rc.on_finish = one_finished;
 		rc.on_finish_ctx = t;
 		rc.name = path;

@@ -233,6 +233,14 @@ done
 check "json with --plot: stdout ends with the JSON, the report on stderr" sh -c \
 	"test \"\$(grep -v '^\$' '$D/jp.json' | tail -1)\" = ']' && ! grep -q 'tiersim plot' '$D/jp.json' && grep -q '^tiersim plot: ' '$D/jp.err'"
 
+# --- messages that say where in the scenario ---
+printf '[cluster]\nnodes = 1\n[tier b]\nmodel = fixed\nlatency = 1ms\n[workload]\ntrace = missing.csv\n' >"$D/mt.ini"
+check "a missing trace: exit 2" test "$(status "$T" run "$D/mt.ini" --out "$D/x.db")" = 2
+check "a missing trace: names the scenario's line and key, and the file" grep -q 'mt.ini:7: \[workload\] trace: .*missing.csv: cannot open' "$D/err"
+printf '[cluster]\nnodes = 1\n[workload]\ntrace = t.csv\n' >"$D/nt.ini"
+check "no [tier]: exit 2" test "$(status "$T" run "$D/nt.ini" --out "$D/x.db")" = 2
+check "no [tier]: says a tiered cluster needs one" grep -q 'nt.ini:1: \[cluster\]: a tiered cluster needs at least one \[tier NAME\]' "$D/err"
+
 # --- the clock's end, and a run's end ---
 # A sampler tick past 2^64 ns once wrapped to "now" and sampled at one
 # instant for ever; a start near the end wrapped the run's slices.
