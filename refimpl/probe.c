@@ -579,7 +579,10 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	if (loop_run(l, UINT64_MAX, e) < 0)
 		goto out;
 	if (p->failed) {
-		err_set(e, ERR_FAIL, "%s: writing the scratch set failed", sub);
+		const char *why = filebk_last_error(&b);
+		err_set(e, ERR_FAIL, "%s: writing the scratch set (%.3g GB) failed: %s%s", sub,
+			(double)r->scratch_bytes / 1e9, why && why[0] ? why : "no error given",
+			" (a smaller set: --scratch SIZE)");
 		goto out;
 	}
 	struct filebk_content fill1 = content_now(p);

@@ -939,6 +939,34 @@ static void usage_probe(FILE *f)
 		   "  --cold-tier NAME   the section name for the cold tier (default cold)\n");
 }
 
+/* Before measuring: --out must be a file (or none yet) in a directory
+ * that takes new files, since the preset is written beside it (tmp, its
+ * name) and renamed into place.  0, or -1 with e (usage: exit 2). */
+static int probe_out_check(const char *out, char *tmp, size_t cap, struct err *e)
+{
+	struct stat st;
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INPUT, "--out %s: is a directory (name the preset file)", out);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", out);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0'; /* a file at the root */
+	else
+		*slash = '\0';
+	if (stat(dir, &st) < 0)
+		return err_set(e, ERR_INPUT, "--out %s: %s: %s", out, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INPUT, "--out %s: %s is not a directory", out, dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return err_set(e, ERR_INPUT, "--out %s: cannot make a file in %s: %s", out, dir, strerror(errno));
+	if ((size_t)snprintf(tmp, cap, "%s.tmp-%ld", out, (long)getpid()) >= cap)
+		return err_set(e, ERR_INPUT, "--out %s: the name is too long", out);
+	return 0;
+}
+
 static int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1005,6 +1033,7 @@ static int cmd_probe(int argc, char **argv)
 	struct loop *l = NULL;
 	struct probe_result *r = calloc(3, sizeof *r);
 	FILE *f = NULL;
+	char tmp_out[PATH_MAX + 16];
 	int status = EX_FAIL;
 	double t0 = trun_wall_seconds();
 	/* --cold: URL, credentials and parameters are checked before any
@@ -1029,6 +1058,9 @@ static int cmd_probe(int argc, char **argv)
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
+	/* --out is checked before a minute of measuring, not after it. */
+	if (probe_out_check(out, tmp_out, sizeof tmp_out, &e) < 0)
+		goto fail;
 	if (loop_new(&l, 256, &e) < 0)
 		goto fail;
 	if (ca.o.cold_url) {
@@ -1046,18 +1078,33 @@ static int cmd_probe(int argc, char **argv)
 	    (warm && probe_dir(l, PROBE_WARM, warm, &po, &r[1], &e) < 0) ||
 	    (ca.o.cold_url && probe_blob(l, &bp, ca.o.cold_url, &cold_po, &r[2], &e) < 0))
 		goto fail;
-	if (!(f = fopen(out, "w"))) {
+	/* The preset is written beside its place and renamed there when
+	 * whole: a disk that filled up once left half a preset, which
+	 * `validate hardware` read without complaint. */
+	if (!(f = fopen(tmp_out, "w"))) {
 		err_set(&e, ERR_INPUT, "--out %s: %s", out, strerror(errno));
 		goto fail;
 	}
 	fprintf(f, "; tiersim device preset, measured by tierref probe %s in %.1f s (%.2f s per point)\n"
 		   "; use: tiersim validate hardware --measured DB --preset THIS\n", TIERSIM_VERSION,
 		trun_wall_seconds() - t0, po.seconds);
-	if (probe_write_client(&pc, f) < 0 || probe_write_preset(&r[0], &pc, hot_tier, f) < 0 ||
-	    (warm && probe_write_preset(&r[1], &pc, warm_tier, f) < 0) ||
-	    (ca.o.cold_url && probe_write_preset(&r[2], &pc, cold_tier, f) < 0) || fclose(f) != 0) {
-		f = NULL;
-		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(errno));
+	int ok = probe_write_client(&pc, f) == 0 && probe_write_preset(&r[0], &pc, hot_tier, f) == 0 &&
+		 (!warm || probe_write_preset(&r[1], &pc, warm_tier, f) == 0) &&
+		 (!ca.o.cold_url || probe_write_preset(&r[2], &pc, cold_tier, f) == 0) && fflush(f) == 0 &&
+		 fsync(fileno(f)) == 0;
+	int err = ok ? 0 : errno;
+	if (fclose(f) != 0 && ok) {
+		ok = 0;
+		err = errno;
+	}
+	f = NULL;
+	if (ok && rename(tmp_out, out) != 0) {
+		ok = 0;
+		err = errno;
+	}
+	if (!ok) {
+		unlink(tmp_out);
+		err_set(&e, ERR_FAIL, "%s: cannot write: %s", out, strerror(err ? err : EIO));
 		goto fail;
 	}
 	f = NULL;
@@ -1077,8 +1124,10 @@ static int cmd_probe(int argc, char **argv)
 	printf("tierref probe: preset %s written in %.1f s\n", out, trun_wall_seconds() - t0);
 	status = EX_OK;
 fail:
-	if (f)
+	if (f) {
 		fclose(f);
+		unlink(tmp_out);
+	}
 	if (status != EX_OK) {
 		status = fail("probe", &e);
 		if (po.keep_scratch) { /* a probe that failed keeps nothing */

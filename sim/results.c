@@ -618,6 +618,19 @@ int db_spec_parse(const char *spec, char *path, size_t cap, int64_t *run, struct
 		*run = (int64_t)id;
 		n = (size_t)(colon - spec);
 	}
+	else if (colon && access(spec, F_OK) != 0) {
+		/* "r.db:abc", "r.db:-1", "r.db:" when r.db is there: a run id
+		 * that is not one, not a file called "r.db:abc". */
+		char base[4096];
+		size_t bn = (size_t)(colon - spec);
+		if (bn > 0 && bn < sizeof base) {
+			memcpy(base, spec, bn);
+			base[bn] = '\0';
+			if (access(base, F_OK) == 0)
+				return err_set(e, ERR_INPUT, "%.200s: '%.40s' is not a run id (1, 2, ...)", spec,
+					       colon + 1);
+		}
+	}
 	if (n == 0)
 		return err_set(e, ERR_INPUT, "%.200s: no database file before the run id", spec);
 	if (n >= cap)

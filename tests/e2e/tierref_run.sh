@@ -328,5 +328,12 @@ check "Azurite down: within 30 s" test "$took" -le 30
 "$R" run "$D/s.ini" $args --cold-retries 0 --out "$D/d0.db" >/dev/null 2>"$D/d0err"
 check "--cold-retries 0: no retry" grep -q 'gave up after 0 retries' "$D/d0err"
 
+# probe checks --out before it measures (it once measured for 7-19 s,
+# then failed); its preset is written whole or not at all (a temporary
+# file renamed into place).
+"$R" probe --hot "$D/phot" --out "$D/none/x.ini" >/dev/null 2>"$D/perr"; s=$?
+check "probe --out in a missing directory: exit 2 at once ($s)" test "$s" = 2
+check "probe --out in a missing directory: says which" grep -q "none: No such file or directory" "$D/perr"
+
 echo "tierref_run: $fails failed"
 [ "$fails" -eq 0 ]

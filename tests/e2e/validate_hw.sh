@@ -232,5 +232,17 @@ check "a simulated run: exit 2, says so" sh -c "test $s = 2 && grep -q \"not 'me
 "$T" validate hardware --preset "$D/p.ini" >/dev/null 2>&1; s=$?
 check "no --measured: exit 2" test "$s" = 2
 
+# A bad --plot or run id is bad input (exit 2), found before the run is
+# simulated; --plot into a file once exited 1, as a failed row does, and
+# "r.db:abc" was "No such file or directory".
+"$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --plot "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
+check "--plot onto a file: exit 2 ($s)" test "$s" = 2
+check "--plot onto a file: says so" grep -q "plot .*p.ini: not a directory" "$D/err"
+"$T" validate hardware --measured "$D/r.db" --preset "$D/p.ini" --plot "$D/none/sub" >/dev/null 2>"$D/err"; s=$?
+check "--plot with no parent: exit 2 ($s)" test "$s" = 2
+"$T" validate hardware --measured "$D/r.db:abc" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
+check "a run id that is not one: exit 2 ($s)" test "$s" = 2
+check "a run id that is not one: says so" grep -q "'abc' is not a run id" "$D/err"
+
 echo "validate_hw: $fails failed"
 [ "$fails" -eq 0 ]
