@@ -31,6 +31,8 @@ struct qres {
 	double flow_cap_bps;  /* link */
 	double rate;          /* bucket */
 	int drop;             /* bucket: refuse instead of wait */
+	double latency_s;     /* pipe */
+	unsigned concurrency; /* pipe: 0 no limit */
 	double load;          /* offered load ρ */
 	char metric[160];     /* "queue.NAME" */
 };
@@ -181,6 +183,8 @@ static int build_resource(struct qnet *n, struct cfg_doc *doc, struct cfg_sectio
 			if (conc > UINT32_MAX)
 				return cfg_error(doc, s, cfg_key(s, "concurrency"), e, "too large");
 			r->u.p = res_pipe_new(&n->x, r->bps, lat, (unsigned)conc);
+			r->latency_s = (double)lat / 1e9;
+			r->concurrency = (unsigned)conc;
 		} else {
 			if (cfg_rate_bps(doc, s, "flow_cap", &r->flow_cap_bps, e) < 0)
 				return -1;
@@ -281,23 +285,66 @@ static int build_source(struct qnet *n, struct cfg_doc *doc, struct cfg_section 
 	return 0;
 }
 
-/* Adds each source's offered load to the resources on its route. */
+/* Adds each source's offered load to the resources on its route (qnet.h,
+ * "Offered load").  A drop bucket passes at most its rate: the jobs it
+ * refuses never reach the resources behind it, so a source's rate past a
+ * drop bucket is scaled by min(1, rate / Λ), Λ the rate of every source
+ * into that bucket.  Λ depends on the scaling of drop buckets before it
+ * on other routes, so the scales are found by repeating the pass: each
+ * pass settles at least one more bucket along the longest route, and
+ * routes are short. */
 static void offered_load(struct qnet *n)
 {
-	for (size_t i = 0; i < n->nsrc; i++) {
-		struct qsrc *s = &n->src[i];
-		double lambda = 1e9 / dist_mean(&s->ia); /* jobs/s */
-		double bytes = dist_mean(&s->size);
-		for (size_t k = 0; k < s->nroute; k++) {
-			struct qres *r = &n->res[s->route[k]];
-			switch (r->kind) {
-			case R_QUEUE: r->load += lambda * dist_mean(&r->service) / 1e9 / r->servers; break;
-			case R_PIPE:
-			case R_LINK: r->load += lambda * bytes / r->bps; break;
-			case R_BUCKET: r->load += r->drop ? 0 : lambda / r->rate; break;
+	double *in = calloc(n->nres ? n->nres : 1, sizeof *in);   /* Λ into each drop bucket */
+	double *scale = malloc((n->nres ? n->nres : 1) * sizeof *scale);
+	if (!in || !scale) { /* no thinning: the loads are upper bounds */
+		free(in);
+		free(scale);
+		in = scale = NULL;
+	}
+	for (size_t k = 0; scale && k < n->nres; k++)
+		scale[k] = 1;
+	size_t longest = 0;
+	for (size_t i = 0; i < n->nsrc; i++)
+		longest = n->src[i].nroute > longest ? n->src[i].nroute : longest;
+	for (size_t pass = 0; pass <= longest; pass++) {
+		for (size_t k = 0; k < n->nres; k++)
+			n->res[k].load = in ? (in[k] = 0) : 0;
+		for (size_t i = 0; i < n->nsrc; i++) {
+			struct qsrc *s = &n->src[i];
+			double lambda = 1e9 / dist_mean(&s->ia); /* jobs/s */
+			double bytes = dist_mean(&s->size);
+			for (size_t k = 0; k < s->nroute; k++) {
+				size_t ri = s->route[k];
+				struct qres *r = &n->res[ri];
+				switch (r->kind) {
+				case R_QUEUE: r->load += lambda * dist_mean(&r->service) / 1e9 / r->servers; break;
+				case R_PIPE: {
+					/* A pipe holds one of its `concurrency` slots for
+					 * the transfer and the latency after it. */
+					double xfer = bytes / r->bps, hold = xfer + r->latency_s;
+					double per = r->concurrency && hold / r->concurrency > xfer ? hold / r->concurrency
+												    : xfer;
+					r->load += lambda * per;
+					break;
+				}
+				case R_LINK: r->load += lambda * bytes / r->bps; break;
+				case R_BUCKET:
+					r->load += lambda / r->rate;
+					if (r->drop && in) {
+						in[ri] += lambda;
+						lambda *= scale[ri];
+					}
+					break;
+				}
 			}
 		}
+		for (size_t k = 0; in && k < n->nres; k++)
+			if (n->res[k].kind == R_BUCKET && n->res[k].drop)
+				scale[k] = in[k] > n->res[k].rate ? n->res[k].rate / in[k] : 1;
 	}
+	free(in);
+	free(scale);
 }
 
 int qnet_build(struct qnet **out, struct cfg_doc *doc, const struct exec *x, uint64_t seed, struct err *e)
@@ -341,7 +388,7 @@ int qnet_build(struct qnet **out, struct cfg_doc *doc, const struct exec *x, uin
 		rc = run ? cfg_bool(doc, run, "steady_state", &steady, e) : 0;
 		for (size_t i = 0; rc >= 0 && steady && i < n->nres; i++) {
 			struct qres *r = &n->res[i];
-			if (r->load >= 1.0)
+			if (r->load >= 1.0 && !(r->kind == R_BUCKET && r->drop)) /* a drop bucket sheds the rest */
 				rc = cfg_error(doc, r->sec, r->load_key, e,
 					       "offered load is %.3f >= 1, so there is no steady state (steady_state = yes): "
 					       "add capacity or slow the sources", r->load);

@@ -25,9 +25,14 @@
  *
  * Offered load, for steady_state: with λ_r the rate of source r (1 /
  * E[interarrival]), a resource visited by sources R gets
- *   queue  ρ = Σ λ_r E[S] / c         pipe, link  ρ = Σ λ_r E[size_r] / bps
- *   bucket ρ = Σ λ_r / rate (mode wait)
- * counting a resource once per visit on a route.
+ *   queue  ρ = Σ λ_r E[S] / c         link  ρ = Σ λ_r E[size_r] / bps
+ *   pipe   ρ = Σ λ_r max(E[size_r] / bps, (E[size_r] / bps + latency) / concurrency)
+ *          (a slot is held for the transfer and the latency; concurrency 0: no limit)
+ *   bucket ρ = Σ λ_r / rate
+ * counting a resource once per visit on a route.  Past a drop bucket of
+ * rate R offered Λ in all, λ_r is scaled by min(1, R / Λ): the jobs it
+ * refuses reach nothing behind it.  A drop bucket at ρ >= 1 is steady (it
+ * sheds the excess), and steady_state does not refuse it.
  *
  * Metrics: each resource as res_stats_export ("queue.NAME.utilisation",
  * ...); each source: "source.NAME.jobs", ".completed", ".dropped",

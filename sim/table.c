@@ -491,10 +491,13 @@ static void tbl_json_value(FILE *out, const struct tbl_cell *cell)
 		tbl_json_string(out, cell->text);
 		break;
 	case TBL_NUMBER:
-		/* The formatted digits when they are JSON ("1.250"), else the
-		 * value in full (a format gave "+1" or "  1"); NaN, inf: null. */
+		/* The formatted digits when they are JSON ("1.250", and "+0.46"
+		 * without its sign), else the value in full (a format gave
+		 * "  1"); NaN, inf: null. */
 		if (tbl_json_number_ok(cell->text))
 			fputs(cell->text, out);
+		else if (cell->text[0] == '+' && tbl_json_number_ok(cell->text + 1))
+			fputs(cell->text + 1, out); /* "+0.46" as 0.46, the digits the text shows */
 		else if (isfinite(cell->value))
 			fprintf(out, "%.17g", cell->value);
 		else

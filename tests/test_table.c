@@ -138,12 +138,12 @@ static void test_json_numbers_are_bare_and_non_finite_are_null(void **state)
 	tbl_col(t, "d", "d", "");
 	tbl_row(t);
 	tbl_num(t, 0, "%g", 1e6);      /* "1e+06" is a JSON number */
-	tbl_num(t, 1, "%+.1f", 2.0);   /* "+2.0" is not: written as 2 */
+	tbl_num(t, 1, "%+.2f", 0.4624); /* "+0.46" is not: written as 0.46, the digits shown */
 	tbl_num(t, 2, "%.3f", NAN);     /* unknown */
 	tbl_int(t, 3, UINT64_MAX); /* counts and sizes are unsigned: 2^64 - 1, not -1 */
 	expect(t, TBL_JSON,
 	       "[\n"
-	       "  {\"a\": 1e+06, \"b\": 2, \"c\": null, \"d\": 18446744073709551615}\n"
+	       "  {\"a\": 1e+06, \"b\": 0.46, \"c\": null, \"d\": 18446744073709551615}\n"
 	       "]\n");
 	tbl_free(t);
 }

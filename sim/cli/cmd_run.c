@@ -131,11 +131,11 @@ static int print_summary(const struct met_registry *m, FILE *out)
 		char hn[256];
 		snprintf(hn, sizeof hn, "%s.wait", res);
 		const struct hist *w = met_find_hist(m, hn);
-		if (w)
+		if (w && hist_count(w)) /* none completed: blank, not 0 ms */
 			tbl_num(t, c_wait, "%.4f", hist_mean(w) / 1e6);
 		snprintf(hn, sizeof hn, "%s.response", res);
 		const struct hist *r = met_find_hist(m, hn);
-		if (r)
+		if (r && hist_count(r))
 			tbl_num(t, c_p99, "%.4f", hist_quantile(r, 0.99) / 1e6);
 	}
 	int rc = tbl_print(t, TBL_TEXT, out);

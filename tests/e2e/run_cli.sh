@@ -241,6 +241,18 @@ printf '[cluster]\nnodes = 1\n[workload]\ntrace = t.csv\n' >"$D/nt.ini"
 check "no [tier]: exit 2" test "$(status "$T" run "$D/nt.ini" --out "$D/x.db")" = 2
 check "no [tier]: says a tiered cluster needs one" grep -q 'nt.ini:1: \[cluster\]: a tiered cluster needs at least one \[tier NAME\]' "$D/err"
 
+# --- steady_state's offered loads, worked by hand ---
+# 10,000 jobs/s into a drop bucket of 1,000/s: 1,000/s reach the queue of
+# 0.5 ms, rho 0.5 (it was 5.0, and refused).  A pipe of one slot held for
+# 1 ms of transfer and 1 ms of latency, 600 jobs/s: rho 1.2 (it was 0.6,
+# and accepted; the run's wait grew without end).
+printf '[run]\nuntil = 2s\nsteady_state = yes\n[source s]\ninterarrival = exp(100us)\nroute = api q\n[bucket api]\nrate = 1k/s\nburst = 10\nmode = drop\n[queue q]\nservice = exp(500us)\n' >"$D/dropq.ini"
+check "a drop bucket thins the load behind it: accepted" test "$(status "$T" run "$D/dropq.ini" --out "$D/dq.db")" = 0
+check "a drop bucket thins the load behind it: queue rho 0.5" test "$(q "$D/dq.db" "select round(value, 6) from metrics where name = 'queue.q.offered_load'")" = 0.5
+printf '[run]\nuntil = 2s\nsteady_state = yes\n[source s]\ninterarrival = exp(1667us)\nsize = const(1MB)\nroute = p\n[pipe p]\nbandwidth = 1GB/s\nlatency = 1ms\nconcurrency = 1\n' >"$D/pipec.ini"
+check "a pipe's concurrency counts: refused" test "$(status "$T" run "$D/pipec.ini" --out "$D/pc.db")" = 2
+check "a pipe's concurrency counts: rho 1.2" grep -q 'offered load is 1.200 >= 1' "$D/err"
+
 # --- the clock's end, and a run's end ---
 # A sampler tick past 2^64 ns once wrapped to "now" and sampled at one
 # instant for ever; a start near the end wrapped the run's slices.
