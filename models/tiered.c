@@ -273,6 +273,9 @@ int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struc
 	const char *meta = NULL;
 	if (cfg_string(d, s, "metadata", &meta, e) < 0)
 		return -1;
+	if (meta && !*meta)
+		return cfg_error(d, s, cfg_key(s, "metadata"), e,
+				 "empty: name a [metadata NAME] section, or none for no metadata service");
 	if (meta && strcmp(meta, "none") != 0) {
 		if (!cfg_find(d, "metadata", meta))
 			return cfg_error(d, s, cfg_key(s, "metadata"), e, "no [metadata %s] section", meta);

@@ -1162,12 +1162,17 @@ int main(int argc, char **argv)
 		printf("tierref %s\n", TIERSIM_VERSION);
 		return EX_OK;
 	}
-	if (!strcmp(cmd, "populate"))
-		return cmd_populate(argc - 1, argv + 1);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "probe"))
-		return cmd_probe(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = { { "populate", cmd_populate }, { "run", cmd_run }, { "probe", cmd_probe } };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(cmd, cmds[i].name)) {
+			char name[64]; /* getopt names argv[0]: "tierref run: unrecognized option" */
+			snprintf(name, sizeof name, "tierref %s", cmds[i].name);
+			argv[1] = name;
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "tierref: unknown command '%s' (populate, run or probe; tierref --help)\n", cmd);
 	return EX_USAGE;
 }

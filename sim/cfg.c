@@ -242,6 +242,11 @@ static char *cfg_reader(char *str, int num, void *stream)
 	size_t len = (size_t)(eol - p);
 	if (len && p[len - 1] == '\r')
 		len--;
+	if (memchr(p, '\r', len)) {
+		/* Old Mac line ends: the whole file would read as one line. */
+		fail(ps, ERR_INPUT, "a line ends with CR alone: save the file with LF (or CR LF) line ends");
+		return NULL;
+	}
 	if (num < 2 || len > (size_t)num - 2) {
 		fail(ps, ERR_INPUT, "line too long (%zu bytes; the limit is %d)", len, num > 2 ? num - 2 : 0);
 		return NULL;

@@ -709,9 +709,25 @@ static void test_section_names_are_letters_digits_underscore_and_dash(void **sta
 	cfg_free(d);
 }
 
+/* CR LF is a line end; CR alone (old Mac files) would make the whole
+ * file one line, and was reported as a line too long, or as text after a
+ * section header's ']'. */
+static void test_cr_alone_is_refused_and_crlf_is_a_line_end(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = load_ok("[run]\r\nuntil = 1s\r\n");
+	assert_string_equal(cfg_key(cfg_find(d, "run", NULL), "until")->value, "1s");
+	cfg_free(d);
+	expect_load_error("[run]\runtil = 1s\r[queue q]\r",
+			  "t.ini:1: a line ends with CR alone: save the file with LF (or CR LF) line ends");
+	expect_load_error("[run]\nuntil = 1s\rseed = 2\n",
+			  "t.ini:2: a line ends with CR alone: save the file with LF (or CR LF) line ends");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cr_alone_is_refused_and_crlf_is_a_line_end),
 		cmocka_unit_test(test_section_names_are_letters_digits_underscore_and_dash),
 		cmocka_unit_test(test_section_header_splits_type_and_name),
 		cmocka_unit_test(test_keys_keep_value_and_line),

@@ -20,7 +20,8 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
-/* Each takes argv with argv[0] = the command's name ("run", "cache"). */
+/* Each takes argv with argv[0] = "tiersim " and the command's name
+ * ("tiersim run"), which getopt's messages name. */
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
@@ -31,7 +32,8 @@ int cmd_plot(int argc, char **argv);
  * (NULL: plots-runN), its report (what was drawn, what skipped) to
  * report; errors to stderr.  A CLI_ status. */
 int cli_plot_run(const char *db, long long run, const char *out, FILE *report);
-/* tiersim validate hardware (cmd_validate_hw.c), argv[0] = "hardware". */
+/* tiersim validate hardware (cmd_validate_hw.c), argv[0] = "tiersim
+ * validate hardware". */
 int cmd_validate_hw(int argc, char **argv);
 
 /* The folder of the bundled scenarios and their data: next to the binary

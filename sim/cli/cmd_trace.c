@@ -112,7 +112,8 @@ static int parse_args(int argc, char **argv, int want_pos, char **pos, const cha
 		}
 	}
 	if (argc - optind != want_pos) {
-		snprintf(msg, sizeof msg, "%s takes %d file name%s (try tiersim trace --help)", argv[0],
+		const char *sub = strrchr(argv[0], ' ');
+		snprintf(msg, sizeof msg, "%s takes %d file name%s (try tiersim trace --help)", sub ? sub + 1 : argv[0],
 			 want_pos, want_pos == 1 ? "" : "s");
 		return fail_msg(msg);
 	}
@@ -348,10 +349,13 @@ int cmd_trace(int argc, char **argv)
 		usage(stdout);
 		return CLI_OK;
 	}
-	if (!strcmp(argv[1], "convert"))
-		return trace_convert(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "inspect"))
-		return trace_inspect(argc - 1, argv + 1);
+	char name[64]; /* for getopt's messages (main.c) */
+	if (!strcmp(argv[1], "convert") || !strcmp(argv[1], "inspect")) {
+		int convert = argv[1][0] == 'c';
+		snprintf(name, sizeof name, "tiersim trace %s", argv[1]);
+		argv[1] = name;
+		return convert ? trace_convert(argc - 1, argv + 1) : trace_inspect(argc - 1, argv + 1);
+	}
 	char msg[200];
 	snprintf(msg, sizeof msg, "unknown subcommand '%.60s' (use convert or inspect)", argv[1]);
 	return fail_msg(msg);

@@ -126,12 +126,18 @@ int cmd_validate(int argc, char **argv)
 			   "       tiersim validate hardware [OPTIONS]   (tiersim validate hardware --help)\n");
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
-	if (strcmp(argv[1], "queueing") == 0)
-		return validate_queueing(argc - 1, argv + 1);
-	if (strcmp(argv[1], "cache") == 0)
-		return cmd_validate_cache(argc - 1, argv + 1);
-	if (strcmp(argv[1], "hardware") == 0)
-		return cmd_validate_hw(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} subjects[] = { { "queueing", validate_queueing }, { "cache", cmd_validate_cache },
+			 { "hardware", cmd_validate_hw } };
+	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+		if (strcmp(argv[1], subjects[i].name) == 0) {
+			char name[64]; /* for getopt's messages (main.c) */
+			snprintf(name, sizeof name, "tiersim validate %s", subjects[i].name);
+			argv[1] = name;
+			return subjects[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "tiersim validate: unknown subject '%s' (known: queueing, cache, hardware)\n", argv[1]);
 	return CLI_USAGE;
 }

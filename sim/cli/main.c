@@ -104,8 +104,14 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* getopt names argv[0] in its messages: "tiersim run:
+			 * unrecognized option", not "run: ...". */
+			char name[64];
+			snprintf(name, sizeof name, "tiersim %s", commands[i].name);
+			argv[1] = name;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "tiersim: unknown command '%s' (try tiersim --help)\n", argv[1]);
 	return CLI_USAGE;
 }
