@@ -304,12 +304,21 @@ static void dirbk_destroy(void *self)
 	free(d);
 }
 
+/* The file backend underneath stores the bytes, and orders the discard
+ * among the object's data operations (filebk.h, "Discards"). */
+static void dirbk_discard(void *self, uint64_t object, uint64_t offset, uint64_t length)
+{
+	struct dirbk *d = self;
+	d->data.ops->discard(d->data.self, object, offset, length);
+}
+
 static const struct bk_ops dirbk_ops_table = {
 	.name = "dir",
 	.submit = dirbk_submit,
 	.export = dirbk_export,
 	.reset_stats = dirbk_reset,
 	.destroy = dirbk_destroy,
+	.discard = dirbk_discard,
 };
 
 int dirbk_new(struct backend *out, struct loop *l, const struct dirbk_cfg *cfg, struct err *e)

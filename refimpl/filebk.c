@@ -71,6 +71,8 @@ struct fent {
 	struct fdesc d[2];   /* [0] buffered, [1] direct */
 	int stale;           /* forgotten while pinned: close at unpin */
 	unsigned pins;       /* requests holding it (submit to completion) */
+	unsigned discarding; /* discards in flight (each pins it too) */
+	struct bk_req *park_head, *park_tail; /* arrived meanwhile (priv[1]) */
 	struct fent *hnext;  /* hash chain */
 	struct fent *prev, *next; /* LRU list (unpinned entries only) */
 };
@@ -92,6 +94,23 @@ struct opener {
 	struct opener *prev, *next; /* all openers in flight (destroy frees them) */
 	size_t top_len, leaf_len;   /* path prefixes: DIR/hh, DIR/hh/hh */
 	char path[];         /* DIR/hh/hh/<16 hex> */
+};
+
+/* A discard in flight (filebk.h, "Discards"): the object's file opened
+ * for writing when no writable descriptor of it is cached, its blocks
+ * punched out, and what it opened closed. */
+enum discard_step { DS_OPEN, DS_PUNCH };
+
+struct discard {
+	struct loop_io io;   /* first: the loop hands it back */
+	struct filebk *fb;
+	struct fent *f;
+	off_t off, len;
+	int fd;              /* the descriptor punched */
+	int own;             /* opened for the discard: closed after it */
+	enum discard_step step;
+	struct discard *prev, *next; /* all in flight (destroy frees them) */
+	char path[];
 };
 
 struct slot {
@@ -130,10 +149,12 @@ struct filebk {
 	size_t nbuckets, nent;
 	struct fent lru;      /* sentinel: lru.next is the least recent */
 	struct opener *openers;
+	struct discard *discards_live;
 	/* statistics */
 	struct opstats st[2]; /* read, write */
 	struct opstats fs[2]; /* opens, creates: the open chain, start to descriptor */
 	uint64_t errors, enotsup, unaligned, verify_errors;
+	uint64_t discards, discard_bytes, discards_skipped, discard_errors;
 	uint64_t since_ns;
 	uint64_t last_err_ns;  /* when the last failure completed */
 	char last_err[512];
@@ -711,6 +732,18 @@ static void slot_io_done(struct loop_io *io, int res)
 	r->done(r);
 }
 
+/* r, its entry pinned and its descriptor chosen, goes to its open or
+ * the FIFO (pump starts it); a failure to open fails it. */
+static void req_go(struct filebk *fb, struct bk_req *r)
+{
+	int rc = req_open(fb, r);
+	if (rc) {
+		set_err(fb, r->object, "open", -rc);
+		ent_put(fb, REQ_ENT(r));
+		req_fail_later(fb, r, status_of(-rc));
+	}
+}
+
 static int filebk_submit(void *self, struct bk_req *r)
 {
 	struct filebk *fb = self;
@@ -750,14 +783,142 @@ static int filebk_submit(void *self, struct bk_req *r)
 	}
 	r->priv[0] = f;
 	r->upriv[1] = (uint64_t)use_direct;
-	if ((rc = req_open(fb, r))) {
-		set_err(fb, r->object, "open", -rc);
-		ent_put(fb, f);
-		req_fail_later(fb, r, status_of(-rc));
+	if (f->discarding) { /* after the discard, never beside it */
+		r->priv[1] = NULL;
+		if (f->park_tail)
+			f->park_tail->priv[1] = r;
+		else
+			f->park_head = r;
+		f->park_tail = r;
 		return 0;
 	}
+	req_go(fb, r);
 	pump(fb);
 	return 0;
+}
+
+/* ---- discards ---- */
+
+static void discard_io_done(struct loop_io *io, int res);
+
+/* The discard is over: the requests parked behind it go on. */
+static void discard_end(struct discard *d)
+{
+	struct filebk *fb = d->fb;
+	struct fent *f = d->f;
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		fb->discards_live = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	if (--f->discarding == 0) {
+		struct bk_req *r = f->park_head;
+		f->park_head = f->park_tail = NULL;
+		while (r) {
+			struct bk_req *n = r->priv[1];
+			req_go(fb, r);
+			r = n;
+		}
+	}
+	ent_put(fb, f);
+	free(d);
+	pump(fb);
+}
+
+static void discard_punch(struct discard *d)
+{
+	d->step = DS_PUNCH;
+	if (loop_fallocate(d->fb->l, &d->io, d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, d->off, d->len,
+			   NULL) < 0) {
+		d->fb->discard_errors++;
+		if (d->own)
+			loop_close_detached(d->fb->l, d->fd);
+		discard_end(d);
+	}
+}
+
+static void discard_io_done(struct loop_io *io, int res)
+{
+	struct discard *d = (struct discard *)io;
+	struct filebk *fb = d->fb;
+	if (d->step == DS_OPEN) {
+		if (res < 0) {
+			/* No file (its fill never came): nothing to free. */
+			if (res != -ENOENT)
+				fb->discard_errors++;
+			discard_end(d);
+			return;
+		}
+		d->fd = res;
+		d->own = 1;
+		discard_punch(d);
+		return;
+	}
+	if (res < 0) {
+		fb->discard_errors++;
+	} else {
+		fb->discards++;
+		fb->discard_bytes += (uint64_t)d->len;
+	}
+	if (d->own)
+		loop_close_detached(fb->l, d->fd);
+	discard_end(d);
+}
+
+static void filebk_discard(void *self, uint64_t obj, uint64_t offset, uint64_t length)
+{
+	struct filebk *fb = self;
+	/* Whole blocks only: a block at either end may hold bytes of the
+	 * chunk beside it. */
+	uint64_t lo = (offset + FILEBK_ALIGN - 1) / FILEBK_ALIGN * FILEBK_ALIGN;
+	uint64_t hi = length > UINT64_MAX - offset ? UINT64_MAX : offset + length;
+	hi = hi / FILEBK_ALIGN * FILEBK_ALIGN;
+	if (hi <= lo || hi > (uint64_t)INT64_MAX)
+		return;
+	struct fent *f = ent_find(fb, obj);
+	if (f && f->pins) {
+		/* An operation on the object is in flight (a read of the very
+		 * chunk, perhaps): punching under it could hand it zeros.  The
+		 * blocks stay. */
+		fb->discards_skipped++;
+		return;
+	}
+	size_t dl = strlen(fb->dir);
+	struct discard *d = calloc(1, sizeof *d + dl + NAMES_OBJ_LEN + 2);
+	if (!d || !(f = ent_pin(fb, obj))) {
+		free(d);
+		fb->discards_skipped++;
+		return;
+	}
+	d->fb = fb;
+	d->f = f;
+	d->off = (off_t)lo;
+	d->len = (off_t)(hi - lo);
+	d->fd = -1;
+	d->io.done = discard_io_done;
+	f->discarding++;
+	d->next = fb->discards_live;
+	if (d->next)
+		d->next->prev = d;
+	fb->discards_live = d;
+	for (int k = 0; k < 2 && d->fd < 0; k++)
+		if (f->d[k].fd >= 0 && f->d[k].rw)
+			d->fd = f->d[k].fd;
+	if (d->fd >= 0) {
+		discard_punch(d);
+		return;
+	}
+	char rel[NAMES_OBJ_LEN + 1];
+	names_obj_path(rel, obj);
+	memcpy(d->path, fb->dir, dl);
+	d->path[dl] = '/';
+	memcpy(d->path + dl + 1, rel, NAMES_OBJ_LEN + 1);
+	d->step = DS_OPEN;
+	if (loop_openat(fb->l, &d->io, AT_FDCWD, d->path, O_WRONLY | O_CLOEXEC, 0, NULL) < 0) {
+		fb->discard_errors++;
+		discard_end(d);
+	}
 }
 
 /* ---- statistics ---- */
@@ -796,6 +957,10 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 	    put(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
 	    put(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
 	    put(m, prefix, "verify_errors", (double)fb->verify_errors, "ops") ||
+	    put(m, prefix, "discards", (double)fb->discards, "ops") ||
+	    put(m, prefix, "discard_bytes", (double)fb->discard_bytes, "B") ||
+	    put(m, prefix, "discards_skipped", (double)fb->discards_skipped, "ops") ||
+	    put(m, prefix, "discard_errors", (double)fb->discard_errors, "ops") ||
 	    put(m, prefix, "direct", fb->direct, "bool") ||
 	    put(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
 		return -1;
@@ -821,6 +986,7 @@ static void filebk_reset(void *self)
 		hist_reset(fb->fs[i].latency_ns);
 	}
 	fb->errors = fb->enotsup = fb->unaligned = fb->verify_errors = 0;
+	fb->discards = fb->discard_bytes = fb->discards_skipped = fb->discard_errors = 0;
 	fb->content = (struct filebk_content){ 0 };
 	fb->max_inflight = fb->inflight;
 	fb->since_ns = exec_now(&fb->x);
@@ -835,6 +1001,13 @@ static void filebk_destroy(void *self)
 		struct opener *o = fb->openers;
 		fb->openers = o->next;
 		free(o);
+	}
+	while (fb->discards_live) { /* and the requests parked behind them */
+		struct discard *d = fb->discards_live;
+		fb->discards_live = d->next;
+		if (d->own)
+			loop_close_detached(fb->l, d->fd);
+		free(d);
 	}
 	if (fb->tab) {
 		for (size_t b = 0; b < fb->nbuckets; b++)
@@ -864,6 +1037,7 @@ static const struct bk_ops filebk_ops_table = {
 	.export = filebk_export,
 	.reset_stats = filebk_reset,
 	.destroy = filebk_destroy,
+	.discard = filebk_discard,
 };
 
 /* 1 if a file in dir opens with O_DIRECT, 0 if the file system refuses

@@ -52,6 +52,19 @@
  * Queue depth.  At most cfg.queue_depth operations are in flight at the
  * device; the rest wait in FIFO order.
  *
+ * Discards (backend.h).  A chunk the data path evicted has its whole
+ * 4096-byte blocks punched out of the file (fallocate PUNCH_HOLE |
+ * KEEP_SIZE, through io_uring, after an OPENAT for writing when no
+ * writable descriptor is cached; the file keeps its size, and a missing
+ * file is nothing to do), so a tier's files hold no more than its
+ * capacity.  While the punch is in flight, operations on the object wait
+ * for it and then go on in arrival order, so a write of the same bytes
+ * right after is never lost to it.  A discard that finds an operation on
+ * the object in flight (a read of that very chunk, perhaps) is skipped:
+ * punched under a read, the blocks would read back as zeros.  Its blocks
+ * stay until the chunk is written again.  Statistics: PREFIX.discards,
+ * .discard_bytes (the ranges punched), .discards_skipped, .discard_errors.
+ *
  * Errors (req->status; filebk_last_error() holds the last message, with
  * the path and the errno text): ENOENT -> BK_ENOENT; ENOSPC, EDQUOT ->
  * BK_ENOSPC; everything else -> BK_EIO, including a short read (the file

@@ -80,7 +80,7 @@
 #define TIMER_BATCH 4096
 #define REAP_BATCH LOOP_REAP_BATCH
 
-enum { OP_READ = 1, OP_WRITE, OP_OPENAT, OP_MKDIRAT, OP_STATX, OP_UNLINKAT, OP_CLOSE };
+enum { OP_READ = 1, OP_WRITE, OP_OPENAT, OP_MKDIRAT, OP_STATX, OP_UNLINKAT, OP_CLOSE, OP_FALLOCATE };
 
 struct watch {
 	loop_fd_fn fn;
@@ -338,6 +338,9 @@ static void io_prep(struct loop *l, struct io_uring_sqe *sqe, struct loop_io *io
 	case OP_UNLINKAT:
 		io_uring_prep_unlinkat(sqe, io->fd, io->path, io->flags);
 		break;
+	case OP_FALLOCATE: /* mode in flags, the range in off and len */
+		io_uring_prep_fallocate(sqe, io->fd, io->flags, (uint64_t)io->off, (uint64_t)io->len);
+		break;
 	default:
 		io_uring_prep_close(sqe, io->fd);
 		break;
@@ -422,6 +425,24 @@ int loop_statx(struct loop *l, struct loop_io *io, int dfd, const char *path, in
 int loop_unlinkat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, struct err *e)
 {
 	return fs_queue(l, io, OP_UNLINKAT, dfd, path, flags, 0, NULL, e);
+}
+
+int loop_fallocate(struct loop *l, struct loop_io *io, int fd, int mode, off_t off, off_t len, struct err *e)
+{
+	if (!io || !io->done)
+		return err_set(e, ERR_FAIL, "event loop: file-system request without a callback");
+	if (fd < 0 || off < 0 || len <= 0)
+		return err_set(e, ERR_FAIL, "event loop: fallocate of a bad descriptor or range (%d, %lld, %lld)", fd,
+			       (long long)off, (long long)len);
+	io->op = OP_FALLOCATE;
+	io->fd = fd;
+	io->path = NULL;
+	io->flags = mode;
+	io->mode = 0;
+	io->buf = NULL;
+	io->len = (size_t)len;
+	io->off = off;
+	return io_start(l, io);
 }
 
 int loop_close(struct loop *l, struct loop_io *io, int fd, struct err *e)

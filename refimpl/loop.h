@@ -103,6 +103,9 @@ int loop_statx(struct loop *l, struct loop_io *io, int dfd, const char *path, in
 	       struct statx *out, struct err *e);
 int loop_unlinkat(struct loop *l, struct loop_io *io, int dfd, const char *path, int flags, struct err *e);
 int loop_close(struct loop *l, struct loop_io *io, int fd, struct err *e);
+/* fallocate(2) of [off, off + len) of fd with mode (FALLOC_FL_PUNCH_HOLE |
+ * FALLOC_FL_KEEP_SIZE frees the blocks); res 0 or -errno. */
+int loop_fallocate(struct loop *l, struct loop_io *io, int fd, int mode, off_t off, off_t len, struct err *e);
 /* Closes fd without a callback: through io_uring when called from inside
  * loop_run (it reaches the kernel with the loop's next submission, before
  * loop_run returns), with close(2) otherwise (the loop may never run

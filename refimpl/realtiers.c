@@ -138,7 +138,10 @@ static void cbuf_destroy(void *self)
 	free(self);
 }
 
-static const struct bk_ops cbuf_ops = { "blob-content", cbuf_submit, cbuf_export, cbuf_reset, cbuf_destroy };
+static const struct bk_ops cbuf_ops = {
+	.name = "blob-content", .submit = cbuf_submit, .export = cbuf_export, .reset_stats = cbuf_reset,
+	.destroy = cbuf_destroy,
+};
 
 /* ------------------------------------------------------------------ */
 /* rec: the dry run's instant recording backend                        */
@@ -267,7 +270,9 @@ static void rec_destroy(void *self)
 	free(self);
 }
 
-static const struct bk_ops rec_ops = { "record", rec_submit, rec_export, rec_reset, rec_destroy };
+static const struct bk_ops rec_ops = {
+	.name = "record", .submit = rec_submit, .export = rec_export, .reset_stats = rec_reset, .destroy = rec_destroy,
+};
 
 /* ------------------------------------------------------------------ */
 /* the tiers                                                           */
@@ -287,6 +292,7 @@ struct rtier {
 	size_t ninst, built;
 	struct pol pol;        /* shared and bounded: the cluster's residency */
 	int has_pol;
+	struct path_discard disc; /* pol's evictions freed on the disk */
 };
 
 struct rt {
@@ -637,6 +643,8 @@ int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct lo
 				goto fail;
 			}
 			rt->has_pol = 1;
+			rt->disc = (struct path_discard){ .data = rt->inst[0].top, .chunk_bytes = T->chunk };
+			path_discard_evicted(&rt->pol, &rt->disc);
 		}
 	}
 	for (size_t n = 0; n < T->nodes; n++) {

@@ -90,6 +90,13 @@ struct bk_req {
  *   reset_stats   restart statistics windows (end of warm-up).
  *   destroy  free everything; pending requests are dropped without
  *            callbacks (the run is over).
+ *   discard  optional (NULL: nothing to do, as in every model): the
+ *            caller no longer needs [offset, offset + length) of object,
+ *            which a cache evicted, and a backend that stores bytes may
+ *            free their space.  Fire and forget: no callback, no error to
+ *            the caller.  The backend orders it after the object's
+ *            operations in flight and before those that come later, so a
+ *            later write of the bytes is never lost to it.
  */
 struct bk_ops {
 	const char *name;
@@ -97,6 +104,7 @@ struct bk_ops {
 	int (*export)(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns);
 	void (*reset_stats)(void *self);
 	void (*destroy)(void *self);
+	void (*discard)(void *self, uint64_t object, uint64_t offset, uint64_t length);
 };
 
 struct backend {

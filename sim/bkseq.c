@@ -103,7 +103,11 @@ static void bkseq_destroy(void *self)
 	free(s);
 }
 
-static const struct bk_ops bkseq_ops = { "sequence", bkseq_submit, bkseq_export, bkseq_reset, bkseq_destroy };
+/* No discard: a sequence carries metadata operations (see above). */
+static const struct bk_ops bkseq_ops = {
+	.name = "sequence", .submit = bkseq_submit, .export = bkseq_export, .reset_stats = bkseq_reset,
+	.destroy = bkseq_destroy,
+};
 
 int bkseq_new(struct backend first, struct backend second, struct backend *out, struct err *e)
 {

@@ -255,7 +255,19 @@ static void ord_destroy(void *self)
 	free(o);
 }
 
-static const struct bk_ops ord_ops = { "order", ord_submit, ord_export, ord_reset, ord_destroy };
+/* A discard goes straight to the inner backend, which orders it among
+ * the object's operations (backend.h). */
+static void ord_discard(void *self, uint64_t object, uint64_t offset, uint64_t length)
+{
+	struct ord *o = self;
+	if (o->in.ops->discard)
+		o->in.ops->discard(o->in.self, object, offset, length);
+}
+
+static const struct bk_ops ord_ops = {
+	.name = "order", .submit = ord_submit, .export = ord_export, .reset_stats = ord_reset,
+	.destroy = ord_destroy, .discard = ord_discard,
+};
 
 int ord_wrap(struct backend in, struct backend *out, struct err *e)
 {

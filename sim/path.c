@@ -137,6 +137,7 @@ struct wop;
 struct tier {
 	char *name;
 	uint64_t capacity_bytes;
+	uint64_t chunk_bytes;    /* the path's, for on_evict */
 	int bounded;
 	struct pol pol;
 	int pol_shared;          /* pol belongs to the caller (shared_policy) */
@@ -999,6 +1000,22 @@ static void write_chunk_done(struct path *p, struct wop *w)
 
 /* ---- the public calls ---- */
 
+/* A chunk left the tier: a backend that stores bytes may free them
+ * (backend.h, discard; a bounded tier on a real disk otherwise grows to
+ * every chunk it ever held).  A dirty chunk too: its drain writes the
+ * tier below from the request, not from this tier's copy. */
+/* The chunk's whole span, [i C, (i + 1) C): the bytes of an object's last
+ * chunk end before it, and nothing else lives there, so a backend that
+ * frees whole blocks frees the last one too (a 4 KiB-class object's only
+ * block stayed when the discard ended at the object's last byte). */
+static void discard_chunk(const struct backend *b, uint64_t chunk_bytes, uint64_t key)
+{
+	if (b->ops->discard) {
+		uint64_t idx = key & (((uint64_t)1 << PATH_IDX_BITS) - 1);
+		b->ops->discard(b->self, key >> PATH_IDX_BITS, idx * chunk_bytes, chunk_bytes);
+	}
+}
+
 static void on_evict(void *ctx, uint64_t key, uint64_t size)
 {
 	(void)size;
@@ -1006,6 +1023,22 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 	t->st.evictions++;
 	if (cidx_find(&t->dirty_map, key) != CIDX_NONE)
 		t->st.dirty_evictions++;
+	discard_chunk(&t->data, t->chunk_bytes, key);
+}
+
+/* A shared policy's evictions: counted by the policy itself
+ * (path_tier_shared_evictions), discarded here. */
+static void on_evict_shared(void *ctx, uint64_t key, uint64_t size)
+{
+	(void)size;
+	const struct path_discard *d = ctx;
+	discard_chunk(&d->data, d->chunk_bytes, key);
+}
+
+void path_discard_evicted(struct pol *shared, const struct path_discard *d)
+{
+	if (d->data.ops && d->data.ops->discard)
+		pol_set_evict_cb(shared, on_evict_shared, (void *)d);
 }
 
 static void tier_destroy(struct tier *t)
@@ -1075,6 +1108,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 		struct tier *t = &p->t[i];
 		p->n = i + 1;
 		t->capacity_bytes = c->capacity_bytes;
+		t->chunk_bytes = cfg->chunk_bytes;
 		t->bounded = c->capacity_bytes > 0;
 		t->wp = c->write_policy;
 		t->dirty_budget_bytes = c->dirty_budget_bytes;

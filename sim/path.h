@@ -257,6 +257,17 @@ uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
  * that policy, every node's together (its per-node stats count none);
  * 0 for any other tier. */
 uint64_t path_tier_shared_evictions(const struct path *p, size_t tier);
+/* A chunk that leaves a bounded tier is discarded at the tier's data
+ * backend (backend.h, discard; a no-op in every model): a real disk then
+ * holds no more than the tier's capacity.  A tier's own policy does this
+ * itself; the owner of a shared policy asks for it here, with the shared
+ * tier's backend and the chunk size (d must outlive the policy). */
+struct path_discard {
+	struct backend data;
+	uint64_t chunk_bytes;
+};
+void path_discard_evicted(struct pol *shared, const struct path_discard *d);
+
 /* 1 if the nodes share the tier's policy (one residency: shared_policy). */
 int path_tier_policy_shared(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);

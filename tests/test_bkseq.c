@@ -51,7 +51,9 @@ static int mock_export(void *self, const char *prefix, struct met_registry *mr, 
 static void mock_reset(void *self) { (void)self; }
 static void mock_destroy(void *self) { (void)self; }
 
-static const struct bk_ops mock_ops = { "mock", mock_submit, mock_export, mock_reset, mock_destroy };
+static const struct bk_ops mock_ops = {
+	.name = "mock", .submit = mock_submit, .export = mock_export, .reset_stats = mock_reset, .destroy = mock_destroy,
+};
 
 struct rec {
 	int calls, status;

@@ -160,6 +160,73 @@ static void test_filebk_large_read_into_callers_buffer_is_exact(void **state)
 	free(mem);
 }
 
+/* ---- discards ---- */
+
+static double metric(struct fixture *f, const char *name);
+
+/* Blocks (512 B) the object's file holds on the disk. */
+static long long file_blocks(struct fixture *f, uint64_t obj)
+{
+	char p[8192];
+	assert_int_equal(filebk_path(&f->b, obj, p, sizeof p), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	return (long long)st.st_blocks;
+}
+
+/* An evicted chunk's blocks are freed (the file keeps its size); a write
+ * of those bytes submitted while the punch is in flight waits for it, so
+ * the bytes it writes are there to read back (verify checks every one);
+ * a discard while an operation on the object is in flight is skipped,
+ * since it could punch under a read. */
+static void test_filebk_discard_frees_blocks_and_orders_the_next_write_after_it(void **state)
+{
+	struct fixture *f = *state;
+	struct req w[2] = {
+		{ .r = { .op = BK_WRITE, .object = 5, .offset = 0, .length = MIB, .done = req_done } },
+		{ .r = { .op = BK_WRITE, .object = 5, .offset = MIB, .length = MIB, .done = req_done } },
+	};
+	run_all(f, w, 2);
+	long long full = file_blocks(f, 5);
+	assert_true(full >= 2 * MIB / 512);
+	/* Chunk 0 discarded, and at once written again and chunk 1 read. */
+	f->b.ops->discard(f->b.self, 5, 0, MIB);
+	struct req again[2] = {
+		{ .r = { .op = BK_WRITE, .object = 5, .offset = 0, .length = MIB, .done = req_done } },
+		{ .r = { .op = BK_READ, .object = 5, .offset = MIB, .length = MIB, .done = req_done } },
+	};
+	run_all(f, again, 2);
+	struct req rd = { .r = { .op = BK_READ, .object = 5, .offset = 0, .length = MIB, .done = req_done } };
+	run_all(f, &rd, 1);
+	assert_int_equal(metric(f, "b.discards"), 1);
+	assert_int_equal(metric(f, "b.discard_bytes"), MIB);
+	assert_int_equal(file_blocks(f, 5), full);
+	/* Now discarded for good: the file keeps its size, not the blocks. */
+	f->b.ops->discard(f->b.self, 5, 0, MIB);
+	struct err e = { 0 };
+	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
+	assert_true(file_blocks(f, 5) <= full / 2 + 8);
+	char p[8192];
+	assert_int_equal(filebk_path(&f->b, 5, p, sizeof p), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 2 * MIB);
+	/* A discard while the object is being read is skipped. */
+	struct req r1 = { .r = { .op = BK_READ, .object = 5, .offset = MIB, .length = MIB, .done = req_done } };
+	assert_int_equal(bk_submit(&f->b, &r1.r), 0);
+	f->b.ops->discard(f->b.self, 5, MIB, MIB);
+	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
+	assert_int_equal(r1.done, 1);
+	assert_int_equal(r1.r.status, BK_OK);
+	assert_int_equal(metric(f, "b.discards_skipped"), 1);
+	/* Partial blocks at a range's ends stay; a missing file is no error. */
+	f->b.ops->discard(f->b.self, 5, 100, 4000);
+	f->b.ops->discard(f->b.self, 77, 0, MIB);
+	assert_int_equal(loop_run(f->l, UINT64_MAX, &e), 0);
+	assert_int_equal(metric(f, "b.discards"), 2);
+	assert_int_equal(metric(f, "b.discard_errors"), 0);
+}
+
 /* ---- asynchronous opens ---- */
 
 /* A backend over a fresh directory with the given cache size and fault
@@ -472,6 +539,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_filebk_large_read_into_callers_buffer_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filebk_discard_frees_blocks_and_orders_the_next_write_after_it, setup,
+						teardown),
 		cmocka_unit_test_prestate_setup_teardown(test_filebk_large_buffer_less_transfers_keep_every_byte,
 							 setup_premade, teardown, NULL),
 		cmocka_unit_test_setup_teardown(test_filebk_large_read_into_callers_buffer_is_exact, setup_premade,

@@ -1463,7 +1463,9 @@ static void instant_destroy(void *self)
 	(void)self;
 }
 
-static const struct bk_ops instant_ops = { "instant", instant_submit, instant_export, instant_reset, instant_destroy };
+static const struct bk_ops instant_ops = {
+	.name = "instant", .submit = instant_submit, .export = instant_export, .reset_stats = instant_reset, .destroy = instant_destroy,
+};
 
 /* Read through a 100 GB/s NIC from the 8-drive array: the array's 69363 ns
  * (see the nvme test), then ceil(1048576 / 100e9 s) = 10486 ns: 79849 ns. */

@@ -82,7 +82,9 @@ static int failer_export(void *self, const char *prefix, struct met_registry *m,
 static void failer_reset(void *self) { (void)self; }
 static void failer_destroy(void *self) { (void)self; }
 
-static const struct bk_ops failer_ops = { "failer", failer_submit, failer_export, failer_reset, failer_destroy };
+static const struct bk_ops failer_ops = {
+	.name = "failer", .submit = failer_submit, .export = failer_export, .reset_stats = failer_reset, .destroy = failer_destroy,
+};
 
 static void world_init(struct world *w)
 {

@@ -132,6 +132,8 @@ struct mbk {
 	struct log *log; /* shared, may be NULL */
 	int fail_reads;  /* answer READs with BK_EIO */
 	int fail_writes; /* answer WRITEs with BK_EIO */
+	uint64_t discard[8][3]; /* the first discards: object, offset, length */
+	size_t ndiscard;
 };
 
 static void log_add(struct log *l, uint64_t t, int op, uint64_t obj, uint64_t off, uint64_t len, int b)
@@ -182,7 +184,21 @@ static int mbk_export(void *self, const char *prefix, struct met_registry *m, ui
 static void mbk_reset(void *self) { (void)self; }
 static void mbk_destroy(void *self) { (void)self; }
 
-static const struct bk_ops mbk_ops = { "mem", mbk_submit, mbk_export, mbk_reset, mbk_destroy };
+static void mbk_discard(void *self, uint64_t obj, uint64_t off, uint64_t len)
+{
+	struct mbk *b = self;
+	if (b->ndiscard < 8) {
+		b->discard[b->ndiscard][0] = obj;
+		b->discard[b->ndiscard][1] = off;
+		b->discard[b->ndiscard][2] = len;
+	}
+	b->ndiscard++;
+}
+
+static const struct bk_ops mbk_ops = {
+	.name = "mem", .submit = mbk_submit, .export = mbk_export, .reset_stats = mbk_reset,
+	.destroy = mbk_destroy, .discard = mbk_discard,
+};
 
 static struct backend mbk_backend(struct mbk *b)
 {
@@ -342,6 +358,37 @@ static void test_miss_fills_every_admitting_tier_above(void **state)
 	assert_int_equal(f.data[2].submitted[BK_READ], 1);
 	/* The fill to hot completes at 1010, after the read was delivered. */
 	assert_int_equal(f.fx.now, 1100);
+	fix_free(&f);
+}
+
+/* A chunk evicted from a bounded tier is discarded at its backend, by
+ * object, offset and length (the chunk's whole span, also for an object's
+ * last chunk, which ends before it): the hot tier of 2 chunks (LRU) evicts
+ * chunk 1 of object 5, then the only chunk of object 1 (600 bytes).  The
+ * bottom tier evicts nothing. */
+static void test_evicted_chunk_is_discarded_at_its_tier(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 2 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec d[4] = { 0 };
+	rd(&f, 5, 3000, 1000, 1000, &d[0]);
+	run_all(&f);
+	rd(&f, 1, 600, 0, 600, &d[1]);
+	run_all(&f);
+	rd(&f, 2, 1000, 0, 1000, &d[2]);
+	run_all(&f);
+	rd(&f, 3, 500, 0, 500, &d[3]);
+	run_all(&f);
+	assert_int_equal(f.data[0].ndiscard, 2);
+	const uint64_t want[2][3] = { { 5, 1000, 1000 }, { 1, 0, 1000 } };
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(f.data[0].discard[i][k], want[i][k]);
+	assert_int_equal(path_tier_stats(f.p, 0)->evictions, 2);
+	assert_int_equal(f.data[1].ndiscard, 0);
 	fix_free(&f);
 }
 
@@ -1239,6 +1286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_hit_at_top_tier),
 		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
+		cmocka_unit_test(test_evicted_chunk_is_discarded_at_its_tier),
 		cmocka_unit_test(test_admission_refusing_a_fill),
 		cmocka_unit_test(test_size_admission_judges_the_whole_object),
 		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),

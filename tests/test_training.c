@@ -77,7 +77,9 @@ static void pipe_destroy(void *self)
 	free(b);
 }
 
-static const struct bk_ops pipe_ops = { "pipe", pipe_submit, pipe_export, pipe_reset, pipe_destroy };
+static const struct bk_ops pipe_ops = {
+	.name = "pipe", .submit = pipe_submit, .export = pipe_export, .reset_stats = pipe_reset, .destroy = pipe_destroy,
+};
 
 static struct backend pipe_new(const struct exec *x, double bps, uint64_t latency_ns)
 {
