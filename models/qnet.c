@@ -308,8 +308,11 @@ static void offered_load(struct qnet *n)
 	for (size_t i = 0; i < n->nsrc; i++)
 		longest = n->src[i].nroute > longest ? n->src[i].nroute : longest;
 	for (size_t pass = 0; pass <= longest; pass++) {
-		for (size_t k = 0; k < n->nres; k++)
-			n->res[k].load = in ? (in[k] = 0) : 0;
+		for (size_t k = 0; k < n->nres; k++) {
+			n->res[k].load = 0;
+			if (in)
+				in[k] = 0;
+		}
 		for (size_t i = 0; i < n->nsrc; i++) {
 			struct qsrc *s = &n->src[i];
 			double lambda = 1e9 / dist_mean(&s->ia); /* jobs/s */
