@@ -948,14 +948,7 @@ static int probe_out_check(const char *out, char *tmp, size_t cap, struct err *e
 	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
 		return err_set(e, ERR_INPUT, "--out %s: is a directory (name the preset file)", out);
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", out);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0'; /* a file at the root */
-	else
-		*slash = '\0';
+	cfg_dir_of(out, dir, sizeof dir);
 	if (stat(dir, &st) < 0)
 		return err_set(e, ERR_INPUT, "--out %s: %s: %s", out, dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))

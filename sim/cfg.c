@@ -564,6 +564,16 @@ int cfg_error(struct cfg_doc *d, struct cfg_section *s, const struct cfg_kv *kv,
 	return err_set(e, ERR_INPUT, "%s:%d: %s %s: %s", path, kv->line, label, kv->key, msg);
 }
 
+int cfg_error_under(struct cfg_doc *d, struct cfg_section *s, const struct cfg_kv *kv, struct err *e)
+{
+	char why[sizeof e->msg];
+	snprintf(why, sizeof why, "%s", e->msg);
+	int code = e->code;
+	cfg_error(d, s, kv, e, "%s", why);
+	e->code = code;
+	return -1;
+}
+
 /* Looks key up; 0 if absent, 1 with *kv if present. */
 static int lookup(struct cfg_section *s, const char *key, struct cfg_kv **kv)
 {

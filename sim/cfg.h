@@ -88,6 +88,11 @@ int cfg_time_dist(struct cfg_doc *d, struct cfg_section *s, const char *key, str
 int cfg_error(struct cfg_doc *d, struct cfg_section *s, const struct cfg_kv *kv, struct err *e,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* The error already in e (a file a key names could not be read, say),
+ * placed under that key as cfg_error places its messages, its code kept
+ * (ERR_FAIL stays a failure, not bad input).  Returns -1. */
+int cfg_error_under(struct cfg_doc *d, struct cfg_section *s, const struct cfg_kv *kv, struct err *e);
+
 /* -1 with "FILE:LINE: [TYPE NAME]: unknown key 'K'" for the first key no
  * getter asked for; 0 if every key was used. */
 int cfg_check_unused(struct cfg_doc *d, struct err *e);

@@ -48,6 +48,7 @@
 
 #include <sqlite3.h>
 
+#include "cfg.h"
 #include "hist.h"
 
 /* How long to wait for another writer (a parallel sweep writing into the
@@ -279,29 +280,16 @@ int db_open_or_check(struct db **out, const char *path, struct err *e)
 	*out = NULL;
 	if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR))
 		return db_open(out, path, e);
-	/* Its directory: the path up to its last '/', or "." */
-	size_t n = strlen(path);
-	char *dir = malloc(n + 2);
-	if (!dir)
-		return err_set(e, ERR_FAIL, "%s: out of memory", path);
-	memcpy(dir, path, n + 1);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	char dir[4096];
+	cfg_dir_of(path, dir, sizeof dir);
 	struct stat st;
-	int rc = 0;
 	if (stat(dir, &st) < 0)
-		rc = err_set(e, ERR_FAIL, "%s: cannot create: %s: %s", path, dir, strerror(errno));
-	else if (!S_ISDIR(st.st_mode))
-		rc = err_set(e, ERR_FAIL, "%s: cannot create: %s is not a directory", path, dir);
-	else if (access(dir, W_OK | X_OK) < 0)
-		rc = err_set(e, ERR_FAIL, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
-	free(dir);
-	return rc;
+		return err_set(e, ERR_FAIL, "%s: cannot create: %s: %s", path, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_FAIL, "%s: cannot create: %s is not a directory", path, dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return err_set(e, ERR_FAIL, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+	return 0;
 }
 
 void db_close(struct db *db)

@@ -949,16 +949,8 @@ static int kv_configure(struct kv_job *j, struct cfg_doc *d, struct cfg_section 
 		return err_set(e, ERR_FAIL, "out of memory");
 	int rc = kv_trace_load(&j->tr, path, block_tokens, requests, e);
 	free(path);
-	if (rc < 0) {
-		/* The message names the trace file (its line and field); the
-		 * scenario's line and key say where it came from. */
-		char why[sizeof e->msg];
-		snprintf(why, sizeof why, "%s", e->msg);
-		int code = e->code;
-		cfg_error(d, s, cfg_key(s, "trace"), e, "%s", why);
-		e->code = code;
-		return -1;
-	}
+	if (rc < 0) /* the trace's file, line and field; the scenario's line and key */
+		return cfg_error_under(d, s, cfg_key(s, "trace"), e);
 	if (j->tr.nreq > UINT32_MAX)
 		return cfg_error(d, s, cfg_key(s, "trace"), e, "more than 2^32 requests; take a slice (requests = N)");
 	if (j->tr.nreq) {

@@ -876,18 +876,12 @@ static int plot_dir_check(const char *dir, struct err *e)
 	struct stat st;
 	if (stat(dir, &st) == 0)
 		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_INPUT, "--plot %s: not a directory", dir);
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof parent, "%s", dir);
-	size_t n = strlen(parent);
-	while (n > 1 && parent[n - 1] == '/')
-		parent[--n] = '\0';
-	char *slash = strrchr(parent, '/');
-	if (!slash)
-		snprintf(parent, sizeof parent, ".");
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
+	char trimmed[PATH_MAX], parent[PATH_MAX];
+	snprintf(trimmed, sizeof trimmed, "%s", dir);
+	size_t n = strlen(trimmed);
+	while (n > 1 && trimmed[n - 1] == '/') /* "out/" is out's own name */
+		trimmed[--n] = '\0';
+	cfg_dir_of(trimmed, parent, sizeof parent);
 	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
 		return err_set(e, ERR_INPUT, "--plot %s: %s is not a directory to make it in", dir, parent);
 	return 0;

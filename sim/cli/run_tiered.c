@@ -207,12 +207,8 @@ static int build_drivers(struct trun *t, struct cfg_doc *doc, const struct exec 
 		if (!(t->trace = trace_open(path, format, e))) {
 			/* The reader's message names the file; the scenario's
 			 * line and key say where it came from. */
-			char why[sizeof e->msg];
-			snprintf(why, sizeof why, "%s", e->msg);
 			struct cfg_section *w = cfg_find(doc, "workload", NULL);
-			int code = e->code;
-			cfg_error(doc, w, cfg_key(w, "trace"), e, "%s", why);
-			e->code = code;
+			cfg_error_under(doc, w, cfg_key(w, "trace"), e);
 			goto fail;
 		}
 		rc.on_finish = one_finished;
