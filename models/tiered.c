@@ -260,7 +260,15 @@ int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struc
 		return cfg_error(d, s, cfg_key(s, "write"), e, "'%s' is not a write policy (through, back or around)", w);
 	if (cfg_bytes(d, s, "dirty_budget", &tt->dirty_budget, e) < 0 || cfg_u64(d, s, "drain_depth", &tt->drain_depth, e) < 0)
 		return -1;
-	if (tt->wp == PATH_WRITE_BACK && !bottom) {
+	if (bottom && tt->wp != PATH_WRITE_THROUGH)
+		return cfg_error(d, s, cfg_key(s, "write"), e,
+				 "the bottom tier stores every write itself: write = %s applies only to a tier above it", w);
+	if (tt->wp != PATH_WRITE_BACK) {
+		const char *k = cfg_key(s, "dirty_budget") ? "dirty_budget" : cfg_key(s, "drain_depth") ? "drain_depth" : NULL;
+		if (k)
+			return cfg_error(d, s, cfg_key(s, k), e, "only with write = back (this tier writes %s)", w);
+	}
+	if (tt->wp == PATH_WRITE_BACK) {
 		if (tt->shared)
 			return cfg_error(d, s, cfg_key(s, "write"), e, "write-back needs scope = node (dirty data is per node)");
 		if (!tt->dirty_budget)

@@ -93,6 +93,12 @@ static int read_workload(struct cfg_doc *d, const char *dir, struct replay_cfg *
 		return cfg_error(d, s, cfg_key(s, "mode"), e, "'%s' is not a mode (open or closed)", mode);
 	if (!(rc->time_scale > 0))
 		return cfg_error(d, s, cfg_key(s, "time_scale"), e, "must be more than 0");
+	if (rc->mode == REPLAY_OPEN && cfg_key(s, "outstanding"))
+		return cfg_error(d, s, cfg_key(s, "outstanding"), e,
+				 "only with mode = closed (an open loop issues each request at its time in the trace)");
+	if (rc->mode == REPLAY_CLOSED && cfg_key(s, "time_scale"))
+		return cfg_error(d, s, cfg_key(s, "time_scale"), e,
+				 "only with mode = open (a closed loop ignores the trace's timestamps)");
 	if (outstanding == 0 || outstanding > 1000000)
 		return cfg_error(d, s, cfg_key(s, "outstanding"), e, "must be 1 to 1000000");
 	rc->outstanding = (uint32_t)outstanding;
