@@ -826,6 +826,25 @@ static void test_a_stopped_job_starts_nothing_more(void **state)
 	rig_free(&r);
 }
 
+/* A run that ends mid-load: the GPUs have waited from the load's start to
+ * the run's end, 0.1 s of the 0.4 s the herd would take, on every node. */
+static void test_a_load_cut_by_the_run_end_counts_its_stall_so_far(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct err e;
+	rig_init_shared(&r, 4, 10e9, 0);
+	assert_int_equal(rig_job(&r, "[job ml]\ntype = modelload\nmodel_bytes = 1GB\nshards = 4\n", wl_modelload_new, &e),
+			 0);
+	assert_int_equal(r.job.ops->start(&r.job, &e), 0);
+	assert_int_equal(ev_run(r.eng, 100000000ull, &e), EV_UNTIL);
+	assert_int_equal(r.job.ops->export(&r.job, r.m, ev_now(r.eng)), 0);
+	assert_near(metric(&r, "job.ml.stall_s"), 0.1, 1e-12);
+	assert_near(metric(&r, "job.ml.wall_s"), 0.1, 1e-12);
+	assert_near(metric(&r, "job.ml.loads"), 0, 0);
+	rig_free(&r);
+}
+
 static void test_same_inputs_give_the_same_ttfts(void **state)
 {
 	(void)state;
@@ -864,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_empty_trace_finishes_at_start),
 		cmocka_unit_test(test_same_inputs_give_the_same_ttfts),
 		cmocka_unit_test(test_a_stopped_job_starts_nothing_more),
+		cmocka_unit_test(test_a_load_cut_by_the_run_end_counts_its_stall_so_far),
 		cmocka_unit_test(test_truncated_json_names_file_and_line),
 		cmocka_unit_test(test_wrong_type_names_the_field),
 		cmocka_unit_test(test_hash_ids_of_the_wrong_length_is_an_error),

@@ -24,8 +24,9 @@
  *            bandwidth B, fairly shared, all finish at  N x W / B
  *            (tests/test_kvcache.c checks this against a shared link).
  *   Stall    the GPUs do nothing while weights load: stall_s is the mean
- *            over nodes of the summed T_nk.  There is no compute, so the
- *            job exports no AU.
+ *            over nodes of the summed T_nk, where a load still running
+ *            when the run ends counts its time so far.  There is no
+ *            compute, so the job exports no AU.
  *
  * Defaults and sources (../shared/reference/hardware-and-scale.md):
  *   model_bytes 140 GB: a 70B-parameter model in bf16 (2 B/param)  [D] §5.3
@@ -61,6 +62,7 @@ struct ml_node {
 	uint64_t begin_ns;
 	uint64_t next_shard;
 	uint64_t out;        /* shard reads in flight */
+	int loading;         /* begun and not complete: its GPUs are waiting */
 };
 
 struct ml_job {
@@ -105,6 +107,7 @@ static void ml_loaded(struct ml_node *n)
 {
 	struct ml_job *j = n->j;
 	uint64_t now = exec_now(j->env.x), t = now - n->begin_ns;
+	n->loading = 0;
 	hist_record(j->load_time, t);
 	j->stall_ns += t;
 	j->loads_done++;
@@ -170,6 +173,7 @@ static void ml_begin(void *arg)
 	if (n->j->stopped)
 		return;
 	n->begin_ns = exec_now(n->j->env.x);
+	n->loading = 1;
 	n->next_shard = 0;
 	n->out = 0;
 	ml_issue(n);
@@ -228,6 +232,11 @@ static int ml_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	uint64_t end = j->finished ? j->end_ns : now_ns;
 	double wall = end > j->env.start_ns ? (double)(end - j->env.start_ns) : 0;
 	const char *n = j->name;
+	/* A run that ends mid-load: its GPUs have waited until now. */
+	uint64_t stall = j->stall_ns;
+	for (size_t i = 0; i < j->env.nodes; i++)
+		if (j->node[i].loading && now_ns > j->node[i].begin_ns)
+			stall += now_ns - j->node[i].begin_ns;
 	int rc = 0;
 	rc |= ml_set(m, n, "loads", (double)j->loads_done, "loads");
 	rc |= ml_set(m, n, "load_total_s", (double)j->first_herd_ns / 1e9, "s");
@@ -235,7 +244,7 @@ static int ml_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	rc |= ml_set(m, n, "herd_bw", j->first_herd_ns ? (double)j->first_bytes / ((double)j->first_herd_ns / 1e9) : 0,
 		     "B/s");
 	rc |= ml_set(m, n, "wall_s", wall / 1e9, "s");
-	rc |= ml_set(m, n, "stall_s", (double)j->stall_ns / (double)j->env.nodes / 1e9, "s");
+	rc |= ml_set(m, n, "stall_s", (double)stall / (double)j->env.nodes / 1e9, "s");
 	rc |= ml_set(m, n, "io_errors", (double)j->io_errors, "operations");
 	rc |= ml_hist(m, n, "load_time", j->load_time);
 	rc |= ml_hist(m, n, "herd_time", j->herd_time);

@@ -575,6 +575,7 @@ void wl_training_stats(const struct wl *w, uint64_t now_ns, struct wl_training_s
 	o->checkpoints = t->ckpt_count;
 	o->checkpoint_bytes = t->ckpt_written;
 	o->restores = t->restores_done;
+	o->restore_bytes = t->restore_read;
 	o->io_errors = t->io_errors;
 	uint64_t end = t->finished ? t->end_ns : now_ns;
 	o->wall_ns = t->started && end > t->start_ns ? end - t->start_ns : 0;
@@ -612,7 +613,8 @@ static int trn_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 		{ "checkpoints", (double)s.checkpoints, "checkpoints" },
 		{ "checkpoint_bytes", (double)s.checkpoint_bytes, "B" },
 		{ "restores", (double)s.restores, "restores" },
-		{ "io_errors", (double)s.io_errors, "requests" },
+		{ "restore_bytes", (double)s.restore_bytes, "B" },
+		{ "io_errors", (double)s.io_errors, "operations" },
 		{ "yaml_warnings", (double)t->nwarnings, "warnings" },
 	};
 	char name[300];

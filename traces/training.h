@@ -41,7 +41,7 @@
  * .stall_s (= .stall_data_s + .stall_barrier_s: waiting for the batch, and
  * at the step's barrier for slower ranks' batches), .checkpoint_s,
  * .checkpoint_share (checkpoint_s / wall_s), and totals .gpus, .steps,
- * .samples, .bytes_read, .checkpoints, .checkpoint_bytes, .restores,
+ * .samples, .bytes_read, .checkpoints, .checkpoint_bytes, .restores, .restore_bytes,
  * .io_errors, .au_target (the file's metric.au), .yaml_warnings;
  * histograms job.NAME.checkpoint_stall and .restore_stall (ns, one value
  * per checkpoint); series job.NAME.au (AU over each sampling period).
@@ -64,7 +64,7 @@ const char *const *wl_training_warnings(const struct wl *w, size_t *n);
 
 /* Totals so far, for tests and reports (per GPU means in ns). */
 struct wl_training_stats {
-	uint64_t gpus, steps, samples, bytes_read, checkpoints, checkpoint_bytes, restores, io_errors;
+	uint64_t gpus, steps, samples, bytes_read, checkpoints, checkpoint_bytes, restores, restore_bytes, io_errors;
 	uint64_t wall_ns;
 	double compute_ns, stall_data_ns, stall_barrier_ns, checkpoint_ns;
 	double au;

@@ -469,7 +469,7 @@ static int scalar_kind(const char *name)
 	static const char *const replay_exact[] = { "replay.requests", "replay.completed", "replay.failed",
 						    "replay.read_bytes", "replay.write_bytes", NULL };
 	static const char *const job_exact[] = { ".steps", ".samples", ".bytes_read", ".checkpoints",
-						 ".checkpoint_bytes", ".restores", ".io_errors", ".requests",
+						 ".checkpoint_bytes", ".restores", ".restore_bytes", ".io_errors", ".requests",
 						 /* model load */ ".loads", ".bytes",
 						 /* KV cache: by trace order, not timing (joins and HBM hits are) */
 						 ".block_refs", ".block_hits", ".block_misses", ".store_bytes", NULL };

@@ -522,8 +522,9 @@ static int print_metadata(const struct met_registry *m, FILE *out)
 	return rc;
 }
 
-/* One row per job (metric job.NAME.au), and one per job histogram
- * (time to first token, checkpoint stalls, load times). */
+/* One row per job (metric job.NAME.wall_s; a model load has no AU), and
+ * one per job histogram (time to first token, checkpoint stalls, load
+ * times). */
 static int print_jobs(const struct met_registry *m, FILE *out)
 {
 	struct tbl *t = tbl_new("jobs (AU = compute time / wall time, per GPU; stalls: waiting for data, at the "
@@ -540,14 +541,16 @@ static int print_jobs(const struct met_registry *m, FILE *out)
 	for (size_t i = 0; i < met_nscalars(m); i++) {
 		const char *name = met_scalar_at(m, i)->name;
 		size_t len = strlen(name);
-		if (strncmp(name, "job.", 4) != 0 || len < 8 || strcmp(name + len - 3, ".au") != 0)
+		if (strncmp(name, "job.", 4) != 0 || len < 12 || strcmp(name + len - 7, ".wall_s") != 0)
 			continue;
 		char job[128];
-		snprintf(job, sizeof job, "%.*s", (int)(len - 7), name + 4);
+		snprintf(job, sizeof job, "%.*s", (int)(len - 11), name + 4);
 		tbl_row(t);
 		rows++;
 		tbl_str(t, c_job, job);
-		tbl_num(t, c_au, "%.2f", 100 * val(m, "job.%s.au", job));
+		double au = val(m, "job.%s.au", job);
+		if (!isnan(au))
+			tbl_num(t, c_au, "%.2f", 100 * au);
 		double w = val(m, "job.%s.wall_s", job), c = val(m, "job.%s.compute_s", job),
 		       st = val(m, "job.%s.stall_s", job);
 		if (!isnan(w))

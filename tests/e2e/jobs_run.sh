@@ -19,6 +19,7 @@ SLICE=$(pwd)/scenarios/data/mooncake_conversation_3min.jsonl
 cat "$D/out" "$D/err"
 check "default run exits 0" test "$s" = 0
 check "summary shows the jobs' AU" grep -q '^train ' "$D/out"
+check "the model load has a row, with no AU and its stall" grep -Eq '^load +[0-9.]+ +[0-9.]+$' "$D/out"
 check "summary shows metadata load" grep -q 'metadata services' "$D/out"
 check "summary shows the object store's cost" grep -q 'cost \$' "$D/out"
 check "the default run draws its plots" test -s "$D/plots/au.png" -a -s "$D/plots/bandwidth.png"
