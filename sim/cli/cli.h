@@ -32,6 +32,9 @@ int cmd_plot(int argc, char **argv);
  * (NULL: plots-runN), its report (what was drawn, what skipped) to
  * report; errors to stderr.  A CLI_ status. */
 int cli_plot_run(const char *db, long long run, const char *out, FILE *report);
+/* Before a run: --plot DIR is a directory, or one mkdir can make (its
+ * parent is one); else -1 with an ERR_INPUT message naming the flag. */
+int cli_plot_dir_check(const char *dir, struct err *e);
 /* tiersim validate hardware (cmd_validate_hw.c), argv[0] = "tiersim
  * validate hardware". */
 int cmd_validate_hw(int argc, char **argv);

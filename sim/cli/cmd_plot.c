@@ -46,6 +46,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "sim/cfg.h"
 #include "sim/results.h"
 
 #define PLOT_MAX_CURVES 24
@@ -1098,6 +1099,25 @@ static int run_gnuplot(const char *gnuplot, const char *scripts, struct pctx *p,
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Before simulating: --plot DIR is a directory, or one that mkdir can
+ * make (its parent is there).  A bad one is a usage error (exit 2), not a
+ * row that failed (exit 1). */
+int cli_plot_dir_check(const char *dir, struct err *e)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_INPUT, "--plot %s: not a directory", dir);
+	char trimmed[PATH_MAX], parent[PATH_MAX];
+	snprintf(trimmed, sizeof trimmed, "%s", dir);
+	size_t n = strlen(trimmed);
+	while (n > 1 && trimmed[n - 1] == '/') /* "out/" is out's own name */
+		trimmed[--n] = '\0';
+	cfg_dir_of(trimmed, parent, sizeof parent);
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INPUT, "--plot %s: %s is not a directory to make it in", dir, parent);
+	return 0;
 }
 
 /* ---- putting the files in place --------------------------------------- */

@@ -285,6 +285,8 @@ int cmd_run(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *path = optind < argc ? argv[optind] : NULL;
+	if (plot_dir && cli_plot_dir_check(plot_dir, &e) < 0) /* before, not after, the simulation */
+		return cli_fail("run", &e);
 
 	const struct evq_ops *qops = NULL;
 	if (queue && !(qops = evq_by_name(queue))) {

@@ -868,25 +868,6 @@ static int find_gnuplot(char *out, size_t n)
  * throughput is two, MB/s and requests/s, so that no axis mixes units.
  * Rows that miss their goal are labelled with their names.  0 drawn, 1
  * not drawn (no gnuplot, no rows), -1 with e filled. */
-/* Before simulating: --plot DIR is a directory, or one that mkdir can
- * make (its parent is there).  A bad one is a usage error (exit 2), not a
- * row that failed (exit 1). */
-static int plot_dir_check(const char *dir, struct err *e)
-{
-	struct stat st;
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_INPUT, "--plot %s: not a directory", dir);
-	char trimmed[PATH_MAX], parent[PATH_MAX];
-	snprintf(trimmed, sizeof trimmed, "%s", dir);
-	size_t n = strlen(trimmed);
-	while (n > 1 && trimmed[n - 1] == '/') /* "out/" is out's own name */
-		trimmed[--n] = '\0';
-	cfg_dir_of(trimmed, parent, sizeof parent);
-	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
-		return err_set(e, ERR_INPUT, "--plot %s: %s is not a directory to make it in", dir, parent);
-	return 0;
-}
-
 static int plot(const struct rows *rs, const char *dir, const char *title, struct err *e)
 {
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
@@ -1054,7 +1035,7 @@ int cmd_validate_hw(int argc, char **argv)
 	struct rows rs = { 0 };
 	char *text = NULL;
 	int status = CLI_FAIL;
-	if ((plot_dir && plot_dir_check(plot_dir, &e) < 0) || mrun_open(&mr, measured, &e) < 0 ||
+	if ((plot_dir && cli_plot_dir_check(plot_dir, &e) < 0) || mrun_open(&mr, measured, &e) < 0 ||
 	    cfg_load_string(&sc, mr.path, mr.scenario, &e) < 0 ||
 	    cfg_load(&pr, preset, &e) < 0 || preset_check(pr, sc, &e) < 0 || preset_apply(sc, pr, &e) < 0)
 		goto out;

@@ -94,6 +94,10 @@ check "default scenario recorded as bundled" test "$(q "$D/d.db" 'select scenari
 check "unwritable --plot: exit 1" test "$(status "$T" run "$D/tandem.ini" --out "$D/pl.db" --plot /proc/nope)" = 1
 check "unwritable --plot: the run stays in the database" test "$(q "$D/pl.db" 'select count(*) from runs')" = 1
 check "unwritable --plot: one message, the plot's" test "$(cat "$D/err")" = "tiersim plot: /proc/nope: cannot write beside it (in /proc): No such file or directory"
+# A --plot that can never be made is a usage error found before the run.
+check "--plot under no directory: exit 2" test "$(status "$T" run "$D/tandem.ini" --out "$D/np.db" --plot "$D/none/plots")" = 2
+check "--plot under no directory: says so" grep -q "^tiersim run: --plot $D/none/plots: $D/none is not a directory to make it in" "$D/err"
+check "--plot under no directory: no database" test ! -e "$D/np.db"
 # The checkpoint-stall legend's max is the histogram's exact max (49.94 ms
 # here), not the edge of its last bucket (it said 50.1 ms).
 mx=$(q "$D/d.db" "select printf('%.1f ms', max / 1e6) from histograms where name = 'job.train.checkpoint_stall'")
