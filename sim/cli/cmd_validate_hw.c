@@ -868,6 +868,60 @@ static int find_gnuplot(char *out, size_t n)
  * throughput is two, MB/s and requests/s, so that no axis mixes units.
  * Rows that miss their goal are labelled with their names.  0 drawn, 1
  * not drawn (no gnuplot, no rows), -1 with e filled. */
+/* Where each label of a panel goes (y in data units, ys[i]; left[i]: text
+ * to the left of the point), so that no two overlap: a label is a line of
+ * small text beside its point, about LABEL_H of the axis's height tall and
+ * up to LABEL_W of its width long, to the right of a point in the left
+ * half of the panel and to the left of one in the right half (so that it
+ * stays in its panel).  In the axis's own coordinates (0-1; log or linear
+ * as drawn), the labels are placed from the lowest point up, each at its
+ * point's height or, if that is within LABEL_H of a label already placed
+ * that it runs into, just above that one. */
+#define LABEL_H 0.045
+#define LABEL_W 0.5
+static void label_heights(const double *xs, const double *yv, const int *labelled, size_t n, double lo, double hi,
+			  int logscale, double *ys, int *left)
+{
+	double u[64], v[64], placed[64];
+	size_t order[64], np = 0;
+	if (n > 64)
+		n = 64; /* more labels than that would not be readable however placed */
+	for (size_t i = 0; i < n; i++) {
+		u[i] = logscale ? (log10(xs[i]) - log10(lo)) / (log10(hi) - log10(lo)) : (xs[i] - lo) / (hi - lo);
+		v[i] = logscale ? (log10(yv[i]) - log10(lo)) / (log10(hi) - log10(lo)) : (yv[i] - lo) / (hi - lo);
+		ys[i] = yv[i];
+		left[i] = u[i] > 0.5;
+		if (labelled[i])
+			order[np++] = i;
+	}
+	for (size_t a = 1; a < np; a++) /* by height: insertion sort of a few */
+		for (size_t b = a; b > 0 && v[order[b]] < v[order[b - 1]]; b--) {
+			size_t t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+	for (size_t a = 0; a < np; a++) {
+		size_t i = order[a];
+		double at = v[i], x0 = left[i] ? u[i] - LABEL_W : u[i], x1 = x0 + LABEL_W;
+		for (int moved = 1; moved;) {
+			moved = 0;
+			for (size_t b = 0; b < a; b++) {
+				size_t k = order[b];
+				double b0 = left[k] ? u[k] - LABEL_W : u[k];
+				/* (at = placed + H need not give placed - at = -H
+				 * exactly: without the margin this looped for ever) */
+				if (x0 < b0 + LABEL_W && b0 < x1 && at > placed[b] - LABEL_H &&
+				    at < placed[b] + LABEL_H - 1e-9) {
+					at = placed[b] + LABEL_H;
+					moved = 1;
+				}
+			}
+		}
+		placed[a] = at;
+		ys[i] = logscale ? pow(10, log10(lo) + at * (log10(hi) - log10(lo))) : lo + at * (hi - lo);
+	}
+}
+
 static int plot(const struct rows *rs, const char *dir, const char *title, struct err *e)
 {
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
@@ -877,19 +931,21 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	FILE *f = fopen(p, "w");
 	if (!f)
 		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
-	fprintf(f, "# %s\n# measured\tpredicted\tmetric\tresult; one block per panel that has rows (gnuplot "
-		   "index): throughput (MB/s), throughput (requests/s), p50 (ms), p99 (ms), points (%%)\n",
+	fprintf(f, "# %s\n# measured\tpredicted\tmetric\tresult\tlabel's height (the predicted axis)\tlabel's side; one block "
+		   "per panel that has rows (gnuplot index): throughput (MB/s), throughput (requests/s), p50 (ms), "
+		   "p99 (ms), points (%%)\n",
 		   title);
 	static const struct {
 		int kind;
 		const char *unit; /* throughput's: only rows shown in this unit; NULL: any */
 		const char *label;
+		const char *axis; /* the axes' unit */
 	} panels[] = {
-		{ R_TPUT, "MB/s", "throughput (MB/s)" },
-		{ R_TPUT, "requests/s", "throughput (requests/s)" },
-		{ R_P50, NULL, "p50 latency (ms)" },
-		{ R_P99, NULL, "p99 latency (ms)" },
-		{ R_POINTS, NULL, "AU, busy and stall shares (%)" },
+		{ R_TPUT, "MB/s", "throughput (MB/s)", "MB/s" },
+		{ R_TPUT, "requests/s", "throughput (requests/s)", "requests/s" },
+		{ R_P50, NULL, "p50 latency (ms)", "ms" },
+		{ R_P99, NULL, "p99 latency (ms)", "ms" },
+		{ R_POINTS, NULL, "AU, busy and stall shares (%)", "%" },
 	};
 	enum { NPANELS = sizeof panels / sizeof panels[0] };
 	int blocks[NPANELS], nb = 0;
@@ -897,8 +953,18 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 	 * most, the same on both axes (autoscaling one point gave gnuplot an
 	 * empty range, which it warned about on the terminal). */
 	double lo[NPANELS], hi[NPANELS];
+	/* A panel's rows: their index in rs and scale to the panel's unit. */
+	size_t *in = malloc((rs->n ? rs->n : 1) * sizeof *in);
+	double *sc = malloc((rs->n ? rs->n : 1) * sizeof *sc), xs[64], yv[64], ys[64];
+	int lab[64], left[64];
+	if (!in || !sc) {
+		free(in);
+		free(sc);
+		fclose(f);
+		return err_set(e, ERR_FAIL, "out of memory");
+	}
 	for (int k = 0; k < NPANELS; k++) {
-		int any = 0;
+		size_t m = 0;
 		lo[k] = HUGE_VAL;
 		hi[k] = 0;
 		for (size_t i = 0; i < rs->n; i++) {
@@ -908,19 +974,34 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 			if ((int)r->kind != panels[k].kind || !(r->measured > 0) || !(r->predicted > 0) ||
 			    (panels[k].unit && strcmp(unit, panels[k].unit) != 0))
 				continue;
-			if (!any)
-				fprintf(f, "# %s\n", panels[k].label);
-			fprintf(f, "%.9g\t%.9g\t%s\t%s\n", r->measured * s, r->predicted * s, r->name,
-				r->pass ? "pass" : "FAIL");
+			in[m] = i;
+			sc[m++] = s;
 			lo[k] = fmin(lo[k], fmin(r->measured, r->predicted) * s);
 			hi[k] = fmax(hi[k], fmax(r->measured, r->predicted) * s);
-			any = 1;
 		}
-		if (any) {
-			fprintf(f, "\n\n");
-			blocks[nb++] = k;
+		if (!m)
+			continue;
+		int logscale = panels[k].kind != R_POINTS;
+		double alo = logscale ? lo[k] / 2 : 0, ahi = logscale ? hi[k] * 2 : 100;
+		for (size_t j = 0; j < m && j < 64; j++) {
+			const struct row *r = &rs->r[in[j]];
+			xs[j] = r->measured * sc[j];
+			yv[j] = r->predicted * sc[j];
+			lab[j] = !r->pass;
 		}
+		label_heights(xs, yv, lab, m < 64 ? m : 64, alo, ahi, logscale, ys, left);
+		fprintf(f, "# %s\n", panels[k].label);
+		for (size_t j = 0; j < m; j++) {
+			const struct row *r = &rs->r[in[j]];
+			fprintf(f, "%.9g\t%.9g\t%s\t%s\t%.9g\t%s\n", r->measured * sc[j], r->predicted * sc[j], r->name,
+				r->pass ? "pass" : "FAIL", j < 64 ? ys[j] : r->predicted * sc[j],
+				j < 64 && left[j] ? "left" : "right");
+		}
+		fprintf(f, "\n\n");
+		blocks[nb++] = k;
 	}
+	free(in);
+	free(sc);
 	if (fclose(f) != 0)
 		return err_set(e, ERR_FAIL, "%s: %s", p, strerror(errno));
 	if (!nb)
@@ -951,12 +1032,15 @@ static int plot(const struct rows *rs, const char *dir, const char *title, struc
 		else
 			fprintf(f, "set logscale xy\nset xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", lo[k] / 2, hi[k] * 2,
 				lo[k] / 2, hi[k] * 2);
-		fprintf(f, "set title '%s, goal +/-%g%s'\nset xlabel 'measured'\nset ylabel 'predicted'\n"
+		fprintf(f, "set title '%s, goal +/-%g%s'\nset xlabel 'measured (%s)'\nset ylabel 'predicted (%s)'\n"
 			   "plot 'validate.dat' index %d using 1:2 with points pt 7 title 'rows', "
-			   "'' index %d using 1:2:(stringcolumn(4) eq 'FAIL' ? stringcolumn(3) : '') with labels "
-			   "font ',8' left offset char 0.6,0.3 notitle, "
+			   "'' index %d using 1:5:(stringcolumn(4) eq 'FAIL' && stringcolumn(6) eq 'right' ? "
+			   "stringcolumn(3) : '') with labels font ',8' left offset char 0.6,0 notitle, "
+			   "'' index %d using 1:5:(stringcolumn(4) eq 'FAIL' && stringcolumn(6) eq 'left' ? "
+			   "stringcolumn(3) : '') with labels font ',8' right offset char -0.6,0 notitle, "
 			   "x with lines lc 'black' title 'y = x', ",
-			panels[k].label, kind_goal[kind], kind == R_POINTS ? " pt" : "%", b, b);
+			panels[k].label, kind_goal[kind], kind == R_POINTS ? " pt" : "%", panels[k].axis,
+			panels[k].axis, b, b, b);
 		/* The goal band: points are within +/-goal points, the rest within +/-goal %. */
 		if (kind == R_POINTS)
 			fprintf(f, "x+%g with lines dt 2 lc 'gray' notitle, x-%g with lines dt 2 lc 'gray' notitle\n",

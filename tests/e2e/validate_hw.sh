@@ -134,6 +134,10 @@ check "validate.dat written" test -s "$D/plot/validate.dat"
 if command -v gnuplot >/dev/null; then
 	check "validate.png and validate.svg drawn" test -s "$D/plot/validate.svg" -a -s "$D/plot/validate.png"
 	check "throughput in MB/s and in requests/s on panels of their own" sh -c "grep -q '^# throughput (MB/s)' '$D/plot/validate.dat' && grep -q '^# throughput (requests/s)' '$D/plot/validate.dat'"
+	check "the axes carry their unit" grep -q "set xlabel 'measured (MB/s)'" "$D/plot/validate.gp"
+	# Rows at one point (the hot tier's writes are the warm tier's reads)
+	# had their labels drawn over each other; the plot hung once placing them.
+	check "labels of rows at one point are stacked" awk -F '\t' '/^#/ || NF < 6 { next } $4 == "FAIL" { k = $1 " " $2 " " $5; if (k in seen) bad = 1; seen[k] = 1 } END { exit bad }' "$D/plot/validate.dat"
 	# gnuplot's warnings go to the terminal (an empty range once did).
 	check "gnuplot draws it without a warning" sh -c "! grep -qi 'warning' '$D/v'"
 fi
