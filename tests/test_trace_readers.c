@@ -273,10 +273,10 @@ static void test_csv_column_map_by_index_quotes_crlf_and_tabs(void **state)
 	assert_int_equal(trace_next(t, &r, &e), 0);
 	trace_close(t);
 	/* The same text id hashes to the same object, another does not. */
-	t = open_csv_text("ids.csv", "key\n\"obj \"\"a\"\"\"\nobj \"a\"\nother\n", "csv:id=key");
+	t = open_csv_text("ids.csv", "key\n\"obj \"\"a\"\"\"\nobj \"a\"\nother\n", "csv:id=key,size=none");
 	assert_int_equal(trace_next(t, &r, &e), 1);
 	assert_true(r.obj_id == hashed);
-	assert_int_equal(r.size_bytes, 1); /* no size column */
+	assert_int_equal(r.size_bytes, 1); /* size=none */
 	assert_int_equal(r.time_ns, 0);
 	assert_int_equal(r.op, TRACE_OP_NONE);
 	assert_int_equal(trace_next(t, &r, &e), 1);
@@ -344,7 +344,7 @@ static void test_csv_wrong_column_count_names_file_line_and_field(void **state)
 			 "expected 5 fields, found 4");
 	expect_csv_error("long.csv", "version,time,op,size,lbn\n1,5,28,512,10,9\n", NULL, 0,
 			 ":2: field 6 is one too many", NULL);
-	expect_csv_error("nohdr.csv", "1,2,3\n4,5\n", "csv:header=no,id=1", 1,
+	expect_csv_error("nohdr.csv", "1,2,3\n4,5\n", "csv:header=no,id=1,size=none", 1,
 			 ":2: field 3 is missing", "expected 3 fields, found 2");
 }
 
@@ -364,8 +364,14 @@ static void test_csv_bad_values_name_the_field(void **state)
 	snprintf(text, sizeof text, "%s1,5,28,12,99999999999999999999\n", hdr);
 	expect_csv_error("big.csv", text, NULL, 0, "field 5 (lbn)", NULL);
 	expect_csv_error("noid.csv", "a,b\n1,2\n", NULL, 0, "no object id column", NULL);
+	/* A file with no header, read as having one, lost its first record;
+	 * a size column under another name made every object 1 byte. */
+	expect_csv_error("datahdr.csv", "1,5,100\n2,6,100\n", "csv:time=1,id=2,size=3", 0,
+			 ":1: the header line is all numbers", "say header=no");
+	expect_csv_error("nosize.csv", "time,id,object_size\n1,1,4096\n", NULL, 0, "no size column", "size=none");
+	expect_csv_error("nosize2.csv", "1,5\n", "csv:header=no,id=2", 0, "no size column", "size=none");
 	expect_csv_error("named.csv", "a,b\n1,2\n", "csv:id=lbn", 0, "no column named \"lbn\"", NULL);
-	expect_csv_error("quote.csv", "id\n\"abc\n", NULL, 0, ":2: field 1: unterminated quote", NULL);
+	expect_csv_error("quote.csv", "id,size\n\"abc\n", NULL, 0, ":2: field 1: unterminated quote", NULL);
 	expect_csv_error("empty.csv", "", NULL, 0, "empty", NULL);
 }
 
@@ -589,7 +595,7 @@ static void test_csv_fractional_time_past_2_to_63_ns_keeps_its_value(void **stat
 	struct err e = { 0 };
 	int rc;
 	uint64_t skipped;
-	assert_int_equal(read_all(path, "csv", 0, r, 4, &rc, &e, &skipped), 2);
+	assert_int_equal(read_all(path, "csv:size=none", 0, r, 4, &rc, &e, &skipped), 2);
 	assert_true(r[0].time_ns > 10000000000400000000ULL && r[0].time_ns < 10000000000600000000ULL);
 	assert_true(r[1].time_ns > 18446744073600000000ULL);
 	assert_int_equal(rc, -1);
@@ -655,12 +661,12 @@ static void test_csv_line_limit_is_exact(void **state)
 	struct err e = { 0 };
 	int rc;
 	uint64_t skipped;
-	assert_int_equal(read_all(path, "csv", 0, r, 2, &rc, &e, &skipped), 0);
+	assert_int_equal(read_all(path, "csv:size=none", 0, r, 2, &rc, &e, &skipped), 0);
 	assert_int_equal(rc, -1); /* 65535 digits: a bad id, but a whole line */
 	expect_msg(&e, path, ":2: field 1 (id): bad object id");
 	memcpy(text + 3 + 65535, "7\n", 2);
 	path = tmpfile_with("over.csv", text, n + 1);
-	assert_int_equal(read_all(path, "csv", 0, r, 2, &rc, &e, &skipped), 0);
+	assert_int_equal(read_all(path, "csv:size=none", 0, r, 2, &rc, &e, &skipped), 0);
 	assert_int_equal(rc, -1);
 	expect_msg(&e, path, ":2: line longer than 65535 bytes");
 	free(text);

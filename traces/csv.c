@@ -304,6 +304,24 @@ static const char *const synonyms[C_N][8] = {
 	{ "op", "operation", "cmd", "type", NULL },
 };
 
+/* Whether a field reads as a number (digits, at most one '.', an
+ * optional leading sign): a header's names are not numbers. */
+static int looks_numeric(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	int digits = 0, dots = 0;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s == '.' && !dots++)
+			continue;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
 /* Resolves the column map against the first line (a header or not). */
 static int resolve(struct csv *x, int nf, struct err *e)
 {
@@ -343,10 +361,30 @@ static int resolve(struct csv *x, int nf, struct err *e)
 				snprintf(x->names[k], sizeof x->names[k], "%s", col_key[k]);
 		}
 	}
+	if (x->cfg.header) {
+		/* A file without a header, read as one, lost its first record
+		 * and said nothing when the columns were given by number. */
+		int numbers = nf > 0;
+		for (int i = 0; i < nf && numbers; i++)
+			numbers = looks_numeric(x->fields[i]);
+		if (numbers)
+			return err_set(e, ERR_INPUT,
+				       "%s:%llu: the header line is all numbers, so it is a record: if the file has no "
+				       "header, say header=no",
+				       x->path, (unsigned long long)x->line_no);
+	}
 	if (x->col[C_ID] < 0)
 		return err_set(e, ERR_INPUT,
-			       "%s: no object id column (name one with id=COLUMN; the header has none of obj_id, id, key, lbn, lba, object, obj)",
-			       x->path);
+			       "%s: no object id column (name one with id=COLUMN; %s)", x->path,
+			       x->cfg.header ? "the header has none of obj_id, id, key, lbn, lba, object, obj"
+					     : "without a header, columns are named by number");
+	/* Every object 1 byte is a choice to say, not a default to fall into
+	 * (a size column under another name gave byte ratios of nothing). */
+	if (x->col[C_SIZE] < 0 && x->cfg.size.index != -1)
+		return err_set(e, ERR_INPUT,
+			       "%s: no size column (name one with size=COLUMN%s; or say size=none to count every "
+			       "request as 1 byte)",
+			       x->path, x->cfg.header ? "; the header has none of obj_size, size, bytes, len, length" : "");
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "sim/hist.h"
 #include "sim/units.h"
@@ -100,6 +101,18 @@ static void first_line(const char *path, char *buf, size_t n)
 
 const char *trace_sniff(const char *path, struct err *e)
 {
+	/* Guessing reads the file's start, and the reader then opens it again:
+	 * a pipe would lose what the guess read (records shifted, a CSV's
+	 * header eaten), and a FIFO whose writer has gone would block the
+	 * second open for ever.  stat, unlike open, does neither. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		err_set(e, ERR_INPUT,
+			"%s: not a regular file (a pipe, FIFO or device), whose format cannot be guessed without "
+			"consuming it: name its format with --trace-format (%s)",
+			path, trace_formats());
+		return NULL;
+	}
 	unsigned char magic[18] = { 0 };
 	FILE *f = fopen(path, "rb");
 	int exists = f != NULL;

@@ -35,19 +35,21 @@ static void usage(FILE *f)
 		"cache is inserted, evicting until it fits.  A request for a resident object\n"
 		"with a new size is a hit and the object takes the new size.\n\n"
 		"  --trace FILE          the trace (streamed, never loaded whole)\n"
-		"  --trace-format NAME   oracleGeneral (libCacheSim binary), csv or\n"
-		"                        csv:OPT,OPT,... with OPT one of time=COL id=COL size=COL\n"
-		"                        op=COL (COL a 1-based index or header name; none),\n"
-		"                        header=yes|no, delim=comma|tab|space|semicolon|pipe|C,\n"
-		"                        time-unit=ns|us|ms|s.  Default: csv for *.csv, else\n"
-		"                        oracleGeneral; csv finds columns named time, obj_id/id/\n"
-		"                        key/lbn, size, op in its header\n"
+		"  --trace-format NAME   %s\n"
+		"                        (guessed from the name and first bytes as tiersim trace\n"
+		"                        --help says; a pipe's must be given).  csv:OPT,OPT,...\n"
+		"                        with OPT one of time=COL id=COL size=COL op=COL (COL a\n"
+		"                        1-based index, a header name, or none; size=none counts\n"
+		"                        each request as 1 byte), header=yes|no,\n"
+		"                        delim=comma|tab|space|semicolon|pipe|C, time-unit=ns|us|\n"
+		"                        ms|s; with a header, csv finds columns named time,\n"
+		"                        obj_id/id/key/lbn, size/obj_size/bytes, op\n"
 		"  --policy NAME         %s\n"
 		"  --size BYTES          cache size: 4GiB, 512MB, 1000000 (bytes); repeatable\n"
 		"  --admission SPEC      always (default), size:BYTES (admit objects up to\n"
 		"                        BYTES) or second-hit (admit on the second miss)\n"
 		"  --format F            text (default), csv or json\n",
-		pol_names());
+		trace_formats(), pol_names());
 }
 
 static int fail_msg(const char *msg)

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"spatial sampling (objects with hash mod 2^24 < RATE*2^24, distances scaled by\n"
 		"1/RATE) and reports its error against the exact curve when both run.\n\n"
 		"  --trace FILE          the trace (streamed, never loaded whole)\n"
-		"  --trace-format NAME   oracleGeneral, csv or csv:OPTS (see tiersim cache --help)\n"
+		"  --trace-format NAME   any trace format (see tiersim cache --help)\n"
 		"  --size BYTES          a cache size to report, counted exactly; repeatable\n"
 		"  --sizes N             number of evenly spaced sizes (default %d)\n"
 		"  --max-size BYTES      the largest size (default: the working set)\n"

@@ -61,7 +61,7 @@ expect_status 2 "validate cache bad format" validate validate cache --format xml
 expect_status 0 "validate cache help" validate validate cache --help
 
 # ---- mrc: hand-worked trace ----
-printf 'id\n1\n2\n3\n1\n2\n4\n1\n' >"$dir/seq.csv"
+printf 'id,size\n1,1\n2,1\n3,1\n1,1\n2,1\n4,1\n1,1\n' >"$dir/seq.csv"
 expect_status 0 "mrc csv" mrc mrc --trace "$dir/seq.csv" --size 2 --size 3 --size 10 --format csv
 cat >"$dir/want.csv" <<'W'
 size_bytes,miss_ratio,byte_miss_ratio
