@@ -254,12 +254,14 @@ static void xs_add(struct mrc_stack *s, const uint64_t *xs, size_t nxs, uint64_t
 	s->x_bytes[lo] += bytes;
 }
 
-/* ceil(d · num / den) without overflow for the sizes in use (d < 2^53). */
+/* ceil(d · num / den), exact for the sizes in use (d < 2^53), and at most
+ * UINT64_MAX (a larger double does not convert). */
 static uint64_t stack_scale(const struct mrc_stack *s, uint64_t d)
 {
 	if (s->num == s->den)
 		return d;
-	return (uint64_t)ceil((double)d * (double)s->num / (double)s->den);
+	double v = ceil((double)d * (double)s->num / (double)s->den);
+	return v >= 0x1p64 ? UINT64_MAX : (uint64_t)v;
 }
 
 /* Records the request; *dist = its (unscaled) distance or UINT64_MAX. */
@@ -380,8 +382,15 @@ oom:
 int mrc_access(struct mrc *m, uint64_t obj_id, uint64_t size_bytes, struct err *e)
 {
 	uint64_t d;
+	/* Every byte sum here (live bytes, a stack distance in bytes) is at
+	 * most the requests' bytes, since an object's size is one of its
+	 * requests': bounding that bounds them all (a 16 EiB object wrapped a
+	 * distance to a hit in a 100-byte cache). */
+	if (__builtin_add_overflow(m->req_bytes, size_bytes, &d))
+		return err_set(e, ERR_INPUT,
+			       "the requests' bytes pass 2^64 (16 EiB) in all: a size (or bytes per token) too large");
 	m->req_cnt++;
-	m->req_bytes += size_bytes;
+	m->req_bytes = d;
 	if (size_bytes > m->max_obj_bytes)
 		m->max_obj_bytes = size_bytes;
 	struct mrc_stack *x = m->st[MRC_EXACT];

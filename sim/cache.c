@@ -52,6 +52,10 @@ void cache_run_destroy(struct cache_run *c)
 
 int cache_run_access(struct cache_run *c, const struct pol_req *r, struct err *e)
 {
+	uint64_t sum; /* every size's req_bytes is the same: checked once */
+	if (c->n && __builtin_add_overflow(c->stats[0].req_bytes, r->size_bytes, &sum))
+		return err_set(e, ERR_INPUT,
+			       "the requests' bytes pass 2^64 (16 EiB) in all: a size (or bytes per token) too large");
 	for (size_t i = 0; i < c->n; i++) {
 		int hit = pol_access(&c->pols[i], r, e);
 		if (hit < 0)

@@ -246,16 +246,21 @@ static void test_bad_record_stops_replay_with_readers_error(void **state)
 	}
 }
 
-static void test_empty_trace_finishes_at_once(void **state)
+/* A trace of no records is the reader's error (trace_no_records), which
+ * the replay reports as it reports a bad record. */
+static void test_empty_trace_is_an_error(void **state)
 {
 	(void)state;
 	struct rig g;
 	rig_init(&g, 2, MS, NULL, 0);
 	struct replay_cfg c = { .mode = REPLAY_OPEN, .time_scale = 1 };
 	rig_start(&g, &c);
-	assert_int_equal(replay_start(g.rp, NULL), 0);
-	assert_int_equal(g.finishes, 1);
-	assert_int_equal(replay_failed(g.rp, NULL), 0);
+	struct err e = { 0 };
+	int rc = replay_start(g.rp, &e);
+	if (rc == 0)
+		assert_int_equal(replay_failed(g.rp, &e), -1);
+	assert_non_null(strstr(e.msg, "no records"));
+	assert_int_equal(replay_stats(g.rp)->issued, 0);
 	rig_free(&g);
 }
 
@@ -345,7 +350,7 @@ int main(void)
 		cmocka_unit_test(test_read_ahead_stops_at_max_requests),
 		cmocka_unit_test(test_time_going_backwards_is_an_input_error),
 		cmocka_unit_test(test_bad_record_stops_replay_with_readers_error),
-		cmocka_unit_test(test_empty_trace_finishes_at_once),
+		cmocka_unit_test(test_empty_trace_is_an_error),
 		cmocka_unit_test(test_bad_configuration_is_refused),
 		cmocka_unit_test(test_trace_ids_are_numbered_clear_of_jobs_and_below_2_40),
 	};

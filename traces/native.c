@@ -519,8 +519,8 @@ fail:
 int trace_writer_put(struct trace_writer *w, const struct trace_rec *r, struct err *e)
 {
 	if (r->op < 0 || r->op > TRACE_OP_OTHER)
-		return err_set(e, ERR_INPUT, "%s: record %llu: op %d is not an op", w->path,
-			       (unsigned long long)w->st.h.records + 1, r->op);
+		return err_set(e, ERR_INPUT, "record %llu: op %d is not an op", (unsigned long long)w->st.h.records + 1,
+			       r->op);
 	if (trace_stats_add(&w->st, r, e) < 0)
 		return -1;
 	unsigned char *p = w->buf + w->len;

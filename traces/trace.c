@@ -29,7 +29,20 @@ void trace_close(struct trace_reader *t)
 	if (!t)
 		return;
 	t->ops->close(t->st);
+	free(t->path);
 	free(t);
+}
+
+/* An empty trace (a failed download, a header alone) is bad input in
+ * every format alike: it once gave a table of blanks and exit 0 in one
+ * format, and exit 2 in another. */
+int trace_no_records(const struct trace_reader *t, struct err *e)
+{
+	const char *p = t->path ? t->path : "the trace";
+	if (t->skipped)
+		return err_set(e, ERR_INPUT, "%s: no records: all %llu were bad and skipped (the first: %s)", p,
+			       (unsigned long long)t->skipped, t->first_skip);
+	return err_set(e, ERR_INPUT, "%s: no records", p);
 }
 
 ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uint64_t *line_no,
@@ -271,6 +284,11 @@ struct trace_reader *trace_open_opts(const char *path, const char *format,
 		return NULL;
 	if (o)
 		t->lenient = o->lenient;
+	if (!(t->path = strdup(path))) {
+		trace_close(t);
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
 	return t;
 }
 

@@ -101,6 +101,8 @@ struct trace_reader {
 	int lenient;         /* skip bad records (TRACE_BAD_RECORD) and count them */
 	uint64_t skipped;    /* bad records skipped so far */
 	char first_skip[512]; /* the first skipped record's message */
+	uint64_t records;    /* records returned so far */
+	char *path;          /* for messages (trace_open*); NULL: "the trace" */
 };
 
 void trace_note_skip(struct trace_reader *t, const struct err *e);
@@ -119,10 +121,19 @@ int trace_line_nul(const char *line, size_t n, const char *path, uint64_t line_n
 
 /* 1 with a record, 0 at the end, -1 on error (e filled).  A lenient
  * reader skips bad records, counting them in t->skipped. */
+/* A trace that ends before its first record: -1, "PATH: no records". */
+int trace_no_records(const struct trace_reader *t, struct err *e);
+
 static inline int trace_next(struct trace_reader *t, struct trace_rec *r, struct err *e)
 {
 	for (;;) {
 		int got = t->ops->next(t->st, r, e);
+		if (got == 1) {
+			t->records++;
+			return 1;
+		}
+		if (got == 0)
+			return t->records ? 0 : trace_no_records(t, e);
 		if (got != TRACE_BAD_RECORD)
 			return got;
 		if (!t->lenient)
@@ -263,6 +274,9 @@ int trace_native_read_header(const char *path, struct trace_native_hdr *h, struc
  * PATH ends in .zst.  source: the input's format name (for the header). */
 struct trace_writer;
 struct trace_writer *trace_writer_open(const char *path, const char *source, struct err *e);
+/* A bad record is ERR_INPUT naming the record ("record N: ..."), not a
+ * file (the caller knows the input's name); a failed write is ERR_FAIL
+ * naming PATH.tmp. */
 int trace_writer_put(struct trace_writer *w, const struct trace_rec *r, struct err *e);
 /* Finalises the header, syncs and renames; frees w either way. */
 int trace_writer_finish(struct trace_writer *w, struct trace_native_hdr *out, struct err *e);

@@ -145,6 +145,8 @@ static int trace_convert(int argc, char **argv)
 	int got;
 	while ((got = trace_next(t, &r, &e)) == 1)
 		if (trace_writer_put(w, &r, &e) < 0) {
+			if (e.code == ERR_INPUT) /* the record's, which names no file; a write error names OUT */
+				err_prefix(&e, "%s: ", pos[0]);
 			got = -1;
 			break;
 		}

@@ -65,7 +65,9 @@ int pol_access(struct pol *p, const struct pol_req *r, struct err *e)
 	uint64_t cap = ((const struct pol_base *)p->st)->capacity_bytes;
 	if (r->size_bytes > POL_MAX_OBJ_BYTES && r->size_bytes <= cap)
 		return err_set(e, ERR_INPUT,
-			       "object %llu: size %llu bytes is more than a policy entry holds (%llu)",
+			       "object %llu: size %llu bytes is more than a policy entry holds (%llu, 4 GiB - 1, "
+			       "so that an entry stays small): `tiersim mrc` takes it (LRU), and a KV trace's "
+			       "objects shrink with a smaller kv-bytes-per-token",
 			       (unsigned long long)r->obj_id, (unsigned long long)r->size_bytes,
 			       (unsigned long long)POL_MAX_OBJ_BYTES);
 	int hit = p->ops->lookup(p->st, r);

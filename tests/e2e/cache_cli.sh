@@ -98,12 +98,28 @@ expect_status 2 "belady without next access" cache --trace "$dir/small.csv" --po
 expect_status 2 "missing --trace" cache --policy lru --size 5
 expect_status 2 "missing --size" cache --trace "$dir/small.csv" --policy lru
 expect_status 2 "bad admission" cache --trace "$dir/small.csv" --policy lru --size 5 --admission maybe
-# Nothing counted: the ratios are unknown (blank, null), not 0.
+# A trace of no records is bad input in every format (it was a table of
+# blanks and exit 0 for a CSV header alone, or an empty binary).
 printf 'time,id,size,op\n' >"$dir/hdr.csv"
-expect_status 0 "header-only trace" cache --trace "$dir/hdr.csv" --trace-format csv --policy lru --size 1MB --format csv
-grep -qx '1000000,0,,' "$dir/out" || fail "header-only trace: ratios not blank: $(cat "$dir/out")"
-expect_status 0 "header-only trace, json" cache --trace "$dir/hdr.csv" --trace-format csv --policy lru --size 1MB --format json
-grep -q '"requests": 0, "miss_ratio": null, "byte_miss_ratio": null' "$dir/out" || fail "header-only trace: not null: $(cat "$dir/out")"
+: >"$dir/empty.bin"
+for f in hdr.csv empty.bin; do
+	expect_status 2 "cache: $f has no records" cache --trace "$dir/$f" --policy lru --size 1MB
+	grep -qx "tiersim cache: $dir/$f: no records" "$dir/err" || fail "cache: $f: $(cat "$dir/err")"
+	expect_status 2 "mrc: $f has no records" mrc --trace "$dir/$f" --size 1MB
+	grep -qx "tiersim mrc: $dir/$f: no records" "$dir/err" || fail "mrc: $f: $(cat "$dir/err")"
+	expect_status 2 "inspect: $f has no records" trace inspect "$dir/$f"
+	grep -q "$dir/$f: no records" "$dir/err" || fail "inspect: $f: $(cat "$dir/err")"
+done
+# An object a policy entry cannot hold, at a size that could: refused,
+# naming the record and what to do.
+printf 'id,size\n1,10\n2,5368709120\n' >"$dir/huge.csv"
+expect_status 2 "a 5 GiB object" cache --trace "$dir/huge.csv" --policy lru --size 10GiB
+grep -q "huge.csv: record 2: object 2: size 5368709120 bytes is more than a policy entry holds .*tiersim mrc" "$dir/err" || fail "a 5 GiB object: $(cat "$dir/err")"
+expect_status 0 "a 5 GiB object, in a smaller cache" cache --trace "$dir/huge.csv" --policy lru --size 1GiB
+# Nothing counted: the ratios are unknown (blank, null), not 0.
+printf 'id,size\n1,0\n' >"$dir/zero.csv"
+expect_status 0 "zero-byte trace" cache --trace "$dir/zero.csv" --policy lru --size 1MB --format csv
+grep -qx '1000000,1,1.000000,' "$dir/out" || fail "zero-byte trace: byte ratio not blank: $(cat "$dir/out")"
 # SHARDS at a rate that samples nothing has no curve: an error, not 0s.
 expect_status 2 "mrc --sample too small" mrc --trace "$dir/small.csv" --sample 1e-9
 grep -q 'sampled none of the .* requests of .*small.csv, so there is no curve to estimate: use a larger rate' "$dir/err" || fail "mrc --sample too small: $(cat "$dir/err")"

@@ -167,6 +167,46 @@ grep -q "^GPUs  *$gpus over all tasks" "$dir/out" || fail "inspect alibaba: not 
 expect_status 2 "bytes past 2^64" trace inspect scenarios/data/mooncake_conversation_3min.jsonl --trace-format mooncake:kv-bytes-per-token=8TiB
 grep -q "mooncake_conversation_3min.jsonl: record [0-9]*: the records' bytes pass 2^64 (16 EiB) in all" "$dir/err" || fail "bytes past 2^64: $(cat "$dir/err")"
 
+# The same from convert, naming the input (it named no file), and from
+# cache and mrc, whose sums wrapped: a 16 EiB object hit a 100-byte cache.
+printf 'time,id,size\n1,1,18446744073709551615\n2,2,10\n3,1,18446744073709551615\n' >"$dir/max.csv"
+expect_status 2 "convert: bytes past 2^64" trace convert "$dir/max.csv" "$dir/max.tst"
+grep -q "^tiersim trace: $dir/max.csv: record 2: the records' bytes pass 2^64" "$dir/err" || fail "convert: bytes past 2^64: $(cat "$dir/err")"
+[ ! -e "$dir/max.tst" ] && [ ! -e "$dir/max.tst.tmp" ] || fail "convert: bytes past 2^64 left a file"
+for c in "cache --policy lru" mrc; do
+	set +e
+	"$bin" $c --trace "$dir/max.csv" --size 100 >"$dir/out" 2>"$dir/err"; got=$?
+	set -e
+	[ "$got" -eq 2 ] && grep -q "^tiersim ${c%% *}: $dir/max.csv: record 2: the requests' bytes pass 2^64" "$dir/err" || fail "${c%% *}: bytes past 2^64: exit $got ($(cat "$dir/out" "$dir/err"))"
+done
+
+# A pipe's format is not guessed: the guess consumed the pipe's start (a
+# binary trace read 8 KiB out of step, a CSV without its header), and a
+# FIFO whose writer had gone hung.  Named, it reads whole.
+python3 -c "import struct,sys; sys.stdout.buffer.write(b''.join(struct.pack('<IQIq', i, o, 1, -1) for i, o in enumerate([1, 2, 3, 1, 4, 1, 2, 5, 1, 2])))" >"$dir/s1.bin"
+set +e
+"$bin" cache --trace /dev/stdin --policy lru --size 2 <"$dir/s1.bin" >"$dir/out" 2>"$dir/err"; got=$?
+set -e
+[ "$got" -eq 0 ] || fail "a redirected file is a regular file: exit $got ($(cat "$dir/err"))"
+set +e
+cat "$dir/s1.bin" | "$bin" cache --trace /dev/stdin --policy lru --size 2 >"$dir/out" 2>"$dir/err"; got=$?
+set -e
+[ "$got" -eq 2 ] && grep -q '/dev/stdin: not a regular file .* name its format with --trace-format' "$dir/err" || fail "pipe: exit $got ($(cat "$dir/err"))"
+set +e
+cat "$dir/s1.bin" | "$bin" cache --trace /dev/stdin --trace-format oracleGeneral --policy lru --size 2 --format csv >"$dir/out" 2>"$dir/err"; got=$?
+set -e
+# LRU of 2 unit objects over 1 2 3 1 4 1 2 5 1 2: hits only at the 6th request.
+[ "$got" -eq 0 ] && grep -qx '2,10,0.900000,0.900000' "$dir/out" || fail "pipe with its format: exit $got ($(cat "$dir/out" "$dir/err"))"
+rm -f "$dir/fifo"
+mkfifo "$dir/fifo"
+cat "$dir/s1.bin" >"$dir/fifo" &
+set +e
+timeout 20 "$bin" cache --trace "$dir/fifo" --policy lru --size 2 >"$dir/out" 2>"$dir/err"; got=$?
+set -e
+[ "$got" -eq 2 ] || fail "fifo: exit $got ($(cat "$dir/err"))"
+cat "$dir/fifo" >/dev/null # the writer, if it is still there
+wait
+
 # A statistics table that cannot be written fails, saying so (text once
 # exited 0); times going back are counted.
 printf 'time,id,size\n5,1,10\n3,2,10\n' >"$dir/back.csv"
