@@ -430,6 +430,75 @@ static void test_transformer_checkpoint_bytes_follow_the_zero_formula(void **sta
 	dlio_free(w);
 }
 
+/* The shards of a file without a transformer, worked by hand from DLIO's
+ * BaseCheckpointing (int8 tensors: elements are bytes). */
+static void test_dlio_shards_follow_dlio_s_checkpointing(void **state)
+{
+	(void)state;
+	char path[512];
+	struct dlio_workload *w;
+	struct err e = { 0 };
+	/* UNet3D: model_size 499153191, no parallelism, ZeRO 0: rank 0 alone. */
+	snprintf(path, sizeof path, "%s/dlio/unet3d_h100.yaml", workloads_dir());
+	if (dlio_load(&w, path, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(dlio_rank_checkpoint_bytes(w, 0), 499153191);
+	for (uint64_t r = 1; r < 8; r++)
+		assert_int_equal(dlio_rank_checkpoint_bytes(w, r), 0);
+	dlio_free(w);
+	/* Megatron-DeepSpeed (LLNL): tp 4, pp 8, ZeRO 1, 40 layers (5 per
+	 * stage), groups 1009254400 + 865075200 + 793600 = 1875123200, layers
+	 * [52583936, 209715200] / 4 = 13145984 + 52428800 = 65574784:
+	 * 30102 + 3 x 1875123200 + 5 x 65574784 = 5953273622 on every rank of
+	 * replica 0 (ranks 0-31); replica 1 saves no layers: 5625399702. */
+	snprintf(path, sizeof path, "%s/dlio/megatron_deepspeed_LLNL.yaml", workloads_dir());
+	if (dlio_load(&w, path, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(w->n_optimization_groups, 3);
+	assert_int_equal(w->n_layer_parameters, 2);
+	for (uint64_t r = 0; r < 32; r++)
+		assert_int_equal(dlio_rank_checkpoint_bytes(w, r), 5953273622ull);
+	assert_int_equal(dlio_rank_checkpoint_bytes(w, 32), 5625399702ull);
+	dlio_free(w);
+	/* 10 layers over 4 stages: 3, 3, 2, 2 (tp 1); ZeRO 3: every rank its layers. */
+	const char *y = "model:\n  model_size: 0\n  num_layers: 10\n  layer_parameters: [7]\n"
+			"  parallelism: {pipeline: 4, zero_stage: 3}\n";
+	assert_int_equal(dlio_load_string(&w, "l.yaml", y, strlen(y), &e), 0);
+	static const uint64_t want[8] = { 21, 21, 14, 14, 21, 21, 14, 14 };
+	for (uint64_t r = 0; r < 8; r++)
+		assert_int_equal(dlio_rank_checkpoint_bytes(w, r), want[r]);
+	dlio_free(w);
+	const char *bad = "model:\n  optimization_groups: [1, -2]\n";
+	assert_int_equal(dlio_load_string(&w, "b.yaml", bad, strlen(bad), &e), -1);
+	assert_non_null(strstr(e.msg, "b.yaml:2: model.optimization_groups"));
+}
+
+/* A UNet3D job of 8 GPUs writes one model_size checkpoint per checkpoint,
+ * rank 0's (it wrote 8, one per rank, until 2026-11-26), and all 8 GPUs
+ * wait for it. */
+static void test_unet3d_checkpoint_is_written_by_rank_0_alone(void **state)
+{
+	(void)state;
+	char ini[1024];
+	snprintf(ini, sizeof ini,
+		 "[job t]\ntype = training\nworkload = %s/dlio/unet3d_h100.yaml\ngpus_per_node = 8\n"
+		 "files = 112\nsample_bytes = 1MiB\nsample_bytes_stdev = 0\nepochs = 1\ncheckpoint_every = 1\n",
+		 workloads_dir());
+	struct world w;
+	world_init(&w, 1, PIPE, 1e9, 0);
+	struct err e = { 0 };
+	if (world_job(&w, ini, ".", 1, &e) < 0)
+		fail_msg("%s", e.msg);
+	world_run(&w);
+	struct wl_training_stats s;
+	stats_of(&w, &s);
+	assert_int_equal(s.checkpoints, s.steps);
+	assert_int_equal(s.checkpoint_bytes, s.checkpoints * 499153191ull);
+	/* Each checkpoint holds every GPU for 499153191 B at 1 GB/s. */
+	assert_true(s.checkpoint_ns >= s.checkpoints * 0.499e9);
+	world_free(&w);
+}
+
 /* ---- (d) the YAML reader ---- */
 
 static int is_yaml(const char *n)
@@ -469,8 +538,10 @@ static void test_every_shared_workload_file_parses_and_runs(void **state)
 			struct err e = { 0 };
 			if (dlio_load(&w, path, &e) < 0)
 				fail_msg("%s", e.msg);
-			if (w->nwarnings)
-				fail_msg("%s", w->warnings[0]);
+			/* No unknown key: a warning only says what is not simulated. */
+			for (size_t wi = 0; wi < w->nwarnings; wi++)
+				if (!strstr(w->warnings[wi], "is not simulated"))
+					fail_msg("%s", w->warnings[wi]);
 			int train = w->do_train, ckpt = w->do_checkpoint, computes = w->computation_time_s > 0;
 			dlio_free(w);
 
@@ -631,13 +702,117 @@ static void test_yaml_defaults_and_values_are_dlio_s(void **state)
 	dlio_free(w);
 }
 
+/* A new scratch folder (dir, a mkdtemp template) and path = dir/w.yaml,
+ * for a workload file a test writes. */
+static void scratch_yaml(char *dir, char *path, size_t n)
+{
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, n, "%s/w.yaml", dir);
+}
+
+/* computation_time {type: ...}: DLIO's utils.sleep distributions.  Each
+ * type takes its own keys; a missing one is an error, another a warning. */
+static void test_yaml_compute_distributions_parse(void **state)
+{
+	(void)state;
+	struct dlio_workload *w;
+	struct err e = { 0 };
+	const char *u = "train:\n  computation_time:\n    type: uniform\n    min: 0.1\n    max: 0.3\n    mean: 9\n";
+	assert_int_equal(dlio_load_string(&w, "u.yaml", u, strlen(u), &e), 0);
+	assert_int_equal(w->computation_time_dist, DLIO_UNIFORM);
+	assert_true(w->computation_time_a == 0.1 && w->computation_time_b == 0.3);
+	assert_true(fabs(w->computation_time_s - 0.2) < 1e-15);
+	assert_int_equal(w->nwarnings, 1); /* mean: not a uniform's */
+	assert_non_null(strstr(w->warnings[0], "u.yaml:6: unknown key 'train.computation_time.mean'"));
+	dlio_free(w);
+	const char *g = "train:\n  computation_time: {type: gamma, shape: 2, scale: 0.05}\n";
+	assert_int_equal(dlio_load_string(&w, "g.yaml", g, strlen(g), &e), 0);
+	assert_int_equal(w->computation_time_dist, DLIO_GAMMA);
+	assert_true(fabs(w->computation_time_s - 0.1) < 1e-15);
+	dlio_free(w);
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "train:\n  computation_time: {type: uniform, min: 0.1}\n",
+		  "x.yaml:2: train.computation_time: a mapping of type uniform has no max" },
+		{ "train:\n  computation_time: {type: weibull, a: 1}\n",
+		  "x.yaml:2: train.computation_time.type: \"weibull\" is not a distribution" },
+		{ "train:\n  computation_time: {type: uniform, min: 0.3, max: 0.1}\n",
+		  "x.yaml:2: train.computation_time: a mapping has min above max" },
+		{ "train:\n  computation_time: {type: gamma, shape: 0, scale: 1}\n", "needs shape and scale above 0" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(dlio_load_string(&w, "x.yaml", bad[i].text, strlen(bad[i].text), &e), -1);
+		if (!strstr(e.msg, bad[i].want))
+			fail_msg("%s: want %s", e.msg, bad[i].want);
+	}
+	/* What DLIO would do and tiersim does not simulate is said, not
+	 * dropped in silence; off, it says nothing. */
+	const char *un = "workflow:\n  evaluation: True\n  generate_data: False\nreader:\n  preprocess_time: 0.1\n";
+	assert_int_equal(dlio_load_string(&w, "n.yaml", un, strlen(un), &e), 0);
+	assert_int_equal(w->nwarnings, 2);
+	assert_non_null(strstr(w->warnings[0], "n.yaml:2: workflow.evaluation: evaluation is not simulated"));
+	assert_non_null(strstr(w->warnings[1], "n.yaml:5: reader.preprocess_time: the readers' time"));
+	dlio_free(w);
+}
+
+/* A step's compute is a draw of the file's distribution: over 2,000 steps
+ * on storage of no time the mean compute is the distribution's mean, within
+ * 4.5 standard errors (uniform(0.1, 0.3): sd 0.2/sqrt(12) s; gamma(2,
+ * 0.05): sqrt(2)·0.05; exponential(0.1): 0.1; poisson(3): sqrt(3)). */
+static void test_compute_follows_the_files_distribution(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *yaml;
+		double mean, sd, lo, hi;
+	} c[] = {
+		{ "{type: uniform, min: 0.1, max: 0.3}", 0.2, 0.2 / 3.4641016151377544, 0.1, 0.3 },
+		{ "{type: gamma, shape: 2, scale: 0.05}", 0.1, 0.07071067811865475, 0, INFINITY },
+		{ "{type: exponential, scale: 0.1}", 0.1, 0.1, 0, INFINITY },
+		{ "{type: poisson, lam: 3}", 3, 1.7320508075688772, 0, INFINITY },
+		{ "{mean: 0.1, stdev: 0.5}", -1, 0, 0, INFINITY }, /* abs of the draw, as DLIO's sleep */
+	};
+	char dir[] = "/tmp/tiersim-test-training-XXXXXX", path[256];
+	scratch_yaml(dir, path, sizeof path);
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "dataset:\n  num_files_train: 2000\n  record_length_bytes: 1024\ntrain:\n  computation_time: %s\n",
+			c[i].yaml);
+		fclose(f);
+		struct world w;
+		world_init(&w, 1, FAST, 0, 0);
+		struct err e = { 0 };
+		if (world_job(&w, "[job t]\ntype = training\nworkload = w.yaml\ngpus_per_node = 1\ncheckpoint = no\n", dir,
+			      1, &e) < 0)
+			fail_msg("%s", e.msg);
+		world_run(&w);
+		struct wl_training_stats s;
+		stats_of(&w, &s);
+		assert_int_equal(s.steps, 2000);
+		double mean = s.compute_ns / 1e9 / 2000;
+		if (c[i].mean >= 0) {
+			if (fabs(mean - c[i].mean) > 4.5 * c[i].sd / sqrt(2000))
+				fail_msg("%s: mean step %.6f s, want %.6f", c[i].yaml, mean, c[i].mean);
+		} else {
+			/* E|N(0.1, 0.5)| = 0.5·sqrt(2/pi)·exp(-0.02) + 0.1·(1 - 2·Phi(-0.2)) */
+			double want = 0.5 * sqrt(2 / M_PI) * exp(-0.02) + 0.1 * (1 - 2 * 0.42074029056089696);
+			if (fabs(mean - want) > 4.5 * 0.5 / sqrt(2000))
+				fail_msg("%s: mean step %.6f s, want |N| mean %.6f", c[i].yaml, mean, want);
+		}
+		assert_true(mean >= c[i].lo && mean <= c[i].hi);
+		world_free(&w);
+	}
+	remove(path);
+	rmdir(dir);
+}
+
 static void test_scenario_error_for_a_bad_workload_names_both_files(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/tiersim-test-training-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256];
-	snprintf(path, sizeof path, "%s/w.yaml", dir);
+	char dir[] = "/tmp/tiersim-test-training-XXXXXX", path[256];
+	scratch_yaml(dir, path, sizeof path);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("dataset:\n  num_files_train: 8\nreader:\n  batch_size: \"abc\"\n", f);
@@ -680,10 +855,8 @@ static void test_workload_file_values_too_large_are_errors(void **state)
 		{ "dataset:\n  record_length: 1e300\n", "w.yaml: dataset.record_length is 1e+300 bytes: too large" },
 		{ "train:\n  computation_time: 1e10\n", "w.yaml: train.computation_time is 1e+10 s: too large" },
 	};
-	char dir[] = "/tmp/tiersim-test-training-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256];
-	snprintf(path, sizeof path, "%s/w.yaml", dir);
+	char dir[] = "/tmp/tiersim-test-training-XXXXXX", path[256];
+	scratch_yaml(dir, path, sizeof path);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
@@ -833,6 +1006,10 @@ int main(void)
 		cmocka_unit_test(test_yaml_aliases_repeating_too_many_keys_are_an_error),
 		cmocka_unit_test(test_workload_file_values_too_large_are_errors),
 		cmocka_unit_test(test_yaml_defaults_and_values_are_dlio_s),
+		cmocka_unit_test(test_dlio_shards_follow_dlio_s_checkpointing),
+		cmocka_unit_test(test_unet3d_checkpoint_is_written_by_rank_0_alone),
+		cmocka_unit_test(test_yaml_compute_distributions_parse),
+		cmocka_unit_test(test_compute_follows_the_files_distribution),
 		cmocka_unit_test(test_scenario_error_for_a_bad_workload_names_both_files),
 		cmocka_unit_test(test_dataset_smaller_than_one_step_is_an_error),
 		cmocka_unit_test(test_bad_job_keys_name_the_scenario_line),

@@ -36,6 +36,7 @@ enum kt {
 	T_BOOL,
 	T_SHUF,    /* off | seed | random */
 	T_TIME,    /* seconds: a number, or a mapping {mean, stdev} */
+	T_LIST,    /* a list of whole numbers >= 0: the array at off, its length at off2 */
 };
 
 struct key {
@@ -57,8 +58,8 @@ static const struct key keys[] = {
 	{ "model.num_layers", T_I64, F(num_layers), 0 },
 	{ "model.model_datatype", T_STR, F(model_datatype), 0 },
 	{ "model.optimizer_datatype", T_STR, F(optimizer_datatype), 0 },
-	{ "model.optimization_groups", T_ANY, NOF, 0 },
-	{ "model.layer_parameters", T_ANY, NOF, 0 },
+	{ "model.optimization_groups", T_LIST, F(optimization_groups), F(n_optimization_groups) },
+	{ "model.layer_parameters", T_LIST, F(layer_parameters), F(n_layer_parameters) },
 	{ "model.parallelism", T_MAP, NOF, 0 },
 	{ "model.parallelism.tensor", T_U64, F(tensor_parallelism), 0 },
 	{ "model.parallelism.pipeline", T_U64, F(pipeline_parallelism), 0 },
@@ -367,12 +368,50 @@ static int set_value(struct ld *l, const yaml_node_t *v, const char *path, const
 		return 0;
 	case T_TIME:
 		return set_time(l, v, path, k);
+	case T_LIST: {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return bad(l, v, path, "is not a list of whole numbers");
+		size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		if (n > 4096)
+			return bad(l, v, path, "has more than 4096 entries");
+		uint64_t *a = calloc(n ? n : 1, sizeof *a);
+		if (!a)
+			return oom(l->e);
+		for (size_t i = 0; i < n; i++) {
+			yaml_node_t *it = yaml_document_get_node(l->doc, v->data.sequence.items.start[i]);
+			if (!it || num(it, &d) < 0 || d != floor(d) || d < 0 || d >= 18446744073709551616.0) {
+				free(a);
+				return bad(l, it ? it : v, path, "has an entry that is not a whole number >= 0");
+			}
+			a[i] = (uint64_t)d;
+		}
+		uint64_t **slot = fld(w, k->off);
+		free(*slot);
+		*slot = a;
+		*(size_t *)fld(w, k->off2) = n;
+		return 0;
+	}
 	}
 	return 0;
 }
 
-/* computation_time: 0.323, or {mean: 0.323, stdev: 0.01} (DLIO accepts
- * both). */
+/* computation_time: 0.323, {mean: 0.323, stdev: 0.01}, or {type: T, ...}
+ * with T one of DLIO's utils.sleep distributions and its parameters:
+ * normal (mean, stdev), uniform (min, max), gamma (shape, scale),
+ * exponential (scale), poisson (lam).  A type names its keys; any other
+ * is a warning, and a missing one an error (DLIO's would be a KeyError).
+ * Only computation_time (k->off2) takes a type; eval_time is not
+ * modelled and keeps its mean. */
+static const struct {
+	const char *name;
+	enum dlio_dist d;
+	const char *k1, *k2; /* the parameters, in the order of a and b (NULL: none) */
+} dists[] = {
+	{ "normal", DLIO_NORMAL, "mean", "stdev" },   { "uniform", DLIO_UNIFORM, "min", "max" },
+	{ "gamma", DLIO_GAMMA, "shape", "scale" },    { "exponential", DLIO_EXPONENTIAL, NULL, "scale" },
+	{ "poisson", DLIO_POISSON, "lam", NULL },
+};
+
 static int set_time(struct ld *l, const yaml_node_t *v, const char *path, const struct key *k)
 {
 	struct dlio_workload *w = l->w;
@@ -385,6 +424,25 @@ static int set_time(struct ld *l, const yaml_node_t *v, const char *path, const 
 		*(double *)fld(w, k->off) = d;
 		return 0;
 	}
+	int typed = -1; /* index in dists[], or -1: {mean, stdev} */
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(l->doc, p->key), *vn = yaml_document_get_node(l->doc, p->value);
+		if (!kn || !vn || kn->type != YAML_SCALAR_NODE || strcmp((const char *)kn->data.scalar.value, "type"))
+			continue;
+		char sub[600];
+		snprintf(sub, sizeof sub, "%s.type", path);
+		if (!k->off2) /* eval_time: not modelled, any type */
+			break;
+		if (vn->type == YAML_SCALAR_NODE)
+			for (size_t i = 0; i < sizeof dists / sizeof dists[0]; i++)
+				if (!strcmp((const char *)vn->data.scalar.value, dists[i].name))
+					typed = (int)i;
+		if (typed < 0)
+			return bad(l, vn, sub, "is not a distribution (normal, uniform, gamma, exponential or poisson)");
+	}
+	const char *k1 = typed < 0 ? "mean" : dists[typed].k1, *k2 = typed < 0 ? "stdev" : dists[typed].k2;
+	double par[2] = { 0, 0 };
+	int got[2] = { 0, 0 };
 	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(l->doc, p->key), *vn = yaml_document_get_node(l->doc, p->value);
 		if (!kn || !vn)
@@ -394,17 +452,75 @@ static int set_time(struct ld *l, const yaml_node_t *v, const char *path, const 
 		const char *name = kn->type == YAML_SCALAR_NODE ? (const char *)kn->data.scalar.value : "?";
 		char sub[600];
 		snprintf(sub, sizeof sub, "%s.%s", path, name);
-		if (strcmp(name, "mean") == 0 || (strcmp(name, "stdev") == 0 && k->off2)) {
+		int which = k1 && !strcmp(name, k1) ? 0 : k2 && !strcmp(name, k2) && k->off2 ? 1 : -1;
+		if (which >= 0) {
 			if (num(vn, &d) < 0)
-				return bad(l, vn, sub, "is not a number of seconds");
+				return bad(l, vn, sub, typed == DLIO_POISSON ? "is not a number" : "is not a number of seconds");
 			if (d < 0)
 				return bad(l, vn, sub, "is negative; it must be >= 0");
-			*(double *)fld(w, name[0] == 'm' ? k->off : k->off2) = d;
-		} else if (strcmp(name, "stdev") != 0 && strcmp(name, "type") != 0) {
-			if (warn(l, kn, "unknown key '%s' (ignored)", sub) < 0)
+			par[which] = d;
+			got[which] = 1;
+		} else if (strcmp(name, "type") != 0 && (k->off2 || strcmp(name, "stdev") != 0)) {
+			if (warn(l, kn, typed < 0 ? "unknown key '%s' (ignored)"
+						  : "unknown key '%s' (ignored: not a parameter of its type)",
+				 sub) < 0)
 				return -1;
 		}
 	}
+	if (typed < 0 || dists[typed].d == DLIO_NORMAL) {
+		if (got[0])
+			*(double *)fld(w, k->off) = par[0];
+		if (got[1])
+			*(double *)fld(w, k->off2) = par[1];
+		if (typed >= 0 && !got[0])
+			return bad(l, v, path, "of type normal has no mean");
+		return 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if ((i ? k2 : k1) && !got[i]) {
+			char why[100];
+			snprintf(why, sizeof why, "of type %s has no %s", dists[typed].name, i ? k2 : k1);
+			return bad(l, v, path, why);
+		}
+	switch (dists[typed].d) {
+	case DLIO_UNIFORM:
+		if (par[0] > par[1])
+			return bad(l, v, path, "has min above max");
+		d = (par[0] + par[1]) / 2;
+		break;
+	case DLIO_GAMMA:
+		if (par[0] <= 0 || par[1] <= 0)
+			return bad(l, v, path, "needs shape and scale above 0");
+		d = par[0] * par[1];
+		break;
+	case DLIO_EXPONENTIAL: d = par[1]; break;
+	default: d = par[0]; break; /* poisson: mean lam */
+	}
+	w->computation_time_dist = dists[typed].d;
+	w->computation_time_a = par[0];
+	w->computation_time_b = par[1];
+	*(double *)fld(w, k->off) = d; /* the mean, for the demand and the summary */
+	*(double *)fld(w, k->off2) = 0;
+	return 0;
+}
+
+/* Keys tiersim knows and does not simulate, whose values here would
+ * change DLIO's I/O or time: a warning each (the rest of T_ANY changes
+ * neither, or is taken care of elsewhere). */
+static int note_unsimulated(struct ld *l, const yaml_node_t *kn, const yaml_node_t *vn, const char *path)
+{
+	const struct dlio_workload *w = l->w;
+	double d;
+	if (!strcmp(path, "workflow.evaluation") && w->do_eval)
+		return warn(l, kn,
+			    "%s: evaluation is not simulated (its reads of the dataset's eval files and its eval_time): "
+			    "the job trains, and its AU is training's, as DLIO reports it",
+			    path);
+	if (!strcmp(path, "workflow.generate_data") && w->generate_data)
+		return warn(l, kn, "%s: data generation is not simulated: the dataset is taken to be in the bottom tier",
+			    path);
+	if (!strcmp(path, "reader.preprocess_time") && (vn->type != YAML_SCALAR_NODE || (num(vn, &d) == 0 && d > 0)))
+		return warn(l, kn, "%s: the readers' time preprocessing each sample is not simulated", path);
 	return 0;
 }
 
@@ -441,7 +557,7 @@ static int walk(struct ld *l, const yaml_node_t *map, const char *prefix)
 				return -1;
 			continue;
 		}
-		if (set_value(l, vn, path, &keys[i]) < 0)
+		if (set_value(l, vn, path, &keys[i]) < 0 || note_unsimulated(l, kn, vn, path) < 0)
 			return -1;
 	}
 	return 0;
@@ -575,8 +691,8 @@ void dlio_free(struct dlio_workload *w)
 	if (!w)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].type == T_STR)
-			free(*(char **)fld(w, keys[i].off));
+		if (keys[i].type == T_STR || keys[i].type == T_LIST)
+			free(*(void **)fld(w, keys[i].off));
 	for (size_t i = 0; i < w->nwarnings; i++)
 		free(w->warnings[i]);
 	free(w->warnings);
@@ -621,6 +737,38 @@ double dlio_transformer_params(const struct dlio_workload *w)
 	double kv = (double)w->num_kv_heads * h / (double)w->num_attention_heads;
 	double layer = 2 * h * h + 2 * h * kv + 3 * h * f + 2 * h;
 	return (double)w->num_layers * layer + 2 * v * h + h;
+}
+
+/* a += b, saturating at UINT64_MAX */
+static void add_sat(uint64_t *a, uint64_t b)
+{
+	if (__builtin_add_overflow(*a, b, a))
+		*a = UINT64_MAX;
+}
+
+uint64_t dlio_rank_checkpoint_bytes(const struct dlio_workload *w, uint64_t r)
+{
+	uint64_t tp = w->tensor_parallelism ? w->tensor_parallelism : 1;
+	uint64_t pp = w->pipeline_parallelism ? w->pipeline_parallelism : 1;
+	uint64_t mp = tp > UINT64_MAX / pp ? UINT64_MAX : tp * pp;
+	if (w->zero_stage == 0 && r >= mp)
+		return 0;
+	uint64_t b = 0;
+	if (!w->model_type || strcasecmp(w->model_type, "transformer") != 0)
+		b = w->model_size_bytes;
+	for (size_t i = 0; i < w->n_optimization_groups; i++)
+		for (int k = 0; k < 3; k++)
+			add_sat(&b, w->optimization_groups[i]);
+	int replica0 = r < mp;
+	if (w->num_layers > 0 && w->n_layer_parameters && (w->zero_stage == 0 || w->zero_stage == 3 || replica0)) {
+		uint64_t nl = (uint64_t)w->num_layers, stage = (r / tp) % pp;
+		uint64_t layers = nl / pp + (stage < nl % pp), per = 0;
+		for (size_t i = 0; i < w->n_layer_parameters; i++)
+			add_sat(&per, w->layer_parameters[i] / tp);
+		uint64_t all;
+		add_sat(&b, __builtin_mul_overflow(per, layers, &all) ? UINT64_MAX : all);
+	}
+	return b;
 }
 
 double dlio_checkpoint_bytes_total(const struct dlio_workload *w)

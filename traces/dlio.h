@@ -56,6 +56,10 @@ struct dlio_workload {
 	int64_t data_parallelism;       /* -1: derived */
 	uint64_t zero_stage;            /* 0 */
 	uint64_t vocab_size, hidden_size, ffn_hidden_size; /* 32000, 2048, 8192 */
+	/* model.optimization_groups, model.layer_parameters: DLIO's predefined
+	 * optimizer groups and per-layer tensors (elements; [] by default) */
+	uint64_t *optimization_groups, *layer_parameters;
+	size_t n_optimization_groups, n_layer_parameters;
 	uint64_t num_attention_heads, num_kv_heads;        /* 32, 8 */
 
 	char *framework;                /* "tensorflow" */
@@ -85,8 +89,14 @@ struct dlio_workload {
 
 	/* train */
 	uint64_t epochs;                /* 1 */
-	double computation_time_s;      /* 0 */
+	double computation_time_s;      /* 0; with a distribution, its mean */
 	double computation_time_stdev_s; /* 0 */
+	/* computation_time: {type: T, ...}, as DLIO's utils.sleep draws it
+	 * (seconds): normal (mean, stdev: the _s fields; also a bare number
+	 * or {mean, stdev}), uniform (a = min, b = max), gamma (a = shape,
+	 * b = scale), exponential (b = scale), poisson (a = lam). */
+	enum dlio_dist { DLIO_NORMAL, DLIO_UNIFORM, DLIO_GAMMA, DLIO_EXPONENTIAL, DLIO_POISSON } computation_time_dist;
+	double computation_time_a, computation_time_b;
 	int64_t total_training_steps;   /* -1: all steps of each epoch */
 	uint64_t seed;                  /* 123 */
 	int seed_change_epoch;          /* 1 */
@@ -141,6 +151,24 @@ unsigned dlio_dtype_bytes(const char *name);
  * embeddings V×h; the final norm).  Llama 3 8B: 8.03e9, 70B: 7.06e10,
  * 405B: 4.06e11. */
 double dlio_transformer_params(const struct dlio_workload *w);
+
+/* Bytes rank r writes in one checkpoint of a file without a transformer
+ * (DLIO's BaseCheckpointing, which allocates int8 tensors: an element is a
+ * byte), or 0 if r writes none:
+ *   writers  with zero_stage 0, the model-parallel group of data-parallel
+ *            replica 0 (ranks r < tp·pp); with ZeRO, every rank;
+ *   bytes    model_size (model.type not transformer)
+ *            + 3 Σ optimization_groups (each group's two tensors, and
+ *              the combined one)
+ *            + L_r · Σ floor(layer_parameters_i / tp), the layer state of
+ *              the transformer layers of r's pipeline stage (r/tp mod pp),
+ *              saved by every writer with zero_stage 0 or 3, and by
+ *              replica 0's (r < tp·pp) with zero_stage 1 or 2;
+ *   L_r      floor(num_layers / pp), one more on the first num_layers
+ *            mod pp stages (0 without num_layers).
+ * So a file of model_size alone (UNet3D's) has rank 0 write it, once.
+ * UINT64_MAX if the sum passes 2^64 - 1. */
+uint64_t dlio_rank_checkpoint_bytes(const struct dlio_workload *w, uint64_t r);
 
 /* Bytes a restartable checkpoint of the whole model holds, for a
  * transformer file: P × (b_model + 3 b_opt) — the weights in the model

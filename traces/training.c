@@ -29,8 +29,10 @@
  *
  * One step, per GPU (a state machine driven by the executor):
  *   DATA      wait until batch b has arrived (all B of its samples read);
- *   COMPUTE   for computation_time (± a N(0, stdev) draw, clipped >= 0,
- *             stream "job.NAME.compute");
+ *   COMPUTE   for computation_time (± a N(0, stdev) draw, or a draw of
+ *             the file's uniform, gamma, exponential or poisson
+ *             distribution; its absolute value, as DLIO's utils.sleep
+ *             takes; stream "job.NAME.compute");
  *   BARRIER   wait for every rank to finish the step (DLIO's
  *             comm.barrier() after each step; data-parallel training's
  *             all-reduce): a rank whose batch came late stalls all;
@@ -64,10 +66,12 @@
  *   stall = max over ranks (ack time) - start,
  * so durability is the tier's write policy (path.h): write-back to local
  * NVMe acknowledges once the NVMe has it and drains later; write-through
- * waits for the tiers below.  Shard bytes: checkpoint_bytes, or for a
- * transformer file P × (b_model + 3 b_opt) / G (dlio.h: ZeRO's 2 + 12
- * bytes/param for fp16 + fp32 Adam, [V] G5), or DLIO's per-rank
- * model.model_size.  `restores` reads the checkpoints back after the last
+ * waits for the tiers below.  Shard bytes: checkpoint_bytes on every
+ * rank, or for a transformer file P × (b_model + 3 b_opt) / G (dlio.h:
+ * ZeRO's 2 + 12 bytes/param for fp16 + fp32 Adam, [V] G5), or else the
+ * shards DLIO's checkpointing writes (dlio_rank_checkpoint_bytes: without
+ * ZeRO only the first model-parallel group writes, so UNet3D's model_size
+ * comes from rank 0 alone, and every GPU waits for it).  `restores` reads the checkpoints back after the last
  * step (DLIO's num_checkpoints_read), one at a time.  A checkpoint-only job
  * (type checkpoint, or a file with workflow.train False) computes
  * time_between_checkpoints and then writes, num_checkpoints_write times.
@@ -75,7 +79,7 @@
  * Not modelled: evaluation passes, data-loader CPU time (preprocess_time,
  * computation_threads), transfer_size (the path splits reads into its
  * chunks), the TF and PyTorch readers' differences (file-level sharding of
- * the iterative sampler), data generation, rank-0-only checkpoints.
+ * the iterative sampler), data generation.
  */
 #include "training.h"
 
@@ -140,10 +144,13 @@ struct trn {
 	/* schedule */
 	uint64_t epochs, steps_per_epoch, max_steps;
 	uint64_t compute_ns, compute_sd_ns;
+	enum dlio_dist compute_dist; /* DLIO_NORMAL: compute_ns ± N(0, compute_sd_ns) */
+	double compute_a, compute_b;  /* the others' parameters (dlio.h), seconds */
 	/* checkpoints */
 	int ckpt_on, ckpt_epoch_mode;
 	uint64_t ckpt_every, ckpt_interval_ns, ckpt_after_epoch, ckpt_between_epochs;
-	uint64_t ckpt_bytes, restores, ckpt_slots;
+	uint64_t ckpt_bytes, restores, ckpt_slots; /* ckpt_bytes: the largest shard */
+	uint64_t *ckpt_rank;     /* per rank, when shards differ (dlio_rank_checkpoint_bytes); NULL: all ckpt_bytes */
 	/* state */
 	uint64_t epoch, step_in_epoch, epoch_steps, steps_done;
 	uint32_t at_barrier;
@@ -366,6 +373,25 @@ static void compute_end(void *arg)
 }
 
 /* Takes the next batch if it has arrived, and computes. */
+/* One step's compute (ns), as DLIO's utils.sleep draws it: from the
+ * file's distribution, and then its absolute value (DLIO sleeps
+ * abs(draw): a normal draw below 0 is not 0). */
+static double compute_draw(struct trn *t)
+{
+	double d;
+	switch (t->compute_dist) {
+	case DLIO_UNIFORM: d = gsl_ran_flat(t->comp, t->compute_a, t->compute_b) * 1e9; break;
+	case DLIO_GAMMA: d = gsl_ran_gamma(t->comp, t->compute_a, t->compute_b) * 1e9; break;
+	case DLIO_EXPONENTIAL: d = gsl_ran_exponential(t->comp, t->compute_b) * 1e9; break;
+	case DLIO_POISSON: d = (double)gsl_ran_poisson(t->comp, t->compute_a) * 1e9; break;
+	default:
+		d = (double)t->compute_ns;
+		if (t->compute_sd_ns)
+			d += gsl_ran_gaussian(t->comp, (double)t->compute_sd_ns);
+	}
+	return fabs(d);
+}
+
 static void try_take(struct trn_gpu *g)
 {
 	struct trn *t = g->t;
@@ -376,9 +402,7 @@ static void try_take(struct trn_gpu *g)
 			if (g->ready)
 				g->ready[slot] = 0;
 			g->taken++;
-			double d = (double)t->compute_ns;
-			if (t->compute_sd_ns)
-				d += gsl_ran_gaussian(t->comp, (double)t->compute_sd_ns);
+			double d = compute_draw(t);
 			/* llround is a long: above 2^63 it has no answer. */
 			g->cur_compute_ns = d <= 0 ? 0 : d >= 0x1p64 ? UINT64_MAX : (uint64_t)(d + 0.5);
 			if (g->cur_compute_ns > UINT64_MAX - 1 - n) {
@@ -476,27 +500,40 @@ static void ckpt_io_done(void *ctx, int status, uint64_t bytes)
 		ckpt_end(t);
 }
 
-/* Every rank writes (reads back) its shard of checkpoint c. */
+static uint64_t shard_bytes(const struct trn *t, uint32_t rank)
+{
+	return t->ckpt_rank ? t->ckpt_rank[rank] : t->ckpt_bytes;
+}
+
+/* Every rank with a shard writes (reads back) it, for checkpoint c; the
+ * others wait with them (ckpt_bytes > 0: at least one has one). */
 static void ckpt_start(struct trn *t, enum ckpt_phase ph)
 {
 	uint64_t n = now(t);
 	uint64_t c = ph == PH_WRITE ? t->ckpt_count : t->restores_done % (t->ckpt_count ? t->ckpt_count : 1);
 	t->phase = ph;
 	t->ckpt_start_ns = n;
-	t->outstanding = t->G;
-	for (uint32_t i = 0; i < t->G; i++)
+	uint32_t left = 0;
+	for (uint32_t i = 0; i < t->G; i++) {
 		set_state(&t->gpu[i], G_CKPT, n);
+		left += shard_bytes(t, i) > 0;
+	}
+	t->outstanding = left;
 	for (uint32_t i = 0; i < t->G; i++) {
 		struct trn_gpu *g = &t->gpu[i];
+		uint64_t b = shard_bytes(t, i);
+		if (!b)
+			continue;
 		uint64_t obj = wl_object_id(t->env.job_index, t->files + (c % t->ckpt_slots) * t->G + i);
 		struct err e = { 0 };
-		int rc = ph == PH_WRITE ? path_write(g->p, obj, t->ckpt_bytes, 0, t->ckpt_bytes, ckpt_io_done, g, &e)
-					: path_read(g->p, obj, t->ckpt_bytes, 0, t->ckpt_bytes, ckpt_io_done, g, &e);
+		int rc = ph == PH_WRITE ? path_write(g->p, obj, b, 0, b, ckpt_io_done, g, &e)
+					: path_read(g->p, obj, b, 0, b, ckpt_io_done, g, &e);
 		if (rc < 0) {
-			t->outstanding -= t->G - i; /* never issued */
+			t->outstanding -= left; /* never issued */
 			fail(t, &e);
 			return;
 		}
+		left--;
 	}
 }
 
@@ -678,6 +715,7 @@ static void trn_free(struct wl *w)
 		free(t->gpu[i].perm);
 	}
 	free(t->gpu);
+	free(t->ckpt_rank);
 	free(t->file_rec);
 	hist_free(t->ckpt_stall);
 	hist_free(t->restore_stall);
@@ -780,6 +818,29 @@ static int check_file_values(struct cfg_doc *d, struct cfg_section *s, const str
 	return 0;
 }
 
+/* The shards of a file without a transformer, as DLIO's checkpointing
+ * writes them (dlio_rank_checkpoint_bytes): ckpt_bytes the largest, and
+ * ckpt_rank when they differ.  -1 with e's message alone when one is too
+ * large. */
+static int dlio_shards(struct trn *t, const struct dlio_workload *w, struct err *e)
+{
+	uint64_t first = dlio_rank_checkpoint_bytes(w, 0), max = first;
+	int same = 1;
+	for (uint32_t r = 1; r < t->G && same; r++)
+		same = dlio_rank_checkpoint_bytes(w, r) == first;
+	if (!same && !(t->ckpt_rank = malloc(t->G * sizeof *t->ckpt_rank)))
+		return err_set(e, ERR_FAIL, "out of memory");
+	for (uint32_t r = 0; r < t->G && !same; r++) {
+		t->ckpt_rank[r] = dlio_rank_checkpoint_bytes(w, r);
+		if (t->ckpt_rank[r] > max)
+			max = t->ckpt_rank[r];
+	}
+	if (max == UINT64_MAX)
+		return err_set(e, ERR_INPUT, "a rank's checkpoint shard passes 2^64 - 1 bytes (or set checkpoint_bytes)");
+	t->ckpt_bytes = max;
+	return 0;
+}
+
 static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w,
 		     size_t nodes, struct err *e)
 {
@@ -829,7 +890,13 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 					 "%s: the transformer's checkpoint is %g bytes per rank: too large (at most 2^64 - 1; "
 					 "or set checkpoint_bytes)",
 					 w->path, rank);
-		t->ckpt_bytes = total > 0 ? (uint64_t)rank : w->model_size_bytes;
+		if (total > 0) {
+			t->ckpt_bytes = (uint64_t)rank;
+		} else if (dlio_shards(t, w, e) < 0) {
+			char why[sizeof e->msg];
+			snprintf(why, sizeof why, "%s", e->msg);
+			return cfg_error(d, s, cfg_key(s, "workload"), e, "%s: %s", w->path, why);
+		}
 	}
 
 	int ckpt_type = t->ckpt_only;
@@ -870,6 +937,13 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 		return -1;
 	t->compute_ns = compute_ns;
 	t->compute_sd_ns = sd_ns;
+	/* The file's distribution, unless the scenario sets the time (a mean
+	 * and stdev) or the job only checkpoints (time_between_checkpoints). */
+	if (!t->ckpt_only && !cfg_key(s, "computation_time") && !cfg_key(s, "computation_time_stdev")) {
+		t->compute_dist = w->computation_time_dist;
+		t->compute_a = w->computation_time_a;
+		t->compute_b = w->computation_time_b;
+	}
 	t->next_ckpt_epoch = t->ckpt_after_epoch;
 	if (t->ckpt_bytes &&
 	    wl_check_object(&t->env, d, s, "checkpoint_bytes", "a checkpoint shard", t->ckpt_bytes, e) < 0)

@@ -28,8 +28,10 @@
  *   checkpoint = yes
  *   checkpoint_every = 100     every K steps (checkpoint.steps_between_checkpoints)
  *   checkpoint_interval = 30m  at the first step end T after the last one
- *   checkpoint_bytes = 4GiB    per rank; default: a transformer file's
- *                              P × 14 B / ranks, else model.model_size
+ *   checkpoint_bytes = 4GiB    per rank, every rank; default: a transformer
+ *                              file's P × 14 B / ranks, else DLIO's shards
+ *                              (dlio_rank_checkpoint_bytes: UNet3D's
+ *                              model_size from rank 0 alone)
  *   restores = 0               checkpoint reads after the last step
  *
  *   type = checkpoint keys: workload, gpus_per_node, checkpoint_bytes,
