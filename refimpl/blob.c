@@ -746,6 +746,8 @@ struct blob_job {
 	uint64_t value;           /* HEAD size, LIST count */
 	unsigned step_retries;    /* retries of the current step */
 	int conn_failed;          /* the last attempt could not reach the endpoint */
+	int refused;              /* the last attempt was answered 503 or 500 */
+	int mk_listed;            /* Create Container refused (403): is it there? (S_LIST) */
 	int final_status;         /* for an immediate completion */
 
 	CURL *easy;
@@ -814,7 +816,10 @@ struct blob {
 	 * hours, 4 connection attempts and 3.5 s a request).  Not reached:
 	 * no connection, or one the endpoint never answered on before the
 	 * attempt's timeout (a hung server: the kernel accepts the
-	 * connection, nothing answers; a run went on 2 minutes a request). */
+	 * connection, nothing answers; a run went on 2 minutes a request); or
+	 * every attempt refused with a 503 or 500 (an endpoint that refuses
+	 * everything: a run would have taken an hour).  A partly throttled
+	 * account gives up on a request now and then, not several in a row. */
 	unsigned unreached;
 	int down;
 	/* blob_stop: the run was interrupted; nothing more is tried. */
@@ -1080,6 +1085,19 @@ static size_t on_read(char *dst, size_t size, size_t n, void *arg)
 	return want;
 }
 
+/* libcurl sends a request's body again when it retries on a new
+ * connection (a keep-alive connection the server had closed): without a
+ * way back to the start, the PUT failed at once ("rewinding of the data
+ * stream failed") and a write-back drain was lost. */
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct blob_job *j = arg;
+	if (origin != SEEK_SET || off < 0 || (curl_off_t)j->send_len < off)
+		return CURL_SEEKFUNC_CANTSEEK;
+	j->send_pos = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
 static size_t on_write(char *data, size_t size, size_t n, void *arg)
 {
 	struct blob_job *j = arg;
@@ -1300,8 +1318,8 @@ static int start_attempt(struct blob_job *j)
 			return -1;
 		if (j->marker && url_encode(j->marker, 0, mk, sizeof mk))
 			return -1;
-		if (snprintf(query, sizeof query, "restype=container&comp=list&prefix=%s&maxresults=5000%s%s", pfx,
-			     j->marker ? "&marker=" : "", mk) >= (int)sizeof query)
+		if (snprintf(query, sizeof query, "restype=container&comp=list&prefix=%s&maxresults=%d%s%s", pfx,
+			     j->mk_listed ? 1 : 5000, j->marker ? "&marker=" : "", mk) >= (int)sizeof query)
 			return -1;
 		j->aux.max = BLOB_LISTBODY_MAX;
 		break;
@@ -1444,6 +1462,8 @@ static int start_attempt(struct blob_job *j)
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(c, CURLOPT_READDATA, j);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, j);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->send_len);
 	}
 	if (curl_multi_add_handle(b->multi, c) != CURLM_OK) {
@@ -1476,10 +1496,11 @@ static void retry_or_fail(struct blob_job *j, int give_up, const char *why)
 	}
 	b->gave_up++;
 	set_last_error(b, "blob: %s %s: %s; gave up after %u retries", op_label(j), j->name, why, j->step_retries);
-	if (j->conn_failed && ++b->unreached >= BLOB_DOWN_AFTER && !b->down) {
+	if ((j->conn_failed || j->refused) && ++b->unreached >= BLOB_DOWN_AFTER && !b->down) {
 		set_last_error(b,
-			       "blob: the endpoint did not answer %u requests in a row, each tried %u times (the last, "
-			       "%s %s: %s): taken as down, so every request after them fails at once",
+			       "blob: the endpoint did not answer, or refused (HTTP 503 or 500), %u requests in a row, "
+			       "each tried %u times (the last, %s %s: %s): taken as down, so every request after them "
+			       "fails at once",
 			       b->unreached, b->p.max_retries + 1, op_label(j), j->name, why);
 		b->down = 1;
 	}
@@ -1597,7 +1618,10 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	 * (no status line: http is 0). */
 	j->conn_failed = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
 			 (cc == CURLE_OPERATION_TIMEDOUT && http == 0);
-	if (!j->conn_failed)
+	/* Refused: a 503 or 500, which an endpoint that refuses everything
+	 * answers to every request (a run went on for an hour). */
+	j->refused = cc == CURLE_OK && (http == 503 || http == 500);
+	if (!j->conn_failed && !j->refused)
 		b->unreached = 0; /* it answered (or was reached) */
 	if (cc != CURLE_OK) {
 		char why[CURL_ERROR_SIZE + 64];
@@ -1606,7 +1630,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 			b->timeouts++;
 			retry_or_fail(j, BK_TIMEOUT, why);
 		} else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
-			   cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE) {
+			   cc == CURLE_GOT_NOTHING || cc == CURLE_PARTIAL_FILE || cc == CURLE_SEND_FAIL_REWIND) {
 			b->conn_errors++;
 			retry_or_fail(j, BK_EIO, why);
 		} else {
@@ -1634,6 +1658,14 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_DELETE: ok = http == 202; break;
 	case S_GET_BLOCKS: ok = http == 200; break;
 	default: ok = http == 201; break;
+	}
+	if (!ok && j->step == S_MKCONT && http == 403) {
+		/* Not allowed to create containers: a container's own SAS (sr=c)
+		 * never is, and it is the token people are given.  A List Blobs
+		 * of one blob says whether the container is there to use. */
+		j->mk_listed = 1;
+		next_step(j, S_LIST);
+		return;
 	}
 	if (!ok && j->step == S_PUT_LIST && j->piece && !j->piece->committed && (http == 409 || http == 412)) {
 		/* The guarded first commit found a blob there (blob.h): its
@@ -1666,6 +1698,8 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		j->value = clen >= 0 ? (uint64_t)clen : 0;
 		break;
 	case S_LIST:
+		if (j->mk_listed)
+			break; /* the container is there: created, as far as anyone can tell */
 		if (list_page(j) < 0) {
 			job_finish(j, BK_EIO);
 			return;

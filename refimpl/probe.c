@@ -170,7 +170,10 @@ static void slot_done(struct bk_req *req)
 	}
 	p->done++;
 	p->bytes += req->length;
-	if (p->lat && p->nlat < MAX_SAMPLES)
+	/* A request answered 503 and retried holds its backoff: not the
+	 * endpoint's latency, and the model adds its own 503s and backoffs
+	 * (it counted them twice: a ttfb p99 of 641 ms, against 7 ms). */
+	if (p->lat && p->nlat < MAX_SAMPLES && !req->retries)
 		p->lat[p->nlat++] = (double)(loop_now(p->l) - s->start_ns);
 	slot_next(s);
 }
@@ -212,7 +215,8 @@ static int run_slots(struct prun *p, unsigned qd, uint64_t deadline_ns, struct e
 static int point_stats(struct prun *p, unsigned qd, double el, double cpu, struct probe_point *pt, struct err *e)
 {
 	if (!p->nlat)
-		return err_set(e, ERR_FAIL, "no operation completed in %.3f s", el);
+		return err_set(e, ERR_FAIL, "no operation completed%s in %.3f s",
+			       p->done ? " without a retry after a 503 (the endpoint throttled every one)" : "", el);
 	qsort(p->lat, p->nlat, sizeof *p->lat, cmp_double);
 	pt->write = p->write;
 	pt->size_bytes = p->size;
@@ -1267,7 +1271,8 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 		   "ingress = %.6gMB/s\n", saturation_qd(r, 1, 1), in->bps / 1e6, in->qd,
 		(unsigned long long)(r->scratch_bytes / BLOB_BYTES), r->fill_bps / 1e6, ingress / 1e6);
 	fprintf(f, "; account_rate, blob_rate: not measured; the model's defaults stand (models/cold.c).  The\n"
-		   "; endpoint answered %llu of %llu requests with 503 (%llu retries), and one that does not\n"
+		   "; endpoint answered %llu of %llu requests with 503 (%llu retries; the latencies above leave\n"
+		   "; the retried requests out, and the bandwidths hold their backoffs), and one that does not\n"
 		   "; throttle cannot show its limits: the best 4 KiB GET rate, %.0f/s at QD %u, is what this\n"
 		   "; client reached, not the account's limit\n",
 		(unsigned long long)r->throttled, (unsigned long long)r->requests, (unsigned long long)r->retries,

@@ -361,6 +361,24 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 	if (!path || path == hs)
 		return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
 					     "https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
+	/* The authority: a host, and a port of 1 to 65535 if any (a bad one
+	 * was reported as an endpoint that does not answer, exit 1). */
+	const char *hend = *hs == '[' ? memchr(hs, ']', (size_t)(path - hs)) : NULL;
+	hend = hend ? hend + 1 : hs + strcspn(hs, ":/");
+	if (hend == hs || (*hs == '[' && hend == hs + 2))
+		return err_set(e, ERR_INPUT, "--cold %s: no host", url);
+	if (*hend == ':') {
+		const char *ps = hend + 1;
+		size_t pl = (size_t)(path - ps);
+		unsigned long port = 0;
+		for (size_t i = 0; i < pl && port <= 65535; i++)
+			port = ps[i] >= '0' && ps[i] <= '9' ? port * 10 + (unsigned long)(ps[i] - '0') : 65536;
+		if (pl == 0 || port == 0 || port > 65535)
+			return err_set(e, ERR_INPUT, "--cold %s: port \"%.*s\" is not 1 to 65535", url, (int)(pl < 20 ? pl : 20),
+				       ps);
+	} else if (hend != path) {
+		return err_set(e, ERR_INPUT, "--cold %s: bad host", url);
+	}
 	/* Path segments: one (the container, the account in the host name) or
 	 * two (account/container, as Azurite serves). */
 	const char *seg1 = path + 1, *slash = strchr(seg1, '/');

@@ -205,6 +205,14 @@ static int credentials(const char *cmd, struct args *a)
 		a->o.cold_key = getenv("TIERREF_BLOB_KEY");
 	} else if (getenv("TIERREF_BLOB_SAS") && getenv("TIERREF_BLOB_SAS")[0]) {
 		const char *sas = getenv("TIERREF_BLOB_SAS");
+		/* A token has no white space; one pasted with a line end was
+		 * sent as it was, and the endpoint "did not answer". */
+		for (const unsigned char *c = (const unsigned char *)sas; *c; c++)
+			if (*c <= ' ' || *c == 0x7f) {
+				fprintf(stderr, "tierref %s: TIERREF_BLOB_SAS holds white space or a control byte (a line "
+						"end pasted with it?): set it to the token alone\n", cmd);
+				return -1;
+			}
 		a->o.cold_sas = sas[0] == '?' ? sas + 1 : sas;
 	} else {
 		fprintf(stderr, "tierref %s: --cold needs credentials: set TIERREF_BLOB_KEY (the account key) or "

@@ -1252,6 +1252,60 @@ static void test_az_persistent_503_gives_up_throttled_within_backoff_bound(void 
 	met_free(m);
 }
 
+/* An endpoint that refuses everything (503 to every attempt) is taken as
+ * down after three requests given up in a row, as one that does not
+ * answer is, and the next request fails at once: such a run once went on
+ * for an hour, a request every 2 s.  (A fresh backend: down is for good.) */
+static void test_az_refusing_everything_is_taken_as_down(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state, y = *z;
+	assert_int_equal(az_open(&y, DEV_KEY, 64 << 10, NULL), 0);
+	blob_inject_fault(&y.b, 503, 1000);
+	for (uint64_t i = 0; i < 3; i++) {
+		struct bk_req r = { .op = BK_HEAD, .object = 20 + i };
+		run_one(y.l, &y.b, &r);
+		assert_int_equal(r.status, BK_THROTTLED);
+	}
+	assert_non_null(strstr(blob_last_error(&y.b), "refused (HTTP 503 or 500), 3 requests in a row"));
+	fails_at_once(y.l, &y.b, 23, "taken as down");
+	az_close(&y);
+}
+
+/* Create Container refused (403: a container's own SAS may never create
+ * one, and populate and probe stopped there) is followed by a List Blobs of
+ * one: the container there is success, a missing one ENOENT. */
+static int create_container(struct az *y)
+{
+	struct bk_req r = { 0 };
+	struct waiter w = { .l = y->l };
+	r.done = on_done;
+	r.ctx = &w;
+	struct err e;
+	assert_int_equal(blob_create_container(&y->b, &r), 0);
+	while (!w.calls)
+		assert_int_equal(loop_run(y->l, loop_now(y->l) + 20000000000ull, &e), 0);
+	return r.status;
+}
+
+static void test_az_create_container_refused_lists_it(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *z = *state, y = *z;
+	assert_int_equal(az_open(&y, DEV_KEY, 64 << 10, NULL), 0);
+	blob_inject_fault(&y.b, 403, 1);
+	assert_int_equal(create_container(&y), BK_OK);
+	/* Two requests: the refused Create Container, and the List Blobs.
+	 * (A missing container's List is a 404, ENOENT; the injected fault
+	 * replaces the answer of a request that was made, so it cannot
+	 * show that here: the Create Container made the container.) */
+	struct met_registry *m = met_new();
+	assert_int_equal(y.b.ops->export(y.b.self, "tier.cold", m, loop_now(y.l)), 0);
+	assert_int_equal((int)met_find(m, "tier.cold.http.requests")->value, 2);
+	met_free(m);
+	az_close(&y);
+}
+
 static void test_az_injected_500_on_a_block_is_retried(void **state)
 {
 	NEED_AZURITE(state);
@@ -1366,6 +1420,8 @@ int main(void)
 		cmocka_unit_test(test_az_bad_sas_is_refused_and_never_echoed),
 		cmocka_unit_test(test_az_injected_503s_are_retried_then_succeed),
 		cmocka_unit_test(test_az_persistent_503_gives_up_throttled_within_backoff_bound),
+		cmocka_unit_test(test_az_refusing_everything_is_taken_as_down),
+		cmocka_unit_test(test_az_create_container_refused_lists_it),
 		cmocka_unit_test(test_az_injected_500_on_a_block_is_retried),
 		cmocka_unit_test(test_az_many_concurrent_reads_all_complete_correctly),
 		cmocka_unit_test(test_az_export_names_match_the_cold_model),

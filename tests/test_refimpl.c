@@ -623,6 +623,28 @@ static void test_cold_url_forms(void **state)
 		assert_int_equal(rt_parse_cold_url(bad[i], ep, sizeof ep, acc, sizeof acc, cont, sizeof cont, &e), -1);
 		assert_non_null(strstr(e.msg, "no container"));
 	}
+	/* A bad host or port is bad input (exit 2), said so; it was an
+	 * endpoint that "does not answer" after its retries (exit 1). */
+	static const struct {
+		const char *url, *want;
+	} auth[] = {
+		{ "http://127.0.0.1:99999/a/c", "port \"99999\" is not 1 to 65535" },
+		{ "http://127.0.0.1:65536/a/c", "port \"65536\" is not 1 to 65535" },
+		{ "http://127.0.0.1:abc/a/c", "port \"abc\" is not 1 to 65535" },
+		{ "http://127.0.0.1:0/a/c", "port \"0\" is not 1 to 65535" },
+		{ "http://127.0.0.1:/a/c", "port \"\" is not 1 to 65535" },
+		{ "http://:10000/a/c", "no host" },
+		{ "http://[]:10000/a/c", "no host" },
+	};
+	for (size_t i = 0; i < sizeof auth / sizeof *auth; i++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(rt_parse_cold_url(auth[i].url, ep, sizeof ep, acc, sizeof acc, cont, sizeof cont, &e), -1);
+		if (e.code != ERR_INPUT || !strstr(e.msg, auth[i].want))
+			fail_msg("%s: %s", auth[i].url, e.msg);
+	}
+	assert_int_equal(rt_parse_cold_url("http://[::1]:65535/a/c", ep, sizeof ep, acc, sizeof acc, cont, sizeof cont,
+					   &e),
+			 0);
 }
 
 /* The messages about a --cold URL quote it, so what can hold a credential

@@ -662,18 +662,22 @@ int trun_summary(const struct met_registry *m, FILE *out)
 	if (print_jobs(m, out) < 0)
 		return -1;
 
-	/* Object-store costs and throttling, where a cold tier exists. */
+	/* Object-store throttling, where a cold tier exists (modelled or
+	 * real: a measured run's 503s were once not printed, since it has no
+	 * costs), and the modelled one's costs. */
 	for (size_t i = 0; i < met_nscalars(m); i++) {
 		const char *name = met_scalar_at(m, i)->name;
 		size_t len = strlen(name);
-		if (strncmp(name, "backend.", 8) != 0 || len < 19 || strcmp(name + len - 11, ".cost.total") != 0)
+		if (strncmp(name, "backend.", 8) != 0 || len < 18 || strcmp(name + len - 10, ".throttled") != 0)
 			continue;
 		char be[128];
-		snprintf(be, sizeof be, "%.*s", (int)(len - 11), name);
-		fprintf(out, "\n%s: %.0f answers 503 (throttled), %.0f retries, %.0f gave up; cost $%.4f "
-			     "(requests $%.4f, storage $%.4f)\n",
-			be, val(m, "%s.throttled", be), val(m, "%s.retries", be), val(m, "%s.gave_up", be),
-			val(m, "%s.cost.total", be), val(m, "%s.cost.requests", be), val(m, "%s.cost.storage", be));
+		snprintf(be, sizeof be, "%.*s", (int)(len - 10), name);
+		fprintf(out, "\n%s: %.0f answers 503 (throttled), %.0f retries, %.0f gave up", be,
+			val(m, "%s.throttled", be), val(m, "%s.retries", be), val(m, "%s.gave_up", be));
+		if (!isnan(val(m, "%s.cost.total", be)))
+			fprintf(out, "; cost $%.4f (requests $%.4f, storage $%.4f)", val(m, "%s.cost.total", be),
+				val(m, "%s.cost.requests", be), val(m, "%s.cost.storage", be));
+		fputc('\n', out);
 	}
 	/* The client's threads (models/client.h; tierref: its loop thread). */
 	const struct met_scalar *busy = met_find(m, "client.cpu.busy");
@@ -695,20 +699,38 @@ void trun_stop_engine(void *eng)
 	ev_stop(eng);
 }
 
-/* The programs' one mutable global: a signal handler can reach nothing
- * else, and may only write a volatile sig_atomic_t (POSIX). */
-static volatile sig_atomic_t trun_signal;
+/* The programs' only mutable globals: a signal handler can reach nothing
+ * else, and may only write a volatile sig_atomic_t (POSIX).  The first
+ * signal, and when it came (CLOCK_MONOTONIC ms, modulo 2^30). */
+static volatile sig_atomic_t trun_signal, trun_signal_ms;
+
+static int trun_mono_ms(void)
+{
+	struct timespec ts; /* clock_gettime is async-signal-safe */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int)(((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) & 0x3fffffff);
+}
+
+/* The same signal again within this many ms is the first one delivered
+ * twice: timeout(1) and batch systems signal the process and then its
+ * process group, microseconds apart, and the second once killed the run
+ * in the middle of writing its results. */
+#define TRUN_SIGNAL_ECHO_MS 1000
 
 static void trun_on_signal(int sig)
 {
-	/* The first signal is recorded; a second, of either kind, ends the
-	 * process at once (both are async-signal-safe).  With SA_RESETHAND a
-	 * SIGTERM after a SIGINT came here again and replaced the SIGINT. */
+	/* The first signal is recorded; a second ends the process at once
+	 * (both are async-signal-safe), unless it is the first's echo.  With
+	 * SA_RESETHAND a SIGTERM after a SIGINT came here again and replaced
+	 * the SIGINT. */
 	if (trun_signal) {
+		if (sig == trun_signal && ((trun_mono_ms() - trun_signal_ms) & 0x3fffffff) < TRUN_SIGNAL_ECHO_MS)
+			return;
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
+	trun_signal_ms = trun_mono_ms();
 	trun_signal = sig;
 }
 

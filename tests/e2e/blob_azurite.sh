@@ -148,6 +148,9 @@ args="--hot $dir/hot --cold $url/probe-e2e-run"
 check "populate (hot + cold) exits 0" test "$s" = 0 || cat "$dir/pop"
 "$R" run "$dir/s.ini" $args --out "$dir/r.db" >"$dir/run" 2>&1; s=$?
 check "run (hot + cold) exits 0" test "$s" = 0 || cat "$dir/run"
+# The measured run's 503s and retries are printed as the simulated run's
+# are (the line once needed a cost, which only the model has).
+check "run prints the Blob tier's 503s and retries" grep -q '^backend\.cold: [0-9]* answers 503 (throttled), [0-9]* retries, [0-9]* gave up$' "$dir/run"
 n=$(list_count probe-e2e-run obj/)
 check "the listing sees populated blobs ($n under obj/), so its 0 above means none" test "$n" -gt 0
 "$bin" validate hardware --measured "$dir/r.db" --preset "$dir/p.ini" --format csv >"$dir/v.csv" 2>"$dir/v.err"; s=$?
@@ -253,6 +256,11 @@ check "probe --cold with a query in the URL: exit 2, points to TIERREF_BLOB_SAS"
 check "probe --cold with an invalid container name: exit 2, names it" sh -c "test $s = 2 && grep -q 'Bad_Name' '$dir/err'"
 env -u TIERREF_BLOB_KEY -u TIERREF_BLOB_SAS "$R" probe --hot "$dir/hot" --cold "$COLD" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
 check "probe --cold without credentials: exit 2, names the variables" sh -c "test $s = 2 && grep -q TIERREF_BLOB_KEY '$dir/err'"
+env -u TIERREF_BLOB_KEY TIERREF_BLOB_SAS="sv=1&sig=x
+" "$R" probe --hot "$dir/hot" --cold "$COLD" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe with a SAS that ends in a line end: exit 2, names the variable" sh -c "test $s = 2 && grep -q 'TIERREF_BLOB_SAS holds white space' '$dir/err'"
+"$R" probe --hot "$dir/hot" --cold "http://127.0.0.1:99999/devstoreaccount1/c1" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
+check "probe --cold with port 99999: exit 2, says so" sh -c "test $s = 2 && grep -q 'port \"99999\" is not 1 to 65535' '$dir/err'"
 check "no probe output was written on bad input" test ! -e "$dir/x.ini"
 check "no message printed the key" sh -c "! grep -F -q '$dev_key' '$dir/err'"
 

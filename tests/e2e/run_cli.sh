@@ -200,8 +200,16 @@ signalled() {
 	pid=$!
 	sleep 1
 	kill -"$sig" "$pid"
+	[ -z "$TWICE" ] || kill -"$sig" "$pid" 2>/dev/null
 	wait "$pid"; s=$?
 }
+# timeout(1) and batch systems signal the process and then its group, so
+# the same signal comes twice at once: the second once killed the run
+# while it wrote its results (no summary, no database).
+TWICE=1 signalled TERM term2 "$D/tandem.ini" --until 100000s
+check "SIGTERM twice at once: exit 143 ($s)" test "$s" = 143
+check "SIGTERM twice at once: the run is written" \
+	test "$(q "$D/term2.db" "select value from metrics where name = 'run.interrupted'")" = 15.0
 signalled TERM term "$D/tandem.ini" --until 100000s
 check "SIGTERM: exit 143 ($s)" test "$s" = 143
 check "SIGTERM: says so, naming the database" grep -q "interrupted by SIGTERM at .* run 1 in $D/term.db" "$D/term.err"
