@@ -28,13 +28,13 @@ static const struct {
 } counters[HS_N] = {
 	[HS_PGPGIN] = { "host.vmstat.pgpgin", "KiB", "pgpgin" },
 	[HS_PGPGOUT] = { "host.vmstat.pgpgout", "KiB", "pgpgout" },
-	[HS_PGMAJFAULT] = { "host.vmstat.pgmajfault", "count", "pgmajfault" },
+	[HS_PGMAJFAULT] = { "host.vmstat.pgmajfault", "events", "pgmajfault" },
 	[HS_PGSCAN_KSWAPD] = { "host.vmstat.pgscan_kswapd", "pages", "pgscan_kswapd" },
 	[HS_PGSCAN_DIRECT] = { "host.vmstat.pgscan_direct", "pages", "pgscan_direct" },
 	[HS_WORKINGSET_REFAULT] = { "host.vmstat.workingset_refault_file", "pages", "workingset_refault_file" },
-	[HS_ALLOCSTALL] = { "host.vmstat.allocstall", "count", "allocstall_" },
-	[HS_COMPACT_STALL] = { "host.vmstat.compact_stall", "count", "compact_stall" },
-	[HS_THP_FAULT_FALLBACK] = { "host.vmstat.thp_fault_fallback", "count", "thp_fault_fallback" },
+	[HS_ALLOCSTALL] = { "host.vmstat.allocstall", "events", "allocstall_" },
+	[HS_COMPACT_STALL] = { "host.vmstat.compact_stall", "events", "compact_stall" },
+	[HS_THP_FAULT_FALLBACK] = { "host.vmstat.thp_fault_fallback", "events", "thp_fault_fallback" },
 };
 
 /* A counter's value at *p: decimal digits that fit 64 bits, no sign (a

@@ -77,16 +77,16 @@ static void test_hoststat_records_the_differences(void **state)
 	assert_true(s0.ok && s1.ok);
 	assert_true(value(m, "host.vmstat.pgpgin", "KiB") == 4096);
 	assert_true(value(m, "host.vmstat.pgpgout", "KiB") == 0);
-	assert_true(value(m, "host.vmstat.pgmajfault", "count") == 2);
+	assert_true(value(m, "host.vmstat.pgmajfault", "events") == 2);
 	/* pgscan_direct alone, not pgscan_direct_throttle */
 	assert_true(value(m, "host.vmstat.pgscan_direct", "pages") == 1000);
 	assert_true(value(m, "host.vmstat.pgscan_kswapd", "pages") == 100);
 	assert_true(value(m, "host.vmstat.workingset_refault_file", "pages") == 50);
 	/* (2 + 30) - (1 + 10) */
-	assert_true(value(m, "host.vmstat.allocstall", "count") == 21);
-	assert_true(value(m, "host.vmstat.compact_stall", "count") == 0);
+	assert_true(value(m, "host.vmstat.allocstall", "events") == 21);
+	assert_true(value(m, "host.vmstat.compact_stall", "events") == 0);
 	/* thp_fault_fallback alone, not thp_fault_fallback_charge */
-	assert_true(value(m, "host.vmstat.thp_fault_fallback", "count") == 6);
+	assert_true(value(m, "host.vmstat.thp_fault_fallback", "events") == 6);
 	met_free(m);
 	unlink(a);
 	unlink(b);

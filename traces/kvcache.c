@@ -827,7 +827,7 @@ static int kv_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	rc |= kv_set(m, n, "join_wait_s", (double)j->join_wait_ns / nodes / 1e9, "s");
 	rc |= kv_set(m, n, "load_bytes", (double)j->load_bytes, "B");
 	rc |= kv_set(m, n, "store_bytes", (double)j->store_bytes, "B");
-	rc |= kv_set(m, n, "io_errors", (double)j->io_errors, "operations");
+	rc |= kv_set(m, n, "io_errors", (double)j->io_errors, "ops");
 	const struct path *p = j->env.paths[0];
 	for (size_t t = 0; t < path_n_tiers(p) && t < PATH_MAX_TIERS; t++) {
 		char what[200];

@@ -245,7 +245,7 @@ static int ml_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 		     "B/s");
 	rc |= ml_set(m, n, "wall_s", wall / 1e9, "s");
 	rc |= ml_set(m, n, "stall_s", (double)stall / (double)j->env.nodes / 1e9, "s");
-	rc |= ml_set(m, n, "io_errors", (double)j->io_errors, "operations");
+	rc |= ml_set(m, n, "io_errors", (double)j->io_errors, "ops");
 	rc |= ml_hist(m, n, "load_time", j->load_time);
 	rc |= ml_hist(m, n, "herd_time", j->herd_time);
 	return rc ? -1 : 0;

@@ -651,7 +651,7 @@ static int trn_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 		{ "checkpoint_bytes", (double)s.checkpoint_bytes, "B" },
 		{ "restores", (double)s.restores, "restores" },
 		{ "restore_bytes", (double)s.restore_bytes, "B" },
-		{ "io_errors", (double)s.io_errors, "operations" },
+		{ "io_errors", (double)s.io_errors, "ops" },
 		{ "yaml_warnings", (double)t->nwarnings, "warnings" },
 	};
 	char name[300];

@@ -20,6 +20,10 @@ cat "$D/out" "$D/err"
 check "default run exits 0" test "$s" = 0
 check "summary shows the jobs' AU" grep -q '^train ' "$D/out"
 check "the model load has a row, with no AU and its stall" grep -Eq '^load +[0-9.]+ +[0-9.]+$' "$D/out"
+# One name per unit: the per-node metrics said bytes and count where the
+# tiers' totals said B and chunks, and jobs' errors requests or operations.
+check "metrics' units are the README's (no bytes, count, operations)" \
+	test "$(q "$D/def.db" "select count(*) from metrics where unit in ('bytes', 'count', 'operations')")" = 0
 check "summary shows metadata load" grep -q 'metadata services' "$D/out"
 check "summary shows the object store's cost" grep -q 'cost \$' "$D/out"
 check "the default run draws its plots" test -s "$D/plots/au.png" -a -s "$D/plots/bandwidth.png"
