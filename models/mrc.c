@@ -329,11 +329,11 @@ void mrc_free(struct mrc *m)
 struct mrc *mrc_new(const struct mrc_cfg *cfg, struct err *e)
 {
 	if (!cfg->exact && cfg->sample_rate == 0.0) {
-		err_set(e, ERR_INPUT, "mrc: neither the exact curve nor SHARDS asked for");
+		err_set(e, ERR_INPUT, "neither the exact curve nor SHARDS asked for");
 		return NULL;
 	}
 	if (cfg->sample_rate != 0.0 && !(cfg->sample_rate > 0.0 && cfg->sample_rate <= 1.0)) {
-		err_set(e, ERR_INPUT, "mrc: sampling rate %g is not in (0, 1]", cfg->sample_rate);
+		err_set(e, ERR_INPUT, "sampling rate %g is not in (0, 1]", cfg->sample_rate);
 		return NULL;
 	}
 	struct mrc *m = calloc(1, sizeof *m);
@@ -352,7 +352,7 @@ struct mrc *mrc_new(const struct mrc_cfg *cfg, struct err *e)
 		for (size_t i = 0; i < cfg->n_sizes; i++) {
 			if (cfg->sizes[i] == 0) {
 				mrc_free(m);
-				err_set(e, ERR_INPUT, "mrc: a cache size must be more than 0 bytes");
+				err_set(e, ERR_INPUT, "a cache size must be more than 0 bytes");
 				return NULL;
 			}
 			m->xs[i] = cfg->sizes[i];
@@ -368,7 +368,13 @@ struct mrc *mrc_new(const struct mrc_cfg *cfg, struct err *e)
 		goto oom;
 	if (cfg->sample_rate != 0.0) {
 		double t = floor(cfg->sample_rate * (double)MRC_SHARDS_P + 0.5);
-		m->sample_t = t < 1.0 ? 1 : (uint64_t)t;
+		if (t < 1.0) { /* it was raised to 2^-24 without a word */
+			mrc_free(m);
+			err_set(e, ERR_INPUT, "sampling rate %g is below the finest, 2^-24 (%.3g)", cfg->sample_rate,
+				1.0 / (double)MRC_SHARDS_P);
+			return NULL;
+		}
+		m->sample_t = (uint64_t)t;
 		if (!(m->st[MRC_SHARDS] = stack_new(MRC_SHARDS_P, m->sample_t, m->nxs)))
 			goto oom;
 	}

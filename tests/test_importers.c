@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zstd.h>
 
 #include "traces/trace.h"
 
@@ -697,6 +698,28 @@ static void test_truncated_zstd_stream_is_an_error(void **state)
 	assert_has(msg, "truncated");
 }
 
+/* A zstd file that is not a compressed native trace (a libCacheSim
+ * oracleGeneral .zst under another name) says what to do; it said "not a
+ * tiersim native trace (240 of its 256 header bytes)". */
+static void test_zstd_of_another_format_says_decompress(void **state)
+{
+	(void)state;
+	unsigned char raw[240], z[512];
+	for (size_t i = 0; i < sizeof raw; i++)
+		raw[i] = (unsigned char)(i * 7);
+	size_t n = ZSTD_compress(z, sizeof z, raw, sizeof raw, 3);
+	assert_false(ZSTD_isError(n));
+	const char *dst = scratch_path("s1.zst");
+	FILE *f = fopen(dst, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(z, 1, n, f), n);
+	fclose(f);
+	struct err e = { 0 };
+	assert_null(trace_open(dst, NULL, &e));
+	assert_int_equal(e.code, ERR_INPUT);
+	assert_has(e.msg, "s1.zst: zstd-compressed, and not a tiersim native trace inside: decompress it (zstd -d)");
+}
+
 static void test_vscsi_truncated_record_names_record_and_field(void **state)
 {
 	(void)state;
@@ -798,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_native_incomplete_header_is_refused),
 		cmocka_unit_test(test_corrupt_zstd_stream_is_an_error),
 		cmocka_unit_test(test_truncated_zstd_stream_is_an_error),
+		cmocka_unit_test(test_zstd_of_another_format_says_decompress),
 		cmocka_unit_test(test_vscsi_truncated_record_names_record_and_field),
 		cmocka_unit_test(test_azure_bad_time_names_line_and_field),
 		cmocka_unit_test(test_azure_wrong_type_names_line_and_field),

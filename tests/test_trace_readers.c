@@ -645,6 +645,32 @@ static void test_csv_bad_quoting_is_a_bad_record_a_lenient_reader_skips(void **s
 	assert_int_equal(r[0].obj_id, 5);
 }
 
+/* Decimal times are exact to the ns (halves up): through a double,
+ * 1700000000.123456789 s lost its last digits, and a gap of 212 ns read
+ * as 256. */
+static void test_csv_decimal_times_are_exact(void **state)
+{
+	(void)state;
+	const char *text = "time,id,size\n1700000000.123456789,1,1\n1700000000.123457001,2,1\n0.0000000005,3,1\n"
+			   "0.00000000049,4,1\n18446744073.709551615,5,1\n";
+	const char *path = tmpfile_with("dec.csv", text, strlen(text));
+	struct trace_rec r[5];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "csv", 0, r, 5, &rc, &e, &skipped), 5);
+	assert_int_equal(r[0].time_ns, 1700000000123456789ull);
+	assert_int_equal(r[1].time_ns - r[0].time_ns, 212);
+	assert_int_equal(r[2].time_ns, 1);
+	assert_int_equal(r[3].time_ns, 0);
+	assert_int_equal(r[4].time_ns, UINT64_MAX);
+	const char *ms = "time,id,size\n2.0000005,1,1\n1.5,2,1\n";
+	path = tmpfile_with("decms.csv", ms, strlen(ms));
+	assert_int_equal(read_all(path, "csv:time-unit=ms", 0, r, 5, &rc, &e, &skipped), 2);
+	assert_int_equal(r[0].time_ns, 2000001);
+	assert_int_equal(r[1].time_ns, 1500000);
+}
+
 static void test_csv_line_limit_is_exact(void **state)
 {
 	(void)state;
@@ -801,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_csv_nul_byte_is_a_bad_record_naming_line_and_column),
 		cmocka_unit_test(test_csv_bad_quoting_is_a_bad_record_a_lenient_reader_skips),
 		cmocka_unit_test(test_csv_line_limit_is_exact),
+		cmocka_unit_test(test_csv_decimal_times_are_exact),
 		cmocka_unit_test(test_azure_date_the_month_lacks_is_a_bad_time),
 		cmocka_unit_test(test_azure_time_past_64_bits_of_ns_is_an_error),
 		cmocka_unit_test(test_nul_bytes_in_text_traces_are_errors),

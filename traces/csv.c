@@ -19,7 +19,8 @@
  *         n^2 / 2^65 for n distinct ids).
  *   size  a decimal integer of bytes.
  *   time  a non-negative decimal number (fractions allowed) times the
- *         time unit, rounded to whole ns.
+ *         time unit, to the nearest ns (halves up): exactly for DIGITS.DIGITS
+ *         (decimal_ns), through a double with an exponent.
  *   op    r, read, get, 28 (SCSI READ(10)), 0x28 -> read; w, write, put,
  *         set, 2a, 0x2a -> write (any case); anything else -> other.
  *
@@ -410,6 +411,42 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "DIGITS.DIGITS" times unit (a power of ten, 1 to 10^9 ns), exactly, to
+ * the nearest ns (halves up): 0 and *out, 1 if past 2^64 - 1, -1 if v is
+ * not of that form (an exponent goes through strtod).  Through a double,
+ * 1700000000.123456789 s lost its last digits: a gap of 212 ns read as
+ * 256. */
+static int decimal_ns(const char *v, uint64_t unit, uint64_t *out)
+{
+	const char *dot = strchr(v, '.');
+	if (!dot || dot == v || !dot[1])
+		return -1;
+	uint64_t whole = 0, frac = 0, scale = unit;
+	for (const char *c = v; c < dot; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, (uint64_t)(*c - '0'), &whole))
+			return 1;
+	}
+	int below = 0; /* the first digit below a ns, which rounds */
+	for (const char *c = dot + 1; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		if (scale >= 10) { /* a digit worth scale / 10 ns */
+			scale /= 10;
+			frac += (uint64_t)(*c - '0') * scale;
+		} else if (!below) {
+			below = 1;
+			frac += *c >= '5';
+		}
+	}
+	uint64_t ns;
+	if (__builtin_mul_overflow(whole, unit, &ns) || __builtin_add_overflow(ns, frac, &ns))
+		return 1;
+	*out = ns;
+	return 0;
+}
+
 static uint64_t fnv1a64(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -506,10 +543,15 @@ static int csv_next(void *st, struct trace_rec *r, struct err *e)
 	if (x->col[C_TIME] >= 0) {
 		v = x->fields[x->col[C_TIME]];
 		uint64_t u;
+		int dec;
 		if (all_digits(v)) {
 			if (parse_u64(v, &u) < 0 || u > UINT64_MAX / x->cfg.time_unit_ns)
 				return field_err(x, e, C_TIME, "time", v, "too large");
 			r->time_ns = u * x->cfg.time_unit_ns;
+		} else if ((dec = decimal_ns(v, x->cfg.time_unit_ns, &u)) >= 0) {
+			if (dec > 0)
+				return field_err(x, e, C_TIME, "time", v, "too large");
+			r->time_ns = u;
 		} else {
 			char *end = NULL;
 			int numeric = *v >= '0' && *v <= '9' && !v[strspn(v, "0123456789.eE+-")];

@@ -346,6 +346,14 @@ static struct native *nt_open(const char *path, struct err *e)
 	}
 	if (nt_fill(n, e) < 0)
 		goto fail;
+	if (n->ds && !(n->len >= 8 && !memcmp(n->buf, nt_magic, 8))) {
+		/* a libCacheSim .zst, say, under a name that is not .bin.zst */
+		err_set(e, ERR_INPUT,
+			"%s: zstd-compressed, and not a tiersim native trace inside: decompress it (zstd -d) and "
+			"name the format of what comes out with --trace-format",
+			path);
+		goto fail;
+	}
 	if (n->len < NT_HDR) {
 		err_set(e, ERR_INPUT, "%s: %s (%zu of its %d header bytes)", path,
 			n->len >= 8 && !memcmp(n->buf, nt_magic, 8) ? "the header is truncated"

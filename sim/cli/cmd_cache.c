@@ -152,6 +152,11 @@ int cmd_cache(int argc, char **argv)
 	struct trace_reader *tr = trace_open(trace, trace_fmt, &e);
 	if (!tr)
 		return cli_fail("cache", &e);
+	if (!strcmp(tr->ops->name, "alibaba_gpu")) { /* its sizes are GPU counts: ratios of nothing */
+		trace_close(tr);
+		return fail_msg("an alibaba_gpu trace lists GPU tasks, not object requests: nothing to cache "
+				"(tiersim trace inspect reads it)");
+	}
 	if (ops == &pol_belady_ops && !tr->has_next_access) {
 		trace_close(tr);
 		return fail_msg("belady needs next-access times, which only oracleGeneral traces carry");

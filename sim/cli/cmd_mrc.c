@@ -159,6 +159,11 @@ int cmd_mrc(int argc, char **argv)
 				snprintf(msg, sizeof msg, "--sample %.100s: the rate must be in (0, 1]", optarg);
 				return fail_msg(msg);
 			}
+			if (rate * (double)MRC_SHARDS_P < 0.5) { /* it was raised to 2^-24 without a word */
+				snprintf(msg, sizeof msg, "--sample %.100s: below the finest rate, 2^-24 (%.3g)", optarg,
+					 1.0 / (double)MRC_SHARDS_P);
+				return fail_msg(msg);
+			}
 			break;
 		case 'x': exact_check = 1; break;
 		case 'f':
@@ -199,6 +204,12 @@ int cmd_mrc(int argc, char **argv)
 	if (!tr) {
 		mrc_free(m);
 		return cli_fail("mrc", &e);
+	}
+	if (!strcmp(tr->ops->name, "alibaba_gpu")) { /* its sizes are GPU counts: ratios of nothing */
+		trace_close(tr);
+		mrc_free(m);
+		return fail_msg("an alibaba_gpu trace lists GPU tasks, not object requests: nothing to cache "
+				"(tiersim trace inspect reads it)");
 	}
 	struct trace_rec r;
 	int got;
@@ -256,6 +267,7 @@ int cmd_mrc(int argc, char **argv)
 		}
 	}
 	double sum_err = 0.0, max_err = 0.0, sum_berr = 0.0;
+	size_t nb = 0; /* points with byte ratios (none when no bytes were requested) */
 	for (size_t i = 0; i < np && rc == 0; i++) {
 		struct mrc_point p, q;
 		if (mrc_eval(m, main_k, pts[i], &p) < 0)
@@ -269,7 +281,10 @@ int cmd_mrc(int argc, char **argv)
 				rc = -1;
 			double err = fabs(p.miss_ratio - q.miss_ratio);
 			sum_err += err;
-			sum_berr += fabs(p.byte_miss_ratio - q.byte_miss_ratio);
+			if (!isnan(p.byte_miss_ratio) && !isnan(q.byte_miss_ratio)) {
+				sum_berr += fabs(p.byte_miss_ratio - q.byte_miss_ratio);
+				nb++;
+			}
 			if (err > max_err)
 				max_err = err;
 			if (rc == 0 && (tbl_num(t, c_emr, "%.6f", q.miss_ratio) < 0 ||
@@ -295,9 +310,13 @@ int cmd_mrc(int argc, char **argv)
 		else
 			printf("\n%llu requests; largest object %llu bytes (exact against an LRU replay at sizes >= it)\n",
 			       (unsigned long long)mrc_requests(m), (unsigned long long)mrc_max_obj_bytes(m));
-		if (shards && exact && np)
+		if (shards && exact && np && nb)
 			printf("SHARDS rate %.4g vs exact: mean absolute error %.6f (byte %.6f), max %.6f over %zu points\n",
-			       mrc_sample_rate(m), sum_err / (double)np, sum_berr / (double)np, max_err, np);
+			       mrc_sample_rate(m), sum_err / (double)np, sum_berr / (double)nb, max_err, np);
+		else if (shards && exact && np)
+			printf("SHARDS rate %.4g vs exact: mean absolute error %.6f (no bytes requested: no byte ratios), "
+			       "max %.6f over %zu points\n",
+			       mrc_sample_rate(m), sum_err / (double)np, max_err, np);
 		else if (shards)
 			printf("SHARDS rate %.4g: more than %d distinct objects, exact curve not computed (use --exact-check)\n",
 			       mrc_sample_rate(m), AUTO_EXACT_MAX_OBJECTS);

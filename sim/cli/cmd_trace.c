@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "sim/table.h"
@@ -132,6 +133,14 @@ static int trace_convert(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? rc : CLI_OK;
 	struct err e = { 0 };
+	struct stat st;
+	size_t ol = strlen(pos[1]);
+	if ((ol && pos[1][ol - 1] == '/') || (stat(pos[1], &st) == 0 && S_ISDIR(st.st_mode))) {
+		char msg[4200]; /* it was exit 1, ".tmp: cannot rename to dir/" */
+		snprintf(msg, sizeof msg, "%s: a directory: name the file to write (e.g. %s%strace.tst)", pos[1], pos[1],
+			 ol && pos[1][ol - 1] == '/' ? "" : "/");
+		return fail_msg(msg);
+	}
 	struct trace_opts o = { .lenient = lenient };
 	struct trace_reader *t = trace_open_opts(pos[0], trace_fmt, &o, &e);
 	if (!t)
@@ -231,6 +240,8 @@ static int print_table(const char *path, const struct trace_reader *t, const str
 	c[k++] = tbl_col(tb, "distinct_objects", "distinct objects", "");
 	c[k++] = tbl_col(tb, "bytes", "bytes", "bytes");
 	c[k++] = tbl_col(tb, "working_set_bytes", "working set", "bytes");
+	/* what bytes and working_set_bytes count: an Alibaba GPU trace's sizes are GPUs */
+	c[k++] = tbl_col(tb, "size_unit", "size unit", "");
 	c[k++] = tbl_col(tb, "reads", "reads", "");
 	c[k++] = tbl_col(tb, "writes", "writes", "");
 	c[k++] = tbl_col(tb, "other_ops", "other ops", "");
@@ -252,6 +263,7 @@ static int print_table(const char *path, const struct trace_reader *t, const str
 	    tbl_int(tb, c[k++], h->distinct_objects) < 0 ||
 	    tbl_int(tb, c[k++], h->total_bytes) < 0 ||
 	    tbl_int(tb, c[k++], h->working_set_bytes) < 0 ||
+	    tbl_str(tb, c[k++], strcmp(t->ops->name, "alibaba_gpu") ? "bytes" : "GPUs") < 0 ||
 	    tbl_int(tb, c[k++], h->reads) < 0 || tbl_int(tb, c[k++], h->writes) < 0 ||
 	    tbl_int(tb, c[k++], h->others) < 0 ||
 	    tbl_num(tb, c[k++], "%.6f", share(h->reads, h->records)) < 0 ||

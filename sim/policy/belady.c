@@ -1,13 +1,15 @@
 /*
- * belady — Belady's MIN, the offline optimum for unit sizes, as a bound.
+ * belady — Belady's MIN, the offline optimum for unit sizes under demand
+ * paging (every miss admitted), as a bound.
  *
  * Algorithm (Belady, "A study of replacement algorithms for a
  * virtual-storage computer", IBM Systems Journal 5(2), 1966): evict the
  * resident object whose next request lies furthest in the future; an
  * object never requested again (next_access_vtime -1 or INT64_MAX, the
  * oracleGeneral convention) is furthest of all.  Every miss inserts (as
- * libCacheSim cache/eviction/Belady.c does; MIN with bypass would be no
- * better with unit sizes).  With variable sizes this is not optimal
+ * libCacheSim cache/eviction/Belady.c does), so it bounds the policies
+ * that admit every miss; one that may bypass can do better (one slot,
+ * A B A: 3 misses here, 2 bypassing B).  With variable sizes this is not optimal
  * (optimal is NP-hard; Berger et al., "Practical bounds on optimal
  * caching with variable object sizes", SIGMETRICS 2018) but remains the
  * customary reference.  Ties (several objects never requested again) are

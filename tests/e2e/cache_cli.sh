@@ -121,8 +121,15 @@ printf 'id,size\n1,0\n' >"$dir/zero.csv"
 expect_status 0 "zero-byte trace" cache --trace "$dir/zero.csv" --policy lru --size 1MB --format csv
 grep -qx '1000000,1,1.000000,' "$dir/out" || fail "zero-byte trace: byte ratio not blank: $(cat "$dir/out")"
 # SHARDS at a rate that samples nothing has no curve: an error, not 0s.
-expect_status 2 "mrc --sample too small" mrc --trace "$dir/small.csv" --sample 1e-9
+expect_status 2 "mrc --sample too small" mrc --trace "$dir/small.csv" --sample 1e-7
 grep -q 'sampled none of the .* requests of .*small.csv, so there is no curve to estimate: use a larger rate' "$dir/err" || fail "mrc --sample too small: $(cat "$dir/err")"
+# A rate below SHARDS' finest (2^-24) is refused; it was raised to it in silence.
+expect_status 2 "mrc --sample below 2^-24" mrc --trace "$dir/small.csv" --sample 1e-9
+grep -q -- '--sample 1e-9: below the finest rate, 2^-24' "$dir/err" || fail "mrc --sample below 2^-24: $(cat "$dir/err")"
+# Objects of 0 bytes have no byte ratios: the SHARDS footer says so (it said "byte nan").
+printf 'id,size\n1,0\n2,0\n1,0\n' >"$dir/zero2.csv"
+expect_status 0 "mrc on 0-byte objects" mrc --trace "$dir/zero2.csv" --sample 1
+grep -q 'no bytes requested: no byte ratios' "$dir/out" || fail "mrc on 0-byte objects: $(cat "$dir/out")"
 expect_status 0 "help" cache --help
 grep -q '^usage: tiersim cache' "$dir/out" || fail "help: $(cat "$dir/out")"
 

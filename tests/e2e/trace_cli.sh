@@ -161,6 +161,15 @@ gpus=$(awk -F, 'NR > 1 { s += $4 } END { print s }' "$ali")
 expect_status 0 "inspect alibaba" trace inspect "$ali"
 grep -q "^GPUs  *$gpus over all tasks" "$dir/out" || fail "inspect alibaba: not $gpus GPUs: $(cat "$dir/out")"
 ! grep -q '^bytes' "$dir/out" || fail "inspect alibaba: GPU counts shown as bytes"
+expect_status 0 "inspect alibaba, json" trace inspect "$ali" --format json
+grep -q "\"bytes\": $gpus, \"working_set_bytes\": $gpus, \"size_unit\": \"GPUs\"" "$dir/out" || fail "inspect alibaba, json: size unit: $(cat "$dir/out")"
+# ...and cache or mrc over GPU tasks is refused: byte ratios of GPU counts.
+for c in "cache --policy lru --size 10" mrc; do
+	set +e
+	"$bin" $c --trace "$ali" >"$dir/out" 2>"$dir/err"; got=$?
+	set -e
+	[ "$got" -eq 2 ] && grep -q 'an alibaba_gpu trace lists GPU tasks, not object requests' "$dir/err" || fail "${c%% *} on alibaba: exit $got ($(cat "$dir/err"))"
+done
 
 # Bytes past 2^64 in all (a huge kv-bytes-per-token): an error naming the
 # trace and record, not a total that wrapped to a small number.
@@ -179,6 +188,12 @@ for c in "cache --policy lru" mrc; do
 	set -e
 	[ "$got" -eq 2 ] && grep -q "^tiersim ${c%% *}: $dir/max.csv: record 2: the requests' bytes pass 2^64" "$dir/err" || fail "${c%% *}: bytes past 2^64: exit $got ($(cat "$dir/out" "$dir/err"))"
 done
+
+# Converting into a directory is bad input, said so (it was exit 1,
+# ".tmp: cannot rename to dir/").
+mkdir -p "$dir/outdir"
+expect_status 2 "convert into a directory" trace convert "$dir/max.csv" "$dir/outdir/"
+grep -q "outdir/: a directory: name the file to write" "$dir/err" || fail "convert into a directory: $(cat "$dir/err")"
 
 # A pipe's format is not guessed: the guess consumed the pipe's start (a
 # binary trace read 8 KiB out of step, a CSV without its header), and a
