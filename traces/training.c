@@ -656,6 +656,8 @@ static int trn_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 	};
 	char name[300];
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		if (!s.wall_ns && !strcmp(v[i].k, "au"))
+			continue; /* 0 / 0: no AU (it read 0%), the row's AU blank */
 		snprintf(name, sizeof name, "job.%s.%s", t->name, v[i].k);
 		if (met_set(m, name, v[i].v, v[i].u) < 0)
 			return -1;

@@ -549,6 +549,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tiersim run: interrupted by SIG%s at %s of simulated time; run %lld in %s holds "
 				"the results up to then (run.interrupted)\n",
 			sigabbrev_np(*sig), unit_fmt_time(t, sizeof t, (double)end_ns), (long long)run_id, out_path);
+		if (plot_dir || !path) /* an interrupted run draws nothing: say how to */
+			fprintf(stderr, "tiersim run: no plots drawn (interrupted); tiersim plot %s --run %lld%s%s draws "
+					"them\n",
+				out_path, (long long)run_id, plot_dir ? " --out " : "", plot_dir ? plot_dir : "");
 		status = 128 + *sig;
 	} else if (plot_dir || !path) {
 		/* The pictures of this run, drawn by the plot command itself;

@@ -200,12 +200,15 @@ signalled() {
 	pid=$!
 	sleep 1
 	kill -"$sig" "$pid"
-	[ -z "$TWICE" ] || kill -"$sig" "$pid" 2>/dev/null
+	[ -z "${TWICE:-}" ] || kill -"$sig" "$pid" 2>/dev/null
 	wait "$pid"; s=$?
 }
 # timeout(1) and batch systems signal the process and then its group, so
 # the same signal comes twice at once: the second once killed the run
 # while it wrote its results (no summary, no database).
+# Interrupted, a run draws no plots, and says how to draw them.
+signalled TERM termp "$D/tandem.ini" --until 100000s --plot "$D/termp"
+check "SIGTERM with --plot: says no plots, and how" grep -q "no plots drawn (interrupted); tiersim plot $D/termp.db --run 1 --out $D/termp draws them" "$D/termp.err"
 TWICE=1 signalled TERM term2 "$D/tandem.ini" --until 100000s
 check "SIGTERM twice at once: exit 143 ($s)" test "$s" = 143
 check "SIGTERM twice at once: the run is written" \
