@@ -654,6 +654,20 @@ int trun_summary(const struct met_registry *m, FILE *out)
 	tbl_free(t);
 	if (rc < 0)
 		return -1;
+	/* A hit is a lookup that found the chunk, read or not: a run whose
+	 * reads failed showed a tier serving 98.6% of them with no word of
+	 * the failures beside it. */
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const char *name = met_scalar_at(m, i)->name;
+		size_t len = strlen(name);
+		if (strncmp(name, "tier.", 5) != 0 || len < 12 || strcmp(name + len - 7, ".errors") != 0 ||
+		    !(met_scalar_at(m, i)->value > 0))
+			continue;
+		double n = met_scalar_at(m, i)->value;
+		fprintf(out, "note: tier %.*s: %.0f operation%s failed; its hits and served share count the chunks it "
+			     "held, failed reads among them\n",
+			(int)(len - 12), name + 5, n, n == 1 ? "" : "s");
+	}
 
 	if (met_find(m, "replay.requests") && print_requests(m, out) < 0)
 		return -1;

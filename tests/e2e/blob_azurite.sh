@@ -242,6 +242,7 @@ cat "$dir/ww.err"
 check "a chunk written back into a whole blob: exit 1" test "$s" = 1
 check "... naming the failed drain per tier and the reason" sh -c "grep -q 'operations failed in the tiers (hot 1 (1 drains lost), cold 1;' '$dir/ww.err' && grep -q 'written whole' '$dir/ww.err'"
 check "... and the run is recorded" grep -q 'kind measured' "$dir/ww.out"
+check "... the summary notes the tier's failed operations beside its hits" grep -q '^note: tier cold: 1 operation failed; its hits' "$dir/ww.out"
 
 # ---- bad input: exit 2, a clear message, no key ----
 "$R" probe --hot "$dir/hot" --cold "ftp://127.0.0.1/devstoreaccount1/c" --out "$dir/x.ini" >/dev/null 2>"$dir/err"; s=$?
