@@ -1679,7 +1679,10 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 			job_finish(j, BK_ENOENT);
 			return;
 		}
-		set_last_error(b, "blob: %s %s: HTTP %ld %s", op_label(j), j->name, http, error_code(j));
+		set_last_error(b, "blob: %s %s: HTTP %ld %s%s", op_label(j), j->name, http, error_code(j),
+			       http == 403 ? " (the credentials were refused: a wrong account key, or a SAS without "
+					     "this permission or past its expiry)"
+					   : "");
 		job_finish(j, BK_EIO);
 		return;
 	}

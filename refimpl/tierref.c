@@ -824,7 +824,9 @@ static int cmd_run(int argc, char **argv)
 	rt_errors(rt, errs, sizeof errs);
 	if (mism > 0) {
 		err_set(&e, ERR_FAIL, "%.0f reads failed verification (bytes that are not the content they must have); "
-				      "the run is recorded, but its data is wrong:\n%s", mism, errs);
+				      "the run is recorded, but its data is wrong (populate skips an object already "
+				      "there at its size, so remove the objects named and populate again):\n%s",
+			mism, errs);
 		goto fail;
 	}
 	/* Failures after a signal are the interrupted run's (blob_stop fails

@@ -1188,6 +1188,7 @@ static void test_az_wrong_key_is_eio_403_without_the_key(void **state)
 	assert_int_equal(r.status, BK_EIO);
 	const char *msg = blob_last_error(&z.b);
 	assert_non_null(strstr(msg, "403"));
+	assert_non_null(strstr(msg, "the credentials were refused: a wrong account key"));
 	assert_null(strstr(msg, WRONG_KEY));
 	assert_null(strstr(msg, DEV_KEY));
 	assert_null(strstr(msg, "SharedKey"));
