@@ -85,7 +85,15 @@ struct prun {
 	uint64_t append_base, per_obj;
 	enum pmode mode;
 	const struct backend *files; /* file tiers: the file backend, whose content work is timed */
+	const volatile sig_atomic_t *stop; /* probe_opts.stop */
 };
+
+/* -1 with "interrupted" once the stop flag is up (the loop has run until
+ * what was in flight completed), else 0. */
+static int stopped(const volatile sig_atomic_t *stop, struct err *e)
+{
+	return stop && *stop ? err_set(e, ERR_FAIL, "interrupted") : 0;
+}
 
 static uint64_t rnd(struct prun *p)
 {
@@ -102,6 +110,8 @@ static int slot_next(struct pslot *s)
 {
 	struct prun *p = s->p;
 	uint64_t now = loop_now(p->l);
+	if (p->stop && *p->stop && p->mode != P_DELETE) /* the cleanup goes on */
+		return 0;
 	memset(&s->req, 0, sizeof s->req);
 	if (p->mode == P_FILL) {
 		if (p->next_off >= p->nobj * p->obj_bytes)
@@ -202,7 +212,7 @@ static int run_slots(struct prun *p, unsigned qd, uint64_t deadline_ns, struct e
 		p->slot[i].p = p;
 		slot_next(&p->slot[i]);
 	}
-	if (loop_run(p->l, UINT64_MAX, e) < 0)
+	if (loop_run(p->l, UINT64_MAX, e) < 0 || stopped(p->stop, e) < 0)
 		return -1;
 	if (p->failed)
 		return err_set(e, ERR_FAIL, "%llu operations failed (%s %llu bytes at queue depth %u)",
@@ -568,6 +578,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 	p->nobj = scratch / OBJ_BYTES ? scratch / OBJ_BYTES : 1;
 	r->scratch_bytes = p->nobj * OBJ_BYTES;
 	p->rng = (o->seed ? o->seed : 1) * 0x9e3779b97f4a7c15ull | 1;
+	p->stop = o->stop;
 	/* The new objects' ids (probe_files, appends) depend on the process
 	 * too, so that a scratch set kept by an earlier probe with the same
 	 * seed (--keep-scratch) does not turn their creates into opens. */
@@ -580,7 +591,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		p->slot[i].p = p;
 		slot_next(&p->slot[i]);
 	}
-	if (loop_run(l, UINT64_MAX, e) < 0)
+	if (loop_run(l, UINT64_MAX, e) < 0 || stopped(p->stop, e) < 0)
 		goto out;
 	if (p->failed) {
 		const char *why = filebk_last_error(&b);
@@ -609,7 +620,7 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 		}
 	/* Files next, while the scratch set's fan-out directories are the
 	 * only ones (a run's new chunks mostly land in new ones too). */
-	if (probe_files(l, kind, sub, salt, r, e) < 0)
+	if (probe_files(l, kind, sub, salt, r, e) < 0 || stopped(o->stop, e) < 0)
 		goto out;
 	for (int w = 0; w < 2; w++)
 		for (int s = 0; s < PROBE_NSIZE; s++)
@@ -646,7 +657,9 @@ static int drain(struct prun *p, unsigned qd, struct err *e)
 		p->slot[i].p = p;
 		slot_next(&p->slot[i]);
 	}
-	return loop_run(p->l, UINT64_MAX, e);
+	if (loop_run(p->l, UINT64_MAX, e) < 0)
+		return -1;
+	return p->mode == P_DELETE ? 0 : stopped(p->stop, e);
 }
 
 static void one_done(struct bk_req *req)
@@ -723,6 +736,7 @@ int probe_blob(struct loop *l, const struct blob_params *bp, const char *where, 
 	p->nobj = scratch / BLOB_BYTES ? scratch / BLOB_BYTES : 1;
 	r->scratch_bytes = p->nobj * BLOB_BYTES;
 	p->rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	p->stop = o->stop;
 	for (unsigned i = 0; i < 64; i++) {
 		p->slot[i].buf = bufs + (size_t)i * BLOB_BYTES;
 		content_fill(p->slot[i].buf, PROBE_OBJ_BASE, 0, BLOB_BYTES);

@@ -135,6 +135,7 @@
 #ifndef TIERSIM_PROBE_H
 #define TIERSIM_PROBE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -248,6 +249,10 @@ struct probe_opts {
 				  * PROBE_COLD_SCRATCH_DEFAULT) */
 	uint64_t seed;
 	int keep_scratch;        /* probe_dir: leave DIR/probe in place after a success */
+	/* A signal handler's flag (NULL: none): once it reads non-zero no new
+	 * operation starts, those in flight complete, and the probe fails
+	 * ("interrupted"), removing its scratch set as any failure does. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Measures the backend of that kind over directory dir (which must exist)

@@ -1074,6 +1074,10 @@ static int cmd_probe(int argc, char **argv)
 		}
 		cb.ops->destroy(cb.self);
 	}
+	/* Ctrl-C or SIGTERM: what is in flight completes, and the probe
+	 * fails, removing its scratch sets (1 GiB each was left behind). */
+	const volatile sig_atomic_t *sig = trun_catch_signals();
+	po.stop = sig;
 	struct probe_client pc;
 	struct probe_opts cold_po = po;
 	cold_po.scratch_bytes = cold_scratch;
@@ -1131,8 +1135,14 @@ fail:
 		fclose(f);
 		unlink(tmp_out);
 	}
-	if (status != EX_OK) {
+	if (status != EX_OK && po.stop && *po.stop) {
+		fprintf(stderr, "tierref probe: interrupted by SIG%s: no preset written, the scratch sets removed\n",
+			sigabbrev_np(*po.stop));
+		status = 128 + *po.stop;
+	} else if (status != EX_OK) {
 		status = fail("probe", &e);
+	}
+	if (status != EX_OK) {
 		if (po.keep_scratch) { /* a probe that failed keeps nothing */
 			probe_remove_scratch(hot);
 			if (warm)

@@ -344,6 +344,19 @@ check "--cold-retries 0: no retry" grep -q 'gave up after 0 retries' "$D/d0err"
 "$R" probe --hot "$D/phot" --out "$D/none/x.ini" >/dev/null 2>"$D/perr"; s=$?
 check "probe --out in a missing directory: exit 2 at once ($s)" test "$s" = 2
 check "probe --out in a missing directory: says which" grep -q "none: No such file or directory" "$D/perr"
+# Ctrl-C in a probe: what is in flight completes, nothing is written, and
+# the scratch set goes (1 GiB of it was left in DIR/probe).
+mkdir -p "$D/pint"
+"$R" probe --hot "$D/pint" --out "$D/pint.ini" >/dev/null 2>"$D/pinterr" &
+pid=$!
+i=0
+while [ ! -d "$D/pint/probe" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"; s=$?
+check "probe interrupted: exit 130 ($s)" test "$s" = 130
+check "probe interrupted: says so" grep -q 'interrupted by SIGINT: no preset written, the scratch sets removed' "$D/pinterr"
+check "probe interrupted: no preset, no scratch set" test ! -e "$D/pint.ini" -a ! -e "$D/pint/probe"
 
 echo "tierref_run: $fails failed"
 [ "$fails" -eq 0 ]
