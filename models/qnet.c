@@ -241,8 +241,11 @@ static int build_source(struct qnet *n, struct cfg_doc *doc, struct cfg_section 
 	dist_const(&src->size, 0);
 	if (cfg_dist(doc, s, "size", DIST_BYTES, &src->size, e) < 0)
 		return -1;
-	if (cfg_u64(doc, s, "jobs", &src->jobs_limit, e) < 0)
+	int jobs_set = cfg_u64(doc, s, "jobs", &src->jobs_limit, e);
+	if (jobs_set < 0)
 		return -1;
+	if (jobs_set && src->jobs_limit == 0) /* it meant "no limit": the opposite of what it says */
+		return cfg_error(doc, s, cfg_key(s, "jobs"), e, "must be at least 1 (leave it out for no limit)");
 	const char *route = NULL;
 	if (cfg_string(doc, s, "route", &route, e) < 0)
 		return -1;

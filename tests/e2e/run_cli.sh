@@ -176,6 +176,17 @@ interarrival = exp(1ms)
 route = nowhere
 INI
 bad unknown_route "unknown_route.ini:5: .*route.*no resource named 'nowhere'"
+mk zero_jobs <<'INI'
+[run]
+until = 1s
+[source s]
+interarrival = exp(1ms)
+route = q
+jobs = 0
+[queue q]
+service = exp(1ms)
+INI
+bad zero_jobs 'zero_jobs.ini:6: \[source s\] jobs: must be at least 1 \(leave it out for no limit\)'
 mk syntax <<'INI'
 [run
 until = 1s
