@@ -124,7 +124,7 @@ static int run_rep(const struct qv_opts *o, const struct qv_case *c, const struc
 	r.service = rng_stream_new(o->seed, name);
 	int rc = -1;
 	if (!r.eng || !r.q || !r.arrivals || !r.service) {
-		err_set(e, ERR_FAIL, "validate queueing: out of memory");
+		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
 	r.svc = svc;
@@ -135,7 +135,7 @@ static int run_rep(const struct qv_opts *o, const struct qv_case *c, const struc
 	if (ev_run(r.eng, UINT64_MAX, e) < 0)
 		goto out;
 	if (r.failed) {
-		err_set(e, ERR_FAIL, "validate queueing: out of memory");
+		err_set(e, ERR_FAIL, "out of memory");
 		goto out;
 	}
 	const struct res_stats *st = res_queue_stats(r.q);
@@ -161,12 +161,12 @@ out:
 int qv_run(const struct qv_opts *o, struct qv_row *rows, struct err *e)
 {
 	if (o->reps < 2)
-		return err_set(e, ERR_INPUT, "validate queueing: need at least 2 replications (got %u)", o->reps);
+		return err_set(e, ERR_INPUT, "--reps %u: need at least 2 replications", o->reps);
 	if (o->customers < 1)
-		return err_set(e, ERR_INPUT, "validate queueing: need at least 1 customer per replication");
+		return err_set(e, ERR_INPUT, "--customers: need at least 1 customer per replication");
 	double *means = malloc(o->reps * sizeof *means);
 	if (!means)
-		return err_set(e, ERR_FAIL, "validate queueing: out of memory");
+		return err_set(e, ERR_FAIL, "out of memory");
 	int rc = 0;
 	for (size_t i = 0; i < QV_NROWS && rc == 0; i++) {
 		const struct qv_case *c = &cases[i];

@@ -68,7 +68,13 @@ static int validate_queueing(int argc, char **argv)
 		}
 		switch (c) {
 		case 's': o.seed = v; break;
-		case 'r': o.reps = v > 100000 ? 100000 : (unsigned)v; break;
+		case 'r':
+			if (v > 100000) { /* it was cut to 100000 without a word */
+				fprintf(stderr, "tiersim validate queueing: --reps %s: at most 100000\n", optarg);
+				return CLI_USAGE;
+			}
+			o.reps = (unsigned)v;
+			break;
 		case 'c': o.customers = v; break;
 		case 'w': o.warmup = v; break;
 		}
@@ -79,7 +85,7 @@ static int validate_queueing(int argc, char **argv)
 	}
 	struct qv_row rows[QV_NROWS];
 	if (qv_run(&o, rows, &e) < 0)
-		return cli_fail("validate", &e);
+		return cli_fail("validate queueing", &e);
 
 	struct tbl *t = tbl_new("queueing theory vs simulation: mean wait in queue");
 	if (!t)

@@ -26,6 +26,9 @@ check "json has 8 rows" test "$(sqlite3 :memory: "select json_array_length(readf
 
 "$T" validate queueing --reps 1 >/dev/null 2>"$D/err"; s=$?
 check "one replication: exit 2" test "$s" = 2
+check "one replication: says so, once named" grep -qx 'tiersim validate queueing: --reps 1: need at least 2 replications' "$D/err"
+"$T" validate queueing --reps 200000 >/dev/null 2>"$D/err"; s=$?
+check "--reps past 100000: exit 2 (it was cut to 100000 in silence)" sh -c "test $s = 2 && grep -q 'reps 200000: at most 100000' '$D/err'"
 "$T" validate queueing --reps x >/dev/null 2>"$D/err"; s=$?
 check "non-numeric --reps: exit 2" test "$s" = 2
 "$T" validate nonsense >/dev/null 2>"$D/err"; s=$?
