@@ -401,7 +401,7 @@ int cmd_run(int argc, char **argv)
 		for (uint64_t t = SLICE_NS;; t = t > UINT64_MAX - 1 - SLICE_NS ? UINT64_MAX - 1 : t + SLICE_NS) {
 			int r = ev_run(eng, t, &e);
 			if (r < 0)
-				goto fail;
+				goto failed_at;
 			progress_update(&prog, eng, 0);
 			interrupted = r == EV_INTERRUPTED;
 			if (r != EV_UNTIL)
@@ -419,7 +419,7 @@ int cmd_run(int argc, char **argv)
 			uint64_t t = k == slices ? run.until_ns : (uint64_t)((long double)run.until_ns * k / slices);
 			int r = ev_run(eng, t, &e);
 			if (r < 0)
-				goto fail;
+				goto failed_at;
 			progress_update(&prog, eng, run.until_ns);
 			interrupted = r == EV_INTERRUPTED;
 			if (r != EV_UNTIL)
@@ -471,13 +471,13 @@ int cmd_run(int argc, char **argv)
 	    (end_ns > work_end_ns &&
 	     met_set(m, "run.drain_seconds", (double)(end_ns - work_end_ns) / 1e9, "s") < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory");
-		goto fail;
+		goto failed_at;
 	}
 	if (tiered ? trun_export(tr, m, end_ns, &e) < 0 : qnet_export(net, m, &e) < 0)
-		goto fail;
+		goto failed_at;
 	if (met_failed(m)) {
 		err_set(&e, ERR_FAIL, "out of memory collecting metrics");
-		goto fail;
+		goto failed_at;
 	}
 	struct db_run_info info = {
 		.kind = "simulated",
@@ -569,6 +569,12 @@ int cmd_run(int argc, char **argv)
 			status = CLI_FAIL; /* the plot command has said why */
 			goto done;
 		}
+	}
+	if (0) {
+	failed_at:; /* the simulation itself failed: say when (out of memory gave no clue) */
+		char at[32];
+		progress_end(&prog);
+		err_prefix(&e, "at %s of simulated time: ", unit_fmt_time(at, sizeof at, (double)ev_now(eng)));
 	}
 fail:
 	if (status == CLI_FAIL)

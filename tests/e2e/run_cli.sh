@@ -250,6 +250,7 @@ for lim in 45MiB 60MiB 80MiB; do
 	TIERSIM_MEMORY_LIMIT=$lim timeout 120 "$T" run scenarios/default.ini --out "$D/oom.db" >"$D/oom.out" 2>&1; s=$?
 	check "TIERSIM_MEMORY_LIMIT=$lim: exit 1, not a hang ($s)" test "$s" = 1
 	check "TIERSIM_MEMORY_LIMIT=$lim: says out of memory" grep -Eq 'out of memory|Cannot allocate memory' "$D/oom.out"
+	check "TIERSIM_MEMORY_LIMIT=$lim: says how far the run got" grep -Eq '^tiersim run: at [0-9.]+ [a-z]+ of simulated time: ' "$D/oom.out"
 	check "TIERSIM_MEMORY_LIMIT=$lim: no database left" test ! -e "$D/oom.db"
 done
 
