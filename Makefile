@@ -61,7 +61,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-
 all: $(TIERSIM) $(TIERREF)
 
 help:
-	@echo "make            build $(TIERSIM)"
+	@echo "make            build $(TIERSIM) and $(TIERREF)"
 	@echo "make run        install dependencies, build, run the default scenario"
 	@echo "make test       install dependencies, run unit, end-to-end and sanitizer tests"
 	@echo "make bench      run the benchmarks and print their figures"

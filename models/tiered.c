@@ -230,6 +230,14 @@ int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struc
 			       d->path, got ? cfg_key(s, "capacity")->line : s->line, s->name,
 			       got ? "'capacity' must be more than 0" : "missing key 'capacity'");
 
+	/* The bottom tier holds every object: a policy or admission there
+	 * would be accepted and do nothing. */
+	static const char *const cache_keys[] = { "policy", "admission", NULL };
+	for (int k = 0; bottom && cache_keys[k]; k++)
+		if (cfg_key(s, cache_keys[k]))
+			return cfg_error(d, s, cfg_key(s, cache_keys[k]), e,
+					 "the bottom tier holds every object: '%s' applies only to a tier above it",
+					 cache_keys[k]);
 	const char *pol = "lru";
 	if (cfg_string(d, s, "policy", &pol, e) < 0)
 		return -1;

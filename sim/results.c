@@ -278,15 +278,21 @@ fail:
 int db_open_or_check(struct db **out, const char *path, struct err *e)
 {
 	*out = NULL;
+	struct stat st;
+	/* A directory, or a file under a path that is none, is a bad name
+	 * (exit 2, as a bad --plot is), not a failure of the run's (it said
+	 * "unable to open database file", exit 1). */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INPUT, "%s: a directory: name the database file (e.g. %s/results.db)", path, path);
 	if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR))
 		return db_open(out, path, e);
 	char dir[4096];
 	cfg_dir_of(path, dir, sizeof dir);
-	struct stat st;
 	if (stat(dir, &st) < 0)
-		return err_set(e, ERR_FAIL, "%s: cannot create: %s: %s", path, dir, strerror(errno));
+		return err_set(e, errno == ENOENT || errno == ENOTDIR ? ERR_INPUT : ERR_FAIL, "%s: cannot create: %s: %s",
+			       path, dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return err_set(e, ERR_FAIL, "%s: cannot create: %s is not a directory", path, dir);
+		return err_set(e, ERR_INPUT, "%s: cannot create: %s is not a directory", path, dir);
 	if (access(dir, W_OK | X_OK) < 0)
 		return err_set(e, ERR_FAIL, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
 	return 0;

@@ -476,6 +476,32 @@ static void test_dlio_shards_follow_dlio_s_checkpointing(void **state)
 /* A UNet3D job of 8 GPUs writes one model_size checkpoint per checkpoint,
  * rank 0's (it wrote 8, one per rank, until 2026-11-26), and all 8 GPUs
  * wait for it. */
+/* checkpoint_every past the job's steps writes no checkpoint: a warning
+ * says so (the README's own example ran 5 steps with checkpoint_every =
+ * 20 and said nothing), and is not counted as the YAML's. */
+static void test_checkpoints_past_the_last_step_are_a_warning(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w, 1, FAST, 0, 0);
+	struct err e = { 0 };
+	if (world_job(&w,
+		      "[job t]\ntype = training\ngpus_per_node = 2\nfiles = 20\nsample_bytes = 1KiB\nbatch_size = 2\n"
+		      "computation_time = 1ms\nepochs = 1\ncheckpoint_every = 20\ncheckpoint_bytes = 1MiB\n",
+		      ".", 1, &e) < 0)
+		fail_msg("%s", e.msg);
+	size_t n = 0;
+	const char *const *v = wl_training_warnings(&w.job, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "checkpoint_every = 20 is past the job's 5 steps: it writes no checkpoint");
+	world_run(&w);
+	struct wl_training_stats st;
+	stats_of(&w, &st);
+	assert_int_equal(st.steps, 5);
+	assert_int_equal(st.checkpoints, 0);
+	world_free(&w);
+}
+
 static void test_unet3d_checkpoint_is_written_by_rank_0_alone(void **state)
 {
 	(void)state;
@@ -1008,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_defaults_and_values_are_dlio_s),
 		cmocka_unit_test(test_dlio_shards_follow_dlio_s_checkpointing),
 		cmocka_unit_test(test_unet3d_checkpoint_is_written_by_rank_0_alone),
+		cmocka_unit_test(test_checkpoints_past_the_last_step_are_a_warning),
 		cmocka_unit_test(test_yaml_compute_distributions_parse),
 		cmocka_unit_test(test_compute_follows_the_files_distribution),
 		cmocka_unit_test(test_scenario_error_for_a_bad_workload_names_both_files),

@@ -167,7 +167,7 @@ struct trn {
 	double probe_compute;
 	double au_target;
 	char **warnings;
-	size_t nwarnings;
+	size_t nwarnings, nyaml; /* the first nyaml are the workload file's */
 	char **mnames;           /* metric names, built once */
 };
 
@@ -652,7 +652,7 @@ static int trn_export(struct wl *w, struct met_registry *m, uint64_t now_ns)
 		{ "restores", (double)s.restores, "restores" },
 		{ "restore_bytes", (double)s.restore_bytes, "B" },
 		{ "io_errors", (double)s.io_errors, "ops" },
-		{ "yaml_warnings", (double)t->nwarnings, "warnings" },
+		{ "yaml_warnings", (double)t->nyaml, "warnings" },
 	};
 	char name[300];
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -1045,6 +1045,27 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	return wl_check_object(&t->env, d, s, "samples_per_file", "a dataset file", t->spf * rec, e);
 }
 
+/* Checkpoints every K steps with K past the job's steps write none: said
+ * (a job of 5 steps with checkpoint_every = 20 ran without a word). */
+static int warn_unreached(struct trn *t, struct err *e)
+{
+	uint64_t total = t->epochs > UINT64_MAX / t->steps_per_epoch ? UINT64_MAX : t->epochs * t->steps_per_epoch;
+	if (t->max_steps && t->max_steps < total)
+		total = t->max_steps;
+	if (t->ckpt_only || !t->ckpt_on || t->ckpt_epoch_mode || !t->ckpt_every || t->ckpt_every <= total)
+		return 0;
+	char msg[200], **v = realloc(t->warnings, (t->nwarnings + 1) * sizeof *v);
+	if (!v)
+		return err_set(e, ERR_FAIL, "out of memory");
+	t->warnings = v;
+	snprintf(msg, sizeof msg, "checkpoint_every = %llu is past the job's %llu steps: it writes no checkpoint",
+		 (unsigned long long)t->ckpt_every, (unsigned long long)total);
+	if (!(t->warnings[t->nwarnings] = strdup(msg)))
+		return err_set(e, ERR_FAIL, "out of memory");
+	t->nwarnings++;
+	return 0;
+}
+
 static int create(struct wl *out, struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env, int ckpt_only,
 		  struct err *e)
 {
@@ -1066,11 +1087,11 @@ static int create(struct wl *out, struct cfg_doc *d, struct cfg_section *s, cons
 	/* Keep the file's warnings for the caller. */
 	if (w->nwarnings) {
 		t->warnings = w->warnings;
-		t->nwarnings = w->nwarnings;
+		t->nwarnings = t->nyaml = w->nwarnings;
 		w->warnings = NULL;
 		w->nwarnings = 0;
 	}
-	if (configure(t, d, s, w, env->nodes, e) < 0)
+	if (configure(t, d, s, w, env->nodes, e) < 0 || warn_unreached(t, e) < 0)
 		goto fail;
 	dlio_free(w);
 	w = NULL;

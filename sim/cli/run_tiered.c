@@ -144,8 +144,13 @@ static int build_jobs(struct trun *t, struct cfg_doc *d, const struct exec *x, u
 		n += strcmp(d->sec[i].type, "job") == 0;
 	if (n == 0)
 		return 0;
-	if (n > WL_MAX_JOBS)
-		return err_set(e, ERR_INPUT, "%s: %zu jobs; at most %d", d->path, n, WL_MAX_JOBS);
+	if (n > WL_MAX_JOBS) {
+		size_t k = 0, i = 0; /* the first job past the limit */
+		for (; i < d->nsec && k <= WL_MAX_JOBS; i++)
+			k += strcmp(d->sec[i].type, "job") == 0;
+		return err_set(e, ERR_INPUT, "%s:%d: [job %s]: %zu jobs; at most %d", d->path, d->sec[i - 1].line,
+			       d->sec[i - 1].name ? d->sec[i - 1].name : "", n, WL_MAX_JOBS);
+	}
 	t->jobs = calloc(n, sizeof *t->jobs);
 	t->envs = calloc(n, sizeof *t->envs);
 	if (!t->jobs || !t->envs)
@@ -686,8 +691,12 @@ int trun_summary(const struct met_registry *m, FILE *out)
 			continue;
 		char be[128];
 		snprintf(be, sizeof be, "%.*s", (int)(len - 10), name);
-		fprintf(out, "\n%s: %.0f answers 503 (throttled), %.0f retries, %.0f gave up", be,
-			val(m, "%s.throttled", be), val(m, "%s.retries", be), val(m, "%s.gave_up", be));
+		double acct = val(m, "%s.account.refused", be), blob = val(m, "%s.blob.refused", be);
+		char why[128] = ""; /* the model knows which limit refused; a real endpoint does not say */
+		if (!isnan(acct) && !isnan(blob) && acct + blob > 0)
+			snprintf(why, sizeof why, ": %.0f over the account's request rate, %.0f over a blob's", acct, blob);
+		fprintf(out, "\n%s: %.0f answers 503 (throttled%s), %.0f retries, %.0f gave up", be,
+			val(m, "%s.throttled", be), why, val(m, "%s.retries", be), val(m, "%s.gave_up", be));
 		if (!isnan(val(m, "%s.cost.total", be)))
 			fprintf(out, "; cost $%.4f (requests $%.4f, storage $%.4f)", val(m, "%s.cost.total", be),
 				val(m, "%s.cost.requests", be), val(m, "%s.cost.storage", be));

@@ -20,6 +20,10 @@ cat "$D/out" "$D/err"
 check "default run exits 0" test "$s" = 0
 check "summary shows the jobs' AU" grep -q '^train ' "$D/out"
 check "the model load has a row, with no AU and its stall" grep -Eq '^load +[0-9.]+ +[0-9.]+$' "$D/out"
+# More than 128 jobs: the message names the first one past the limit.
+awk 'BEGIN { print "[tier b]\nmodel = fixed"; for (i = 0; i < 129; i++) printf "[job j%d]\ntype = modelload\nmodel_bytes = 1MB\nshards = 1\n", i }' >"$D/j129.ini"
+"$T" run "$D/j129.ini" --out "$D/j129.db" >/dev/null 2>"$D/err"; s=$?
+check "129 jobs: exit 2, naming the line of the 129th" sh -c "test $s = 2 && grep -q 'j129.ini:515: \[job j128\]: 129 jobs; at most 128' '$D/err'"
 # One name per unit: the per-node metrics said bytes and count where the
 # tiers' totals said B and chunks, and jobs' errors requests or operations.
 check "metrics' units are the README's (no bytes, count, operations)" \

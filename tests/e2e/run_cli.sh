@@ -196,8 +196,13 @@ check "missing scenario file: exit 2" test "$(status "$T" run "$D/nope.ini" --ou
 check "missing scenario file: names it" grep -q 'nope.ini' "$D/err"
 check "bad --until: exit 2" test "$(status "$T" run "$D/tandem.ini" --until 5 --out "$D/bad.db")" = 2
 check "bad --until: quotes the value" grep -q '"5"' "$D/err"
-check "unwritable --out: exit 1" test "$(status "$T" run "$D/tandem.ini" --out /nonexistent/dir/x.db)" = 1
-check "unwritable --out: names the path" grep -q '/nonexistent/dir/x.db' "$D/err"
+# A bad --out is a bad name (exit 2, as a bad --plot is): under no
+# directory, or a directory itself (that said "unable to open database
+# file", exit 1).
+check "--out under no directory: exit 2" test "$(status "$T" run "$D/tandem.ini" --out /nonexistent/dir/x.db)" = 2
+check "--out under no directory: names the path" grep -q '/nonexistent/dir/x.db' "$D/err"
+check "--out a directory: exit 2" test "$(status "$T" run "$D/tandem.ini" --out "$D")" = 2
+check "--out a directory: says so" grep -q "$D: a directory: name the database file" "$D/err"
 
 # --- a signal ends a run where it is, and its results so far are written ---
 # SIGTERM (a batch system's time limit) into a queueing run of 10^5 s of
