@@ -358,7 +358,9 @@ int rt_parse_cold_url(const char *url, char *endpoint, size_t ecap, char *accoun
 		url = trimmed;
 	}
 	const char *path = strchr(hs, '/');
-	if (!path || path == hs)
+	if (!*hs || path == hs) /* "http:///acct/c" said "no container" */
+		return err_set(e, ERR_INPUT, "--cold %s: no host", url);
+	if (!path)
 		return err_set(e, ERR_INPUT, "--cold %s: no container (use http://HOST:PORT/ACCOUNT/CONTAINER or "
 					     "https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
 	/* The authority: a host, and a port of 1 to 65535 if any (a bad one

@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "refimpl/loop.h"
 #include "refimpl/probe.h"
 
 static const unsigned qds[PROBE_NQD] = { 1, 4, 16, 64 };
@@ -404,6 +408,60 @@ static void test_probe_busy_counts_the_content_work(void **state)
 	free(r);
 }
 
+/* Buffered 4 KiB appends faster than the CPU the client model charges a
+ * 4 KiB write (1 us against the sweep's 5): the difference is taken at 0,
+ * and said, not let below 0, where it made write_bw 1 MiB over more than
+ * its own time. */
+static void test_probe_warm_appends_under_the_cpu_charge(void **state)
+{
+	(void)state;
+	const double rd[PROBE_NQD] = { 2610e6, 3190e6, 2660e6, 2760e6 };
+	const double wr[PROBE_NQD] = { 1000e6, 2000e6, 3000e6, 3100e6 };
+	struct probe_result *r = sweep(PROBE_WARM, rd, wr, 0);
+	r->append[0].mean_ns = 1e3;
+	char *text = preset(r, "warm");
+	assert_non_null(strstr(text, "is more than the appends' mean, 1.0 us"));
+	const char *c = strstr(text, "; write_bw: one write's rate beyond the client's CPU, (1 MiB - 4 KiB) / (");
+	assert_non_null(c);
+	double dl = strtod(c + strlen("; write_bw: one write's rate beyond the client's CPU, (1 MiB - 4 KiB) / ("), NULL);
+	assert_non_null(strstr(c, "us - 0.0 us)"));
+	assert_float_equal(key_mbps(text, "write_bw"), (1048576.0 - 4096) / (dl * 1e-6) / 1e6, 1e-3 * key_mbps(text, "write_bw"));
+	free(text);
+	free(r);
+}
+
+/* A warm tier's scratch set that cannot be written says why: the probe
+ * read a file backend's error field at a directory backend's offset ("no
+ * error given").  Files past 256 KiB fail here (RLIMIT_FSIZE, EFBIG). */
+static void test_probe_warm_scratch_failure_says_why(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tiersim-test-probe-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct loop *l;
+	struct err e = { 0 };
+	assert_int_equal(loop_new(&l, 64, &e), 0);
+	struct probe_opts o = { .seconds = 0.05, .scratch_bytes = 8 << 20, .seed = 1 };
+	struct probe_result *r = calloc(1, sizeof *r);
+	assert_non_null(r);
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 256 << 10;
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = probe_dir(l, PROBE_WARM, dir, &o, r, &e);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	assert_int_equal(rc, -1);
+	if (!strstr(e.msg, "writing the scratch set") || !strstr(e.msg, "File too large") ||
+	    strstr(e.msg, "no error given"))
+		fail_msg("%s", e.msg);
+	free(r);
+	loop_free(l);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +477,8 @@ int main(void)
 		cmocka_unit_test(test_probe_cpu_per_byte_is_the_plateau_median),
 		cmocka_unit_test(test_probe_warm_front_end_is_the_plateau),
 		cmocka_unit_test(test_probe_busy_counts_the_content_work),
+		cmocka_unit_test(test_probe_warm_scratch_failure_says_why),
+		cmocka_unit_test(test_probe_warm_appends_under_the_cpu_charge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

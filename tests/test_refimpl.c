@@ -635,6 +635,8 @@ static void test_cold_url_forms(void **state)
 		{ "http://127.0.0.1:/a/c", "port \"\" is not 1 to 65535" },
 		{ "http://:10000/a/c", "no host" },
 		{ "http://[]:10000/a/c", "no host" },
+		{ "http:///devstoreaccount1/c", "no host" },
+		{ "http://", "no host" },
 	};
 	for (size_t i = 0; i < sizeof auth / sizeof *auth; i++) {
 		memset(&e, 0, sizeof e);

@@ -216,14 +216,14 @@ static const struct trace_ops alibaba_ops = {
 
 struct trace_reader *trace_open_alibaba(const char *path, struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	if (!t) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
 		return NULL;
 	}
 	struct trace_alibaba *a = trace_alibaba_open(path, e);
 	if (!a) {
-		free(t);
+		trace_reader_discard(t);
 		return NULL;
 	}
 	t->ops = &alibaba_ops;

@@ -223,7 +223,7 @@ static const struct trace_ops azure_ops = {
 struct trace_reader *trace_open_azure_llm(const char *path, uint64_t kv_bytes_per_token,
 					  struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	struct azure *a = calloc(1, sizeof *a);
 	if (!t || !a || !(a->path = strdup(path))) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -241,6 +241,6 @@ struct trace_reader *trace_open_azure_llm(const char *path, uint64_t kv_bytes_pe
 	return t;
 fail:
 	azure_close(a);
-	free(t);
+	trace_reader_discard(t);
 	return NULL;
 }

@@ -594,7 +594,7 @@ static const struct trace_ops csv_ops = {
 struct trace_reader *trace_open_csv(const char *path, const struct trace_csv_cfg *cfg,
 				    struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	struct csv *x = calloc(1, sizeof *x);
 	if (!t || !x || !(x->path = strdup(path))) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -618,6 +618,6 @@ struct trace_reader *trace_open_csv(const char *path, const struct trace_csv_cfg
 	return t;
 fail:
 	csv_close(x);
-	free(t);
+	trace_reader_discard(t);
 	return NULL;
 }

@@ -398,7 +398,7 @@ struct trace_reader *trace_open_mooncake(const char *path, const struct trace_mo
 			(unsigned long long)bt, (unsigned long long)bpt);
 		return NULL;
 	}
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	struct mooncake *m = calloc(1, sizeof *m);
 	if (!t || !m || !(m->path = strdup(path))) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -419,6 +419,6 @@ struct trace_reader *trace_open_mooncake(const char *path, const struct trace_mo
 	return t;
 fail:
 	mooncake_close(m);
-	free(t);
+	trace_reader_discard(t);
 	return NULL;
 }

@@ -372,14 +372,14 @@ fail:
 
 struct trace_reader *trace_open_native(const char *path, struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	if (!t) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
 		return NULL;
 	}
 	struct native *n = nt_open(path, e);
 	if (!n) {
-		free(t);
+		trace_reader_discard(t);
 		return NULL;
 	}
 	t->ops = &native_ops;

@@ -135,7 +135,7 @@ static const struct trace_ops oracle_ops = {
 
 struct trace_reader *trace_open_oracle(const char *path, struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	struct oracle *o = calloc(1, sizeof *o);
 	if (!t || !o || !(o->path = strdup(path))) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -152,6 +152,6 @@ struct trace_reader *trace_open_oracle(const char *path, struct err *e)
 	return t;
 fail:
 	oracle_close(o);
-	free(t);
+	trace_reader_discard(t);
 	return NULL;
 }

@@ -33,6 +33,23 @@ void trace_close(struct trace_reader *t)
 	free(t);
 }
 
+struct trace_reader *trace_reader_new(const char *path)
+{
+	struct trace_reader *t = calloc(1, sizeof *t);
+	if (t && !(t->path = strdup(path))) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void trace_reader_discard(struct trace_reader *t)
+{
+	if (t)
+		free(t->path);
+	free(t);
+}
+
 /* An empty trace (a failed download, a header alone) is bad input in
  * every format alike: it once gave a table of blanks and exit 0 in one
  * format, and exit 2 in another. */
@@ -284,11 +301,6 @@ struct trace_reader *trace_open_opts(const char *path, const char *format,
 		return NULL;
 	if (o)
 		t->lenient = o->lenient;
-	if (!(t->path = strdup(path))) {
-		trace_close(t);
-		err_set(e, ERR_FAIL, "out of memory");
-		return NULL;
-	}
 	return t;
 }
 

@@ -121,6 +121,12 @@ int trace_line_nul(const char *line, size_t n, const char *path, uint64_t line_n
 
 /* 1 with a record, 0 at the end, -1 on error (e filled).  A lenient
  * reader skips bad records, counting them in t->skipped. */
+/* For the readers: a reader with its path (for trace_no_records), NULL
+ * when out of memory; and the same freed before its ops are set (a
+ * failed open). */
+struct trace_reader *trace_reader_new(const char *path);
+void trace_reader_discard(struct trace_reader *t);
+
 /* A trace that ends before its first record: -1, "PATH: no records". */
 int trace_no_records(const struct trace_reader *t, struct err *e);
 

@@ -145,7 +145,7 @@ static const struct trace_ops vscsi_ops = {
 
 struct trace_reader *trace_open_vscsi(const char *path, struct err *e)
 {
-	struct trace_reader *t = calloc(1, sizeof *t);
+	struct trace_reader *t = trace_reader_new(path);
 	struct vscsi *v = calloc(1, sizeof *v);
 	if (!t || !v || !(v->path = strdup(path))) {
 		err_set(e, ERR_FAIL, "%s: out of memory", path);
@@ -161,6 +161,6 @@ struct trace_reader *trace_open_vscsi(const char *path, struct err *e)
 	return t;
 fail:
 	vscsi_close(v);
-	free(t);
+	trace_reader_discard(t);
 	return NULL;
 }

@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "refimpl/blob.h"
 #include "refimpl/realtiers.h"
@@ -95,9 +96,11 @@ static void check_endpoint(const char *url, int must_accept)
 	}
 	size_t n = strlen(ep), pl = strlen(path);
 	FUZZ_CHECK(strncmp(url, ep, n) == 0 && strspn(url + n, "/") == strlen(url + n));
-	FUZZ_CHECK(!strncmp(ep, "http://", 7) || !strncmp(ep, "https://", 8));
+	/* The scheme in any case, as URLs have it (HTTP:// is accepted on purpose). */
+	int tls = !strncasecmp(ep, "https://", 8);
+	FUZZ_CHECK(tls || !strncasecmp(ep, "http://", 7));
 	FUZZ_CHECK(pl < n && strcmp(ep + n - pl, path) == 0 && (pl == 0 || path[0] == '/'));
-	const char *host = ep + (ep[4] == 's' ? 8 : 7);
+	const char *host = ep + (tls ? 8 : 7);
 	size_t hl = strcspn(host, "/");
 	FUZZ_CHECK(hl > 0 && !memchr(host, '@', hl));
 	free(ep);

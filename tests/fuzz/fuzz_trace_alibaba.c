@@ -85,7 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(s.opened);
 	uint64_t n;
 	int rc = read_tasks(path, &n);
-	FUZZ_CHECK(rc == s.rc && n == s.n);
+	/* The same tasks, and the same end, but for a file of none: the
+	 * trace reader refuses it (no records), the task reader has none. */
+	FUZZ_CHECK((rc == s.rc && n == s.n) || (s.rc == -1 && s.n == 0 && rc == 0 && n == 0));
 	FUZZ_CHECK(s.rc != 0 || !memchr(data, '\0', size)); /* text has no NUL byte */
 	fuzz_file_close(fd);
 	return 0;
