@@ -6,7 +6,13 @@
  *   the node, tx: away) of `nic` bytes/s each.  Above the nodes one shared
  *   uplink, also two res_links (down, up) of `uplink` bytes/s (omitted
  *   when 0).  Flows share each link max-min fairly (res_link), so n nodes
- *   reading at once through an uplink of U get min(nic, U / n) each.
+ *   reading at once through an uplink of U get min(nic, U / n) each.  A
+ *   transfer's hops (NIC and uplink) are each shared on their own, not
+ *   max-min along the path: a node whose NIC holds its flows back still
+ *   takes their full share of the uplink, so under uneven fan-in the
+ *   other nodes come out slower than a path-wide allocation gives (two
+ *   flows on node 0, one on node 1, NIC 1 GB/s, uplink 1.8 GB/s: node
+ *   1's gets 0.6 GB/s, where progressive filling gives it 0.8).
  *
  *   The decorator, for a request of b bytes from node i:
  *     WRITE  the bytes cross node i's tx link and the uplink's up link at

@@ -13,9 +13,12 @@
  *                                      multipath client, [V] V15)
  *   h a 64-bit mix.
  *
- *   Ops budget.  Every request, data or metadata (LOOKUP, GETATTR, OPEN,
- *   CREATE, UNLINK, READDIR, HEAD, LIST), first takes one token from its
- *   front end's bucket (res_tb_wait, rate O ops/s, depth frontend_burst;
+ *   Ops budget.  Every request this backend is given, data or metadata
+ *   (LOOKUP, GETATTR, OPEN, CREATE, UNLINK, READDIR, HEAD, LIST), first
+ *   takes one token from its front end's bucket (in a tiered run a file
+ *   tier's metadata goes to its [metadata NAME] service instead, not
+ *   through here: there frontend_ops limits the data operations alone)
+ *   (res_tb_wait, rate O ops/s, depth frontend_burst;
  *   taken at once, with no event, when it holds one and no one waits):
  *   a CNode serves at most O ops/s; there is no queueing delay while it
  *   is under its budget.  Then it pays a latency L (a draw of `latency`:
@@ -34,7 +37,16 @@
  *                              placement_unit) mod E; a write puts b on
  *                              each of e, e+1, ..., e+m-1 (mod E): the
  *                              mirror, m = 2 [S] V3
- *   and completes when the last of those flows does.  An idle read takes
+ *   and completes when the last of those flows does.  Each hop is shared
+ *   fairly on its own (processor sharing per link), which is max-min fair
+ *   on each link, not along the path: a flow held back on one hop still
+ *   takes its full share of the others.  Under uneven load (a hot
+ *   enclosure) the flows that are not held back come out slower than a
+ *   path-wide max-min allocation would give them: two reads on enclosure
+ *   0 and one on enclosure 1, behind one front end of twice an
+ *   enclosure's rate, give the lone read 1.5 s where progressive filling
+ *   gives 1.0 s (sizes equal to an enclosure's rate).  Symmetric loads
+ *   are exact.  An idle read takes
  *     T = L + b / min(eff * NIC, enclosure_bw, fabric_bw)
  *   (each flow rounded up to a ns); the cluster saturates at
  *     min(F * eff * NIC, E * enclosure_bw / (1 read, m write), fabric_bw).
