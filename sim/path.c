@@ -606,6 +606,20 @@ static void hit_done(struct path *p, struct tio *io)
 	rq_chunk_done(p, r, io->len, io->status);
 }
 
+/* Whether a write-back tier still has the chunk's written bytes though its
+ * policy let it go: a dirty chunk evicted before its drain keeps its bytes
+ * (on_evict does not discard it) until the drain lands below, and a read
+ * meanwhile is served from them.  (It read below, before the drain: a
+ * real tier below had nothing there yet, and tierref read zeros and short
+ * reads where tiersim counted a success.) */
+static int dirty_holds(const struct tier *t, uint64_t key, uint64_t clen)
+{
+	if (t->wp != PATH_WRITE_BACK)
+		return 0;
+	uint32_t h = cidx_find(&t->dirty_map, key);
+	return h != CIDX_NONE && ((const struct dirty *)((const struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr)->len >= clen;
+}
+
 /* One chunk of a read: `off` and `len` are the requested bytes of the
  * object inside chunk idx, whose length is clen.  Returns -1 on error
  * (the chunk is then accounted failed by the caller). */
@@ -634,7 +648,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 		int hit = pol_access(&t->pol, &pr, &e);
 		if (hit < 0)
 			goto undo;
-		if (hit == 1) {
+		if (hit == 1 || (hit == 0 && dirty_holds(t, key, clen))) {
 			t->st.hits++;
 			break;
 		}
@@ -839,6 +853,13 @@ static void wb_go(struct path *p, struct wop *w)
 		struct dirty *d = ((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr;
 		if (d->state == D_DRAINING)
 			d->redirty = 1;
+		/* The chunk has grown since (its object did): the drain must
+		 * carry the new length (it drained the old one, and the tier
+		 * below kept a hole). */
+		if (w->clen > d->len) {
+			t->dirty_bytes += w->clen - d->len;
+			d->len = w->clen;
+		}
 	} else {
 		struct dirty *d = p_alloc(p, sizeof *d);
 		h = d ? cidx_insert(&t->dirty_map, key) : CIDX_NONE;
@@ -915,6 +936,8 @@ static void wb_wake(struct path *p, size_t i)
 /* c, the drain of d, is acknowledged below d's tier: by the next tier
  * or, through write-around tiers that pass it on (tier_write moves c
  * down), by one further down; so d, not c, says whose drain ended. */
+static void discard_chunk(const struct backend *b, uint64_t chunk_bytes, uint64_t key);
+
 static void drain_done(struct path *p, struct wop *c)
 {
 	struct dirty *d = c->arg;
@@ -922,7 +945,7 @@ static void drain_done(struct path *p, struct wop *c)
 	struct tier *t = &p->t[i];
 	t->draining--;
 	if (c->status == BK_OK) {
-		t->st.writeback_bytes += d->len;
+		t->st.writeback_bytes += c->len; /* what this drain carried (d->len may have grown since) */
 	} else {
 		t->st.errors++; /* the drain failed: the data is counted lost */
 		t->st.drain_errors++;
@@ -941,6 +964,9 @@ static void drain_done(struct path *p, struct wop *c)
 		if (h != CIDX_NONE)
 			cidx_remove(&t->dirty_map, h);
 		t->dirty_bytes -= d->len;
+		/* Evicted while dirty, and not back since: its bytes go now. */
+		if (t->bounded && !pol_contains(&t->pol, d->key))
+			discard_chunk(&t->data, t->chunk_bytes, d->key);
 		p_free(p, d);
 		wb_wake(p, i);
 	}
@@ -1021,8 +1047,12 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 	(void)size;
 	struct tier *t = ctx;
 	t->st.evictions++;
-	if (cidx_find(&t->dirty_map, key) != CIDX_NONE)
+	if (cidx_find(&t->dirty_map, key) != CIDX_NONE) {
+		/* Its bytes serve reads until its drain lands (dirty_holds):
+		 * discarded then, by drain_done, if it is not back. */
 		t->st.dirty_evictions++;
+		return;
+	}
 	discard_chunk(&t->data, t->chunk_bytes, key);
 }
 

@@ -75,7 +75,10 @@
  *   Dirty chunks and eviction: a dirty chunk that the policy evicts stays
  *   in the tier's dirty set (its write-back buffer) until its queued drain
  *   completes; its bytes leave the capacity at once and the dirty budget
- *   when drained (dirty_evictions counts these).  A write caches the whole
+ *   when drained (dirty_evictions counts these).  Until then a read of it
+ *   is served by that tier, from those bytes (a hit), not from below,
+ *   where the drain has not landed; the backend discards them when the
+ *   drain lands, unless the chunk is back in the tier.  A write caches the whole
  *   chunk at a tier but transfers only the written bytes to it.
  *
  * Metadata (never free, DESIGN.md): a tier with a metadata backend issues,
