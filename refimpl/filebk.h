@@ -60,10 +60,13 @@
  * capacity.  While the punch is in flight, operations on the object wait
  * for it and then go on in arrival order, so a write of the same bytes
  * right after is never lost to it.  A discard that finds an operation on
- * the object in flight (a read of that very chunk, perhaps) is skipped:
- * punched under a read, the blocks would read back as zeros.  Its blocks
- * stay until the chunk is written again.  Statistics: PREFIX.discards,
- * .discard_bytes (the ranges punched), .discards_skipped, .discard_errors.
+ * the object in flight (a read of that very chunk, perhaps) waits: punched
+ * under a read, the blocks would read back as zeros.  It is punched when
+ * the object's last operation ends, unless a write of its bytes comes
+ * meanwhile (a fill of the chunk taken in again), which takes it back.
+ * Statistics: PREFIX.discards, .discard_bytes (the ranges punched),
+ * .discards_deferred (those that waited), .discards_skipped (out of
+ * memory), .discard_errors.
  *
  * Errors (req->status; filebk_last_error() holds the last message, with
  * the path and the errno text): ENOENT -> BK_ENOENT; ENOSPC, EDQUOT ->
