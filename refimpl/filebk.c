@@ -773,6 +773,10 @@ static void defer_cancel(struct fent *f, uint64_t off, uint64_t len)
 		if (f->defer[i][1] <= off || f->defer[i][0] >= end)
 			memcpy(f->defer[k++], f->defer[i], sizeof f->defer[i]);
 	f->ndefer = k;
+	if (!k) {
+		free(f->defer);
+		f->defer = NULL;
+	}
 }
 
 static int filebk_submit(void *self, struct bk_req *r)
@@ -1068,6 +1072,7 @@ static void filebk_destroy(void *self)
 				n = f->hnext;
 				desc_close(fb, &f->d[0]);
 				desc_close(fb, &f->d[1]);
+				free(f->defer);
 				free(f);
 			}
 	}

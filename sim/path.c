@@ -149,6 +149,16 @@ struct tier {
 	uint64_t meta_ttl_ns;
 	struct mcache meta_cache; /* obj -> expiry (ns) */
 	struct cidx dirty_map;   /* chunk key -> struct dirty * */
+	/* A backend that frees what the tier evicts (discard): chunk key ->
+	 * struct rpin, the reads of the tier's chunks decided and not done
+	 * (a hit's read can go to the backend milliseconds after the lookup,
+	 * behind its object's writes or its metadata); a chunk evicted
+	 * meanwhile is discarded when the last of them ends.  (Discarded at
+	 * once, a hit read zeros: tierref's wrong content at outstanding 8.)
+	 * Unused, and no cost, in a simulation: modelled backends free
+	 * nothing. */
+	struct cidx reading;
+	int pins_on;
 	uint64_t dirty_bytes;
 	uint32_t draining;
 	struct dirty *dq_head, *dq_tail;   /* drain queue (QUEUED) */
@@ -180,6 +190,12 @@ struct path {
 struct kv_ptr {
 	uint64_t key;
 	void *ptr;
+};
+
+struct rpin {
+	uint64_t key;
+	uint32_t n;       /* reads in flight */
+	uint32_t evicted; /* evicted meanwhile: discard when n reaches 0 */
 };
 
 /* A reused object is zeroed unless `zero` is 0: the caller then sets every
@@ -346,11 +362,16 @@ struct tio {
 	void *arg;
 };
 
+static void read_unpin(struct path *p, struct tier *t, uint64_t key);
+
 static void tio_finish(struct path *p, struct tio *io, int status)
 {
 	io->status = status;
+	struct tier *t = &p->t[io->tier];
 	if (status != BK_OK)
-		p->t[io->tier].st.errors++;
+		t->st.errors++;
+	if (t->pins_on && !io->is_write)
+		read_unpin(p, t, chunk_key(io->obj, io->off / p->chunk_bytes));
 	io->cont(p, io);
 	p_free(p, io);
 }
@@ -470,6 +491,20 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 /* Starts an access; cont(p, io) runs when it is over (io->status), never
  * from inside this call.  Returns -1 (nothing scheduled) on out of
  * memory. */
+static int read_pin(struct tier *t, uint64_t key)
+{
+	uint32_t h = cidx_find(&t->reading, key);
+	if (h == CIDX_NONE) {
+		if ((h = cidx_insert(&t->reading, key)) == CIDX_NONE)
+			return -1;
+		struct rpin *r = cidx_at(&t->reading, h);
+		r->n = 0;
+		r->evicted = 0;
+	}
+	((struct rpin *)cidx_at(&t->reading, h))->n++;
+	return 0;
+}
+
 static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, uint64_t off,
 		     uint64_t len, tio_cont cont, void *arg)
 {
@@ -491,6 +526,12 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 	if (tio_plan_meta(p, io) < 0) {
 		p_free(p, io);
 		p_fail(p, "metadata cache");
+		return -1;
+	}
+	struct tier *t = &p->t[tier];
+	if (t->pins_on && !is_write && read_pin(t, chunk_key(obj, off / p->chunk_bytes)) < 0) {
+		p_free(p, io);
+		p_fail(p, "read pins");
 		return -1;
 	}
 	tio_next(p, io);
@@ -1053,7 +1094,28 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 		t->st.dirty_evictions++;
 		return;
 	}
+	uint32_t h = t->pins_on ? cidx_find(&t->reading, key) : CIDX_NONE;
+	if (h != CIDX_NONE) { /* reads of it under way: after them (read_unpin) */
+		((struct rpin *)cidx_at(&t->reading, h))->evicted = 1;
+		return;
+	}
 	discard_chunk(&t->data, t->chunk_bytes, key);
+}
+
+static void read_unpin(struct path *p, struct tier *t, uint64_t key)
+{
+	(void)p;
+	uint32_t h = cidx_find(&t->reading, key);
+	if (h == CIDX_NONE)
+		return;
+	struct rpin *r = cidx_at(&t->reading, h);
+	if (--r->n)
+		return;
+	int evicted = r->evicted;
+	cidx_remove(&t->reading, h);
+	/* Evicted while read, and not back (nor held dirty) since. */
+	if (evicted && !pol_contains(&t->pol, key) && cidx_find(&t->dirty_map, key) == CIDX_NONE)
+		discard_chunk(&t->data, t->chunk_bytes, key);
 }
 
 /* A shared policy's evictions: counted by the policy itself
@@ -1078,6 +1140,8 @@ static void tier_destroy(struct tier *t)
 	mc_destroy(&t->meta_cache);
 	if (t->dirty_map.map.slots)
 		cidx_destroy(&t->dirty_map);
+	if (t->pins_on)
+		cidx_destroy(&t->reading);
 	hist_free(t->st.read_latency_ns);
 	free(t->name);
 }
@@ -1153,6 +1217,9 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 			goto oom;
 		if (mc_init(&t->meta_cache) < 0 ||
 		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
+			goto oom;
+		t->pins_on = t->bounded && !c->shared_policy && t->data.ops && t->data.ops->discard;
+		if (t->pins_on && cidx_init(&t->reading, sizeof(struct rpin), CIDX_SPARSE) < 0)
 			goto oom;
 		if (c->shared_policy) {
 			if (!t->bounded || c->write_policy == PATH_WRITE_BACK) {

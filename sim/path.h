@@ -78,7 +78,9 @@
  *   when drained (dirty_evictions counts these).  Until then a read of it
  *   is served by that tier, from those bytes (a hit), not from below,
  *   where the drain has not landed; the backend discards them when the
- *   drain lands, unless the chunk is back in the tier.  A write caches the whole
+ *   drain lands, unless the chunk is back in the tier.  Likewise a chunk
+ *   evicted while a read of it is under way at the tier (decided, not yet
+ *   done) is discarded when the last such read ends.  A write caches the whole
  *   chunk at a tier but transfers only the written bytes to it.
  *
  * Metadata (never free, DESIGN.md): a tier with a metadata backend issues,

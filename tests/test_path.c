@@ -392,6 +392,31 @@ static void test_evicted_chunk_is_discarded_at_its_tier(void **state)
 	fix_free(&f);
 }
 
+/* A hit's read is under way (hot answers in 10) when another read evicts
+ * its chunk (a hot tier of one chunk): the discard waits for that read to
+ * end; at once, a real backend punched the blocks under it, and tierref
+ * read zeros (at outstanding 8).  After the read, it is discarded. */
+static void test_chunk_evicted_under_a_read_is_discarded_after_it(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 1 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	rd(&f, 1, 1000, 0, 1000, &b); /* a hit: hot's read ends 10 later */
+	rd(&f, 2, 1000, 0, 1000, &c); /* a miss: admitting it evicts object 1 */
+	assert_int_equal(path_tier_stats(f.p, 0)->evictions, 1);
+	assert_int_equal(f.data[0].ndiscard, 0); /* not under the read */
+	run_all(&f);
+	assert_int_equal(b.status, BK_OK);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 1);
+	fix_free(&f);
+}
+
 /* Hot admits only chunks of at most 500 bytes: a 1000-byte chunk is not
  * filled there (fill_refused), so it misses again next time. */
 static void test_admission_refusing_a_fill(void **state)
@@ -1342,6 +1367,7 @@ int main(void)
 		cmocka_unit_test(test_read_hit_at_top_tier),
 		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
 		cmocka_unit_test(test_evicted_chunk_is_discarded_at_its_tier),
+		cmocka_unit_test(test_chunk_evicted_under_a_read_is_discarded_after_it),
 		cmocka_unit_test(test_admission_refusing_a_fill),
 		cmocka_unit_test(test_size_admission_judges_the_whole_object),
 		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),
