@@ -146,18 +146,26 @@ static void mrun_close(struct mrun *r)
 	free(r->path);
 }
 
+/* A query of the measured run (?1) by a name or pattern (?2), stepped to
+ * its first row: the statement (to finalize), NULL when there is none. */
+static sqlite3_stmt *mrun_row(const struct mrun *r, const char *sql, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			return st;
+	}
+	sqlite3_finalize(st);
+	return NULL;
+}
+
 /* A measured scalar, NaN when absent or NULL. */
 static double mrun_scalar(const struct mrun *r, const char *name)
 {
-	sqlite3_stmt *st = NULL;
-	double v = NAN;
-	if (sqlite3_prepare_v2(r->db, "SELECT value FROM metrics WHERE run = ?1 AND name = ?2", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			v = sqlite3_column_double(st, 0);
-	}
+	sqlite3_stmt *st = mrun_row(r, "SELECT value FROM metrics WHERE run = ?1 AND name = ?2", name);
+	double v = st && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_double(st, 0) : NAN;
 	sqlite3_finalize(st);
 	return v;
 }
@@ -194,15 +202,8 @@ static void mrun_troubles(const struct mrun *r, char *buf, size_t n)
 /* The sum of the measured run's metrics whose names match glob. */
 static double mrun_sum(const struct mrun *r, const char *glob)
 {
-	sqlite3_stmt *st = NULL;
-	double v = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT total(value) FROM metrics WHERE run = ?1 AND name GLOB ?2", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_text(st, 2, glob, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_double(st, 0);
-	}
+	sqlite3_stmt *st = mrun_row(r, "SELECT total(value) FROM metrics WHERE run = ?1 AND name GLOB ?2", glob);
+	double v = st ? sqlite3_column_double(st, 0) : 0;
 	sqlite3_finalize(st);
 	return v;
 }
@@ -210,17 +211,11 @@ static double mrun_sum(const struct mrun *r, const char *glob)
 /* A measured histogram's count, p50 and p99: 0 if absent or empty. */
 static int mrun_hist(const struct mrun *r, const char *name, double *p50, double *p99)
 {
-	sqlite3_stmt *st = NULL;
-	int found = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT count, p50, p99 FROM histograms WHERE run = ?1 AND name = ?2", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-			*p50 = sqlite3_column_double(st, 1);
-			*p99 = sqlite3_column_double(st, 2);
-			found = 1;
-		}
+	sqlite3_stmt *st = mrun_row(r, "SELECT count, p50, p99 FROM histograms WHERE run = ?1 AND name = ?2", name);
+	int found = st && sqlite3_column_int64(st, 0) > 0;
+	if (found) {
+		*p50 = sqlite3_column_double(st, 1);
+		*p99 = sqlite3_column_double(st, 2);
 	}
 	sqlite3_finalize(st);
 	return found;
