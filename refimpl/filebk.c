@@ -1264,6 +1264,18 @@ void filebk_unpin(struct backend *b, uint64_t obj)
 		ent_put(fb, f);
 }
 
+size_t filebk_busy(const struct backend *b)
+{
+	const struct filebk *fb = b->self;
+	size_t n = 0;
+	for (const struct discard *d = fb->discards_live; d; d = d->next)
+		n++;
+	for (size_t k = 0; k < fb->nbuckets; k++)
+		for (const struct fent *f = fb->tab[k]; f; f = f->hnext)
+			n += f->ndefer;
+	return n;
+}
+
 const struct hist *filebk_file_latency(const struct backend *b, int create)
 {
 	return ((const struct filebk *)b->self)->fs[create ? 1 : 0].latency_ns;

@@ -184,5 +184,9 @@ void filebk_forget(struct backend *b, uint64_t obj);
  * with O_CREAT), as exported in PREFIX.fs.*.latency (for the probe). */
 struct hist;
 const struct hist *filebk_file_latency(const struct backend *b, int create);
+/* Discards punching now or waiting for their object's operations: a run
+ * that ends runs its loop until none is left (a tier's files held more
+ * than its capacity when the last ones were dropped at the end). */
+size_t filebk_busy(const struct backend *b);
 
 #endif

@@ -750,6 +750,21 @@ uint64_t rt_mismatches(const struct rt *T)
 	return n; /* the file backends' count is in their export (verify_errors) */
 }
 
+size_t rt_busy(const struct rt *T)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t k = 0; k < T->t[i].built; k++) {
+			const struct rtier *rt = &T->t[i];
+			const struct backend *raw = &rt->inst[k].raw;
+			if (rt->kind == RT_WARM || (rt->kind == RT_HOT && rt->use_dirbk))
+				n += filebk_busy(dirbk_files(raw));
+			else if (rt->kind == RT_HOT)
+				n += filebk_busy(raw);
+		}
+	return n;
+}
+
 size_t rt_errors(const struct rt *T, char *buf, size_t cap)
 {
 	size_t len = 0;

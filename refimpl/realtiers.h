@@ -94,6 +94,8 @@ void rt_reset_stats(struct rt *t);
 int rt_add_series(struct rt *t, struct met_registry *m);
 /* Reads that failed verification so far, over every backend. */
 uint64_t rt_mismatches(const struct rt *t);
+/* The file backends' discards not yet done (filebk_busy), summed. */
+size_t rt_busy(const struct rt *t);
 /* The last error of each backend that had one, one "tier NAME: message"
  * line each, into buf (NUL-terminated, truncated to cap): its length. */
 size_t rt_errors(const struct rt *t, char *buf, size_t cap);

@@ -745,6 +745,13 @@ static int cmd_run(int argc, char **argv)
 		err_set(&e, ERR_FAIL, "out of memory");
 		goto fail;
 	}
+	/* The discards still to do (punches under way, and those that waited
+	 * for their objects' last operations, which have just ended) are
+	 * done before the tiers are closed, outside the run's time and CPU:
+	 * dropped here, they left a tier's files over its capacity. */
+	for (uint64_t limit = loop_now(l) + DRAIN_LIMIT_NS; rt_busy(rt) && loop_now(l) < limit;)
+		if (loop_run(l, loop_now(l) + 10000000ull, &e) < 0)
+			goto fail;
 	if (trun_export(tr, m, end_ns, &e) < 0 || rt_export(rt, m, end_ns, &e) < 0)
 		goto fail;
 	if (met_failed(m)) {

@@ -163,6 +163,9 @@ struct tier {
 	uint32_t draining;
 	struct dirty *dq_head, *dq_tail;   /* drain queue (QUEUED) */
 	struct wop *wq_head, *wq_tail;     /* writes waiting for budget */
+	/* Write-back: chunk key -> struct wq_key, the chunks with writes in
+	 * wq, and the reads of them that wait for those writes to go. */
+	struct cidx wq_keys;
 	struct met_series *moved[2];       /* [is_write]: bytes over time, or NULL */
 	struct path_tier_stats st;
 };
@@ -182,6 +185,7 @@ struct path {
 	 * step.  Bounded by the peak number in flight. */
 	union live_hdr *spare[P_CLASSES];
 	size_t n_rq;
+	size_t n_wq_keys;        /* entries of the tiers' wq_keys, summed */
 	struct path_stats st;
 	int failed;
 	char fail_msg[256];
@@ -190,6 +194,20 @@ struct path {
 struct kv_ptr {
 	uint64_t key;
 	void *ptr;
+};
+
+/* A chunk with writes waiting for a write-back tier's budget, and the
+ * reads of it that arrived meanwhile. */
+struct rwait {
+	struct rq *r;
+	uint64_t obj, obj_bytes, idx, clen, off, len;
+	struct rwait *next;
+};
+
+struct wq_key {
+	uint64_t key;
+	uint32_t n; /* writes of it in wq */
+	struct rwait *head, *tail;
 };
 
 struct rpin {
@@ -586,6 +604,8 @@ static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
 	return 0;
 }
 
+static void chunk_gone(struct tier *t, uint64_t key);
+
 /* A fill that failed (a full disk, say) leaves the chunk out of the tier,
  * so that later reads fetch it from below rather than read what never
  * arrived; reads already waiting for the fill fail with it (ord.h).  A
@@ -595,8 +615,8 @@ static void tier_forget(struct path *p, size_t tier, uint64_t obj, uint64_t idx)
 {
 	struct tier *t = &p->t[tier];
 	uint64_t key = chunk_key(obj, idx);
-	if (t->bounded && cidx_find(&t->dirty_map, key) == CIDX_NONE)
-		pol_remove(&t->pol, key);
+	if (t->bounded && cidx_find(&t->dirty_map, key) == CIDX_NONE && pol_remove(&t->pol, key))
+		chunk_gone(t, key);
 }
 
 static void fill_done(struct path *p, struct tio *io)
@@ -665,13 +685,29 @@ static int dirty_holds(const struct tier *t, uint64_t key, uint64_t clen)
 /* One chunk of a read: `off` and `len` are the requested bytes of the
  * object inside chunk idx, whose length is clen.  Returns -1 on error
  * (the chunk is then accounted failed by the caller). */
+static int read_wait_queued(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_bytes, uint64_t idx,
+			    uint64_t clen, uint64_t off, uint64_t len);
+
 static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_bytes, uint64_t idx, uint64_t clen,
 		      uint64_t off, uint64_t len)
 {
+	if (__builtin_expect(p->n_wq_keys != 0, 0)) {
+		int w = read_wait_queued(p, r, obj, obj_bytes, idx, clen, off, len);
+		if (w != 0)
+			return w < 0 ? -1 : 0;
+	}
 	uint64_t key = chunk_key(obj, idx);
 	uint32_t h = cidx_find(&p->pending, key);
 	if (h != CIDX_NONE) {
 		struct fetch *f = ((struct kv_ptr *)cidx_at(&p->pending, h))->ptr;
+		if (f->len < clen) {
+			/* The object has grown since that fetch went out: its
+			 * bytes would not cover this read (which completed with
+			 * bytes never read).  The bottom tier holds every object
+			 * at its size. */
+			p->t[p->n - 1].st.hits++;
+			return tio_start(p, p->n - 1, 0, obj, off, len, hit_done, r);
+		}
 		if (fetch_add_waiter(f, r, len) < 0)
 			return -1;
 		p->st.coalesced++;
@@ -937,6 +973,75 @@ static int wb_fits(const struct tier *t, uint64_t len)
 	return t->dirty_bytes == 0 || t->dirty_bytes + len <= t->dirty_budget_bytes;
 }
 
+/* The budget queue's index.  A read of a chunk whose write waits in wq
+ * waits for that write to go (wq_key_gone): read now, it would find the
+ * chunk in no tier (the write makes it resident when it goes) and read
+ * the bytes below, which the write has not reached: old ones, or for a
+ * new object none (tierref's short reads). */
+static int wq_key_add(struct path *p, struct tier *t, uint64_t key)
+{
+	uint32_t h = cidx_find(&t->wq_keys, key);
+	if (h == CIDX_NONE) {
+		h = cidx_insert(&t->wq_keys, key);
+		if (h == CIDX_NONE)
+			return -1;
+		struct wq_key *q = cidx_at(&t->wq_keys, h);
+		q->n = 0;
+		q->head = q->tail = NULL;
+		p->n_wq_keys++;
+	}
+	((struct wq_key *)cidx_at(&t->wq_keys, h))->n++;
+	return 0;
+}
+
+static int read_wait_queued(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_bytes, uint64_t idx,
+			    uint64_t clen, uint64_t off, uint64_t len)
+{
+	uint64_t key = chunk_key(obj, idx);
+	for (size_t s = 0; s + 1 < p->n; s++) {
+		struct tier *t = &p->t[s];
+		uint32_t h = t->wp == PATH_WRITE_BACK ? cidx_find(&t->wq_keys, key) : CIDX_NONE;
+		if (h == CIDX_NONE)
+			continue;
+		struct rwait *w = p_alloc(p, sizeof *w);
+		if (!w)
+			return -1;
+		*w = (struct rwait){ r, obj, obj_bytes, idx, clen, off, len, NULL };
+		struct wq_key *q = cidx_at(&t->wq_keys, h);
+		if (q->tail)
+			q->tail->next = w;
+		else
+			q->head = w;
+		q->tail = w;
+		return 1;
+	}
+	return 0;
+}
+
+/* The last queued write of the chunk has gone (made it resident and
+ * started its write, which the reads now wait behind in ord). */
+static void wq_key_gone(struct path *p, struct tier *t, uint64_t key)
+{
+	uint32_t h = cidx_find(&t->wq_keys, key);
+	if (h == CIDX_NONE)
+		return; /* its wq_key_add failed */
+	struct wq_key *q = cidx_at(&t->wq_keys, h);
+	if (--q->n > 0)
+		return;
+	struct rwait *w = q->head;
+	cidx_remove(&t->wq_keys, h);
+	p->n_wq_keys--;
+	while (w) {
+		struct rwait *next = w->next;
+		if (read_chunk(p, w->r, w->obj, w->obj_bytes, w->idx, w->clen, w->off, w->len) < 0) {
+			p_fail(p, "read");
+			rq_chunk_done(p, w->r, 0, BK_EIO);
+		}
+		p_free(p, w);
+		w = next;
+	}
+}
+
 static void write_back(struct path *p, struct wop *w)
 {
 	struct tier *t = &p->t[w->tier];
@@ -948,6 +1053,8 @@ static void write_back(struct path *p, struct wop *w)
 	int dirty = cidx_find(&t->dirty_map, key) != CIDX_NONE;
 	if (!dirty && (t->wq_head || !wb_fits(t, w->clen))) {
 		t->st.backpressure_waits++;
+		if (wq_key_add(p, t, key) < 0)
+			p_fail(p, "write queue"); /* reads of it will not wait */
 		w->next = NULL;
 		if (t->wq_tail)
 			t->wq_tail->next = w;
@@ -971,7 +1078,9 @@ static void wb_wake(struct path *p, size_t i)
 		t->wq_head = w->next;
 		if (!t->wq_head)
 			t->wq_tail = NULL;
+		uint64_t key = chunk_key(w->obj, w->idx);
 		wb_go(p, w);
+		wq_key_gone(p, t, key);
 	}
 }
 
@@ -1006,9 +1115,11 @@ static void drain_done(struct path *p, struct wop *c)
 		if (h != CIDX_NONE)
 			cidx_remove(&t->dirty_map, h);
 		t->dirty_bytes -= d->len;
-		/* Evicted while dirty, and not back since: its bytes go now. */
+		/* Evicted while dirty, and not back since: its bytes go, after
+		 * the reads dirty_holds is serving from them (they were punched
+		 * under those reads). */
 		if (t->bounded && !pol_contains(&t->pol, d->key))
-			discard_chunk(&t->data, t->chunk_bytes, d->key);
+			chunk_gone(t, d->key);
 		p_free(p, d);
 		wb_wake(p, i);
 	}
@@ -1046,8 +1157,10 @@ static void tier_write(struct path *p, struct wop *w)
 	}
 	switch (t->wp) {
 	case PATH_WRITE_AROUND:
-		if (t->bounded && pol_remove(&t->pol, chunk_key(w->obj, w->idx)))
+		if (t->bounded && pol_remove(&t->pol, chunk_key(w->obj, w->idx))) {
 			t->st.invalidations++;
+			chunk_gone(t, chunk_key(w->obj, w->idx)); /* its stale bytes stayed on the disk */
+		}
 		w->tier++;
 		tier_write(p, w);
 		return;
@@ -1084,6 +1197,19 @@ static void discard_chunk(const struct backend *b, uint64_t chunk_bytes, uint64_
 	}
 }
 
+/* The chunk has left the tier (evicted, invalidated, its fill failed, or
+ * drained after an eviction): its bytes go, now or, with reads of it
+ * under way, after the last (read_unpin). */
+static void chunk_gone(struct tier *t, uint64_t key)
+{
+	uint32_t h = t->pins_on ? cidx_find(&t->reading, key) : CIDX_NONE;
+	if (h != CIDX_NONE) {
+		((struct rpin *)cidx_at(&t->reading, h))->evicted = 1;
+		return;
+	}
+	discard_chunk(&t->data, t->chunk_bytes, key);
+}
+
 static void on_evict(void *ctx, uint64_t key, uint64_t size)
 {
 	(void)size;
@@ -1095,12 +1221,7 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 		t->st.dirty_evictions++;
 		return;
 	}
-	uint32_t h = t->pins_on ? cidx_find(&t->reading, key) : CIDX_NONE;
-	if (h != CIDX_NONE) { /* reads of it under way: after them (read_unpin) */
-		((struct rpin *)cidx_at(&t->reading, h))->evicted = 1;
-		return;
-	}
-	discard_chunk(&t->data, t->chunk_bytes, key);
+	chunk_gone(t, key);
 }
 
 static void read_unpin(struct path *p, struct tier *t, uint64_t key)
@@ -1141,6 +1262,8 @@ static void tier_destroy(struct tier *t)
 	mc_destroy(&t->meta_cache);
 	if (t->dirty_map.map.slots)
 		cidx_destroy(&t->dirty_map);
+	if (t->wq_keys.map.slots)
+		cidx_destroy(&t->wq_keys);
 	if (t->pins_on)
 		cidx_destroy(&t->reading);
 	hist_free(t->st.read_latency_ns);
@@ -1218,6 +1341,9 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 			goto oom;
 		if (mc_init(&t->meta_cache) < 0 ||
 		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
+			goto oom;
+		if (c->write_policy == PATH_WRITE_BACK &&
+		    cidx_init(&t->wq_keys, sizeof(struct wq_key), CIDX_SPARSE) < 0)
 			goto oom;
 		t->pins_on = t->bounded && !c->shared_policy && t->data.ops && t->data.ops->discard;
 		if (t->pins_on && cidx_init(&t->reading, sizeof(struct rpin), CIDX_SPARSE) < 0)

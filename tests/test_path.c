@@ -417,6 +417,85 @@ static void test_chunk_evicted_under_a_read_is_discarded_after_it(void **state)
 	fix_free(&f);
 }
 
+/* Two reads of one chunk at once, the second after its object grew (500
+ * bytes, then 900): the second does not join the first's fetch of 500,
+ * which would complete it with 400 bytes never read, but reads the bottom
+ * tier, which holds the object at its size. */
+static void test_read_of_a_grown_chunk_does_not_join_a_shorter_fetch(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 3, 500, 0, 500, &a);
+	rd(&f, 3, 900, 0, 900, &b);
+	run_all(&f);
+	assert_int_equal(a.bytes, 500);
+	assert_int_equal(b.bytes, 900);
+	assert_int_equal(f.data[1].done[BK_READ], 2);
+	assert_int_equal(f.data[1].bytes_done[BK_READ], 1400);
+	assert_int_equal(path_stats(f.p)->coalesced, 0);
+	fix_free(&f);
+}
+
+/* Hot answers in 2000, write-back, one chunk: W1 (object 2) is evicted
+ * dirty by W2 (object 3).  At 2000 a read of each is served by hot until
+ * 4000; each read takes its chunk back in, so the other is out again,
+ * dirty, and 2 is out when its drain lands at 3000, under its read.  Its
+ * blocks go after that read, not at 3000 (they were punched under it:
+ * zeros in tierref). */
+static void test_drained_chunk_is_discarded_after_the_read_it_serves(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 1 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.data[0].delay_ns = 2000;
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	wr(&f, 2, 1000, 0, 1000, &a);
+	wr(&f, 3, 1000, 0, 1000, &b);
+	fx_run(&f.fx, 2000);
+	rd(&f, 2, 1000, 0, 1000, &c); /* back in hot; 3 out, dirty */
+	rd(&f, 3, 1000, 0, 1000, &d); /* back in hot; 2 out, dirty */
+	fx_run(&f.fx, 3500);
+	assert_int_equal(path_tier_stats(f.p, 0)->dirty_evictions, 3);
+	assert_int_equal(f.data[0].ndiscard, 0); /* 2 drained at 3000, still read */
+	run_all(&f);
+	assert_int_equal(c.status, BK_OK);
+	assert_int_equal(c.t, 4000);
+	assert_int_equal(d.t, 4000);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 2);
+	fix_free(&f);
+}
+
+/* Hot write-around: a write invalidates the chunk a read had filled, and
+ * its blocks are freed (they stayed on the disk: a 256 KiB tier's files
+ * held 640 KiB). */
+static void test_write_around_frees_the_chunk_it_invalidates(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_AROUND;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 };
+	rd(&f, 4, 1000, 0, 1000, &a);
+	run_all(&f);
+	wr(&f, 4, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(path_tier_stats(f.p, 0)->invalidations, 1);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 4);
+	fix_free(&f);
+}
+
 /* Hot admits only chunks of at most 500 bytes: a 1000-byte chunk is not
  * filled there (fill_refused), so it misses again next time. */
 static void test_admission_refusing_a_fill(void **state)
@@ -791,6 +870,36 @@ static void test_full_dirty_budget_makes_writes_wait(void **state)
 	assert_int_equal(d[2].t, 2030);
 	assert_int_equal(path_tier_stats(f.p, 0)->backpressure_waits, 2);
 	assert_int_equal(f.data[1].done[BK_WRITE], 3);
+	fix_free(&f);
+}
+
+/* Budget of one chunk: W1 (object 11) waits in the budget queue until
+ * W0's drain lands at 1010.  A read of object 11 at 0 waits for W1 to
+ * go, and is then a hot hit, done at 1020 (over these bare backends; the
+ * programs' ord layer would have it wait for W1's write too).  (It read
+ * cold at once, where W1's bytes were not: tierref read a file that did
+ * not exist yet.) */
+static void test_read_waits_for_a_write_queued_for_budget(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_start(&f);
+	struct done_rec w0 = { 0 }, w1 = { 0 }, r = { 0 };
+	wr(&f, 10, 1000, 0, 1000, &w0);
+	wr(&f, 11, 1000, 0, 1000, &w1);
+	rd(&f, 11, 1000, 0, 1000, &r);
+	run_all(&f);
+	assert_int_equal(w1.t, 1020);
+	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(r.bytes, 1000);
+	assert_int_equal(r.t, 1020);
+	assert_int_equal(path_tier_stats(f.p, 0)->hits, 1);
+	assert_int_equal(path_tier_stats(f.p, 0)->misses, 0);
+	assert_int_equal(f.data[1].done[BK_READ], 0);
 	fix_free(&f);
 }
 
@@ -1368,6 +1477,9 @@ int main(void)
 		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
 		cmocka_unit_test(test_evicted_chunk_is_discarded_at_its_tier),
 		cmocka_unit_test(test_chunk_evicted_under_a_read_is_discarded_after_it),
+		cmocka_unit_test(test_read_of_a_grown_chunk_does_not_join_a_shorter_fetch),
+		cmocka_unit_test(test_drained_chunk_is_discarded_after_the_read_it_serves),
+		cmocka_unit_test(test_write_around_frees_the_chunk_it_invalidates),
 		cmocka_unit_test(test_admission_refusing_a_fill),
 		cmocka_unit_test(test_size_admission_judges_the_whole_object),
 		cmocka_unit_test(test_concurrent_misses_coalesce_into_one_backend_read),
@@ -1381,6 +1493,7 @@ int main(void)
 		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
 		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
 		cmocka_unit_test(test_full_dirty_budget_makes_writes_wait),
+		cmocka_unit_test(test_read_waits_for_a_write_queued_for_budget),
 		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
 		cmocka_unit_test(test_rewrite_of_a_dirty_chunk_that_grew_drains_its_new_length),
 		cmocka_unit_test(test_read_of_an_evicted_dirty_chunk_is_served_by_its_tier),
