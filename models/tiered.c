@@ -72,6 +72,7 @@ struct ttier {
 	size_t nrng;
 	struct pol pol;           /* shared and bounded: the common residency */
 	int has_pol;
+	struct path_shared *sh;   /* has_pol: the paths' view of it */
 	struct backend *seq;      /* object tier with a [metadata]: per node (or one, shared), its
 				   * metadata service then the store itself (sim/bkseq.h) */
 	size_t nseq;
@@ -316,7 +317,7 @@ int tiered_read_tier(struct cfg_doc *d, struct cfg_section *s, int bottom, struc
 }
 
 struct path_tier_cfg tiered_tier_cfg(const struct tiered_tier_spec *sp, struct backend data, struct backend meta,
-				     struct pol *shared_policy)
+				     struct path_shared *shared)
 {
 	return (struct path_tier_cfg){
 		.name = sp->name,
@@ -330,7 +331,7 @@ struct path_tier_cfg tiered_tier_cfg(const struct tiered_tier_spec *sp, struct b
 		.meta = meta,
 		.meta_kind = sp->meta_kind,
 		.meta_ttl_ns = sp->meta_ttl_ns,
-		.shared_policy = shared_policy,
+		.shared = shared,
 	};
 }
 
@@ -484,6 +485,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
 				return err_prefix(e, "%s:%d: [tier %s]: ", d->path, tt->sec->line, name);
 			tt->has_pol = 1;
+			if (!(tt->sh = path_shared_new(&tt->pol, tt->ord, T->chunk, e)))
+				return -1;
 		}
 		return 0;
 	}
@@ -627,7 +630,7 @@ int tiered_build(struct tiered **out, struct cfg_doc *d, const struct exec *x, u
 			struct backend data = tt->sp.shared ? tt->ord : tt->ord_local[n];
 			struct backend meta = tt->seq ? tt->seq[tt->sp.shared ? 0 : n]
 				     : tt->meta >= 0 ? T->meta[tt->meta].b : (struct backend){ 0 };
-			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->has_pol ? &tt->pol : NULL);
+			tc[i] = tiered_tier_cfg(&tt->sp, data, meta, tt->sh);
 		}
 		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
 		if (!(T->paths[n] = path_new(x, &pc, e))) {
@@ -821,6 +824,7 @@ void tiered_free(struct tiered *T)
 		for (size_t n = 0; n < tt->nlocal; n++)
 			tt->local[n].ops->destroy(tt->local[n].self);
 		free(tt->local);
+		path_shared_free(tt->sh);
 		if (tt->has_pol)
 			pol_destroy(&tt->pol);
 		for (size_t k = 0; k < tt->nrng; k++)

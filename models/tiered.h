@@ -83,7 +83,7 @@ int tiered_read_tier(struct cfg_doc *doc, struct cfg_section *s, int bottom, str
  * data and metadata backends (meta.ops NULL: none) and, for a shared
  * bounded tier, the common residency (NULL otherwise). */
 struct path_tier_cfg tiered_tier_cfg(const struct tiered_tier_spec *sp, struct backend data, struct backend meta,
-				     struct pol *shared_policy);
+				     struct path_shared *shared);
 /* Parses the model's own keys of a [tier] section (drives, read_bw, ...),
  * marking them used, and discards them: for a run whose tier is real. */
 int tiered_check_model_keys(struct cfg_doc *doc, struct cfg_section *s, const char *model, struct err *e);

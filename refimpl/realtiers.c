@@ -292,7 +292,7 @@ struct rtier {
 	size_t ninst, built;
 	struct pol pol;        /* shared and bounded: the cluster's residency */
 	int has_pol;
-	struct path_discard disc; /* pol's evictions freed on the disk */
+	struct path_shared *sh; /* has_pol: the paths' view of it (its evictions freed on the disk) */
 };
 
 struct rt {
@@ -663,8 +663,8 @@ int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct lo
 				goto fail;
 			}
 			rt->has_pol = 1;
-			rt->disc = (struct path_discard){ .data = rt->inst[0].top, .chunk_bytes = T->chunk };
-			path_discard_evicted(&rt->pol, &rt->disc);
+			if (!(rt->sh = path_shared_new(&rt->pol, rt->inst[0].top, T->chunk, e)))
+				goto fail;
 		}
 	}
 	for (size_t n = 0; n < T->nodes; n++) {
@@ -675,7 +675,7 @@ int rt_build(struct rt **out, struct cfg_doc *d, const struct exec *x, struct lo
 			struct backend top = rt->inst[rt->sp.shared ? 0 : n].top;
 			/* The tier's own namespace serves its metadata. */
 			tc[i] = tiered_tier_cfg(&rt->sp, top, rt->sp.metadata ? top : (struct backend){ 0 },
-						rt->has_pol ? &rt->pol : NULL);
+						rt->sh);
 		}
 		struct path_cfg pc = { .chunk_bytes = T->chunk, .client = (uint32_t)n, .n_tiers = T->nt, .tiers = tc };
 		if (!(T->paths[n] = path_new(x, &pc, e))) {
@@ -877,6 +877,7 @@ void rt_free(struct rt *T)
 			free(in->dir);
 		}
 		free(rt->inst);
+		path_shared_free(rt->sh);
 		if (rt->has_pol)
 			pol_destroy(&rt->pol);
 	}

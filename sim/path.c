@@ -158,7 +158,9 @@ struct tier {
 	 * Unused, and no cost, in a simulation: modelled backends free
 	 * nothing. */
 	struct cidx reading;
+	struct cidx *rd;         /* &reading, or a shared tier's (every node's reads) */
 	int pins_on;
+	struct path_shared *sh;  /* a shared residency, or NULL */
 	uint64_t dirty_bytes;
 	uint32_t draining;
 	struct dirty *dq_head, *dq_tail;   /* drain queue (QUEUED) */
@@ -186,6 +188,7 @@ struct path {
 	union live_hdr *spare[P_CLASSES];
 	size_t n_rq;
 	size_t n_wq_keys;        /* entries of the tiers' wq_keys, summed */
+	uint32_t shared_mask;    /* bit s: tier s is shared (sh) */
 	struct path_stats st;
 	int failed;
 	char fail_msg[256];
@@ -214,6 +217,41 @@ struct rpin {
 	uint64_t key;
 	uint32_t n;       /* reads in flight */
 	uint32_t evicted; /* evicted meanwhile: discard when n reaches 0 */
+};
+
+/* A residency the nodes share (path.h).  A node's miss reserves the chunk
+ * in pol at once, as a node tier's does, but the fill is written only when
+ * that node's fetch is back; another node's lookup meanwhile finds the
+ * chunk and must not read it yet (tierref read a file not yet written:
+ * ENOENT), so its read waits for that fetch (sfill_wait) and goes to the
+ * tier once the fill is issued, behind it (ord): the nodes' misses on a
+ * chunk make one fetch, as a shared cache's clients do.  The nodes' reads
+ * pin its chunks in one table, for the discards of the policy's
+ * evictions. */
+struct tio;
+struct swait {
+	struct path *p; /* the waiting node's */
+	size_t tier;
+	uint64_t obj, off, len;
+	void (*cont)(struct path *, struct tio *);
+	void *arg;
+	struct swait *next;
+};
+
+struct sfill {
+	uint64_t key;
+	uint32_t n; /* fetches under way that reserved it */
+	struct swait *head, *tail;
+};
+
+struct path_shared {
+	struct pol *pol;
+	struct backend data;
+	uint64_t chunk_bytes;
+	int pins_on;          /* data frees what is evicted (discard) */
+	struct cidx reading;  /* pins_on: chunk key -> struct rpin */
+	struct cidx filling;  /* chunk key -> struct sfill */
+	size_t nfilling;
 };
 
 /* A reused object is zeroed unless `zero` is 0: the caller then sets every
@@ -512,15 +550,15 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 static int read_pin(struct tier *t, uint64_t key) __attribute__((noinline, cold));
 static int read_pin(struct tier *t, uint64_t key)
 {
-	uint32_t h = cidx_find(&t->reading, key);
+	uint32_t h = cidx_find(t->rd, key);
 	if (h == CIDX_NONE) {
-		if ((h = cidx_insert(&t->reading, key)) == CIDX_NONE)
+		if ((h = cidx_insert(t->rd, key)) == CIDX_NONE)
 			return -1;
-		struct rpin *r = cidx_at(&t->reading, h);
+		struct rpin *r = cidx_at(t->rd, h);
 		r->n = 0;
 		r->evicted = 0;
 	}
-	((struct rpin *)cidx_at(&t->reading, h))->n++;
+	((struct rpin *)cidx_at(t->rd, h))->n++;
 	return 0;
 }
 
@@ -605,6 +643,7 @@ static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
 }
 
 static void chunk_gone(struct tier *t, uint64_t key);
+static void chunk_shrank(struct tier *t, uint64_t key, uint64_t clen);
 
 /* A fill that failed (a full disk, say) leaves the chunk out of the tier,
  * so that later reads fetch it from below rather than read what never
@@ -630,12 +669,93 @@ static void fill_done(struct path *p, struct tio *io)
 	tier_forget(p, io->tier, io->obj, io->off / p->chunk_bytes);
 }
 
+/* A fetch that reserved the chunk at shared tiers (mask) has gone out. */
+static void sfill_add(struct path *p, uint64_t key, uint32_t mask)
+{
+	for (size_t s = 0; s < p->n; s++) {
+		if (!(mask & p->shared_mask & (1u << s)))
+			continue;
+		struct path_shared *sh = p->t[s].sh;
+		uint32_t h = cidx_find(&sh->filling, key);
+		if (h == CIDX_NONE) {
+			if ((h = cidx_insert(&sh->filling, key)) == CIDX_NONE) {
+				p_fail(p, "shared fills"); /* other nodes may read it early */
+				continue;
+			}
+			struct sfill *sf = cidx_at(&sh->filling, h);
+			sf->n = 0;
+			sf->head = sf->tail = NULL;
+			sh->nfilling++;
+		}
+		((struct sfill *)cidx_at(&sh->filling, h))->n++;
+	}
+}
+
+/* A read of the chunk at shared tier `tier`, by a node whose lookup found
+ * it reserved by another's fetch: started when that fetch is back. */
+static int sfill_wait(struct path *p, size_t tier, uint64_t key, uint64_t obj, uint64_t off, uint64_t len,
+		      tio_cont cont, void *arg)
+{
+	struct path_shared *sh = p->t[tier].sh;
+	struct sfill *sf = cidx_at(&sh->filling, cidx_find(&sh->filling, key));
+	struct swait *w = p_alloc(p, sizeof *w);
+	if (!w)
+		return -1;
+	*w = (struct swait){ p, tier, obj, off, len, cont, arg, NULL };
+	if (sf->tail)
+		sf->tail->next = w;
+	else
+		sf->head = w;
+	sf->tail = w;
+	return 0;
+}
+
+/* The fetch that reserved the chunk at shared tiers (mask) is back, and
+ * issued its fills at the tiers in `filled`.  The reads waiting at such
+ * a tier go to it now (behind the fill, in ord); at a tier it did not
+ * fill (the fetch failed, or the chunk was evicted first), they wait for
+ * the chunk's other fetches, and with none left they read the bottom
+ * tier, which holds every chunk. */
+static void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint32_t filled)
+{
+	for (size_t s = 0; s < p->n; s++) {
+		uint32_t bit = 1u << s;
+		if (!(mask & p->shared_mask & bit))
+			continue;
+		struct path_shared *sh = p->t[s].sh;
+		uint32_t h = cidx_find(&sh->filling, key);
+		if (h == CIDX_NONE)
+			continue; /* its sfill_add failed */
+		struct sfill *sf = cidx_at(&sh->filling, h);
+		int last = --sf->n == 0;
+		struct swait *w = NULL;
+		if ((filled & bit) || last) {
+			w = sf->head;
+			sf->head = sf->tail = NULL;
+		}
+		if (last) {
+			cidx_remove(&sh->filling, h);
+			sh->nfilling--;
+		}
+		while (w) {
+			struct swait *next = w->next;
+			struct path *q = w->p;
+			size_t tier = (filled & bit) ? w->tier : q->n - 1;
+			if (tio_start(q, tier, 0, w->obj, w->off, w->len, w->cont, w->arg) < 0)
+				p_fail(q, "read after a shared fill"); /* the request stays open: the run fails */
+			p_free(q, w);
+			w = next;
+		}
+	}
+}
+
 static void fetch_done(struct path *p, struct tio *io)
 {
 	struct fetch *f = io->arg;
 	uint32_t h = cidx_find(&p->pending, f->key);
 	if (h != CIDX_NONE)
 		cidx_remove(&p->pending, h);
+	uint32_t filled = 0;
 	uint64_t tnow = now(p);
 	for (size_t j = 0; j < f->serve; j++) {
 		if (!(f->fill_mask & (1u << j)))
@@ -646,10 +766,15 @@ static void fetch_done(struct path *p, struct tio *io)
 			pol_remove(&t->pol, f->key);
 			continue;
 		}
-		if (!pol_contains(&t->pol, f->key))
-			continue; /* evicted before its fill */
+		if (!pol_contains(&t->pol, f->key)) {
+			p->st.raced++; /* evicted before its fill */
+			continue;
+		}
 		tio_start(p, j, 1, f->obj, f->idx * p->chunk_bytes, f->len, fill_done, NULL);
+		filled |= 1u << j;
 	}
+	if (f->fill_mask & p->shared_mask)
+		sfill_done(p, f->key, f->fill_mask, filled);
 	struct hist *lat = p->t[f->serve].st.read_latency_ns;
 	for (size_t i = 0; i < f->nw; i++) {
 		if (io->status == BK_OK)
@@ -715,6 +840,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 	}
 	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1, .obj_bytes = obj_bytes };
 	uint32_t mask = 0;
+	int waits = 0; /* at tier s, for another node's fetch */
 	size_t s;
 	for (s = 0; s < p->n; s++) {
 		struct tier *t = &p->t[s];
@@ -726,7 +852,26 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 		int hit = pol_access(&t->pol, &pr, &e);
 		if (hit < 0)
 			goto undo;
-		if (hit == 1 || (hit == 0 && dirty_holds(t, key, clen))) {
+		if (hit && hit != POL_HIT_GREW && t->sh && t->sh->nfilling &&
+		    cidx_find(&t->sh->filling, key) != CIDX_NONE) {
+			/* Reserved by another node's miss, not yet written: a
+			 * hit whose read waits for that fetch (struct
+			 * path_shared). */
+			t->st.hits++;
+			p->st.raced++;
+			waits = 1;
+			break;
+		}
+		if (hit == 1 || hit == POL_HIT_SHRANK) {
+			if (hit == POL_HIT_SHRANK)
+				chunk_shrank(t, key, clen);
+			t->st.hits++;
+			break;
+		}
+		/* A dirty chunk serves a read its policy lost (evicted) or
+		 * holds at a smaller size since a shorter read (grown). */
+		if (dirty_holds(t, key, clen)) {
+			p->st.raced++;
 			t->st.hits++;
 			break;
 		}
@@ -743,7 +888,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 	}
 	/* s < n: the bottom tier is unbounded (path_new checks). */
 	if (s == 0)
-		return tio_start(p, 0, 0, obj, off, len, hit_done, r);
+		return waits ? sfill_wait(p, 0, key, obj, off, len, hit_done, r) : tio_start(p, 0, 0, obj, off, len, hit_done, r);
 
 	struct fetch *f = p_alloc(p, sizeof *f);
 	if (!f)
@@ -760,10 +905,13 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 	if (h == CIDX_NONE)
 		goto undo_f;
 	((struct kv_ptr *)cidx_at(&p->pending, h))->ptr = f;
-	if (tio_start(p, s, 0, obj, idx * p->chunk_bytes, clen, fetch_done, f) < 0) {
+	if ((waits ? sfill_wait(p, s, key, obj, idx * p->chunk_bytes, clen, fetch_done, f)
+		   : tio_start(p, s, 0, obj, idx * p->chunk_bytes, clen, fetch_done, f)) < 0) {
 		cidx_remove(&p->pending, cidx_find(&p->pending, key));
 		goto undo_f;
 	}
+	if (mask & p->shared_mask)
+		sfill_add(p, key, mask);
 	return 0;
 undo_f:
 	fetch_free_waiters(f);
@@ -856,7 +1004,10 @@ static int write_resident(struct tier *t, uint64_t key, uint64_t clen)
 	if (clen > t->capacity_bytes)
 		return 0;
 	struct pol_req pr = { .obj_id = key, .size_bytes = clen, .next_access_vtime = -1 };
-	if (t->pol.ops->lookup(t->pol.st, &pr))
+	int hit = t->pol.ops->lookup(t->pol.st, &pr);
+	if (hit == POL_HIT_SHRANK)
+		chunk_shrank(t, key, clen);
+	if (hit)
 		return 1;
 	if (t->pol.ops->insert(t->pol.st, &pr) < 0)
 		return -1;
@@ -929,6 +1080,7 @@ static void wb_go(struct path *p, struct wop *w)
 	w->d = NULL;
 	if (h != CIDX_NONE) {
 		struct dirty *d = ((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr;
+		p->st.raced++; /* still dirty: a drain saved, or (draining) one more */
 		if (d->state == D_DRAINING)
 			d->redirty = 1;
 		/* The chunk has grown since (its object did): the drain must
@@ -994,8 +1146,10 @@ static int wq_key_add(struct path *p, struct tier *t, uint64_t key)
 	return 0;
 }
 
-static int read_wait_queued(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_bytes, uint64_t idx,
-			    uint64_t clen, uint64_t off, uint64_t len)
+/* Cold: kept out of read_chunk, which runs for every chunk read. */
+static __attribute__((cold, noinline)) int read_wait_queued(struct path *p, struct rq *r, uint64_t obj,
+							    uint64_t obj_bytes, uint64_t idx, uint64_t clen,
+							    uint64_t off, uint64_t len)
 {
 	uint64_t key = chunk_key(obj, idx);
 	for (size_t s = 0; s + 1 < p->n; s++) {
@@ -1007,6 +1161,7 @@ static int read_wait_queued(struct path *p, struct rq *r, uint64_t obj, uint64_t
 		if (!w)
 			return -1;
 		*w = (struct rwait){ r, obj, obj_bytes, idx, clen, off, len, NULL };
+		p->st.raced++;
 		struct wq_key *q = cidx_at(&t->wq_keys, h);
 		if (q->tail)
 			q->tail->next = w;
@@ -1202,12 +1357,28 @@ static void discard_chunk(const struct backend *b, uint64_t chunk_bytes, uint64_
  * under way, after the last (read_unpin). */
 static void chunk_gone(struct tier *t, uint64_t key)
 {
-	uint32_t h = t->pins_on ? cidx_find(&t->reading, key) : CIDX_NONE;
+	uint32_t h = t->pins_on ? cidx_find(t->rd, key) : CIDX_NONE;
 	if (h != CIDX_NONE) {
-		((struct rpin *)cidx_at(&t->reading, h))->evicted = 1;
+		((struct rpin *)cidx_at(t->rd, h))->evicted = 1;
 		return;
 	}
 	discard_chunk(&t->data, t->chunk_bytes, key);
+}
+
+/* The chunk is held at clen now, less than before (its object shrank):
+ * the bytes past clen go, or the tier's files hold more than its policy
+ * counts (a 128 KiB tier held 1,088 KiB).  Not under reads of it (they
+ * may want those bytes; the whole chunk goes when it leaves the tier)
+ * nor while dirty bytes past clen wait for their drain. */
+static void chunk_shrank(struct tier *t, uint64_t key, uint64_t clen)
+{
+	if (!t->pins_on || cidx_find(t->rd, key) != CIDX_NONE)
+		return;
+	uint32_t h = cidx_find(&t->dirty_map, key);
+	if (h != CIDX_NONE && ((const struct dirty *)((const struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr)->len > clen)
+		return;
+	uint64_t idx = key & (((uint64_t)1 << PATH_IDX_BITS) - 1);
+	t->data.ops->discard(t->data.self, key >> PATH_IDX_BITS, idx * t->chunk_bytes + clen, t->chunk_bytes - clen);
 }
 
 static void on_evict(void *ctx, uint64_t key, uint64_t size)
@@ -1227,32 +1398,68 @@ static void on_evict(void *ctx, uint64_t key, uint64_t size)
 static void read_unpin(struct path *p, struct tier *t, uint64_t key)
 {
 	(void)p;
-	uint32_t h = cidx_find(&t->reading, key);
+	uint32_t h = cidx_find(t->rd, key);
 	if (h == CIDX_NONE)
 		return;
-	struct rpin *r = cidx_at(&t->reading, h);
+	struct rpin *r = cidx_at(t->rd, h);
 	if (--r->n)
 		return;
 	int evicted = r->evicted;
-	cidx_remove(&t->reading, h);
+	cidx_remove(t->rd, h);
 	/* Evicted while read, and not back (nor held dirty) since. */
 	if (evicted && !pol_contains(&t->pol, key) && cidx_find(&t->dirty_map, key) == CIDX_NONE)
 		discard_chunk(&t->data, t->chunk_bytes, key);
 }
 
-/* A shared policy's evictions: counted by the policy itself
- * (path_tier_shared_evictions), discarded here. */
+/* A shared policy's evictions, by any node's access: counted by the
+ * policy itself (path_tier_shared_evictions), and discarded now or after
+ * every node's reads of the chunk (read_unpin, through each tier's rd). */
 static void on_evict_shared(void *ctx, uint64_t key, uint64_t size)
 {
 	(void)size;
-	const struct path_discard *d = ctx;
-	discard_chunk(&d->data, d->chunk_bytes, key);
+	struct path_shared *sh = ctx;
+	uint32_t h = cidx_find(&sh->reading, key);
+	if (h != CIDX_NONE) {
+		((struct rpin *)cidx_at(&sh->reading, h))->evicted = 1;
+		return;
+	}
+	discard_chunk(&sh->data, sh->chunk_bytes, key);
 }
 
-void path_discard_evicted(struct pol *shared, const struct path_discard *d)
+struct path_shared *path_shared_new(struct pol *pol, struct backend data, uint64_t chunk_bytes, struct err *e)
 {
-	if (d->data.ops && d->data.ops->discard)
-		pol_set_evict_cb(shared, on_evict_shared, (void *)d);
+	struct path_shared *sh = calloc(1, sizeof *sh);
+	if (!sh || cidx_init(&sh->filling, sizeof(struct sfill), CIDX_SPARSE) < 0) {
+		free(sh);
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
+	sh->pol = pol;
+	sh->data = data;
+	sh->chunk_bytes = chunk_bytes;
+	sh->pins_on = data.ops && data.ops->discard;
+	if (sh->pins_on) {
+		if (cidx_init(&sh->reading, sizeof(struct rpin), CIDX_SPARSE) < 0) {
+			cidx_destroy(&sh->filling);
+			free(sh);
+			err_set(e, ERR_FAIL, "out of memory");
+			return NULL;
+		}
+		pol_set_evict_cb(pol, on_evict_shared, sh);
+	}
+	return sh;
+}
+
+void path_shared_free(struct path_shared *sh)
+{
+	if (!sh)
+		return;
+	if (sh->pins_on) {
+		pol_set_evict_cb(sh->pol, NULL, NULL);
+		cidx_destroy(&sh->reading);
+	}
+	cidx_destroy(&sh->filling);
+	free(sh);
 }
 
 static void tier_destroy(struct tier *t)
@@ -1264,7 +1471,7 @@ static void tier_destroy(struct tier *t)
 		cidx_destroy(&t->dirty_map);
 	if (t->wq_keys.map.slots)
 		cidx_destroy(&t->wq_keys);
-	if (t->pins_on)
+	if (t->pins_on && !t->sh)
 		cidx_destroy(&t->reading);
 	hist_free(t->st.read_latency_ns);
 	free(t->name);
@@ -1292,7 +1499,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 			err_set(e, ERR_INPUT, "path: tier %s: no data backend", nm);
 			return NULL;
 		}
-		if (c->capacity_bytes && !c->policy && !c->shared_policy) {
+		if (c->capacity_bytes && !c->policy && !c->shared) {
 			err_set(e, ERR_INPUT, "path: tier %s: a bounded tier needs an eviction policy", nm);
 			return NULL;
 		}
@@ -1345,18 +1552,23 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 		if (c->write_policy == PATH_WRITE_BACK &&
 		    cidx_init(&t->wq_keys, sizeof(struct wq_key), CIDX_SPARSE) < 0)
 			goto oom;
-		t->pins_on = t->bounded && !c->shared_policy && t->data.ops && t->data.ops->discard;
+		t->rd = &t->reading;
+		t->pins_on = t->bounded && !c->shared && t->data.ops && t->data.ops->discard;
 		if (t->pins_on && cidx_init(&t->reading, sizeof(struct rpin), CIDX_SPARSE) < 0)
 			goto oom;
-		if (c->shared_policy) {
+		if (c->shared) {
 			if (!t->bounded || c->write_policy == PATH_WRITE_BACK) {
 				err_set(e, ERR_INPUT, "path: tier %s: a shared tier must be bounded and not write-back",
 					t->name);
 				path_free(p);
 				return NULL;
 			}
-			t->pol = *c->shared_policy;
+			t->pol = *c->shared->pol;
 			t->pol_shared = 1;
+			t->sh = c->shared;
+			t->rd = &t->sh->reading;
+			t->pins_on = t->sh->pins_on;
+			p->shared_mask |= 1u << i;
 		} else if (t->bounded) {
 			if (pol_init(&t->pol, c->policy, c->capacity_bytes, &c->admission, e) < 0) {
 				err_prefix(e, "path: tier %s: ", t->name);
@@ -1640,6 +1852,7 @@ int path_export(const struct path *p, const char *prefix, struct met_registry *m
 	rc |= put(m, prefix, NULL, "write.requested_bytes", (double)s->write_req_bytes, "B");
 	rc |= put(m, prefix, NULL, "write.acked_bytes", (double)s->write_acked_bytes, "B");
 	rc |= put(m, prefix, NULL, "coalesced", (double)s->coalesced, "chunks");
+	rc |= put(m, prefix, NULL, "raced", (double)s->raced, "events");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct tier *t = &p->t[i];
 		const struct path_tier_stats *ts = &t->st;

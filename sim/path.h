@@ -12,8 +12,12 @@
  * path stamps its node id (cfg.client) on each request so a model can
  * pick per-node links and queues.  Residency (the eviction policy) is per
  * path instance, unless the caller gives a bounded shared tier one policy
- * for every node (path_tier_cfg.shared_policy, as models/tiered.c does for
- * the warm cluster): one node's fill is then another's hit.
+ * for every node (path_tier_cfg.shared, as models/tiered.c does for the
+ * warm cluster): one node's fill is then another's hit.  A chunk reserved
+ * there by one node's miss is not written until that node's fetch is
+ * back; another node whose lookup finds it meanwhile waits for that fetch
+ * and then reads the tier (behind the fill), so the nodes' misses on a
+ * chunk make one fetch.
  *
  * Chunks.  Objects are read and cached in chunks of cfg.chunk_bytes:
  * chunk i of object o covers [i*C, min((i+1)*C, size)), so an object
@@ -117,13 +121,13 @@
  *
  * Not modelled yet: Belady (no next-access times reach the path),
  * prefetch, promotion on hits at lower tiers beyond the miss fill,
- * coalescing of misses on one chunk from different nodes of a shared
- * tier (each node fetches), failed drains (counted in errors,
- * the chunk is then dropped, not retried), and data freshness: a read of
- * a chunk whose only fresh copy is still draining reads the tier below,
- * a fill that lands after a newer write overwrites it, and a write-around
- * may race a queued drain of older data.  All right for timing; the real
- * implementation will need ordering for them.
+ * failed drains (counted in errors,
+ * the chunk is then dropped, not retried), and data freshness across
+ * nodes: a node's write-back tier is its own, so another node reads the
+ * object below, without the bytes still dirty there (tierref: old bytes
+ * or a short read); within a node, a fill that lands after a newer write
+ * overwrites it, and a write-around may race a queued drain of older
+ * data.
  */
 #ifndef TIERSIM_PATH_H
 #define TIERSIM_PATH_H
@@ -154,6 +158,8 @@ enum path_meta_kind {
 	PATH_META_OBJECT,
 };
 
+struct path_shared; /* path_shared_new, below */
+
 struct path_tier_cfg {
 	const char *name;               /* "hot", "warm": metric names */
 	uint64_t capacity_bytes;        /* 0: unbounded (holds everything) */
@@ -166,17 +172,15 @@ struct path_tier_cfg {
 	struct backend meta;            /* .ops NULL: metadata is free here */
 	enum path_meta_kind meta_kind;
 	uint64_t meta_ttl_ns;           /* client metadata cache TTL */
-	/* A policy the caller owns (pol_init) and shares between the paths of
-	 * several nodes: a cluster-wide tier (the warm cluster) whose
-	 * residency is common to every node, so one node's fill is the next
-	 * node's hit.  capacity_bytes must be the policy's capacity.  Not with
-	 * write-back (dirty state is per node).  Each node keeps its own
-	 * in-flight table, so two nodes missing the same chunk at once fetch
-	 * it twice; the policy's eviction callback is left to the owner, so
-	 * this tier's evictions are not counted per node (see
-	 * path_tier_shared_evictions).  NULL: the path
-	 * creates its own from `policy` and `admission`. */
-	struct pol *shared_policy;
+	/* A residency the caller owns (path_shared_new) and shares between
+	 * the paths of several nodes: a cluster-wide tier (the warm cluster)
+	 * whose residency is common to every node, so one node's fill is the
+	 * next node's hit.  capacity_bytes must be its policy's capacity, and
+	 * data the backend it was made with.  Not with write-back (dirty
+	 * state is per node).  This tier's evictions are not counted per node (see
+	 * path_tier_shared_evictions).  NULL: the path creates its own
+	 * policy from `policy` and `admission`. */
+	struct path_shared *shared;
 };
 
 struct path_cfg {
@@ -213,6 +217,14 @@ struct path_stats {
 	uint64_t read_req_bytes, read_delivered_bytes;
 	uint64_t write_req_bytes, write_acked_bytes;
 	uint64_t coalesced;                 /* chunk reads that joined a fetch */
+	/* Events whose outcome depends on timing, as coalesced does (so a
+	 * measured run and its prediction may differ in hits, misses and
+	 * bytes): a read served by a dirty chunk's bytes that its policy had
+	 * let go or held smaller (before its drain lands), a fetch back after
+	 * its chunk was evicted (no fill), a rewrite of a chunk being drained
+	 * (drained twice), a read that waited for a write queued for budget,
+	 * and a lookup of a shared chunk another node had reserved. */
+	uint64_t raced;
 };
 
 /* status: enum bk_status; bytes: delivered (read) or written (write). */
@@ -258,22 +270,23 @@ const char *path_tier_name(const struct path *p, size_t tier);
  * when it first reads or writes one. */
 int path_check_object(const struct path *p, uint64_t obj_bytes, struct err *e);
 uint64_t path_tier_used_bytes(const struct path *p, size_t tier);
-/* A tier whose policy the nodes share (shared_policy): the evictions of
+/* A tier whose policy the nodes share (shared): the evictions of
  * that policy, every node's together (its per-node stats count none);
  * 0 for any other tier. */
 uint64_t path_tier_shared_evictions(const struct path *p, size_t tier);
-/* A chunk that leaves a bounded tier is discarded at the tier's data
- * backend (backend.h, discard; a no-op in every model): a real disk then
- * holds no more than the tier's capacity.  A tier's own policy does this
- * itself; the owner of a shared policy asks for it here, with the shared
- * tier's backend and the chunk size (d must outlive the policy). */
-struct path_discard {
-	struct backend data;
-	uint64_t chunk_bytes;
-};
-void path_discard_evicted(struct pol *shared, const struct path_discard *d);
+/* A bounded tier's residency shared by the nodes' paths: the policy pol
+ * (the caller's, pol_init; it must outlive this), the tier's data backend
+ * (the one every node's path is given for it) and the paths' chunk.  It
+ * holds what each path must see of the others' work on the tier: the
+ * chunks reserved by a node's miss whose fetch is not back, and the
+ * chunks with reads under way (a chunk that leaves the tier is discarded
+ * at data, as a node tier's is, after every node's reads of it; a no-op
+ * in every model).  Made before the paths, freed after them; NULL on out
+ * of memory (fills e). */
+struct path_shared *path_shared_new(struct pol *pol, struct backend data, uint64_t chunk_bytes, struct err *e);
+void path_shared_free(struct path_shared *s);
 
-/* 1 if the nodes share the tier's policy (one residency: shared_policy). */
+/* 1 if the nodes share the tier's policy (one residency: shared). */
 int path_tier_policy_shared(const struct path *p, size_t tier);
 uint64_t path_tier_capacity_bytes(const struct path *p, size_t tier);
 /* The tier's policy (NULL for an unbounded tier), and the path's chunk. */

@@ -103,7 +103,9 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
  *             change rule above), or POL_HIT_GREW when the object was
  *             held at a smaller size (a hit all the same: the data path
  *             alone treats it as a miss, since a tier holds only the
- *             bytes it was given); a miss returns 0 and may update ghost
+ *             bytes it was given), or POL_HIT_SHRANK when it was held at
+ *             a larger one (a hit: the data path frees the bytes past
+ *             the new size); a miss returns 0 and may update ghost
  *             state, which a following insert of the same request uses.
  *   insert    called only right after lookup returned 0 for the same
  *             request, with size_bytes <= capacity: evicts until the object
@@ -115,7 +117,8 @@ static inline void pol_base_evicted(struct pol_base *b, uint64_t id, uint64_t si
  *   mem_bytes the bytes the policy's structures hold.
  *   max_object  optional: see the field.
  */
-#define POL_HIT_GREW 2 /* lookup, pol_access: a hit on an object that grew */
+#define POL_HIT_GREW 2   /* lookup, pol_access: a hit on an object that grew */
+#define POL_HIT_SHRANK 3 /* lookup, pol_access: a hit on an object that shrank */
 
 struct pol_ops {
 	const char *name;

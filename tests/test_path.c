@@ -474,6 +474,38 @@ static void test_drained_chunk_is_discarded_after_the_read_it_serves(void **stat
 	fix_free(&f);
 }
 
+/* Object 4 is read at 1000 bytes (hot holds its chunk at 1000), then at
+ * 100 (it shrank): hot frees the chunk's bytes past 100, which its policy
+ * no longer counts (a 128 KiB tier's files held 1,088 KiB).  A write at
+ * 40 then frees past 40. */
+static void test_chunk_that_shrinks_frees_its_tail(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	rd(&f, 4, 1000, 0, 1000, &a);
+	run_all(&f);
+	rd(&f, 4, 100, 0, 100, &b);
+	run_all(&f);
+	assert_int_equal(b.status, BK_OK);
+	assert_int_equal(path_tier_stats(f.p, 0)->hits, 1);
+	assert_int_equal(path_tier_used_bytes(f.p, 0), 100);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	uint64_t want[] = { 4, 100, CHUNK - 100 };
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(f.data[0].discard[0][k], want[k]);
+	wr(&f, 4, 40, 0, 40, &c);
+	run_all(&f);
+	assert_int_equal(f.data[0].ndiscard, 2);
+	assert_int_equal(f.data[0].discard[1][1], 40);
+	assert_int_equal(f.data[0].discard[1][2], CHUNK - 40);
+	assert_int_equal(f.data[1].ndiscard, 0);
+	fix_free(&f);
+}
+
 /* Hot write-around: a write invalidates the chunk a read had filled, and
  * its blocks are freed (they stayed on the disk: a 256 KiB tier's files
  * held 640 KiB). */
@@ -718,6 +750,36 @@ static void test_empty_read_completes_from_the_executor(void **state)
 	fix_free(&f);
 }
 
+/* Two nodes' paths over the fixture's tiers, the top one shared (its
+ * capacity from caps[0]): f's own path is node A (client 7), tn->b node
+ * B (client 8). */
+struct two_nodes {
+	struct pol pol;
+	struct path_shared *sh;
+	struct path *b;
+};
+
+static void two_nodes_start(struct fixture *f, struct two_nodes *tn)
+{
+	assert_int_equal(pol_init(&tn->pol, &pol_lru_ops, f->tc[0].capacity_bytes, NULL, NULL), 0);
+	tn->sh = path_shared_new(&tn->pol, f->tc[0].data, CHUNK, NULL);
+	assert_non_null(tn->sh);
+	f->tc[0].shared = tn->sh;
+	fix_start(f);
+	struct path_cfg cfg_b = f->cfg;
+	cfg_b.client = 8;
+	tn->b = path_new(&f->x, &cfg_b, NULL);
+	assert_non_null(tn->b);
+}
+
+static void two_nodes_free(struct fixture *f, struct two_nodes *tn)
+{
+	path_free(tn->b);
+	fix_free(f);
+	path_shared_free(tn->sh);
+	pol_destroy(&tn->pol);
+}
+
 /* Two nodes' paths share one bounded tier's policy (a cluster-wide warm
  * tier): node A's miss fills it, so node B's read of the same object is a
  * hit there and never reaches the cold store. */
@@ -729,7 +791,9 @@ static void test_shared_tier_residency_is_common_to_nodes(void **state)
 	fix_init(&f, 2, caps);
 	struct pol shared;
 	assert_int_equal(pol_init(&shared, &pol_lru_ops, 10 * CHUNK, NULL, NULL), 0);
-	f.tc[0].shared_policy = &shared;
+	struct path_shared *sh = path_shared_new(&shared, f.tc[0].data, CHUNK, NULL);
+	assert_non_null(sh);
+	f.tc[0].shared = sh;
 	f.tc[0].policy = NULL;
 	fix_start(&f);
 	struct path_cfg cfg_b = f.cfg;
@@ -765,9 +829,110 @@ static void test_shared_tier_residency_is_common_to_nodes(void **state)
 	assert_int_equal(path_tier_shared_evictions(f.p, 1), 0); /* cold: its own */
 	path_free(b);
 	fix_free(&f);   /* neither path destroys the shared policy */
+	path_shared_free(sh);
 	assert_int_equal(shared.ops->contains(shared.st, 42ull << 24), 0);
 	assert_int_equal(shared.ops->contains(shared.st, 111ull << 24), 1);
 	pol_destroy(&shared);
+}
+
+/* Node A misses object 42 at 0: the shared tier reserves the chunk, and
+ * A's fetch from cold is back at 1000, when A issues the fill.  Node B's
+ * read of it at 0 finds the chunk reserved but not written: a hit whose
+ * read waits for A's fetch, then reads the tier, at 1000 to 1010 (it read
+ * the tier at once, on nothing: tierref's ENOENT).  Cold is read once. */
+static void test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	struct two_nodes tn;
+	two_nodes_start(&f, &tn);
+	struct path *b = tn.b;
+	struct done_rec ra = { 0 }, rb = { 0 }, rc = { 0 };
+	rd(&f, 42, 800, 0, 800, &ra);
+	rb.x = &f.x;
+	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	fx_run(&f.fx, 999);
+	assert_int_equal(f.data[0].submitted[BK_READ], 0); /* B waits */
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_equal(ra.t, 1000);
+	assert_int_equal(rb.t, 1010);
+	assert_int_equal(rb.status, BK_OK);
+	assert_int_equal(rb.bytes, 800);
+	assert_int_equal(path_tier_stats(b, 0)->hits, 1);
+	assert_int_equal(path_tier_stats(b, 0)->misses, 0);
+	assert_int_equal(f.data[1].submitted[BK_READ], 1);
+	assert_int_equal(f.data[0].submitted[BK_READ], 1);
+	assert_int_equal(path_stats(b)->raced, 1);
+	assert_int_equal(path_stats(f.p)->raced, 0);
+	/* Then a plain hit. */
+	rc.x = &f.x;
+	uint64_t t0 = f.fx.now;
+	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rc, NULL), 0);
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_equal(rc.t - t0, 10);
+	assert_int_equal(path_tier_stats(b, 0)->hits, 2);
+	two_nodes_free(&f, &tn);
+}
+
+/* As above, but A's fetch fails: B's waiting read goes to cold, which
+ * holds every chunk, and succeeds; A's fails. */
+static void test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	struct two_nodes tn;
+	two_nodes_start(&f, &tn);
+	struct path *b = tn.b;
+	f.data[1].fail_reads = 1;
+	struct done_rec ra = { 0 }, rb = { 0 };
+	rd(&f, 42, 800, 0, 800, &ra);
+	rb.x = &f.x;
+	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	fx_run(&f.fx, 1000); /* A's fetch fails at 1000, and B's read goes to cold */
+	f.data[1].fail_reads = 0;
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_not_equal(ra.status, BK_OK);
+	assert_int_equal(rb.status, BK_OK);
+	assert_int_equal(rb.t, 2000);
+	assert_int_equal(f.data[1].submitted[BK_READ], 2);
+	assert_false(path_tier_holds(b, 0, 42, 0));
+	two_nodes_free(&f, &tn);
+}
+
+/* A shared tier of one chunk answering in 2000.  Node A's miss on object
+ * 1 is back at 1000; node B's read of it then is a hit, read until 3000.
+ * A's miss on object 2 at 1000 evicts 1 under B's read: its blocks go
+ * after that read, not at once (they were punched under it: zeros). */
+static void test_shared_tier_discards_after_every_nodes_reads(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 1 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.data[0].delay_ns = 2000;
+	struct two_nodes tn;
+	two_nodes_start(&f, &tn);
+	struct path *b = tn.b;
+	struct done_rec ra = { 0 }, rb = { 0 }, rc = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &ra);
+	fx_run(&f.fx, 1000);
+	assert_int_equal(ra.t, 1000);
+	rb.x = &f.x;
+	assert_int_equal(path_read(b, 1, 1000, 0, 1000, on_done, &rb, NULL), 0);
+	rd(&f, 2, 1000, 0, 1000, &rc);
+	fx_run(&f.fx, 2500);
+	assert_int_equal(path_tier_shared_evictions(f.p, 0), 1);
+	assert_int_equal(f.data[0].ndiscard, 0); /* B reads 1 until 3000 */
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_equal(rb.t, 3000);
+	assert_int_equal(path_tier_stats(b, 0)->hits, 1);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 1);
+	two_nodes_free(&f, &tn);
 }
 
 static void test_shared_tier_refuses_write_back(void **state)
@@ -778,13 +943,16 @@ static void test_shared_tier_refuses_write_back(void **state)
 	fix_init(&f, 2, caps);
 	struct pol shared;
 	assert_int_equal(pol_init(&shared, &pol_lru_ops, 10 * CHUNK, NULL, NULL), 0);
-	f.tc[0].shared_policy = &shared;
+	struct path_shared *sh = path_shared_new(&shared, f.tc[0].data, CHUNK, NULL);
+	assert_non_null(sh);
+	f.tc[0].shared = sh;
 	f.tc[0].write_policy = PATH_WRITE_BACK;
 	f.tc[0].dirty_budget_bytes = CHUNK;
 	struct err e = { 0 };
 	assert_null(path_new(&f.x, &f.cfg, &e));
 	assert_non_null(strstr(e.msg, "shared"));
 	fix_free(&f);
+	path_shared_free(sh);
 	pol_destroy(&shared);
 }
 
@@ -897,6 +1065,7 @@ static void test_read_waits_for_a_write_queued_for_budget(void **state)
 	assert_int_equal(r.status, BK_OK);
 	assert_int_equal(r.bytes, 1000);
 	assert_int_equal(r.t, 1020);
+	assert_int_equal(path_stats(f.p)->raced, 1);
 	assert_int_equal(path_tier_stats(f.p, 0)->hits, 1);
 	assert_int_equal(path_tier_stats(f.p, 0)->misses, 0);
 	assert_int_equal(f.data[1].done[BK_READ], 0);
@@ -921,6 +1090,7 @@ static void test_rewrite_of_dirty_chunk_coalesces(void **state)
 	assert_int_equal(b.t, 10);
 	assert_int_equal(path_tier_stats(f.p, 0)->backpressure_waits, 0);
 	assert_int_equal(f.data[1].done[BK_WRITE], 1);
+	assert_int_equal(path_stats(f.p)->raced, 1); /* saved a drain: it was still dirty */
 	fix_free(&f);
 }
 
@@ -976,6 +1146,34 @@ static void test_read_of_an_evicted_dirty_chunk_is_served_by_its_tier(void **sta
 	assert_int_equal(f.data[1].done[BK_READ], 0);
 	assert_int_equal(path_tier_stats(f.p, 0)->hits, 1);
 	assert_int_equal(path_tier_stats(f.p, 0)->misses, 0);
+	assert_int_equal(path_stats(f.p)->raced, 1); /* its drain had not landed */
+	fix_free(&f);
+}
+
+/* Write-back: object 1 is written at 1000 bytes and is dirty in hot; a
+ * read of it at 100 bytes (it shrank) leaves hot's entry at 100 bytes,
+ * and a read at 1000 then finds it grown there.  The dirty bytes cover
+ * it: a hot hit.  (It read cold, before the drain had landed there:
+ * tierref's ENOENT.) */
+static void test_dirty_chunk_held_smaller_serves_a_grown_read(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].write_policy = PATH_WRITE_BACK;
+	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	wr(&f, 1, 1000, 0, 1000, &a);
+	rd(&f, 1, 100, 0, 100, &b);
+	rd(&f, 1, 1000, 0, 1000, &c);
+	run_all(&f);
+	assert_int_equal(c.status, BK_OK);
+	assert_int_equal(c.bytes, 1000);
+	assert_int_equal(path_tier_stats(f.p, 0)->hits, 2);
+	assert_int_equal(path_tier_stats(f.p, 0)->misses, 0);
+	assert_int_equal(f.data[1].submitted[BK_READ], 0);
 	fix_free(&f);
 }
 
@@ -1479,6 +1677,7 @@ int main(void)
 		cmocka_unit_test(test_chunk_evicted_under_a_read_is_discarded_after_it),
 		cmocka_unit_test(test_read_of_a_grown_chunk_does_not_join_a_shorter_fetch),
 		cmocka_unit_test(test_drained_chunk_is_discarded_after_the_read_it_serves),
+		cmocka_unit_test(test_chunk_that_shrinks_frees_its_tail),
 		cmocka_unit_test(test_write_around_frees_the_chunk_it_invalidates),
 		cmocka_unit_test(test_admission_refusing_a_fill),
 		cmocka_unit_test(test_size_admission_judges_the_whole_object),
@@ -1489,6 +1688,9 @@ int main(void)
 		cmocka_unit_test(test_chunk_held_smaller_than_its_grown_object_is_a_miss),
 		cmocka_unit_test(test_empty_read_completes_from_the_executor),
 		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
+		cmocka_unit_test(test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch),
+		cmocka_unit_test(test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom),
+		cmocka_unit_test(test_shared_tier_discards_after_every_nodes_reads),
 		cmocka_unit_test(test_shared_tier_refuses_write_back),
 		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
 		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
@@ -1497,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
 		cmocka_unit_test(test_rewrite_of_a_dirty_chunk_that_grew_drains_its_new_length),
 		cmocka_unit_test(test_read_of_an_evicted_dirty_chunk_is_served_by_its_tier),
+		cmocka_unit_test(test_dirty_chunk_held_smaller_serves_a_grown_read),
 		cmocka_unit_test(test_failed_drain_is_counted_and_frees_the_budget),
 		cmocka_unit_test(test_write_through_fails_with_a_lower_tier),
 		cmocka_unit_test(test_write_through_failing_at_a_tier_takes_the_chunk_out),

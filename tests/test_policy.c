@@ -394,7 +394,7 @@ static void test_lru_evicts_until_new_object_fits(void **state)
 
 /* A resident object whose size changes is a hit and takes the new size:
  * c = 10, A4 B4; A grows to 8: a hit (POL_HIT_GREW: held smaller), 12 >
- * 10 so the LRU object B goes; A shrinks to 3: a plain hit; A grows to
+ * 10 so the LRU object B goes; A shrinks to 3: a hit (POL_HIT_SHRANK); A grows to
  * 11 > c: a hit (grown), and A leaves the cache. */
 static void test_size_change_is_a_hit_and_evicts_to_fit(void **state)
 {
@@ -405,7 +405,7 @@ static void test_size_change_is_a_hit_and_evicts_to_fit(void **state)
 	assert_int_equal(acc(&p, 1, 8, -1), POL_HIT_GREW);
 	expect_resident(&p, (uint64_t[]){ 1 }, 1, (uint64_t[]){ 2 }, 1);
 	assert_int_equal(pol_used_bytes(&p), 8);
-	assert_int_equal(acc(&p, 1, 3, -1), 1);
+	assert_int_equal(acc(&p, 1, 3, -1), POL_HIT_SHRANK);
 	assert_int_equal(pol_used_bytes(&p), 3);
 	assert_int_equal(acc(&p, 1, 11, -1), POL_HIT_GREW);
 	assert_int_equal(pol_n_objects(&p), 0);
@@ -776,8 +776,8 @@ static void test_every_policy_keeps_its_accounting_under_random_load(void **stat
 				size = 1 + (rs >> 40) % 1600; /* sometimes > cap */
 			int64_t next = (int64_t)((rs >> 24) % 100000) - 1;
 			int was = m.in[id];
-			/* A hit on an object held smaller says so (every policy). */
-			int want = was ? (size > m.size[id] ? POL_HIT_GREW : 1) : 0;
+			/* A hit on an object held at another size says so (every policy). */
+			int want = !was ? 0 : size > m.size[id] ? POL_HIT_GREW : size < m.size[id] ? POL_HIT_SHRANK : 1;
 			/* A hit takes the new size first (then may evict, even
 			 * itself, reporting the new size); an object resized past
 			 * the whole cache leaves with the size it held. */

@@ -188,7 +188,7 @@ static int arc_lookup(void *st, const struct pol_req *r)
 		break;
 	}
 	if (e->size != r->size_bytes) {
-		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : POL_HIT_SHRANK;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			plist_drop(&s->ix, &s->l[ARC_T2], &s->b, h, e, 1);
 			return hit;

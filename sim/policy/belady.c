@@ -163,7 +163,7 @@ static int belady_lookup(void *st, const struct pol_req *r)
 	else if (nx < old)
 		bel_down(s, i);
 	if (e->size != r->size_bytes) {
-		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : POL_HIT_SHRANK;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			bel_drop(s, h, 1);
 			return hit;

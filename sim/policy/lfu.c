@@ -150,7 +150,7 @@ static int lfu_lookup(void *st, const struct pol_req *r)
 	/* Out of memory for a new bucket: the count stays, the hit counts. */
 	(void)lfu_bump(s, h, e);
 	if (e->size != r->size_bytes) {
-		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : POL_HIT_SHRANK;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			lfu_drop(s, h, e, 1);
 			return hit;

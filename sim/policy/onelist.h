@@ -67,7 +67,7 @@ static inline void onelist_mark(struct onelist *s, uint32_t h, struct pol_ent *e
  * cache) or it is held at its new size, evicting until the cache fits
  * (its own entry last but for FIFO, whose hit leaves it where it is).
  * Returns the hit code: POL_HIT_GREW when the object is larger than the
- * entry held, else 1. */
+ * entry held, POL_HIT_SHRANK when smaller, else 1. */
 static inline int onelist_lookup(struct onelist *s, const struct pol_req *r, onelist_touch_fn touch,
 				 onelist_evict_fn evict_one)
 {
@@ -79,7 +79,7 @@ static inline int onelist_lookup(struct onelist *s, const struct pol_req *r, one
 		touch(s, h, e);
 	if (e->size == r->size_bytes)
 		return 1;
-	int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
+	int hit = r->size_bytes > e->size ? POL_HIT_GREW : POL_HIT_SHRANK;
 	if (r->size_bytes > s->b.capacity_bytes) {
 		onelist_drop(s, h, e, 1);
 		return hit;

@@ -159,7 +159,7 @@ static int s3fifo_lookup(void *st, const struct pol_req *r)
 	if (f < S3_MAX_FREQ)
 		e->meta = S3_META(q, f + 1);
 	if (e->size != r->size_bytes) {
-		int hit = r->size_bytes > e->size ? POL_HIT_GREW : 1;
+		int hit = r->size_bytes > e->size ? POL_HIT_GREW : POL_HIT_SHRANK;
 		if (r->size_bytes > s->b.capacity_bytes) {
 			plist_drop(&s->ix, &s->q[q], &s->b, h, e, 1);
 			return hit;
