@@ -252,6 +252,7 @@ struct path_shared {
 	struct cidx reading;  /* pins_on: chunk key -> struct rpin */
 	struct cidx filling;  /* chunk key -> struct sfill */
 	size_t nfilling;
+	uint32_t npaths;      /* the paths made over it: with one, nobody waits */
 };
 
 /* A reused object is zeroed unless `zero` is 0: the caller then sets every
@@ -643,7 +644,7 @@ static int fetch_add_waiter(struct fetch *f, struct rq *r, uint64_t bytes)
 }
 
 static void chunk_gone(struct tier *t, uint64_t key);
-static void chunk_shrank(struct tier *t, uint64_t key, uint64_t clen);
+static void chunk_shrank(struct tier *t, uint64_t key, uint64_t clen) __attribute__((cold, noinline));
 
 /* A fill that failed (a full disk, say) leaves the chunk out of the tier,
  * so that later reads fetch it from below rather than read what never
@@ -670,12 +671,14 @@ static void fill_done(struct path *p, struct tio *io)
 }
 
 /* A fetch that reserved the chunk at shared tiers (mask) has gone out. */
-static void sfill_add(struct path *p, uint64_t key, uint32_t mask)
+static __attribute__((noinline)) void sfill_add(struct path *p, uint64_t key, uint32_t mask)
 {
 	for (size_t s = 0; s < p->n; s++) {
 		if (!(mask & p->shared_mask & (1u << s)))
 			continue;
 		struct path_shared *sh = p->t[s].sh;
+		if (sh->npaths < 2)
+			continue;
 		uint32_t h = cidx_find(&sh->filling, key);
 		if (h == CIDX_NONE) {
 			if ((h = cidx_insert(&sh->filling, key)) == CIDX_NONE) {
@@ -693,8 +696,8 @@ static void sfill_add(struct path *p, uint64_t key, uint32_t mask)
 
 /* A read of the chunk at shared tier `tier`, by a node whose lookup found
  * it reserved by another's fetch: started when that fetch is back. */
-static int sfill_wait(struct path *p, size_t tier, uint64_t key, uint64_t obj, uint64_t off, uint64_t len,
-		      tio_cont cont, void *arg)
+static __attribute__((cold, noinline)) int sfill_wait(struct path *p, size_t tier, uint64_t key, uint64_t obj,
+							uint64_t off, uint64_t len, tio_cont cont, void *arg)
 {
 	struct path_shared *sh = p->t[tier].sh;
 	struct sfill *sf = cidx_at(&sh->filling, cidx_find(&sh->filling, key));
@@ -716,16 +719,16 @@ static int sfill_wait(struct path *p, size_t tier, uint64_t key, uint64_t obj, u
  * fill (the fetch failed, or the chunk was evicted first), they wait for
  * the chunk's other fetches, and with none left they read the bottom
  * tier, which holds every chunk. */
-static void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint32_t filled)
+static __attribute__((noinline)) void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint32_t filled)
 {
 	for (size_t s = 0; s < p->n; s++) {
 		uint32_t bit = 1u << s;
 		if (!(mask & p->shared_mask & bit))
 			continue;
 		struct path_shared *sh = p->t[s].sh;
-		uint32_t h = cidx_find(&sh->filling, key);
+		uint32_t h = sh->nfilling ? cidx_find(&sh->filling, key) : CIDX_NONE;
 		if (h == CIDX_NONE)
-			continue; /* its sfill_add failed */
+			continue; /* one path (sfill_add skips), or its sfill_add failed */
 		struct sfill *sf = cidx_at(&sh->filling, h);
 		int last = --sf->n == 0;
 		struct swait *w = NULL;
@@ -1566,6 +1569,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 			t->pol = *c->shared->pol;
 			t->pol_shared = 1;
 			t->sh = c->shared;
+			t->sh->npaths++;
 			t->rd = &t->sh->reading;
 			t->pins_on = t->sh->pins_on;
 			p->shared_mask |= 1u << i;
