@@ -698,6 +698,40 @@ static void test_csv_line_limit_is_exact(void **state)
 	free(text);
 }
 
+/* trace_read_line's bound, exact at TRACE_MAX_LINE bytes: a line of the
+ * limit and its line end is read whole (here a bad record, skipped when
+ * lenient, then the next is read); one byte more is bad input naming the
+ * line, not memory grown without end (a file with no line ends took
+ * gigabytes, then failed as out of memory, exit 1). */
+static void test_azure_line_limit_is_exact(void **state)
+{
+	(void)state;
+	const char *hdr = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+	const char *rec = "2023-11-16 18:15:46.6805900,4808,10\n";
+	size_t h = strlen(hdr), k = strlen(rec), n = h + TRACE_MAX_LINE + 1 + k;
+	char *text = malloc(n + 1);
+	assert_non_null(text);
+	memcpy(text, hdr, h);
+	memset(text + h, '7', TRACE_MAX_LINE);
+	text[h + TRACE_MAX_LINE] = '\n';
+	memcpy(text + h + TRACE_MAX_LINE + 1, rec, k);
+	const char *path = tmpfile_with("limit_azure.csv", text, n);
+	struct trace_rec r[2];
+	struct err e = { 0 };
+	int rc;
+	uint64_t skipped;
+	assert_int_equal(read_all(path, "azure_llm", 1, r, 2, &rc, &e, &skipped), 1);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(r[0].size_bytes, 4808ull * TRACE_KV_BYTES_PER_TOKEN);
+	text[h + TRACE_MAX_LINE] = '7'; /* the line goes on: over the limit */
+	path = tmpfile_with("over_azure.csv", text, n);
+	assert_int_equal(read_all(path, "azure_llm", 1, r, 2, &rc, &e, &skipped), 0);
+	assert_int_equal(rc, -1);
+	assert_int_equal(e.code, ERR_INPUT);
+	expect_msg(&e, path, ":2: a line longer than 1048576 bytes");
+	free(text);
+}
+
 static void test_azure_date_the_month_lacks_is_a_bad_time(void **state)
 {
 	(void)state;
@@ -827,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_csv_nul_byte_is_a_bad_record_naming_line_and_column),
 		cmocka_unit_test(test_csv_bad_quoting_is_a_bad_record_a_lenient_reader_skips),
 		cmocka_unit_test(test_csv_line_limit_is_exact),
+		cmocka_unit_test(test_azure_line_limit_is_exact),
 		cmocka_unit_test(test_csv_decimal_times_are_exact),
 		cmocka_unit_test(test_azure_date_the_month_lacks_is_a_bad_time),
 		cmocka_unit_test(test_azure_time_past_64_bits_of_ns_is_an_error),

@@ -77,7 +77,7 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 {
 	ssize_t n;
 	if (a->line_no == 0) {
-		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, TRACE_MAX_LINE, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n < 0 || strlen(a->line) != (size_t)n ||
@@ -89,7 +89,7 @@ static int al_next(struct trace_alibaba *a, struct trace_alibaba_task *t, struct
 				       a->path, n < 0 ? "" : a->line);
 	}
 	do {
-		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, TRACE_MAX_LINE, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n == -1)

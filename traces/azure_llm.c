@@ -134,7 +134,7 @@ static int azure_next(void *st, struct trace_rec *r, struct err *e)
 	struct azure *a = st;
 	ssize_t n;
 	if (a->line_no == 0) {
-		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, TRACE_MAX_LINE, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n < 0 || strlen(a->line) != (size_t)n ||
@@ -144,7 +144,7 @@ static int azure_next(void *st, struct trace_rec *r, struct err *e)
 				       a->path, n < 0 ? "" : a->line);
 	}
 	do {
-		n = trace_read_line(a->f, &a->line, &a->cap, a->path, &a->line_no, e);
+		n = trace_read_line(a->f, &a->line, &a->cap, TRACE_MAX_LINE, a->path, &a->line_no, e);
 		if (n == -2)
 			return -1;
 		if (n == -1)

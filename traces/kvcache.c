@@ -294,11 +294,13 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 	if (!f)
 		return err_open(e, path, errno);
 	char *buf = NULL;
-	size_t bufcap = 0, reqcap = 0, idcap = 0, line = 0;
+	size_t bufcap = 0, reqcap = 0, idcap = 0;
+	uint64_t line = 0;
 	ssize_t len = 0;
 	int rc = 0;
-	while ((!max_requests || t->nreq < max_requests) && (len = getline(&buf, &bufcap, f)) >= 0) {
-		line++;
+	/* Mooncake's lines: at most 64 MiB, as its trace reader's (mooncake.c). */
+	while ((!max_requests || t->nreq < max_requests) &&
+	       (len = trace_read_line(f, &buf, &bufcap, (size_t)64 << 20, path, &line, e)) >= 0) {
 		size_t i = 0;
 		while (i < (size_t)len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
 			i++;
@@ -325,15 +327,13 @@ int kv_trace_load(struct kv_trace *t, const char *path, uint64_t block_tokens, u
 			break;
 		}
 		if (t->nids > INT32_MAX) {
-			rc = err_set(e, ERR_INPUT, "%s:%zu: more than %d block references; take a slice (requests = N)",
-				     path, line, INT32_MAX);
+			rc = err_set(e, ERR_INPUT, "%s:%llu: more than %d block references; take a slice (requests = N)",
+				     path, (unsigned long long)line, INT32_MAX);
 			break;
 		}
 	}
-	if (rc == 0 && ferror(f))
-		rc = err_set(e, ERR_FAIL, "%s: read error after line %zu", path, line);
-	else if (rc == 0 && len < 0 && !feof(f)) /* getline could not grow its buffer */
-		rc = err_set(e, ERR_FAIL, "%s:%zu: out of memory reading the line", path, line + 1);
+	if (rc == 0 && len == -2)
+		rc = -1; /* trace_read_line's message: read error, a line too long, out of memory */
 	free(buf);
 	fclose(f);
 	return rc;

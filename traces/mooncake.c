@@ -51,7 +51,7 @@
  * malformed or unusual text -- goes to json_loadb, which decides and
  * words every error.  tests/test_importers.c checks that both paths give
  * the same records on the real traces and on mutated lines.  Lines are
- * read with getline into one reused buffer (at most MC_MAX_LINE bytes);
+ * read (trace_read_line) into one reused buffer (at most MC_MAX_LINE bytes);
  * the block ids go to one reused array, so the fast path allocates
  * nothing per record.
  */
@@ -339,12 +339,9 @@ static int mooncake_next(void *st, struct trace_rec *r, struct err *e)
 	struct mooncake *m = st;
 	while (m->pos == m->n_ids) {
 		m->n_ids = m->pos = 0;
-		ssize_t n = trace_read_line(m->f, &m->line, &m->line_cap, m->path, &m->line_no, e);
+		ssize_t n = trace_read_line(m->f, &m->line, &m->line_cap, MC_MAX_LINE, m->path, &m->line_no, e);
 		if (n < 0)
 			return n == -2 ? -1 : 0;
-		if ((size_t)n > MC_MAX_LINE)
-			return err_set(e, ERR_INPUT, "%s:%llu: line longer than %u bytes", m->path,
-				       (unsigned long long)m->line_no, MC_MAX_LINE);
 		/* jansson reads a NUL outside a string as the end of the text
 		 * and the fast parser stops at it: either way a record with
 		 * one would be read as something else (make fuzz found it). */

@@ -107,11 +107,13 @@ struct trace_reader {
 
 void trace_note_skip(struct trace_reader *t, const struct err *e);
 
-/* For the line-oriented readers: the next line of f into *line (getline's
- * buffer), without its line end, counting it in *line_no.  Its length, -1
- * at the end of the file, or -2 on a read error ("PATH:LINE: read error",
- * e filled). */
-ssize_t trace_read_line(FILE *f, char **line, size_t *cap, const char *path, uint64_t *line_no,
+/* For the line-oriented readers: the next line of f into *line (a
+ * malloc'd buffer of *cap bytes, grown as needed), without its line end,
+ * counting it in *line_no.  Its length, -1 at the end of the file, or -2
+ * with e filled: a read error ("PATH:LINE: read error"), a line longer
+ * than max bytes (ERR_INPUT), or out of memory. */
+#define TRACE_MAX_LINE ((size_t)1 << 20) /* the CSV-like formats' lines (a few dozen bytes) */
+ssize_t trace_read_line(FILE *f, char **line, size_t *cap, size_t max, const char *path, uint64_t *line_no,
 			struct err *e);
 
 /* 0, or -1 with "PATH:LINE: a NUL byte at column C (not a text file?)"
@@ -210,7 +212,9 @@ int trace_format_check(const char *format, struct err *e);
  * keys (timestamp, input_length, hash_ids) is mooncake (other JSONL is
  * an error); *.csv whose header is Azure's or Alibaba's is azure_llm or
  * alibaba_gpu, other *.csv is csv; *.vscsi is vscsi; anything else
- * oracleGeneral.  Returns a static name, or NULL with e filled. */
+ * oracleGeneral, unless its first bytes are text with a separator (a CSV
+ * under another name: an error that asks for --trace-format).  Returns a
+ * static name, or NULL with e filled. */
 const char *trace_sniff(const char *path, struct err *e);
 
 /* The list of format names, for messages. */

@@ -379,8 +379,19 @@ static int load_series(struct pctx *p, const char *name, struct samples *s, stru
 			s->v = v;
 			s->cap = cap;
 		}
-		s->t[s->n] = sqlite3_column_int64(st, 0) / 1e9;
-		s->v[s->n] = sqlite3_column_double(st, 1);
+		int64_t t_ns = sqlite3_column_int64(st, 0);
+		double v = sqlite3_column_double(st, 1);
+		if (t_ns < 0 || !isfinite(v) || sqlite3_column_type(st, 1) == SQLITE_TEXT) {
+			/* Not a database tiersim wrote: say so, rather than
+			 * hand gnuplot a range it cannot draw (exit 1). */
+			err_set(e, ERR_INPUT, "%s: run %lld: series %s: a sample at %lld ns of %s: not a time >= 0 and a "
+				"finite number (a damaged results database)", p->db_path, (long long)p->run, name,
+				(long long)t_ns, (const char *)sqlite3_column_text(st, 1));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		s->t[s->n] = t_ns / 1e9;
+		s->v[s->n] = v;
 		s->n++;
 	}
 	sqlite3_finalize(st);
@@ -636,6 +647,8 @@ static int bucket_cmp(const void *a, const void *b)
 /* Sorts and adds up buckets with the same bounds (merged histograms). */
 static void cdf_normalise(struct cdf *c)
 {
+	if (c->n == 0)
+		return; /* no buckets (c->b NULL): qsort's argument must not be */
 	qsort(c->b, c->n, sizeof *c->b, bucket_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < c->n; i++) {

@@ -61,6 +61,7 @@
 
 #include "cli.h"
 #include "models/client.h"
+#include "models/net.h"
 #include "models/tiered.h"
 #include "run_tiered.h"
 #include "sim/cfg.h"
@@ -265,8 +266,14 @@ static int preset_check(struct cfg_doc *p, struct cfg_doc *sc, struct err *e)
 	for (size_t i = 0; i < p->nsec; i++) {
 		struct cfg_section *s = &p->sec[i];
 		if (strcmp(s->type, "cluster") == 0 && !s->name[0]) {
-			for (size_t k = 0; k < s->nkv; k++)
-				s->kv[k].used = 1; /* checked by the run, in the merged text */
+			/* Checked here, where its file and lines are the
+			 * preset's: the merged text's lines exist nowhere. */
+			struct net_params np;
+			uint64_t chunk = 1;
+			if (net_from_cfg(p, s, &np, e) < 0 || cfg_bytes(p, s, "chunk", &chunk, e) < 0)
+				return -1;
+			if (chunk == 0 || chunk > POL_MAX_OBJ_BYTES)
+				return cfg_error(p, s, cfg_key(s, "chunk"), e, "must be 1 byte to 4 GiB");
 			continue;
 		}
 		if (strcmp(s->type, "client") == 0 && !s->name[0]) {

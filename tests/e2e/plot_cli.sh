@@ -10,8 +10,8 @@ ROOT=$(pwd)
 TIERSIM_PLOTS=$ROOT/plots; export TIERSIM_PLOTS
 fails=0
 check() { # check "what" command...: passes if the command succeeds
-	what=$1; shift
-	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi
+	c_what=$1; shift # not $what: bad() below has its own (sh has no locals)
+	if "$@"; then echo "ok   $c_what"; else echo "FAIL $c_what"; fails=$((fails + 1)); fi
 }
 q() { sqlite3 "$1" "$2"; }
 nonempty() { for f in "$@"; do [ -s "$f" ] || { echo "  missing or empty: $f"; return 1; }; done; }
@@ -163,6 +163,13 @@ sqlite3 "$D/other.db" "create table t(x); insert into t values (1)"
 bad "an SQLite file that is not tiersim's" "$D/other.db"
 echo "not a database" >"$D/text.db"
 bad "a file that is not SQLite" "$D/text.db"
+# Damaged samples: gnuplot could not draw them (exit 1 before).
+cp "$D/r.db" "$D/inf.db"
+sqlite3 "$D/inf.db" "update series set value = 9e999 where rowid = (select min(rowid) from series where run = 1)"
+bad "a series value that is not finite" "$D/inf.db" --run 1
+cp "$D/r.db" "$D/neg.db"
+sqlite3 "$D/neg.db" "update series set t_ns = -9223372036854775808 where rowid = (select min(rowid) from series where run = 1)"
+bad "a series time before 0" "$D/neg.db" --run 1
 "$T" plot >/dev/null 2>&1; check "no database: exit 2" test $? = 2
 "$T" plot "$D/r.db" --run zero >/dev/null 2>&1; check "--run zero: exit 2" test $? = 2
 "$T" plot --help >"$D/out"; check "--help exits 0 and shows the usage" grep -q '^usage: tiersim plot' "$D/out"

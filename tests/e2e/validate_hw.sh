@@ -243,6 +243,12 @@ with_bad_preset '[client]\nthreads = 0\n'
 check "a bad preset [client]: exit 2, names the preset line and key" sh -c "test $s = 2 && grep -q 'bad.ini:2' '$D/err' && grep -q threads '$D/err'"
 with_bad_preset '[client]\nthreads = 1\ncolour = blue\n'
 check "an unknown preset [client] key: exit 2, names it" sh -c "test $s = 2 && grep -q colour '$D/err'"
+# [cluster] was checked only in the merged text, whose lines exist nowhere
+# (a 2-line preset's error was at its line 8).
+with_bad_preset '[cluster]\nnodes = 0\n'
+check "a bad preset [cluster] value: exit 2, names the preset's line 2" sh -c "test $s = 2 && grep -q 'bad.ini:2: \[cluster\] nodes' '$D/err'"
+with_bad_preset '[cluster]\nbogus = 1\n'
+check "an unknown preset [cluster] key: exit 2, names its line" sh -c "test $s = 2 && grep -q 'bad.ini:2' '$D/err' && grep -q bogus '$D/err'"
 "$T" validate hardware --measured "$D/sim.db" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?
 check "a database with no measured run: exit 2" test "$s" = 2
 "$T" validate hardware --measured "$D/sim.db:1" --preset "$D/p.ini" >/dev/null 2>"$D/err"; s=$?

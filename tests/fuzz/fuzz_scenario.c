@@ -267,6 +267,7 @@ static int scn_yaml(const struct cfg_section *job, const uint8_t *attach, size_t
 		rc = SCN_NO_BUILD;
 	else if ((!scn_kv(job, "samples_per_file") && w->num_samples_per_file > 64) ||
 		 (!scn_kv(job, "sample_bytes") && w->record_length_bytes / (double)chunk > 1024) ||
+		 (!scn_kv(job, "sample_bytes_stdev") && w->record_length_bytes_stdev / (double)chunk > 256) ||
 		 (!scn_kv(job, "checkpoint_bytes") && ckpt / (double)chunk > 4096))
 		rc = SCN_NO_RUN;
 	dlio_free(w);
