@@ -33,7 +33,7 @@ static int cv_all_full(const struct cache_run *r)
 int cv_run(const struct cv_opts *o, cv_draw_fn draw, void *ctx, struct cv_result *out, struct err *e)
 {
 	if (o->objects < 100)
-		return err_set(e, ERR_INPUT, "validate cache: --objects must be at least 100 (got %llu)",
+		return err_set(e, ERR_INPUT, "--objects must be at least 100 (got %llu)",
 			       (unsigned long long)o->objects);
 	if (o->objects > ((uint64_t)1 << 32))
 		return err_set(e, ERR_INPUT, "validate cache: --objects must be at most 2^32 (got %llu)",

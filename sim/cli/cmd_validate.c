@@ -48,7 +48,8 @@ static int validate_queueing(int argc, char **argv)
 	uint64_t v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int li = -1;
+	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return CLI_OK;
@@ -62,7 +63,8 @@ static int validate_queueing(int argc, char **argv)
 		}
 		if (c == '?' || unit_parse_u64(optarg, &v, &e) < 0) {
 			if (c != '?')
-				fprintf(stderr, "tiersim validate: %s\n", e.msg);
+				fprintf(stderr, "tiersim validate queueing: --%s: %s\n", li >= 0 ? opts[li].name : "?",
+					e.msg);
 			usage(stderr);
 			return CLI_USAGE;
 		}

@@ -51,7 +51,7 @@ static uint64_t draw_zipf(void *ctx)
 
 static int usage_err(const char *msg)
 {
-	fprintf(stderr, "tiersim validate: %s\n", msg);
+	fprintf(stderr, "tiersim validate cache: %s\n", msg);
 	return CLI_USAGE;
 }
 
@@ -70,7 +70,8 @@ int cmd_validate_cache(int argc, char **argv)
 	char msg[1200];
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int li = -1;
+	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case 'h':
@@ -90,10 +91,11 @@ int cmd_validate_cache(int argc, char **argv)
 			usage(stderr);
 			return CLI_USAGE;
 		}
-		if (bad < 0) {
-			snprintf(msg, sizeof msg, "%s", e.msg);
+		if (bad < 0) { /* the value's error, after the flag it was given to */
+			snprintf(msg, sizeof msg, "--%s: %s", li >= 0 ? opts[li].name : "?", e.msg);
 			return usage_err(msg);
 		}
+		li = -1;
 	}
 	if (optind != argc) {
 		snprintf(msg, sizeof msg, "unexpected argument '%.100s'", argv[optind]);
@@ -101,17 +103,17 @@ int cmd_validate_cache(int argc, char **argv)
 	}
 	struct zipf_src src;
 	if (zipf_init(&src.z, o.objects, o.alpha, &e) < 0)
-		return cli_fail("validate", &e);
+		return cli_fail("validate cache", &e);
 	src.rng = rng_stream_new(o.seed, "validate.cache.zipf");
 	if (!src.rng) {
-		fprintf(stderr, "tiersim validate: out of memory\n");
+		fprintf(stderr, "tiersim validate cache: out of memory\n");
 		return CLI_FAIL;
 	}
 	struct cv_result res;
 	int rc = cv_run(&o, draw_zipf, &src, &res, &e);
 	gsl_rng_free(src.rng);
 	if (rc < 0)
-		return cli_fail("validate", &e);
+		return cli_fail("validate cache", &e);
 
 	snprintf(msg, sizeof msg, "cache policies vs analytic models: IRM Zipf(%g), %llu objects", o.alpha,
 		 (unsigned long long)o.objects);
@@ -145,7 +147,7 @@ int cmd_validate_cache(int argc, char **argv)
 	/* A table that could not be written is said so: exit 1 alone also
 	 * means a row out of its tolerance. */
 	if (rc < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "tiersim validate: cannot write the table (out of memory or a write error)\n");
+		fprintf(stderr, "tiersim validate cache: cannot write the table (out of memory or a write error)\n");
 		return CLI_FAIL;
 	}
 	return res.all_pass ? CLI_OK : CLI_FAIL;

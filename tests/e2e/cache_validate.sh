@@ -55,9 +55,10 @@ expect_status 0 "validate cache json" validate validate cache --objects 10000 --
 head -c 1 "$dir/out" | grep -q '\[' || fail "validate cache json does not start with ["
 grep -q '"policy": "fifo"' "$dir/out" || fail "validate cache json: $(cat "$dir/out")"
 
-expect_status 2 "validate cache bad option" validate validate cache --objects ten
-expect_status 2 "validate cache too few objects" validate validate cache --objects 10
-expect_status 2 "validate cache bad format" validate validate cache --format xml
+expect_status 2 "validate cache bad option" "validate cache" validate cache --objects ten
+grep -q -- "--objects: bad count" "$dir/err" || fail "validate cache bad option: the flag is not named: $(cat "$dir/err")"
+expect_status 2 "validate cache too few objects" "validate cache" validate cache --objects 10
+expect_status 2 "validate cache bad format" "validate cache" validate cache --format xml
 expect_status 0 "validate cache help" validate validate cache --help
 
 # ---- mrc: hand-worked trace ----
