@@ -84,6 +84,7 @@
 #include "training.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,6 +844,8 @@ static int dlio_shards(struct trn *t, const struct dlio_workload *w, struct err 
 	return 0;
 }
 
+static int trn_warn(struct trn *t, struct err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, const struct dlio_workload *w,
 		     size_t nodes, struct err *e)
 {
@@ -1016,6 +1019,14 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	if (t->ckpt_on && t->ckpt_slots == 0)
 		return cfg_error(d, s, NULL, e, "too many files and GPUs to number the checkpoint objects");
 
+	/* sample_bytes replaces the file's mean, and its stdev stays: said,
+	 * as a stdev larger than the new mean is likely the file's scale (a
+	 * fuzzed 1 MiB mean kept a 683 GB stdev, and ran out of memory). */
+	if (cfg_key(s, "sample_bytes") && !cfg_key(s, "sample_bytes_stdev") && sd_bytes > t->rec_bytes &&
+	    trn_warn(t, e, "sample_bytes = %llu bytes replaces %s's record_length, but its record_length_stdev "
+		       "(%llu bytes) still applies; set sample_bytes_stdev",
+		 (unsigned long long)t->rec_bytes, src, (unsigned long long)sd_bytes) < 0)
+		return -1;
 	if (sd_bytes > 0) {
 		t->file_rec = malloc(t->files * sizeof *t->file_rec);
 		char sname[300];
@@ -1045,6 +1056,23 @@ static int configure(struct trn *t, struct cfg_doc *d, struct cfg_section *s, co
 	return wl_check_object(&t->env, d, s, "samples_per_file", "a dataset file", t->spf * rec, e);
 }
 
+/* A warning for the caller to print (wl_training_warnings). */
+static int trn_warn(struct trn *t, struct err *e, const char *fmt, ...)
+{
+	char msg[300], **v = realloc(t->warnings, (t->nwarnings + 1) * sizeof *v);
+	if (!v)
+		return err_set(e, ERR_FAIL, "out of memory");
+	t->warnings = v;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!(t->warnings[t->nwarnings] = strdup(msg)))
+		return err_set(e, ERR_FAIL, "out of memory");
+	t->nwarnings++;
+	return 0;
+}
+
 /* Checkpoints every K steps with K past the job's steps write none: said
  * (a job of 5 steps with checkpoint_every = 20 ran without a word). */
 static int warn_unreached(struct trn *t, struct err *e)
@@ -1054,16 +1082,8 @@ static int warn_unreached(struct trn *t, struct err *e)
 		total = t->max_steps;
 	if (t->ckpt_only || !t->ckpt_on || t->ckpt_epoch_mode || !t->ckpt_every || t->ckpt_every <= total)
 		return 0;
-	char msg[200], **v = realloc(t->warnings, (t->nwarnings + 1) * sizeof *v);
-	if (!v)
-		return err_set(e, ERR_FAIL, "out of memory");
-	t->warnings = v;
-	snprintf(msg, sizeof msg, "checkpoint_every = %llu is past the job's %llu steps: it writes no checkpoint",
-		 (unsigned long long)t->ckpt_every, (unsigned long long)total);
-	if (!(t->warnings[t->nwarnings] = strdup(msg)))
-		return err_set(e, ERR_FAIL, "out of memory");
-	t->nwarnings++;
-	return 0;
+	return trn_warn(t, e, "checkpoint_every = %llu is past the job's %llu steps: it writes no checkpoint",
+		    (unsigned long long)t->ckpt_every, (unsigned long long)total);
 }
 
 static int create(struct wl *out, struct cfg_doc *d, struct cfg_section *s, const struct wl_env *env, int ckpt_only,

@@ -161,5 +161,15 @@ cat "$D/err"
 check "a start past 2^62 ns: exit 2 ($s)" test "$s" = 2
 check "a start past 2^62 ns: names the key" grep -q "later.ini:[0-9]*: \[job t\] start: at most 2^62 ns" "$D/err"
 
+# sample_bytes replaces a workload file's mean size; its stdev stays, and
+# a run says so (a 1 MiB mean kept a 68 MB stdev without a word).
+jobini '' | sed 's|^sample_bytes = 1MiB$|workload = '"$(pwd)"'/scenarios/data/unet3d_h100.yaml\nsample_bytes = 1MiB\nsteps = 2|' >"$D/sd.ini"
+"$T" run "$D/sd.ini" --out "$D/sd.db" >/dev/null 2>"$D/err"; s=$?
+check "sample_bytes without sample_bytes_stdev beside a file's stdev: runs ($s)" test "$s" = 0
+check "... and warns, naming the stdev" grep -q "record_length_stdev (68341808 bytes) still applies; set sample_bytes_stdev" "$D/err"
+printf 'sample_bytes_stdev = 0\n' >>"$D/sd.ini"
+"$T" run "$D/sd.ini" --out "$D/sd.db" >/dev/null 2>"$D/err"
+check "... and not when the job sets its own" sh -c "! grep -q 'still applies' '$D/err'"
+
 echo "jobs_run: $fails failed"
 [ "$fails" -eq 0 ]
