@@ -188,16 +188,26 @@ static int credentials(const char *cmd, struct args *a)
 		}
 		char buf[512];
 		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		int rerr = ferror(f) ? errno : 0, more = n == sizeof buf - 1 && fgetc(f) != EOF;
 		fclose(f);
 		buf[n] = '\0';
 		/* The key is the file's first word: white space (a blank first
-		 * line, an indent) around it is not part of it. */
+		 * line, an indent) around it is not part of it.  An account key
+		 * is 88 characters of base64: a file that does not fit the
+		 * buffer, holds a NUL or fails to read is not one (a directory
+		 * was "empty", and a longer file's key cut short). */
 		char *k = buf + strspn(buf, " \t\r\n");
-		k[strcspn(k, " \t\r\n")] = '\0';
-		if (!k[0]) {
-			fprintf(stderr, "tierref %s: --cold-key-file %s: empty\n", cmd, a->key_file);
+		size_t kl = strcspn(k, " \t\r\n");
+		const char *why = rerr ? strerror(rerr)
+				  : more ? "longer than 511 bytes: not a key file"
+				  : memchr(buf, '\0', n) ? "holds a NUL byte: not a key file"
+				  : !kl ? "empty" : NULL;
+		if (why) {
+			memset(buf, 0, sizeof buf);
+			fprintf(stderr, "tierref %s: --cold-key-file %s: %s\n", cmd, a->key_file, why);
 			return -1;
 		}
+		k[kl] = '\0';
 		a->key = strdup(k);
 		memset(buf, 0, sizeof buf);
 		a->o.cold_key = a->key;

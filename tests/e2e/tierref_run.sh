@@ -88,6 +88,15 @@ check "populate again exits 0 and writes nothing (idempotent)" grep -q ': 0 writ
 printf '\n  %s\n' "$TIERREF_BLOB_KEY" >"$D/key"
 env -u TIERREF_BLOB_KEY "$R" populate "$D/s.ini" $args --cold-key-file "$D/key" >"$D/pop3" 2>&1
 check "--cold-key-file: the key is the file's first word" grep -q ': 0 written (0.000 GB), [1-9][0-9]* already there' "$D/pop3"
+# Files that cannot hold a key say why (a directory was "empty", a longer
+# file's key was cut at 511 bytes).
+printf '\000\000' >"$D/keynul"
+head -c 600 /dev/zero | tr '\0' A >"$D/keylong"
+for k in "$D" "$D/keynul" "$D/keylong"; do
+	env -u TIERREF_BLOB_KEY "$R" populate "$D/s.ini" $args --cold-key-file "$k" >/dev/null 2>"$D/kerr"; s=$?
+	check "--cold-key-file $(basename "$k"): exit 2, saying why ($(cat "$D/kerr"))" sh -c \
+		"test $s = 2 && grep -q 'Is a directory\|NUL byte\|longer than 511' '$D/kerr'"
+done
 
 # --- run for real, and in simulation ---
 "$R" run "$D/s.ini" $args --out "$D/r.db" >"$D/run" 2>&1; s=$?
