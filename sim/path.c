@@ -159,6 +159,11 @@ struct tier {
 	 * nothing. */
 	struct cidx reading;
 	struct cidx *rd;         /* &reading, or a shared tier's (every node's reads) */
+	/* Objects with writes in their metadata steps (a CREATE before the
+	 * data): obj -> struct premeta, and the reads held until the write's
+	 * data operation is submitted, so that ord orders them after it. */
+	struct cidx premeta;
+	size_t npremeta;
 	int pins_on;
 	struct path_shared *sh;  /* a shared residency, or NULL */
 	uint64_t dirty_bytes;
@@ -233,6 +238,7 @@ struct swait {
 	struct path *p; /* the waiting node's */
 	size_t tier;
 	uint64_t obj, off, len;
+	uint64_t need;  /* the chunk's bytes it reads: up to off + len */
 	void (*cont)(struct path *, struct tio *);
 	void *arg;
 	struct swait *next;
@@ -417,14 +423,29 @@ struct tio {
 	struct bk_req req;
 	tio_cont cont;
 	void *arg;
+	struct tio *held_next;  /* a read held in premeta */
+};
+
+/* A write's metadata steps come before its data operation, which is all
+ * ord sees: a read of the object meanwhile went straight to the data
+ * backend, before the write (tierref: ENOENT while a fill's CREATE ran;
+ * tiersim: a read served before its fill was written). */
+struct premeta {
+	uint64_t key; /* the object */
+	uint32_t n;   /* writes of it still in metadata steps */
+	struct tio *head, *tail;
 };
 
 static void read_unpin(struct path *p, struct tier *t, uint64_t key) __attribute__((noinline, cold));
+
+static void premeta_done(struct path *p, struct tier *t, uint64_t obj);
 
 static void tio_finish(struct path *p, struct tio *io, int status)
 {
 	io->status = status;
 	struct tier *t = &p->t[io->tier];
+	if (io->is_write && io->nmeta && io->step < io->nmeta)
+		premeta_done(p, t, io->obj); /* failed before its data */
 	if (status != BK_OK)
 		t->st.errors++;
 	if (__builtin_expect(t->pins_on, 0) && !io->is_write)
@@ -440,10 +461,68 @@ static void tio_fail_cb(void *arg)
 }
 
 static void tio_bk_done(struct bk_req *req);
+static void tio_next(struct path *p, struct tio *io);
+
+/* A read of an object a write is creating: held until that write's data
+ * goes to the backend.  1 if held. */
+static int premeta_hold(struct tier *t, struct tio *io)
+{
+	uint32_t h = cidx_find(&t->premeta, io->obj);
+	if (h == CIDX_NONE)
+		return 0;
+	struct premeta *m = cidx_at(&t->premeta, h);
+	io->held_next = NULL;
+	if (m->tail)
+		m->tail->held_next = io;
+	else
+		m->head = io;
+	m->tail = io;
+	return 1;
+}
+
+static int premeta_add(struct tier *t, uint64_t obj)
+{
+	uint32_t h = cidx_find(&t->premeta, obj);
+	if (h == CIDX_NONE) {
+		if ((h = cidx_insert(&t->premeta, obj)) == CIDX_NONE)
+			return -1;
+		struct premeta *m = cidx_at(&t->premeta, h);
+		m->n = 0;
+		m->head = m->tail = NULL;
+		t->npremeta++;
+	}
+	((struct premeta *)cidx_at(&t->premeta, h))->n++;
+	return 0;
+}
+
+/* A write of obj is past its metadata steps (its data submitted, or it
+ * failed): with none left, the held reads go on, in order. */
+static void premeta_done(struct path *p, struct tier *t, uint64_t obj)
+{
+	uint32_t h = cidx_find(&t->premeta, obj);
+	if (h == CIDX_NONE)
+		return; /* its premeta_add failed */
+	struct premeta *m = cidx_at(&t->premeta, h);
+	if (--m->n)
+		return;
+	struct tio *io = m->head;
+	cidx_remove(&t->premeta, h);
+	t->npremeta--;
+	while (io) {
+		struct tio *next = io->held_next;
+		tio_next(p, io);
+		io = next;
+	}
+}
 
 static void tio_next(struct path *p, struct tio *io)
 {
 	struct tier *t = &p->t[io->tier];
+	/* A read, before its metadata or its data, of an object a write is
+	 * creating here: after that write's data (its LOOKUP would not find
+	 * the file yet, nor its READ the bytes). */
+	if (__builtin_expect(t->npremeta != 0, 0) && !io->is_write && premeta_hold(t, io))
+		return;
 	struct bk_req *q = &io->req;
 	/* Every field but the backend's private ones (backend.h: each backend
 	 * sets what it reads of those); a memset of the whole request was
@@ -470,7 +549,11 @@ static void tio_next(struct path *p, struct tio *io)
 		io->data_ns = now(p);
 		b = &t->data;
 	}
-	if (bk_submit(b, q) == 0)
+	int w_data = io->is_write && io->nmeta && io->step == io->nmeta;
+	int rc = bk_submit(b, q);
+	if (w_data)
+		premeta_done(p, t, io->obj); /* ord has it now (or it failed) */
+	if (rc == 0)
 		return;
 	/* Out of memory in the backend: fail this access, from the executor. */
 	p_fail(p, "backend submit");
@@ -592,6 +675,8 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 		p_fail(p, "read pins");
 		return -1;
 	}
+	if (is_write && io->nmeta && premeta_add(t, obj) < 0)
+		p_fail(p, "metadata order"); /* reads of it may pass the write */
 	tio_next(p, io);
 	return 0;
 }
@@ -704,7 +789,8 @@ static __attribute__((cold, noinline)) int sfill_wait(struct path *p, size_t tie
 	struct swait *w = p_alloc(p, sizeof *w);
 	if (!w)
 		return -1;
-	*w = (struct swait){ p, tier, obj, off, len, cont, arg, NULL };
+	uint64_t cstart = (key & (((uint64_t)1 << PATH_IDX_BITS) - 1)) * p->chunk_bytes;
+	*w = (struct swait){ p, tier, obj, off, len, off + len - cstart, cont, arg, NULL };
 	if (sf->tail)
 		sf->tail->next = w;
 	else
@@ -713,13 +799,30 @@ static __attribute__((cold, noinline)) int sfill_wait(struct path *p, size_t tie
 	return 0;
 }
 
+static void fetch_done(struct path *p, struct tio *io);
+
+/* A read that waited at a shared tier for a fill that will not serve it
+ * (the fetch failed, its chunk was evicted first, or it was shorter than
+ * the read: its object grew) reads the bottom tier, which holds every
+ * chunk; its hit, and its latency (a fetch's goes to f->serve), move
+ * there with it. */
+static void swait_to_bottom(struct swait *w)
+{
+	struct path *q = w->p;
+	q->t[w->tier].st.hits--;
+	q->t[q->n - 1].st.hits++;
+	w->tier = q->n - 1;
+	if (w->cont == fetch_done)
+		((struct fetch *)w->arg)->serve = w->tier;
+}
+
 /* The fetch that reserved the chunk at shared tiers (mask) is back, and
- * issued its fills at the tiers in `filled`.  The reads waiting at such
- * a tier go to it now (behind the fill, in ord); at a tier it did not
- * fill (the fetch failed, or the chunk was evicted first), they wait for
- * the chunk's other fetches, and with none left they read the bottom
- * tier, which holds every chunk. */
-static __attribute__((noinline)) void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint32_t filled)
+ * issued its fills, of flen bytes, at the tiers in `filled`.  The reads
+ * waiting at such a tier for no more than flen bytes go to it now (behind
+ * the fill, in ord); the others wait for the chunk's other fetches, and
+ * with none left they read the bottom tier (swait_to_bottom). */
+static __attribute__((noinline)) void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint32_t filled,
+						  uint64_t flen)
 {
 	for (size_t s = 0; s < p->n; s++) {
 		uint32_t bit = 1u << s;
@@ -731,23 +834,39 @@ static __attribute__((noinline)) void sfill_done(struct path *p, uint64_t key, u
 			continue; /* one path (sfill_add skips), or its sfill_add failed */
 		struct sfill *sf = cidx_at(&sh->filling, h);
 		int last = --sf->n == 0;
-		struct swait *w = NULL;
-		if ((filled & bit) || last) {
-			w = sf->head;
-			sf->head = sf->tail = NULL;
+		/* Those to release, in order; the rest stay, in order. */
+		struct swait *go = NULL, **go_tail = &go, *w = sf->head;
+		sf->head = sf->tail = NULL;
+		while (w) {
+			struct swait *next = w->next;
+			w->next = NULL;
+			if ((filled & bit) && w->need <= flen) {
+				*go_tail = w;
+				go_tail = &w->next;
+			} else if (last) {
+				swait_to_bottom(w);
+				*go_tail = w;
+				go_tail = &w->next;
+			} else {
+				if (sf->tail)
+					sf->tail->next = w;
+				else
+					sf->head = w;
+				sf->tail = w;
+			}
+			w = next;
 		}
 		if (last) {
 			cidx_remove(&sh->filling, h);
 			sh->nfilling--;
 		}
-		while (w) {
-			struct swait *next = w->next;
-			struct path *q = w->p;
-			size_t tier = (filled & bit) ? w->tier : q->n - 1;
-			if (tio_start(q, tier, 0, w->obj, w->off, w->len, w->cont, w->arg) < 0)
+		while (go) {
+			struct swait *next = go->next;
+			struct path *q = go->p;
+			if (tio_start(q, go->tier, 0, go->obj, go->off, go->len, go->cont, go->arg) < 0)
 				p_fail(q, "read after a shared fill"); /* the request stays open: the run fails */
-			p_free(q, w);
-			w = next;
+			p_free(q, go);
+			go = next;
 		}
 	}
 }
@@ -777,7 +896,7 @@ static void fetch_done(struct path *p, struct tio *io)
 		filled |= 1u << j;
 	}
 	if (f->fill_mask & p->shared_mask)
-		sfill_done(p, f->key, f->fill_mask, filled);
+		sfill_done(p, f->key, f->fill_mask, filled, f->len);
 	struct hist *lat = p->t[f->serve].st.read_latency_ns;
 	for (size_t i = 0; i < f->nw; i++) {
 		if (io->status == BK_OK)
@@ -1472,6 +1591,8 @@ static void tier_destroy(struct tier *t)
 	mc_destroy(&t->meta_cache);
 	if (t->dirty_map.map.slots)
 		cidx_destroy(&t->dirty_map);
+	if (t->premeta.map.slots)
+		cidx_destroy(&t->premeta);
 	if (t->wq_keys.map.slots)
 		cidx_destroy(&t->wq_keys);
 	if (t->pins_on && !t->sh)
@@ -1550,7 +1671,8 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 		if (!t->name || !t->st.read_latency_ns)
 			goto oom;
 		if (mc_init(&t->meta_cache) < 0 ||
-		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
+		    cidx_init(&t->dirty_map, sizeof(struct kv_ptr), CIDX_SPARSE) < 0 ||
+		    cidx_init(&t->premeta, sizeof(struct premeta), CIDX_SPARSE) < 0)
 			goto oom;
 		if (c->write_policy == PATH_WRITE_BACK &&
 		    cidx_init(&t->wq_keys, sizeof(struct wq_key), CIDX_SPARSE) < 0)

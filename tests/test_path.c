@@ -900,6 +900,54 @@ static void test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom(vo
 	assert_int_equal(rb.t, 2000);
 	assert_int_equal(f.data[1].submitted[BK_READ], 2);
 	assert_false(path_tier_holds(b, 0, 42, 0));
+	/* B's hit moved to cold, which served it (it stayed on the shared
+	 * tier, which read nothing). */
+	assert_int_equal(path_tier_stats(b, 0)->hits, 0);
+	assert_int_equal(path_tier_stats(b, 1)->hits, 1);
+	two_nodes_free(&f, &tn);
+}
+
+/* Three nodes; object 1 is 500 bytes for A and 1000 for B and C (it
+ * grew).  A reserves the chunk (back at 1000, 500 bytes); B finds it held
+ * smaller, a miss, and fetches 1000 bytes (back at 1000 too, its fill
+ * after A's); C finds it reserved and waits.  A's 500-byte fill must not
+ * release C, whose 1000 bytes it does not hold: C reads after B's fill
+ * (it read after A's, bytes never written). */
+static void test_shared_wait_is_not_released_by_a_shorter_fill(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	struct two_nodes tn;
+	two_nodes_start(&f, &tn);
+	struct path_cfg cfg_c = f.cfg;
+	cfg_c.client = 9;
+	struct path *c = path_new(&f.x, &cfg_c, NULL);
+	assert_non_null(c);
+	struct done_rec ra = { 0 }, rb = { 0 }, rc = { 0 };
+	rd(&f, 1, 500, 0, 500, &ra);
+	rb.x = rc.x = &f.x;
+	assert_int_equal(path_read(tn.b, 1, 1000, 0, 1000, on_done, &rb, NULL), 0);
+	assert_int_equal(path_read(c, 1, 1000, 0, 1000, on_done, &rc, NULL), 0);
+	fx_run(&f.fx, UINT64_MAX);
+	assert_int_equal(rc.status, BK_OK);
+	assert_int_equal(rc.bytes, 1000);
+	assert_int_equal(path_tier_stats(c, 0)->hits, 1);
+	assert_int_equal(f.data[1].submitted[BK_READ], 2); /* A's and B's fetches */
+	/* C's read of hot went after both fills were issued (at 1000): it
+	 * is the third hot operation after A's and B's fill writes. */
+	assert_int_equal(f.data[0].submitted[BK_WRITE], 2);
+	assert_int_equal(f.data[0].submitted[BK_READ], 1);
+	int seen_b_fill = 0;
+	for (size_t i = 0; i < f.log.n; i++) {
+		const struct oplog *l = &f.log.e[i];
+		if (l->backend == 0 && l->op == BK_WRITE && l->len == 1000)
+			seen_b_fill = 1;
+		if (l->backend == 0 && l->op == BK_READ)
+			assert_true(seen_b_fill);
+	}
+	path_free(c);
 	two_nodes_free(&f, &tn);
 }
 
@@ -1379,6 +1427,46 @@ static void test_file_tier_metadata_ops(void **state)
 	fix_free(&f);
 }
 
+/* A read of an object whose write is still in its CREATE finds the
+ * object in the client's metadata cache (the write put it there) and so
+ * has no metadata steps of its own: it is held until the write's data
+ * goes to the backend, and reads after it, not before the file exists. */
+static void test_read_waits_for_a_write_in_its_metadata_steps(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_init(&f, 1, NULL);
+	f.tc[0].meta = mbk_backend(&f.meta[0]);
+	f.tc[0].meta_kind = PATH_META_FILE;
+	f.tc[0].meta_ttl_ns = 5000;
+	fix_start(&f);
+	struct done_rec w = { 0 }, r = { 0 }, o = { 0 };
+	wr(&f, 1, 1000, 0, 1000, &w); /* CREATE 0..5, WRITE 5..1005 */
+	rd(&f, 1, 1000, 0, 1000, &r);
+	rd(&f, 2, 1000, 0, 1000, &o); /* another object: not held */
+	run_all(&f);
+	assert_int_equal(f.log.n, 6);
+	assert_int_equal(f.log.e[0].op, BK_CREATE);
+	assert_int_equal(f.log.e[0].t, 0);
+	assert_int_equal(f.log.e[1].op, BK_LOOKUP); /* object 2's */
+	assert_int_equal(f.log.e[1].obj, 2);
+	size_t iw = 0, ir = 0;
+	for (size_t i = 0; i < f.log.n; i++) {
+		if (f.log.e[i].obj == 1 && f.log.e[i].op == BK_WRITE)
+			iw = i;
+		if (f.log.e[i].obj == 1 && f.log.e[i].op == BK_READ)
+			ir = i;
+	}
+	assert_true(iw > 0 && ir > iw);
+	assert_int_equal(f.log.e[iw].t, 5);
+	assert_int_equal(f.log.e[ir].t, 5);
+	assert_int_equal(w.t, 5 + 1000);
+	assert_int_equal(r.t, 5 + 1000);
+	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(o.t, 5 + 5 + 1000);
+	fix_free(&f);
+}
+
 /* An object tier: HEAD before the GET of an unknown object, none for a
  * write; no metadata backend means no metadata operations. */
 static void test_object_tier_heads_before_get(void **state)
@@ -1690,6 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
 		cmocka_unit_test(test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch),
 		cmocka_unit_test(test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom),
+		cmocka_unit_test(test_shared_wait_is_not_released_by_a_shorter_fill),
 		cmocka_unit_test(test_shared_tier_discards_after_every_nodes_reads),
 		cmocka_unit_test(test_shared_tier_refuses_write_back),
 		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
@@ -1707,6 +1796,7 @@ int main(void)
 		cmocka_unit_test(test_write_around_skips_the_cache),
 		cmocka_unit_test(test_write_back_drains_through_a_write_around_tier),
 		cmocka_unit_test(test_file_tier_metadata_ops),
+		cmocka_unit_test(test_read_waits_for_a_write_in_its_metadata_steps),
 		cmocka_unit_test(test_object_tier_heads_before_get),
 		cmocka_unit_test(test_random_workload_conserves_bytes_and_capacity),
 		cmocka_unit_test(test_same_inputs_give_same_operation_order),
