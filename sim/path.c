@@ -71,8 +71,12 @@ struct dirty {
  * bench/three_tiers.ini this lookup was the largest single cost. */
 struct mc_slot {
 	uint64_t key1;  /* obj + 1; 0: empty */
-	uint64_t exp_ns;
+	uint64_t exp_ns; /* | MC_CREATING */
 };
+
+/* exp_ns's top bit: a write's CREATE of the object is under way (premeta,
+ * below).  Expiries stop short of it (2^63 ns is 292 years). */
+#define MC_CREATING ((uint64_t)1 << 63)
 
 struct mcache {
 	struct mc_slot *slot;
@@ -147,7 +151,7 @@ struct tier {
 	struct backend data, meta;
 	enum path_meta_kind meta_kind;
 	uint64_t meta_ttl_ns;
-	struct mcache meta_cache; /* obj -> expiry (ns) */
+	struct mcache meta_cache; /* obj -> expiry (ns), and MC_CREATING */
 	struct cidx dirty_map;   /* chunk key -> struct dirty * */
 	/* A backend that frees what the tier evicts (discard): chunk key ->
 	 * struct rpin, the reads of the tier's chunks decided and not done
@@ -159,9 +163,9 @@ struct tier {
 	 * nothing. */
 	struct cidx reading;
 	struct cidx *rd;         /* &reading, or a shared tier's (every node's reads) */
-	/* Objects with writes in their metadata steps (a CREATE before the
-	 * data): obj -> struct premeta, and the reads held until the write's
-	 * data operation is submitted, so that ord orders them after it. */
+	/* Objects with accesses held until a write's CREATE of them is over
+	 * (its data operation submitted, so that ord orders them after it):
+	 * obj -> struct premeta. */
 	struct cidx premeta;
 	size_t npremeta;
 	int pins_on;
@@ -420,31 +424,36 @@ struct tio {
 	enum bk_op meta[2];
 	int nmeta, step;
 	int status;
+	int creates;            /* a write whose meta[0] is CREATE: it set MC_CREATING */
+	int held;               /* planned during another's CREATE: premeta_hold */
 	struct bk_req req;
 	tio_cont cont;
 	void *arg;
-	struct tio *held_next;  /* a read held in premeta */
+	struct tio *held_next;  /* in premeta */
 };
 
-/* A write's metadata steps come before its data operation, which is all
- * ord sees: a read of the object meanwhile went straight to the data
- * backend, before the write (tierref: ENOENT while a fill's CREATE ran;
- * tiersim: a read served before its fill was written). */
+/* A write of a new file creates it (CREATE) before its data operation,
+ * which is all ord sees; but the write put the object in the metadata
+ * cache at once, so an access of it meanwhile had no LOOKUP of its own
+ * and went straight to the data backend, before the write (tierref:
+ * ENOENT, or data overwritten by the older write; tiersim: a read served
+ * before its fill was written).  Such an access is held, in order, until
+ * the CREATE is over.  One CREATE of an object at a time: it is planned
+ * only for an object the cache does not know. */
 struct premeta {
 	uint64_t key; /* the object */
-	uint32_t n;   /* writes of it still in metadata steps */
 	struct tio *head, *tail;
 };
 
 static void read_unpin(struct path *p, struct tier *t, uint64_t key) __attribute__((noinline, cold));
 
-static void premeta_done(struct path *p, struct tier *t, uint64_t obj);
+static void premeta_done(struct path *p, struct tier *t, uint64_t obj) __attribute__((noinline));
 
-static void tio_finish(struct path *p, struct tio *io, int status)
+static inline __attribute__((always_inline)) void tio_finish(struct path *p, struct tio *io, int status)
 {
 	io->status = status;
 	struct tier *t = &p->t[io->tier];
-	if (io->is_write && io->nmeta && io->step < io->nmeta)
+	if (__builtin_expect(io->creates, 0) && io->step < io->nmeta)
 		premeta_done(p, t, io->obj); /* failed before its data */
 	if (status != BK_OK)
 		t->st.errors++;
@@ -463,13 +472,18 @@ static void tio_fail_cb(void *arg)
 static void tio_bk_done(struct bk_req *req);
 static void tio_next(struct path *p, struct tio *io);
 
-/* A read of an object a write is creating: held until that write's data
- * goes to the backend.  1 if held. */
-static int premeta_hold(struct tier *t, struct tio *io)
+/* An access planned while a write creates its object (io->held): queued
+ * behind that CREATE.  -1 on out of memory (it goes on unheld). */
+static __attribute__((cold, noinline)) int premeta_hold(struct tier *t, struct tio *io)
 {
 	uint32_t h = cidx_find(&t->premeta, io->obj);
-	if (h == CIDX_NONE)
-		return 0;
+	if (h == CIDX_NONE) {
+		if ((h = cidx_insert(&t->premeta, io->obj)) == CIDX_NONE)
+			return -1;
+		struct premeta *m = cidx_at(&t->premeta, h);
+		m->head = m->tail = NULL;
+		t->npremeta++;
+	}
 	struct premeta *m = cidx_at(&t->premeta, h);
 	io->held_next = NULL;
 	if (m->tail)
@@ -477,35 +491,22 @@ static int premeta_hold(struct tier *t, struct tio *io)
 	else
 		m->head = io;
 	m->tail = io;
-	return 1;
-}
-
-static int premeta_add(struct tier *t, uint64_t obj)
-{
-	uint32_t h = cidx_find(&t->premeta, obj);
-	if (h == CIDX_NONE) {
-		if ((h = cidx_insert(&t->premeta, obj)) == CIDX_NONE)
-			return -1;
-		struct premeta *m = cidx_at(&t->premeta, h);
-		m->n = 0;
-		m->head = m->tail = NULL;
-		t->npremeta++;
-	}
-	((struct premeta *)cidx_at(&t->premeta, h))->n++;
 	return 0;
 }
 
-/* A write of obj is past its metadata steps (its data submitted, or it
- * failed): with none left, the held reads go on, in order. */
+/* The CREATE of obj is over (the write's data submitted, or it failed):
+ * the accesses held behind it go on, in order. */
 static void premeta_done(struct path *p, struct tier *t, uint64_t obj)
 {
+	struct mc_slot *ms = mc_probe(&t->meta_cache, obj);
+	if (ms->key1 == obj + 1)
+		ms->exp_ns &= ~MC_CREATING;
+	if (__builtin_expect(t->npremeta == 0, 1))
+		return;
 	uint32_t h = cidx_find(&t->premeta, obj);
 	if (h == CIDX_NONE)
-		return; /* its premeta_add failed */
-	struct premeta *m = cidx_at(&t->premeta, h);
-	if (--m->n)
 		return;
-	struct tio *io = m->head;
+	struct tio *io = ((struct premeta *)cidx_at(&t->premeta, h))->head;
 	cidx_remove(&t->premeta, h);
 	t->npremeta--;
 	while (io) {
@@ -518,11 +519,6 @@ static void premeta_done(struct path *p, struct tier *t, uint64_t obj)
 static void tio_next(struct path *p, struct tio *io)
 {
 	struct tier *t = &p->t[io->tier];
-	/* A read, before its metadata or its data, of an object a write is
-	 * creating here: after that write's data (its LOOKUP would not find
-	 * the file yet, nor its READ the bytes). */
-	if (__builtin_expect(t->npremeta != 0, 0) && !io->is_write && premeta_hold(t, io))
-		return;
 	struct bk_req *q = &io->req;
 	/* Every field but the backend's private ones (backend.h: each backend
 	 * sets what it reads of those); a memset of the whole request was
@@ -549,10 +545,9 @@ static void tio_next(struct path *p, struct tio *io)
 		io->data_ns = now(p);
 		b = &t->data;
 	}
-	int w_data = io->is_write && io->nmeta && io->step == io->nmeta;
 	int rc = bk_submit(b, q);
-	if (w_data)
-		premeta_done(p, t, io->obj); /* ord has it now (or it failed) */
+	if (__builtin_expect(io->creates, 0) && io->step == io->nmeta)
+		premeta_done(p, t, io->obj); /* ord has its data now (or it failed) */
 	if (rc == 0)
 		return;
 	/* Out of memory in the backend: fail this access, from the executor. */
@@ -595,11 +590,15 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 	uint64_t tnow = now(p);
 	struct mc_slot *ms = mc_probe(&t->meta_cache, io->obj);
 	int known = ms->key1 != 0;
-	int fresh = known && ms->exp_ns > tnow;
+	uint64_t creating = known ? ms->exp_ns & MC_CREATING : 0;
+	int fresh = known && (ms->exp_ns & ~MC_CREATING) > tnow;
+	io->held = creating != 0;
 	if (t->meta_kind == PATH_META_FILE) {
 		if (!known) {
 			if (io->is_write) {
 				io->meta[io->nmeta++] = BK_CREATE;
+				io->creates = 1;
+				creating = MC_CREATING;
 			} else {
 				io->meta[io->nmeta++] = BK_LOOKUP;
 				io->meta[io->nmeta++] = BK_OPEN;
@@ -622,9 +621,9 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 		mc->count++;
 	}
 	uint64_t exp = tnow + t->meta_ttl_ns;
-	if (exp < tnow)
-		exp = UINT64_MAX;
-	ms->exp_ns = exp;
+	if (exp < tnow || exp >= MC_CREATING)
+		exp = MC_CREATING - 1;
+	ms->exp_ns = exp | creating;
 	return 0;
 }
 
@@ -664,6 +663,8 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 	io->arg = arg;
 	io->step = 0;
 	io->status = BK_OK;
+	io->creates = 0;
+	io->held = 0;
 	if (tio_plan_meta(p, io) < 0) {
 		p_free(p, io);
 		p_fail(p, "metadata cache");
@@ -675,8 +676,11 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 		p_fail(p, "read pins");
 		return -1;
 	}
-	if (is_write && io->nmeta && premeta_add(t, obj) < 0)
-		p_fail(p, "metadata order"); /* reads of it may pass the write */
+	if (__builtin_expect(io->held, 0)) {
+		if (premeta_hold(t, io) == 0)
+			return 0;
+		p_fail(p, "metadata order"); /* it may pass the CREATE */
+	}
 	tio_next(p, io);
 	return 0;
 }

@@ -1430,8 +1430,9 @@ static void test_file_tier_metadata_ops(void **state)
 /* A read of an object whose write is still in its CREATE finds the
  * object in the client's metadata cache (the write put it there) and so
  * has no metadata steps of its own: it is held until the write's data
- * goes to the backend, and reads after it, not before the file exists. */
-static void test_read_waits_for_a_write_in_its_metadata_steps(void **state)
+ * goes to the backend, and reads after it, not before the file exists;
+ * so is a second write, which must not land before the first. */
+static void test_access_waits_for_a_write_creating_its_object(void **state)
 {
 	(void)state;
 	struct fixture f;
@@ -1440,29 +1441,30 @@ static void test_read_waits_for_a_write_in_its_metadata_steps(void **state)
 	f.tc[0].meta_kind = PATH_META_FILE;
 	f.tc[0].meta_ttl_ns = 5000;
 	fix_start(&f);
-	struct done_rec w = { 0 }, r = { 0 }, o = { 0 };
+	struct done_rec w = { 0 }, r = { 0 }, w2 = { 0 }, o = { 0 };
 	wr(&f, 1, 1000, 0, 1000, &w); /* CREATE 0..5, WRITE 5..1005 */
 	rd(&f, 1, 1000, 0, 1000, &r);
+	wr(&f, 1, 1000, 0, 1000, &w2);
 	rd(&f, 2, 1000, 0, 1000, &o); /* another object: not held */
 	run_all(&f);
-	assert_int_equal(f.log.n, 6);
-	assert_int_equal(f.log.e[0].op, BK_CREATE);
-	assert_int_equal(f.log.e[0].t, 0);
-	assert_int_equal(f.log.e[1].op, BK_LOOKUP); /* object 2's */
-	assert_int_equal(f.log.e[1].obj, 2);
-	size_t iw = 0, ir = 0;
+	static const struct {
+		int op;
+		uint64_t obj, t;
+	} want[] = {
+		{ BK_CREATE, 1, 0 }, { BK_LOOKUP, 2, 0 }, { BK_WRITE, 1, 5 },
+		{ BK_READ, 1, 5 },   { BK_WRITE, 1, 5 },  { BK_OPEN, 2, 5 },
+		{ BK_READ, 2, 10 },
+	};
+	assert_int_equal(f.log.n, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < f.log.n; i++) {
-		if (f.log.e[i].obj == 1 && f.log.e[i].op == BK_WRITE)
-			iw = i;
-		if (f.log.e[i].obj == 1 && f.log.e[i].op == BK_READ)
-			ir = i;
+		assert_int_equal(f.log.e[i].op, want[i].op);
+		assert_int_equal(f.log.e[i].obj, want[i].obj);
+		assert_int_equal(f.log.e[i].t, want[i].t);
 	}
-	assert_true(iw > 0 && ir > iw);
-	assert_int_equal(f.log.e[iw].t, 5);
-	assert_int_equal(f.log.e[ir].t, 5);
 	assert_int_equal(w.t, 5 + 1000);
 	assert_int_equal(r.t, 5 + 1000);
 	assert_int_equal(r.status, BK_OK);
+	assert_int_equal(w2.t, 5 + 1000);
 	assert_int_equal(o.t, 5 + 5 + 1000);
 	fix_free(&f);
 }
@@ -1796,7 +1798,7 @@ int main(void)
 		cmocka_unit_test(test_write_around_skips_the_cache),
 		cmocka_unit_test(test_write_back_drains_through_a_write_around_tier),
 		cmocka_unit_test(test_file_tier_metadata_ops),
-		cmocka_unit_test(test_read_waits_for_a_write_in_its_metadata_steps),
+		cmocka_unit_test(test_access_waits_for_a_write_creating_its_object),
 		cmocka_unit_test(test_object_tier_heads_before_get),
 		cmocka_unit_test(test_random_workload_conserves_bytes_and_capacity),
 		cmocka_unit_test(test_same_inputs_give_same_operation_order),
