@@ -464,6 +464,13 @@ static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct
 	return client_wrap(T->client, &k, in, out, e);
 }
 
+/* Read-after-write order per chunk, per object on an object store (ord.h;
+ * refimpl/realtiers.c chooses alike). */
+static uint64_t ord_unit(const struct tiered *T, const struct ttier *tt)
+{
+	return tt->model == M_COLD ? 0 : T->chunk;
+}
+
 static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
 {
 	const char *name = tt->sec->name;
@@ -479,7 +486,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			return -1;
 		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || cl_wrap(T, d, tt, tt->wrapped, &tt->cl, e) < 0 ||
 		    fs_wrap(T, d, tt, rng, seed, tt->cl, &tt->fs, e) < 0 ||
-		    ord_wrap(tt->fs.ops ? tt->fs : tt->cl, &tt->ord, e) < 0)
+		    ord_wrap(tt->fs.ops ? tt->fs : tt->cl, ord_unit(T, tt), &tt->ord, e) < 0)
 			return -1;
 		if (tt->sp.capacity) {
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
@@ -507,7 +514,8 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		tt->nlocal++;
 		if (cl_wrap(T, d, tt, tt->local[i], &tt->cl_local[i], e) < 0 ||
 		    fs_wrap(T, d, tt, rng, seed, tt->cl_local[i], &tt->fs_local[i], e) < 0 ||
-		    ord_wrap(tt->fs_local[i].ops ? tt->fs_local[i] : tt->cl_local[i], &tt->ord_local[i], e) < 0)
+		    ord_wrap(tt->fs_local[i].ops ? tt->fs_local[i] : tt->cl_local[i], ord_unit(T, tt), &tt->ord_local[i],
+			     e) < 0)
 			return -1;
 	}
 	return 0;

@@ -23,9 +23,9 @@ struct ord_io {
 	struct ord_io *next;
 };
 
-/* An object with writes in flight. */
+/* A unit (an object, or a chunk of one: ord.h) with writes in flight. */
 struct ord_obj {
-	uint64_t obj;
+	uint64_t obj, unit;
 	unsigned writes;
 	struct ord_io *head, *tail; /* reads waiting for them, FIFO */
 	struct ord_obj *next;       /* hash chain, or the free list */
@@ -43,6 +43,7 @@ struct ord_block {
 
 struct ord {
 	struct backend in;
+	uint64_t unit_bytes; /* 0: the unit is the object */
 	struct ord_obj *b[ORD_BUCKETS];
 	struct ord_io *free_io;
 	struct ord_obj *free_obj;
@@ -67,19 +68,27 @@ static int grow(struct ord *o)
 	return 0;
 }
 
-/* A 64-bit mix (MurmurHash3's finaliser, first half) of the object id. */
-static size_t ord_hash(uint64_t x)
+/* A 64-bit mix (MurmurHash3's finaliser, first half) of the object id
+ * and unit. */
+static size_t ord_hash(uint64_t obj, uint64_t unit)
 {
+	uint64_t x = obj ^ unit * 0x9e3779b97f4a7c15ull;
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;
 	return (size_t)(x & (ORD_BUCKETS - 1));
 }
 
-static struct ord_obj **ord_slot(struct ord *o, uint64_t obj)
+static uint64_t ord_unit(const struct ord *o, const struct bk_req *req)
 {
-	struct ord_obj **pp = &o->b[ord_hash(obj)];
-	while (*pp && (*pp)->obj != obj)
+	return o->unit_bytes ? req->offset / o->unit_bytes : 0;
+}
+
+static struct ord_obj **ord_slot(struct ord *o, const struct bk_req *req)
+{
+	uint64_t unit = ord_unit(o, req);
+	struct ord_obj **pp = &o->b[ord_hash(req->object, unit)];
+	while (*pp && ((*pp)->obj != req->object || (*pp)->unit != unit))
 		pp = &(*pp)->next;
 	return pp;
 }
@@ -102,11 +111,11 @@ static void io_put(struct ord *o, struct ord_io *io)
 	o->free_io = io;
 }
 
-/* The last write of obj is done: its waiting reads go to the inner
- * backend, in arrival order. */
-static void release(struct ord *o, uint64_t obj)
+/* A write is done; with the last of its unit's, the unit's waiting reads
+ * go to the inner backend, in arrival order. */
+static void release(struct ord *o, const struct bk_req *done)
 {
-	struct ord_obj **pp = ord_slot(o, obj), *ob = *pp;
+	struct ord_obj **pp = ord_slot(o, done), *ob = *pp;
 	if (!ob || --ob->writes > 0)
 		return;
 	*pp = ob->next;
@@ -125,14 +134,14 @@ static void release(struct ord *o, uint64_t obj)
 	}
 }
 
-/* A write of obj failed: the reads waiting for it that overlap its bytes
+/* A write failed: the reads waiting for its unit that overlap its bytes
  * leave the queue, linked through `next` in arrival order, for the caller
  * to fail.  Their bytes may never have been written (a file extended past
  * them reads zeros there, or ends before them), so reading them would
  * give wrong bytes, not the write's error. */
 static struct ord_io *take_overlapping(struct ord *o, const struct bk_req *w)
 {
-	struct ord_obj *ob = *ord_slot(o, w->object);
+	struct ord_obj *ob = *ord_slot(o, w);
 	struct ord_io *failed = NULL, **ft = &failed, *prev = NULL;
 	if (!ob)
 		return NULL;
@@ -165,7 +174,7 @@ static void write_done(struct bk_req *req)
 	io_put(o, io);
 	struct ord_io *failed = req->status == BK_OK ? NULL : take_overlapping(o, req);
 	int status = req->status;
-	release(o, req->object);
+	release(o, req);
 	req->done(req);
 	while (failed) {
 		struct ord_io *nx = failed->next;
@@ -182,11 +191,11 @@ static int ord_submit(void *self, struct bk_req *req)
 	struct ord *o = self;
 	if (req->op != BK_READ && req->op != BK_WRITE)
 		return bk_submit(&o->in, req);
-	struct ord_obj **pp = ord_slot(o, req->object);
+	struct ord_obj **pp = ord_slot(o, req);
 	if (req->op == BK_READ) {
 		if (!*pp)
 			return bk_submit(&o->in, req);
-		/* A write of this object is in flight: wait for it. */
+		/* A write of this unit is in flight: wait for it. */
 		struct ord_io *io = io_get(o, req);
 		if (!io)
 			return -1;
@@ -209,7 +218,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		}
 		struct ord_obj *ob = o->free_obj;
 		o->free_obj = ob->next;
-		*ob = (struct ord_obj){ .obj = req->object };
+		*ob = (struct ord_obj){ .obj = req->object, .unit = ord_unit(o, req) };
 		*pp = ob;
 	}
 	struct ord_obj *ob = *pp;
@@ -275,12 +284,13 @@ static const struct bk_ops ord_ops_discard = {
 	.destroy = ord_destroy, .discard = ord_discard,
 };
 
-int ord_wrap(struct backend in, struct backend *out, struct err *e)
+int ord_wrap(struct backend in, uint64_t unit_bytes, struct backend *out, struct err *e)
 {
 	struct ord *o = calloc(1, sizeof *o);
 	if (!o)
 		return err_set(e, ERR_FAIL, "out of memory");
 	o->in = in;
+	o->unit_bytes = unit_bytes;
 	*out = (struct backend){ in.ops->discard ? &ord_ops_discard : &ord_ops, o };
 	return 0;
 }

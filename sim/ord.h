@@ -1,19 +1,28 @@
 /*
- * ord — read-after-write ordering per object, as a backend decorator
+ * ord — read-after-write ordering per unit, as a backend decorator
  * (backend.h), the layer the data path holds for every tier in both
  * programs: `tierref` (refimpl/realtiers.c) and `tiersim`
  * (models/tiered.c).
  *
- * A READ of an object that has a WRITE in flight through this decorator
- * waits until no write of that object is in flight, then goes to the
- * inner backend; reads of the object that arrive meanwhile wait behind it,
- * in arrival order.  Every other operation passes straight through, and
- * so does a read of an object with no write in flight (no copy, no
- * allocation: the inner backend completes the caller's request itself).
- * Writes are not ordered among themselves.  A write that fails fails the
- * reads waiting for it whose bytes overlap its own, with its status,
- * after its own done: those bytes may never have reached the device (a
- * real file reads zeros or ends there), so the read must not go to it.
+ * A unit is a chunk of an object (unit_bytes, the data path's chunk: its
+ * operations never cross one), or with unit_bytes 0 the whole object.
+ * A READ of a unit that has a WRITE in flight through this decorator
+ * waits until no write of that unit is in flight, then goes to the inner
+ * backend; reads of the unit that arrive meanwhile wait behind it, in
+ * arrival order.  Every other operation passes straight through, and so
+ * does a read of a unit with no write in flight (no copy, no allocation:
+ * the inner backend completes the caller's request itself).  Writes are
+ * not ordered among themselves.  A write that fails fails the reads
+ * waiting for it whose bytes overlap its own, with its status, after its
+ * own done: those bytes may never have reached the device (a real file
+ * reads zeros or ends there), so the read must not go to it.
+ *
+ * Files take chunks as units: a file's other chunks are other bytes, and
+ * a real client reads them while one is written (a herd's fills of a
+ * model shard and its reads of the shard's other chunks go at once).  An
+ * object store takes whole objects: a blob written in pieces is its
+ * pieces end to end, so a chunk read while an earlier piece is still
+ * being committed is read at the wrong offset (refimpl/blob.h).
  *
  * Why it is in both.  A real file read while its chunk is still being
  * written can come back short or stale, so the reference path has to wait
@@ -24,7 +33,7 @@
  * 88.5 us (p90 163 us) at the device, and the model, without this layer,
  * predicted 87.5 us for both.
  *
- * Per object with a write in flight: one entry in a chained hash table
+ * Per unit with a write in flight: one entry in a chained hash table
  * (back on a free list when its last write completes); per write in
  * flight and per waiting read: one request wrapper.  Both come from blocks
  * of 64 and are recycled, so a long run allocates only up to its peak,
@@ -39,6 +48,6 @@
 /* *out: the decorator over `in`.  Its export and reset pass to `in`; its
  * destroy frees the decorator only (the inner backend is the caller's).
  * Requests still waiting at destroy are dropped, never completed. */
-int ord_wrap(struct backend in, struct backend *out, struct err *e);
+int ord_wrap(struct backend in, uint64_t unit_bytes, struct backend *out, struct err *e);
 
 #endif

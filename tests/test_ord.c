@@ -1,4 +1,4 @@
-/* Tests for sim/ord (read-after-write ordering per object) over a `fixed`
+/* Tests for sim/ord (read-after-write ordering per object or per chunk) over a `fixed`
  * device of 10 us per operation, no queueing, driven by the DES engine.
  * Expected completion times are worked by hand in the comments. */
 #include <setjmp.h>
@@ -86,7 +86,7 @@ static const struct bk_ops failer_ops = {
 	.name = "failer", .submit = failer_submit, .export = failer_export, .reset_stats = failer_reset, .destroy = failer_destroy,
 };
 
-static void world_init(struct world *w)
+static void world_init_unit(struct world *w, uint64_t unit_bytes)
 {
 	memset(w, 0, sizeof *w);
 	w->eng = ev_engine_new(NULL);
@@ -97,7 +97,13 @@ static void world_init(struct world *w)
 	assert_int_equal(fixed_new(&w->dev, &w->x, &fp, &e), 0);
 	w->failer = (struct failer){ .dev = w->dev, .fail_off = UINT64_MAX, .w = w };
 	w->fail = (struct backend){ &failer_ops, &w->failer };
-	assert_int_equal(ord_wrap(w->fail, &w->ord, &e), 0);
+	assert_int_equal(ord_wrap(w->fail, unit_bytes, &w->ord, &e), 0);
+}
+
+/* Ordered per object. */
+static void world_init(struct world *w)
+{
+	world_init_unit(w, 0);
 }
 
 static void world_free(struct world *w)
@@ -236,6 +242,31 @@ static void test_ord_failed_write_fails_the_reads_waiting_on_its_bytes(void **st
 	world_free(&w);
 }
 
+/* Units of 4096 bytes (the data path's chunks): a write of object 1's
+ * chunk 0 at 0 (done 10 us) holds back a read of part of chunk 0 at 2 us
+ * (20 us) but not one of chunk 1 at 2 us (12 us), which object ordering
+ * would hold (test above: 20 us).  A write of chunk 2 at 3 us (13 us)
+ * holds a read of chunk 2 at 4 us (23 us); a read of chunk 0 at 11 us,
+ * its write done, goes at once (21 us). */
+static void test_ord_per_chunk_reads_wait_for_their_chunks_write_only(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init_unit(&w, 4096);
+	submit_range_at(&w, 0, 0, BK_WRITE, 1, 0, 4096);
+	submit_range_at(&w, 1, 2000, BK_READ, 1, 4096, 4096);
+	submit_range_at(&w, 2, 2000, BK_READ, 1, 1024, 1024);
+	submit_range_at(&w, 3, 3000, BK_WRITE, 1, 8192, 4096);
+	submit_range_at(&w, 4, 4000, BK_READ, 1, 8192, 4096);
+	submit_range_at(&w, 5, 11000, BK_READ, 1, 0, 4096);
+	run(&w);
+	assert_int_equal(w.ndone, 6);
+	const uint64_t t[6] = { 10000, 12000, 20000, 13000, 23000, 21000 };
+	for (int k = 0; k < 6; k++)
+		assert_int_equal(w.done_ns[k], t[k]);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_ord_reads_wait_for_every_write_in_flight),
 		cmocka_unit_test(test_ord_destroy_with_requests_pending),
 		cmocka_unit_test(test_ord_failed_write_fails_the_reads_waiting_on_its_bytes),
+		cmocka_unit_test(test_ord_per_chunk_reads_wait_for_their_chunks_write_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
