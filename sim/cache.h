@@ -7,7 +7,7 @@
  *
  *   request miss ratio = misses / requests
  *   byte miss ratio    = missed bytes / requested bytes
- * (both 0 when their denominator is 0).
+ * (both NaN, a blank cell, when their denominator is 0).
  *
  * sim/ may not include traces/, so the caller reads the trace and feeds
  * each request in (sim/cli/cmd_cache.c does).  All sizes go in one trace

@@ -216,7 +216,9 @@ static size_t s3fifo_mem_bytes(const void *st)
 }
 
 /* An object enters S only if smaller than S (s3fifo_insert), and M
- * only from G, which only S feeds: so none of |S|cap bytes or more. */
+ * only from G, which only S feeds: so none of |S|cap bytes or more as
+ * long as objects keep their sizes (one that grows on a hit keeps its
+ * new size, and one that comes back from G at exactly |S|cap is kept). */
 static uint64_t s3fifo_max_object(uint64_t capacity_bytes)
 {
 	return capacity_bytes / 10 ? capacity_bytes / 10 - 1 : 0;
