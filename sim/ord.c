@@ -44,6 +44,7 @@ struct ord_block {
 struct ord {
 	struct backend in;
 	uint64_t unit_bytes; /* 0: the unit is the object */
+	size_t nunits;       /* units with writes in flight */
 	struct ord_obj *b[ORD_BUCKETS];
 	struct ord_io *free_io;
 	struct ord_obj *free_obj;
@@ -119,6 +120,7 @@ static void release(struct ord *o, const struct bk_req *done)
 	if (!ob || --ob->writes > 0)
 		return;
 	*pp = ob->next;
+	o->nunits--;
 	struct ord_io *w = ob->head;
 	ob->next = o->free_obj;
 	o->free_obj = ob;
@@ -189,7 +191,7 @@ static void write_done(struct bk_req *req)
 static int ord_submit(void *self, struct bk_req *req)
 {
 	struct ord *o = self;
-	if (req->op != BK_READ && req->op != BK_WRITE)
+	if ((req->op != BK_READ && req->op != BK_WRITE) || (req->op == BK_READ && !o->nunits))
 		return bk_submit(&o->in, req);
 	struct ord_obj **pp = ord_slot(o, req);
 	if (req->op == BK_READ) {
@@ -220,6 +222,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		o->free_obj = ob->next;
 		*ob = (struct ord_obj){ .obj = req->object, .unit = ord_unit(o, req) };
 		*pp = ob;
+		o->nunits++;
 	}
 	struct ord_obj *ob = *pp;
 	ob->writes++;
@@ -234,6 +237,7 @@ static int ord_submit(void *self, struct bk_req *req)
 		io_put(o, io);
 		if (--ob->writes == 0 && fresh) {
 			*pp = ob->next;
+			o->nunits--;
 			ob->next = o->free_obj;
 			o->free_obj = ob;
 		}
