@@ -74,8 +74,8 @@ struct mc_slot {
 	uint64_t exp_ns; /* | MC_CREATING */
 };
 
-/* exp_ns's top bit: a write's CREATE of the object is under way (premeta,
- * below).  Expiries stop short of it (2^63 ns is 292 years). */
+/* exp_ns's top bit: a write of the object is in its metadata steps
+ * (premeta, below).  Expiries stop short of it (2^63 ns is 292 years). */
 #define MC_CREATING ((uint64_t)1 << 63)
 
 struct mcache {
@@ -262,6 +262,14 @@ struct path_shared {
 	struct cidx reading;  /* pins_on: chunk key -> struct rpin */
 	struct cidx filling;  /* chunk key -> struct sfill */
 	size_t nfilling;
+	/* Objects some node's write is in its metadata steps for here (a
+	 * CREATE, a GETATTR) -> struct spremeta: every node's accesses of
+	 * them wait until its data operation is submitted (premeta, below;
+	 * a node's own metadata cache holds only its own accesses, and
+	 * another node's LOOKUP reached the directory before the file was
+	 * created: ENOENT in tierref, a hit in tiersim). */
+	struct cidx premeta;
+	size_t npremeta;
 	uint32_t npaths;      /* the paths made over it: with one, nobody waits */
 };
 
@@ -424,8 +432,10 @@ struct tio {
 	enum bk_op meta[2];
 	int nmeta, step;
 	int status;
-	int creates;            /* a write whose meta[0] is CREATE: it set MC_CREATING */
-	int held;               /* planned during another's CREATE: premeta_hold */
+	int creates;            /* a write with metadata steps before its data (CREATE,
+				 * GETATTR): it set MC_CREATING */
+	int held;               /* planned during another write's metadata steps: premeta_hold */
+	int sheld;              /* registered at, or held by, the shared tier's premeta */
 	struct bk_req req;
 	tio_cont cont;
 	void *arg;
@@ -433,28 +443,37 @@ struct tio {
 };
 
 /* A write of a new file creates it (CREATE) before its data operation,
- * which is all ord sees; but the write put the object in the metadata
- * cache at once, so an access of it meanwhile had no LOOKUP of its own
- * and went straight to the data backend, before the write (tierref:
- * ENOENT, or data overwritten by the older write; tiersim: a read served
+ * and one of a file whose cached attributes expired checks them
+ * (GETATTR); ord sees only the data operation.  But the write refreshed
+ * the object in the metadata cache at once, so an access of it meanwhile
+ * had no metadata step of its own and went straight to the data backend,
+ * before the write (tierref: ENOENT, a short read of an object the write
+ * grew, or data overwritten by the older write; tiersim: a read served
  * before its fill was written).  Such an access is held, in order, until
- * the CREATE is over.  One CREATE of an object at a time: it is planned
- * only for an object the cache does not know. */
+ * the write's metadata steps are over; a held write with metadata steps
+ * of its own holds the accesses behind it in turn (premeta_release). */
 struct premeta {
 	uint64_t key; /* the object */
 	struct tio *head, *tail;
 };
 
+/* The same at a shared tier, for every node (struct path_shared). */
+struct spremeta {
+	uint64_t key; /* the object */
+	uint32_t n;   /* writes of it in their metadata steps, not held */
+	struct tio *head, *tail;
+};
+
 static void read_unpin(struct path *p, struct tier *t, uint64_t key) __attribute__((noinline, cold));
 
-static void premeta_done(struct path *p, struct tier *t, uint64_t obj) __attribute__((noinline));
+static void premeta_done(struct path *p, struct tier *t, struct tio *io) __attribute__((noinline));
 
 static inline __attribute__((always_inline)) void tio_finish(struct path *p, struct tio *io, int status)
 {
 	io->status = status;
 	struct tier *t = &p->t[io->tier];
 	if (__builtin_expect(io->creates, 0) && io->step < io->nmeta)
-		premeta_done(p, t, io->obj); /* failed before its data */
+		premeta_done(p, t, io); /* failed before its data */
 	if (status != BK_OK)
 		t->st.errors++;
 	if (__builtin_expect(t->pins_on, 0) && !io->is_write)
@@ -472,8 +491,20 @@ static void tio_fail_cb(void *arg)
 static void tio_bk_done(struct bk_req *req);
 static void tio_next(struct path *p, struct tio *io);
 
-/* An access planned while a write creates its object (io->held): queued
- * behind that CREATE.  -1 on out of memory (it goes on unheld). */
+/* io to the end of a held queue. */
+static void held_append(struct tio **head, struct tio **tail, struct tio *io)
+{
+	io->held_next = NULL;
+	if (*tail)
+		(*tail)->held_next = io;
+	else
+		*head = io;
+	*tail = io;
+}
+
+/* An access planned while a write of its object is in its metadata steps
+ * (io->held): queued behind that write.  -1 on out of memory (it goes on
+ * unheld). */
 static __attribute__((cold, noinline)) int premeta_hold(struct tier *t, struct tio *io)
 {
 	uint32_t h = cidx_find(&t->premeta, io->obj);
@@ -485,35 +516,87 @@ static __attribute__((cold, noinline)) int premeta_hold(struct tier *t, struct t
 		t->npremeta++;
 	}
 	struct premeta *m = cidx_at(&t->premeta, h);
-	io->held_next = NULL;
-	if (m->tail)
-		m->tail->held_next = io;
-	else
-		m->head = io;
-	m->tail = io;
+	held_append(&m->head, &m->tail, io);
 	return 0;
 }
 
-/* The CREATE of obj is over (the write's data submitted, or it failed):
- * the accesses held behind it go on, in order. */
-static void premeta_done(struct path *p, struct tier *t, uint64_t obj)
+/* Releases a held queue, in order, up to and including the first access
+ * that is itself a write in its metadata steps: the rest stay held behind
+ * that one (*head keeps them).  Returns the released ones, in order. */
+static struct tio *premeta_release(struct tio **head, struct tio **tail)
 {
-	struct mc_slot *ms = mc_probe(&t->meta_cache, obj);
-	if (ms->key1 == obj + 1)
-		ms->exp_ns &= ~MC_CREATING;
-	if (__builtin_expect(t->npremeta == 0, 1))
-		return;
-	uint32_t h = cidx_find(&t->premeta, obj);
+	struct tio *go = *head, *io = go;
+	while (io && !io->creates)
+		io = io->held_next;
+	if (!io) {
+		*head = *tail = NULL;
+		return go;
+	}
+	*head = io->held_next;
+	if (!*head)
+		*tail = NULL;
+	io->held_next = NULL;
+	return go;
+}
+
+/* Every node's accesses of obj held at shared tier sh behind the write
+ * that just submitted its data (or failed before it). */
+static void spremeta_done(struct path_shared *sh, uint64_t obj)
+{
+	uint32_t h = cidx_find(&sh->premeta, obj);
 	if (h == CIDX_NONE)
 		return;
-	struct tio *io = ((struct premeta *)cidx_at(&t->premeta, h))->head;
-	cidx_remove(&t->premeta, h);
-	t->npremeta--;
-	while (io) {
-		struct tio *next = io->held_next;
-		tio_next(p, io);
-		io = next;
+	struct spremeta *m = cidx_at(&sh->premeta, h);
+	if (--m->n)
+		return;
+	struct tio *go = premeta_release(&m->head, &m->tail);
+	int more = m->head != NULL;
+	for (struct tio *x = go; x; x = x->held_next)
+		if (x->creates)
+			m->n++; /* the one the rest wait for now */
+	if (!m->n && !more) {
+		cidx_remove(&sh->premeta, h);
+		sh->npremeta--;
 	}
+	while (go) {
+		struct tio *next = go->held_next;
+		tio_next(go->p, go);
+		go = next;
+	}
+}
+
+/* The metadata steps of a write (io) are over (its data submitted, or it
+ * failed): the accesses held behind it go on, in order, up to the next
+ * write with metadata steps of its own. */
+static void premeta_done(struct path *p, struct tier *t, struct tio *io)
+{
+	uint64_t obj = io->obj;
+	struct tio *go = NULL;
+	int more = 0;
+	if (__builtin_expect(t->npremeta != 0, 0)) {
+		uint32_t h = cidx_find(&t->premeta, obj);
+		if (h != CIDX_NONE) {
+			struct premeta *m = cidx_at(&t->premeta, h);
+			go = premeta_release(&m->head, &m->tail);
+			if (!(more = m->head != NULL)) {
+				cidx_remove(&t->premeta, h);
+				t->npremeta--;
+			}
+		}
+	}
+	int creating = more;
+	for (struct tio *x = go; x; x = x->held_next)
+		creating |= x->creates;
+	struct mc_slot *ms = mc_probe(&t->meta_cache, obj);
+	if (ms->key1 == obj + 1 && !creating)
+		ms->exp_ns &= ~MC_CREATING;
+	while (go) {
+		struct tio *next = go->held_next;
+		tio_next(p, go);
+		go = next;
+	}
+	if (io->sheld)
+		spremeta_done(t->sh, obj);
 }
 
 static void tio_next(struct path *p, struct tio *io)
@@ -547,7 +630,7 @@ static void tio_next(struct path *p, struct tio *io)
 	}
 	int rc = bk_submit(b, q);
 	if (__builtin_expect(io->creates, 0) && io->step == io->nmeta)
-		premeta_done(p, t, io->obj); /* ord has its data now (or it failed) */
+		premeta_done(p, t, io); /* ord has its data now (or it failed) */
 	if (rc == 0)
 		return;
 	/* Out of memory in the backend: fail this access, from the executor. */
@@ -605,6 +688,14 @@ static int tio_plan_meta(struct path *p, struct tio *io)
 			}
 		} else if (!fresh) {
 			io->meta[io->nmeta++] = BK_GETATTR;
+			if (io->is_write) {
+				/* Its data goes after the GETATTR: an access
+				 * of the object meanwhile, fresh in the cache,
+				 * would reach ord before it (tierref: a short
+				 * read of a grown object). */
+				io->creates = 1;
+				creating = MC_CREATING;
+			}
 		}
 	} else if (t->meta_kind == PATH_META_OBJECT) {
 		if (!io->is_write && !fresh)
@@ -645,6 +736,35 @@ static int read_pin(struct tier *t, uint64_t key)
 	return 0;
 }
 
+/* At a shared tier every node's accesses are ordered here, the node's
+ * own too (its premeta queue is not used there: an access it released
+ * went to the tier before another node's write that its own node's fill
+ * was queued behind, and read a chunk not written yet).  An access of an
+ * object that a write (any node's) is in its metadata steps for is held
+ * behind it (returns 1); a write with metadata steps of its own that is
+ * not held registers, so that the others wait for it (returns 0).  -1 on
+ * out of memory. */
+static int spremeta_hold(struct path_shared *sh, struct tio *io)
+{
+	uint32_t h = sh->npremeta ? cidx_find(&sh->premeta, io->obj) : CIDX_NONE;
+	if (h == CIDX_NONE) {
+		if (!io->creates)
+			return 0;
+		if ((h = cidx_insert(&sh->premeta, io->obj)) == CIDX_NONE)
+			return -1;
+		struct spremeta *m = cidx_at(&sh->premeta, h);
+		m->n = 1;
+		m->head = m->tail = NULL;
+		sh->npremeta++;
+		io->sheld = 1;
+		return 0;
+	}
+	struct spremeta *m = cidx_at(&sh->premeta, h);
+	io->sheld = io->creates;
+	held_append(&m->head, &m->tail, io);
+	return 1;
+}
+
 static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, uint64_t off,
 		     uint64_t len, tio_cont cont, void *arg)
 {
@@ -665,6 +785,7 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 	io->status = BK_OK;
 	io->creates = 0;
 	io->held = 0;
+	io->sheld = 0;
 	if (tio_plan_meta(p, io) < 0) {
 		p_free(p, io);
 		p_fail(p, "metadata cache");
@@ -676,7 +797,15 @@ static int tio_start(struct path *p, size_t tier, int is_write, uint64_t obj, ui
 		p_fail(p, "read pins");
 		return -1;
 	}
-	if (__builtin_expect(io->held, 0)) {
+	if (__builtin_expect(t->sh != NULL, 0) && t->sh->npaths > 1) {
+		if (io->creates || t->sh->npremeta) {
+			int w = spremeta_hold(t->sh, io);
+			if (w > 0)
+				return 0;
+			if (w < 0)
+				p_fail(p, "metadata order"); /* it may pass the CREATE */
+		}
+	} else if (__builtin_expect(io->held, 0)) {
 		if (premeta_hold(t, io) == 0)
 			return 0;
 		p_fail(p, "metadata order"); /* it may pass the CREATE */
@@ -1560,6 +1689,12 @@ struct path_shared *path_shared_new(struct pol *pol, struct backend data, uint64
 		err_set(e, ERR_FAIL, "out of memory");
 		return NULL;
 	}
+	if (cidx_init(&sh->premeta, sizeof(struct spremeta), CIDX_SPARSE) < 0) {
+		cidx_destroy(&sh->filling);
+		free(sh);
+		err_set(e, ERR_FAIL, "out of memory");
+		return NULL;
+	}
 	sh->pol = pol;
 	sh->data = data;
 	sh->chunk_bytes = chunk_bytes;
@@ -1567,6 +1702,7 @@ struct path_shared *path_shared_new(struct pol *pol, struct backend data, uint64
 	if (sh->pins_on) {
 		if (cidx_init(&sh->reading, sizeof(struct rpin), CIDX_SPARSE) < 0) {
 			cidx_destroy(&sh->filling);
+			cidx_destroy(&sh->premeta);
 			free(sh);
 			err_set(e, ERR_FAIL, "out of memory");
 			return NULL;
@@ -1585,6 +1721,7 @@ void path_shared_free(struct path_shared *sh)
 		cidx_destroy(&sh->reading);
 	}
 	cidx_destroy(&sh->filling);
+	cidx_destroy(&sh->premeta);
 	free(sh);
 }
 

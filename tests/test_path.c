@@ -876,6 +876,50 @@ static void test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch(
 	two_nodes_free(&f, &tn);
 }
 
+/* As above, with file metadata at the shared tier (5 ns an operation):
+ * A's fill of object 42 is a CREATE (1000 to 1005) and then a WRITE at
+ * 1005.  B, released when A's fill is issued at 1000, does not know the
+ * object: its LOOKUP must come after A's CREATE, at 1005 (it came at 1000:
+ * tierref's ENOENT), then OPEN 1010 and READ 1015 to 1025. */
+static void test_shared_tier_access_waits_for_another_nodes_create(void **state)
+{
+	(void)state;
+	struct fixture f;
+	uint64_t caps[] = { 10 * CHUNK };
+	fix_init(&f, 2, caps);
+	f.tc[0].meta = mbk_backend(&f.meta[0]);
+	f.tc[0].meta_kind = PATH_META_FILE;
+	f.tc[0].meta_ttl_ns = 1000000;
+	struct two_nodes tn;
+	two_nodes_start(&f, &tn);
+	struct done_rec ra = { 0 }, rb = { 0 };
+	rd(&f, 42, 800, 0, 800, &ra);
+	rb.x = &f.x;
+	assert_int_equal(path_read(tn.b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	fx_run(&f.fx, UINT64_MAX);
+	static const struct {
+		int op, backend;
+		uint64_t t;
+	} want[] = {
+		{ BK_READ, 1, 0 },     /* A's fetch from cold */
+		{ BK_CREATE, 10, 1000 }, /* A's fill */
+		{ BK_WRITE, 0, 1005 },
+		{ BK_LOOKUP, 10, 1005 }, /* B */
+		{ BK_OPEN, 10, 1010 },
+		{ BK_READ, 0, 1015 },
+	};
+	assert_int_equal(f.log.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < f.log.n; i++) {
+		assert_int_equal(f.log.e[i].op, want[i].op);
+		assert_int_equal(f.log.e[i].backend, want[i].backend);
+		assert_int_equal(f.log.e[i].t, want[i].t);
+	}
+	assert_int_equal(ra.t, 1000);
+	assert_int_equal(rb.t, 1025);
+	assert_int_equal(rb.status, BK_OK);
+	two_nodes_free(&f, &tn);
+}
+
 /* As above, but A's fetch fails: B's waiting read goes to cold, which
  * holds every chunk, and succeeds; A's fails. */
 static void test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom(void **state)
@@ -1469,6 +1513,43 @@ static void test_access_waits_for_a_write_creating_its_object(void **state)
 	fix_free(&f);
 }
 
+/* A write of a known object whose metadata has expired costs a GETATTR
+ * before its data, and refreshes the entry: a read of the object meanwhile
+ * is held behind it too (it read the tier first: tierref's short read of
+ * an object the write grew).  TTL 5000: the rewrite at 10000 is GETATTR
+ * 10000 to 10005 and WRITE at 10005; the read follows it, to 11005. */
+static void test_access_waits_for_a_write_in_its_getattr(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_init(&f, 1, NULL);
+	f.tc[0].meta = mbk_backend(&f.meta[0]);
+	f.tc[0].meta_kind = PATH_META_FILE;
+	f.tc[0].meta_ttl_ns = 5000;
+	fix_start(&f);
+	struct done_rec w = { 0 }, w2 = { 0 }, r = { 0 };
+	wr(&f, 1, 1000, 0, 1000, &w);
+	run_all(&f);
+	f.fx.now = 10000;
+	wr(&f, 1, 1000, 0, 1000, &w2);
+	rd(&f, 1, 1000, 0, 1000, &r);
+	run_all(&f);
+	static const struct {
+		int op;
+		uint64_t t;
+	} want[] = {
+		{ BK_CREATE, 0 }, { BK_WRITE, 5 }, { BK_GETATTR, 10000 }, { BK_WRITE, 10005 }, { BK_READ, 10005 },
+	};
+	assert_int_equal(f.log.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < f.log.n; i++) {
+		assert_int_equal(f.log.e[i].op, want[i].op);
+		assert_int_equal(f.log.e[i].t, want[i].t);
+	}
+	assert_int_equal(w2.t, 11005);
+	assert_int_equal(r.t, 11005);
+	fix_free(&f);
+}
+
 /* An object tier: HEAD before the GET of an unknown object, none for a
  * write; no metadata backend means no metadata operations. */
 static void test_object_tier_heads_before_get(void **state)
@@ -1779,6 +1860,7 @@ int main(void)
 		cmocka_unit_test(test_empty_read_completes_from_the_executor),
 		cmocka_unit_test(test_shared_tier_residency_is_common_to_nodes),
 		cmocka_unit_test(test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch),
+		cmocka_unit_test(test_shared_tier_access_waits_for_another_nodes_create),
 		cmocka_unit_test(test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom),
 		cmocka_unit_test(test_shared_wait_is_not_released_by_a_shorter_fill),
 		cmocka_unit_test(test_shared_tier_discards_after_every_nodes_reads),
@@ -1799,6 +1881,7 @@ int main(void)
 		cmocka_unit_test(test_write_back_drains_through_a_write_around_tier),
 		cmocka_unit_test(test_file_tier_metadata_ops),
 		cmocka_unit_test(test_access_waits_for_a_write_creating_its_object),
+		cmocka_unit_test(test_access_waits_for_a_write_in_its_getattr),
 		cmocka_unit_test(test_object_tier_heads_before_get),
 		cmocka_unit_test(test_random_workload_conserves_bytes_and_capacity),
 		cmocka_unit_test(test_same_inputs_give_same_operation_order),
