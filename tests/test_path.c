@@ -244,6 +244,15 @@ static void fix_init(struct fixture *f, size_t n, const uint64_t *caps)
 	f->cfg = (struct path_cfg){ .chunk_bytes = CHUNK, .client = 7, .n_tiers = n, .tiers = f->tc };
 }
 
+/* Tier i is a file tier: its metadata operations go to meta[i] (5 ns
+ * each), and the client caches attributes for ttl_ns. */
+static void fix_file_meta(struct fixture *f, size_t i, uint64_t ttl_ns)
+{
+	f->tc[i].meta = mbk_backend(&f->meta[i]);
+	f->tc[i].meta_kind = PATH_META_FILE;
+	f->tc[i].meta_ttl_ns = ttl_ns;
+}
+
 static void fix_start(struct fixture *f)
 {
 	struct err e = { 0 };
@@ -887,9 +896,7 @@ static void test_shared_tier_access_waits_for_another_nodes_create(void **state)
 	struct fixture f;
 	uint64_t caps[] = { 10 * CHUNK };
 	fix_init(&f, 2, caps);
-	f.tc[0].meta = mbk_backend(&f.meta[0]);
-	f.tc[0].meta_kind = PATH_META_FILE;
-	f.tc[0].meta_ttl_ns = 1000000;
+	fix_file_meta(&f, 0, 1000000);
 	struct two_nodes tn;
 	two_nodes_start(&f, &tn);
 	struct done_rec ra = { 0 }, rb = { 0 };
@@ -1441,9 +1448,7 @@ static void test_file_tier_metadata_ops(void **state)
 	(void)state;
 	struct fixture f;
 	fix_init(&f, 1, NULL);
-	f.tc[0].meta = mbk_backend(&f.meta[0]);
-	f.tc[0].meta_kind = PATH_META_FILE;
-	f.tc[0].meta_ttl_ns = 5000;
+	fix_file_meta(&f, 0, 5000);
 	fix_start(&f);
 	struct done_rec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
 	rd(&f, 1, 1000, 0, 1000, &a);
@@ -1481,9 +1486,7 @@ static void test_access_waits_for_a_write_creating_its_object(void **state)
 	(void)state;
 	struct fixture f;
 	fix_init(&f, 1, NULL);
-	f.tc[0].meta = mbk_backend(&f.meta[0]);
-	f.tc[0].meta_kind = PATH_META_FILE;
-	f.tc[0].meta_ttl_ns = 5000;
+	fix_file_meta(&f, 0, 5000);
 	fix_start(&f);
 	struct done_rec w = { 0 }, r = { 0 }, w2 = { 0 }, o = { 0 };
 	wr(&f, 1, 1000, 0, 1000, &w); /* CREATE 0..5, WRITE 5..1005 */
@@ -1523,9 +1526,7 @@ static void test_access_waits_for_a_write_in_its_getattr(void **state)
 	(void)state;
 	struct fixture f;
 	fix_init(&f, 1, NULL);
-	f.tc[0].meta = mbk_backend(&f.meta[0]);
-	f.tc[0].meta_kind = PATH_META_FILE;
-	f.tc[0].meta_ttl_ns = 5000;
+	fix_file_meta(&f, 0, 5000);
 	fix_start(&f);
 	struct done_rec w = { 0 }, w2 = { 0 }, r = { 0 };
 	wr(&f, 1, 1000, 0, 1000, &w);
@@ -1643,9 +1644,7 @@ static void setup_random(struct fixture *f, struct wl *w, size_t n)
 	f->tc[0].drain_depth = 2;
 	f->tc[0].admission = (struct pol_adm_spec){ &pol_adm_second_hit_ops, 0 };
 	f->tc[1].policy = &pol_sieve_ops;
-	f->tc[1].meta = mbk_backend(&f->meta[1]);
-	f->tc[1].meta_kind = PATH_META_FILE;
-	f->tc[1].meta_ttl_ns = 3000;
+	fix_file_meta(f, 1, 3000);
 	f->tc[2].meta = mbk_backend(&f->meta[2]);
 	f->tc[2].meta_kind = PATH_META_OBJECT;
 	f->tc[2].meta_ttl_ns = 10000;
