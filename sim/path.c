@@ -335,6 +335,12 @@ static uint64_t chunk_key(uint64_t obj, uint64_t idx)
 	return obj << PATH_IDX_BITS | idx;
 }
 
+/* The chunk index in a chunk key. */
+static uint64_t chunk_idx(uint64_t key)
+{
+	return key & (((uint64_t)1 << PATH_IDX_BITS) - 1);
+}
+
 static uint64_t now(const struct path *p)
 {
 	return exec_now(&p->x);
@@ -466,14 +472,14 @@ struct spremeta {
 
 static void read_unpin(struct path *p, struct tier *t, uint64_t key) __attribute__((noinline, cold));
 
-static void premeta_done(struct path *p, struct tier *t, struct tio *io) __attribute__((noinline));
+static void premeta_done(struct tier *t, struct tio *io) __attribute__((noinline));
 
 static inline __attribute__((always_inline)) void tio_finish(struct path *p, struct tio *io, int status)
 {
 	io->status = status;
 	struct tier *t = &p->t[io->tier];
 	if (__builtin_expect(io->creates, 0) && io->step < io->nmeta)
-		premeta_done(p, t, io); /* failed before its data */
+		premeta_done(t, io); /* failed before its data */
 	if (status != BK_OK)
 		t->st.errors++;
 	if (__builtin_expect(t->pins_on, 0) && !io->is_write)
@@ -539,6 +545,17 @@ static struct tio *premeta_release(struct tio **head, struct tio **tail)
 	return go;
 }
 
+/* Released accesses (linked by held_next) go on, in order, each at its
+ * own node's path. */
+static void held_go(struct tio *go)
+{
+	while (go) {
+		struct tio *next = go->held_next;
+		tio_next(go->p, go);
+		go = next;
+	}
+}
+
 /* Every node's accesses of obj held at shared tier sh behind the write
  * that just submitted its data (or failed before it). */
 static void spremeta_done(struct path_shared *sh, uint64_t obj)
@@ -558,17 +575,13 @@ static void spremeta_done(struct path_shared *sh, uint64_t obj)
 		cidx_remove(&sh->premeta, h);
 		sh->npremeta--;
 	}
-	while (go) {
-		struct tio *next = go->held_next;
-		tio_next(go->p, go);
-		go = next;
-	}
+	held_go(go);
 }
 
 /* The metadata steps of a write (io) are over (its data submitted, or it
  * failed): the accesses held behind it go on, in order, up to the next
  * write with metadata steps of its own. */
-static void premeta_done(struct path *p, struct tier *t, struct tio *io)
+static void premeta_done(struct tier *t, struct tio *io)
 {
 	uint64_t obj = io->obj;
 	struct tio *go = NULL;
@@ -590,11 +603,7 @@ static void premeta_done(struct path *p, struct tier *t, struct tio *io)
 	struct mc_slot *ms = mc_probe(&t->meta_cache, obj);
 	if (ms->key1 == obj + 1 && !creating)
 		ms->exp_ns &= ~MC_CREATING;
-	while (go) {
-		struct tio *next = go->held_next;
-		tio_next(p, go);
-		go = next;
-	}
+	held_go(go);
 	if (io->sheld)
 		spremeta_done(t->sh, obj);
 }
@@ -630,7 +639,7 @@ static void tio_next(struct path *p, struct tio *io)
 	}
 	int rc = bk_submit(b, q);
 	if (__builtin_expect(io->creates, 0) && io->step == io->nmeta)
-		premeta_done(p, t, io); /* ord has its data now (or it failed) */
+		premeta_done(t, io); /* ord has its data now (or it failed) */
 	if (rc == 0)
 		return;
 	/* Out of memory in the backend: fail this access, from the executor. */
@@ -922,7 +931,7 @@ static __attribute__((cold, noinline)) int sfill_wait(struct path *p, size_t tie
 	struct swait *w = p_alloc(p, sizeof *w);
 	if (!w)
 		return -1;
-	uint64_t cstart = (key & (((uint64_t)1 << PATH_IDX_BITS) - 1)) * p->chunk_bytes;
+	uint64_t cstart = chunk_idx(key) * p->chunk_bytes;
 	*w = (struct swait){ p, tier, obj, off, len, off + len - cstart, cont, arg, NULL };
 	if (sf->tail)
 		sf->tail->next = w;
@@ -1602,7 +1611,7 @@ static void write_chunk_done(struct path *p, struct wop *w)
 static void discard_chunk(const struct backend *b, uint64_t chunk_bytes, uint64_t key)
 {
 	if (b->ops->discard) {
-		uint64_t idx = key & (((uint64_t)1 << PATH_IDX_BITS) - 1);
+		uint64_t idx = chunk_idx(key);
 		b->ops->discard(b->self, key >> PATH_IDX_BITS, idx * chunk_bytes, chunk_bytes);
 	}
 }
@@ -1632,7 +1641,7 @@ static void chunk_shrank(struct tier *t, uint64_t key, uint64_t clen)
 	uint32_t h = cidx_find(&t->dirty_map, key);
 	if (h != CIDX_NONE && ((const struct dirty *)((const struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr)->len > clen)
 		return;
-	uint64_t idx = key & (((uint64_t)1 << PATH_IDX_BITS) - 1);
+	uint64_t idx = chunk_idx(key);
 	t->data.ops->discard(t->data.self, key >> PATH_IDX_BITS, idx * t->chunk_bytes + clen, t->chunk_bytes - clen);
 }
 
