@@ -21,9 +21,9 @@
  *                 system client, by the node's CPU with the tier's cpu_*
  *                 costs; the issuing node's threads serve every tier of it.
  *   either scope  on top, what the paths hold: read-after-write ordering
- *                 per object (sim/ord.h), one per instance (node scope) or
+ *                 per chunk (sim/ord.h), one per instance (node scope) or
  *                 one for the tier (shared), as `tierref` has over its real
- *                 backends: a read of an object waits for its writes in
+ *                 backends: a read of a chunk waits for its writes in
  *                 flight through the tier (a hit on a chunk whose fill is
  *                 still being written).
  */
@@ -464,13 +464,6 @@ static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct
 	return client_wrap(T->client, &k, in, out, e);
 }
 
-/* Read-after-write order per chunk, per object on an object store (ord.h;
- * refimpl/realtiers.c chooses alike). */
-static uint64_t ord_unit(const struct tiered *T, const struct ttier *tt)
-{
-	return tt->model == M_COLD ? 0 : T->chunk;
-}
-
 static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uint64_t seed, struct err *e)
 {
 	const char *name = tt->sec->name;
@@ -486,7 +479,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 			return -1;
 		if (net_wrap(T->net, &tt->inner, &tt->wrapped, e) < 0 || cl_wrap(T, d, tt, tt->wrapped, &tt->cl, e) < 0 ||
 		    fs_wrap(T, d, tt, rng, seed, tt->cl, &tt->fs, e) < 0 ||
-		    ord_wrap(tt->fs.ops ? tt->fs : tt->cl, ord_unit(T, tt), &tt->ord, e) < 0)
+		    ord_wrap(tt->fs.ops ? tt->fs : tt->cl, T->chunk, &tt->ord, e) < 0)
 			return -1;
 		if (tt->sp.capacity) {
 			if (pol_init(&tt->pol, tt->sp.policy, tt->sp.capacity, &tt->sp.adm, e) < 0)
@@ -514,8 +507,7 @@ static int build_tier(struct tiered *T, struct cfg_doc *d, struct ttier *tt, uin
 		tt->nlocal++;
 		if (cl_wrap(T, d, tt, tt->local[i], &tt->cl_local[i], e) < 0 ||
 		    fs_wrap(T, d, tt, rng, seed, tt->cl_local[i], &tt->fs_local[i], e) < 0 ||
-		    ord_wrap(tt->fs_local[i].ops ? tt->fs_local[i] : tt->cl_local[i], ord_unit(T, tt), &tt->ord_local[i],
-			     e) < 0)
+		    ord_wrap(tt->fs_local[i].ops ? tt->fs_local[i] : tt->cl_local[i], T->chunk, &tt->ord_local[i], e) < 0)
 			return -1;
 	}
 	return 0;

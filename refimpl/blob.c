@@ -631,9 +631,38 @@ int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker
 	return 0;
 }
 
-int blob_parse_block_list(const char *body, size_t len, uint64_t **offs, size_t *n, int *foreign, struct err *e)
+/* The number in raw[from, to) in base 10 or 16: 0, or -1 if a character
+ * is not a digit of that base. */
+static int id_number(const unsigned char *raw, int from, int to, unsigned base, uint64_t *v)
 {
-	*offs = NULL;
+	*v = 0;
+	for (int i = from; i < to; i++) {
+		int d = base == 16 ? hexval(raw[i]) : raw[i] >= '0' && raw[i] <= '9' ? raw[i] - '0' : -1;
+		if (d < 0)
+			return -1;
+		*v = *v * base + (uint64_t)d;
+	}
+	return 0;
+}
+
+/* What a committed block's id (base64, l bytes at q) names: 1 for a
+ * piece or a fill (blob_block, blob.h), with its offset (and a fill's
+ * length) in *bl; 0 for any other block. */
+static int block_of_id(const char *q, size_t l, struct blob_block *bl)
+{
+	unsigned char raw[40] = { 0 };
+	if (l != 32 || EVP_DecodeBlock(raw, (const unsigned char *)q, 32) != 24 || raw[0] != 't' || raw[22] || raw[23])
+		return 0;
+	*bl = (struct blob_block){ .fill = raw[1] == 'z' };
+	if (raw[1] == 'p')
+		return id_number(raw, 2, 22, 10, &bl->off) == 0;
+	return raw[1] == 'z' && id_number(raw, 2, 14, 16, &bl->off) == 0 && id_number(raw, 14, 22, 16, &bl->len) == 0;
+}
+
+int blob_parse_block_list(const char *body, size_t len, struct blob_block **blocks, size_t *n, int *foreign,
+			  struct err *e)
+{
+	*blocks = NULL;
 	*n = 0;
 	*foreign = 0;
 	if (memchr(body, 0, len))
@@ -649,39 +678,55 @@ int blob_parse_block_list(const char *body, size_t len, uint64_t **offs, size_t 
 	if (!ce)
 		return err_set(e, ERR_INPUT, "Get Block List: <CommittedBlocks> is not closed");
 	size_t cap = 0;
-	for (const char *q = cb; (q = find(q, (size_t)(ce - q), "<Name>")); ) {
+	const char *why = NULL;
+	for (const char *q = cb; !why && (q = find(q, (size_t)(ce - q), "<Name>")); ) {
 		q += strlen("<Name>");
 		const char *qe = find(q, (size_t)(ce - q), "</Name>");
 		if (!qe) {
-			free(*offs);
-			*offs = NULL;
-			*n = 0;
-			return err_set(e, ERR_INPUT, "Get Block List: <Name> is not closed");
+			why = "Get Block List: <Name> is not closed";
+			break;
 		}
-		/* A piece's id is base64 of "tp" and 20 digits (piece_id). */
-		unsigned char raw[40] = { 0 };
-		size_t l = (size_t)(qe - q);
-		int ok = l == 32 && EVP_DecodeBlock(raw, (const unsigned char *)q, 32) == 24 && raw[0] == 't' &&
-			 raw[1] == 'p' && !raw[22] && !raw[23];
-		for (int i = 2; ok && i < 22; i++)
-			ok = raw[i] >= '0' && raw[i] <= '9';
-		if (!ok) {
+		struct blob_block bl;
+		if (!block_of_id(q, (size_t)(qe - q), &bl)) {
 			*foreign = 1;
+			q = qe;
+			continue;
+		}
+		/* Its size: the <Size> before the next block's <Name>. */
+		const char *next = find(qe, (size_t)(ce - qe), "<Name>");
+		const char *sz = find(qe, (size_t)((next ? next : ce) - qe), "<Size>");
+		const char *sze = sz ? find(sz, (size_t)((next ? next : ce) - sz), "</Size>") : NULL;
+		uint64_t size = 0;
+		sz = sz ? sz + strlen("<Size>") : NULL;
+		if (!sze || sze == sz || sze - sz > 19 ||
+		    id_number((const unsigned char *)sz, 0, (int)(sze - sz), 10, &size) < 0) {
+			why = "Get Block List: a piece's <Size> is missing or not a number";
+			break;
+		}
+		if (bl.fill && bl.len != size) {
+			*foreign = 1; /* a fill is zeros of the length its id says */
 		} else {
+			bl.len = size;
 			if (*n == cap) {
 				cap = cap ? 2 * cap : 16;
-				uint64_t *o = realloc(*offs, cap * sizeof *o);
+				struct blob_block *o = realloc(*blocks, cap * sizeof *o);
 				if (!o) {
-					free(*offs);
-					*offs = NULL;
+					free(*blocks);
+					*blocks = NULL;
 					*n = 0;
 					return err_set(e, ERR_FAIL, "Get Block List: out of memory");
 				}
-				*offs = o;
+				*blocks = o;
 			}
-			(*offs)[(*n)++] = strtoull((const char *)raw + 2, NULL, 10);
+			(*blocks)[(*n)++] = bl;
 		}
-		q = qe;
+		q = sze;
+	}
+	if (why) {
+		free(*blocks);
+		*blocks = NULL;
+		*n = 0;
+		return err_set(e, ERR_INPUT, "%s", why);
 	}
 	return 0;
 }
@@ -722,11 +767,11 @@ enum { C_READ, C_WRITE, C_HEAD, C_LIST, C_DELETE, C_NCLASS };
 static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list", "delete" };
 
 /* One HTTP exchange of a job. */
-enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT, S_DELETE, S_GET_BLOCKS };
-static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT", "DELETE", "GET" };
+enum blob_step { S_GET, S_PUT_BLOB, S_PUT_BLOCK, S_PUT_LIST, S_HEAD, S_LIST, S_MKCONT, S_DELETE, S_GET_BLOCKS, S_PUT_FILL };
+static const char *const step_verb[] = { "GET", "PUT", "PUT", "PUT", "HEAD", "GET", "PUT", "DELETE", "GET", "PUT" };
 static const char *const step_name[] = { "Get Blob", "Put Blob", "Put Block", "Put Block List",
 					 "Get Blob Properties", "List Blobs", "Create Container", "Delete Blob",
-					 "Get Block List" };
+					 "Get Block List", "Put Block (a fill)" };
 
 struct blob;
 
@@ -742,6 +787,7 @@ struct blob_job {
 	uint64_t block, nblocks;  /* block upload progress */
 	struct blob_piece *piece; /* a piece of an object (below), or NULL */
 	struct blob_job *piece_next; /* the next piece of that object waiting */
+	struct blob_block fill;   /* the fill being staged (S_PUT_FILL) */
 	char *marker;             /* List Blobs continuation */
 	uint64_t value;           /* HEAD size, LIST count */
 	unsigned step_retries;    /* retries of the current step */
@@ -766,14 +812,17 @@ struct blob_job {
 	struct blob_job *prev, *next;
 };
 
-/* An object written in pieces (blob.h): the offsets of its pieces staged
- * so far, in order, each the Put Block id piece_id(offset); the piece
- * job in progress, and the ones waiting, in arrival order.  Kept for the
- * backend's life: every later commit must list every piece. */
+/* An object written in pieces (blob.h): its pieces staged so far, by
+ * offset, each the Put Block id piece_id(offset), with its length; the
+ * fills its blob holds committed; the piece job in progress, and the ones
+ * waiting, in arrival order.  Kept for the backend's life: every later
+ * commit must list every piece. */
 struct blob_piece {
 	uint64_t object;
-	uint64_t *offs;
+	struct blob_block *ps;    /* pieces (fill 0), by offset */
 	size_t n, cap;
+	struct blob_block *fills; /* the fills committed, by offset */
+	size_t nfill, fillcap;
 	int committed;            /* a commit of ours made or extended the blob */
 	struct blob_job *busy, *wait_head, *wait_tail;
 	struct blob_piece *hnext;
@@ -805,6 +854,8 @@ struct blob {
 	struct blob_opstats st[C_NCLASS];
 	uint64_t http_requests, throttled, server_errors, timeouts, conn_errors, retries, gave_up, enotsup;
 	uint64_t enoent, eio, verify_short;
+	uint64_t fill_blocks, fill_bytes; /* fills staged (blocks_walk) */
+	void *zeros;              /* piece_bytes of zeros, a fill's body; made on first use */
 	uint64_t since_ns;
 
 	int inject_status;
@@ -973,27 +1024,146 @@ static struct blob_piece *piece_get(struct blob *b, uint64_t object)
 	return *pp;
 }
 
-/* Adds offset to the object's staged pieces, in order, once: 0, or -1
+/* Adds the piece [off, off + len) to the object's staged pieces, by
+ * offset, or gives the one there its new length (written again: the new
+ * block replaces it; with keep, the one there stays as it is): 0, or -1
  * when out of memory. */
-static int piece_add(struct blob_piece *pc, uint64_t off)
+static int piece_add(struct blob_piece *pc, uint64_t off, uint64_t len, int keep)
 {
 	size_t i = pc->n;
-	while (i > 0 && pc->offs[i - 1] > off)
+	while (i > 0 && pc->ps[i - 1].off > off)
 		i--;
-	if (i > 0 && pc->offs[i - 1] == off)
-		return 0; /* written again: the new block replaces it */
+	if (i > 0 && pc->ps[i - 1].off == off) {
+		if (!keep)
+			pc->ps[i - 1].len = len;
+		return 0;
+	}
 	if (pc->n == pc->cap) {
 		size_t cap = pc->cap ? 2 * pc->cap : 8;
-		uint64_t *o = realloc(pc->offs, cap * sizeof *o);
+		struct blob_block *o = realloc(pc->ps, cap * sizeof *o);
 		if (!o)
 			return -1;
-		pc->offs = o;
+		pc->ps = o;
 		pc->cap = cap;
 	}
-	memmove(pc->offs + i + 1, pc->offs + i, (pc->n - i) * sizeof *pc->offs);
-	pc->offs[i] = off;
+	memmove(pc->ps + i + 1, pc->ps + i, (pc->n - i) * sizeof *pc->ps);
+	pc->ps[i] = (struct blob_block){ .off = off, .len = len };
 	pc->n++;
 	return 0;
+}
+
+/* Fills.  A blob is its committed blocks end to end, so a piece sits at
+ * its offset only if the blocks before it add up to that offset.  A short
+ * piece that is no longer the last (an object that shrank, then grew
+ * again, or whose later chunks are still listed), or a piece not yet
+ * written (chunks drained out of order), would move every piece after it
+ * and have a read get the wrong bytes.  Azure has no sparse blob, so the
+ * gap before a piece is filled with zeros, as a sparse file's hole reads:
+ * one fill per piece slot the gap covers (so at most piece_bytes each),
+ * named by its offset and length, so that a fill once committed is listed
+ * again, not staged again, while its gap stays.  The blob ends at its
+ * last piece; nothing follows it. */
+typedef int (*block_fn)(void *arg, const struct blob_block *bl);
+
+/* Calls fn on each block the blob of pc's pieces is made of, in order:
+ * each gap's fills, then the piece after it.  Stops at fn's first nonzero
+ * answer and returns it; 0 when it went through.  Pieces start at
+ * multiples of piece_bytes and are no longer (blob_submit). */
+static int blocks_walk(const struct blob_piece *pc, uint64_t piece_bytes, block_fn fn, void *arg)
+{
+	uint64_t pos = 0;
+	for (size_t i = 0; i < pc->n; i++) {
+		const struct blob_block *p = &pc->ps[i];
+		while (pos < p->off) {
+			uint64_t end = (pos / piece_bytes + 1) * piece_bytes;
+			struct blob_block f = { .off = pos, .len = (end < p->off ? end : p->off) - pos, .fill = 1 };
+			int rc = fn(arg, &f);
+			if (rc)
+				return rc;
+			pos += f.len;
+		}
+		int rc = fn(arg, p);
+		if (rc)
+			return rc;
+		pos = p->off + p->len;
+	}
+	return 0;
+}
+
+static int fill_committed(const struct blob_piece *pc, const struct blob_block *f)
+{
+	for (size_t i = 0; i < pc->nfill; i++)
+		if (pc->fills[i].off == f->off && pc->fills[i].len == f->len)
+			return 1;
+	return 0;
+}
+
+/* Appends bl to a fill set: 0, or -1 when out of memory. */
+static int fills_push(struct blob_block **v, size_t *n, size_t *cap, const struct blob_block *bl)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 8;
+		struct blob_block *o = realloc(*v, c * sizeof *o);
+		if (!o)
+			return -1;
+		*v = o;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *bl;
+	return 0;
+}
+
+struct fill_search {
+	const struct blob_piece *pc;
+	uint64_t from;
+	struct blob_block found;
+};
+
+static int fill_search_fn(void *arg, const struct blob_block *bl)
+{
+	struct fill_search *fs = arg;
+	if (!bl->fill || bl->off < fs->from || fill_committed(fs->pc, bl))
+		return 0;
+	fs->found = *bl;
+	return 1;
+}
+
+/* The first fill the pieces need, at or after offset from, that the blob
+ * does not hold committed: 1 with it in *f, or 0. */
+static int fill_to_stage(const struct blob_piece *pc, uint64_t piece_bytes, uint64_t from, struct blob_block *f)
+{
+	struct fill_search fs = { .pc = pc, .from = from };
+	if (!blocks_walk(pc, piece_bytes, fill_search_fn, &fs))
+		return 0;
+	*f = fs.found;
+	return 1;
+}
+
+struct fill_set {
+	struct blob_block *v;
+	size_t n, cap;
+};
+
+static int fill_set_fn(void *arg, const struct blob_block *bl)
+{
+	struct fill_set *fs = arg;
+	return bl->fill && fills_push(&fs->v, &fs->n, &fs->cap, bl) < 0;
+}
+
+/* A commit of the pieces landed: the fills it listed are the committed
+ * ones now (those it did not list, the blob dropped).  0, or -1 when out
+ * of memory (the set is then empty, and every fill is staged again). */
+static int fills_committed(struct blob_piece *pc, uint64_t piece_bytes)
+{
+	struct fill_set fs = { 0 };
+	int rc = blocks_walk(pc, piece_bytes, fill_set_fn, &fs) ? -1 : 0;
+	free(pc->fills);
+	pc->fills = rc ? NULL : fs.v;
+	pc->nfill = rc ? 0 : fs.n;
+	pc->fillcap = rc ? 0 : fs.cap;
+	if (rc)
+		free(fs.v);
+	return rc;
 }
 
 /* A piece's block id: the same length (22 bytes before base64) as
@@ -1005,6 +1175,26 @@ static void piece_id(uint64_t off, char *out, size_t cap)
 	char raw[32];
 	snprintf(raw, sizeof raw, "tp%020llu", (unsigned long long)off);
 	encode_id(raw, out, cap);
+}
+
+/* A fill's: "tz", 12 hex digits of offset (50,000 pieces of 4000 MiB fit)
+ * and 8 of length (at most a piece). */
+static void fill_id(const struct blob_block *f, char *out, size_t cap)
+{
+	char raw[32];
+	snprintf(raw, sizeof raw, "tz%012llx%08llx", (unsigned long long)f->off, (unsigned long long)f->len);
+	encode_id(raw, out, cap);
+}
+
+/* A block of a commit's list (blocks_walk), into its body. */
+static int list_block_fn(void *arg, const struct blob_block *bl)
+{
+	char id[64];
+	if (bl->fill)
+		fill_id(bl, id, sizeof id);
+	else
+		piece_id(bl->off, id, sizeof id);
+	return buf_printf(arg, "<Latest>%s</Latest>", id) ? 1 : 0;
 }
 
 static int start_attempt(struct blob_job *j);
@@ -1334,6 +1524,13 @@ static int start_attempt(struct blob_job *j)
 		snprintf(query, sizeof query, "comp=block&blockid=%s", idq);
 		break;
 	}
+	case S_PUT_FILL: {
+		char id[64], idq[128];
+		fill_id(&j->fill, id, sizeof id);
+		url_encode(id, 0, idq, sizeof idq);
+		snprintf(query, sizeof query, "comp=block&blockid=%s", idq);
+		break;
+	}
 	case S_PUT_LIST:
 		snprintf(query, sizeof query, "comp=blocklist");
 		break;
@@ -1352,6 +1549,9 @@ static int start_attempt(struct blob_job *j)
 	} else if (j->step == S_PUT_BLOCK && j->piece) {
 		j->send = r->buf;
 		j->send_len = r->length;
+	} else if (j->step == S_PUT_FILL) {
+		j->send = b->zeros;
+		j->send_len = j->fill.len;
 	} else if (j->step == S_PUT_BLOCK) {
 		uint64_t off = j->block * b->p.block_bytes;
 		uint64_t n = r->length - off < b->p.block_bytes ? r->length - off : b->p.block_bytes;
@@ -1361,13 +1561,11 @@ static int start_attempt(struct blob_job *j)
 		j->owned.max = SIZE_MAX / 2;
 		if (buf_printf(&j->owned, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"))
 			return -1;
-		uint64_t n = j->piece ? j->piece->n : j->nblocks;
-		for (uint64_t i = 0; i < n; i++) {
+		if (j->piece && blocks_walk(j->piece, b->p.piece_bytes, list_block_fn, &j->owned))
+			return -1;
+		for (uint64_t i = 0; !j->piece && i < j->nblocks; i++) {
 			char id[64];
-			if (j->piece)
-				piece_id(j->piece->offs[i], id, sizeof id);
-			else
-				block_id(i, id, sizeof id);
+			block_id(i, id, sizeof id);
 			if (buf_printf(&j->owned, "<Latest>%s</Latest>", id))
 				return -1;
 		}
@@ -1546,18 +1744,20 @@ static int list_page(struct blob_job *j)
 
 /* The committed blocks of a blob a piece is being written into, which
  * was there before this backend wrote any of it: made of pieces (an
- * earlier run's, of the same piece_bytes), they join the object's list,
- * so the next commit keeps them; otherwise (written whole, with Put Blob
+ * earlier run's, of the same piece_bytes) and fills, its pieces join the
+ * object's list, so the next commit keeps them (behind the pieces staged
+ * here, which are newer), and its fills are committed ones; otherwise (written whole, with Put Blob
  * or other blocks) a commit of pieces would drop the rest of it, and
  * the write fails.  0, or -1 with the last error set. */
 static int pieces_merge(struct blob_job *j)
 {
 	struct blob *b = j->b;
-	uint64_t *offs;
+	struct blob_piece *pc = j->piece;
+	struct blob_block *bl;
 	size_t n;
 	int foreign;
 	struct err e;
-	if (j->aux.overflow || blob_parse_block_list(j->aux.p ? j->aux.p : "", j->aux.len, &offs, &n, &foreign, &e) < 0) {
+	if (j->aux.overflow || blob_parse_block_list(j->aux.p ? j->aux.p : "", j->aux.len, &bl, &n, &foreign, &e) < 0) {
 		set_last_error(b, "blob: Get Block List %s: cannot parse the answer: %s", j->name,
 			       j->aux.overflow ? "too long" : e.msg);
 		return -1;
@@ -1571,15 +1771,20 @@ static int pieces_merge(struct blob_job *j)
 			       j->name, n == 0 ? "with no blocks (written whole)" : "made of blocks that are not pieces");
 		rc = -1;
 	}
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (offs[i] % b->p.piece_bytes != 0 || piece_add(j->piece, offs[i]) < 0) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!bl[i].fill && (bl[i].off % b->p.piece_bytes != 0 || bl[i].len > b->p.piece_bytes)) {
 			set_last_error(b, "blob: Put Block List %s: the blob's pieces are not of %" PRIu64 " bytes", j->name,
 				       b->p.piece_bytes);
 			rc = -1;
+		} else if (bl[i].fill ? fills_push(&pc->fills, &pc->nfill, &pc->fillcap, &bl[i]) < 0
+				      : piece_add(pc, bl[i].off, bl[i].len, 1) < 0) {
+			set_last_error(b, "blob: Put Block List %s: out of memory", j->name);
+			rc = -1;
 		}
-	free(offs);
+	}
+	free(bl);
 	if (rc == 0)
-		j->piece->committed = 1;
+		pc->committed = 1;
 	return rc;
 }
 
@@ -1590,6 +1795,24 @@ static void next_step(struct blob_job *j, enum blob_step step)
 	j->step = step;
 	if (start_attempt(j) < 0)
 		job_finish(j, BK_EIO);
+}
+
+/* A piece's job, its piece staged: stages the next fill its object's
+ * pieces need at or after offset from (blocks_walk), or, with none left
+ * to stage, commits them. */
+static void fill_or_commit(struct blob_job *j, uint64_t from)
+{
+	struct blob *b = j->b;
+	if (!fill_to_stage(j->piece, b->p.piece_bytes, from, &j->fill)) {
+		next_step(j, S_PUT_LIST);
+		return;
+	}
+	if (!b->zeros && !(b->zeros = calloc(1, b->p.piece_bytes))) {
+		set_last_error(b, "blob: Put Block %s: out of memory for a fill", j->name);
+		job_finish(j, BK_EIO);
+		return;
+	}
+	next_step(j, S_PUT_FILL);
 }
 
 static void attempt_done(struct blob_job *j, CURLcode cc)
@@ -1718,23 +1941,37 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_PUT_BLOCK:
 		/* A piece, staged, commits the object's pieces, itself among
 		 * them; a whole object's blocks go on to the last, then commit. */
-		if (j->piece && piece_add(j->piece, j->req->offset) < 0) {
+		if (j->piece && piece_add(j->piece, j->req->offset, j->req->length, 0) < 0) {
 			set_last_error(b, "blob: Put Block %s: out of memory", j->name);
 			job_finish(j, BK_EIO);
 			return;
 		}
-		next_step(j, j->piece || ++j->block >= j->nblocks ? S_PUT_LIST : j->step);
+		if (j->piece)
+			fill_or_commit(j, 0);
+		else
+			next_step(j, ++j->block >= j->nblocks ? S_PUT_LIST : j->step);
+		return;
+	case S_PUT_FILL:
+		b->fill_blocks++;
+		b->fill_bytes += j->fill.len;
+		fill_or_commit(j, j->fill.off + j->fill.len);
 		return;
 	case S_PUT_LIST:
-		if (j->piece)
+		if (j->piece) {
 			j->piece->committed = 1;
+			if (fills_committed(j->piece, b->p.piece_bytes) < 0) {
+				set_last_error(b, "blob: Put Block List %s: out of memory", j->name);
+				job_finish(j, BK_EIO);
+				return;
+			}
+		}
 		break;
 	case S_GET_BLOCKS:
 		if (pieces_merge(j) < 0) {
 			job_finish(j, BK_EIO);
 			return;
 		}
-		next_step(j, S_PUT_LIST);
+		fill_or_commit(j, 0);
 		return;
 	default:
 		break;
@@ -1808,6 +2045,13 @@ static int blob_submit(void *self, struct bk_req *req)
 		if (bk_is_piece(req, b->p.piece_bytes) || (b->p.piece_bytes && *piece_slot(b, req->object))) {
 			if (!req->buf && req->length) {
 				set_last_error(b, "blob: Put Block %s: no buffer", j->name);
+				return job_complete_later(j, BK_EIO);
+			}
+			/* A piece sits in its slot of piece_bytes (blocks_walk). */
+			if (req->offset % b->p.piece_bytes || req->length > b->p.piece_bytes) {
+				set_last_error(b, "blob: Put Block %s: a piece of %" PRIu64 " bytes at offset %" PRIu64
+						  " is not in one slot of %" PRIu64 " bytes (a chunk of the data path)",
+					       j->name, req->length, req->offset, b->p.piece_bytes);
 				return job_complete_later(j, BK_EIO);
 			}
 			/* The service keeps at most BLOB_MAX_BLOCKS blocks a blob:
@@ -1959,7 +2203,9 @@ static int blob_export(void *self, const char *prefix, struct met_registry *m, u
 	    set_scalar(m, prefix, "conn_errors", (double)b->conn_errors, "requests") ||
 	    set_scalar(m, prefix, "enoent", (double)b->enoent, "ops") ||
 	    set_scalar(m, prefix, "eio", (double)b->eio, "ops") ||
-	    set_scalar(m, prefix, "short_reads", (double)b->verify_short, "ops"))
+	    set_scalar(m, prefix, "short_reads", (double)b->verify_short, "ops") ||
+	    set_scalar(m, prefix, "fill.blocks", (double)b->fill_blocks, "blocks") ||
+	    set_scalar(m, prefix, "fill.bytes", (double)b->fill_bytes, "bytes"))
 		return -1;
 	return 0;
 }
@@ -1973,6 +2219,7 @@ static void blob_reset_stats(void *self)
 	}
 	b->http_requests = b->throttled = b->server_errors = b->timeouts = b->conn_errors = 0;
 	b->retries = b->gave_up = b->enotsup = b->enoent = b->eio = b->verify_short = 0;
+	b->fill_blocks = b->fill_bytes = 0;
 	b->since_ns = exec_now(&b->x);
 }
 
@@ -2000,11 +2247,13 @@ static void blob_destroy(void *self)
 		curl_global_cleanup();
 	}
 	free(b->fds);
+	free(b->zeros);
 	for (unsigned k = 0; k < PIECE_BUCKETS; k++)
 		while (b->pieces[k]) {
 			struct blob_piece *pc = b->pieces[k];
 			b->pieces[k] = pc->hnext;
-			free(pc->offs);
+			free(pc->ps);
+			free(pc->fills);
 			free(pc);
 		}
 	for (int k = 0; k < C_NCLASS; k++)
@@ -2077,6 +2326,8 @@ int blob_new(struct loop *l, const struct blob_params *p, struct backend *out, s
 		return err_set(e, ERR_INPUT, "blob: give an account key or a SAS token");
 	if (p->block_bytes < (64u << 10) || p->block_bytes > (4000ull << 20))
 		return err_set(e, ERR_INPUT, "blob: block size must be 64 KiB .. 4000 MiB");
+	if (p->piece_bytes > (4000ull << 20))
+		return err_set(e, ERR_INPUT, "blob: piece size must be at most 4000 MiB (a block's limit)");
 	if (p->timeout_ms == 0 || p->timeout_ms > 86400000ull)
 		return err_set(e, ERR_INPUT, "blob: timeout must be 1 ms .. 1 day");
 	if (p->backoff_cap_ns < p->backoff_base_ns)

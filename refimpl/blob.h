@@ -26,13 +26,16 @@
  *             the commit keeps them; a blob written otherwise (tierref
  *             populate's whole object) would lose the rest, so the piece
  *             fails (BK_EIO, the message says why) and the blob keeps
- *             every byte.  A blob so written
- *             holds the pieces this backend wrote, nothing else, and its
- *             bytes sit at their offsets only while no piece before them
- *             is missing (every chunk but the last is piece_bytes); a read
- *             meanwhile can get the wrong bytes, which tierref's check of
- *             every byte read reports.  Without piece_bytes, offset must
- *             be 0 (BK_ENOTSUP otherwise).
+ *             every byte.  A piece must lie in one slot of piece_bytes
+ *             (at a multiple of it, no longer; BK_EIO otherwise).  A blob
+ *             so written holds the pieces this backend wrote, each at its
+ *             offset: where a piece before one is missing or short (an
+ *             object that shrank, chunks drained out of order), the gap is
+ *             a fill, a block of zeros of its length (one per slot, staged
+ *             once and listed while the gap stays, PREFIX.fill.blocks and
+ *             .bytes), so the gap reads as zeros, as a sparse file's hole
+ *             does, and the blob ends at its last piece.  Without
+ *             piece_bytes, offset must be 0 (BK_ENOTSUP otherwise).
  *   BK_HEAD   Get Blob Properties; blob_req_value(req) = the blob's size.
  *   BK_LIST   List Blobs under the name prefix, following NextMarker
  *             pages; blob_req_value(req) = the number of blobs.
@@ -81,7 +84,7 @@ struct blob_params {
 	uint64_t connect_timeout_ms; /* default 5000 */
 	uint64_t block_bytes;    /* default 8 MiB; 64 KiB .. 4000 MiB */
 	uint64_t piece_bytes;    /* the size of an object's pieces (the data
-				  * path's chunk), 0: whole objects only */
+				  * path's chunk; at most 4000 MiB), 0: whole objects only */
 	uint64_t backoff_base_ns;/* default 0.8 s (Azure SDK default) */
 	uint64_t backoff_cap_ns; /* default 60 s */
 	uint64_t seed;           /* jitter stream */
@@ -174,12 +177,22 @@ int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct er
  * unclosed, has a bad character reference or decodes to more than
  * BLOB_MARKER_MAX bytes. */
 int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker, struct err *e);
-/* A Get Block List answer (blocklisttype=committed): the offsets of the
- * committed blocks that are pieces (blob.c piece_id: base64 of "tp" and 20
- * digits), malloc'd in *offs (*n of them, in the answer's order), and
- * *foreign = 1 if any block is not one.  0, or -1 (e filled) unless it
- * is a whole BlockList document. */
-int blob_parse_block_list(const char *body, size_t len, uint64_t **offs, size_t *n, int *foreign, struct err *e);
+/* A committed block of a blob written in pieces (blob.c): a piece, at
+ * the offset its id names (base64 of "tp" and 20 digits), or a fill, the
+ * zeros that hold a later piece at its offset (base64 of "tz", 12 hex
+ * digits of offset and 8 of length, which its <Size> must equal). */
+struct blob_block {
+	uint64_t off, len;
+	int fill;
+};
+
+/* A Get Block List answer (blocklisttype=committed): its committed blocks
+ * that are pieces or fills, malloc'd in *blocks (*n of them, in the
+ * answer's order), and *foreign = 1 if any block is neither.  0, or -1 (e
+ * filled, *blocks NULL) unless it is a whole BlockList document whose
+ * pieces and fills each give their <Size>. */
+int blob_parse_block_list(const char *body, size_t len, struct blob_block **blocks, size_t *n, int *foreign,
+			  struct err *e);
 
 /* A response header line as libcurl hands it over (len bytes, the CRLF
  * included or not, not NUL-terminated): BLOB_HDR_STATUS for a status line

@@ -546,9 +546,9 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 	}
 	if (rc < 0)
 		return err_prefix(e, "[tier %s]: ", name);
-	/* Read-after-write order per chunk, per blob on a Blob tier (ord.h);
-	 * models/tiered.c chooses alike. */
-	return ord_wrap(in->cbuf.ops ? in->cbuf : in->raw, rt->kind == RT_COLD ? 0 : T->chunk, &in->top, e);
+	/* Read-after-write order per chunk on every tier (ord.h), as in
+	 * models/tiered.c. */
+	return ord_wrap(in->cbuf.ops ? in->cbuf : in->raw, T->chunk, &in->top, e);
 }
 
 static int read_cluster(struct rt *T, struct cfg_doc *d, struct err *e)

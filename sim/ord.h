@@ -19,10 +19,13 @@
  *
  * Files take chunks as units: a file's other chunks are other bytes, and
  * a real client reads them while one is written (a herd's fills of a
- * model shard and its reads of the shard's other chunks go at once).  An
- * object store takes whole objects: a blob written in pieces is its
- * pieces end to end, so a chunk read while an earlier piece is still
- * being committed is read at the wrong offset (refimpl/blob.h).
+ * model shard and its reads of the shard's other chunks go at once).  So
+ * does an object store: a blob written in pieces keeps each piece at its
+ * offset, behind fills where a piece before it is short or missing
+ * (refimpl/blob.h), and a commit changes one piece's bytes only.  (Until
+ * 2026-11-27 a blob was its pieces end to end, a chunk read while an
+ * earlier piece was committed could be read at the wrong offset, and
+ * object stores took whole objects as units.)
  *
  * Why it is in both.  A real file read while its chunk is still being
  * written can come back short or stale, so the reference path has to wait

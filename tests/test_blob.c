@@ -327,44 +327,63 @@ static void test_list_page_that_is_not_whole_is_refused(void **state)
 }
 
 /* Error codes reach messages, so only printable ASCII is kept of them. */
-/* Get Block List: the committed pieces' offsets, in the answer's order;
- * a block that is not a piece (a whole write's block id) marks the blob
- * foreign; no committed block, none. */
-static void test_block_list_gives_piece_offsets_and_flags_foreign_blocks(void **state)
+/* Get Block List: the committed pieces and fills, with their sizes, in
+ * the answer's order; a block that is neither (a whole write's block id)
+ * marks the blob foreign, and so does a fill whose size is not the
+ * length its id names; no committed block, none; a piece without a
+ * numeric <Size>, a refusal. */
+static void test_block_list_gives_pieces_and_fills_and_flags_foreign_blocks(void **state)
 {
 	(void)state;
-	/* base64 of "tp" and 20 digits: 65536, 0 */
+	/* base64 of "tp" and 20 digits: 65536, 0; of "tz" 000000010000 00001000
+	 * (a fill of 4,096 bytes at 65,536, in hex) */
 	const char *ok = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList><CommittedBlocks>"
 			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDA2NTUzNg==</Name><Size>65536</Size></Block>"
-			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>65536</Size></Block>"
+			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>5000</Size></Block>"
+			 "<Block><Name>dHowMDAwMDAwMTAwMDAwMDAwMTAwMA==</Name><Size>4096</Size></Block>"
 			 "</CommittedBlocks><UncommittedBlocks /></BlockList>";
-	uint64_t *offs;
+	struct blob_block *bl;
 	size_t n;
 	int foreign;
 	struct err e = { 0 };
-	assert_int_equal(blob_parse_block_list(ok, strlen(ok), &offs, &n, &foreign, &e), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(offs[0], 65536);
-	assert_int_equal(offs[1], 0);
+	assert_int_equal(blob_parse_block_list(ok, strlen(ok), &bl, &n, &foreign, &e), 0);
+	assert_int_equal(n, 3);
+	assert_true(bl[0].off == 65536 && bl[0].len == 65536 && !bl[0].fill);
+	assert_true(bl[1].off == 0 && bl[1].len == 5000 && !bl[1].fill);
+	assert_true(bl[2].off == 65536 && bl[2].len == 4096 && bl[2].fill);
 	assert_int_equal(foreign, 0);
-	free(offs);
-	/* "tiersim-block-00000000", a whole write's block */
+	free(bl);
+	/* "tiersim-block-00000000", a whole write's block; the same fill
+	 * with a size that is not its length */
 	const char *mixed = "<BlockList><CommittedBlocks>"
 			    "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>1</Size></Block>"
 			    "<Block><Name>dGllcnNpbS1ibG9jay0wMDAwMDAwMA==</Name><Size>1</Size></Block>"
 			    "</CommittedBlocks></BlockList>";
-	assert_int_equal(blob_parse_block_list(mixed, strlen(mixed), &offs, &n, &foreign, &e), 0);
+	assert_int_equal(blob_parse_block_list(mixed, strlen(mixed), &bl, &n, &foreign, &e), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(foreign, 1);
-	free(offs);
-	const char *none = "<BlockList><CommittedBlocks /><UncommittedBlocks /></BlockList>";
-	assert_int_equal(blob_parse_block_list(none, strlen(none), &offs, &n, &foreign, &e), 0);
+	free(bl);
+	const char *badfill = "<BlockList><CommittedBlocks>"
+			      "<Block><Name>dHowMDAwMDAwMTAwMDAwMDAwMTAwMA==</Name><Size>4095</Size></Block>"
+			      "</CommittedBlocks></BlockList>";
+	assert_int_equal(blob_parse_block_list(badfill, strlen(badfill), &bl, &n, &foreign, &e), 0);
 	assert_int_equal(n, 0);
-	assert_null(offs);
+	assert_int_equal(foreign, 1);
+	free(bl);
+	const char *none = "<BlockList><CommittedBlocks /><UncommittedBlocks /></BlockList>";
+	assert_int_equal(blob_parse_block_list(none, strlen(none), &bl, &n, &foreign, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(bl);
 	const char *cut = "<BlockList><CommittedBlocks><Block><Name>dHAw";
-	assert_int_equal(blob_parse_block_list(cut, strlen(cut), &offs, &n, &foreign, &e), -1);
-	assert_null(offs);
+	assert_int_equal(blob_parse_block_list(cut, strlen(cut), &bl, &n, &foreign, &e), -1);
+	assert_null(bl);
 	assert_non_null(strstr(e.msg, "BlockList"));
+	const char *nosize = "<BlockList><CommittedBlocks>"
+			     "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>12x</Size></Block>"
+			     "</CommittedBlocks></BlockList>";
+	assert_int_equal(blob_parse_block_list(nosize, strlen(nosize), &bl, &n, &foreign, &e), -1);
+	assert_null(bl);
+	assert_non_null(strstr(e.msg, "<Size>"));
 }
 
 static void test_error_code_is_taken_printable_from_header_or_body(void **state)
@@ -867,16 +886,23 @@ static void fill(uint8_t *b, uint64_t object, uint64_t off, size_t n)
 		b[i] = content_byte(object, off + i);
 }
 
-static void put_object(struct az *z, uint64_t object, size_t n)
+/* Writes [off, off + n) of the object, with its content: with off 0, the
+ * whole object (or, on a backend of pieces, its first). */
+static void put_piece(struct az *z, uint64_t object, uint64_t off, size_t n)
 {
 	uint8_t *buf = malloc(n ? n : 1);
-	fill(buf, object, 0, n);
-	struct bk_req r = { .op = BK_WRITE, .object = object, .length = n, .buf = buf };
+	fill(buf, object, off, n);
+	struct bk_req r = { .op = BK_WRITE, .object = object, .offset = off, .length = n, .buf = buf };
 	run_one(z->l, &z->b, &r);
 	if (r.status != BK_OK)
 		print_error("put: %s\n", blob_last_error(&z->b));
 	assert_int_equal(r.status, BK_OK);
 	free(buf);
+}
+
+static void put_object(struct az *z, uint64_t object, size_t n)
+{
+	put_piece(z, object, 0, n);
 }
 
 static void check_read(struct az *z, uint64_t object, uint64_t off, size_t n)
@@ -933,7 +959,8 @@ static void test_az_large_object_goes_up_in_blocks(void **state)
  * 16 KiB pieces.  Three pieces of object 40 submitted at once, out of
  * order (16 KiB at 16 KiB, 16 KiB at 0, the last 5,000 bytes at 32 KiB),
  * go one at a time, each a Put Block and a Put Block List of the pieces
- * so far in offset order: 6 requests.  Then the blob is the three end to
+ * so far in offset order, the first behind a fill of the 16 KiB before it
+ * (blob.c, blocks_walk): 7 requests.  Then the blob is the three end to
  * end, 37,768 bytes of the right content; a piece written again replaces
  * itself (same size).  An object smaller than a piece is one Put Blob. */
 static void test_az_pieces_of_an_object_make_one_blob(void **state)
@@ -964,8 +991,10 @@ static void test_az_pieces_of_an_object_make_one_blob(void **state)
 	}
 	struct met_registry *m = met_new();
 	assert_int_equal(z.b.ops->export(z.b.self, "c", m, loop_now(z.l)), 0);
-	assert_int_equal(met_find(m, "c.http.requests")->value, 6);
+	assert_int_equal(met_find(m, "c.http.requests")->value, 7);
 	assert_int_equal(met_find(m, "c.write.ops")->value, 3);
+	assert_int_equal(met_find(m, "c.fill.blocks")->value, 1);
+	assert_int_equal(met_find(m, "c.fill.bytes")->value, 16 << 10);
 	met_free(m);
 	struct bk_req h = { .op = BK_HEAD, .object = 40 };
 	run_one(z.l, &z.b, &h);
@@ -981,6 +1010,89 @@ static void test_az_pieces_of_an_object_make_one_blob(void **state)
 	check_read(&z, 41, 0, 1000);
 	for (int i = 0; i < 3; i++)
 		free(buf[i]);
+	az_close(&z);
+}
+
+static void check_zeros(struct az *z, uint64_t object, uint64_t off, size_t n)
+{
+	uint8_t *buf = malloc(n), *want = calloc(1, n);
+	memset(buf, 0xa5, n);
+	struct bk_req r = { .op = BK_READ, .object = object, .offset = off, .length = n, .buf = buf };
+	run_one(z->l, &z->b, &r);
+	assert_int_equal(r.status, BK_OK);
+	assert_memory_equal(buf, want, n);
+	free(buf);
+	free(want);
+}
+
+static uint64_t blob_size(struct az *z, uint64_t object)
+{
+	struct bk_req h = { .op = BK_HEAD, .object = object };
+	run_one(z->l, &z->b, &h);
+	assert_int_equal(h.status, BK_OK);
+	return blob_req_value(&h);
+}
+
+/* Every piece is read at its own offset, whatever was written before it
+ * (blob.c, blocks_walk).  16 KiB pieces of object 43: the last piece
+ * (5,000 bytes at 32 KiB) first, then the two before it, then the middle
+ * one again, shorter (an object that shrank while its last piece is
+ * still listed).  The gaps read as zeros; a second backend (a later run)
+ * that writes the middle piece whole again finds the fills in the blob
+ * and the blob is the three pieces again.  Before fills, the last piece
+ * alone made a blob of 5,000 bytes, and the short middle piece moved the
+ * last one 8,384 bytes down, where a read of it got the wrong bytes. */
+static void test_az_pieces_stay_at_their_offsets(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state, z = *base;
+	const uint64_t P = 16 << 10, end = 2 * P + 5000;
+	assert_int_equal(az_open_pieces(&z, DEV_KEY, 0, NULL, P), 0);
+	put_piece(&z, 43, 2 * P, 5000);
+	assert_int_equal(blob_size(&z, 43), end);
+	check_zeros(&z, 43, 0, 2 * P);
+	check_read(&z, 43, 2 * P, 5000);
+	put_piece(&z, 43, P, P);
+	put_piece(&z, 43, 0, P);
+	assert_int_equal(blob_size(&z, 43), end);
+	check_read(&z, 43, 0, end);
+	put_piece(&z, 43, P, 8000);
+	assert_int_equal(blob_size(&z, 43), end);
+	check_read(&z, 43, 0, P + 8000);
+	check_zeros(&z, 43, P + 8000, P - 8000);
+	check_read(&z, 43, 2 * P, 5000);
+	struct met_registry *m = met_new();
+	assert_int_equal(z.b.ops->export(z.b.self, "c", m, loop_now(z.l)), 0);
+	/* two slots before the first piece, then the short one's tail */
+	assert_int_equal(met_find(m, "c.fill.blocks")->value, 3);
+	assert_int_equal(met_find(m, "c.fill.bytes")->value, 2 * P + P - 8000);
+	met_free(m);
+	az_close(&z);
+
+	struct az later = *base;
+	assert_int_equal(az_open_pieces(&later, DEV_KEY, 0, NULL, P), 0);
+	put_piece(&later, 43, P, P);
+	assert_int_equal(blob_size(&later, 43), end);
+	check_read(&later, 43, 0, end);
+	az_close(&later);
+}
+
+/* A piece that is not one slot of piece_bytes (misaligned, or longer)
+ * could not sit at its offset: refused, saying why. */
+static void test_az_piece_out_of_its_slot_is_refused(void **state)
+{
+	NEED_AZURITE(state);
+	struct az *base = *state, z = *base;
+	assert_int_equal(az_open_pieces(&z, DEV_KEY, 0, NULL, 16 << 10), 0);
+	uint8_t *buf = calloc(1, 32 << 10);
+	struct bk_req r = { .op = BK_WRITE, .object = 44, .offset = 1000, .length = 100, .buf = buf };
+	run_one(z.l, &z.b, &r);
+	assert_int_equal(r.status, BK_EIO);
+	assert_non_null(strstr(blob_last_error(&z.b), "not in one slot"));
+	struct bk_req big = { .op = BK_WRITE, .object = 44, .offset = 16 << 10, .length = 32 << 10, .buf = buf };
+	run_one(z.l, &z.b, &big);
+	assert_int_equal(big.status, BK_EIO);
+	free(buf);
 	az_close(&z);
 }
 
@@ -1393,7 +1505,7 @@ int main(void)
 		cmocka_unit_test(test_list_last_page_has_no_marker),
 		cmocka_unit_test(test_list_page_that_is_not_whole_is_refused),
 		cmocka_unit_test(test_error_code_is_taken_printable_from_header_or_body),
-		cmocka_unit_test(test_block_list_gives_piece_offsets_and_flags_foreign_blocks),
+		cmocka_unit_test(test_block_list_gives_pieces_and_fills_and_flags_foreign_blocks),
 		cmocka_unit_test(test_endpoint_splits_and_refuses_credentials_unquoted),
 		cmocka_unit_test(test_scrub_leaves_no_secret),
 		cmocka_unit_test(test_new_rejects_bad_params_with_clear_messages),
@@ -1410,6 +1522,8 @@ int main(void)
 		cmocka_unit_test(test_az_large_object_goes_up_in_blocks),
 		cmocka_unit_test(test_az_pieces_of_an_object_make_one_blob),
 		cmocka_unit_test(test_az_piece_into_a_whole_blob_fails_and_keeps_it),
+		cmocka_unit_test(test_az_pieces_stay_at_their_offsets),
+		cmocka_unit_test(test_az_piece_out_of_its_slot_is_refused),
 		cmocka_unit_test(test_az_head_gives_size_and_missing_is_enoent),
 		cmocka_unit_test(test_az_read_past_end_is_an_error_not_a_short_buffer),
 		cmocka_unit_test(test_az_list_counts_blobs_under_the_prefix),

@@ -201,8 +201,14 @@ check "... 4 MiB reached the cold tier" grep -q '^tier\.cold\.write_bytes,exact,
 "$R" run "$dir/wb.ini" --hot "$dir/hot-wb" --cold "$url/probe-e2e-wb" --out "$dir/wb1.db" >"$dir/wb1.out" 2>"$dir/wb1.err"; s=$?
 cat "$dir/wb1.err"
 check "write-back again into the blob an earlier run wrote in pieces: exit 0" test "$s" = 0
-check "... with its two more requests (the refused commit, Get Block List)" test "$(sqlite3 "$dir/wb1.db" "select cast(value as int) from metrics where name = 'backend.cold.http.requests'")" = \
-	"$(($(sqlite3 "$dir/wb.db" "select cast(value as int) from metrics where name = 'backend.cold.http.requests'") + 2))"
+# Drains go out of order as their writes finish, so either run may have
+# staged a fill (zeros before a piece whose earlier slot is not yet
+# written: blob.h), one request more each.
+reqs() {
+	sqlite3 "$1" "select cast(sum(case name when 'backend.cold.http.requests' then value else -value end) as int)
+		from metrics where name in ('backend.cold.http.requests', 'backend.cold.fill.blocks')"
+}
+check "... with its two more requests (the refused commit, Get Block List), fills aside" test "$(reqs "$dir/wb1.db")" = "$(($(reqs "$dir/wb.db") + 2))"
 # A container nobody created: refused before the run, once, with the
 # service's answer, and nothing recorded (it once ran, every drain
 # failing with 404).
