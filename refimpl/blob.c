@@ -646,20 +646,20 @@ static int id_number(const unsigned char *raw, int from, int to, unsigned base, 
 }
 
 /* What a committed block's id (base64, l bytes at q) names: 1 for a
- * piece or a fill (blob_block, blob.h), with its offset (and a fill's
+ * piece or a fill (pieces_block, sim/pieces.h), with its offset (and a fill's
  * length) in *bl; 0 for any other block. */
-static int block_of_id(const char *q, size_t l, struct blob_block *bl)
+static int block_of_id(const char *q, size_t l, struct pieces_block *bl)
 {
 	unsigned char raw[40] = { 0 };
 	if (l != 32 || EVP_DecodeBlock(raw, (const unsigned char *)q, 32) != 24 || raw[0] != 't' || raw[22] || raw[23])
 		return 0;
-	*bl = (struct blob_block){ .fill = raw[1] == 'z' };
+	*bl = (struct pieces_block){ .fill = raw[1] == 'z' };
 	if (raw[1] == 'p')
 		return id_number(raw, 2, 22, 10, &bl->off) == 0;
 	return raw[1] == 'z' && id_number(raw, 2, 14, 16, &bl->off) == 0 && id_number(raw, 14, 22, 16, &bl->len) == 0;
 }
 
-int blob_parse_block_list(const char *body, size_t len, struct blob_block **blocks, size_t *n, int *foreign,
+int blob_parse_block_list(const char *body, size_t len, struct pieces_block **blocks, size_t *n, int *foreign,
 			  struct err *e)
 {
 	*blocks = NULL;
@@ -686,7 +686,7 @@ int blob_parse_block_list(const char *body, size_t len, struct blob_block **bloc
 			why = "Get Block List: <Name> is not closed";
 			break;
 		}
-		struct blob_block bl;
+		struct pieces_block bl;
 		if (!block_of_id(q, (size_t)(qe - q), &bl)) {
 			*foreign = 1;
 			q = qe;
@@ -709,7 +709,7 @@ int blob_parse_block_list(const char *body, size_t len, struct blob_block **bloc
 			bl.len = size;
 			if (*n == cap) {
 				cap = cap ? 2 * cap : 16;
-				struct blob_block *o = realloc(*blocks, cap * sizeof *o);
+				struct pieces_block *o = realloc(*blocks, cap * sizeof *o);
 				if (!o) {
 					free(*blocks);
 					*blocks = NULL;
@@ -787,7 +787,7 @@ struct blob_job {
 	uint64_t block, nblocks;  /* block upload progress */
 	struct blob_piece *piece; /* a piece of an object (below), or NULL */
 	struct blob_job *piece_next; /* the next piece of that object waiting */
-	struct blob_block fill;   /* the fill being staged (S_PUT_FILL) */
+	struct pieces_block fill;   /* the fill being staged (S_PUT_FILL) */
 	char *marker;             /* List Blobs continuation */
 	uint64_t value;           /* HEAD size, LIST count */
 	unsigned step_retries;    /* retries of the current step */
@@ -812,23 +812,15 @@ struct blob_job {
 	struct blob_job *prev, *next;
 };
 
-/* An object written in pieces (blob.h): its pieces staged so far, by
- * offset, each the Put Block id piece_id(offset), with its length; the
- * fills its blob holds committed; the piece job in progress, and the ones
+/* An object written in pieces (blob.h): its pieces and the fills its
+ * blob holds (sim/pieces.h); the piece job in progress, and the ones
  * waiting, in arrival order.  Kept for the backend's life: every later
  * commit must list every piece. */
 struct blob_piece {
-	uint64_t object;
-	struct blob_block *ps;    /* pieces (fill 0), by offset */
-	size_t n, cap;
-	struct blob_block *fills; /* the fills committed, by offset */
-	size_t nfill, fillcap;
+	struct pieces p;          /* first: the table's entry (pieces_table_get) */
 	int committed;            /* a commit of ours made or extended the blob */
 	struct blob_job *busy, *wait_head, *wait_tail;
-	struct blob_piece *hnext;
 };
-
-#define PIECE_BUCKETS 1024u
 
 struct blob_opstats {
 	uint64_t ops, bytes, errors;
@@ -847,14 +839,14 @@ struct blob {
 	struct blob_params p;
 	uint64_t rng;
 	struct blob_job *jobs;
-	struct blob_piece *pieces[PIECE_BUCKETS];
+	struct pieces_table pieces;
 	int *fds;                 /* sockets being watched, for destroy */
 	size_t nfds, capfds;
 
 	struct blob_opstats st[C_NCLASS];
 	uint64_t http_requests, throttled, server_errors, timeouts, conn_errors, retries, gave_up, enotsup;
 	uint64_t enoent, eio, verify_short;
-	uint64_t fill_blocks, fill_bytes; /* fills staged (blocks_walk) */
+	uint64_t fill_blocks, fill_bytes; /* fills staged (sim/pieces.h) */
 	void *zeros;              /* piece_bytes of zeros, a fill's body; made on first use */
 	uint64_t since_ns;
 
@@ -1006,164 +998,9 @@ static void job_free(struct blob_job *j)
  * callback here, never inside submit). */
 /* ---- objects written in pieces ---- */
 
-static struct blob_piece **piece_slot(struct blob *b, uint64_t object)
+static struct blob_piece *piece_find(struct blob *b, uint64_t object)
 {
-	uint64_t h = object * 0x9e3779b97f4a7c15ull;
-	struct blob_piece **pp = &b->pieces[h >> 54]; /* 1024 buckets: the top 10 bits */
-	while (*pp && (*pp)->object != object)
-		pp = &(*pp)->hnext;
-	return pp;
-}
-
-/* The object's piece state, made on first use; NULL when out of memory. */
-static struct blob_piece *piece_get(struct blob *b, uint64_t object)
-{
-	struct blob_piece **pp = piece_slot(b, object);
-	if (!*pp && (*pp = calloc(1, sizeof **pp)))
-		(*pp)->object = object;
-	return *pp;
-}
-
-/* Adds the piece [off, off + len) to the object's staged pieces, by
- * offset, or gives the one there its new length (written again: the new
- * block replaces it; with keep, the one there stays as it is): 0, or -1
- * when out of memory. */
-static int piece_add(struct blob_piece *pc, uint64_t off, uint64_t len, int keep)
-{
-	size_t i = pc->n;
-	while (i > 0 && pc->ps[i - 1].off > off)
-		i--;
-	if (i > 0 && pc->ps[i - 1].off == off) {
-		if (!keep)
-			pc->ps[i - 1].len = len;
-		return 0;
-	}
-	if (pc->n == pc->cap) {
-		size_t cap = pc->cap ? 2 * pc->cap : 8;
-		struct blob_block *o = realloc(pc->ps, cap * sizeof *o);
-		if (!o)
-			return -1;
-		pc->ps = o;
-		pc->cap = cap;
-	}
-	memmove(pc->ps + i + 1, pc->ps + i, (pc->n - i) * sizeof *pc->ps);
-	pc->ps[i] = (struct blob_block){ .off = off, .len = len };
-	pc->n++;
-	return 0;
-}
-
-/* Fills.  A blob is its committed blocks end to end, so a piece sits at
- * its offset only if the blocks before it add up to that offset.  A short
- * piece that is no longer the last (an object that shrank, then grew
- * again, or whose later chunks are still listed), or a piece not yet
- * written (chunks drained out of order), would move every piece after it
- * and have a read get the wrong bytes.  Azure has no sparse blob, so the
- * gap before a piece is filled with zeros, as a sparse file's hole reads:
- * one fill per piece slot the gap covers (so at most piece_bytes each),
- * named by its offset and length, so that a fill once committed is listed
- * again, not staged again, while its gap stays.  The blob ends at its
- * last piece; nothing follows it. */
-typedef int (*block_fn)(void *arg, const struct blob_block *bl);
-
-/* Calls fn on each block the blob of pc's pieces is made of, in order:
- * each gap's fills, then the piece after it.  Stops at fn's first nonzero
- * answer and returns it; 0 when it went through.  Pieces start at
- * multiples of piece_bytes and are no longer (blob_submit). */
-static int blocks_walk(const struct blob_piece *pc, uint64_t piece_bytes, block_fn fn, void *arg)
-{
-	uint64_t pos = 0;
-	for (size_t i = 0; i < pc->n; i++) {
-		const struct blob_block *p = &pc->ps[i];
-		while (pos < p->off) {
-			uint64_t end = (pos / piece_bytes + 1) * piece_bytes;
-			struct blob_block f = { .off = pos, .len = (end < p->off ? end : p->off) - pos, .fill = 1 };
-			int rc = fn(arg, &f);
-			if (rc)
-				return rc;
-			pos += f.len;
-		}
-		int rc = fn(arg, p);
-		if (rc)
-			return rc;
-		pos = p->off + p->len;
-	}
-	return 0;
-}
-
-static int fill_committed(const struct blob_piece *pc, const struct blob_block *f)
-{
-	for (size_t i = 0; i < pc->nfill; i++)
-		if (pc->fills[i].off == f->off && pc->fills[i].len == f->len)
-			return 1;
-	return 0;
-}
-
-/* Appends bl to a fill set: 0, or -1 when out of memory. */
-static int fills_push(struct blob_block **v, size_t *n, size_t *cap, const struct blob_block *bl)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 8;
-		struct blob_block *o = realloc(*v, c * sizeof *o);
-		if (!o)
-			return -1;
-		*v = o;
-		*cap = c;
-	}
-	(*v)[(*n)++] = *bl;
-	return 0;
-}
-
-struct fill_search {
-	const struct blob_piece *pc;
-	uint64_t from;
-	struct blob_block found;
-};
-
-static int fill_search_fn(void *arg, const struct blob_block *bl)
-{
-	struct fill_search *fs = arg;
-	if (!bl->fill || bl->off < fs->from || fill_committed(fs->pc, bl))
-		return 0;
-	fs->found = *bl;
-	return 1;
-}
-
-/* The first fill the pieces need, at or after offset from, that the blob
- * does not hold committed: 1 with it in *f, or 0. */
-static int fill_to_stage(const struct blob_piece *pc, uint64_t piece_bytes, uint64_t from, struct blob_block *f)
-{
-	struct fill_search fs = { .pc = pc, .from = from };
-	if (!blocks_walk(pc, piece_bytes, fill_search_fn, &fs))
-		return 0;
-	*f = fs.found;
-	return 1;
-}
-
-struct fill_set {
-	struct blob_block *v;
-	size_t n, cap;
-};
-
-static int fill_set_fn(void *arg, const struct blob_block *bl)
-{
-	struct fill_set *fs = arg;
-	return bl->fill && fills_push(&fs->v, &fs->n, &fs->cap, bl) < 0;
-}
-
-/* A commit of the pieces landed: the fills it listed are the committed
- * ones now (those it did not list, the blob dropped).  0, or -1 when out
- * of memory (the set is then empty, and every fill is staged again). */
-static int fills_committed(struct blob_piece *pc, uint64_t piece_bytes)
-{
-	struct fill_set fs = { 0 };
-	int rc = blocks_walk(pc, piece_bytes, fill_set_fn, &fs) ? -1 : 0;
-	free(pc->fills);
-	pc->fills = rc ? NULL : fs.v;
-	pc->nfill = rc ? 0 : fs.n;
-	pc->fillcap = rc ? 0 : fs.cap;
-	if (rc)
-		free(fs.v);
-	return rc;
+	return (struct blob_piece *)pieces_table_find(&b->pieces, object);
 }
 
 /* A piece's block id: the same length (22 bytes before base64) as
@@ -1179,15 +1016,15 @@ static void piece_id(uint64_t off, char *out, size_t cap)
 
 /* A fill's: "tz", 12 hex digits of offset (50,000 pieces of 4000 MiB fit)
  * and 8 of length (at most a piece). */
-static void fill_id(const struct blob_block *f, char *out, size_t cap)
+static void fill_id(const struct pieces_block *f, char *out, size_t cap)
 {
 	char raw[32];
 	snprintf(raw, sizeof raw, "tz%012llx%08llx", (unsigned long long)f->off, (unsigned long long)f->len);
 	encode_id(raw, out, cap);
 }
 
-/* A block of a commit's list (blocks_walk), into its body. */
-static int list_block_fn(void *arg, const struct blob_block *bl)
+/* A block of a commit's list (pieces_walk), into its body. */
+static int list_block_fn(void *arg, const struct pieces_block *bl)
 {
 	char id[64];
 	if (bl->fill)
@@ -1201,16 +1038,25 @@ static int start_attempt(struct blob_job *j);
 static void job_finish_cb(void *arg);
 static void job_finish(struct blob_job *j, int status);
 
-/* The object's piece in progress is done: the next one waiting starts. */
+/* The object's piece in progress is done: the waiting one of the lowest
+ * offset starts (the first to arrive of those), so that pieces queued out
+ * of order commit in order and need no fill (sim/pieces.h).  Two writes
+ * of one piece keep their order. */
 static void piece_release(struct blob *b, struct blob_piece *pc)
 {
-	struct blob_job *n = pc->wait_head;
+	struct blob_job *n = pc->wait_head, *prev = NULL;
+	for (struct blob_job *q = pc->wait_head, *qp = NULL; q; qp = q, q = q->piece_next)
+		if (q->req->offset < n->req->offset)
+			n = q, prev = qp;
 	pc->busy = n;
 	if (!n)
 		return;
-	pc->wait_head = n->piece_next;
-	if (!pc->wait_head)
-		pc->wait_tail = NULL;
+	if (prev)
+		prev->piece_next = n->piece_next;
+	else
+		pc->wait_head = n->piece_next;
+	if (pc->wait_tail == n)
+		pc->wait_tail = prev;
 	n->piece_next = NULL;
 	if (!b->stopping && start_attempt(n) == 0)
 		return;
@@ -1561,7 +1407,7 @@ static int start_attempt(struct blob_job *j)
 		j->owned.max = SIZE_MAX / 2;
 		if (buf_printf(&j->owned, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"))
 			return -1;
-		if (j->piece && blocks_walk(j->piece, b->p.piece_bytes, list_block_fn, &j->owned))
+		if (j->piece && pieces_walk(&j->piece->p, b->p.piece_bytes, list_block_fn, &j->owned))
 			return -1;
 		for (uint64_t i = 0; !j->piece && i < j->nblocks; i++) {
 			char id[64];
@@ -1753,7 +1599,7 @@ static int pieces_merge(struct blob_job *j)
 {
 	struct blob *b = j->b;
 	struct blob_piece *pc = j->piece;
-	struct blob_block *bl;
+	struct pieces_block *bl;
 	size_t n;
 	int foreign;
 	struct err e;
@@ -1776,8 +1622,7 @@ static int pieces_merge(struct blob_job *j)
 			set_last_error(b, "blob: Put Block List %s: the blob's pieces are not of %" PRIu64 " bytes", j->name,
 				       b->p.piece_bytes);
 			rc = -1;
-		} else if (bl[i].fill ? fills_push(&pc->fills, &pc->nfill, &pc->fillcap, &bl[i]) < 0
-				      : piece_add(pc, bl[i].off, bl[i].len, 1) < 0) {
+		} else if (bl[i].fill ? pieces_fill_held(&pc->p, &bl[i]) < 0 : pieces_add(&pc->p, bl[i].off, bl[i].len, 1) < 0) {
 			set_last_error(b, "blob: Put Block List %s: out of memory", j->name);
 			rc = -1;
 		}
@@ -1798,12 +1643,12 @@ static void next_step(struct blob_job *j, enum blob_step step)
 }
 
 /* A piece's job, its piece staged: stages the next fill its object's
- * pieces need at or after offset from (blocks_walk), or, with none left
+ * pieces need at or after offset from (sim/pieces.h), or, with none left
  * to stage, commits them. */
 static void fill_or_commit(struct blob_job *j, uint64_t from)
 {
 	struct blob *b = j->b;
-	if (!fill_to_stage(j->piece, b->p.piece_bytes, from, &j->fill)) {
+	if (!pieces_fill_to_stage(&j->piece->p, b->p.piece_bytes, from, &j->fill)) {
 		next_step(j, S_PUT_LIST);
 		return;
 	}
@@ -1941,7 +1786,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_PUT_BLOCK:
 		/* A piece, staged, commits the object's pieces, itself among
 		 * them; a whole object's blocks go on to the last, then commit. */
-		if (j->piece && piece_add(j->piece, j->req->offset, j->req->length, 0) < 0) {
+		if (j->piece && pieces_add(&j->piece->p, j->req->offset, j->req->length, 0) < 0) {
 			set_last_error(b, "blob: Put Block %s: out of memory", j->name);
 			job_finish(j, BK_EIO);
 			return;
@@ -1959,7 +1804,7 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 	case S_PUT_LIST:
 		if (j->piece) {
 			j->piece->committed = 1;
-			if (fills_committed(j->piece, b->p.piece_bytes) < 0) {
+			if (pieces_committed(&j->piece->p, b->p.piece_bytes) < 0) {
 				set_last_error(b, "blob: Put Block List %s: out of memory", j->name);
 				job_finish(j, BK_EIO);
 				return;
@@ -2042,12 +1887,12 @@ static int blob_submit(void *self, struct bk_req *req)
 		j->step = S_GET;
 		break;
 	case BK_WRITE:
-		if (bk_is_piece(req, b->p.piece_bytes) || (b->p.piece_bytes && *piece_slot(b, req->object))) {
+		if (bk_is_piece(req, b->p.piece_bytes) || (b->p.piece_bytes && piece_find(b, req->object))) {
 			if (!req->buf && req->length) {
 				set_last_error(b, "blob: Put Block %s: no buffer", j->name);
 				return job_complete_later(j, BK_EIO);
 			}
-			/* A piece sits in its slot of piece_bytes (blocks_walk). */
+			/* A piece sits in its slot of piece_bytes (sim/pieces.h). */
 			if (req->offset % b->p.piece_bytes || req->length > b->p.piece_bytes) {
 				set_last_error(b, "blob: Put Block %s: a piece of %" PRIu64 " bytes at offset %" PRIu64
 						  " is not in one slot of %" PRIu64 " bytes (a chunk of the data path)",
@@ -2062,7 +1907,8 @@ static int blob_submit(void *self, struct bk_req *req)
 					       j->name, req->offset, BLOB_MAX_BLOCKS, b->p.piece_bytes);
 				return job_complete_later(j, BK_EIO);
 			}
-			struct blob_piece *pc = piece_get(b, req->object);
+			struct blob_piece *pc =
+				(struct blob_piece *)pieces_table_get(&b->pieces, req->object, sizeof(struct blob_piece));
 			if (!pc) {
 				job_unlink(j);
 				free(j);
@@ -2248,14 +2094,7 @@ static void blob_destroy(void *self)
 	}
 	free(b->fds);
 	free(b->zeros);
-	for (unsigned k = 0; k < PIECE_BUCKETS; k++)
-		while (b->pieces[k]) {
-			struct blob_piece *pc = b->pieces[k];
-			b->pieces[k] = pc->hnext;
-			free(pc->ps);
-			free(pc->fills);
-			free(pc);
-		}
+	pieces_table_clear(&b->pieces);
 	for (int k = 0; k < C_NCLASS; k++)
 		hist_free(b->st[k].latency_ns);
 	OPENSSL_cleanse(b->key, sizeof b->key);

@@ -16,10 +16,14 @@
  *             written so, is a piece of the object (a chunk, as the data
  *             path writes back and writes through): Put Block of the piece
  *             (its id from its offset), then Put Block List of every piece
- *             of the object staged so far, in offset order, so the blob is
- *             its pieces end to end.  Pieces of one object go one at a
- *             time, in arrival order (a commit discards the blocks it does
- *             not list, so two at once could lose one).  The first commit
+ *             of the object staged so far, in offset order, with the fills
+ *             that hold each at its offset (sim/pieces.h, staged first
+ *             when the blob does not hold them yet: Put Block of zeros,
+ *             PREFIX.fill.blocks and .bytes).  Pieces of one object go one at a
+ *             time (a commit discards the blocks it does not list, so two
+ *             at once could lose one), the lowest offset first of those
+ *             waiting (so fewer fills), two writes of one piece in arrival
+ *             order.  The first commit
  *             of an object's pieces is made only if no blob is there
  *             (If-None-Match: *).  If one is, Get Block List says what it
  *             is made of: pieces (an earlier run's) join the list, so
@@ -28,13 +32,9 @@
  *             fails (BK_EIO, the message says why) and the blob keeps
  *             every byte.  A piece must lie in one slot of piece_bytes
  *             (at a multiple of it, no longer; BK_EIO otherwise).  A blob
- *             so written holds the pieces this backend wrote, each at its
- *             offset: where a piece before one is missing or short (an
- *             object that shrank, chunks drained out of order), the gap is
- *             a fill, a block of zeros of its length (one per slot, staged
- *             once and listed while the gap stays, PREFIX.fill.blocks and
- *             .bytes), so the gap reads as zeros, as a sparse file's hole
- *             does, and the blob ends at its last piece.  Without
+ *             so written holds the pieces this backend wrote and their
+ *             fills: a gap reads as zeros, as a sparse file's hole does,
+ *             and the blob ends at its last piece.  Without
  *             piece_bytes, offset must be 0 (BK_ENOTSUP otherwise).
  *   BK_HEAD   Get Blob Properties; blob_req_value(req) = the blob's size.
  *   BK_LIST   List Blobs under the name prefix, following NextMarker
@@ -70,6 +70,7 @@
 #include "refimpl/loop.h"
 #include "sim/backend.h"
 #include "sim/err.h"
+#include "sim/pieces.h"
 
 struct blob_params {
 	const char *endpoint;    /* "http://127.0.0.1:10000/devstoreaccount1" or
@@ -177,21 +178,14 @@ int blob_parse_endpoint(const char *url, char **endpoint, char **path, struct er
  * unclosed, has a bad character reference or decodes to more than
  * BLOB_MARKER_MAX bytes. */
 int blob_parse_list(const char *body, size_t len, uint64_t *count, char **marker, struct err *e);
-/* A committed block of a blob written in pieces (blob.c): a piece, at
- * the offset its id names (base64 of "tp" and 20 digits), or a fill, the
- * zeros that hold a later piece at its offset (base64 of "tz", 12 hex
- * digits of offset and 8 of length, which its <Size> must equal). */
-struct blob_block {
-	uint64_t off, len;
-	int fill;
-};
-
 /* A Get Block List answer (blocklisttype=committed): its committed blocks
- * that are pieces or fills, malloc'd in *blocks (*n of them, in the
+ * that are pieces (base64 of "tp" and 20 digits of offset) or fills
+ * (base64 of "tz", 12 hex digits of offset and 8 of length, which its
+ * <Size> must equal; sim/pieces.h), malloc'd in *blocks (*n of them, in the
  * answer's order), and *foreign = 1 if any block is neither.  0, or -1 (e
  * filled, *blocks NULL) unless it is a whole BlockList document whose
  * pieces and fills each give their <Size>. */
-int blob_parse_block_list(const char *body, size_t len, struct blob_block **blocks, size_t *n, int *foreign,
+int blob_parse_block_list(const char *body, size_t len, struct pieces_block **blocks, size_t *n, int *foreign,
 			  struct err *e);
 
 /* A response header line as libcurl hands it over (len bytes, the CRLF

@@ -342,7 +342,7 @@ static void test_block_list_gives_pieces_and_fills_and_flags_foreign_blocks(void
 			 "<Block><Name>dHAwMDAwMDAwMDAwMDAwMDAwMDAwMA==</Name><Size>5000</Size></Block>"
 			 "<Block><Name>dHowMDAwMDAwMTAwMDAwMDAwMTAwMA==</Name><Size>4096</Size></Block>"
 			 "</CommittedBlocks><UncommittedBlocks /></BlockList>";
-	struct blob_block *bl;
+	struct pieces_block *bl;
 	size_t n;
 	int foreign;
 	struct err e = { 0 };

@@ -16,7 +16,7 @@
 #include "tests/fuzz/fuzz.h"
 
 /* An answer whose committed blocks are bl's. */
-static char *answer_of(const struct blob_block *bl, size_t n)
+static char *answer_of(const struct pieces_block *bl, size_t n)
 {
 	char *s = malloc(128 * n + 96), *o = s;
 	if (!s)
@@ -37,7 +37,7 @@ static char *answer_of(const struct blob_block *bl, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct blob_block *offs = (struct blob_block *)"unset";
+	struct pieces_block *offs = (struct pieces_block *)"unset";
 	size_t n = 7;
 	int foreign = 7;
 	struct err e = { 0 };
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n <= size / 6 && (foreign == 0 || foreign == 1));
 	char *ans = answer_of(offs, n);
 	if (ans) {
-		struct blob_block *o2;
+		struct pieces_block *o2;
 		size_t n2;
 		int f2;
 		FUZZ_CHECK(blob_parse_block_list(ans, strlen(ans), &o2, &n2, &f2, &e) == 0);
