@@ -165,6 +165,13 @@ __attribute__((always_inline)) inline void hist_record(struct hist *h, uint64_t 
 		h->max = v;
 }
 
+__attribute__((always_inline)) inline void hist_record_zero(struct hist *h)
+{
+	hist_add(h, 0, 1);
+	h->count++;
+	h->min = 0;
+}
+
 void hist_record_n(struct hist *h, uint64_t v, uint64_t n)
 {
 	if (n == 0)

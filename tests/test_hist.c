@@ -103,6 +103,39 @@ static void test_min_max_sum_and_mean_are_exact(void **state)
 	hist_free(h);
 }
 
+/* hist_record_zero is a shortcut: every reading must match the records
+ * of 0 it stands for, in an empty histogram and among other values. */
+static void test_record_zero_equals_recording_zero(void **state)
+{
+	(void)state;
+	struct hist *a = hist_new(), *b = hist_new();
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int round = 0; round < 2; round++) {
+		hist_record_zero(a);
+		hist_record(b, 0);
+		hist_record(a, 7000 + (uint64_t)round);
+		hist_record(b, 7000 + (uint64_t)round);
+		hist_record_zero(a);
+		hist_record(b, 0);
+	}
+	assert_int_equal(hist_count(a), hist_count(b));
+	assert_int_equal(hist_min(a), 0);
+	assert_int_equal(hist_max(a), hist_max(b));
+	assert_true(hist_sum(a) == hist_sum(b));
+	size_t ca = 0, cb = 0;
+	uint64_t la, ha, na, lb, hb, nb;
+	while (hist_next_bucket(a, &ca, &la, &ha, &na)) {
+		assert_int_equal(hist_next_bucket(b, &cb, &lb, &hb, &nb), 1);
+		assert_int_equal(la, lb);
+		assert_int_equal(ha, hb);
+		assert_int_equal(na, nb);
+	}
+	assert_int_equal(hist_next_bucket(b, &cb, &lb, &hb, &nb), 0);
+	hist_free(a);
+	hist_free(b);
+}
+
 static void test_q0_is_min_and_q1_is_max(void **state)
 {
 	(void)state;
@@ -466,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_empty_histogram_reports_zeros),
 		cmocka_unit_test(test_small_values_are_counted_exactly),
 		cmocka_unit_test(test_min_max_sum_and_mean_are_exact),
+		cmocka_unit_test(test_record_zero_equals_recording_zero),
 		cmocka_unit_test(test_q0_is_min_and_q1_is_max),
 		cmocka_unit_test(test_quantile_is_midpoint_of_bucket_holding_rank),
 		cmocka_unit_test(test_quantile_is_clamped_to_observed_range),
