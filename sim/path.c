@@ -1113,7 +1113,8 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 			break;
 		}
 		struct err e;
-		int hit = pol_access(&t->pol, &pr, &e);
+		int resident;
+		int hit = pol_access_resident(&t->pol, &pr, &e, &resident);
 		if (hit < 0)
 			goto undo;
 		if (hit && hit != POL_HIT_GREW && t->sh && t->sh->nfilling &&
@@ -1145,7 +1146,7 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 		t->st.misses++;
 		if (hit == POL_HIT_GREW)
 			t->st.grown++;
-		if (pol_contains(&t->pol, key))
+		if (resident)
 			mask |= 1u << s;
 		else
 			t->st.fill_refused++;

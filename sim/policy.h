@@ -204,6 +204,10 @@ void pol_destroy(struct pol *p);
  * object held at a smaller size, 0 miss, -1 error (an object larger than
  * POL_MAX_OBJ_BYTES, out of memory). */
 int pol_access(struct pol *p, const struct pol_req *r, struct err *e);
+/* pol_access, and *resident what pol_contains would say after it, without
+ * its lookup in the common cases (a data path fills only a tier that
+ * kept the chunk it missed). */
+int pol_access_resident(struct pol *p, const struct pol_req *r, struct err *e, int *resident);
 
 static inline const struct pol_base *pol_base_of(const struct pol *p)
 {

@@ -748,6 +748,41 @@ static void model_evict(void *ctx, uint64_t id, uint64_t size)
 	m->n--;
 }
 
+/* pol_access_resident's *resident is what pol_contains says after the
+ * access, for every policy, with and without admission: misses that are
+ * inserted or refused (too large, S3-FIFO's own rule, admission), hits,
+ * and hits that grow, shrink or outgrow the cache. */
+static void test_access_resident_agrees_with_contains(void **state)
+{
+	(void)state;
+	const char *adm[] = { "always", "size:60", "second-hit" };
+	for (size_t a = 0; a < sizeof adm / sizeof adm[0]; a++)
+		for (size_t k = 0; pol_all[k]; k++) {
+			struct err e = { 0 };
+			struct pol_adm_spec spec;
+			assert_int_equal(pol_adm_parse(adm[a], &spec, &e), 0);
+			struct pol p;
+			if (pol_init(&p, pol_all[k], 1500, &spec, &e) < 0)
+				fail_msg("pol_init(%s): %s", pol_all[k]->name, e.msg);
+			uint64_t rs = 11 + a;
+			for (int i = 0; i < 20000; i++) {
+				rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+				uint64_t id = (rs >> 33) % 256;
+				uint64_t size = 1 + (id * 13 + ((rs >> 20) & 3)) % 100;
+				if (((rs >> 17) & 63) == 0)
+					size = 1 + (rs >> 40) % 1600; /* sometimes > cap */
+				struct pol_req r = { .obj_id = id, .size_bytes = size,
+						     .next_access_vtime = (int64_t)((rs >> 24) % 100000) };
+				int resident = -1;
+				assert_true(pol_access_resident(&p, &r, &e, &resident) >= 0);
+				if (resident != pol_contains(&p, id))
+					fail_msg("%s (%s), request %d: resident %d, contains %d", pol_all[k]->name,
+						 adm[a], i, resident, pol_contains(&p, id));
+			}
+			pol_destroy(&p);
+		}
+}
+
 static void test_every_policy_keeps_its_accounting_under_random_load(void **state)
 {
 	(void)state;
@@ -830,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_ghost_policies_stay_within_64_bytes_per_object),
 		cmocka_unit_test(test_lru_agrees_with_naive_lru_on_random_requests),
 		cmocka_unit_test(test_every_policy_keeps_its_accounting_under_random_load),
+		cmocka_unit_test(test_access_resident_agrees_with_contains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,8 +60,11 @@ void pol_destroy(struct pol *p)
 	p->adm = NULL;
 }
 
-int pol_access(struct pol *p, const struct pol_req *r, struct err *e)
+/* pol_access; *inserted says whether a miss inserted the object. */
+static inline __attribute__((always_inline)) int access_ins(struct pol *p, const struct pol_req *r,
+							     struct err *e, int *inserted)
 {
+	*inserted = 0;
 	uint64_t cap = ((const struct pol_base *)p->st)->capacity_bytes;
 	if (r->size_bytes > POL_MAX_OBJ_BYTES && r->size_bytes <= cap)
 		return err_set(e, ERR_INPUT,
@@ -82,9 +85,32 @@ int pol_access(struct pol *p, const struct pol_req *r, struct err *e)
 		if (!a)
 			return 0;
 	}
-	if (p->ops->insert(p->st, r) < 0)
+	int ins = p->ops->insert(p->st, r);
+	if (ins < 0)
 		return err_set(e, ERR_FAIL, "%s: out of memory", p->ops->name);
+	*inserted = ins;
 	return 0;
+}
+
+int pol_access(struct pol *p, const struct pol_req *r, struct err *e)
+{
+	int inserted;
+	return access_ins(p, r, e, &inserted);
+}
+
+/* A miss inserted the object iff insert said so (pol_ops: it evicts
+ * before it inserts, so the object is resident after a 1), and a plain
+ * hit leaves it resident; only a hit that changed its size may have
+ * evicted it, and the policy is asked. */
+int pol_access_resident(struct pol *p, const struct pol_req *r, struct err *e, int *resident)
+{
+	int inserted;
+	int hit = access_ins(p, r, e, &inserted);
+	if (hit == 0 || hit == 1)
+		*resident = hit ? 1 : inserted;
+	else
+		*resident = hit > 0 && pol_contains(p, r->obj_id);
+	return hit;
 }
 
 size_t pol_mem_bytes(const struct pol *p)
