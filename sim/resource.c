@@ -378,21 +378,29 @@ static void stats_note(struct res_stats *s, uint64_t now_ns, double busy, double
 	s->in_system.value = system;
 }
 
-/* stats_note(s, start_ns, 1, 0, 1) and then stats_note(s, end_ns, 0, 0, 0)
- * (start_ns <= end_ns) on a resource idle before start_ns, whose values
- * are 0 (a link's quiet leg, alone on it: link_settle): what the two
- * calls add to the areas, less the products by 0, which add nothing
- * (the areas are finite and never -0), and times 1. */
-static void stats_note_alone(struct res_stats *s, uint64_t start_ns, uint64_t end_ns)
+/* A job alone on a resource that is idle before it and after it (a
+ * link's flow with no other, a quiet leg) changes the state from 0, 0, 0
+ * (busy, queued, in system) to 1, 0, 1 and back: stats_note for those two
+ * changes, less the products by 0, which add nothing (the areas are
+ * finite and never -0), and the products by 1.  The caller knows the
+ * values before (link_note set them from the flow count). */
+static inline void stats_note_start_alone(struct res_stats *s, uint64_t now_ns)
 {
-	uint64_t last = s->busy.last_ns > start_ns ? s->busy.last_ns : start_ns;
-	if (end_ns > last) {
-		double dt = (double)(end_ns - last);
+	if (now_ns > s->busy.last_ns)
+		s->busy.last_ns = s->in_queue.last_ns = s->in_system.last_ns = now_ns;
+	s->busy.value = 1;
+	s->in_queue.value = 0;
+	s->in_system.value = 1;
+}
+
+static inline void stats_note_end_alone(struct res_stats *s, uint64_t now_ns)
+{
+	if (now_ns > s->busy.last_ns) {
+		double dt = (double)(now_ns - s->busy.last_ns);
 		s->busy.area += dt;
 		s->in_system.area += dt;
-		last = end_ns;
+		s->busy.last_ns = s->in_queue.last_ns = s->in_system.last_ns = now_ns;
 	}
-	s->busy.last_ns = s->in_queue.last_ns = s->in_system.last_ns = last;
 	s->busy.value = 0;
 	s->in_queue.value = 0;
 	s->in_system.value = 0;
@@ -1269,7 +1277,7 @@ static int link_fire_single(struct res_link *l, uint64_t now)
 	l->last = lt_at(now);
 	l->st.bytes += f.bytes;
 	stats_complete(&l->st, now, f.arrival_ns, f.arrival_ns);
-	link_note(l, now);
+	stats_note_end_alone(&l->st, now); /* link_note(l, now) from one flow */
 	if (f.done)
 		f.done(f.arg);
 	return 1;
@@ -1327,7 +1335,7 @@ static int link_submit_idle(struct res_link *l, uint64_t now, uint64_t bytes, re
 	};
 	l->n = 1;
 	l->st.arrivals++;
-	link_note(l, now);
+	stats_note_start_alone(&l->st, now); /* link_note(l, now) from idle */
 	struct lt at;
 	uint64_t due = link_ps_head(l, &at);
 	/* An idle link has no pending event (link_schedule cancels it). */
@@ -1484,7 +1492,7 @@ static void link_quiet_arrive(struct res_link *l)
 	};
 	l->n = 1;
 	l->st.arrivals++;
-	link_note(l, q->start_ns);
+	stats_note_start_alone(&l->st, q->start_ns); /* link_note from idle */
 	q->arrived = 1;
 }
 
@@ -1500,14 +1508,12 @@ static void link_settle(struct res_link *l, uint64_t now)
 		l->n = 0;
 		if (!q->arrived) {
 			/* Its arrival's accounting alone (link_quiet_arrive's
-			 * flow is never read: the leg is done just below), and
-			 * its two notes as one. */
+			 * flow is never read: the leg is done just below). */
 			l->seq++;
 			l->st.arrivals++;
-			stats_note_alone(&l->st, q->start_ns, q->due_ns);
-		} else {
-			link_note(l, q->due_ns);
+			stats_note_start_alone(&l->st, q->start_ns);
 		}
+		stats_note_end_alone(&l->st, q->due_ns);
 		l->vt = 0;
 		l->last = lt_at(q->due_ns);
 		l->st.bytes += q->bytes;
