@@ -181,6 +181,21 @@ static int parse_empirical(struct dist *d, const char *spec, char **arg, size_t 
 	return 0;
 }
 
+/* v rounded as dist_sample_round says. */
+static uint64_t round_sample(double v)
+{
+	if (!(v > 0))
+		return 0;
+	if (v >= 0x1p63)
+		return (uint64_t)llround(v);
+	/* llround by hand, since the library call is a tenth of a timed
+	 * run's sampling: v - trunc(v) is exact below 2^63 (and 0 from 2^53
+	 * on, where every double is whole), so halves round up exactly as
+	 * llround rounds them. */
+	uint64_t t = (uint64_t)v;
+	return t + (v - (double)t >= 0.5);
+}
+
 /* A lognormal of mean m and coefficient of variation cv is exp(N(mu,
  * sigma^2)) with sigma^2 = log(1 + cv^2) and mu = log(m) - sigma^2 / 2;
  * worked out once here rather than at every sample (a log1p, a log and a
@@ -327,6 +342,8 @@ int dist_parse(struct dist *d, const char *spec, enum dist_unit unit, struct err
 	d->b = b;
 	if (d->kind == DIST_LOGNORMAL)
 		lognormal_params(d);
+	if (d->kind == DIST_CONST)
+		d->rounded = round_sample(a);
 	rc = 0;
 out:
 	free(arg);
@@ -341,6 +358,7 @@ void dist_const(struct dist *d, double v)
 	memset(d, 0, sizeof *d);
 	d->kind = DIST_CONST;
 	d->a = v;
+	d->rounded = round_sample(v);
 }
 
 void dist_exp(struct dist *d, double mean)
@@ -388,19 +406,9 @@ double dist_sample(const struct dist *d, gsl_rng *r)
 	return NAN;
 }
 
-uint64_t dist_sample_round(const struct dist *d, gsl_rng *r)
+uint64_t dist_sample_round_any(const struct dist *d, gsl_rng *r)
 {
-	double v = dist_sample(d, r);
-	if (!(v > 0))
-		return 0;
-	if (v >= 0x1p63)
-		return (uint64_t)llround(v);
-	/* llround by hand, since the library call is a tenth of a timed
-	 * run's sampling: v - trunc(v) is exact below 2^63 (and 0 from 2^53
-	 * on, where every double is whole), so halves round up exactly as
-	 * llround rounds them. */
-	uint64_t t = (uint64_t)v;
-	return t + (v - (double)t >= 0.5);
+	return round_sample(dist_sample(d, r));
 }
 
 double dist_mean(const struct dist *d)
