@@ -2,8 +2,8 @@
  * path — the tiered data path of one GPU node (semantics in path.h).
  *
  * How it is built.  Every piece of work in flight is a small heap object
- * linked into the path's `live` list (so path_free can reclaim what a run
- * left in flight), and every step ends in a backend submit whose
+ * on one of the path's allocation lists (so path_free can reclaim what a
+ * run left in flight), and every step ends in a backend submit whose
  * completion, delivered by the executor, runs the next step:
  *
  *   struct rq     a caller's request; counts its chunks outstanding
@@ -36,11 +36,19 @@
 #include "sim/cache_index.h"
 #include "sim/path.h"
 
-/* ---- allocation: every in-flight object sits on the live list ---- */
+/* ---- allocation: every object is on a list that path_free frees ----
+ *
+ * An object of a size class (see p_alloc) is made once and then reused:
+ * it joins the list `all` when it is made and stays there, in use or
+ * spare, so that using and freeing it move it on no list but its class's
+ * spare list (a doubly linked list of the objects in use had cost 2% of
+ * the three-tier bench).  A larger one is freed at once, and sits on the
+ * doubly linked `big` list while in use. */
 
 struct live {
-	struct live *prev, *next;
-	uint32_t cls;  /* size class (see p_alloc); 0: none, freed at once */
+	struct live *prev, *next; /* cls 0: on `big`; else next: the spare list, while spare */
+	struct live *all;         /* cls > 0: the next on `all` */
+	uint32_t cls;             /* size class (see p_alloc); 0: none, freed at once */
 };
 
 union live_hdr {
@@ -188,8 +196,9 @@ struct path {
 	size_t n;
 	struct tier t[PATH_MAX_TIERS];
 	struct cidx pending;     /* chunk key -> struct fetch * */
-	struct live live;        /* sentinel */
-	size_t n_live;
+	struct live big;         /* sentinel: objects of no size class in use */
+	struct live *all;        /* every object of a size class, in use or spare */
+	size_t n_live;           /* objects in use */
 	/* Freed objects kept for reuse, one list per size class (chained
 	 * through live.next): every request allocates and frees several
 	 * small objects, and malloc/free cost more than the rest of the
@@ -292,11 +301,16 @@ static void *p_alloc_z(struct path *p, size_t n, int zero)
 		if (!h)
 			return NULL;
 		h->l.cls = cls;
+		if (cls) {
+			h->l.all = p->all;
+			p->all = &h->l;
+		} else {
+			h->l.next = p->big.next;
+			h->l.prev = &p->big;
+			p->big.next->prev = &h->l;
+			p->big.next = &h->l;
+		}
 	}
-	h->l.next = p->live.next;
-	h->l.prev = &p->live;
-	p->live.next->prev = &h->l;
-	p->live.next = &h->l;
 	p->n_live++;
 	return h + 1;
 }
@@ -311,10 +325,10 @@ static void p_free(struct path *p, void *o)
 	if (!o)
 		return;
 	union live_hdr *h = (union live_hdr *)o - 1;
-	h->l.prev->next = h->l.next;
-	h->l.next->prev = h->l.prev;
 	p->n_live--;
 	if (!h->l.cls) {
+		h->l.prev->next = h->l.next;
+		h->l.next->prev = h->l.prev;
 		free(h);
 		return;
 	}
@@ -1814,7 +1828,7 @@ struct path *path_new(const struct exec *x, const struct path_cfg *cfg, struct e
 	p->x = *x;
 	p->chunk_bytes = cfg->chunk_bytes;
 	p->client = cfg->client;
-	p->live.next = p->live.prev = &p->live;
+	p->big.next = p->big.prev = &p->big;
 	if (cidx_init(&p->pending, sizeof(struct kv_ptr), CIDX_SPARSE) < 0)
 		goto oom;
 	for (size_t i = 0; i < cfg->n_tiers; i++) {
@@ -1892,18 +1906,17 @@ void path_free(struct path *p)
 		}
 		cidx_destroy(&p->pending);
 	}
-	while (p->live.next != &p->live) {
-		union live_hdr *h = (union live_hdr *)p->live.next;
+	while (p->big.next != &p->big) {
+		union live_hdr *h = (union live_hdr *)p->big.next;
 		h->l.prev->next = h->l.next;
 		h->l.next->prev = h->l.prev;
 		free(h);
 	}
-	for (size_t c = 0; c < P_CLASSES; c++)
-		while (p->spare[c]) {
-			union live_hdr *h = p->spare[c];
-			p->spare[c] = (union live_hdr *)h->l.next;
-			free(h);
-		}
+	while (p->all) {
+		struct live *l = p->all;
+		p->all = l->all;
+		free(l);
+	}
 	for (size_t i = 0; i < p->n; i++)
 		tier_destroy(&p->t[i]);
 	free(p);
