@@ -688,9 +688,10 @@ struct res_pipe {
 	uint64_t ser_ev;         /* its event, at xt_ceil(ser_end) */
 	struct xt free_since;    /* exact time the serialiser last went idle */
 	/* In their latency, oldest first; each job's ev is its completion
-	 * event and t its exact completion time.  Invariant: flight.cap >=
-	 * every op in the pipe, reserved at submit, so moving an op into it
-	 * never allocates inside an event. */
+	 * event and t its exact completion time.  Invariant, when latency_ns
+	 * > 0 (else it stays empty): flight.cap >= every op in the pipe,
+	 * reserved at submit, so moving an op into it never allocates inside
+	 * an event. */
 	struct res_ring flight;
 	struct res_stats st;
 };
@@ -782,18 +783,28 @@ static void pipe_ser_end(void *arg);
  * starts at the exact time its last obstacle went: its arrival, the
  * serialiser going idle, or the slot freeing; that is at most now, and its
  * ceiling is now. */
-static void pipe_try_start(struct res_pipe *p, uint64_t now_ns, struct xt freed)
+static void pipe_start(struct res_pipe *p, const struct res_job *j, uint64_t now_ns, struct xt freed)
 {
-	if (p->serialising || p->line.n == 0)
-		return;
-	if (p->concurrency && pipe_in_flight(p) >= p->concurrency)
-		return;
-	p->ser = ring_pop(&p->line);
+	p->ser = *j;
 	p->ser.start_ns = now_ns;
 	struct xt start = xt_max(xt_max(xt_at(p->ser.arrival_ns), p->free_since), freed);
 	p->serialising = 1;
 	p->ser_end = pipe_transfer_end(p, start, p->ser.amount);
 	p->ser_ev = exec_at(&p->x, xt_ceil(p->ser_end), pipe_ser_end, p);
+}
+
+/* Whether an op may start now: the serialiser idle and a slot free. */
+static int pipe_can_start(const struct res_pipe *p)
+{
+	return !p->serialising && (!p->concurrency || pipe_in_flight(p) < p->concurrency);
+}
+
+static void pipe_try_start(struct res_pipe *p, uint64_t now_ns, struct xt freed)
+{
+	if (p->line.n == 0 || !pipe_can_start(p))
+		return;
+	struct res_job j = ring_pop(&p->line);
+	pipe_start(p, &j, now_ns, freed);
 }
 
 static void pipe_finish(struct res_pipe *p, const struct res_job *j, uint64_t now_ns)
@@ -843,10 +854,16 @@ int res_pipe_submit(struct res_pipe *p, uint64_t bytes, res_done_fn done, void *
 {
 	uint64_t now = exec_now(&p->x);
 	struct res_job j = { .arrival_ns = now, .amount = bytes, .done = done, .arg = arg };
-	if (ring_reserve(&p->flight, p->line.n + pipe_in_flight(p) + 1) || ring_push(&p->line, &j))
+	/* Room in flight only where there is a latency stage (pipe_ser_end). */
+	if (p->latency_ns && ring_reserve(&p->flight, p->line.n + pipe_in_flight(p) + 1))
+		return -1;
+	/* An op that finds the line empty and may start starts at once, as
+	 * pipe_try_start would start it, without passing through the line. */
+	if (p->line.n == 0 && pipe_can_start(p))
+		pipe_start(p, &j, now, xt_at(0));
+	else if (ring_push(&p->line, &j))
 		return -1;
 	p->st.arrivals++;
-	pipe_try_start(p, now, xt_at(0));
 	pipe_note(p, now);
 	return 0;
 }
