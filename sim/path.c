@@ -850,6 +850,7 @@ struct fetch {
 	uint64_t key, obj, idx, len;
 	size_t serve;
 	uint32_t fill_mask;
+	uint32_t h;             /* its entry in pending (handles stay put) */
 	struct waiter *w;       /* w1 until more than FETCH_INLINE wait */
 	size_t nw, capw;
 	struct waiter w1[FETCH_INLINE];
@@ -1044,9 +1045,7 @@ static inline void sfill_done(struct path *p, uint64_t key, uint32_t mask, uint3
 static void fetch_done(struct path *p, struct tio *io)
 {
 	struct fetch *f = io->arg;
-	uint32_t h = cidx_find(&p->pending, f->key);
-	if (h != CIDX_NONE)
-		cidx_remove(&p->pending, h);
+	cidx_remove(&p->pending, f->h);
 	uint32_t filled = 0;
 	uint64_t tnow = now(p);
 	for (size_t j = 0; j < f->serve; j++) {
@@ -1183,9 +1182,11 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 	if (s == 0)
 		return waits ? sfill_wait(p, 0, key, obj, off, len, hit_done, r) : tio_start(p, 0, 0, obj, off, len, hit_done, r);
 
-	struct fetch *f = p_alloc(p, sizeof *f);
+	struct fetch *f = p_alloc_z(p, sizeof *f, 0); /* every field set here */
 	if (!f)
 		goto undo;
+	f->w = NULL;
+	f->nw = f->capw = 0;
 	f->key = key;
 	f->obj = obj;
 	f->idx = idx;
@@ -1198,9 +1199,10 @@ static int read_chunk(struct path *p, struct rq *r, uint64_t obj, uint64_t obj_b
 	if (h == CIDX_NONE)
 		goto undo_f;
 	((struct kv_ptr *)cidx_at(&p->pending, h))->ptr = f;
+	f->h = h;
 	if ((waits ? sfill_wait(p, s, key, obj, idx * p->chunk_bytes, clen, fetch_done, f)
 		   : tio_start(p, s, 0, obj, idx * p->chunk_bytes, clen, fetch_done, f)) < 0) {
-		cidx_remove(&p->pending, cidx_find(&p->pending, key));
+		cidx_remove(&p->pending, h);
 		goto undo_f;
 	}
 	if (mask & p->shared_mask)
@@ -1952,11 +1954,12 @@ int path_check_object(const struct path *p, uint64_t obj_bytes, struct err *e)
 
 static struct rq *rq_new(struct path *p, int is_write, path_done_fn done, void *ctx, struct err *e)
 {
-	struct rq *r = p_alloc(p, sizeof *r);
+	struct rq *r = p_alloc_z(p, sizeof *r, 0); /* every field set here */
 	if (!r) {
 		err_set(e, ERR_FAIL, "path: out of memory");
 		return NULL;
 	}
+	r->bytes = 0;
 	r->done = done;
 	r->ctx = ctx;
 	r->is_write = is_write;
