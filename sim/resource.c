@@ -1311,15 +1311,17 @@ static int link_fire_single(struct res_link *l, uint64_t now)
 {
 	if (l->ev_ns != now)
 		return 0;
-	struct res_lflow f = l->flow[0];
+	const struct res_lflow *f = &l->flow[0];
+	res_done_fn done = f->done;
+	void *arg = f->arg;
 	l->n = 0;
 	l->vt = 0;
 	l->last = lt_at(now);
-	l->st.bytes += f.bytes;
-	stats_complete(&l->st, now, f.arrival_ns, f.arrival_ns);
+	l->st.bytes += f->bytes;
+	stats_complete(&l->st, now, f->arrival_ns, f->arrival_ns);
 	stats_note_end_alone(&l->st, now); /* link_note(l, now) from one flow */
-	if (f.done)
-		f.done(f.arg);
+	if (done)
+		done(arg);
 	return 1;
 }
 
@@ -1328,13 +1330,8 @@ static int link_fire_single(struct res_link *l, uint64_t now)
  * finishing then, share their capacity out again, repeat while another is
  * due by now; so no capacity is lost to rounding.  Callbacks then run in
  * arrival order. */
-static void link_fire(void *arg)
+static __attribute__((noinline)) void link_fire_steps(struct res_link *l, uint64_t now)
 {
-	struct res_link *l = arg;
-	uint64_t now = exec_now(&l->x);
-	l->ev = 0;
-	if (l->ps && l->n == 1 && link_fire_single(l, now))
-		return;
 	size_t k = 0;
 	while (l->ps ? link_ps_step(l, now, &k) : link_general_step(l, now, &k))
 		;
@@ -1354,9 +1351,32 @@ static void link_fire(void *arg)
 			l->call[i].done(l->call[i].arg);
 }
 
+/* The single flow's case first, and the steps out of line: together,
+ * every event paid the steps' register saves. */
+static void link_fire(void *arg)
+{
+	struct res_link *l = arg;
+	uint64_t now = exec_now(&l->x);
+	l->ev = 0;
+	if (l->ps && l->n == 1 && link_fire_single(l, now))
+		return;
+	link_fire_steps(l, now);
+}
+
 static void link_settle(struct res_link *l, uint64_t now);
 static inline int link_unsettled(const struct res_link *l, uint64_t now);
 static void link_wake(struct res_link *l, uint64_t now, uint64_t bytes, double cap_bps);
+
+/* The due ns of a flow of `bytes` that arrives at start_ns on an idle
+ * link: what link_submit_idle and link_ps_head compute for it (vt = 0,
+ * n = 1), in the same arithmetic. */
+static uint64_t link_solo_due(const struct res_link *l, uint64_t start_ns, uint64_t bytes)
+{
+	double left = (double)bytes;
+	double d = left > LINK_EPS_BYTES ? left * 1e9 * 1.0 / l->bps : 0;
+	struct lt at = lt_add(lt_at(start_ns), d);
+	return at.frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at.ns : lt_ceil(at);
+}
 
 /* res_link_submit on an idle link in ps mode (vt = 0), for an uncapped
  * flow: the most common case by far (a flow that is alone on its link),
@@ -1365,19 +1385,20 @@ static void link_wake(struct res_link *l, uint64_t now, uint64_t bytes, double c
 static int link_submit_idle(struct res_link *l, uint64_t now, uint64_t bytes, res_done_fn done, void *arg)
 {
 	l->last = lt_at(now);
-	l->flow[0] = (struct res_lflow){
-		.bytes = bytes,
-		.key = l->vt + (double)bytes,
-		.arrival_ns = now,
-		.seq = l->seq++,
-		.done = done,
-		.arg = arg,
-	};
+	/* The fields ps mode reads, and cap (general mode works out rate and
+	 * finish itself, link_rates). */
+	struct res_lflow *f = &l->flow[0];
+	f->bytes = bytes;
+	f->key = l->vt + (double)bytes;
+	f->cap = 0;
+	f->arrival_ns = now;
+	f->seq = l->seq++;
+	f->done = done;
+	f->arg = arg;
 	l->n = 1;
 	l->st.arrivals++;
 	stats_note_start_alone(&l->st, now); /* link_note(l, now) from idle */
-	struct lt at;
-	uint64_t due = link_ps_head(l, &at);
+	uint64_t due = link_solo_due(l, now, bytes); /* link_ps_head's: vt = 0, n = 1 */
 	/* An idle link has no pending event (link_schedule cancels it). */
 	l->ev = exec_at(&l->x, due, link_fire, l);
 	l->ev_ns = due;
@@ -1503,17 +1524,6 @@ static void leg_arrive(void *arg)
 	/* Out of memory inside an event: the hop costs no time. */
 	if (res_link_submit(g->l, g->bytes, 0, leg_flow_done, g))
 		leg_flow_done(g);
-}
-
-/* The due ns of a flow of `bytes` that arrives at start_ns on an idle
- * link: what link_submit_idle and link_ps_head compute for it (vt = 0,
- * n = 1), in the same arithmetic. */
-static uint64_t link_solo_due(const struct res_link *l, uint64_t start_ns, uint64_t bytes)
-{
-	double left = (double)bytes;
-	double d = left > LINK_EPS_BYTES ? left * 1e9 * 1.0 / l->bps : 0;
-	struct lt at = lt_add(lt_at(start_ns), d);
-	return at.frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at.ns : lt_ceil(at);
 }
 
 /* The first quiet leg's arrival, as link_submit_idle would have made it
