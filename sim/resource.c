@@ -1141,13 +1141,19 @@ static void link_advance(struct res_link *l, struct lt t)
 		l->last = t;
 }
 
-/* The exact time d ns after last, and the ns its callback falls due: the
- * next one up, but a hair past a whole ns is the rate arithmetic's
- * rounding (LINK_EPS_REL of d, plus XT_EPS_NS). */
+/* The ns a callback falls due for an exact time at, d ns of transfer
+ * after its start: the next one up, but a hair past a whole ns is the
+ * rate arithmetic's rounding (LINK_EPS_REL of d, plus XT_EPS_NS). */
+static uint64_t due_of(struct lt at, double d)
+{
+	return at.frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at.ns : lt_ceil(at);
+}
+
+/* The exact time d ns after last, and the ns its callback falls due. */
 static uint64_t link_due_ns(const struct res_link *l, double d, struct lt *at)
 {
 	*at = lt_add(l->last, d);
-	return at->frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at->ns : lt_ceil(*at);
+	return due_of(*at, d);
 }
 
 /* General mode: new rates and finish times from last. */
@@ -1374,8 +1380,7 @@ static uint64_t link_solo_due(const struct res_link *l, uint64_t start_ns, uint6
 {
 	double left = (double)bytes;
 	double d = left > LINK_EPS_BYTES ? left * 1e9 * 1.0 / l->bps : 0;
-	struct lt at = lt_add(lt_at(start_ns), d);
-	return at.frac <= (double)XT_EPS_NS + d * LINK_EPS_REL ? at.ns : lt_ceil(at);
+	return due_of(lt_add(lt_at(start_ns), d), d);
 }
 
 /* res_link_submit on an idle link in ps mode (vt = 0), for an uncapped
