@@ -56,16 +56,22 @@
  *   at a time (write-back drains, write-through), and a block blob is
  *   written whole, so a chunk is a piece of its blob (refimpl/blob.h):
  *   Put Block of its bytes, then Put Block List, which commits every piece
- *   so far.  A write at an offset other than 0, or of exactly piece_bytes
- *   (the chunk, which tiered.c passes), is such a piece: once its bytes
- *   are through, a second request follows, the commit, which takes its
- *   tokens (and may be refused with a 503, and retried, as any attempt;
- *   retries count across both), waits its own time to first byte F', and
- *   moves no bytes.  So an idle piece of b bytes takes
- *     F + b / min(I, cap) + F'
- *   and is billed as two writes.  (tierref's backend makes the pieces of
- *   one object one at a time; the path drains one chunk at a time by
- *   default, and the model does not order them further.)
+ *   of the blob.  A write at an offset other than 0, or of exactly
+ *   piece_bytes (the chunk, which tiered.c passes), is such a piece.  The
+ *   pieces of an object go in phases, as tierref's do, by the same code
+ *   (sim/pieces.h): the writes that arrive while none of the phase has
+ *   landed stage side by side (each a request: tokens, F, its bytes over
+ *   the ingress link); when the last lands, it makes the phase's commit:
+ *   first a fill for each gap no piece covers that the blob does not
+ *   hold yet (a Put Block of zeros, one per chunk slot: tokens, F, its
+ *   bytes; counted as fill.blocks and fill.bytes), then the Put Block
+ *   List (tokens, F', no bytes), which completes every write of the
+ *   phase.  Writes that arrive meanwhile wait for the next phase.  Each
+ *   attempt may be refused with a 503 and retried (retries count across
+ *   a request's attempts); a commit that gives up fails its phase.  So d
+ *   idle pieces of b bytes, in chunk order, arriving together, take
+ *     F + d b / I + F'     (F constant, no connection cap: the d transfers share I)
+ *   and are billed as d + 1 writes.
  *
  *   Cost, summed per run (from creation or reset_stats to export):
  *     requests  = sum over admitted requests of price(op) / 10^4
@@ -116,6 +122,7 @@
 
 #include "sim/hist.h"
 #include "sim/metrics.h"
+#include "sim/pieces.h"
 #include "sim/resource.h"
 #include "sim/rng.h"
 
@@ -173,7 +180,27 @@ struct cold {
 	double usd_requests;
 	struct met_tavg stored;   /* bytes at rest */
 	uint64_t since_ns;
+	struct pieces_table pieces; /* objects written in pieces: struct cold_obj */
+	uint64_t fill_blocks, fill_bytes;
 };
+
+/* An object written in pieces: its layout and the phases of its writes
+ * (sim/pieces.h). */
+struct cold_obj {
+	struct pieces p;            /* first: the table's entry (pieces_table_get) */
+	struct bk_req *committer;   /* the write making the phase's commit */
+	struct pieces_block fill;   /* the fill it stages */
+};
+
+/* A write of a piece (r->priv[1] while r->upriv[1] is not P_NONE). */
+struct cold_piece {
+	struct pieces_job pj;
+	struct bk_req *r;
+	struct cold_obj *o;
+};
+
+/* r->upriv[1]: what a request's current attempt is. */
+enum { P_NONE, P_PIECE, P_COMMIT, P_FILL };
 
 static const char *const class_name[C_NCLASS] = { "read", "write", "head", "list" };
 
@@ -407,35 +434,128 @@ static void finish_ok(void *arg)
 	finish(r->priv[0], r, BK_OK);
 }
 
+static void end(struct cold *c, struct bk_req *r, int status);
+
 static void finish_status(void *arg)
 {
 	struct bk_req *r = arg;
-	finish(r->priv[0], r, (int)r->upriv[0]);
+	end(r->priv[0], r, (int)r->upriv[0]);
 }
 
 static int try_once(struct cold *c, struct bk_req *r);
 
-/* A piece's bytes are through: its commit (Put Block List) is the
- * request's second one (upriv[1]: 1 a piece, 2 its commit). */
-static void commit(void *arg)
+static struct cold_piece *piece_of(struct pieces_job *pj)
+{
+	return (struct cold_piece *)((char *)pj - offsetof(struct cold_piece, pj));
+}
+
+/* The object's waiting writes that may stage now do (sim/pieces.h). */
+static void next_phase(struct cold *c, struct cold_obj *o)
+{
+	for (struct pieces_job *pj = pieces_next_phase(&o->p), *nx; pj; pj = nx) {
+		nx = pj->start;
+		try_once(c, piece_of(pj)->r); /* an executor failure stops the run itself */
+	}
+}
+
+/* The phase's commit ended: its writes complete with status, then the
+ * waiting writes stage. */
+static void commit_end(struct cold *c, struct cold_obj *o, int status)
+{
+	o->committer = NULL;
+	struct pieces_job *done = pieces_commit_end(&o->p);
+	next_phase(c, o);
+	for (struct pieces_job *pj = done, *nx; pj; pj = nx) {
+		nx = pj->next;
+		struct cold_piece *cp = piece_of(pj);
+		struct bk_req *r = cp->r;
+		free(cp);
+		finish(c, r, status);
+	}
+}
+
+/* The committer's next attempt: the next fill its commit lists that the
+ * blob does not hold (at or after from), or, none left, the commit. */
+static void fill_or_commit(struct cold *c, struct bk_req *r, uint64_t from)
+{
+	struct cold_obj *o = ((struct cold_piece *)r->priv[1])->o;
+	r->upriv[1] = pieces_fill_to_stage(&o->p, c->p.piece_bytes, from, &o->fill) ? P_FILL : P_COMMIT;
+	if (try_once(c, r) < 0)
+		commit_end(c, o, BK_EIO); /* out of memory inside an event */
+}
+
+static void commit_start(struct cold *c, struct bk_req *r)
+{
+	struct cold_obj *o = ((struct cold_piece *)r->priv[1])->o;
+	o->committer = r;
+	if (pieces_commit_begin(&o->p) < 0)
+		commit_end(c, o, BK_EIO);
+	else
+		fill_or_commit(c, r, 0);
+}
+
+/* A piece's bytes are through: it waits for its phase's commit, or, the
+ * last of the phase, makes it. */
+static void landed(void *arg)
+{
+	struct bk_req *r = arg;
+	struct cold_piece *cp = r->priv[1];
+	if (pieces_job_staged(&cp->o->p, &cp->pj))
+		commit_start(r->priv[0], r);
+}
+
+static void fill_landed(void *arg)
 {
 	struct bk_req *r = arg;
 	struct cold *c = r->priv[0];
-	r->upriv[1] = 2;
-	if (try_once(c, r) < 0)
-		finish(c, r, BK_EIO); /* out of memory inside an event */
+	struct cold_obj *o = ((struct cold_piece *)r->priv[1])->o;
+	c->fill_blocks++;
+	c->fill_bytes += o->fill.len;
+	fill_or_commit(c, r, o->fill.off + o->fill.len);
+}
+
+/* A request ends with status.  A write of a piece ends with its phase's
+ * commit (the committer's end is the commit's), or alone when it fails
+ * staging. */
+static void end(struct cold *c, struct bk_req *r, int status)
+{
+	if (r->upriv[1] == P_NONE) {
+		finish(c, r, status);
+		return;
+	}
+	struct cold_piece *cp = r->priv[1];
+	struct cold_obj *o = cp->o;
+	if (o->committer == r) {
+		commit_end(c, o, status);
+		return;
+	}
+	int due = pieces_job_failed(&o->p, &cp->pj);
+	free(cp);
+	finish(c, r, status);
+	if (due)
+		commit_start(c, piece_of(pieces_first_staged(&o->p))->r);
+	else
+		next_phase(c, o);
 }
 
 static void after_ttfb(void *arg)
 {
 	struct bk_req *r = arg;
 	struct cold *c = r->priv[0];
-	if ((r->op == BK_READ || r->op == BK_WRITE) && r->length > 0 && r->upriv[1] != 2) {
+	int step = (int)r->upriv[1];
+	if (step == P_COMMIT) {
+		struct cold_obj *o = ((struct cold_piece *)r->priv[1])->o;
+		commit_end(c, o, pieces_committed(&o->p, c->p.piece_bytes) < 0 ? BK_EIO : BK_OK);
+		return;
+	}
+	if ((r->op == BK_READ || r->op == BK_WRITE) && r->length > 0) {
 		struct res_link *l = r->op == BK_READ ? c->egress : c->ingress;
-		if (res_link_submit(l, r->length, c->p.conn_bps, r->upriv[1] == 1 ? commit : finish_ok, r) == 0)
+		uint64_t bytes = step == P_FILL ? ((struct cold_piece *)r->priv[1])->o->fill.len : r->length;
+		res_done_fn fn = step == P_PIECE ? landed : step == P_FILL ? fill_landed : finish_ok;
+		if (res_link_submit(l, bytes, c->p.conn_bps, fn, r) == 0)
 			return;
 		/* Out of memory inside an event: fail the request, not the run. */
-		finish(c, r, BK_EIO);
+		end(c, r, BK_EIO);
 		return;
 	}
 	finish(c, r, BK_OK);
@@ -492,13 +612,28 @@ static int cold_submit(void *self, struct bk_req *r)
 	r->submit_ns = exec_now(&c->x);
 	r->retries = 0;
 	r->priv[0] = c;
-	r->upriv[1] = (uint64_t)bk_is_piece(r, c->p.piece_bytes);
+	r->upriv[1] = P_NONE;
 	if (op_class(r->op) < 0) {
 		c->enotsup++;
 		r->upriv[0] = BK_ENOTSUP;
 		return exec_after(&c->x, 0, finish_status, r) ? 0 : -1;
 	}
-	return try_once(c, r);
+	if (!bk_is_piece(r, c->p.piece_bytes))
+		return try_once(c, r);
+	/* A piece: its phase (sim/pieces.h) may come later. */
+	struct cold_obj *o = (struct cold_obj *)pieces_table_get(&c->pieces, r->object, sizeof *o);
+	struct cold_piece *cp = o ? malloc(sizeof *cp) : NULL;
+	if (!cp)
+		return -1;
+	cp->r = r;
+	cp->o = o;
+	r->priv[1] = cp;
+	r->upriv[1] = P_PIECE;
+	if (!pieces_job_arrive(&o->p, &cp->pj, r->offset, r->length) || try_once(c, r) == 0)
+		return 0;
+	pieces_job_failed(&o->p, &cp->pj); /* the last to arrive: nobody waits for it */
+	free(cp);
+	return -1;
 }
 
 /* ---- statistics ---- */
@@ -535,6 +670,8 @@ static int cold_export(void *self, const char *prefix, struct met_registry *m, u
 	    set_scalar(m, prefix, "blob.evicted_live", (double)c->evicted_live, "buckets") ||
 	    set_scalar(m, prefix, "blob.slots", (double)c->p.blob_slots, "buckets") ||
 	    set_scalar(m, prefix, "enotsup", (double)c->enotsup, "ops") ||
+	    set_scalar(m, prefix, "fill.blocks", (double)c->fill_blocks, "blocks") ||
+	    set_scalar(m, prefix, "fill.bytes", (double)c->fill_bytes, "B") ||
 	    set_scalar(m, prefix, "stored", c->stored.value, "B") ||
 	    set_scalar(m, prefix, "cost.requests", c->usd_requests, "USD") ||
 	    set_scalar(m, prefix, "cost.storage", st_usd, "USD") ||
@@ -559,6 +696,7 @@ static void cold_reset_stats(void *self)
 		hist_reset(c->st[k].latency_ns);
 	}
 	c->throttled_503 = c->retries = c->gave_up = c->enotsup = c->evicted_live = c->blob_refused = 0;
+	c->fill_blocks = c->fill_bytes = 0;
 	c->usd_requests = 0;
 	met_tavg_restart(&c->stored, now);
 	c->since_ns = now;
@@ -577,6 +715,14 @@ static void cold_destroy(void *self)
 	res_link_free(c->ingress);
 	free(c->set);
 	free(c->used);
+	/* Writes of pieces still under way are dropped (bk_ops: destroy). */
+	for (size_t k = 0; k < sizeof c->pieces.b / sizeof c->pieces.b[0]; k++)
+		for (struct pieces *p = c->pieces.b[k]; p; p = p->hnext)
+			for (struct pieces_job *pj = p->jobs, *nx; pj; pj = nx) {
+				nx = pj->next;
+				free(piece_of(pj));
+			}
+	pieces_table_clear(&c->pieces);
 	for (int k = 0; k < C_NCLASS; k++)
 		hist_free(c->st[k].latency_ns);
 	if (c->rng)

@@ -786,7 +786,7 @@ struct blob_job {
 	char name[1024];          /* blob name (unencoded) */
 	uint64_t block, nblocks;  /* block upload progress */
 	struct blob_piece *piece; /* a piece of an object (below), or NULL */
-	struct blob_job *piece_next; /* the next piece of that object waiting */
+	struct pieces_job pj;     /* its place in the object's phases (sim/pieces.h) */
 	struct pieces_block fill;   /* the fill being staged (S_PUT_FILL) */
 	char *marker;             /* List Blobs continuation */
 	uint64_t value;           /* HEAD size, LIST count */
@@ -812,14 +812,14 @@ struct blob_job {
 	struct blob_job *prev, *next;
 };
 
-/* An object written in pieces (blob.h): its pieces and the fills its
- * blob holds (sim/pieces.h); the piece job in progress, and the ones
- * waiting, in arrival order.  Kept for the backend's life: every later
+/* An object written in pieces (blob.h): its pieces, the fills its blob
+ * holds and its writes, staged side by side and committed together in
+ * phases (sim/pieces.h).  Kept for the backend's life: every later
  * commit must list every piece. */
 struct blob_piece {
 	struct pieces p;          /* first: the table's entry (pieces_table_get) */
 	int committed;            /* a commit of ours made or extended the blob */
-	struct blob_job *busy, *wait_head, *wait_tail;
+	struct blob_job *committer; /* the job making the phase's commit (its fills, Put Block List) */
 };
 
 struct blob_opstats {
@@ -1038,26 +1038,17 @@ static int start_attempt(struct blob_job *j);
 static void job_finish_cb(void *arg);
 static void job_finish(struct blob_job *j, int status);
 
-/* The object's piece in progress is done: the waiting one of the lowest
- * offset starts (the first to arrive of those), so that pieces queued out
- * of order commit in order and need no fill (sim/pieces.h).  Two writes
- * of one piece keep their order. */
-static void piece_release(struct blob *b, struct blob_piece *pc)
+static void fill_or_commit(struct blob_job *j, uint64_t from);
+
+static struct blob_job *job_of(struct pieces_job *pj)
 {
-	struct blob_job *n = pc->wait_head, *prev = NULL;
-	for (struct blob_job *q = pc->wait_head, *qp = NULL; q; qp = q, q = q->piece_next)
-		if (q->req->offset < n->req->offset)
-			n = q, prev = qp;
-	pc->busy = n;
-	if (!n)
-		return;
-	if (prev)
-		prev->piece_next = n->piece_next;
-	else
-		pc->wait_head = n->piece_next;
-	if (pc->wait_tail == n)
-		pc->wait_tail = prev;
-	n->piece_next = NULL;
+	return (struct blob_job *)((char *)pj - offsetof(struct blob_job, pj));
+}
+
+/* A write of a piece stages (its Put Block), or, when it cannot be
+ * started, fails from the loop. */
+static void piece_start(struct blob *b, struct blob_job *n)
+{
 	if (!b->stopping && start_attempt(n) == 0)
 		return;
 	attempt_free(n);
@@ -1068,11 +1059,64 @@ static void piece_release(struct blob *b, struct blob_piece *pc)
 		job_finish(n, BK_EIO);
 }
 
+/* The writes of the object that may stage now (sim/pieces.h) do. */
+static void piece_next_phase(struct blob *b, struct blob_piece *pc)
+{
+	for (struct pieces_job *pj = pieces_next_phase(&pc->p), *nx; pj; pj = nx) {
+		nx = pj->start;
+		piece_start(b, job_of(pj));
+	}
+}
+
+/* The phase's last Put Block landed: j makes the commit of every piece
+ * landed, the fills first. */
+static void commit_start(struct blob_job *j)
+{
+	struct blob_piece *pc = j->piece;
+	pc->committer = j;
+	if (pieces_commit_begin(&pc->p) < 0) {
+		set_last_error(j->b, "blob: Put Block List %s: out of memory", j->name);
+		job_finish(j, BK_EIO);
+		return;
+	}
+	fill_or_commit(j, 0);
+}
+
+static void job_end(struct blob_job *j, int status);
+
+/* A job ends.  A write of a piece ends with its phase's commit, together
+ * with the phase's other writes, or alone when it fails staging; then
+ * the object's waiting writes may stage. */
 static void job_finish(struct blob_job *j, int status)
+{
+	struct blob_piece *pc = j->piece;
+	if (!pc) {
+		job_end(j, status);
+		return;
+	}
+	struct blob *b = j->b;
+	if (pc->committer == j) {
+		pc->committer = NULL;
+		struct pieces_job *done = pieces_commit_end(&pc->p);
+		piece_next_phase(b, pc);
+		for (struct pieces_job *pj = done, *nx; pj; pj = nx) {
+			nx = pj->next;
+			job_end(job_of(pj), status);
+		}
+		return;
+	}
+	int due = pieces_job_failed(&pc->p, &j->pj);
+	job_end(j, status);
+	if (due)
+		commit_start(job_of(pieces_first_staged(&pc->p)));
+	else
+		piece_next_phase(b, pc);
+}
+
+static void job_end(struct blob_job *j, int status)
 {
 	struct blob *b = j->b;
 	struct bk_req *req = j->req;
-	struct blob_piece *pc = j->piece;
 	job_unlink(j);
 	attempt_free(j);
 	req->status = status;
@@ -1095,8 +1139,6 @@ static void job_finish(struct blob_job *j, int status)
 	}
 	free(j->marker);
 	free(j);
-	if (pc)
-		piece_release(b, pc);
 	req->done(req);
 }
 
@@ -1784,17 +1826,16 @@ static void attempt_done(struct blob_job *j, CURLcode cc)
 		}
 		break;
 	case S_PUT_BLOCK:
-		/* A piece, staged, commits the object's pieces, itself among
-		 * them; a whole object's blocks go on to the last, then commit. */
-		if (j->piece && pieces_add(&j->piece->p, j->req->offset, j->req->length, 0) < 0) {
-			set_last_error(b, "blob: Put Block %s: out of memory", j->name);
-			job_finish(j, BK_EIO);
-			return;
-		}
-		if (j->piece)
-			fill_or_commit(j, 0);
-		else
+		/* A piece, staged, waits for its phase's commit, or, the last
+		 * of the phase to land, makes it (sim/pieces.h); a whole
+		 * object's blocks go on to the last, then commit. */
+		if (!j->piece) {
 			next_step(j, ++j->block >= j->nblocks ? S_PUT_LIST : j->step);
+		} else if (pieces_job_staged(&j->piece->p, &j->pj)) {
+			commit_start(j);
+		} else {
+			attempt_free(j); /* no attempt, no timer: the committer ends it */
+		}
 		return;
 	case S_PUT_FILL:
 		b->fill_blocks++;
@@ -1916,15 +1957,8 @@ static int blob_submit(void *self, struct bk_req *req)
 			}
 			j->piece = pc;
 			j->step = S_PUT_BLOCK;
-			if (pc->busy) { /* one piece of an object at a time */
-				if (pc->wait_tail)
-					pc->wait_tail->piece_next = j;
-				else
-					pc->wait_head = j;
-				pc->wait_tail = j;
-				return 0;
-			}
-			pc->busy = j;
+			if (!pieces_job_arrive(&pc->p, &j->pj, req->offset, req->length))
+				return 0; /* its phase (sim/pieces.h) comes later */
 			break;
 		}
 		if (req->offset != 0) {
@@ -1962,8 +1996,8 @@ static int blob_submit(void *self, struct bk_req *req)
 		break;
 	}
 	if (start_attempt(j) < 0) {
-		if (j->piece)
-			j->piece->busy = NULL; /* nobody waits: it was free */
+		if (j->piece) /* the last to arrive: nobody waits for it */
+			pieces_job_failed(&j->piece->p, &j->pj);
 		job_unlink(j);
 		attempt_free(j);
 		free(j);
@@ -2051,7 +2085,7 @@ static int blob_export(void *self, const char *prefix, struct met_registry *m, u
 	    set_scalar(m, prefix, "eio", (double)b->eio, "ops") ||
 	    set_scalar(m, prefix, "short_reads", (double)b->verify_short, "ops") ||
 	    set_scalar(m, prefix, "fill.blocks", (double)b->fill_blocks, "blocks") ||
-	    set_scalar(m, prefix, "fill.bytes", (double)b->fill_bytes, "bytes"))
+	    set_scalar(m, prefix, "fill.bytes", (double)b->fill_bytes, "B"))
 		return -1;
 	return 0;
 }

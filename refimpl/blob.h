@@ -16,14 +16,17 @@
  *             written so, is a piece of the object (a chunk, as the data
  *             path writes back and writes through): Put Block of the piece
  *             (its id from its offset), then Put Block List of every piece
- *             of the object staged so far, in offset order, with the fills
- *             that hold each at its offset (sim/pieces.h, staged first
- *             when the blob does not hold them yet: Put Block of zeros,
- *             PREFIX.fill.blocks and .bytes).  Pieces of one object go one at a
- *             time (a commit discards the blocks it does not list, so two
- *             at once could lose one), the lowest offset first of those
- *             waiting (so fewer fills), two writes of one piece in arrival
- *             order.  The first commit
+ *             of the object, in offset order, with the fills that hold
+ *             each at its offset (sim/pieces.h, staged first when the blob
+ *             does not hold them yet: Put Block of zeros,
+ *             PREFIX.fill.blocks and .bytes).  The pieces of one object go
+ *             in phases (sim/pieces.h): those that arrive while none has
+ *             landed stage side by side, and when the last of them lands
+ *             one commit lists them all and completes them; pieces that
+ *             arrive meanwhile wait for the next phase (a commit discards
+ *             the blocks it does not list, staged ones too, so a Put
+ *             Block may not overlap it), two writes of one piece in
+ *             arrival order.  The first commit
  *             of an object's pieces is made only if no blob is there
  *             (If-None-Match: *).  If one is, Get Block List says what it
  *             is made of: pieces (an earlier run's) join the list, so

@@ -22,10 +22,11 @@
  * model shard and its reads of the shard's other chunks go at once).  So
  * does an object store: a blob written in pieces keeps each piece at its
  * offset, behind fills where a piece before it is short or missing
- * (refimpl/blob.h), and a commit changes one piece's bytes only.  (Until
- * 2026-11-27 a blob was its pieces end to end, a chunk read while an
- * earlier piece was committed could be read at the wrong offset, and
- * object stores took whole objects as units.)
+ * (refimpl/blob.h), and a commit changes the bytes of the pieces it
+ * completes only, each a write in flight.  (Until 2026-11-27 a blob was
+ * its pieces end to end, a chunk read while an earlier piece was
+ * committed could be read at the wrong offset, and object stores took
+ * whole objects as units.)
  *
  * Why it is in both.  A real file read while its chunk is still being
  * written can come back short or stale, so the reference path has to wait

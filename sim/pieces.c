@@ -157,3 +157,124 @@ void pieces_table_clear(struct pieces_table *t)
 			free(p);
 		}
 }
+
+/* ---- the phases (pieces.h) ---- */
+
+/* An earlier write of j's object holds j's slot (not yet completed). */
+static int slot_held(const struct pieces *p, const struct pieces_job *j)
+{
+	for (const struct pieces_job *q = p->jobs; q != j; q = q->next)
+		if (q->off == j->off)
+			return 1;
+	return 0;
+}
+
+static int phase_open(const struct pieces *p)
+{
+	return !p->committing && p->staged == 0;
+}
+
+static int commit_due(const struct pieces *p)
+{
+	return !p->committing && p->staging == 0 && p->staged > 0;
+}
+
+int pieces_job_arrive(struct pieces *p, struct pieces_job *j, uint64_t off, uint64_t len)
+{
+	*j = (struct pieces_job){ .off = off, .len = len, .state = PIECES_WAITING };
+	if (p->jobs_tail)
+		p->jobs_tail->next = j;
+	else
+		p->jobs = j;
+	p->jobs_tail = j;
+	if (!phase_open(p) || slot_held(p, j))
+		return 0;
+	j->state = PIECES_STAGING;
+	p->staging++;
+	return 1;
+}
+
+int pieces_job_staged(struct pieces *p, struct pieces_job *j)
+{
+	j->state = PIECES_STAGED;
+	p->staging--;
+	p->staged++;
+	return commit_due(p);
+}
+
+static void unlink_job(struct pieces *p, struct pieces_job *j)
+{
+	struct pieces_job *prev = NULL;
+	for (struct pieces_job *q = p->jobs; q != j; q = q->next)
+		prev = q;
+	if (prev)
+		prev->next = j->next;
+	else
+		p->jobs = j->next;
+	if (p->jobs_tail == j)
+		p->jobs_tail = prev;
+	j->next = NULL;
+}
+
+int pieces_job_failed(struct pieces *p, struct pieces_job *j)
+{
+	unlink_job(p, j);
+	p->staging--;
+	return commit_due(p);
+}
+
+struct pieces_job *pieces_first_staged(const struct pieces *p)
+{
+	for (struct pieces_job *q = p->jobs; q; q = q->next)
+		if (q->state == PIECES_STAGED)
+			return q;
+	return NULL;
+}
+
+int pieces_commit_begin(struct pieces *p)
+{
+	p->committing = 1;
+	int rc = 0;
+	for (struct pieces_job *q = p->jobs; q; q = q->next)
+		if (q->state == PIECES_STAGED && pieces_add(p, q->off, q->len, 0) < 0)
+			rc = -1;
+	return rc;
+}
+
+struct pieces_job *pieces_commit_end(struct pieces *p)
+{
+	struct pieces_job *done = NULL, **dt = &done, *keep = NULL, **kt = &keep, *tail = NULL;
+	for (struct pieces_job *q = p->jobs, *n; q; q = n) {
+		n = q->next;
+		q->next = NULL;
+		if (q->state == PIECES_STAGED) {
+			*dt = q;
+			dt = &q->next;
+		} else {
+			*kt = q;
+			kt = &q->next;
+			tail = q;
+		}
+	}
+	p->jobs = keep;
+	p->jobs_tail = tail;
+	p->staged = 0;
+	p->committing = 0;
+	return done;
+}
+
+struct pieces_job *pieces_next_phase(struct pieces *p)
+{
+	if (!phase_open(p))
+		return NULL;
+	struct pieces_job *first = NULL, **t = &first;
+	for (struct pieces_job *q = p->jobs; q; q = q->next)
+		if (q->state == PIECES_WAITING && !slot_held(p, q)) {
+			q->state = PIECES_STAGING;
+			p->staging++;
+			q->start = NULL;
+			*t = q;
+			t = &q->start;
+		}
+	return first;
+}

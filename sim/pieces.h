@@ -25,6 +25,27 @@
  * A commit stages first the fills it lists that the blob does not hold
  * committed.
  *
+ * The writes of one object's pieces go in phases, since a commit (Put
+ * Block List) drops every block of the blob it does not list, staged
+ * ones too (Azure's Put Block List; Azurite does the same): a Put Block
+ * that lands while a commit is made would be lost.  So an object is
+ * either staging or committing:
+ *   - staging: each write stages its piece at once, side by side (Put
+ *     Block), unless an earlier write of the object still holds its slot
+ *     (not yet committed): then it waits, so two writes of one piece
+ *     keep their order;
+ *   - once a piece has landed, new writes wait (the phase is closed);
+ *     when the last Put Block of the phase has landed, one commit lists
+ *     every piece landed, with the fills its gaps need (staged first),
+ *     and completes all of the phase's writes at once;
+ *   - when it ends, landed or not, the waiting writes start the next
+ *     phase.
+ * So the pieces of an object drained in order, d at a time, need no fill
+ * and take one commit per d pieces, where one piece at a time took a
+ * commit each and, when times to first byte dominate, about d times as
+ * long.  A gap is filled only where no write of the phase covers it
+ * (chunks drained out of order across phases).
+ *
  * One object's state is a struct pieces, kept in a pieces_table for the
  * life of the backend (every later commit must list every piece).  No
  * I/O, no clock: callers do the requests.
@@ -41,15 +62,31 @@ struct pieces_block {
 	int fill;
 };
 
+/* A write of a piece, from its arrival to the end of the commit that
+ * lists it: embedded in the caller's record of the request (recover the
+ * record with offsetof).  The caller sets nothing; pieces_job_arrive
+ * fills it in. */
+enum pieces_state { PIECES_WAITING, PIECES_STAGING, PIECES_STAGED };
+struct pieces_job {
+	uint64_t off, len;
+	enum pieces_state state;
+	struct pieces_job *next;    /* the object's writes in arrival order; then a chain handed back */
+	struct pieces_job *start;   /* pieces_next_phase's chain */
+};
+
 /* One object's pieces.  A caller may embed it first in a larger entry
  * (pieces_table_get's entry_bytes). */
 struct pieces {
 	uint64_t object;
-	struct pieces_block *ps;    /* pieces staged, by offset */
+	struct pieces_block *ps;    /* pieces listed by the last commit made, by offset */
 	size_t n, cap;
 	struct pieces_block *fills; /* the fills the blob holds committed, by offset */
 	size_t nfill, fillcap;
 	struct pieces *hnext;
+	/* the phases (above) */
+	struct pieces_job *jobs, *jobs_tail; /* writes not yet completed, in arrival order */
+	unsigned staging, staged;   /* writes of the phase with their Put Block in flight, landed */
+	int committing;             /* a commit (its fills, its Put Block List) under way */
 };
 
 /* Adds the piece [off, off + len) by offset, or gives the one there its
@@ -73,6 +110,41 @@ int pieces_fill_to_stage(const struct pieces *p, uint64_t piece_bytes, uint64_t 
 /* A commit landed: the fills it listed are the ones held now.  0, or -1
  * when out of memory (then none is held, and each is staged again). */
 int pieces_committed(struct pieces *p, uint64_t piece_bytes);
+
+/* The phases (above).  Every call is O(writes of the object not yet
+ * completed); none calls back.
+ *
+ * A write of [off, off + len) arrives: 1 when it stages now (its Put
+ * Block: the caller makes it), 0 when it waits. */
+int pieces_job_arrive(struct pieces *p, struct pieces_job *j, uint64_t off, uint64_t len);
+
+/* j's Put Block landed: 1 when the phase's commit is to start now
+ * (pieces_commit_begin, then its fills and Put Block List). */
+int pieces_job_staged(struct pieces *p, struct pieces_job *j);
+
+/* j, staging, failed (or was never started): it leaves the object.  1
+ * when the phase's commit is to start now (by one of the landed writes,
+ * pieces_first_staged), as in pieces_job_staged. */
+int pieces_job_failed(struct pieces *p, struct pieces_job *j);
+
+/* A landed write of the phase (to make its commit), or NULL. */
+struct pieces_job *pieces_first_staged(const struct pieces *p);
+
+/* The commit starts: the landed pieces join the list it makes.  0, or -1
+ * when out of memory (the commit is still under way; end it, failed). */
+int pieces_commit_begin(struct pieces *p);
+
+/* The commit ended (landed or not): the phase's writes, which it
+ * completes, leave the object and are handed back chained by next. */
+struct pieces_job *pieces_commit_end(struct pieces *p);
+
+/* The next phase: while the phase is open (no write landed, no commit
+ * under way), the waiting writes that may stage now (the first of each
+ * slot), each now staging, chained by start in arrival order (read a
+ * job's start before acting on it: a failure takes it out); the caller
+ * makes their Put Blocks.  NULL when there is none.  Call it when a
+ * commit ends and when a write fails. */
+struct pieces_job *pieces_next_phase(struct pieces *p);
 
 /* Objects' pieces by object id: 1,024 chained buckets. */
 struct pieces_table {

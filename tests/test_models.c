@@ -893,26 +893,34 @@ static void test_cold_costs_equal_hand_computed_sums(void **state)
 	ev_engine_free(w.eng);
 }
 
+/* A store of 1 MiB pieces answering in 1 ms (ttfb const), idle. */
+static void piece_store(struct world *w, struct cold_params *p, struct backend *b)
+{
+	world_init(w);
+	cold_params_default(p);
+	dist_const(&p->ttfb_ns, 1e6);
+	p->piece_bytes = MiB;
+	struct err e = { 0 };
+	assert_int_equal(cold_new(&w->x, p, 1, b, &e), 0);
+}
+
 /* Pieces (cold.c): with piece_bytes 1 MiB, ttfb const 1 ms and ingress
  * 7.5 GB/s, an idle write of 1 MiB at offset 0 (exactly a piece) takes
- * 1 ms + 2^20 / 7.5e9 s (139,811 ns, rounded up) + 1 ms, and so does the
- * 0.5 MiB at offset 1 MiB (69,906 ns) with its commit; 1,000 bytes at
- * offset 0, smaller than a piece, is one PUT: 1 ms + 134 ns.  Billed:
- * two writes per piece, one for the small one, 5 x $0.055 / 10^4. */
+ * 1 ms + 2^20 / 7.5e9 s (139,811 ns, rounded up) + 1 ms (its Put Block,
+ * then its commit).  The 0.5 MiB at offset 1 MiB of another object takes
+ * 1 ms + 69,906 ns, then a fill of the slot before it (no piece covers
+ * it): 1 ms + 139,811 ns, then the commit's 1 ms.  1,000 bytes at offset
+ * 0, smaller than a piece, is one PUT: 1 ms + 134 ns.  Billed: 2 + 3 + 1
+ * writes, 6 x $0.055 / 10^4; one fill of 1 MiB. */
 static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
 {
 	(void)state;
 	struct world w;
-	world_init(&w);
 	struct cold_params p;
-	cold_params_default(&p);
-	dist_const(&p.ttfb_ns, 1e6);
-	p.piece_bytes = MiB;
 	struct backend b;
-	struct err e = { 0 };
-	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+	piece_store(&w, &p, &b);
 	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
-	const uint64_t want[3] = { 2000000 + 139811, 2000000 + 69906, 1000000 + 134 };
+	const uint64_t want[3] = { 2000000 + 139811, 3000000 + 69906 + 139811, 1000000 + 134 };
 	struct bk_req r;
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(time_alone(&w, &b, &r, BK_WRITE, (uint64_t)i + 1, off[i], len[i]), want[i]);
@@ -920,8 +928,75 @@ static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
 	}
 	struct met_registry *m = met_new();
 	assert_int_equal(b.ops->export(b.self, "cold", m, ev_now(w.eng)), 0);
-	assert_true(fabs(metric(m, "cold.cost.requests") - 5 * 0.055 / 1e4) < 1e-15);
+	assert_true(fabs(metric(m, "cold.cost.requests") - 6 * 0.055 / 1e4) < 1e-15);
 	assert_true(metric(m, "cold.write.ops") == 3);
+	assert_true(metric(m, "cold.fill.blocks") == 1);
+	assert_true(metric(m, "cold.fill.bytes") == MiB);
+	met_free(m);
+	b.ops->destroy(b.self);
+	cold_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+struct phased {
+	struct world *w;
+	const struct backend *b;
+	struct bk_req r[3];
+	uint64_t done_ns[3];
+};
+
+static void phased_done(struct bk_req *r)
+{
+	struct phased *ph = r->ctx;
+	ph->done_ns[r - ph->r] = ev_now(ph->w->eng);
+	assert_int_equal(r->status, BK_OK);
+}
+
+static void phased_submit_late(void *arg)
+{
+	struct phased *ph = arg;
+	assert_int_equal(bk_submit(ph->b, &ph->r[2]), 0);
+}
+
+/* The phases of an object's pieces (sim/pieces.h), hand-worked: ttfb
+ * const 1 ms, ingress 7.5 GB/s, 1 MiB pieces of object 5.  A (slot 0) and
+ * B (slot 1) at t = 0 stage side by side, 2 MiB over the link:
+ * 1,000,000 + 279,621 ns (2^21 / 7.5e9 s, rounded up); one commit, 1 ms
+ * more: both done at 2,279,621.  C (slot 3), submitted at 1.5 ms while
+ * that commit is under way, waits for it, then stages (1 ms + 139,811),
+ * then its commit stages a fill of slot 2 (1 ms + 139,811), then commits
+ * (1 ms): done at 2,279,621 + 3,000,000 + 279,622 = 5,559,243.  One piece
+ * at a time, A, B and C would each take a commit: 6 writes and 7 with the
+ * fill, where the phases take 3 + 2 + 1. */
+static void test_cold_pieces_stage_together_and_commit_in_phases(void **state)
+{
+	(void)state;
+	struct world w;
+	struct cold_params p;
+	struct backend b;
+	piece_store(&w, &p, &b);
+	struct phased ph = { .w = &w, .b = &b };
+	const uint64_t off[3] = { 0, MiB, 3 * MiB };
+	for (int i = 0; i < 3; i++) {
+		req_init(&ph.r[i], &w, BK_WRITE, 5, off[i], MiB);
+		ph.r[i].done = phased_done;
+		ph.r[i].ctx = &ph;
+	}
+	assert_int_equal(bk_submit(&b, &ph.r[0]), 0);
+	assert_int_equal(bk_submit(&b, &ph.r[1]), 0);
+	ev_at(w.eng, 1500000, phased_submit_late, &ph);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(ph.done_ns[0], 2279621);
+	assert_int_equal(ph.done_ns[1], 2279621);
+	assert_int_equal(ph.done_ns[2], 5559243);
+	struct met_registry *m = met_new();
+	assert_int_equal(b.ops->export(b.self, "cold", m, ev_now(w.eng)), 0);
+	assert_true(fabs(metric(m, "cold.cost.requests") - 6 * 0.055 / 1e4) < 1e-15);
+	assert_true(metric(m, "cold.write.ops") == 3);
+	assert_true(metric(m, "cold.write.bytes") == 3 * MiB);
+	assert_true(metric(m, "cold.fill.blocks") == 1);
+	assert_true(metric(m, "cold.fill.bytes") == MiB);
+	assert_true(metric(m, "cold.ingress.bytes") == 4 * MiB);
 	met_free(m);
 	b.ops->destroy(b.self);
 	cold_params_free(&p);
@@ -1761,6 +1836,7 @@ int main(void)
 		cmocka_unit_test(test_cold_blob_slots_follow_the_rates),
 		cmocka_unit_test(test_cold_costs_equal_hand_computed_sums),
 		cmocka_unit_test(test_cold_pieces_are_put_block_then_put_block_list),
+		cmocka_unit_test(test_cold_pieces_stage_together_and_commit_in_phases),
 		cmocka_unit_test(test_cold_put_ttfb_is_the_writes_own),
 		cmocka_unit_test(test_cold_getattr_is_enotsup_through_executor),
 		cmocka_unit_test(test_warm_write_moves_twice_its_bytes_on_the_back_end),

@@ -116,6 +116,84 @@ static void test_fills_are_staged_once_while_their_gap_stays(void **state)
 	free_pieces(&q);
 }
 
+/* The phases, a hand-worked sequence.  Writes a (slot 0), b (slot 1) and
+ * c (slot 3) arrive together: all three stage.  b lands: the phase
+ * closes, d (slot 2) and e (slot 0 again) wait.  a lands; c lands last
+ * and its landing starts the commit of a, b and c, with one fill (slot 2,
+ * which no write of the phase covers).  The commit ends: a, b and c
+ * complete (arrival order); d stages, and e, whose slot a held, stages
+ * too, a is gone.  Then a write of slot 2 while d holds it waits. */
+static void test_phases_stage_together_and_commit_once(void **state)
+{
+	(void)state;
+	struct pieces p = { 0 };
+	struct pieces_job a, b, c, d, e, f;
+	struct pieces_block fl;
+	assert_int_equal(pieces_job_arrive(&p, &a, 0, 100), 1);
+	assert_int_equal(pieces_job_arrive(&p, &b, 100, 100), 1);
+	assert_int_equal(pieces_job_arrive(&p, &c, 300, 100), 1);
+	assert_int_equal(pieces_job_staged(&p, &b), 0);
+	assert_int_equal(pieces_job_arrive(&p, &d, 200, 100), 0);
+	assert_int_equal(pieces_job_arrive(&p, &e, 0, 60), 0);
+	assert_null(pieces_next_phase(&p)); /* closed: b landed */
+	assert_int_equal(pieces_job_staged(&p, &a), 0);
+	assert_int_equal(pieces_job_staged(&p, &c), 1);
+	assert_ptr_equal(pieces_first_staged(&p), &a);
+	assert_int_equal(pieces_commit_begin(&p), 0);
+	expect(&p,
+	       (const struct pieces_block[]){ { 0, 100, 0 }, { 100, 100, 0 }, { 200, 100, 1 }, { 300, 100, 0 } }, 4);
+	assert_int_equal(pieces_fill_to_stage(&p, P, 0, &fl), 1);
+	assert_true(fl.off == 200 && fl.len == 100);
+	assert_int_equal(pieces_committed(&p, P), 0);
+	assert_null(pieces_next_phase(&p)); /* committing */
+	struct pieces_job *done = pieces_commit_end(&p);
+	assert_ptr_equal(done, &a);
+	assert_ptr_equal(a.next, &b);
+	assert_ptr_equal(b.next, &c);
+	assert_null(c.next);
+	struct pieces_job *go = pieces_next_phase(&p);
+	assert_ptr_equal(go, &d);
+	assert_ptr_equal(d.start, &e);
+	assert_null(e.start);
+	assert_int_equal(pieces_job_arrive(&p, &f, 200, 100), 0);
+	/* d fails: f takes its slot at once (the phase is open); e lands and
+	 * commits alone: slot 0 at 60 bytes, then the rest of it a fill. */
+	assert_int_equal(pieces_job_failed(&p, &d), 0);
+	assert_ptr_equal(pieces_next_phase(&p), &f);
+	assert_int_equal(pieces_job_staged(&p, &e), 0);
+	assert_int_equal(pieces_job_staged(&p, &f), 1);
+	assert_int_equal(pieces_commit_begin(&p), 0);
+	expect(&p,
+	       (const struct pieces_block[]){ { 0, 60, 0 }, { 60, 40, 1 }, { 100, 100, 0 }, { 200, 100, 0 },
+					      { 300, 100, 0 } },
+	       5);
+	done = pieces_commit_end(&p);
+	assert_ptr_equal(done, &e);
+	assert_ptr_equal(e.next, &f);
+	assert_null(p.jobs);
+	assert_null(pieces_next_phase(&p));
+	free_pieces(&p);
+}
+
+/* A staging write that fails as the last of its phase starts the commit
+ * of the ones that landed; the first of them makes it. */
+static void test_a_failed_last_stage_still_commits_the_others(void **state)
+{
+	(void)state;
+	struct pieces p = { 0 };
+	struct pieces_job a, b;
+	assert_int_equal(pieces_job_arrive(&p, &a, 0, 100), 1);
+	assert_int_equal(pieces_job_arrive(&p, &b, 100, 100), 1);
+	assert_int_equal(pieces_job_staged(&p, &a), 0);
+	assert_int_equal(pieces_job_failed(&p, &b), 1);
+	assert_ptr_equal(pieces_first_staged(&p), &a);
+	assert_int_equal(pieces_commit_begin(&p), 0);
+	expect(&p, (const struct pieces_block[]){ { 0, 100, 0 } }, 1);
+	assert_ptr_equal(pieces_commit_end(&p), &a);
+	assert_null(a.next);
+	free_pieces(&p);
+}
+
 /* The table: one entry per object, of the size asked, found again. */
 static void test_table_keeps_one_entry_per_object(void **state)
 {
@@ -145,6 +223,8 @@ int main(void)
 		cmocka_unit_test(test_missing_slots_are_filled_until_written),
 		cmocka_unit_test(test_short_piece_is_followed_by_the_rest_of_its_slot),
 		cmocka_unit_test(test_fills_are_staged_once_while_their_gap_stays),
+		cmocka_unit_test(test_phases_stage_together_and_commit_once),
+		cmocka_unit_test(test_a_failed_last_stage_still_commits_the_others),
 		cmocka_unit_test(test_table_keeps_one_entry_per_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
