@@ -115,12 +115,9 @@ struct cq {
 	uint64_t day;       /* no pending event has a day before this one */
 	uint64_t work;      /* extra steps since the last check (see above) */
 	uint32_t pops;      /* pops since the last check */
-	/* The least event as cq_find_min last found it, or CQ_NIL: a peek
-	 * or a refused pop (one not due by its `until`) is often followed by
-	 * a pop, and the second search would repeat the first.  Valid until
-	 * a pop, a cancel of it, a resize, or a push of an earlier time (an
-	 * equal time goes after it). */
-	uint32_t min;
+	/* No cache of the least event: a search that finds it in the current
+	 * day's bucket (most pops) costs no more than checking a cache, and
+	 * keeping one cost every push a test and every pop a store. */
 };
 
 static uint32_t cq_bucket_of(const struct cq *q, uint64_t t_ns)
@@ -264,15 +261,18 @@ static uint32_t cq_search_min(struct cq *q)
 }
 
 /* The least pending event (it heads its bucket), or CQ_NIL when empty.
- * Moves q->day forward to that event's day. */
-static uint32_t cq_find_min(struct cq *q)
+ * Moves q->day forward to that event's day.  The current day's bucket is
+ * looked at here, before the call: it holds the least event at most pops
+ * (a refused pop or a peek leaves q->day at the least event's day, so the
+ * pop after it finds it at once). */
+static inline uint32_t cq_find_min(struct cq *q)
 {
 	if (q->size == 0)
 		return CQ_NIL;
-	if (q->min != CQ_NIL)
-		return q->min;
-	q->min = cq_search_min(q);
-	return q->min;
+	uint32_t h = q->bucket[q->day & (q->nbuckets - 1)];
+	if (h != CQ_NIL && (q->link[h].t_ns >> q->shift) == q->day)
+		return h;
+	return cq_search_min(q);
 }
 
 static void cq_free_slot(struct cq *q, uint32_t i)
@@ -347,7 +347,6 @@ __attribute__((noinline, cold)) static void cq_resize(struct cq *q, uint32_t nb)
 	size_t size = q->size;
 	for (unsigned k = 0; k < ns; k++) {
 		uint32_t i = cq_find_min(q);
-		q->min = CQ_NIL;
 		cq_unlink(q, i);
 		q->size--;
 		sample[k] = i;
@@ -382,7 +381,6 @@ __attribute__((noinline, cold)) static void cq_resize(struct cq *q, uint32_t nb)
 
 	q->work = 0;
 	q->pops = 0;
-	q->min = CQ_NIL;
 	if (ns > 0)
 		q->day = sample_t[0] >> q->shift;
 	else
@@ -437,7 +435,6 @@ static void *cq_create(void)
 		q->bucket[b] = CQ_NIL;
 	cq_set_buckets(q, CQ_MIN_BUCKETS);
 	q->free_head = CQ_NIL;
-	q->min = CQ_NIL;
 	return q;
 }
 
@@ -469,8 +466,6 @@ static uint64_t cq_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 	uint64_t day = t_ns >> q->shift;
 	if (q->size == 0 || day < q->day)
 		q->day = day;
-	if (q->min != CQ_NIL && t_ns < q->link[q->min].t_ns)
-		q->min = CQ_NIL;
 	cq_insert_after_le(q, i);
 	q->size++;
 
@@ -511,7 +506,7 @@ static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **
 	struct cq_link *l = q->link;
 	*t_ns = l[i].t_ns;
 	if (*t_ns > until)
-		return 0; /* q->min stays valid */
+		return 0; /* q->day stays at its day */
 
 	/* i heads its bucket. */
 	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
@@ -522,7 +517,6 @@ static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **
 
 	*fn = q->pay[i].fn;
 	*arg = q->pay[i].arg;
-	q->min = CQ_NIL;
 	cq_free_slot(q, i);
 	q->size--;
 	cq_after_remove(q);
@@ -545,8 +539,6 @@ static int cq_cancel(void *qv, uint64_t handle)
 
 	if (i >= q->cap || (g & 1) == 0 || q->gen[i] != g)
 		return 0;
-	if (i == q->min)
-		q->min = CQ_NIL;
 	cq_unlink(q, i);
 	cq_free_slot(q, i);
 	q->size--;
