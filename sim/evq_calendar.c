@@ -267,6 +267,14 @@ static uint32_t cq_search_min(struct cq *q)
 	return best;
 }
 
+/* The head of bucket b, the current day's, if it lies in that day (it is
+ * then the least event); else CQ_NIL. */
+static inline uint32_t cq_today(const struct cq *q, uint32_t b)
+{
+	uint32_t h = q->bucket[b];
+	return h != CQ_NIL && (q->link[h].t_ns >> q->shift) == q->day ? h : CQ_NIL;
+}
+
 /* The least pending event (it heads its bucket), or CQ_NIL when empty.
  * Moves q->day forward to that event's day.  The current day's bucket is
  * looked at here, before the call: it holds the least event at most pops
@@ -276,10 +284,8 @@ static inline uint32_t cq_find_min(struct cq *q)
 {
 	if (q->size == 0)
 		return CQ_NIL;
-	uint32_t h = q->bucket[q->day & (q->nbuckets - 1)];
-	if (h != CQ_NIL && (q->link[h].t_ns >> q->shift) == q->day)
-		return h;
-	return cq_search_min(q);
+	uint32_t h = cq_today(q, (uint32_t)(q->day & (q->nbuckets - 1)));
+	return h != CQ_NIL ? h : cq_search_min(q);
 }
 
 static void cq_free_slot(struct cq *q, uint32_t i)
@@ -540,21 +546,19 @@ static void cq_check_cost(struct cq *q)
 	q->pops = 0;
 }
 
-static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
+/* The end of a pop whose removal may resize the calendar: its size fell
+ * below the threshold, or the cost check is due. */
+static __attribute__((noinline, cold)) int cq_pop_end_slow(struct cq *q)
 {
-	struct cq *q = qv;
-	uint32_t i = cq_find_min(q);
-	if (i == CQ_NIL) {
-		*t_ns = UINT64_MAX;
-		return 0;
-	}
-	struct cq_link *l = q->link;
-	*t_ns = l[i].t_ns;
-	if (*t_ns > until)
-		return 0; /* q->day stays at its day */
+	cq_after_remove(q);
+	cq_check_cost(q);
+	return 1;
+}
 
-	/* i heads its bucket. */
-	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
+/* Takes event i, the least, which heads bucket b (its time is due). */
+static inline int cq_pop_at(struct cq *q, uint32_t i, uint32_t b, exec_fn *fn, void **arg)
+{
+	struct cq_link *l = q->link;
 	uint32_t n = l[i].next;
 	if (n != CQ_NIL)
 		l[n].prev = l[i].prev;
@@ -564,9 +568,40 @@ static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **
 	*arg = q->pay[i].arg;
 	cq_free_slot(q, i);
 	q->size--;
-	cq_after_remove(q);
-	cq_check_cost(q);
+	if (q->size < q->shrink_below || q->pops + 1 >= q->check_after)
+		return cq_pop_end_slow(q);
+	q->pops++; /* cq_check_cost, with nothing due */
 	return 1;
+}
+
+/* A pop whose least event is not in the current day's bucket: searched. */
+static __attribute__((noinline)) int cq_pop_search(struct cq *q, uint64_t until, uint64_t *t_ns, exec_fn *fn,
+						   void **arg)
+{
+	uint32_t i = cq_search_min(q);
+	*t_ns = q->link[i].t_ns;
+	if (*t_ns > until)
+		return 0; /* q->day stays at its day */
+	return cq_pop_at(q, i, (uint32_t)(q->day & (q->nbuckets - 1)), fn, arg);
+}
+
+/* As cq_find_min, with the search (and the resizes) as calls in tail
+ * position, so that the common pop saves no registers for them. */
+static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
+{
+	struct cq *q = qv;
+	if (q->size == 0) {
+		*t_ns = UINT64_MAX;
+		return 0;
+	}
+	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
+	uint32_t i = cq_today(q, b);
+	if (i == CQ_NIL)
+		return cq_pop_search(q, until, t_ns, fn, arg);
+	*t_ns = q->link[i].t_ns;
+	if (*t_ns > until)
+		return 0;
+	return cq_pop_at(q, i, b, fn, arg);
 }
 
 static uint64_t cq_peek_time(void *qv)
