@@ -44,6 +44,11 @@ struct evq_ops {
 extern const struct evq_ops evq_heap;
 extern const struct evq_ops evq_calendar;
 
+/* evq_calendar's pop, for the engine to call directly when the calendar
+ * is its queue (engine.c): not through the table, and so open to
+ * inlining. */
+int evq_calendar_pop(void *q, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg);
+
 /* Test hook: make the heap renumber its 32-bit sequence numbers once the
  * counter reaches `limit` instead of 2^32 - 1 (see evq_heap.c). */
 void evq_heap_set_seq_limit(void *heap_queue, uint32_t limit);

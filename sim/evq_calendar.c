@@ -587,7 +587,7 @@ static __attribute__((noinline)) int cq_pop_search(struct cq *q, uint64_t until,
 
 /* As cq_find_min, with the search (and the resizes) as calls in tail
  * position, so that the common pop saves no registers for them. */
-static int cq_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
+int evq_calendar_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
 {
 	struct cq *q = qv;
 	if (q->size == 0) {
@@ -645,7 +645,7 @@ const struct evq_ops evq_calendar = {
 	.create = cq_create,
 	.destroy = cq_destroy,
 	.push = cq_push,
-	.pop = cq_pop,
+	.pop = evq_calendar_pop,
 	.peek_time = cq_peek_time,
 	.cancel = cq_cancel,
 	.size = cq_size,
