@@ -143,16 +143,36 @@ static uint32_t alloc_handle(struct cidx *x)
 	return h;
 }
 
-uint32_t cidx_insert(struct cidx *x, uint64_t key)
+/* Stores key in entry h and its slot in the map (room reserved). */
+static inline uint32_t insert_at(struct cidx *x, uint32_t h, uint64_t key)
+{
+	memcpy(cidx_at(x, h), &key, sizeof key);
+	put(&x->map, (cidx_hash(key) & 0xffffffff00000000ULL) | ((uint64_t)h + 1));
+	x->map.count++;
+	return h;
+}
+
+/* cidx_insert when the map must grow or no freed handle is there. */
+static __attribute__((noinline)) uint32_t insert_slow(struct cidx *x, uint64_t key)
 {
 	if (cidx_map_reserve(&x->map) < 0)
 		return CIDX_NONE;
 	uint32_t h = alloc_handle(x);
 	if (h == CIDX_NONE)
 		return CIDX_NONE;
-	memcpy(cidx_at(x, h), &key, sizeof key);
-	cidx_map_put(&x->map, (cidx_hash(key) & 0xffffffff00000000ULL) | ((uint64_t)h + 1));
-	return h;
+	return insert_at(x, h, key);
+}
+
+/* The common insert (room in the map, a freed handle to reuse) first,
+ * with the rest as a call in tail position: it then saves no registers
+ * for the growth. */
+uint32_t cidx_insert(struct cidx *x, uint64_t key)
+{
+	if (x->map.count + 1 > x->map.grow_at || x->free_head == CIDX_NONE)
+		return insert_slow(x, key);
+	uint32_t h = x->free_head;
+	memcpy(&x->free_head, cidx_at(x, h), sizeof x->free_head);
+	return insert_at(x, h, key);
 }
 
 void cidx_remove(struct cidx *x, uint32_t h)
