@@ -188,11 +188,9 @@ static void write_done(struct bk_req *req)
 	}
 }
 
-static int ord_submit(void *self, struct bk_req *req)
+/* A read or write that ord_submit does not pass straight through. */
+static __attribute__((noinline)) int ord_submit_ordered(struct ord *o, struct bk_req *req)
 {
-	struct ord *o = self;
-	if ((req->op != BK_READ && req->op != BK_WRITE) || (req->op == BK_READ && !o->nunits))
-		return bk_submit(&o->in, req);
 	struct ord_obj **pp = ord_slot(o, req);
 	if (req->op == BK_READ) {
 		if (!*pp)
@@ -244,6 +242,17 @@ static int ord_submit(void *self, struct bk_req *req)
 		return -1;
 	}
 	return 0;
+}
+
+/* What passes straight through (metadata, and reads while no write is
+ * in flight: half the calls on the three-tier bench) goes first, before
+ * the register saves of the rest (ord_submit_ordered). */
+static int ord_submit(void *self, struct bk_req *req)
+{
+	struct ord *o = self;
+	if ((req->op != BK_READ && req->op != BK_WRITE) || (req->op == BK_READ && !o->nunits))
+		return bk_submit(&o->in, req);
+	return ord_submit_ordered(o, req);
 }
 
 static int ord_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
