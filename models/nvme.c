@@ -107,6 +107,10 @@ struct nvme {
 	gsl_rng *rng;
 	struct nvme_drive *drive;
 	uint64_t *per_drive;     /* scratch: bytes per drive of one op */
+	/* The last write's conversion to read-rate bytes (sub_media_done):
+	 * most writes are of a size just seen, and the conversion is a dozen
+	 * x87 instructions and two changes of rounding mode. */
+	uint64_t wconv_bytes, wconv_to;
 	struct nvme_sub *free_sub;
 	/* Every sub-operation ever allocated, so that destroy also frees those
 	 * still in flight when the run ends. */
@@ -280,10 +284,17 @@ static void sub_media_done(void *arg)
 	struct nvme *nv = s->nv;
 	uint64_t bytes = s->bytes;
 	if (is_write(s->req)) {
-		/* Saturated: a write bandwidth far below the read's must not
-		 * overflow the conversion (undefined behaviour). */
-		long double b = ceill((long double)bytes * nv->p.read_bps / nv->p.write_bps);
-		bytes = b < 0x1p64L ? (uint64_t)b : UINT64_MAX;
+		if (bytes == nv->wconv_bytes) {
+			bytes = nv->wconv_to;
+		} else {
+			/* Saturated: a write bandwidth far below the read's
+			 * must not overflow the conversion (undefined
+			 * behaviour). */
+			long double b = ceill((long double)bytes * nv->p.read_bps / nv->p.write_bps);
+			nv->wconv_bytes = bytes;
+			bytes = b < 0x1p64L ? (uint64_t)b : UINT64_MAX;
+			nv->wconv_to = bytes;
+		}
 	}
 	/* The pipe reserved room at creation for one op; a failure here is out
 	 * of memory inside an event: give the bytes no time rather than hang. */
