@@ -164,7 +164,9 @@ size_t res_link_active(const struct res_link *l);
  * ordinary flow there (or, if it has not started yet, arrives by its own
  * event at start_ns), as if it had been one from the start.  So neither the times
  * nor the statistics differ from separate flows; only events that changed
- * nothing are left out.
+ * nothing are left out.  One thing may: done's event is pushed when the
+ * transfer is booked, where separate flows would push theirs later, so
+ * among events due in the same nanosecond it may run in another order.
  *
  * The caller owns *t until done runs.  links may repeat; n is 1 ..
  * RES_XFER_LEGS.  0, or -1 (nothing started) on bad arguments or out of
