@@ -789,6 +789,15 @@ static void two_nodes_free(struct fixture *f, struct two_nodes *tn)
 	pol_destroy(&tn->pol);
 }
 
+/* Node A (the fixture's path) and then node B read object 42's 800
+ * bytes at once. */
+static void both_read_42(struct fixture *f, struct two_nodes *tn, struct done_rec *ra, struct done_rec *rb)
+{
+	rd(f, 42, 800, 0, 800, ra);
+	rb->x = &f->x;
+	assert_int_equal(path_read(tn->b, 42, 800, 0, 800, on_done, rb, NULL), 0);
+}
+
 /* Two nodes' paths share one bounded tier's policy (a cluster-wide warm
  * tier): node A's miss fills it, so node B's read of the same object is a
  * hit there and never reaches the cold store. */
@@ -859,9 +868,7 @@ static void test_shared_tier_chunk_reserved_by_another_node_waits_for_its_fetch(
 	two_nodes_start(&f, &tn);
 	struct path *b = tn.b;
 	struct done_rec ra = { 0 }, rb = { 0 }, rc = { 0 };
-	rd(&f, 42, 800, 0, 800, &ra);
-	rb.x = &f.x;
-	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	both_read_42(&f, &tn, &ra, &rb);
 	fx_run(&f.fx, 999);
 	assert_int_equal(f.data[0].submitted[BK_READ], 0); /* B waits */
 	fx_run(&f.fx, UINT64_MAX);
@@ -900,9 +907,7 @@ static void test_shared_tier_access_waits_for_another_nodes_create(void **state)
 	struct two_nodes tn;
 	two_nodes_start(&f, &tn);
 	struct done_rec ra = { 0 }, rb = { 0 };
-	rd(&f, 42, 800, 0, 800, &ra);
-	rb.x = &f.x;
-	assert_int_equal(path_read(tn.b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	both_read_42(&f, &tn, &ra, &rb);
 	fx_run(&f.fx, UINT64_MAX);
 	static const struct {
 		int op, backend;
@@ -940,9 +945,7 @@ static void test_shared_tier_read_waiting_for_a_failed_fetch_reads_the_bottom(vo
 	struct path *b = tn.b;
 	f.data[1].fail_reads = 1;
 	struct done_rec ra = { 0 }, rb = { 0 };
-	rd(&f, 42, 800, 0, 800, &ra);
-	rb.x = &f.x;
-	assert_int_equal(path_read(b, 42, 800, 0, 800, on_done, &rb, NULL), 0);
+	both_read_42(&f, &tn, &ra, &rb);
 	fx_run(&f.fx, 1000); /* A's fetch fails at 1000, and B's read goes to cold */
 	f.data[1].fail_reads = 0;
 	fx_run(&f.fx, UINT64_MAX);
