@@ -68,7 +68,7 @@ struct dirty {
 	uint32_t tier; /* the write-back tier whose record this is */
 	uint8_t state;
 	uint8_t redirty;
-	struct dirty *next; /* drain queue */
+	struct dirty *next, *prev; /* drain queue (QUEUED) */
 };
 
 /* The client's metadata cache: obj -> expiry (ns), entries never removed.
@@ -1348,19 +1348,39 @@ static void write_through(struct path *p, struct wop *w)
 	w->joins--;
 }
 
+/* The drain queue: doubly linked, since dq_pick takes chunks from its
+ * middle. */
+static void dq_append(struct tier *t, struct dirty *d)
+{
+	d->state = D_QUEUED;
+	d->next = NULL;
+	d->prev = t->dq_tail;
+	if (t->dq_tail)
+		t->dq_tail->next = d;
+	else
+		t->dq_head = d;
+	t->dq_tail = d;
+}
+
+static void dq_unlink(struct tier *t, struct dirty *d)
+{
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		t->dq_head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		t->dq_tail = d->prev;
+}
+
 static void wb_written(struct path *p, struct tio *io)
 {
 	struct wop *w = io->arg;
 	struct tier *t = &p->t[w->tier];
 	struct dirty *d = w->d;
 	if (d && d->state == D_WRITING) {
-		d->state = D_QUEUED;
-		d->next = NULL;
-		if (t->dq_tail)
-			t->dq_tail->next = d;
-		else
-			t->dq_head = d;
-		t->dq_tail = d;
+		dq_append(t, d);
 		drain_kick(p, w->tier);
 	}
 	wop_join(p, w, io->status);
@@ -1553,13 +1573,7 @@ static void drain_done(struct path *p, struct wop *c)
 	}
 	if (d->redirty) {
 		d->redirty = 0;
-		d->state = D_QUEUED;
-		d->next = NULL;
-		if (t->dq_tail)
-			t->dq_tail->next = d;
-		else
-			t->dq_head = d;
-		t->dq_tail = d;
+		dq_append(t, d);
 	} else {
 		uint32_t h = cidx_find(&t->dirty_map, d->key);
 		if (h != CIDX_NONE)
@@ -1576,18 +1590,53 @@ static void drain_done(struct path *p, struct wop *c)
 	drain_kick(p, i);
 }
 
+/* The chunk to drain next, first in the drain queue afterwards, or NULL
+ * to wait.  The queue is in the order the writes landed, but a chunk
+ * goes after its object's earlier chunks: those queued behind it move
+ * ahead of it, lowest first, and one still being written to this tier is
+ * waited for (wb_written kicks the drain when it lands).  An object store
+ * below stages each drain as a piece of its object, and a commit whose
+ * pieces leave a gap the blob does not hold must fill the gap first (a
+ * block blob is contiguous: cold.c, "Pieces"); a checkpoint's chunks land
+ * a little out of order, and drained as they landed they made fills
+ * (make validate's cold-checkpoint case: 60 fills for 192 pieces).  A
+ * chunk moved ahead is next, and its own predecessor is draining or not
+ * dirty, so each chunk is moved at most once and a pick costs one lookup
+ * (a few in a run moved together). */
+static struct dirty *dq_pick(struct tier *t)
+{
+	struct dirty *e = t->dq_head;
+	while (chunk_idx(e->key) > 0) {
+		uint32_t h = cidx_find(&t->dirty_map, e->key - 1);
+		if (h == CIDX_NONE)
+			break;
+		struct dirty *f = ((struct kv_ptr *)cidx_at(&t->dirty_map, h))->ptr;
+		if (f->state == D_DRAINING)
+			break;
+		if (f->state == D_WRITING)
+			return NULL;
+		dq_unlink(t, f);
+		f->prev = NULL; /* ahead of e, the head */
+		f->next = e;
+		e->prev = f;
+		t->dq_head = f;
+		e = f;
+	}
+	return e;
+}
+
 static void drain_kick(struct path *p, size_t i)
 {
 	struct tier *t = &p->t[i];
 	while (t->draining < t->drain_depth && t->dq_head) {
-		struct dirty *d = t->dq_head;
+		struct dirty *d = dq_pick(t);
+		if (!d)
+			return; /* its object's earlier chunk lands first */
 		struct wop *c = wop_new(p, i + 1, d->obj, d->idx, d->len, d->idx * p->chunk_bytes,
 					d->len, drain_done, d);
 		if (!c)
 			return; /* retried at the next drain completion or write */
-		t->dq_head = d->next;
-		if (!t->dq_head)
-			t->dq_tail = NULL;
+		dq_unlink(t, d);
 		d->state = D_DRAINING;
 		t->draining++;
 		tier_write(p, c);

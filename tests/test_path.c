@@ -244,6 +244,15 @@ static void fix_init(struct fixture *f, size_t n, const uint64_t *caps)
 	f->cfg = (struct path_cfg){ .chunk_bytes = CHUNK, .client = 7, .n_tiers = n, .tiers = f->tc };
 }
 
+/* Two tiers, hot (hot_bytes) write-back with a dirty budget over cold. */
+static void fix_write_back(struct fixture *f, uint64_t hot_bytes, uint64_t budget_bytes)
+{
+	uint64_t caps[] = { hot_bytes };
+	fix_init(f, 2, caps);
+	f->tc[0].write_policy = PATH_WRITE_BACK;
+	f->tc[0].dirty_budget_bytes = budget_bytes;
+}
+
 /* Tier i is a file tier: its metadata operations go to meta[i] (5 ns
  * each), and the client caches attributes for ttl_ns. */
 static void fix_file_meta(struct fixture *f, size_t i, uint64_t ttl_ns)
@@ -1099,10 +1108,7 @@ static void test_write_back_acks_early_and_drains_later(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = 5 * CHUNK;
+	fix_write_back(&f, 10 * CHUNK, 5 * CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 };
 	wr(&f, 2, 1000, 0, 1000, &a);
@@ -1126,10 +1132,7 @@ static void test_full_dirty_budget_makes_writes_wait(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_write_back(&f, 10 * CHUNK, CHUNK);
 	fix_start(&f);
 	struct done_rec d[3] = { { 0 } };
 	for (int i = 0; i < 3; i++)
@@ -1153,10 +1156,7 @@ static void test_read_waits_for_a_write_queued_for_budget(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_write_back(&f, 10 * CHUNK, CHUNK);
 	fix_start(&f);
 	struct done_rec w0 = { 0 }, w1 = { 0 }, r = { 0 };
 	wr(&f, 10, 1000, 0, 1000, &w0);
@@ -1174,16 +1174,88 @@ static void test_read_waits_for_a_write_queued_for_budget(void **state)
 	fix_free(&f);
 }
 
+/* The cold WRITEs in the log, in order: their offsets and start times. */
+static void assert_cold_writes(const struct fixture *f, size_t n, const uint64_t *off, const uint64_t *t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->log.n; i++) {
+		const struct oplog *o = &f->log.e[i];
+		if (o->backend != 1 || o->op != BK_WRITE)
+			continue;
+		assert_true(k < n);
+		assert_int_equal(o->off, off[k]);
+		assert_int_equal(o->t, t[k]);
+		k++;
+	}
+	assert_int_equal(k, n);
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* An object's chunks drain in chunk order, not in the order they landed.
+ * Chunks 2, 1, 0 of object 5 are written at 0 in that order and land at
+ * 10 in that order; one drain at a time.  Chunk 2 waits for chunk 1,
+ * still being written; chunk 1, landed, moves ahead of it and waits for
+ * chunk 0; chunk 0 moves ahead of both.  So cold writes offsets 0, 1000,
+ * 2000 at 10, 1010, 2010 (in landing order it wrote 2000, 1000, 0, and
+ * an object store below had to fill the gaps: cold.c, "Pieces"). */
+static void test_object_drains_in_chunk_order(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_write_back(&f, 10 * CHUNK, 10 * CHUNK);
+	fix_start(&f);
+	struct done_rec d[3] = { { 0 } };
+	for (int i = 2; i >= 0; i--)
+		wr(&f, 5, 3000, (uint64_t)i * 1000, 1000, &d[i]);
+	run_all(&f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(d[i].t, 10);
+	const uint64_t off[] = { 0, 1000, 2000 }, t[] = { 10, 1010, 2010 };
+	assert_cold_writes(&f, 3, off, t);
+	assert_int_equal(path_tier_stats(f.p, 0)->writeback_bytes, 3000);
+	fix_free(&f);
+}
+
+/* A chunk whose object's earlier chunk is still being written waits for
+ * it, and other objects' chunks behind it wait too: chunk 1 of object 5
+ * (written at 0) lands at 10, chunk 0 (written at 5) at 15, object 6's
+ * chunk (written at 5) at 15 after it.  Two drains at a time: chunk 0
+ * and chunk 1 drain at 15, object 6's at 1015 (in landing order chunk 1
+ * drained at 10, before chunk 0 existed below). */
+static void test_drain_waits_for_an_earlier_chunk_being_written(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_write_back(&f, 10 * CHUNK, 10 * CHUNK);
+	f.tc[0].drain_depth = 2;
+	fix_start(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	wr(&f, 5, 2000, 1000, 1000, &a);
+	fx_call_at(&f.fx, 5, nothing, NULL);
+	fx_run(&f.fx, 5);
+	wr(&f, 5, 2000, 0, 1000, &b);
+	wr(&f, 6, 1000, 0, 1000, &c);
+	fx_run(&f.fx, 10);
+	assert_int_equal(a.t, 10);
+	assert_int_equal(f.data[1].submitted[BK_WRITE], 0);
+	run_all(&f);
+	const uint64_t off[] = { 0, 1000, 0 }, t[] = { 15, 15, 1015 };
+	assert_cold_writes(&f, 3, off, t);
+	assert_int_equal(f.log.e[f.log.n - 1].obj, 6);
+	fix_free(&f);
+}
+
 /* Rewriting a dirty chunk before it drains reserves nothing more and
  * drains once. */
 static void test_rewrite_of_dirty_chunk_coalesces(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_write_back(&f, 10 * CHUNK, CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 }, b = { 0 };
 	wr(&f, 2, 1000, 0, 1000, &a);
@@ -1203,10 +1275,7 @@ static void test_rewrite_of_a_dirty_chunk_that_grew_drains_its_new_length(void *
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_write_back(&f, 10 * CHUNK, 10 * CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 }, b = { 0 };
 	wr(&f, 7, 1500, 0, 1500, &a);
@@ -1229,10 +1298,7 @@ static void test_read_of_an_evicted_dirty_chunk_is_served_by_its_tier(void **sta
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 1 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_write_back(&f, 1 * CHUNK, 10 * CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
 	wr(&f, 2, 1000, 0, 1000, &a);
@@ -1261,10 +1327,7 @@ static void test_dirty_chunk_held_smaller_serves_a_grown_read(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_write_back(&f, 10 * CHUNK, 10 * CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
 	wr(&f, 1, 1000, 0, 1000, &a);
@@ -1289,10 +1352,7 @@ static void test_failed_drain_is_counted_and_frees_the_budget(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_write_back(&f, 10 * CHUNK, CHUNK);
 	f.data[1].fail_writes = 1;
 	fix_start(&f);
 	struct done_rec d[2] = { { 0 } };
@@ -1361,10 +1421,7 @@ static void test_write_back_of_a_chunk_larger_than_the_tier_goes_through(void **
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 500 };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = 10 * CHUNK;
+	fix_write_back(&f, 500, 10 * CHUNK);
 	fix_start(&f);
 	struct done_rec a = { 0 };
 	wr(&f, 40, 1000, 0, 1000, &a);
@@ -1826,10 +1883,7 @@ static void test_free_with_work_in_flight(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 10 * CHUNK };
-	fix_init(&f, 2, caps);
-	f.tc[0].write_policy = PATH_WRITE_BACK;
-	f.tc[0].dirty_budget_bytes = CHUNK;
+	fix_write_back(&f, 10 * CHUNK, CHUNK);
 	fix_start(&f);
 	struct done_rec d[4] = { { 0 } };
 	rd(&f, 1, 3000, 0, 3000, &d[0]);
@@ -1869,6 +1923,8 @@ int main(void)
 		cmocka_unit_test(test_shared_tier_refuses_write_back),
 		cmocka_unit_test(test_write_through_reaches_every_tier_before_ack),
 		cmocka_unit_test(test_write_back_acks_early_and_drains_later),
+		cmocka_unit_test(test_object_drains_in_chunk_order),
+		cmocka_unit_test(test_drain_waits_for_an_earlier_chunk_being_written),
 		cmocka_unit_test(test_full_dirty_budget_makes_writes_wait),
 		cmocka_unit_test(test_read_waits_for_a_write_queued_for_budget),
 		cmocka_unit_test(test_rewrite_of_dirty_chunk_coalesces),
