@@ -18,14 +18,19 @@
  *                                                         the kernel's copy)
  *          the tier's device model
  *
- * A write to an object store that is a piece of a larger object (a write
- * at an offset other than 0, or of exactly the chunk: cold.c, "Pieces")
- * is two requests, its bytes and then its commit, and its s1 has
- * cpu_write_op + cpu_write_wake / n once more, for the commit (charged
- * with the rest before the device: the CPU is the same, the moment a
- * little early).  In make validate's cold-checkpoint case (set 35) the
- * model charged the client 4.2-14.6 points of busy less than its thread
- * used without it.
+ * An object store writes a larger object in pieces (cold.c, "Pieces"):
+ * each piece's Put Block is the write above, and a phase of pieces ends
+ * with requests the store makes for one of them, the committer: a Put
+ * Block of zeros for each gap (a fill, F bytes) and the Put Block List.
+ * Each costs the thread, when the store is about to send it,
+ *     cpu_write_op + F / cpu_write_bw + cpu_write_wake / n
+ * (client_extra: tierref's loop signs and sends it, and reaps its
+ * answer), and the store sends it when that is done.  (Until 2026-11-26
+ * every piece's s1 carried one commit's cpu_write_op + cpu_write_wake / n,
+ * exact while a phase is one piece and fills are none, too much for a
+ * phase of several, and fills cost nothing.  Without the commit's cost,
+ * make validate's cold-checkpoint case (set 35) had charged the client
+ * 4.2-14.6 points of busy less than its thread used.)
  *
  * where n >= 1 is the number of node n's operations in flight (past their
  * slot, below) with this one: the wake term is a cost per batch -- the
@@ -334,7 +339,6 @@ struct cdec_io {
 	struct res_queue *cpu;
 	uint64_t start_ns;
 	uint64_t s1_ns;          /* the first CPU stage, less its wake term */
-	unsigned wakes;          /* wake terms in it: 2 for an object store's piece */
 	uint64_t kern_ns;        /* reap_batch > 0: the kernel's per-byte work, at the submission */
 	size_t node;
 	struct cdec_io *next;    /* the free list, or the queue for a slot */
@@ -516,7 +520,7 @@ static int cdec_begin(struct cdec_io *io)
 	struct cdec *d = io->d;
 	uint64_t n = ++d->c->inflight[io->node];
 	uint64_t wake = io->in.op == BK_READ ? d->k.read_wake_ns : d->k.write_wake_ns;
-	uint64_t s1 = io->s1_ns + io->wakes * wake_share(wake, n);
+	uint64_t s1 = io->s1_ns + wake_share(wake, n);
 	int rc;
 	if (s1)
 		rc = thread_submit(d->c, io->node, s1, cdec_go, io);
@@ -561,9 +565,6 @@ static int cdec_submit(void *self, struct bk_req *r)
 	const struct client_cost *k = &d->k;
 	uint64_t kern = per_byte_ns(r->length, r->op == BK_READ ? k->read_bps : k->write_bps);
 	uint64_t s1 = r->op == BK_READ ? k->read_op_ns : k->write_op_ns + client_content_ns(&d->c->p, k, 1, r->length);
-	int piece = bk_is_piece(r, k->piece_bytes);
-	if (piece)
-		s1 += k->write_op_ns; /* the commit's */
 	if (!d->c->p.reap_batch) {
 		s1 += kern;
 		kern = 0;
@@ -577,7 +578,6 @@ static int cdec_submit(void *self, struct bk_req *r)
 	io->cpu = d->c->cpu[io->node];
 	io->start_ns = exec_now(&d->x);
 	io->s1_ns = s1;
-	io->wakes = piece ? 2 : 1;
 	io->kern_ns = kern;
 	io->next = NULL;
 	if (d->k.queue_depth && d->inflight >= d->k.queue_depth) {
@@ -693,6 +693,15 @@ int client_turn(struct client *c, size_t node, uint64_t wake_ns, exec_fn fn, voi
 {
 	node = node_of(c, node);
 	return turn_queue(c, node, wake_share(wake_ns, c->inflight[node] + 1), fn, arg);
+}
+
+int client_extra(struct client *c, const struct client_cost *k, size_t node, uint64_t bytes, exec_fn fn,
+		 void *arg)
+{
+	node = node_of(c, node);
+	uint64_t n = c->inflight[node] ? c->inflight[node] : 1;
+	uint64_t ns = k->write_op_ns + per_byte_ns(bytes, k->write_bps) + wake_share(k->write_wake_ns, n);
+	return turn_queue(c, node, ns, fn, arg);
 }
 
 int client_hold(struct client *c, size_t node, exec_fn fn, void *arg)

@@ -84,11 +84,6 @@ struct client_cost {
 	double check_bps, fill_bps; /* 0: the client's (client_params) */
 	uint64_t check_op_ns, fill_op_ns; /* per check of a read, per generation of a write */
 	uint64_t queue_depth;       /* operations past the decorator at once; 0: no limit */
-	/* Not a key: an object store's chunk, which tiered.c sets for a cold
-	 * tier.  A write at an offset other than 0, or of exactly
-	 * piece_bytes, is a piece of its blob, two requests (models/cold.c,
-	 * "Pieces"), and costs the thread a second write op and wake-up. */
-	uint64_t piece_bytes;
 };
 
 /* 1 and *p from doc's [client] section (marked used) when it has one,
@@ -121,6 +116,17 @@ int client_wrap(struct client *c, const struct client_cost *k, struct backend in
 		struct err *e);
 /* 1 if the nodes' threads are event loops (reap_batch > 0). */
 int client_loop(const struct client *c);
+/* A request a tier's backend makes for one of node `node`'s operations,
+ * beyond the operation's own: an object store's fill or commit of a phase
+ * of pieces (models/cold.c, "Pieces"), of `bytes` bytes (a fill's zeros;
+ * 0 for a commit).  Its CPU on the node's thread (the last if larger),
+ * after the work queued before, is what a write of the tier with costs k
+ * pays apart from generating its bytes: cpu_write_op + bytes /
+ * cpu_write_bw + cpu_write_wake / n (n: the node's operations in flight,
+ * the one it is for among them); then fn(arg) sends it.  0, or -1 (out
+ * of memory: nothing queued). */
+int client_extra(struct client *c, const struct client_cost *k, size_t node, uint64_t bytes, exec_fn fn,
+		 void *arg);
 /* Runs fn(arg) on node `node`'s thread (the last if larger) once it has
  * done the work queued before, and wake_ns / n of its CPU (n: the node's
  * operations in flight, and this): a completion the loop reaps in its

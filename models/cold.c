@@ -474,14 +474,23 @@ static void commit_end(struct cold *c, struct cold_obj *o, int status)
 	}
 }
 
-/* The committer's next attempt: the next fill its commit lists that the
- * blob does not hold (at or after from), or, none left, the commit. */
+static void extra_send(void *arg)
+{
+	struct bk_req *r = arg;
+	if (try_once(r->priv[0], r) < 0)
+		commit_end(r->priv[0], ((struct cold_piece *)r->priv[1])->o, BK_EIO); /* out of memory inside an event */
+}
+
+/* The committer's next request: the next fill its commit lists that the
+ * blob does not hold (at or after from), or, none left, the commit; sent
+ * once the client has prepared it (p.extra). */
 static void fill_or_commit(struct cold *c, struct bk_req *r, uint64_t from)
 {
 	struct cold_obj *o = ((struct cold_piece *)r->priv[1])->o;
-	r->upriv[1] = pieces_fill_to_stage(&o->p, c->p.piece_bytes, from, &o->fill) ? P_FILL : P_COMMIT;
-	if (try_once(c, r) < 0)
-		commit_end(c, o, BK_EIO); /* out of memory inside an event */
+	int fill = pieces_fill_to_stage(&o->p, c->p.piece_bytes, from, &o->fill);
+	r->upriv[1] = fill ? P_FILL : P_COMMIT;
+	if (!c->p.extra || c->p.extra(c->p.extra_ctx, r->client, fill ? o->fill.len : 0, extra_send, r) != 0)
+		extra_send(r);
 }
 
 static void commit_start(struct cold *c, struct bk_req *r)

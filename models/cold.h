@@ -62,6 +62,12 @@ struct cold_params {
 	 * an offset other than 0, or of exactly piece_bytes, is a piece of a
 	 * larger object (cold.c, "Pieces"); 0: every write is one PUT. */
 	uint64_t piece_bytes;
+	/* The client's CPU for each fill and commit (tiered.c: client_extra),
+	 * or NULL: none.  extra(ctx, node, bytes, fn, arg) runs fn(arg) when
+	 * the CPU of a request of `bytes` for node's operation is done: 0, or
+	 * nonzero (out of memory: the request goes at once). */
+	int (*extra)(void *ctx, uint32_t node, uint64_t bytes, exec_fn fn, void *arg);
+	void *extra_ctx;
 };
 
 /* Seconds in the billing month: 730 h. */

@@ -80,6 +80,7 @@ struct ttier {
 		struct client *c;
 		uint64_t read_wake_ns, write_wake_ns;
 	} turn;
+	struct client_cost ck;    /* with a [client]: the tier's cpu_* keys (cl_wrap) */
 };
 
 struct tmeta {
@@ -119,6 +120,14 @@ static char *fmt_name(const char *a, const char *b, size_t i, int with_index)
 }
 
 /* Builds one instance of the tier's model with RNG stream `rng`. */
+/* A cold tier's fill or commit on the client's thread (cold.h, extra);
+ * tt->ck is set by cl_wrap, after the model is made and before it runs. */
+static int cold_extra_cb(void *ctx, uint32_t node, uint64_t bytes, exec_fn fn, void *arg)
+{
+	const struct ttier *tt = ctx;
+	return client_extra(tt->turn.c, &tt->ck, node, bytes, fn, arg);
+}
+
 static int model_new(struct tiered *T, struct cfg_doc *d, struct ttier *tt, const char *rng, uint64_t seed,
 		     struct backend *out, struct err *e)
 {
@@ -160,6 +169,10 @@ static int model_new(struct tiered *T, struct cfg_doc *d, struct ttier *tt, cons
 		if (cold_from_cfg(d, tt->sec, &p, e) == 0) {
 			p.name = rng;
 			p.piece_bytes = T->chunk;
+			if (T->client) {
+				p.extra = cold_extra_cb;
+				p.extra_ctx = tt;
+			}
 			rc = cold_new(&T->x, &p, seed, out, e);
 		}
 		cold_params_free(&p);
@@ -449,8 +462,7 @@ static int cl_wrap(struct tiered *T, struct cfg_doc *d, struct ttier *tt, struct
 	struct client_cost k;
 	if (client_cost_from_cfg(d, tt->sec, &k, e) < 0)
 		return -1;
-	if (tt->model == M_COLD)
-		k.piece_bytes = T->chunk; /* as cold.c's, in model_new */
+	tt->ck = k;
 	tt->turn = (struct tturn){ T->client, k.read_wake_ns, k.write_wake_ns };
 	if (!T->client) {
 		*out = in;

@@ -221,38 +221,50 @@ static void test_client_content_costs_per_call(void **state)
 /* One thread, two reads at 0: r1 CPU 0-2000, r2 CPU 2000-4000; devices
  * 2000-12000 and 4000-14000; r1's check 12000-16000, r2's waits for it:
  * 16000-20000.  The thread was busy 2000+2000+4000+4000 = 12000 of 20000 ns. */
-/* An object store's piece (client.h, piece_bytes) costs the thread its
- * commit too.  Tier a: write op 3000 ns, wake 500 ns, fill 2.048 GB/s
- * (4096 B: 2000 ns), piece_bytes 4096; tier b the same without pieces.
- * A 4 KiB write at offset 0 (exactly a piece) on a: s1 = 2 x 3000 + 2 x
- * 500 + 2000 = 9000, device 9000-19000.  Then the same 4 KiB at offset
- * 8192 (a piece), alone: 19000 + 9000 + 10000 = 38000.  Then 1000 bytes at
- * offset 0 (smaller than a piece: one request): 3000 + 500 + 488 (1000 B
- * at 2.048 GB/s, 488.3 ns, to the nearest ns) = 3988, done at 51988.  On b the 4 KiB write
- * is 3000 + 500 + 2000 = 5500, device to 15500. */
-static void test_client_piece_costs_a_second_op_and_wake(void **state)
+struct at {
+	struct ev_engine *eng;
+	uint64_t ns;
+	int calls;
+};
+
+static void at_note(void *arg)
+{
+	struct at *a = arg;
+	a->ns = ev_now(a->eng);
+	a->calls++;
+}
+
+/* A request an object store makes for an operation (a fill, or a
+ * commit: client_extra) costs the thread cpu_write_op + bytes /
+ * cpu_write_bw + cpu_write_wake / n.  Costs: write op 3000 ns, wake 500
+ * ns, write_bw 2.048 GB/s (4096 B: 2000 ns).  A fill of 4096 B alone:
+ * 3000 + 2000 + 500 = 5500.  Behind two 4 KiB writes submitted at 0 (s1
+ * = op 3000 + generation 2000 + kernel 2000 + wake 500 / n: 7500 with
+ * n = 1, 7250 with n = 2, so the thread is busy to 14750), a commit (0
+ * bytes) with both in flight: 3000 + 500 / 2 = 3250, done at 18000. */
+static void test_client_extra_request_costs_op_bytes_and_wake(void **state)
 {
 	(void)state;
-	struct client_cost ka = { .write_op_ns = 3000, .write_wake_ns = 500, .piece_bytes = 4096 };
-	struct client_cost kb = { .write_op_ns = 3000, .write_wake_ns = 500 };
+	struct client_cost k = { .write_op_ns = 3000, .write_wake_ns = 500, .write_bps = 2.048e9 };
 	struct world w;
-	world_init_costs(&w, &ka, &kb);
-	struct bk_req r;
-	const uint64_t off[3] = { 0, 8192, 0 }, len[3] = { 4096, 4096, 1000 }, end[3] = { 19000, 38000, 51988 };
-	for (int i = 0; i < 3; i++) {
-		memset(&r, 0, sizeof r);
-		r = (struct bk_req){ .op = BK_WRITE, .object = 7, .offset = off[i], .length = len[i], .done = note,
-				     .ctx = &w };
-		assert_int_equal(bk_submit(&w.a, &r), 0);
-		run(&w);
-		assert_int_equal(w.ndone, i + 1);
-		assert_int_equal(w.done_ns[i], end[i]);
-	}
-	world_free(&w);
-	world_init_costs(&w, &ka, &kb);
-	submit(&w, &w.b, &r, BK_WRITE, 0);
+	world_init_costs(&w, &k, &k);
+	struct at a = { .eng = w.eng };
+	assert_int_equal(client_extra(w.c, &k, 0, 4096, at_note, &a), 0);
 	run(&w);
-	assert_int_equal(w.done_ns[0], 15500);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.ns, 5500);
+	world_free(&w);
+
+	world_init_costs(&w, &k, &k);
+	a = (struct at){ .eng = w.eng };
+	struct bk_req r[2];
+	submit(&w, &w.a, &r[0], BK_WRITE, 0);
+	submit(&w, &w.a, &r[1], BK_WRITE, 0);
+	assert_int_equal(client_extra(w.c, &k, 0, 0, at_note, &a), 0);
+	run(&w);
+	assert_int_equal(a.ns, 18000);
+	assert_int_equal(w.ndone, 2);
+	assert_int_equal(w.done_ns[0], 17500); /* its device 7500-17500 */
 	world_free(&w);
 }
 
@@ -670,7 +682,7 @@ int main(void)
 		cmocka_unit_test(test_client_read_is_cpu_device_check),
 		cmocka_unit_test(test_client_free_releases_operations_and_turns_in_flight),
 		cmocka_unit_test(test_client_tier_content_rates_replace_the_clients),
-		cmocka_unit_test(test_client_piece_costs_a_second_op_and_wake),
+		cmocka_unit_test(test_client_extra_request_costs_op_bytes_and_wake),
 		cmocka_unit_test(test_client_one_thread_serves_in_order),
 		cmocka_unit_test(test_client_nodes_do_not_share_threads),
 		cmocka_unit_test(test_client_one_shared_client_serves_every_node),

@@ -904,6 +904,58 @@ static void piece_store(struct world *w, struct cold_params *p, struct backend *
 	assert_int_equal(cold_new(&w->x, p, 1, b, &e), 0);
 }
 
+/* The client's CPU for a phase's fills and commit (cold.h, extra): here
+ * 7 us for each, after which the store sends it.  The three writes of
+ * test_cold_pieces_are_put_block_then_put_block_list take 7 us more for
+ * the first (its commit), 14 us more for the second (its fill of 1 MiB,
+ * then its commit) and nothing more for the third (one PUT, no phase). */
+struct extra_log {
+	struct world *w;
+	uint64_t bytes[4];
+	int n;
+};
+
+static int extra_7us(void *ctx, uint32_t node, uint64_t bytes, exec_fn fn, void *arg)
+{
+	struct extra_log *l = ctx;
+	assert_int_equal(node, 0);
+	assert_true(l->n < 4);
+	l->bytes[l->n++] = bytes;
+	return exec_after(&l->w->x, 7000, fn, arg) ? 0 : -1;
+}
+
+static void test_cold_fills_and_commits_wait_for_the_client(void **state)
+{
+	(void)state;
+	struct world w;
+	struct cold_params p;
+	struct backend b;
+	world_init(&w);
+	cold_params_default(&p);
+	dist_const(&p.ttfb_ns, 1e6);
+	p.piece_bytes = MiB;
+	struct extra_log l = { .w = &w };
+	p.extra = extra_7us;
+	p.extra_ctx = &l;
+	struct err e = { 0 };
+	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
+	const uint64_t want[3] = { 2000000 + 139811 + 7000, 3000000 + 69906 + 139811 + 14000, 1000000 + 134 };
+	const int calls[3] = { 1, 3, 3 };
+	struct bk_req r;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(time_alone(&w, &b, &r, BK_WRITE, (uint64_t)i + 1, off[i], len[i]), want[i]);
+		assert_int_equal(r.status, BK_OK);
+		assert_int_equal(l.n, calls[i]);
+	}
+	assert_int_equal(l.bytes[0], 0);   /* the first's commit */
+	assert_int_equal(l.bytes[1], MiB); /* the second's fill */
+	assert_int_equal(l.bytes[2], 0);   /* its commit */
+	b.ops->destroy(b.self);
+	cold_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
 /* Pieces (cold.c): with piece_bytes 1 MiB, ttfb const 1 ms and ingress
  * 7.5 GB/s, an idle write of 1 MiB at offset 0 (exactly a piece) takes
  * 1 ms + 2^20 / 7.5e9 s (139,811 ns, rounded up) + 1 ms (its Put Block,
@@ -1837,6 +1889,7 @@ int main(void)
 		cmocka_unit_test(test_cold_costs_equal_hand_computed_sums),
 		cmocka_unit_test(test_cold_pieces_are_put_block_then_put_block_list),
 		cmocka_unit_test(test_cold_pieces_stage_together_and_commit_in_phases),
+		cmocka_unit_test(test_cold_fills_and_commits_wait_for_the_client),
 		cmocka_unit_test(test_cold_put_ttfb_is_the_writes_own),
 		cmocka_unit_test(test_cold_getattr_is_enotsup_through_executor),
 		cmocka_unit_test(test_warm_write_moves_twice_its_bytes_on_the_back_end),
