@@ -493,6 +493,38 @@ static void test_sparse_powers_of_two_read_back_exactly(void **state)
 	hist_free(h);
 }
 
+/* hist_record finds a value's bucket by table, hist_record_n by the
+ * layout's formula: both must agree at every power of two's edges. */
+static void test_record_and_record_n_use_the_same_buckets(void **state)
+{
+	(void)state;
+	struct hist *a = hist_new(), *b = hist_new();
+	assert_non_null(a);
+	assert_non_null(b);
+	for (unsigned m = 0; m < 64; m++) {
+		uint64_t lo = (uint64_t)1 << m, top = lo + (lo - 1);
+		uint64_t v[] = { lo, lo + lo / 3, top - 1, top };
+		for (size_t i = 0; i < 4; i++) {
+			hist_record(a, v[i]);
+			hist_record_n(b, v[i], 1);
+		}
+	}
+	hist_record(a, 0);
+	hist_record_n(b, 0, 1);
+	size_t ca = 0, cb = 0;
+	uint64_t lo_a, hi_a, n_a, lo_b, hi_b, n_b;
+	int more;
+	while ((more = hist_next_bucket(a, &ca, &lo_a, &hi_a, &n_a))) {
+		assert_true(hist_next_bucket(b, &cb, &lo_b, &hi_b, &n_b));
+		assert_int_equal(lo_a, lo_b);
+		assert_int_equal(hi_a, hi_b);
+		assert_int_equal(n_a, n_b);
+	}
+	assert_false(hist_next_bucket(b, &cb, &lo_b, &hi_b, &n_b));
+	hist_free(a);
+	hist_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_reset_empties_the_histogram),
 		cmocka_unit_test(test_a_power_of_two_that_cannot_be_allocated_is_counted_lost),
 		cmocka_unit_test(test_sparse_powers_of_two_read_back_exactly),
+		cmocka_unit_test(test_record_and_record_n_use_the_same_buckets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
