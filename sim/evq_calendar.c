@@ -574,19 +574,17 @@ static inline int cq_pop_at(struct cq *q, uint32_t i, uint32_t b, exec_fn *fn, v
 	return 1;
 }
 
-/* A pop whose least event is not in the current day's bucket: searched. */
-static __attribute__((noinline)) int cq_pop_search(struct cq *q, uint64_t until, uint64_t *t_ns, exec_fn *fn,
-						   void **arg)
+/* The least event when it is not in the current day's bucket: searched
+ * (q->day moves to its day).  It returns the slot, not the event through
+ * the pop's out-parameters, so that those stay in registers in the
+ * inlined pop (passed to a call, they lived on the stack). */
+static __attribute__((noinline)) uint32_t cq_pop_search(struct cq *q)
 {
-	uint32_t i = cq_search_min(q);
-	*t_ns = q->link[i].t_ns;
-	if (*t_ns > until)
-		return 0; /* q->day stays at its day */
-	return cq_pop_at(q, i, (uint32_t)(q->day & (q->nbuckets - 1)), fn, arg);
+	return cq_search_min(q);
 }
 
-/* As cq_find_min, with the search (and the resizes) as calls in tail
- * position, so that the common pop saves no registers for them. */
+/* As cq_find_min, with the search (and the resizes) as calls, so that the
+ * common pop saves no registers for them. */
 int evq_calendar_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg)
 {
 	struct cq *q = qv;
@@ -596,11 +594,13 @@ int evq_calendar_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void
 	}
 	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
 	uint32_t i = cq_today(q, b);
-	if (i == CQ_NIL)
-		return cq_pop_search(q, until, t_ns, fn, arg);
+	if (i == CQ_NIL) {
+		i = cq_pop_search(q);
+		b = (uint32_t)(q->day & (q->nbuckets - 1));
+	}
 	*t_ns = q->link[i].t_ns;
 	if (*t_ns > until)
-		return 0;
+		return 0; /* q->day stays at its day */
 	return cq_pop_at(q, i, b, fn, arg);
 }
 
