@@ -16,13 +16,19 @@
 /* Latest time an event may carry: UINT64_MAX means "never" in peek_time. */
 #define EV_TIME_MAX (UINT64_MAX - 1)
 
+#define EV_HALT_STOP 1u
+#define EV_HALT_FAILED 2u
+
 struct ev_engine {
 	const struct evq_ops *ops;
 	void *q;
 	uint64_t now;
-	uint64_t events;
-	int stop;
-	int failed;  /* sticky: a push ran out of memory */
+	uint64_t events; /* counted per batch of the loop, and at its exits */
+	/* Why the loop must stop, one word so that it costs one test per
+	 * event: EV_HALT_STOP (a callback called ev_stop; cleared when the loop
+	 * stops for it) and EV_HALT_FAILED (sticky: a push ran out of
+	 * memory). */
+	unsigned halt;
 	const volatile sig_atomic_t *intr;
 };
 
@@ -61,7 +67,7 @@ uint64_t ev_at(struct ev_engine *eng, uint64_t t_ns, exec_fn fn, void *arg)
 		t_ns = EV_TIME_MAX;
 	uint64_t id = eng->ops->push(eng->q, t_ns, fn, arg);
 	if (!id)
-		eng->failed = 1;
+		eng->halt |= EV_HALT_FAILED;
 	return id;
 }
 
@@ -78,7 +84,7 @@ int ev_cancel(struct ev_engine *eng, uint64_t id)
 
 void ev_stop(struct ev_engine *eng)
 {
-	eng->stop = 1;
+	eng->halt |= EV_HALT_STOP;
 }
 
 void ev_set_interrupt(struct ev_engine *eng, const volatile sig_atomic_t *flag)
@@ -97,22 +103,26 @@ static inline __attribute__((always_inline)) int ev_loop(struct ev_engine *eng, 
 	void *q = eng->q;
 	/* The interrupt flag is read once per batch of events: its load
 	 * (volatile, so never kept in a register) would cost more per event
-	 * than the check is worth. */
+	 * than the check is worth.  The events run are counted the same way:
+	 * the batch's counter is added when the batch ends or the loop
+	 * returns, not stored at every event. */
 	for (;;) {
 		if (eng->intr && *eng->intr)
 			return EV_INTERRUPTED;
 		for (unsigned k = 0; k < EV_POLL_EVENTS; k++) {
-			if (eng->failed)
-				return err_set(e, ERR_FAIL, "out of memory scheduling an event at %llu ns",
-					       (unsigned long long)eng->now);
-			if (eng->stop) {
-				eng->stop = 0;
+			if (eng->halt) {
+				eng->events += k;
+				if (eng->halt & EV_HALT_FAILED)
+					return err_set(e, ERR_FAIL, "out of memory scheduling an event at %llu ns",
+						       (unsigned long long)eng->now);
+				eng->halt &= ~EV_HALT_STOP;
 				return EV_STOPPED;
 			}
 			uint64_t t;
 			exec_fn fn;
 			void *arg;
 			if (!pop(q, until_ns, &t, &fn, &arg)) {
+				eng->events += k;
 				if (t == UINT64_MAX)
 					return EV_EMPTY;
 				if (until_ns > eng->now)
@@ -120,9 +130,9 @@ static inline __attribute__((always_inline)) int ev_loop(struct ev_engine *eng, 
 				return EV_UNTIL;
 			}
 			eng->now = t;
-			eng->events++;
 			fn(arg);
 		}
+		eng->events += EV_POLL_EVENTS;
 	}
 }
 

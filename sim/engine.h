@@ -56,6 +56,8 @@ void ev_stop(struct ev_engine *eng);
 #define EV_POLL_EVENTS 4096
 void ev_set_interrupt(struct ev_engine *eng, const volatile sig_atomic_t *flag);
 
+/* Events run by ev_run so far; up to date when ev_run returns (a callback
+ * that asks sees the count as of its batch's start). */
 uint64_t ev_events_run(const struct ev_engine *eng);
 size_t ev_pending(const struct ev_engine *eng);
 /* Time of the next pending event; UINT64_MAX when none is pending. */
