@@ -106,6 +106,7 @@ struct cq {
 	size_t size;        /* pending events */
 	uint32_t *bucket;   /* head slot of each bucket, CQ_NIL when empty */
 	uint32_t nbuckets;  /* a power of two */
+	uint32_t mask;      /* nbuckets - 1: a day's bucket is one `and` */
 	/* Brown's resize thresholds and the cost check's period for this
 	 * nbuckets, worked out when it changes (cq_set_buckets) rather than
 	 * at every push and pop. */
@@ -114,7 +115,9 @@ struct cq {
 	unsigned shift;     /* width = 2^shift ns; day of t = t >> shift */
 	uint64_t day;       /* no pending event has a day before this one */
 	uint64_t work;      /* extra steps since the last check (see above) */
-	uint32_t pops;      /* pops since the last check */
+	/* Pops left until the cost check (check_after after it), counted down
+	 * so that a pop's share of the check is a decrement and its flags. */
+	uint32_t pops_left;
 	/* No cache of the least event: a search that finds it in the current
 	 * day's bucket (most pops) costs no more than checking a cache, and
 	 * keeping one cost every push a test and every pop a store. */
@@ -122,7 +125,7 @@ struct cq {
 
 static uint32_t cq_bucket_of(const struct cq *q, uint64_t t_ns)
 {
-	return (uint32_t)((t_ns >> q->shift) & (q->nbuckets - 1));
+	return (uint32_t)((t_ns >> q->shift) & q->mask);
 }
 
 /* Links slot i into bucket b right after slot p, or at the head when p is
@@ -240,7 +243,7 @@ static void cq_unlink(struct cq *q, uint32_t i)
 static uint32_t cq_search_min(struct cq *q)
 {
 	const struct cq_link *l = q->link;
-	uint32_t mask = q->nbuckets - 1;
+	uint32_t mask = q->mask;
 
 	/* A bucket's head is its least time, and no event has a day before
 	 * q->day: so when day q->day holds an event, that event's bucket's head
@@ -284,7 +287,7 @@ static inline uint32_t cq_find_min(struct cq *q)
 {
 	if (q->size == 0)
 		return CQ_NIL;
-	uint32_t h = cq_today(q, (uint32_t)(q->day & (q->nbuckets - 1)));
+	uint32_t h = cq_today(q, (uint32_t)(q->day & q->mask));
 	return h != CQ_NIL ? h : cq_search_min(q);
 }
 
@@ -300,6 +303,7 @@ static void cq_free_slot(struct cq *q, uint32_t i)
 static void cq_set_buckets(struct cq *q, uint32_t nb)
 {
 	q->nbuckets = nb;
+	q->mask = nb - 1;
 	q->grow_above = nb < CQ_MAX_BUCKETS ? 2 * (size_t)nb : SIZE_MAX;
 	q->shrink_below = nb > CQ_MIN_BUCKETS ? nb / 2 : 0;
 	q->check_after = nb + CQ_CHECK_POPS;
@@ -393,7 +397,7 @@ __attribute__((noinline, cold)) static void cq_resize(struct cq *q, uint32_t nb)
 		cq_insert_before_ge(q, sample[k]);
 
 	q->work = 0;
-	q->pops = 0;
+	q->pops_left = q->check_after;
 	if (ns > 0)
 		q->day = sample_t[0] >> q->shift;
 	else
@@ -447,6 +451,7 @@ static void *cq_create(void)
 	for (uint32_t b = 0; b < CQ_MIN_BUCKETS; b++)
 		q->bucket[b] = CQ_NIL;
 	cq_set_buckets(q, CQ_MIN_BUCKETS);
+	q->pops_left = q->check_after;
 	q->free_head = CQ_NIL;
 	return q;
 }
@@ -538,12 +543,13 @@ static void cq_after_remove(struct cq *q)
  * help. */
 static void cq_check_cost(struct cq *q)
 {
-	if (++q->pops < q->check_after)
+	if (--q->pops_left > 0)
 		return;
-	if (q->work > (uint64_t)CQ_REWIDTH_COST * q->pops)
+	/* check_after pops since the last check */
+	if (q->work > (uint64_t)CQ_REWIDTH_COST * q->check_after)
 		cq_resize(q, q->nbuckets);
 	q->work = 0;
-	q->pops = 0;
+	q->pops_left = q->check_after;
 }
 
 /* The end of a pop whose removal may resize the calendar: its size fell
@@ -568,9 +574,12 @@ static inline int cq_pop_at(struct cq *q, uint32_t i, uint32_t b, exec_fn *fn, v
 	*arg = q->pay[i].arg;
 	cq_free_slot(q, i);
 	q->size--;
-	if (q->size < q->shrink_below || q->pops + 1 >= q->check_after)
+	if (q->size < q->shrink_below)
 		return cq_pop_end_slow(q);
-	q->pops++; /* cq_check_cost, with nothing due */
+	if (--q->pops_left == 0) { /* cq_check_cost, with the check due */
+		q->pops_left = 1;
+		return cq_pop_end_slow(q);
+	}
 	return 1;
 }
 
@@ -592,11 +601,11 @@ int evq_calendar_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void
 		*t_ns = UINT64_MAX;
 		return 0;
 	}
-	uint32_t b = (uint32_t)(q->day & (q->nbuckets - 1));
+	uint32_t b = (uint32_t)(q->day & q->mask);
 	uint32_t i = cq_today(q, b);
 	if (i == CQ_NIL) {
 		i = cq_pop_search(q);
-		b = (uint32_t)(q->day & (q->nbuckets - 1));
+		b = (uint32_t)(q->day & q->mask);
 	}
 	*t_ns = q->link[i].t_ns;
 	if (*t_ns > until)
