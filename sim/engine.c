@@ -43,6 +43,8 @@ struct ev_engine *ev_engine_new(const struct evq_ops *ops)
 		free(eng);
 		return NULL;
 	}
+	if (eng->ops == &evq_calendar)
+		evq_calendar_on_fail(eng->q, &eng->halt, EV_HALT_FAILED);
 	return eng;
 }
 
@@ -187,13 +189,34 @@ static int x_cancel(void *self, uint64_t id)
 	return ev_cancel(self, id);
 }
 
+/* ev_at over the calendar, which sets EV_HALT_FAILED itself when a push
+ * fails (evq_calendar_on_fail): its push is a jump, with no register kept
+ * to test the handle after it. */
+static uint64_t x_call_at_calendar(void *self, uint64_t t_ns, exec_fn fn, void *arg)
+{
+	struct ev_engine *eng = self;
+	if (t_ns < eng->now)
+		t_ns = eng->now;
+	if (t_ns > EV_TIME_MAX)
+		t_ns = EV_TIME_MAX;
+	return evq_calendar_push(eng->q, t_ns, fn, arg);
+}
+
 static const struct exec_ops ev_exec_ops = {
 	.now = x_now,
 	.call_at = x_call_at,
 	.cancel = x_cancel,
 };
 
+static const struct exec_ops ev_exec_ops_calendar = {
+	.now = x_now,
+	.call_at = x_call_at_calendar,
+	.cancel = x_cancel,
+};
+
 struct exec ev_executor(struct ev_engine *eng)
 {
-	return (struct exec){ .ops = &ev_exec_ops, .self = eng, .clock = &eng->now };
+	return (struct exec){ .ops = eng->ops == &evq_calendar ? &ev_exec_ops_calendar : &ev_exec_ops,
+			      .self = eng,
+			      .clock = &eng->now };
 }

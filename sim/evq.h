@@ -48,6 +48,12 @@ extern const struct evq_ops evq_calendar;
  * is its queue (engine.c): not through the table, and so open to
  * inlining. */
 int evq_calendar_pop(void *q, uint64_t until, uint64_t *t_ns, exec_fn *fn, void **arg);
+/* evq_calendar's push, for the engine's executor to jump to directly. */
+uint64_t evq_calendar_push(void *q, uint64_t t_ns, exec_fn fn, void *arg);
+/* Where evq_calendar reports a push's out of memory, besides its 0:
+ * *flag |= bit (flag NULL: nowhere).  So the engine's executor can pass
+ * the push's result straight back, without a test of it. */
+void evq_calendar_on_fail(void *q, unsigned *flag, unsigned bit);
 
 /* Test hook: make the heap renumber its 32-bit sequence numbers once the
  * counter reaches `limit` instead of 2^32 - 1 (see evq_heap.c). */

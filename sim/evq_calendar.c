@@ -118,6 +118,8 @@ struct cq {
 	/* Pops left until the cost check (check_after after it), counted down
 	 * so that a pop's share of the check is a decrement and its flags. */
 	uint32_t pops_left;
+	unsigned *fail_flag; /* evq_calendar_on_fail */
+	unsigned fail_bit;
 	/* No cache of the least event: a search that finds it in the current
 	 * day's bucket (most pops) costs no more than checking a cache, and
 	 * keeping one cost every push a test and every pop a store. */
@@ -487,8 +489,11 @@ static inline uint64_t cq_take_slot(struct cq *q, uint64_t t_ns, exec_fn fn, voi
 /* A push that must first grow the slots or then resize the calendar. */
 static __attribute__((noinline, cold)) uint64_t cq_push_slow(struct cq *q, uint64_t t_ns, exec_fn fn, void *arg)
 {
-	if (q->free_head == CQ_NIL && cq_grow(q) != 0)
+	if (q->free_head == CQ_NIL && cq_grow(q) != 0) {
+		if (q->fail_flag)
+			*q->fail_flag |= q->fail_bit;
 		return 0;
+	}
 	uint64_t handle = cq_take_slot(q, t_ns, fn, arg);
 	cq_insert_after_le(q, (uint32_t)handle);
 	if (q->size > q->grow_above)
@@ -509,7 +514,7 @@ static __attribute__((noinline)) uint64_t cq_push_walk(struct cq *q, uint32_t b,
 /* The slow cases (growth, resize, a walk) are calls in tail position, so
  * that the common push (into an empty bucket, or at a bucket's head or
  * tail) saves no registers for them: that was a sixth of a push. */
-static uint64_t cq_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
+uint64_t evq_calendar_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 {
 	struct cq *q = qv;
 
@@ -613,6 +618,13 @@ int evq_calendar_pop(void *qv, uint64_t until, uint64_t *t_ns, exec_fn *fn, void
 	return cq_pop_at(q, i, b, fn, arg);
 }
 
+void evq_calendar_on_fail(void *qv, unsigned *flag, unsigned bit)
+{
+	struct cq *q = qv;
+	q->fail_flag = flag;
+	q->fail_bit = bit;
+}
+
 static uint64_t cq_peek_time(void *qv)
 {
 	struct cq *q = qv;
@@ -653,7 +665,7 @@ const struct evq_ops evq_calendar = {
 	.name = "calendar",
 	.create = cq_create,
 	.destroy = cq_destroy,
-	.push = cq_push,
+	.push = evq_calendar_push,
 	.pop = evq_calendar_pop,
 	.peek_time = cq_peek_time,
 	.cancel = cq_cancel,

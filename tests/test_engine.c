@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -236,6 +240,95 @@ static void test_out_of_memory_is_sticky_and_reported(void **state)
 	ev_engine_free(eng);
 }
 
+/* The same through the executor over the calendar, whose push reports its
+ * out of memory to the engine itself (evq_calendar_on_fail): a callback
+ * that pushes until a push fails ends the run at once, with the error,
+ * before the event due with it runs.  In a child under an address-space
+ * limit with the heap used up; not under AddressSanitizer, whose shadow
+ * memory needs an unlimited address space. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ENGINE_NO_RLIMIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENGINE_NO_RLIMIT 1
+#endif
+#endif
+
+#ifndef ENGINE_NO_RLIMIT
+struct flood {
+	struct exec x;
+	int failed_push; /* a push returned 0 */
+	int after_ran;   /* the event due with the flood ran */
+};
+
+static void flood_noop(void *arg)
+{
+	(void)arg;
+}
+
+static void flood_after(void *arg)
+{
+	((struct flood *)arg)->after_ran = 1;
+}
+
+static void flood_push(void *arg)
+{
+	struct flood *f = arg;
+	for (uint64_t k = 0; k < ((uint64_t)1 << 32); k++)
+		if (!exec_at(&f->x, 1000000 + k, flood_noop, NULL)) {
+			f->failed_push = 1;
+			return;
+		}
+}
+
+/* The child's checks: its exit status is the number of the first one to
+ * fail, 0 when all hold. */
+static int flood_child(void)
+{
+	struct ev_engine *eng = ev_engine_new(&evq_calendar);
+	if (!eng)
+		return 1;
+	struct flood f = { .x = ev_executor(eng) };
+	if (!exec_at(&f.x, 10, flood_push, &f) || !exec_at(&f.x, 10, flood_after, &f))
+		return 2;
+	long pages = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+	if (!fp || fscanf(fp, "%ld", &pages) != 1)
+		return 3;
+	fclose(fp);
+	struct rlimit rl = { .rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (64 << 20),
+			     .rlim_max = RLIM_INFINITY };
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 4;
+	struct err e = { 0 };
+	if (ev_run(eng, UINT64_MAX, &e) != -1 || e.code != ERR_FAIL || !strstr(e.msg, "out of memory"))
+		return 5;
+	if (!f.failed_push)
+		return 6;
+	if (f.after_ran)
+		return 7;
+	return 0;
+}
+#endif
+
+static void test_out_of_memory_through_the_executor_stops_the_run_at_once(void **state)
+{
+	(void)state;
+#ifdef ENGINE_NO_RLIMIT
+	skip();
+#else
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(flood_child());
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+#endif
+}
+
 struct refev {
 	uint64_t t;
 	long seq;
@@ -310,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_after_saturates_instead_of_wrapping),
 		cmocka_unit_test(test_executor_contract_drives_engine),
 		cmocka_unit_test(test_out_of_memory_is_sticky_and_reported),
+		cmocka_unit_test(test_out_of_memory_through_the_executor_stops_the_run_at_once),
 		cmocka_unit_test(test_heap_renumbering_keeps_fifo_among_equal_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
