@@ -513,7 +513,9 @@ static __attribute__((noinline)) uint64_t cq_push_walk(struct cq *q, uint32_t b,
 
 /* The slow cases (growth, resize, a walk) are calls in tail position, so
  * that the common push (into an empty bucket, or at a bucket's head or
- * tail) saves no registers for them: that was a sixth of a push. */
+ * tail) saves no registers for them: that was a sixth of a push.  A push
+ * at the tail is linked as one (a tail has no next), not by the general
+ * cq_link_after. */
 uint64_t evq_calendar_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 {
 	struct cq *q = qv;
@@ -522,17 +524,20 @@ uint64_t evq_calendar_push(void *qv, uint64_t t_ns, exec_fn fn, void *arg)
 		return cq_push_slow(q, t_ns, fn, arg);
 	uint64_t handle = cq_take_slot(q, t_ns, fn, arg);
 	uint32_t i = (uint32_t)handle;
-	const struct cq_link *l = q->link;
+	struct cq_link *l = q->link;
 	uint32_t b = cq_bucket_of(q, t_ns);
 	uint32_t head = q->bucket[b];
-	uint32_t p = CQ_NIL;
 	if (head != CQ_NIL && l[head].t_ns <= t_ns) {
 		uint32_t tail = l[head].prev;
 		if (l[tail].t_ns > t_ns)
 			return cq_push_walk(q, b, head, tail, handle);
-		p = tail;
+		l[i].next = CQ_NIL;
+		l[i].prev = tail;
+		l[tail].next = i;
+		l[head].prev = i;
+		return handle;
 	}
-	cq_link_after(q, b, p, i);
+	cq_link_after(q, b, CQ_NIL, i);
 	return handle;
 }
 
