@@ -1734,7 +1734,12 @@ int res_xfer_start(struct res_xfer *t, const struct exec *x, uint64_t start_ns, 
 	for (unsigned i = 0; i < n; i++) {
 		struct res_xleg *g = &t->leg[i];
 		struct res_link *l = links[i];
-		*g = (struct res_xleg){ .t = t, .l = l, .bytes = bytes[i] };
+		/* Field by field, each once (state and due_ns below): a zeroed
+		 * compound literal stored the leg twice over. */
+		g->t = t;
+		g->l = l;
+		g->bytes = bytes[i];
+		g->ev = 0;
 		if (link_unsettled(l, now))
 			link_settle(l, now);
 		uint64_t due = link_solo_due(l, start_ns, bytes[i]);
@@ -1749,6 +1754,7 @@ int res_xfer_start(struct res_xfer *t, const struct exec *x, uint64_t start_ns, 
 		/* Shared (or out of memory): an ordinary flow, from start_ns. */
 		t->loud++;
 		g->state = LEG_LOUD;
+		g->due_ns = 0;
 		if (start_ns > now) {
 			g->ev = exec_at(x, start_ns, leg_arrive, g);
 		} else if (res_link_submit(l, bytes[i], 0, leg_flow_done, g)) {
