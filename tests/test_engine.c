@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tests/child.h"
+
 #include "sim/engine.h"
 
 /* A log of which callback ran at what time. */
@@ -317,15 +319,7 @@ static void test_out_of_memory_through_the_executor_stops_the_run_at_once(void *
 #ifdef ENGINE_NO_RLIMIT
 	skip();
 #else
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(flood_child());
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(test_in_child(flood_child), 0);
 #endif
 }
 

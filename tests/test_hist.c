@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "tests/child.h"
+
 #include "sim/hist.h"
 #include "sim/metrics.h"
 
@@ -452,15 +454,7 @@ static void test_a_power_of_two_that_cannot_be_allocated_is_counted_lost(void **
 #ifdef HIST_NO_RLIMIT
 	skip();
 #else
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(lost_child());
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(test_in_child(lost_child), 0);
 #endif
 }
 

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/child.h"
+
 #include "sim/memcap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -38,23 +40,11 @@
 	static void name(void **state) \
 	{ \
 		(void)state; \
-		assert_int_equal(in_child(child), 0); \
+		assert_int_equal(test_in_child(child), 0); \
 	}
 #endif
 
 /* Runs fn in a child; returns its exit status (0: every check held). */
-static int in_child(int (*fn)(void))
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn());
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 100;
-	return WEXITSTATUS(status);
-}
-
 static uint64_t ram_and_swap(void)
 {
 	struct sysinfo si;
@@ -134,7 +124,7 @@ CEILING_TEST(test_a_lower_limit_in_force_is_kept, child_keeps_lower)
 static void test_off_sets_no_ceiling(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(child_off), 0);
+	assert_int_equal(test_in_child(child_off), 0);
 }
 
 static void test_bad_values_are_refused_naming_the_variable(void **state)
