@@ -894,12 +894,17 @@ static void test_cold_costs_equal_hand_computed_sums(void **state)
 }
 
 /* A store of 1 MiB pieces answering in 1 ms (ttfb const), idle. */
-static void piece_store(struct world *w, struct cold_params *p, struct backend *b)
+/* A store of 1 MiB pieces answering in 1 ms; extra (cold.h), if set, is
+ * the client's CPU for fills and commits. */
+static void piece_store(struct world *w, struct cold_params *p, struct backend *b,
+			int (*extra)(void *, uint32_t, uint64_t, exec_fn, void *), void *extra_ctx)
 {
 	world_init(w);
 	cold_params_default(p);
 	dist_const(&p->ttfb_ns, 1e6);
 	p->piece_bytes = MiB;
+	p->extra = extra;
+	p->extra_ctx = extra_ctx;
 	struct err e = { 0 };
 	assert_int_equal(cold_new(&w->x, p, 1, b, &e), 0);
 }
@@ -930,15 +935,8 @@ static void test_cold_fills_and_commits_wait_for_the_client(void **state)
 	struct world w;
 	struct cold_params p;
 	struct backend b;
-	world_init(&w);
-	cold_params_default(&p);
-	dist_const(&p.ttfb_ns, 1e6);
-	p.piece_bytes = MiB;
 	struct extra_log l = { .w = &w };
-	p.extra = extra_7us;
-	p.extra_ctx = &l;
-	struct err e = { 0 };
-	assert_int_equal(cold_new(&w.x, &p, 1, &b, &e), 0);
+	piece_store(&w, &p, &b, extra_7us, &l);
 	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
 	const uint64_t want[3] = { 2000000 + 139811 + 7000, 3000000 + 69906 + 139811 + 14000, 1000000 + 134 };
 	const int calls[3] = { 1, 3, 3 };
@@ -970,7 +968,7 @@ static void test_cold_pieces_are_put_block_then_put_block_list(void **state)
 	struct world w;
 	struct cold_params p;
 	struct backend b;
-	piece_store(&w, &p, &b);
+	piece_store(&w, &p, &b, NULL, NULL);
 	const uint64_t off[3] = { 0, MiB, 0 }, len[3] = { MiB, MiB / 2, 1000 };
 	const uint64_t want[3] = { 2000000 + 139811, 3000000 + 69906 + 139811, 1000000 + 134 };
 	struct bk_req r;
@@ -1026,7 +1024,7 @@ static void test_cold_pieces_stage_together_and_commit_in_phases(void **state)
 	struct world w;
 	struct cold_params p;
 	struct backend b;
-	piece_store(&w, &p, &b);
+	piece_store(&w, &p, &b, NULL, NULL);
 	struct phased ph = { .w = &w, .b = &b };
 	const uint64_t off[3] = { 0, MiB, 3 * MiB };
 	for (int i = 0; i < 3; i++) {
