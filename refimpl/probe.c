@@ -1054,12 +1054,23 @@ static double busy(const struct probe_point *p)
  * size / bw at n operations in flight, fitted to the points' CPU per
  * operation, which is without the content work (timed apart: the client
  * model charges it at cpu_check_bw and cpu_fill_bw).  op and wake through
- * the 4 KiB points at QD1 and the deepest QD; bw through the 1 MiB points
- * of the bandwidth plateau (plateau_bps's, from the saturation depth on):
- * the median of their CPU per operation less op + wake / QD is the time
- * of 1 MiB (bw 0, free, when it costs no more).  Not the best point's:
- * where the client is the limit, the best bandwidth is the window whose
- * CPU ran fastest, biased as the best of several is.  A KV-cache probe's
+ * the 4 KiB points at QD1 and the deepest QD; bw through all four 1 MiB
+ * points: the median of their CPU per operation less op + wake / QD is
+ * the time of 1 MiB (bw 0, free, when it costs no more).
+ *
+ * All four, not the bandwidth plateau's alone (as until 2026-11-26): the
+ * deepest point is dearer per byte wherever the device or server is the
+ * limit, and a plateau that starts late is half that point.  A Blob
+ * probe's 1 MiB Put Blobs took 267, 352, 364 and 752 us of CPU per MiB at
+ * QD 1, 4, 16 and 64 (Azurite saturated at 16, and at 64 the client's
+ * sends met full socket buffers), so the plateau's median made a MiB cost
+ * 558 us, where a cold-checkpoint run, which drains one piece at a time,
+ * spent under 340 us a Put Block: re-predicted with the median of all
+ * four (358 us), its client-busy row went from +3.13 to +0.89 points and
+ * its AU from -10.2 to -9.2, the other five cases' rows by under 0.1
+ * point (HARDWARE.md, set 55).  A median, not the best point: where the
+ * client is the limit, the best bandwidth is the window whose CPU ran
+ * fastest, biased as the best of several is.  A KV-cache probe's
  * warm 1 MiB reads took 59.8, 54.3, 58.1 and 66.4 us of CPU at QD 1, 4,
  * 16 and 64; the best point (QD 4) made the copy 20.1 GB/s, the median
  * 18.5, and re-predicted with the median, the case's throughput error
@@ -1074,7 +1085,6 @@ struct cpu_fit {
 	double content_bps;  /* check (reads) or fill (writes); 0: not known */
 	double content_op_ns; /* its cost per call (content_op_ns) */
 	double large_ns;     /* the median 1 MiB time the bw is from */
-	unsigned large_from; /* the plateau's first QD */
 	const struct probe_point *one, *deep;
 };
 
@@ -1114,8 +1124,7 @@ static double wake_ns(const struct probe_point *one, const struct probe_point *d
 static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double content_bps)
 {
 	struct cpu_fit c = { .one = &r->pt[w][0][0], .deep = &r->pt[w][0][PROBE_NQD - 1],
-			     .content_bps = content_bps, .content_op_ns = content_op_ns(r, w, content_bps),
-			     .large_from = saturation_qd(r, w, 1) };
+			     .content_bps = content_bps, .content_op_ns = content_op_ns(r, w, content_bps) };
 	double cn = c.deep->cpu_ns_per_op, n = c.deep->qd;
 	c.wake_ns = wake_ns(c.one, c.deep);
 	double x = 0; /* 4 KiB / bw */
@@ -1127,8 +1136,7 @@ static struct cpu_fit cpu_fit(const struct probe_result *r, int w, double conten
 		size_t k = 0;
 		for (int q = 0; q < PROBE_NQD; q++) {
 			const struct probe_point *p = &r->pt[w][1][q];
-			if (p->qd >= c.large_from)
-				v[k++] = p->cpu_ns_per_op - c.op_ns - c.wake_ns / p->qd;
+			v[k++] = p->cpu_ns_per_op - c.op_ns - c.wake_ns / p->qd;
 		}
 		c.large_ns = median(v, k);
 		c.bps = c.large_ns > 0 ? (double)r->pt[w][1][0].size_bytes / c.large_ns * 1e9 : 0;
@@ -1152,14 +1160,14 @@ static void write_cpu(const struct cpu_fit *c, const char *op, FILE *f)
 		   "; through 4 KiB at QD1 (%.2f us) and at QD %u (%.2f us), %s\n"
 		   "cpu_%s_op = %.4gus\n; cpu_%s_wake: the part an operation alone pays, (QD1 - QD %u) x %u / %u\n"
 		   "cpu_%s_wake = %.4gus\n"
-		   "; cpu_%s_bw: its part per byte, through the 1 MiB points from QD %u (the bandwidth\n"
-		   "; plateau): the median of their CPU per op less op + wake / QD, %.1f us%s\n"
+		   "; cpu_%s_bw: its part per byte, through the 1 MiB points at every QD: the median of\n"
+		   "; their CPU per op less op + wake / QD, %.1f us%s\n"
 		   "cpu_%s_bw = %.6gMB/s\n",
 		op, op, op, c->one->cpu_ns_per_op / 1e3, c->deep->qd, c->deep->cpu_ns_per_op / 1e3,
 		rd ? "without the\n; check of the bytes read (cpu_check_bw)"
 		   : "without the\n; generation of the bytes written (cpu_fill_bw)",
 		op, c->op_ns / 1e3, op, c->deep->qd, c->deep->qd, c->deep->qd - 1, op, c->wake_ns / 1e3, op,
-		c->large_from, c->large_ns / 1e3, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
+		c->large_ns / 1e3, c->bps > 0 ? "" : " (free: no dearer)", op, c->bps / 1e6);
 }
 
 /* cpu_check_bw and cpu_fill_bw: the tier's content work, as timed inside
