@@ -143,44 +143,50 @@ static uint32_t alloc_handle(struct cidx *x)
 	return h;
 }
 
-/* Stores key in entry h and its slot in the map (room reserved). */
-static inline uint32_t insert_at(struct cidx *x, uint32_t h, uint64_t key)
+/* Stores key, whose hash is hv, in entry h and its slot in the map (room
+ * reserved). */
+static inline uint32_t insert_at(struct cidx *x, uint32_t h, uint64_t key, uint64_t hv)
 {
 	memcpy(cidx_at(x, h), &key, sizeof key);
-	put(&x->map, (cidx_hash(key) & 0xffffffff00000000ULL) | ((uint64_t)h + 1));
+	put(&x->map, (hv & 0xffffffff00000000ULL) | ((uint64_t)h + 1));
 	x->map.count++;
 	return h;
 }
 
 /* cidx_insert when the map must grow or no freed handle is there. */
-static __attribute__((noinline)) uint32_t insert_slow(struct cidx *x, uint64_t key)
+static __attribute__((noinline)) uint32_t insert_slow(struct cidx *x, uint64_t key, uint64_t hv)
 {
 	if (cidx_map_reserve(&x->map) < 0)
 		return CIDX_NONE;
 	uint32_t h = alloc_handle(x);
 	if (h == CIDX_NONE)
 		return CIDX_NONE;
-	return insert_at(x, h, key);
+	return insert_at(x, h, key, hv);
 }
 
 /* The common insert (room in the map, a freed handle to reuse) first,
  * with the rest as a call in tail position: it then saves no registers
  * for the growth. */
-uint32_t cidx_insert(struct cidx *x, uint64_t key)
+uint32_t cidx_insert_hashed(struct cidx *x, uint64_t key, uint64_t hv)
 {
 	if (x->map.count + 1 > x->map.grow_at || x->free_head == CIDX_NONE)
-		return insert_slow(x, key);
+		return insert_slow(x, key, hv);
 	uint32_t h = x->free_head;
 	memcpy(&x->free_head, cidx_at(x, h), sizeof x->free_head);
-	return insert_at(x, h, key);
+	return insert_at(x, h, key, hv);
 }
 
 void cidx_remove(struct cidx *x, uint32_t h)
 {
 	uint64_t key;
 	memcpy(&key, cidx_at(x, h), sizeof key);
+	cidx_remove_hashed(x, h, cidx_hash(key));
+}
+
+void cidx_remove_hashed(struct cidx *x, uint32_t h, uint64_t hv)
+{
 	const struct cidx_map *m = &x->map;
-	uint32_t i = cidx_map_home(m, (uint32_t)(cidx_hash(key) >> 32));
+	uint32_t i = cidx_map_home(m, (uint32_t)(hv >> 32));
 	while ((uint32_t)m->slots[i] != h + 1)
 		i = cidx_map_next(m, i);
 	cidx_map_delete(&x->map, i);

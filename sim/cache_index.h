@@ -14,7 +14,8 @@
  * 6.4 algorithm L) and backward-shift deletion (Knuth's algorithm R), so
  * there are no tombstones and a long run of evictions never degrades
  * lookups.  The hash is MurmurHash3's 64-bit finaliser (Appleby 2011),
- * which mixes sequential ids (block numbers) well.  The slot keeps the
+ * which mixes sequential ids (block numbers) well, less its last step
+ * (see cidx_hash).  The slot keeps the
  * top 32 bits of the hash as its tag, and a key's home slot is the tag
  * scaled to the table, floor(tag * n_slots / 2^32) (Lemire's "fast
  * alternative to the modulo reduction", 2016), so the home of every slot
@@ -113,13 +114,21 @@ struct cidx {
 int cidx_init(struct cidx *x, size_t entry_bytes, int dense);
 void cidx_destroy(struct cidx *x);
 
+/* MurmurHash3's finaliser without its last step, k ^= k >> 33: that step
+ * changes bits 0..30 only, and the users of the hash read its top bits (a
+ * tag is the top 32; the path's metadata cache takes log2 of its slots,
+ * 33 at most below 2^33 slots) or the whole value as the key's identity
+ * (ghost records), which needs a bijection, not those bits.  So tags and
+ * homes are the full finaliser's, slot for slot, three instructions
+ * sooner (about 15 hashes a request on the three-tier bench).  Lookups
+ * never decide results, so even a larger table would only lay out
+ * differently. */
 static inline uint64_t cidx_hash(uint64_t k)
 {
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
 	k ^= k >> 33;
 	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
 	return k;
 }
 
@@ -129,10 +138,11 @@ static inline void *cidx_at(const struct cidx *x, uint32_t h)
 	       (size_t)(h & (CIDX_BLOCK - 1)) * x->entry_bytes;
 }
 
-/* The handle of key, or CIDX_NONE. */
-static inline uint32_t cidx_find(const struct cidx *x, uint64_t key)
+/* The handle of key, whose hash is hv (cidx_hash(key)), or CIDX_NONE.
+ * The *_hashed calls let a caller that looks a key up, then inserts or
+ * later removes it, hash it once. */
+static inline uint32_t cidx_find_hashed(const struct cidx *x, uint64_t key, uint64_t hv)
 {
-	uint64_t hv = cidx_hash(key);
 	uint32_t tag = (uint32_t)(hv >> 32);
 	uint32_t i = cidx_map_home(&x->map, tag);
 	for (;;) {
@@ -146,6 +156,12 @@ static inline uint32_t cidx_find(const struct cidx *x, uint64_t key)
 		}
 		i = cidx_map_next(&x->map, i);
 	}
+}
+
+/* The handle of key, or CIDX_NONE. */
+static inline uint32_t cidx_find(const struct cidx *x, uint64_t key)
+{
+	return cidx_find_hashed(x, key, cidx_hash(key));
 }
 
 /* A prefetch hint: it changes no contents and no result, only when memory
@@ -175,10 +191,16 @@ static inline __attribute__((always_inline)) void cidx_prefetch(const struct cid
 /* Adds key, which must be absent, and returns its new entry's handle
  * (the entry holds the key; the rest of it is uninitialised), or
  * CIDX_NONE on out of memory.  Entry pointers stay valid. */
-uint32_t cidx_insert(struct cidx *x, uint64_t key);
+uint32_t cidx_insert_hashed(struct cidx *x, uint64_t key, uint64_t hv);
+static inline uint32_t cidx_insert(struct cidx *x, uint64_t key)
+{
+	return cidx_insert_hashed(x, key, cidx_hash(key));
+}
 
-/* Removes the entry h (and its key from the map); h may be reused by the
- * next insert. */
+/* Removes the entry h, whose key hashes to hv (and its key from the map);
+ * h may be reused by the next insert. */
+void cidx_remove_hashed(struct cidx *x, uint32_t h, uint64_t hv);
+/* The same, hashing the entry's key. */
 void cidx_remove(struct cidx *x, uint32_t h);
 
 static inline uint32_t cidx_count(const struct cidx *x) { return x->map.count; }

@@ -12,14 +12,17 @@
 
 #define ORD_BUCKETS 512 /* power of two: objects with writes in flight are a few hundred at most (the requests outstanding), and a small table stays in cache */
 
+struct ord_obj;
+
 /* A write in flight (the caller's done and ctx, kept while the decorator
- * holds them) or a read waiting for one.  `next` links an object's
- * waiters, or the free list. */
+ * holds them, and its unit's record) or a read waiting for one.  `next`
+ * links an object's waiters, or the free list. */
 struct ord_io {
 	struct bk_req *req;
 	bk_done_fn done;
 	void *ctx;
 	struct ord *o;
+	struct ord_obj *ob;         /* a write's: its unit, so its completion does not look it up */
 	struct ord_io *next;
 };
 
@@ -27,6 +30,7 @@ struct ord_io {
 struct ord_obj {
 	uint64_t obj, unit;
 	unsigned writes;
+	uint32_t bucket;            /* its chain: o->b[bucket] */
 	struct ord_io *head, *tail; /* reads waiting for them, FIFO */
 	struct ord_obj *next;       /* hash chain, or the free list */
 };
@@ -85,11 +89,23 @@ static uint64_t ord_unit(const struct ord *o, const struct bk_req *req)
 	return o->unit_bytes ? req->offset / o->unit_bytes : 0;
 }
 
-static struct ord_obj **ord_slot(struct ord *o, const struct bk_req *req)
+/* The link that points at req's unit in its chain, or the chain's end;
+ * *bucket: the chain. */
+static struct ord_obj **ord_slot_in(struct ord *o, const struct bk_req *req, uint32_t *bucket)
 {
 	uint64_t unit = ord_unit(o, req);
-	struct ord_obj **pp = &o->b[ord_hash(req->object, unit)];
+	*bucket = (uint32_t)ord_hash(req->object, unit);
+	struct ord_obj **pp = &o->b[*bucket];
 	while (*pp && ((*pp)->obj != req->object || (*pp)->unit != unit))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* The link in ob's chain that points at ob. */
+static struct ord_obj **ord_link_of(struct ord *o, const struct ord_obj *ob)
+{
+	struct ord_obj **pp = &o->b[ob->bucket];
+	while (*pp != ob)
 		pp = &(*pp)->next;
 	return pp;
 }
@@ -112,18 +128,10 @@ static void io_put(struct ord *o, struct ord_io *io)
 	o->free_io = io;
 }
 
-/* A write is done; with the last of its unit's, the unit's waiting reads
- * go to the inner backend, in arrival order. */
-static void release(struct ord *o, const struct bk_req *done)
+/* The reads that waited for a unit's writes go to the inner backend, in
+ * arrival order.  Out of line: most units have none. */
+static __attribute__((noinline)) void release_waiting(struct ord *o, struct ord_io *w)
 {
-	struct ord_obj **pp = ord_slot(o, done), *ob = *pp;
-	if (!ob || --ob->writes > 0)
-		return;
-	*pp = ob->next;
-	o->nunits--;
-	struct ord_io *w = ob->head;
-	ob->next = o->free_obj;
-	o->free_obj = ob;
 	while (w) {
 		struct ord_io *nx = w->next;
 		struct bk_req *req = w->req;
@@ -136,17 +144,29 @@ static void release(struct ord *o, const struct bk_req *done)
 	}
 }
 
+/* A write of unit ob is done; with the last of its unit's, the unit's
+ * waiting reads go to the inner backend, in arrival order. */
+static inline void release(struct ord *o, struct ord_obj *ob)
+{
+	if (--ob->writes > 0)
+		return;
+	*ord_link_of(o, ob) = ob->next;
+	o->nunits--;
+	struct ord_io *w = ob->head;
+	ob->next = o->free_obj;
+	o->free_obj = ob;
+	if (w)
+		release_waiting(o, w);
+}
+
 /* A write failed: the reads waiting for its unit that overlap its bytes
  * leave the queue, linked through `next` in arrival order, for the caller
  * to fail.  Their bytes may never have been written (a file extended past
  * them reads zeros there, or ends before them), so reading them would
  * give wrong bytes, not the write's error. */
-static struct ord_io *take_overlapping(struct ord *o, const struct bk_req *w)
+static struct ord_io *take_overlapping(struct ord_obj *ob, const struct bk_req *w)
 {
-	struct ord_obj *ob = *ord_slot(o, w);
 	struct ord_io *failed = NULL, **ft = &failed, *prev = NULL;
-	if (!ob)
-		return NULL;
 	for (struct ord_io *r = ob->head, *nx; r; r = nx) {
 		nx = r->next;
 		const struct bk_req *q = r->req;
@@ -167,16 +187,12 @@ static struct ord_io *take_overlapping(struct ord *o, const struct bk_req *w)
 	return failed;
 }
 
-static void write_done(struct bk_req *req)
+/* write_done for a write that failed. */
+static __attribute__((noinline)) void write_failed(struct ord *o, struct ord_obj *ob, struct bk_req *req)
 {
-	struct ord_io *io = req->ctx;
-	struct ord *o = io->o;
-	req->done = io->done;
-	req->ctx = io->ctx;
-	io_put(o, io);
-	struct ord_io *failed = req->status == BK_OK ? NULL : take_overlapping(o, req);
+	struct ord_io *failed = take_overlapping(ob, req);
 	int status = req->status;
-	release(o, req);
+	release(o, ob);
 	req->done(req);
 	while (failed) {
 		struct ord_io *nx = failed->next;
@@ -188,10 +204,30 @@ static void write_done(struct bk_req *req)
 	}
 }
 
+/* The unit comes from the write's record (io->ob), not from a lookup, and
+ * a failed write's extra work is out of line: the common completion then
+ * saves no registers and ends in a jump to the caller's done. */
+static void write_done(struct bk_req *req)
+{
+	struct ord_io *io = req->ctx;
+	struct ord *o = io->o;
+	struct ord_obj *ob = io->ob;
+	req->done = io->done;
+	req->ctx = io->ctx;
+	io_put(o, io);
+	if (req->status != BK_OK) {
+		write_failed(o, ob, req);
+		return;
+	}
+	release(o, ob);
+	req->done(req);
+}
+
 /* A read or write that ord_submit does not pass straight through. */
 static __attribute__((noinline)) int ord_submit_ordered(struct ord *o, struct bk_req *req)
 {
-	struct ord_obj **pp = ord_slot(o, req);
+	uint32_t bucket;
+	struct ord_obj **pp = ord_slot_in(o, req, &bucket);
 	if (req->op == BK_READ) {
 		if (!*pp)
 			return bk_submit(&o->in, req);
@@ -218,12 +254,14 @@ static __attribute__((noinline)) int ord_submit_ordered(struct ord *o, struct bk
 		}
 		struct ord_obj *ob = o->free_obj;
 		o->free_obj = ob->next;
-		*ob = (struct ord_obj){ .obj = req->object, .unit = ord_unit(o, req) };
+		*ob = (struct ord_obj){ .obj = req->object, .unit = ord_unit(o, req),
+					.bucket = bucket };
 		*pp = ob;
 		o->nunits++;
 	}
 	struct ord_obj *ob = *pp;
 	ob->writes++;
+	io->ob = ob;
 	io->done = req->done;
 	io->ctx = req->ctx;
 	req->done = write_done;

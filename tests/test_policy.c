@@ -489,7 +489,8 @@ static void test_admission_size_and_second_hit(void **state)
 }
 
 /* The index against a plain array, through inserts, finds and removals
- * that force growth and long backward shifts; a dense one grows by a
+ * (each with and without the caller's hash) that force growth and long
+ * backward shifts; a dense one grows by a
  * quarter past 2^12 slots, so its runs wrap around a table whose size is
  * no power of two. */
 static void check_cache_index_against_a_naive_set(int dense)
@@ -505,16 +506,23 @@ static void check_cache_index_against_a_naive_set(int dense)
 		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
 		int k = (int)((rs >> 33) % K);
 		uint64_t key = (uint64_t)k * 0x10001; /* sequential-ish keys */
-		uint32_t h = cidx_find(&x, key);
+		/* Half the calls pass the hash themselves (the *_hashed
+		 * calls), mixed with the others on the same keys. */
+		int hashed = (rs >> 21) & 1;
+		uint64_t hv = cidx_hash(key);
+		uint32_t h = hashed ? cidx_find_hashed(&x, key, hv) : cidx_find(&x, key);
 		if (in[k]) {
 			assert_int_equal(h, handle[k]);
 			if ((rs >> 20) & 1) {
-				cidx_remove(&x, h);
+				if (hashed)
+					cidx_remove_hashed(&x, h, hv);
+				else
+					cidx_remove(&x, h);
 				in[k] = 0;
 			}
 		} else {
 			assert_int_equal(h, CIDX_NONE);
-			h = cidx_insert(&x, key);
+			h = hashed ? cidx_insert_hashed(&x, key, hv) : cidx_insert(&x, key);
 			assert_true(h != CIDX_NONE);
 			handle[k] = h;
 			in[k] = 1;
@@ -539,7 +547,8 @@ static void test_cache_index_matches_a_naive_set(void **state)
 }
 
 /* Ghost lists against plain arrays (oldest first): random pushes, takes
- * from anywhere (leaving dead records, which forces compaction) and pops
+ * from anywhere (half of them given the hash: ghost_take_hashed; they
+ * leave dead records, which forces compaction) and pops
  * from the oldest end, with sequence numbers modulo 2^15 so they wrap
  * around many times.  After a pop, the id the arrays say was oldest must be
  * gone; counts and bytes must agree after every step. */
@@ -573,7 +582,8 @@ static void test_ghost_lists_match_plain_arrays(void **state)
 		} else if (op < 14) {
 			uint32_t size = 0;
 			uint64_t dead_before = where[k] >= 0 ? g.l[where[k]].dead : 0;
-			int got = ghost_take(&g, id, &size);
+			int got = (rs >> 50) & 1 ? ghost_take_hashed(&g, cidx_hash(id), &size)
+						 : ghost_take(&g, id, &size);
 			assert_int_equal(got, where[k]);
 			if (got >= 0) {
 				compactions += dead_before >= 64 && g.l[got].dead == 0;

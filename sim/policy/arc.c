@@ -168,10 +168,11 @@ static int arc_lookup(void *st, const struct pol_req *r)
 {
 	struct arc *s = st;
 	s->ghost = -1;
-	uint32_t h = cidx_find(&s->ix, r->obj_id);
+	uint64_t hv = cidx_hash(r->obj_id); /* for the index and the ghosts */
+	uint32_t h = cidx_find_hashed(&s->ix, r->obj_id, hv);
 	if (h == CIDX_NONE) {
 		uint32_t gsize;
-		int g = ghost_take(&s->gh, r->obj_id, &gsize);
+		int g = ghost_take_hashed(&s->gh, hv, &gsize);
 		if (g >= 0)
 			arc_ghost_hit(s, g, gsize);
 		return 0;

@@ -232,8 +232,12 @@ static void compact(struct ghost *g, int list)
 
 int ghost_take(struct ghost *g, uint64_t id, uint32_t *size)
 {
+	return ghost_take_hashed(g, cidx_hash(id), size);
+}
+
+int ghost_take_hashed(struct ghost *g, uint64_t hash, uint32_t *size)
+{
 	const struct cidx_map *m = &g->map;
-	uint64_t hash = cidx_hash(id);
 	uint32_t tag = (uint32_t)(hash >> 32);
 	for (uint32_t i = cidx_map_home(m, tag);; i = cidx_map_next(m, i)) {
 		uint64_t s = m->slots[i];

@@ -10,11 +10,12 @@
  * when the oldest end reaches it.  A list whose dead records pass 1/8 of
  * its live ones (and 64) is compacted, in order.
  *
- * A record keeps the key's hash (cidx_hash, MurmurHash3's finaliser, a
- * bijection on 64 bits, so the hash identifies the key exactly) and the
- * size.  Its slot in a cidx_map keeps the hash's top 32 bits as the tag
- * and, in its low 32 bits, the list and the record's sequence number; the
- * record's hash finds its slot again when the record leaves.
+ * A record keeps the key's hash (cidx_hash, MurmurHash3's finaliser less
+ * its last step, a bijection on 64 bits, so the hash identifies the key
+ * exactly) and the size.  Its slot in a cidx_map keeps the hash's top 32
+ * bits as the tag and, in its low 32 bits, the list and the record's
+ * sequence number; the record's hash finds its slot again when the record
+ * leaves.
  *
  * Per ghost: 12 bytes of record (13.5 at most with dead records) plus its
  * slot (10-12.5 bytes in a large map, cache_index.h), against a 24-byte
@@ -73,6 +74,8 @@ int ghost_push(struct ghost *g, int list, uint64_t id, uint32_t size);
 /* If id is a ghost, removes it and returns its list, its size in *size;
  * else returns -1. */
 int ghost_take(struct ghost *g, uint64_t id, uint32_t *size);
+/* ghost_take of the id whose cidx_hash is hash (a caller that has it). */
+int ghost_take_hashed(struct ghost *g, uint64_t hash, uint32_t *size);
 
 /* Removes list's oldest ghost; the list must not be empty. */
 void ghost_pop(struct ghost *g, int list);

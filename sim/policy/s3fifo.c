@@ -147,10 +147,11 @@ static int s3fifo_lookup(void *st, const struct pol_req *r)
 {
 	struct s3fifo *s = st;
 	s->ghost_hit = 0;
-	uint32_t h = cidx_find(&s->ix, r->obj_id);
+	uint64_t hv = cidx_hash(r->obj_id); /* for the index and G */
+	uint32_t h = cidx_find_hashed(&s->ix, r->obj_id, hv);
 	if (h == CIDX_NONE) {
 		uint32_t gsize;
-		s->ghost_hit = ghost_take(&s->g, r->obj_id, &gsize) >= 0;
+		s->ghost_hit = ghost_take_hashed(&s->g, hv, &gsize) >= 0;
 		return 0;
 	}
 	struct pol_ent *e = plist_ent(&s->ix, h);
