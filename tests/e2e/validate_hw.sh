@@ -6,8 +6,8 @@
 # hardware predicts it.  Checked: exit codes; every exact row (hits,
 # misses, hit ratios, bytes per tier) agrees; the table prints; a bad
 # preset and a simulated run are refused with exit 2.  Timing rows are
-# reported, not asserted (a noisy machine must not fail the test), except
-# a sanity bound: predicted and measured throughput within a factor of 3.
+# reported, not asserted (a noisy machine must not fail the test); where a
+# check needs a measured time, it sets it by hand in a copy of the results.
 #
 # Usage (from the repository root): sh tests/e2e/validate_hw.sh /abs/build/tiersim SCRATCH
 # tierref is $(dirname TIERSIM)/tierref (built if missing).
