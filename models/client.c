@@ -632,12 +632,31 @@ static void cdec_destroy(void *self)
 	free(d);
 }
 
+/* A discard goes straight to the device: tierref's punch is one io_uring
+ * operation whose CPU is not measured, so the model charges the thread
+ * nothing for it (the device's time is the inner backend's: nvme.c). */
+static void cdec_discard(void *self, uint64_t object, uint64_t offset, uint64_t length)
+{
+	struct cdec *d = self;
+	d->inner.ops->discard(d->inner.self, object, offset, length);
+}
+
+/* Two tables: a discard only where the inner backend takes one (the data
+ * path keeps read pins only then: ord.c). */
 static const struct bk_ops cdec_ops = {
 	.name = "client",
 	.submit = cdec_submit,
 	.export = cdec_export,
 	.reset_stats = cdec_reset,
 	.destroy = cdec_destroy,
+};
+static const struct bk_ops cdec_ops_discard = {
+	.name = "client",
+	.submit = cdec_submit,
+	.export = cdec_export,
+	.reset_stats = cdec_reset,
+	.destroy = cdec_destroy,
+	.discard = cdec_discard,
 };
 
 int client_wrap(struct client *c, const struct client_cost *k, struct backend inner, struct backend *out,
@@ -652,7 +671,7 @@ int client_wrap(struct client *c, const struct client_cost *k, struct backend in
 	d->c = c;
 	d->k = *k;
 	d->inner = inner;
-	*out = (struct backend){ &cdec_ops, d };
+	*out = (struct backend){ inner.ops->discard ? &cdec_ops_discard : &cdec_ops, d };
 	return 0;
 }
 

@@ -560,12 +560,31 @@ static void fsc_destroy(void *self)
 	free(f);
 }
 
+/* A discard goes straight to the inner backend: tierref punches through a
+ * writable descriptor, which its cache holds for a chunk it wrote (an
+ * OPENAT only when that one has been closed), so the model opens nothing
+ * for it. */
+static void fsc_discard(void *self, uint64_t object, uint64_t offset, uint64_t length)
+{
+	struct fsc *f = self;
+	f->inner.ops->discard(f->inner.self, object, offset, length);
+}
+
+/* Two tables: a discard only where the inner backend takes one (ord.c). */
 static const struct bk_ops fsc_ops = {
 	.name = "fsclient",
 	.submit = fsc_submit,
 	.export = fsc_export,
 	.reset_stats = fsc_reset,
 	.destroy = fsc_destroy,
+};
+static const struct bk_ops fsc_ops_discard = {
+	.name = "fsclient",
+	.submit = fsc_submit,
+	.export = fsc_export,
+	.reset_stats = fsc_reset,
+	.destroy = fsc_destroy,
+	.discard = fsc_discard,
 };
 
 int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, struct backend inner,
@@ -603,6 +622,6 @@ int fsc_new(const struct exec *x, const struct fsc_params *p, uint64_t seed, str
 	for (size_t i = 0; i < f->fd.nb; i++)
 		f->fd.bucket[i] = -1;
 	f->inner = inner;
-	*out = (struct backend){ &fsc_ops, f };
+	*out = (struct backend){ inner.ops->discard ? &fsc_ops_discard : &fsc_ops, f };
 	return 0;
 }

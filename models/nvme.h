@@ -17,6 +17,8 @@
  *   parallelism   = 256        ; media accesses in flight per drive
  *   read_latency  = const(60us)  ; media access time per sub-operation
  *   write_latency = const(15us)
+ *   discard_bw    = 0          ; per drive: the rate at which it discards
+ *                              ; freed blocks (0: discards cost nothing)
  *   capacity      = 30.72TB    ; whole array (reported, not enforced)
  */
 #ifndef TIERSIM_MODELS_NVME_H
@@ -39,6 +41,7 @@ struct nvme_params {
 	double iops_burst;              /* ops */
 	unsigned parallelism;           /* per drive */
 	struct dist read_latency_ns, write_latency_ns;
+	double discard_bps;             /* per drive; 0: discards cost nothing */
 	uint64_t capacity_bytes;
 };
 

@@ -565,6 +565,116 @@ static void test_nvme_cfg_bad_value_names_file_line_and_key(void **state)
 	cfg_free(d);
 }
 
+/* A discard holds its drive's transfer stage for b / discard_bw.  Reads
+ * with no media time, so a read waits for the transfer stage alone: a
+ * 128 KiB discard (one drive) at 7 GB/s is submitted as ceil(131072 *
+ * 14e9 / 7e9) = 262144 read-rate bytes, 18724.571 ns at 14 GB/s; a 4 KiB
+ * read of the same stripe unit submitted just after it transfers for
+ * 292.571 ns, so it completes at 19017.143 -> 19018 ns, where alone it
+ * takes 293.  With discard_bw 0 the backend takes no discards (the data
+ * path keeps no pins for it) and exports no discard counts. */
+static void test_nvme_discard_holds_the_drive_for_bytes_over_discard_bw(void **state)
+{
+	(void)state;
+	for (int on = 0; on < 2; on++) {
+		struct world w;
+		world_init(&w);
+		struct nvme_params p;
+		nvme_test_params(&p);
+		dist_const(&p.read_latency_ns, 0);
+		p.discard_bps = on ? 7e9 : 0;
+		struct backend b;
+		struct err e = { 0 };
+		assert_int_equal(nvme_new(&w.x, &p, 1, &b, &e), 0);
+		if (!on) {
+			assert_null(b.ops->discard);
+		} else {
+			assert_non_null(b.ops->discard);
+			b.ops->discard(b.self, 3, 0, 128 * KiB);
+		}
+		struct bk_req r;
+		req_init(&r, &w, BK_READ, 3, 0, 4 * KiB);
+		submit_one(&w, &b, &r);
+		world_run(&w, UINT64_MAX);
+		assert_int_equal(w.completed, 1);
+		assert_int_equal(w.last_done_ns, on ? 19018 : 293);
+		struct met_registry *m = met_new();
+		assert_non_null(m);
+		assert_int_equal(b.ops->export(b.self, "hot", m, ev_now(w.eng)), 0);
+		if (on) {
+			assert_true(metric(m, "hot.discards") == 1);
+			assert_true(metric(m, "hot.discard_bytes") == 128 * KiB);
+		} else {
+			assert_null(met_find(m, "hot.discards"));
+		}
+		met_free(m);
+		b.ops->destroy(b.self);
+		nvme_params_free(&p);
+		ev_engine_free(w.eng);
+	}
+}
+
+/* A discard across stripe units is split over the drives as a read is:
+ * 256 KiB from offset 64 KiB covers 64 KiB of unit 0, unit 1 whole and 64
+ * KiB of unit 2, so unit 0's drive discards 64 KiB (9362.3 ns at 7 GB/s
+ * after the conversion to read-rate bytes) and a 4 KiB read there waits
+ * 9362.286 + 292.571 = 9654.857 -> 9655 ns; unit 1's drive discards 128
+ * KiB: its read, 19018 as above. */
+static void test_nvme_discard_splits_over_the_drives(void **state)
+{
+	(void)state;
+	struct world w;
+	world_init(&w);
+	struct nvme_params p;
+	nvme_test_params(&p);
+	dist_const(&p.read_latency_ns, 0);
+	p.discard_bps = 7e9;
+	struct backend b;
+	struct err e = { 0 };
+	assert_int_equal(nvme_new(&w.x, &p, 1, &b, &e), 0);
+	b.ops->discard(b.self, 5, 64 * KiB, 256 * KiB);
+	struct bk_req r0, r1;
+	req_init(&r0, &w, BK_READ, 5, 0, 4 * KiB);
+	submit_one(&w, &b, &r0);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.last_done_ns, 9655);
+	req_init(&r1, &w, BK_READ, 5, 128 * KiB, 4 * KiB);
+	submit_one(&w, &b, &r1);
+	world_run(&w, UINT64_MAX);
+	assert_int_equal(w.last_done_ns, 19018);
+	b.ops->destroy(b.self);
+	nvme_params_free(&p);
+	ev_engine_free(w.eng);
+}
+
+/* discard_bw: 0 is allowed (the default: discards free); a negative rate
+ * is an error naming the file, line and key. */
+static void test_nvme_cfg_discard_bw(void **state)
+{
+	(void)state;
+	struct cfg_doc *d = NULL;
+	struct err e = { 0 };
+	struct nvme_params p;
+	assert_int_equal(cfg_load_string(&d, "x.ini", "[nvme hot]\ndiscard_bw = 0\n", &e), 0);
+	assert_int_equal(nvme_from_cfg(d, cfg_find(d, "nvme", NULL), &p, &e), 0);
+	assert_true(p.discard_bps == 0);
+	nvme_params_free(&p);
+	cfg_free(d);
+	d = NULL;
+	assert_int_equal(cfg_load_string(&d, "x.ini", "[nvme hot]\ndrives = 1\ndiscard_bw = 5.5GB/s\n", &e), 0);
+	assert_int_equal(nvme_from_cfg(d, cfg_find(d, "nvme", NULL), &p, &e), 0);
+	assert_true(p.discard_bps == 5.5e9);
+	nvme_params_free(&p);
+	cfg_free(d);
+	d = NULL;
+	assert_int_equal(cfg_load_string(&d, "x.ini", "[nvme hot]\ndrives = 1\ndiscard_bw = -1GB/s\n", &e), 0);
+	assert_int_equal(nvme_from_cfg(d, cfg_find(d, "nvme", NULL), &p, &e), -1);
+	assert_non_null(strstr(e.msg, "x.ini:3"));
+	assert_non_null(strstr(e.msg, "discard_bw"));
+	nvme_params_free(&p);
+	cfg_free(d);
+}
+
 
 /* ================================================================== */
 /* cold                                                                */
@@ -1877,6 +1987,9 @@ int main(void)
 		cmocka_unit_test(test_nvme_rejects_zero_drives),
 		cmocka_unit_test(test_dram_idle_1mib_read_takes_latency_plus_copy),
 		cmocka_unit_test(test_nvme_cfg_bad_value_names_file_line_and_key),
+		cmocka_unit_test(test_nvme_discard_holds_the_drive_for_bytes_over_discard_bw),
+		cmocka_unit_test(test_nvme_discard_splits_over_the_drives),
+		cmocka_unit_test(test_nvme_cfg_discard_bw),
 		cmocka_unit_test(test_cold_burst_above_account_rate_gets_503s_and_every_request_ends),
 		cmocka_unit_test(test_cold_patient_retries_let_every_request_through),
 		cmocka_unit_test(test_cold_backoff_is_full_jitter_capped_exponential),
