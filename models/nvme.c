@@ -421,20 +421,16 @@ static int nvme_submit(void *self, struct bk_req *r)
 	}
 	unsigned n = nv->p.drives;
 	uint64_t u = nv->p.stripe_bytes;
-	uint64_t first = r->offset / u, last = (r->offset + r->length - 1) / u;
-	unsigned d0 = (unsigned)(nvme_mix(r->object) % n);
-#define DRV(k) ((d0 + (k) % n) % n)
-	if (first == last) {
+	if (r->offset / u == (r->offset + r->length - 1) / u) {
 		/* Inside one stripe unit (most operations): one sub-operation,
 		 * as the tally below would give, without it. */
-		struct nvme_sub *s = sub_new(nv, r, DRV(first), r->length);
+		struct nvme_sub *s = sub_new(nv, r, nvme_drive_of(&nv->p, r->object, r->offset), r->length);
 		if (!s)
 			return -1;
 		r->upriv[0] = 1;
 		sub_start(nv, s);
 		return 0;
 	}
-#undef DRV
 	tally(nv, r->object, r->offset, r->length);
 	/* Allocate every sub-operation before starting any, so a failure leaves
 	 * nothing scheduled. */
@@ -494,14 +490,9 @@ static int nvme_export(void *self, const char *prefix, struct met_registry *m, u
 	snprintf(name, sizeof name, "%s.capacity", prefix);
 	if (met_set(m, name, (double)nv->p.capacity_bytes, "B"))
 		return -1;
-	if (nv->p.discard_bps > 0) {
-		snprintf(name, sizeof name, "%s.discards", prefix);
-		if (met_set(m, name, (double)nv->discards, "ops"))
-			return -1;
-		snprintf(name, sizeof name, "%s.discard_bytes", prefix);
-		if (met_set(m, name, (double)nv->discard_bytes, "B"))
-			return -1;
-	}
+	if (nv->p.discard_bps > 0 && (met_set_in(m, prefix, "discards", (double)nv->discards, "ops") ||
+				      met_set_in(m, prefix, "discard_bytes", (double)nv->discard_bytes, "B")))
+		return -1;
 	/* A drive's utilisation is its busier stage's: the transfer's (the
 	 * bandwidth used) or the media's (the share of its parallel slots
 	 * busy).  The transfer's alone read 4% on a drive whose media queue

@@ -979,13 +979,6 @@ static void discard_start(struct filebk *fb, uint64_t obj, uint64_t lo, uint64_t
 
 /* ---- statistics ---- */
 
-static int put(struct met_registry *m, const char *prefix, const char *what, double v, const char *unit)
-{
-	char name[320];
-	snprintf(name, sizeof name, "%s.%s", prefix, what);
-	return met_set(m, name, v, unit);
-}
-
 static int filebk_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
 {
 	struct filebk *fb = self;
@@ -1000,7 +993,7 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 	static const char *const fsn[2] = { "open", "create" };
 	for (int i = 0; i < 2; i++) {
 		snprintf(name, sizeof name, "fs.%ss", fsn[i]);
-		if (put(m, prefix, name, (double)fb->fs[i].ops, "ops"))
+		if (met_set_in(m, prefix, name, (double)fb->fs[i].ops, "ops"))
 			return -1;
 		snprintf(full, sizeof full, "%s.fs.%s.latency", prefix, fsn[i]);
 		struct hist *h = met_hist(m, full, "ns");
@@ -1009,26 +1002,26 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 		hist_reset(h);
 		hist_merge(h, fb->fs[i].latency_ns);
 	}
-	if (put(m, prefix, "errors", (double)fb->errors, "ops") ||
-	    put(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
-	    put(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
-	    put(m, prefix, "verify_errors", (double)fb->verify_errors, "ops") ||
-	    put(m, prefix, "discards", (double)fb->discards, "ops") ||
-	    put(m, prefix, "discard_bytes", (double)fb->discard_bytes, "B") ||
-	    put(m, prefix, "discards_skipped", (double)fb->discards_skipped, "ops") ||
-	    put(m, prefix, "discards_deferred", (double)fb->discards_deferred, "ops") ||
-	    put(m, prefix, "discard_errors", (double)fb->discard_errors, "ops") ||
-	    put(m, prefix, "direct", fb->direct, "bool") ||
-	    put(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
+	if (met_set_in(m, prefix, "errors", (double)fb->errors, "ops") ||
+	    met_set_in(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
+	    met_set_in(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
+	    met_set_in(m, prefix, "verify_errors", (double)fb->verify_errors, "ops") ||
+	    met_set_in(m, prefix, "discards", (double)fb->discards, "ops") ||
+	    met_set_in(m, prefix, "discard_bytes", (double)fb->discard_bytes, "B") ||
+	    met_set_in(m, prefix, "discards_skipped", (double)fb->discards_skipped, "ops") ||
+	    met_set_in(m, prefix, "discards_deferred", (double)fb->discards_deferred, "ops") ||
+	    met_set_in(m, prefix, "discard_errors", (double)fb->discard_errors, "ops") ||
+	    met_set_in(m, prefix, "direct", fb->direct, "bool") ||
+	    met_set_in(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
 		return -1;
 	const struct filebk_content *c = &fb->content;
 	if (fb->cfg.time_content &&
-	    (put(m, prefix, "content.check_bytes", (double)c->check_bytes, "B") ||
-	     put(m, prefix, "content.check_rate", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0, "B/s") ||
-	     put(m, prefix, "content.fill_bytes", (double)c->fill_bytes, "B") ||
-	     put(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s") ||
-	     put(m, prefix, "content.check_calls", (double)c->check_calls, "calls") ||
-	     put(m, prefix, "content.fill_calls", (double)c->fill_calls, "calls")))
+	    (met_set_in(m, prefix, "content.check_bytes", (double)c->check_bytes, "B") ||
+	     met_set_in(m, prefix, "content.check_rate", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0, "B/s") ||
+	     met_set_in(m, prefix, "content.fill_bytes", (double)c->fill_bytes, "B") ||
+	     met_set_in(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s") ||
+	     met_set_in(m, prefix, "content.check_calls", (double)c->check_calls, "calls") ||
+	     met_set_in(m, prefix, "content.fill_calls", (double)c->fill_calls, "calls")))
 		return -1;
 	return 0;
 }

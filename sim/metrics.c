@@ -262,6 +262,13 @@ int met_set(struct met_registry *m, const char *name, double value, const char *
 	return 0;
 }
 
+int met_set_in(struct met_registry *m, const char *prefix, const char *what, double value, const char *unit)
+{
+	char name[320];
+	snprintf(name, sizeof name, "%s.%s", prefix, what);
+	return met_set(m, name, value, unit);
+}
+
 struct hist *met_hist(struct met_registry *m, const char *name, const char *unit)
 {
 	struct met_named_hist *nh = met_list_find(&m->hists, name);

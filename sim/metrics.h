@@ -80,6 +80,8 @@ void met_free(struct met_registry *m);
 
 /* 0, or -1 on out of memory. */
 int met_set(struct met_registry *m, const char *name, double value, const char *unit);
+/* met_set of PREFIX.WHAT (a name of at most 319 bytes; longer is cut). */
+int met_set_in(struct met_registry *m, const char *prefix, const char *what, double value, const char *unit);
 /* The histogram of that name, created empty on first use; NULL on OOM. */
 struct hist *met_hist(struct met_registry *m, const char *name, const char *unit);
 /* One operation class of a backend, as every backend exports it:
