@@ -270,6 +270,14 @@ static void fix_start(struct fixture *f)
 		fail_msg("path_new: %s", e.msg);
 }
 
+/* Started: a hot tier of one chunk (LRU, write-through) over cold. */
+static void fix_one_chunk_hot(struct fixture *f)
+{
+	uint64_t caps[] = { 1 * CHUNK };
+	fix_init(f, 2, caps);
+	fix_start(f);
+}
+
 static void fix_free(struct fixture *f)
 {
 	path_free(f->p);
@@ -418,9 +426,7 @@ static void test_chunk_evicted_under_a_read_is_discarded_after_it(void **state)
 {
 	(void)state;
 	struct fixture f;
-	uint64_t caps[] = { 1 * CHUNK };
-	fix_init(&f, 2, caps);
-	fix_start(&f);
+	fix_one_chunk_hot(&f);
 	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
 	rd(&f, 1, 1000, 0, 1000, &a);
 	run_all(&f);
@@ -432,6 +438,59 @@ static void test_chunk_evicted_under_a_read_is_discarded_after_it(void **state)
 	assert_int_equal(b.status, BK_OK);
 	assert_int_equal(f.data[0].ndiscard, 1);
 	assert_int_equal(f.data[0].discard[0][0], 1);
+	fix_free(&f);
+}
+
+/* Two misses at once on a hot tier of one chunk: object 2's reserves the
+ * chunk that object 1's had reserved, before 1's fill (cold answers at
+ * 1000).  Nothing was written for 1, so nothing is discarded for it (a
+ * real file had no bytes there, and a drive model that charges discards
+ * charged for them); 2, filled, is discarded when 3 takes its place. */
+static void test_chunk_evicted_before_its_fill_is_not_discarded(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_one_chunk_hot(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	rd(&f, 2, 1000, 0, 1000, &b);
+	run_all(&f);
+	assert_int_equal(path_stats(f.p)->raced, 1);
+	assert_int_equal(f.data[0].submitted[BK_WRITE], 1); /* 2's fill only */
+	assert_int_equal(f.data[0].ndiscard, 0);
+	rd(&f, 3, 1000, 0, 1000, &c);
+	run_all(&f);
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 2);
+	fix_free(&f);
+}
+
+/* But a chunk reserved again while a read of its earlier residency held
+ * its bytes does hold bytes: 1 is filled by 1010; then a hit reads it
+ * (until 1020), 2 evicts it, and 1 misses again (reserved, its fetch back
+ * at 2010).  The read ends at 1020 and finds 1 back, so its discard is
+ * not done then; 3 evicts 1 at 1500, before the new fill, and its old
+ * bytes are discarded then (not left on the disk).  2 was never filled. */
+static void test_chunk_reserved_over_pinned_bytes_is_discarded(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fix_one_chunk_hot(&f);
+	struct done_rec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 };
+	rd(&f, 1, 1000, 0, 1000, &a);
+	run_all(&f);
+	assert_int_equal(f.fx.now, 1010); /* 1's fill */
+	rd(&f, 1, 1000, 0, 1000, &b); /* a hit, read until 1020 */
+	rd(&f, 2, 1000, 0, 1000, &c); /* evicts 1 under that read */
+	rd(&f, 1, 1000, 0, 1000, &d); /* reserves 1 again, evicting 2 */
+	fx_run(&f.fx, 1500);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(f.data[0].ndiscard, 0);
+	rd(&f, 3, 1000, 0, 1000, &e); /* evicts 1 before its fill */
+	assert_int_equal(f.data[0].ndiscard, 1);
+	assert_int_equal(f.data[0].discard[0][0], 1);
+	run_all(&f);
+	assert_int_equal(f.data[0].ndiscard, 1); /* 3 stays; 1, 2 never filled again */
 	fix_free(&f);
 }
 
@@ -1902,6 +1961,8 @@ int main(void)
 		cmocka_unit_test(test_miss_fills_every_admitting_tier_above),
 		cmocka_unit_test(test_evicted_chunk_is_discarded_at_its_tier),
 		cmocka_unit_test(test_chunk_evicted_under_a_read_is_discarded_after_it),
+		cmocka_unit_test(test_chunk_evicted_before_its_fill_is_not_discarded),
+		cmocka_unit_test(test_chunk_reserved_over_pinned_bytes_is_discarded),
 		cmocka_unit_test(test_read_of_a_grown_chunk_does_not_join_a_shorter_fetch),
 		cmocka_unit_test(test_drained_chunk_is_discarded_after_the_read_it_serves),
 		cmocka_unit_test(test_chunk_that_shrinks_frees_its_tail),
