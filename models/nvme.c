@@ -50,12 +50,12 @@
  *   "Discards".)  With D = 0 (the default) discards cost nothing and the
  *   backend takes none (backend.h: ops->discard is NULL), as on a file
  *   system that keeps freed blocks to itself (ext4's default, nodiscard).
- *   Not yet exact: the data path discards every chunk that leaves the
- *   tier, also one evicted before its fill was written (path.c counts
- *   those fills as raced), and this model charges it whole, where a file
- *   system has no blocks to free for it: in that KV-cache case the model
- *   discarded 6,336 chunks and tierref punched 2,688 ranges.  tierref
- *   probe does not measure D yet.
+ *   The data path discards only chunks whose bytes were written (one
+ *   evicted before its fill has none: path.c), so in that KV-cache case
+ *   the model discards the 2,496 chunks, 2.6 GB, that tierref punched.
+ *   tierref probe measures D: the scratch set punched in 1 MiB ranges,
+ *   the device's discarded bytes over its busy time meanwhile (3.2-4.5
+ *   GB/s on this VM, refimpl/probe.h, "Discards").
  *
  *   Utilisation (PREFIX.utilisation): per drive the busier of its
  *   transfer stage (time busy / time) and its media stage (busy slots /

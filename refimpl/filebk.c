@@ -1200,6 +1200,12 @@ void filebk_content(const struct backend *b, struct filebk_content *out)
 	*out = ((const struct filebk *)b->self)->content;
 }
 
+void filebk_discards(const struct backend *b, struct filebk_discards *out)
+{
+	const struct filebk *fb = b->self;
+	*out = (struct filebk_discards){ fb->discards, fb->discard_bytes, fb->discard_errors };
+}
+
 const char *filebk_last_error(const struct backend *b)
 {
 	return ((const struct filebk *)b->self)->last_err;

@@ -184,6 +184,12 @@ void filebk_forget(struct backend *b, uint64_t obj);
  * with O_CREAT), as exported in PREFIX.fs.*.latency (for the probe). */
 struct hist;
 const struct hist *filebk_file_latency(const struct backend *b, int create);
+/* The hole punches so far (since reset): done, their bytes, and those
+ * that failed (a file that was never written is no punch and no error). */
+struct filebk_discards {
+	uint64_t punches, bytes, errors;
+};
+void filebk_discards(const struct backend *b, struct filebk_discards *out);
 /* Discards punching now or waiting for their object's operations: a run
  * that ends runs its loop until none is left (a tier's files held more
  * than its capacity when the last ones were dropped at the end). */

@@ -12,7 +12,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gsl/gsl_sort.h>
@@ -519,6 +522,122 @@ void probe_remove_scratch(const char *dir)
 	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- discards (probe.h, "Discards") ---- */
+
+int probe_blk_read(const char *path, struct probe_blk *b, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return err_set(e, ERR_INPUT, "%s: %s", path, strerror(errno));
+	unsigned long long v[15];
+	int n = 0;
+	while (n < 15 && fscanf(f, "%llu", &v[n]) == 1)
+		n++;
+	fclose(f);
+	if (n < 15)
+		return err_set(e, ERR_INPUT,
+			       "%s: %d numbers, not the 15 or more of a kernel that counts discards (Linux 4.18 and later)",
+			       path, n);
+	/* Documentation/block/stat.rst: field 10 io_ticks, 12 discard I/Os
+	 * completed, 14 discard sectors. */
+	*b = (struct probe_blk){ .io_ticks_ms = v[9], .discards = v[11], .discard_sectors = v[13] };
+	return 0;
+}
+
+/* The counters once the discards have stopped coming: ext4 sends a
+ * commit's discards after the commit, so syncfs(2) may return before the
+ * last of them is counted.  Read every 20 ms until the discard counters
+ * are the same three times running (at most 2 s). */
+static int blk_settled(const char *path, struct probe_blk *b, struct err *e)
+{
+	struct probe_blk prev, cur;
+	if (probe_blk_read(path, &prev, e) < 0)
+		return -1;
+	for (int still = 0, i = 0; still < 3 && i < 100; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		if (probe_blk_read(path, &cur, e) < 0)
+			return -1;
+		still = cur.discards == prev.discards && cur.discard_sectors == prev.discard_sectors ? still + 1 : 0;
+		prev = cur;
+	}
+	*b = prev;
+	return 0;
+}
+
+/* Punches MiB `first` and first + 2 of every scratch object through the
+ * backend, as a tier's evictions punch chunks, and waits for them and for
+ * the file system's commit of them (syncfs on fd). */
+static int punch_pass(struct prun *p, uint64_t first, int fd, struct err *e)
+{
+	for (uint64_t i = 0; i < p->nobj; i++)
+		for (uint64_t m = first; m < p->obj_bytes >> 20; m += 2)
+			p->b->ops->discard(p->b->self, PROBE_OBJ_BASE + p->obj_first + i, m << 20, 1u << 20);
+	if (loop_run(p->l, UINT64_MAX, e) < 0)
+		return -1;
+	if (syncfs(fd) < 0)
+		return err_set(e, ERR_FAIL, "syncfs: %s", strerror(errno));
+	return 0;
+}
+
+/* The hot tier's discards (probe.h): the scratch set punched in 1 MiB
+ * ranges, never two side by side in one journal commit, and the block
+ * device's counters before and after.  Fails the probe only on a loop
+ * error; a device whose counters cannot be read leaves r->discard_ok 0
+ * and says why in r->discard_dev. */
+static int measure_discards(struct prun *p, const char *sub, struct probe_result *r, struct err *e)
+{
+	struct stat st;
+	if (stat(sub, &st) < 0)
+		return err_set(e, ERR_FAIL, "%s: %s", sub, strerror(errno));
+	if (major(st.st_dev) == 0) {
+		snprintf(r->discard_dev, sizeof r->discard_dev,
+			 "no block device (device %u:%u: tmpfs, overlayfs or another virtual file system)",
+			 major(st.st_dev), minor(st.st_dev));
+		return 0;
+	}
+	char path[96];
+	snprintf(path, sizeof path, "/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
+	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ERR_FAIL, "%s: %s", sub, strerror(errno));
+	struct err why = { 0 };
+	struct probe_blk b0, b1;
+	struct filebk_discards d0, d1;
+	int rc = -1;
+	if (syncfs(fd) < 0) {
+		err_set(e, ERR_FAIL, "%s: syncfs: %s", sub, strerror(errno));
+		goto out;
+	}
+	if (blk_settled(path, &b0, &why) < 0) {
+		snprintf(r->discard_dev, sizeof r->discard_dev, "%.200s", why.msg);
+		rc = 0;
+		goto out;
+	}
+	filebk_discards(p->b, &d0);
+	if (punch_pass(p, 0, fd, e) < 0 || punch_pass(p, 1, fd, e) < 0 || blk_settled(path, &b1, &why) < 0) {
+		if (why.msg[0]) { /* the counters: the probe goes on without them */
+			snprintf(r->discard_dev, sizeof r->discard_dev, "%.200s", why.msg);
+			rc = 0;
+		} else {
+			err_prefix(e, "%s: discards: ", sub);
+		}
+		goto out;
+	}
+	filebk_discards(p->b, &d1);
+	snprintf(r->discard_dev, sizeof r->discard_dev, "%s", path);
+	r->discard_ok = 1;
+	r->discard_punched = d1.bytes - d0.bytes;
+	r->discard_delta = (struct probe_blk){
+		.io_ticks_ms = b1.io_ticks_ms - b0.io_ticks_ms,
+		.discards = b1.discards - b0.discards,
+		.discard_sectors = b1.discard_sectors - b0.discard_sectors,
+	};
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 /* The tier's content rates (probe.h): checks over the 1 MiB read points,
  * generation over the scratch set's write and the 1 MiB write points. */
 static void content_rates(struct probe_result *r)
@@ -636,6 +755,9 @@ int probe_dir(struct loop *l, enum probe_kind kind, const char *dir, const struc
 				}
 			}
 	content_rates(r);
+	/* Last: the punches leave the scratch set full of holes. */
+	if (kind == PROBE_HOT && (measure_discards(p, sub, r, e) < 0 || stopped(o->stop, e) < 0))
+		goto out;
 	rc = 0;
 out:
 	if (b.ops)
@@ -1319,6 +1441,34 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
+/* The hot tier's discard_bw (probe.h, "Discards"), with what it is
+ * from. */
+static void discard_key(const struct probe_result *r, FILE *f)
+{
+	const struct probe_blk *d = &r->discard_delta;
+	double bytes = (double)d->discard_sectors * 512, busy_s = (double)d->io_ticks_ms / 1e3;
+	if (!r->discard_ok) {
+		fprintf(f, "; discard_bw: 0 (free), not measured: %s\n", r->discard_dev[0] ? r->discard_dev : "no probe");
+	} else if (bytes <= 0) {
+		fprintf(f, "; discard_bw: 0 (free): the scratch set punched in 1 MiB ranges (%.0f MiB) sent the device\n"
+			   "; no discard (%s): a file system mounted without discard, or a device without it\n",
+			r->discard_punched / 1048576.0, r->discard_dev);
+	} else if (busy_s <= 0) {
+		fprintf(f, "; discard_bw: 0 (free): the device discarded %.6g MB in %llu requests for the scratch set's\n"
+			   "; punches (%.0f MiB in 1 MiB ranges) and was not busy for a millisecond (%s)\n",
+			bytes / 1e6, (unsigned long long)d->discards, r->discard_punched / 1048576.0, r->discard_dev);
+	} else {
+		fprintf(f, "; discard_bw: the device discarded %.6g MB in %llu requests (%.3g MiB each) for the\n"
+			   "; scratch set's punches (%.0f MiB in 1 MiB ranges, two syncfs) and was busy %llu ms\n"
+			   "; (io_ticks, %s)\n",
+			bytes / 1e6, (unsigned long long)d->discards, d->discards ? bytes / 1048576.0 / (double)d->discards : 0,
+			r->discard_punched / 1048576.0, (unsigned long long)d->io_ticks_ms, r->discard_dev);
+		fprintf(f, "discard_bw = %.6gMB/s\n", bytes / busy_s / 1e6);
+		return;
+	}
+	fprintf(f, "discard_bw = 0\n");
+}
+
 int probe_write_preset(const struct probe_result *r, const struct probe_client *pc, const char *tier, FILE *f)
 {
 	if (r->kind == PROBE_COLD)
@@ -1365,6 +1515,7 @@ int probe_write_preset(const struct probe_result *r, const struct probe_client *
 		if (wiops == wi->ops_per_s)
 			fprintf(f, "; write_iops: best 4 KiB write rate (at QD %u)\n", wi->qd);
 		fprintf(f, "write_iops = %.0f/s\n", wiops);
+		discard_key(r, f);
 		fprintf(f, "; parallelism: Little's law, best 4 KiB read rate x QD1 mean latency %.1f us = %.2f\n"
 			   "parallelism = %.0f\n", r1->mean_ns / 1e3, ri->ops_per_s * r1->mean_ns / 1e9, par > 1 ? par : 1);
 		fprintf(f, "; read_latency: the QD1 4 KiB read latency in %d bins, tail kept (%llu reads;\n"

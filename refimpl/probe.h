@@ -75,6 +75,24 @@
  * direct write that extends a file runs in a kernel worker, one at a time
  * per file: dearer than an overwrite).
  *
+ * Discards (the hot tier, model = nvme's discard_bw).  A file system
+ * mounted with `discard` (this project's reference machine's root ext4)
+ * sends the device a discard for the blocks a hole punch frees, at its
+ * next journal commit, and a tier's evictions are punches (filebk.h): the
+ * KV-cache case's fills ran at 1.48 GB/s with them and 2.0 without
+ * (HARDWARE.md, "Discards").  So after the sweep the scratch set is
+ * punched in 1 MiB ranges through the backend, as evictions punch
+ * chunks: MiB 0 and 2 of every object, syncfs(2), then MiB 1 and 3,
+ * syncfs -- no two ranges freed side by side in one commit, where ext4
+ * would merge their discards into one.  The block device's counters
+ * (/sys/dev/block/MAJ:MIN/stat, Documentation/block/stat.rst) are read
+ * before and after, until they stop moving:
+ *   discard_bw            discarded bytes / the device's busy time
+ *                         (io_ticks) meanwhile; 0 (free) when the punches
+ *                         sent no discard (mounted without it, or a device
+ *                         without it) or the counters cannot be read (a
+ *                         directory on tmpfs or overlayfs: no block device)
+ *
  * Files (models/fsclient.h).  The real backends open and create files
  * asynchronously, through io_uring (filebk.c), before an operation's I/O.
  * So after the scratch set is written, PROBE_FILES new objects (random
@@ -198,6 +216,16 @@ struct probe_point {
 	uint64_t check_ns, check_bytes, fill_ns, fill_bytes;
 };
 
+/* A block device's counters (/sys/dev/block/MAJ:MIN/stat): busy time
+ * (io_ticks, ms), discard requests and discarded sectors of 512 bytes. */
+struct probe_blk {
+	uint64_t io_ticks_ms, discards, discard_sectors;
+};
+
+/* Reads them from `path`; -1 with e filled if it cannot be read or holds
+ * fewer than the 15 fields of a kernel with discard counters (4.18). */
+int probe_blk_read(const char *path, struct probe_blk *b, struct err *e);
+
 struct probe_result {
 	enum probe_kind kind;
 	const char *dir;         /* borrowed; PROBE_COLD: the URL (no credentials) */
@@ -234,6 +262,13 @@ struct probe_result {
 	/* PROBE_FILES other new objects written PROBE_CREATE_QD at a time:
 	 * their number over the time they took (creates/s). */
 	double create_qd_rate;
+	/* PROBE_HOT: the scratch set's punches (above, "Discards") and what
+	 * the block device did meanwhile.  discard_ok 0: its counters could
+	 * not be read (discard_dev says why). */
+	int discard_ok;
+	char discard_dev[256];     /* the counters' file, or why there is none */
+	uint64_t discard_punched;  /* bytes punched */
+	struct probe_blk discard_delta; /* the device's counters, after less before */
 	/* PROBE_COLD. */
 	char prefix[64];         /* the scratch blobs' name prefix */
 	const char *auth;        /* "SharedKey" or "SAS" */

@@ -117,6 +117,10 @@ for k in cpu_read_op cpu_read_wake cpu_write_op cpu_write_wake; do
 	check "$k measured (the client's CPU per request)" grep -q "^$k = [0-9.e+]*us$" "$dir/cold.ini"
 done
 check "every measured number commented" sh -c "! awk '/^[a-z_]+ = / && \$1 != \"model\" && prev !~ /^;/ { bad = 1 } { prev = \$0 } END { exit !bad }' '$dir/cold.ini'"
+sed -n '/^\[tier hot\]/,/^\[/p' "$dir/p.ini" >"$dir/hot.ini"
+# discard_bw: the disk's rate where the scratch set's punches sent it
+# discards, else 0 saying why (tmpfs, or a mount without discard).
+check "hot discard_bw measured, or 0 with the reason" sh -c "grep -Eq '^discard_bw = ([0-9.e+]+MB/s|0)$' '$dir/hot.ini' && grep -q '^; discard_bw: ' '$dir/hot.ini'"
 check "no preset line over cfg's 198 bytes" sh -c "! awk 'length(\$0) > 198 { bad = 1 } END { exit !bad }' '$dir/p.ini'"
 n=$(list_count probe-e2e probe-); echo "scratch blobs left under probe-: $n"
 check "no scratch blob is left (List Blobs under probe-)" test "$n" = 0
