@@ -8,11 +8,11 @@
 #include "refimpl/probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -614,13 +614,13 @@ static int measure_discards(struct prun *p, const char *sub, struct probe_result
 		goto out;
 	}
 	filebk_discards(p->b, &d0);
-	if (punch_pass(p, 0, fd, e) < 0 || punch_pass(p, 1, fd, e) < 0 || blk_settled(path, &b1, &why) < 0) {
-		if (why.msg[0]) { /* the counters: the probe goes on without them */
-			snprintf(r->discard_dev, sizeof r->discard_dev, "%.200s", why.msg);
-			rc = 0;
-		} else {
-			err_prefix(e, "%s: discards: ", sub);
-		}
+	if (punch_pass(p, 0, fd, e) < 0 || punch_pass(p, 1, fd, e) < 0) {
+		err_prefix(e, "%s: discards: ", sub);
+		goto out;
+	}
+	rc = 0; /* from here on the probe goes on, with or without the counters */
+	if (blk_settled(path, &b1, &why) < 0) {
+		snprintf(r->discard_dev, sizeof r->discard_dev, "%.200s", why.msg);
 		goto out;
 	}
 	filebk_discards(p->b, &d1);
@@ -632,7 +632,6 @@ static int measure_discards(struct prun *p, const char *sub, struct probe_result
 		.discards = b1.discards - b0.discards,
 		.discard_sectors = b1.discard_sectors - b0.discard_sectors,
 	};
-	rc = 0;
 out:
 	close(fd);
 	return rc;
