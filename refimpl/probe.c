@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -524,38 +523,18 @@ void probe_remove_scratch(const char *dir)
 
 /* ---- discards (probe.h, "Discards") ---- */
 
-int probe_blk_read(const char *path, struct probe_blk *b, struct err *e)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return err_set(e, ERR_INPUT, "%s: %s", path, strerror(errno));
-	unsigned long long v[15];
-	int n = 0;
-	while (n < 15 && fscanf(f, "%llu", &v[n]) == 1)
-		n++;
-	fclose(f);
-	if (n < 15)
-		return err_set(e, ERR_INPUT,
-			       "%s: %d numbers, not the 15 or more of a kernel that counts discards (Linux 4.18 and later)",
-			       path, n);
-	/* Documentation/block/stat.rst: field 10 io_ticks, 12 discard I/Os
-	 * completed, 14 discard sectors. */
-	*b = (struct probe_blk){ .io_ticks_ms = v[9], .discards = v[11], .discard_sectors = v[13] };
-	return 0;
-}
-
 /* The counters once the discards have stopped coming: ext4 sends a
  * commit's discards after the commit, so syncfs(2) may return before the
  * last of them is counted.  Read every 20 ms until the discard counters
  * are the same three times running (at most 2 s). */
-static int blk_settled(const char *path, struct probe_blk *b, struct err *e)
+static int blk_settled(const char *path, struct blkstat *b, struct err *e)
 {
-	struct probe_blk prev, cur;
-	if (probe_blk_read(path, &prev, e) < 0)
+	struct blkstat prev, cur;
+	if (blkstat_read(path, &prev, e) < 0)
 		return -1;
 	for (int still = 0, i = 0; still < 3 && i < 100; i++) {
 		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		if (probe_blk_read(path, &cur, e) < 0)
+		if (blkstat_read(path, &cur, e) < 0)
 			return -1;
 		still = cur.discards == prev.discards && cur.discard_sectors == prev.discard_sectors ? still + 1 : 0;
 		prev = cur;
@@ -586,22 +565,16 @@ static int punch_pass(struct prun *p, uint64_t first, int fd, struct err *e)
  * and says why in r->discard_dev. */
 static int measure_discards(struct prun *p, const char *sub, struct probe_result *r, struct err *e)
 {
-	struct stat st;
-	if (stat(sub, &st) < 0)
-		return err_set(e, ERR_FAIL, "%s: %s", sub, strerror(errno));
-	if (major(st.st_dev) == 0) {
-		snprintf(r->discard_dev, sizeof r->discard_dev,
-			 "no block device (device %u:%u: tmpfs, overlayfs or another virtual file system)",
-			 major(st.st_dev), minor(st.st_dev));
+	char path[96];
+	struct err why = { 0 };
+	if (blkstat_path(sub, path, sizeof path, &why) < 0) {
+		snprintf(r->discard_dev, sizeof r->discard_dev, "%.200s", why.msg);
 		return 0;
 	}
-	char path[96];
-	snprintf(path, sizeof path, "/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
 	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_FAIL, "%s: %s", sub, strerror(errno));
-	struct err why = { 0 };
-	struct probe_blk b0, b1;
+	struct blkstat b0, b1;
 	struct filebk_discards d0, d1;
 	int rc = -1;
 	if (syncfs(fd) < 0) {
@@ -627,11 +600,7 @@ static int measure_discards(struct prun *p, const char *sub, struct probe_result
 	snprintf(r->discard_dev, sizeof r->discard_dev, "%s", path);
 	r->discard_ok = 1;
 	r->discard_punched = d1.bytes - d0.bytes;
-	r->discard_delta = (struct probe_blk){
-		.io_ticks_ms = b1.io_ticks_ms - b0.io_ticks_ms,
-		.discards = b1.discards - b0.discards,
-		.discard_sectors = b1.discard_sectors - b0.discard_sectors,
-	};
+	r->discard_delta = blkstat_delta(&b1, &b0);
 out:
 	close(fd);
 	return rc;
@@ -1444,7 +1413,7 @@ static int write_cold(const struct probe_result *r, const char *tier, FILE *f)
  * from. */
 static void discard_key(const struct probe_result *r, FILE *f)
 {
-	const struct probe_blk *d = &r->discard_delta;
+	const struct blkstat *d = &r->discard_delta;
 	double bytes = (double)d->discard_sectors * 512, busy_s = (double)d->io_ticks_ms / 1e3;
 	if (!r->discard_ok) {
 		fprintf(f, "; discard_bw: 0 (free), not measured: %s\n", r->discard_dev[0] ? r->discard_dev : "no probe");

@@ -157,6 +157,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "refimpl/blkstat.h"
 #include "refimpl/blob.h"
 #include "refimpl/loop.h"
 #include "sim/err.h"
@@ -216,16 +217,6 @@ struct probe_point {
 	uint64_t check_ns, check_bytes, fill_ns, fill_bytes;
 };
 
-/* A block device's counters (/sys/dev/block/MAJ:MIN/stat): busy time
- * (io_ticks, ms), discard requests and discarded sectors of 512 bytes. */
-struct probe_blk {
-	uint64_t io_ticks_ms, discards, discard_sectors;
-};
-
-/* Reads them from `path`; -1 with e filled if it cannot be read or holds
- * fewer than the 15 fields of a kernel with discard counters (4.18). */
-int probe_blk_read(const char *path, struct probe_blk *b, struct err *e);
-
 struct probe_result {
 	enum probe_kind kind;
 	const char *dir;         /* borrowed; PROBE_COLD: the URL (no credentials) */
@@ -268,7 +259,7 @@ struct probe_result {
 	int discard_ok;
 	char discard_dev[256];     /* the counters' file, or why there is none */
 	uint64_t discard_punched;  /* bytes punched */
-	struct probe_blk discard_delta; /* the device's counters, after less before */
+	struct blkstat discard_delta; /* the device's counters, after less before */
 	/* PROBE_COLD. */
 	char prefix[64];         /* the scratch blobs' name prefix */
 	const char *auth;        /* "SharedKey" or "SAS" */

@@ -23,6 +23,7 @@
 #include "models/net.h"
 #include "models/meta.h"
 #include "models/tiered.h"
+#include "refimpl/blkstat.h"
 #include "refimpl/blob.h"
 #include "refimpl/content.h"
 #include "refimpl/dirbk.h"
@@ -282,6 +283,12 @@ struct rinst {
 	struct backend cbuf;   /* Blob: content and verification */
 	struct backend top;    /* ord over cbuf or raw: what the path holds */
 	char *dir;
+	/* A hot instance's block device (realtiers.h, "Metrics"): its stat
+	 * file, or NULL (no block device: dev_why says why), and its counters
+	 * at the run's start and end (dev_read: 1, then 2; 0 if unread). */
+	char *devstat;
+	struct blkstat dev0, dev1;
+	int dev_read;
 };
 
 struct rtier {
@@ -499,6 +506,11 @@ static int inst_new(struct rt *T, struct rtier *rt, size_t i, uint64_t seed, str
 		if (mkdir_p(dir, e) < 0)
 			return err_prefix(e, "[tier %s]: ", name);
 		if (!(in->dir = strdup(dir)))
+			return err_set(e, ERR_FAIL, "out of memory");
+		char devstat[96];
+		struct err none = { 0 };
+		if (rt->kind == RT_HOT && blkstat_path(dir, devstat, sizeof devstat, &none) == 0 &&
+		    !(in->devstat = strdup(devstat)))
 			return err_set(e, ERR_FAIL, "out of memory");
 	}
 	int rc;
@@ -718,6 +730,10 @@ int rt_export(struct rt *T, struct met_registry *m, uint64_t now, struct err *e)
 				snprintf(prefix, sizeof prefix, "backend.%s.node%zu", rt->sp.name, k);
 			struct backend b = rt->inst[k].cbuf.ops ? rt->inst[k].cbuf : rt->inst[k].raw;
 			rc |= b.ops->export(b.self, prefix, m, now);
+			if (rt->inst[k].dev_read == 2) {
+				struct blkstat d = blkstat_delta(&rt->inst[k].dev1, &rt->inst[k].dev0);
+				rc |= blkstat_export(&d, prefix, m);
+			}
 			char name[340];
 			snprintf(name, sizeof name, "%s.verify_errors", prefix);
 			const struct met_scalar *s = met_find(m, name);
@@ -731,13 +747,36 @@ int rt_export(struct rt *T, struct met_registry *m, uint64_t now, struct err *e)
 	return 0;
 }
 
+/* Each hot instance's device counters now: reading 1 (the start) or 2
+ * (the end).  A device whose counters cannot be read has none, and the
+ * run no device metrics for it. */
+static void devices_read(struct rt *T, int reading)
+{
+	for (size_t i = 0; i < T->nt; i++)
+		for (size_t k = 0; k < T->t[i].built; k++) {
+			struct rinst *in = &T->t[i].inst[k];
+			struct err none = { 0 };
+			if (!in->devstat || in->dev_read != reading - 1 ||
+			    blkstat_read(in->devstat, reading == 1 ? &in->dev0 : &in->dev1, &none) < 0)
+				continue;
+			in->dev_read = reading;
+		}
+}
+
 void rt_reset_stats(struct rt *T)
 {
 	for (size_t i = 0; i < T->nt; i++)
 		for (size_t k = 0; k < T->t[i].built; k++) {
 			struct backend b = T->t[i].inst[k].cbuf.ops ? T->t[i].inst[k].cbuf : T->t[i].inst[k].raw;
 			b.ops->reset_stats(b.self);
+			T->t[i].inst[k].dev_read = 0;
 		}
+	devices_read(T, 1);
+}
+
+void rt_mark_end(struct rt *T)
+{
+	devices_read(T, 2);
 }
 
 uint64_t rt_mismatches(const struct rt *T)
@@ -877,6 +916,7 @@ void rt_free(struct rt *T)
 			if (in->raw.ops)
 				in->raw.ops->destroy(in->raw.self);
 			free(in->dir);
+			free(in->devstat);
 		}
 		free(rt->inst);
 		path_shared_free(rt->sh);

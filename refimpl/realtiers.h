@@ -47,6 +47,17 @@
  * Metrics, named as the simulated run's (models/tiered.h): node<i>.*,
  * tier.<tier>.*, backend.<tier>[.node<i>].*; and verify.mismatches (reads
  * whose bytes were not the content they must be, over every backend).
+ * And for each hot tier instance on a block device, what that device did
+ * from rt_reset_stats to rt_mark_end (blkstat.h), whoever asked: its
+ * journal's writes, other processes' I/O and every instance on the same
+ * disk count in each instance's figures (one node a run, as make
+ * validate's cases, reads as the tier's own):
+ *   backend.<tier>[.node<i>].device.busy   time with a request in flight
+ *                                          (io_ticks) [s]
+ *   ....device.writes, .discards, .reads   requests completed [ops]
+ *   ....device.write_bytes, .discard_bytes, .read_bytes   [B]
+ * which `tiersim validate hardware` sets beside the model's drive
+ * (models/nvme.h, PREFIX.transfer.busy).
  */
 #ifndef TIERSIM_REALTIERS_H
 #define TIERSIM_REALTIERS_H
@@ -88,8 +99,11 @@ struct path *const *rt_paths(const struct rt *t);
 /* node<i>.*, tier.*, backend.*, verify.mismatches (see above). */
 int rt_export(struct rt *t, struct met_registry *m, uint64_t now_ns, struct err *e);
 /* Restarts every backend's statistics (backend.h, reset_stats), so that
- * they count from now: the run's start, after its set-up and preflight. */
+ * they count from now: the run's start, after its set-up and preflight;
+ * and reads the hot instances' devices' counters (above). */
 void rt_reset_stats(struct rt *t);
+/* The end of the run's time for the devices' counters (above): read now. */
+void rt_mark_end(struct rt *t);
 /* tier.<name>.read_bytes and .write_bytes series, as tiered_add_series. */
 int rt_add_series(struct rt *t, struct met_registry *m);
 /* Reads that failed verification so far, over every backend. */

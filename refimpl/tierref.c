@@ -616,6 +616,33 @@ static void print_content(const struct met_registry *m)
 		putchar('\n');
 }
 
+/* A line for each hot tier instance's block device (PREFIX.device.*:
+ * realtiers.h), the work the model's drive is charged for; run_s is the
+ * run's time, [0, end].  Nothing when none was read. */
+static void print_devices(const struct met_registry *m, double run_s)
+{
+	static const char suffix[] = ".device.busy";
+	const size_t sl = sizeof suffix - 1;
+	for (size_t i = 0; i < met_nscalars(m); i++) {
+		const struct met_scalar *s = met_scalar_at(m, i);
+		size_t n = strlen(s->name);
+		if (n <= sl || strcmp(s->name + n - sl, suffix) != 0)
+			continue;
+		int pl = (int)(n - sl);
+		double v[6];
+		static const char *const what[6] = { "writes", "write_bytes", "discards", "discard_bytes", "reads",
+						     "read_bytes" };
+		for (int k = 0; k < 6; k++) {
+			char key[320];
+			snprintf(key, sizeof key, "%.*s.device.%s", pl, s->name, what[k]);
+			v[k] = metric(m, key);
+		}
+		printf("the disk of %.*s meanwhile (its block device's counters, all its I/O): busy %.2f s of the "
+		       "run's %.2f s, %.0f writes (%.1f MiB), %.0f discards (%.1f MiB), %.0f reads (%.1f MiB)\n",
+		       pl, s->name, s->value, run_s, v[0], v[1] / 1048576, v[2], v[3] / 1048576, v[4], v[5] / 1048576);
+	}
+}
+
 /* A cold bottom tier must answer before the run starts: one Get Blob
  * Properties (its retries bounded), so that an endpoint that is down
  * fails the run once and clearly rather than every request in turn. */
@@ -748,6 +775,7 @@ static int cmd_run(int argc, char **argv)
 	 * not the devices (models/client.h predicts it). */
 	loop_thread_cpu(&user1, &sys1);
 	hoststat_read(&host1, NULL);
+	rt_mark_end(rt);
 	double cpu_user = user1 - user0, cpu_sys = sys1 - sys0, cpu = loop_thread_cpu_s() - cpu0;
 	if (met_set(m, "client.cpu.user", cpu_user, "s") < 0 || met_set(m, "client.cpu.system", cpu_sys, "s") < 0 ||
 	    met_set(m, "client.cpu.busy", end_ns ? cpu / (end_ns / 1e9) : 0, "ratio") < 0 ||
@@ -834,6 +862,7 @@ static int cmd_run(int argc, char **argv)
 	if (host0.reported_ok && host1.reported_ok)
 		printf("free memory handed back to the hypervisor meanwhile (page reporting): %.0f MiB\n",
 		       metric(m, "host.page_reporting.reported") / 1024);
+	print_devices(m, end_ns / 1e9);
 	print_content(m);
 	printf("results: run %lld in %s (kind measured)\n", (long long)run_id, a.out);
 	fflush(stdout);

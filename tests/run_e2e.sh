@@ -10,7 +10,8 @@ for t in tests/e2e/*.sh; do
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1)); failed="$failed $t"
-		echo "---- $t failed; its output:"; tail -30 "$dir/log"
+		echo "---- $t failed; its checks that failed:"; grep '^FAIL' "$dir/log"
+		echo "---- and the end of its output:"; tail -30 "$dir/log"
 	fi
 	rm -rf "$dir"
 done

@@ -35,8 +35,12 @@
  *      content work against the model's charge for it; a note for each
  *      under COND_SLOW.  Then the file tiers' opens and creates, the
  *      run's against the model's (print_files), with a note for each kind
- *      the model makes under COND_SLOW of the run's time.  Informational:
- *      never a row, never a failure.
+ *      the model makes under COND_SLOW of the run's time.  Then each hot
+ *      tier instance's disk (print_disk): the block device's busy time in
+ *      the run (io_ticks, refimpl/realtiers.h) against the model drive's
+ *      transfer stages (models/nvme.c, PREFIX.transfer.busy), with its
+ *      writes and discards, and a note when the model's is off by more
+ *      than COND_DISK.  Informational: never a row, never a failure.
  *   Exit 0 only when every row passes, 1 otherwise, 2 on bad input.
  *
  * --plot DIR: validate.dat (the rows) and, with gnuplot on PATH,
@@ -657,6 +661,11 @@ static int print_rows(const struct rows *rs, const char *title, enum tbl_format 
  * kernel copies were (README, "the machine's speed").  A database from
  * before the call counts gives the bytes' part alone. */
 #define COND_SLOW 0.85
+/* The share by which the model's drive may be busier or idler than the
+ * run's disk before print_disk says so: the disk's rate for new data
+ * moved by 10-20% between passes minutes apart on this project's VM
+ * (HARDWARE.md, "New files' writes on this VM"). */
+#define COND_DISK 0.05
 /* Bytes of file pages read again after eviction worth a note: less is
  * some other process's business (a run of the e2e test saw 5 pages). */
 #define REFAULT_NOTE (1u << 20)
@@ -819,20 +828,51 @@ static int print_conditions(const struct mrun *mr, struct cfg_doc *doc, const st
  * note for each kind whose model mean is under COND_SLOW of the run's:
  * the operations that wait for them start early in the model.  Returns
  * how many notes, or -1 (out of memory). */
-static int print_files(const struct mrun *mr, const struct met_registry *m)
+/* The query of print_files or print_disk, bound to the measured run, and
+ * its table titled title: 1; 0 when the database has no such table (an
+ * older one: nothing to say); -1 out of memory. */
+static int table_query(const struct mrun *mr, const char *sql, const char *title, sqlite3_stmt **st,
+		       struct tbl **t)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(mr->db,
-			       "SELECT name, count, mean FROM histograms WHERE run = ?1 AND name LIKE 'backend.%.fs.%.latency' "
-			       "AND count > 0 ORDER BY name",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0; /* an older database: nothing to say */
-	sqlite3_bind_int64(st, 1, mr->id);
-	struct tbl *t = tbl_new("the file system during the run against the model: opens and creates, start to descriptor");
-	if (!t) {
-		sqlite3_finalize(st);
+	*st = NULL;
+	if (sqlite3_prepare_v2(mr->db, sql, -1, st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		return 0;
+	}
+	sqlite3_bind_int64(*st, 1, mr->id);
+	if (!(*t = tbl_new(title))) {
+		sqlite3_finalize(*st);
 		return -1;
 	}
+	return 1;
+}
+
+/* A table of print_files or print_disk, if it has rows, and its notes;
+ * frees t.  The notes' count, or -1 if the table could not be printed. */
+static int table_out(struct tbl *t, int rows, char (*note)[400], int notes)
+{
+	if (rows > 0) {
+		printf("\n");
+		if (tbl_print(t, TBL_TEXT, stdout) < 0)
+			notes = -1;
+		for (int i = 0; i < notes; i++)
+			printf("note: %s\n", note[i]);
+	}
+	tbl_free(t);
+	return notes;
+}
+
+static int print_files(const struct mrun *mr, const struct met_registry *m)
+{
+	sqlite3_stmt *st;
+	struct tbl *t;
+	int q = table_query(mr,
+			    "SELECT name, count, mean FROM histograms WHERE run = ?1 AND name LIKE "
+			    "'backend.%.fs.%.latency' AND count > 0 ORDER BY name",
+			    "the file system during the run against the model: opens and creates, start to descriptor",
+			    &st, &t);
+	if (q <= 0)
+		return q;
 	int cw = tbl_col(t, "what", "what", ""), crn = tbl_col(t, "run_n", "run", "count"),
 	    crm = tbl_col(t, "run_mean", "run mean", "us"), cmn = tbl_col(t, "model_n", "model", "count"),
 	    cmm = tbl_col(t, "model_mean", "model mean", "us"), cx = tbl_col(t, "ratio", "model / run", "");
@@ -866,15 +906,74 @@ static int print_files(const struct mrun *mr, const struct met_registry *m)
 				 what, mean / 1e3, pm / 1e3, 100 * pm / mean);
 	}
 	sqlite3_finalize(st);
-	if (rows > 0) {
-		printf("\n");
-		if (tbl_print(t, TBL_TEXT, stdout) < 0)
-			notes = -1;
-		for (int i = 0; i < notes; i++)
-			printf("note: %s\n", note[i]);
+	return table_out(t, rows, note, notes);
+}
+
+/* The hot tiers' disks (header, 4): what the device did in the run
+ * (PREFIX.device.*, measured) against the model's drive (PREFIX.transfer.
+ * busy, .write.ops, .discards).  Why: make validate's KV-cache case fills
+ * its hot tier about as fast as the disk writes and discards, and whether
+ * its fills fall behind (hot write p50 60-223 ms in eight runs) or keep up
+ * (the model's 14 ms) hinges on a few per cent of device time per fill
+ * (HARDWARE.md, "The KV-cache case's fills at the disk's limit"). */
+static int print_disk(const struct mrun *mr, const struct met_registry *m)
+{
+	sqlite3_stmt *st;
+	struct tbl *t;
+	int q = table_query(mr,
+			    "SELECT name, value FROM metrics WHERE run = ?1 AND name LIKE 'backend.%.device.busy' "
+			    "ORDER BY name",
+			    "the hot tier's disk during the run against the model: time busy (the device's io_ticks; "
+			    "the model's transfer stages)",
+			    &st, &t);
+	if (q <= 0)
+		return q;
+	int cw = tbl_col(t, "what", "what", ""), crb = tbl_col(t, "run_busy", "run busy", "s"),
+	    crw = tbl_col(t, "run_writes", "run writes", "ops"), crd = tbl_col(t, "run_discards", "run discards", "ops"),
+	    cmb = tbl_col(t, "model_busy", "model busy", "s"), cmw = tbl_col(t, "model_writes", "model writes", "ops"),
+	    cmd = tbl_col(t, "model_discards", "model discards", "ops"), cx = tbl_col(t, "ratio", "model / run", "");
+	int rows = 0, notes = 0;
+	char note[8][400];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (!name)
+			continue;
+		int pl = (int)(strlen(name) - strlen(".device.busy"));
+		char key[320];
+		snprintf(key, sizeof key, "%.*s.transfer.busy", pl, name);
+		const struct met_scalar *mb = met_find(m, key);
+		double busy = sqlite3_column_double(st, 1);
+		tbl_row(t);
+		snprintf(key, sizeof key, "%.*s", pl, name);
+		tbl_str(t, cw, key);
+		tbl_num(t, crb, "%.3f", busy);
+		snprintf(key, sizeof key, "%.*s.device.writes", pl, name);
+		tbl_int(t, crw, (uint64_t)mrun_scalar(mr, key));
+		snprintf(key, sizeof key, "%.*s.device.discards", pl, name);
+		tbl_int(t, crd, (uint64_t)mrun_scalar(mr, key));
+		rows++;
+		if (!mb)
+			continue; /* not an nvme drive in the model */
+		tbl_num(t, cmb, "%.3f", mb->value);
+		snprintf(key, sizeof key, "%.*s.write.ops", pl, name);
+		const struct met_scalar *mw = met_find(m, key);
+		snprintf(key, sizeof key, "%.*s.discards", pl, name);
+		const struct met_scalar *md = met_find(m, key);
+		tbl_int(t, cmw, mw ? (uint64_t)mw->value : 0);
+		tbl_int(t, cmd, md ? (uint64_t)md->value : 0);
+		if (!(busy > 0))
+			continue;
+		double r = mb->value / busy;
+		tbl_num(t, cx, "%.2f", r);
+		if (fabs(r - 1) > COND_DISK && notes < 8)
+			snprintf(note[notes++], sizeof note[0],
+				 "%.*s: the disk was busy %.3f s in the run, the model's drive %.3f s (%.0f%%): the "
+				 "preset's rates (write_bw, discard_bw: the probe's) were %s than the disk in the run, "
+				 "and a tier whose disk is busy most of the run has latencies that hinge on it",
+				 pl, name, busy, mb->value, 100 * r, r < 1 ? "faster" : "slower");
 	}
-	tbl_free(t);
-	return notes;
+	sqlite3_finalize(st);
+	return table_out(t, rows, note, notes);
 }
 
 /* ---- plots ---- */
@@ -1280,7 +1379,8 @@ int cmd_validate_hw(int argc, char **argv)
 			"in flight when it was cut, depends on timing, so its exact rows need not agree with the "
 			"simulation; validate a run that ran clean\n",
 			troubles);
-	if (fmt == TBL_TEXT && (print_conditions(&mr, merged, m) < 0 || print_files(&mr, m) < 0)) {
+	if (fmt == TBL_TEXT &&
+	    (print_conditions(&mr, merged, m) < 0 || print_files(&mr, m) < 0 || print_disk(&mr, m) < 0)) {
 		err_set(&e, ERR_FAIL, "out of memory printing the run's conditions");
 		goto out;
 	}
