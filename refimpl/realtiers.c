@@ -284,8 +284,9 @@ struct rinst {
 	struct backend top;    /* ord over cbuf or raw: what the path holds */
 	char *dir;
 	/* A hot instance's block device (realtiers.h, "Metrics"): its stat
-	 * file, or NULL (no block device: dev_why says why), and its counters
-	 * at the run's start and end (dev_read: 1, then 2; 0 if unread). */
+	 * file, or NULL (the directory is on no block device), and its
+	 * counters at the run's start and end (dev_read: 1, then 2; 0 if
+	 * unread). */
 	char *devstat;
 	struct blkstat dev0, dev1;
 	int dev_read;
@@ -748,8 +749,8 @@ int rt_export(struct rt *T, struct met_registry *m, uint64_t now, struct err *e)
 }
 
 /* Each hot instance's device counters now: reading 1 (the start) or 2
- * (the end).  A device whose counters cannot be read has none, and the
- * run no device metrics for it. */
+ * (the end).  An instance whose device's counters cannot be read at
+ * either gets no device metrics. */
 static void devices_read(struct rt *T, int reading)
 {
 	for (size_t i = 0; i < T->nt; i++)
