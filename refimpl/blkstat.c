@@ -64,13 +64,20 @@ struct blkstat blkstat_delta(const struct blkstat *a, const struct blkstat *b)
 
 int blkstat_export(const struct blkstat *d, const char *prefix, struct met_registry *m)
 {
-	return met_set_in(m, prefix, "device.busy", (double)d->io_ticks_ms / 1e3, "s") < 0 ||
-			       met_set_in(m, prefix, "device.reads", (double)d->reads, "ops") < 0 ||
-			       met_set_in(m, prefix, "device.read_bytes", (double)d->read_sectors * 512, "B") < 0 ||
-			       met_set_in(m, prefix, "device.writes", (double)d->writes, "ops") < 0 ||
-			       met_set_in(m, prefix, "device.write_bytes", (double)d->write_sectors * 512, "B") < 0 ||
-			       met_set_in(m, prefix, "device.discards", (double)d->discards, "ops") < 0 ||
-			       met_set_in(m, prefix, "device.discard_bytes", (double)d->discard_sectors * 512, "B") < 0
-		       ? -1
-		       : 0;
+	const struct {
+		const char *what, *unit;
+		double v;
+	} f[] = {
+		{ "device.busy", "s", (double)d->io_ticks_ms / 1e3 },
+		{ "device.reads", "ops", (double)d->reads },
+		{ "device.read_bytes", "B", (double)d->read_sectors * 512 },
+		{ "device.writes", "ops", (double)d->writes },
+		{ "device.write_bytes", "B", (double)d->write_sectors * 512 },
+		{ "device.discards", "ops", (double)d->discards },
+		{ "device.discard_bytes", "B", (double)d->discard_sectors * 512 },
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (met_set_in(m, prefix, f[i].what, f[i].v, f[i].unit) < 0)
+			return -1;
+	return 0;
 }

@@ -662,9 +662,11 @@ static int print_rows(const struct rows *rs, const char *title, enum tbl_format 
  * before the call counts gives the bytes' part alone. */
 #define COND_SLOW 0.85
 /* The share by which the model's drive may be busier or idler than the
- * run's disk before print_disk says so: the disk's rate for new data
- * moved by 10-20% between passes minutes apart on this project's VM
- * (HARDWARE.md, "New files' writes on this VM"). */
+ * run's disk before print_disk says so: near the disk's limit a few per
+ * cent of device time decide whether a tier's fills keep up (HARDWARE.md,
+ * "The KV-cache case's fills at the disk's limit"), and this project's
+ * VM's disk moved its rate for new data by 10-20% between passes minutes
+ * apart ("New files' writes on this VM"), so a note is common there. */
 #define COND_DISK 0.05
 /* Bytes of file pages read again after eviction worth a note: less is
  * some other process's business (a run of the e2e test saw 5 pages). */
