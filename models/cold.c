@@ -647,13 +647,6 @@ static int cold_submit(void *self, struct bk_req *r)
 
 /* ---- statistics ---- */
 
-static int set_scalar(struct met_registry *m, const char *prefix, const char *leaf, double v, const char *unit)
-{
-	char name[256];
-	snprintf(name, sizeof name, "%s.%s", prefix, leaf);
-	return met_set(m, name, v, unit);
-}
-
 static double storage_usd(const struct cold *c, uint64_t now_ns)
 {
 	double secs = now_ns > c->since_ns ? (double)(now_ns - c->since_ns) / 1e9 : 0;
@@ -672,19 +665,22 @@ static int cold_export(void *self, const char *prefix, struct met_registry *m, u
 			return -1;
 	}
 	double st_usd = storage_usd(c, now_ns);
-	if (set_scalar(m, prefix, "throttled", (double)c->throttled_503, "answers") ||
-	    set_scalar(m, prefix, "retries", (double)c->retries, "requests") ||
-	    set_scalar(m, prefix, "gave_up", (double)c->gave_up, "requests") ||
-	    set_scalar(m, prefix, "blob.refused", (double)c->blob_refused, "requests") ||
-	    set_scalar(m, prefix, "blob.evicted_live", (double)c->evicted_live, "buckets") ||
-	    set_scalar(m, prefix, "blob.slots", (double)c->p.blob_slots, "buckets") ||
-	    set_scalar(m, prefix, "enotsup", (double)c->enotsup, "ops") ||
-	    set_scalar(m, prefix, "fill.blocks", (double)c->fill_blocks, "blocks") ||
-	    set_scalar(m, prefix, "fill.bytes", (double)c->fill_bytes, "B") ||
-	    set_scalar(m, prefix, "stored", c->stored.value, "B") ||
-	    set_scalar(m, prefix, "cost.requests", c->usd_requests, "USD") ||
-	    set_scalar(m, prefix, "cost.storage", st_usd, "USD") ||
-	    set_scalar(m, prefix, "cost.total", c->usd_requests + st_usd, "USD"))
+	const struct met_field f[] = {
+		{ "throttled", "answers", (double)c->throttled_503 },
+		{ "retries", "requests", (double)c->retries },
+		{ "gave_up", "requests", (double)c->gave_up },
+		{ "blob.refused", "requests", (double)c->blob_refused },
+		{ "blob.evicted_live", "buckets", (double)c->evicted_live },
+		{ "blob.slots", "buckets", (double)c->p.blob_slots },
+		{ "enotsup", "ops", (double)c->enotsup },
+		{ "fill.blocks", "blocks", (double)c->fill_blocks },
+		{ "fill.bytes", "B", (double)c->fill_bytes },
+		{ "stored", "B", c->stored.value },
+		{ "cost.requests", "USD", c->usd_requests },
+		{ "cost.storage", "USD", st_usd },
+		{ "cost.total", "USD", c->usd_requests + st_usd },
+	};
+	if (met_set_fields(m, prefix, f, sizeof f / sizeof f[0]))
 		return -1;
 	snprintf(name, sizeof name, "%s.account", prefix);
 	if (res_stats_export(res_tb_stats(c->account), now_ns, 1, name, m))

@@ -64,10 +64,7 @@ struct blkstat blkstat_delta(const struct blkstat *a, const struct blkstat *b)
 
 int blkstat_export(const struct blkstat *d, const char *prefix, struct met_registry *m)
 {
-	const struct {
-		const char *what, *unit;
-		double v;
-	} f[] = {
+	const struct met_field f[] = {
 		{ "device.busy", "s", (double)d->io_ticks_ms / 1e3 },
 		{ "device.reads", "ops", (double)d->reads },
 		{ "device.read_bytes", "B", (double)d->read_sectors * 512 },
@@ -76,8 +73,5 @@ int blkstat_export(const struct blkstat *d, const char *prefix, struct met_regis
 		{ "device.discards", "ops", (double)d->discards },
 		{ "device.discard_bytes", "B", (double)d->discard_sectors * 512 },
 	};
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		if (met_set_in(m, prefix, f[i].what, f[i].v, f[i].unit) < 0)
-			return -1;
-	return 0;
+	return met_set_fields(m, prefix, f, sizeof f / sizeof f[0]);
 }

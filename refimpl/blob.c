@@ -2053,13 +2053,6 @@ void blob_inject_fault(const struct backend *be, int http_status, unsigned n)
 	b->inject_n = n;
 }
 
-static int set_scalar(struct met_registry *m, const char *prefix, const char *leaf, double v, const char *unit)
-{
-	char name[256];
-	snprintf(name, sizeof name, "%s.%s", prefix, leaf);
-	return met_set(m, name, v, unit);
-}
-
 static int blob_export(void *self, const char *prefix, struct met_registry *m, uint64_t now_ns)
 {
 	struct blob *b = self;
@@ -2068,26 +2061,27 @@ static int blob_export(void *self, const char *prefix, struct met_registry *m, u
 		const struct blob_opstats *st = &b->st[k];
 		char leaf[64];
 		snprintf(leaf, sizeof leaf, "%s.errors", class_name[k]);
-		if (set_scalar(m, prefix, leaf, (double)st->errors, "ops") ||
+		if (met_set_in(m, prefix, leaf, (double)st->errors, "ops") ||
 		    met_export_op(m, prefix, class_name[k], st->ops, k == C_READ || k == C_WRITE ? &st->bytes : NULL,
 				  secs, st->latency_ns, 0))
 			return -1;
 	}
-	if (set_scalar(m, prefix, "throttled", (double)b->throttled, "answers") ||
-	    set_scalar(m, prefix, "retries", (double)b->retries, "requests") ||
-	    set_scalar(m, prefix, "gave_up", (double)b->gave_up, "requests") ||
-	    set_scalar(m, prefix, "enotsup", (double)b->enotsup, "ops") ||
-	    set_scalar(m, prefix, "http.requests", (double)b->http_requests, "requests") ||
-	    set_scalar(m, prefix, "http.server_errors", (double)b->server_errors, "requests") ||
-	    set_scalar(m, prefix, "timeouts", (double)b->timeouts, "requests") ||
-	    set_scalar(m, prefix, "conn_errors", (double)b->conn_errors, "requests") ||
-	    set_scalar(m, prefix, "enoent", (double)b->enoent, "ops") ||
-	    set_scalar(m, prefix, "eio", (double)b->eio, "ops") ||
-	    set_scalar(m, prefix, "short_reads", (double)b->verify_short, "ops") ||
-	    set_scalar(m, prefix, "fill.blocks", (double)b->fill_blocks, "blocks") ||
-	    set_scalar(m, prefix, "fill.bytes", (double)b->fill_bytes, "B"))
-		return -1;
-	return 0;
+	const struct met_field f[] = {
+		{ "throttled", "answers", (double)b->throttled },
+		{ "retries", "requests", (double)b->retries },
+		{ "gave_up", "requests", (double)b->gave_up },
+		{ "enotsup", "ops", (double)b->enotsup },
+		{ "http.requests", "requests", (double)b->http_requests },
+		{ "http.server_errors", "requests", (double)b->server_errors },
+		{ "timeouts", "requests", (double)b->timeouts },
+		{ "conn_errors", "requests", (double)b->conn_errors },
+		{ "enoent", "ops", (double)b->enoent },
+		{ "eio", "ops", (double)b->eio },
+		{ "short_reads", "ops", (double)b->verify_short },
+		{ "fill.blocks", "blocks", (double)b->fill_blocks },
+		{ "fill.bytes", "B", (double)b->fill_bytes },
+	};
+	return met_set_fields(m, prefix, f, sizeof f / sizeof f[0]);
 }
 
 static void blob_reset_stats(void *self)

@@ -1002,28 +1002,33 @@ static int filebk_export(void *self, const char *prefix, struct met_registry *m,
 		hist_reset(h);
 		hist_merge(h, fb->fs[i].latency_ns);
 	}
-	if (met_set_in(m, prefix, "errors", (double)fb->errors, "ops") ||
-	    met_set_in(m, prefix, "enotsup", (double)fb->enotsup, "ops") ||
-	    met_set_in(m, prefix, "unaligned", (double)fb->unaligned, "ops") ||
-	    met_set_in(m, prefix, "verify_errors", (double)fb->verify_errors, "ops") ||
-	    met_set_in(m, prefix, "discards", (double)fb->discards, "ops") ||
-	    met_set_in(m, prefix, "discard_bytes", (double)fb->discard_bytes, "B") ||
-	    met_set_in(m, prefix, "discards_skipped", (double)fb->discards_skipped, "ops") ||
-	    met_set_in(m, prefix, "discards_deferred", (double)fb->discards_deferred, "ops") ||
-	    met_set_in(m, prefix, "discard_errors", (double)fb->discard_errors, "ops") ||
-	    met_set_in(m, prefix, "direct", fb->direct, "bool") ||
-	    met_set_in(m, prefix, "queue_depth", fb->cfg.queue_depth, "ops"))
+	const struct met_field f[] = {
+		{ "errors", "ops", (double)fb->errors },
+		{ "enotsup", "ops", (double)fb->enotsup },
+		{ "unaligned", "ops", (double)fb->unaligned },
+		{ "verify_errors", "ops", (double)fb->verify_errors },
+		{ "discards", "ops", (double)fb->discards },
+		{ "discard_bytes", "B", (double)fb->discard_bytes },
+		{ "discards_skipped", "ops", (double)fb->discards_skipped },
+		{ "discards_deferred", "ops", (double)fb->discards_deferred },
+		{ "discard_errors", "ops", (double)fb->discard_errors },
+		{ "direct", "bool", fb->direct },
+		{ "queue_depth", "ops", fb->cfg.queue_depth },
+	};
+	if (met_set_fields(m, prefix, f, sizeof f / sizeof f[0]))
 		return -1;
+	if (!fb->cfg.time_content)
+		return 0;
 	const struct filebk_content *c = &fb->content;
-	if (fb->cfg.time_content &&
-	    (met_set_in(m, prefix, "content.check_bytes", (double)c->check_bytes, "B") ||
-	     met_set_in(m, prefix, "content.check_rate", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0, "B/s") ||
-	     met_set_in(m, prefix, "content.fill_bytes", (double)c->fill_bytes, "B") ||
-	     met_set_in(m, prefix, "content.fill_rate", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0, "B/s") ||
-	     met_set_in(m, prefix, "content.check_calls", (double)c->check_calls, "calls") ||
-	     met_set_in(m, prefix, "content.fill_calls", (double)c->fill_calls, "calls")))
-		return -1;
-	return 0;
+	const struct met_field cf[] = {
+		{ "content.check_bytes", "B", (double)c->check_bytes },
+		{ "content.check_rate", "B/s", c->check_ns ? c->check_bytes / (c->check_ns / 1e9) : 0 },
+		{ "content.fill_bytes", "B", (double)c->fill_bytes },
+		{ "content.fill_rate", "B/s", c->fill_ns ? c->fill_bytes / (c->fill_ns / 1e9) : 0 },
+		{ "content.check_calls", "calls", (double)c->check_calls },
+		{ "content.fill_calls", "calls", (double)c->fill_calls },
+	};
+	return met_set_fields(m, prefix, cf, sizeof cf / sizeof cf[0]);
 }
 
 static void filebk_reset(void *self)

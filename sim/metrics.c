@@ -269,6 +269,14 @@ int met_set_in(struct met_registry *m, const char *prefix, const char *what, dou
 	return met_set(m, name, value, unit);
 }
 
+int met_set_fields(struct met_registry *m, const char *prefix, const struct met_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (met_set_in(m, prefix, f[i].what, f[i].v, f[i].unit) < 0)
+			return -1;
+	return 0;
+}
+
 struct hist *met_hist(struct met_registry *m, const char *name, const char *unit)
 {
 	struct met_named_hist *nh = met_list_find(&m->hists, name);

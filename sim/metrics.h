@@ -82,6 +82,14 @@ void met_free(struct met_registry *m);
 int met_set(struct met_registry *m, const char *name, double value, const char *unit);
 /* met_set of PREFIX.WHAT (a name of at most 319 bytes; longer is cut). */
 int met_set_in(struct met_registry *m, const char *prefix, const char *what, double value, const char *unit);
+/* A scalar of a module's export, PREFIX.WHAT = v in unit: a module lists
+ * its scalars in a table and exports them with one met_set_fields. */
+struct met_field {
+	const char *what, *unit;
+	double v;
+};
+/* met_set_in of each of the n fields, in order: 0, or -1 on out of memory. */
+int met_set_fields(struct met_registry *m, const char *prefix, const struct met_field *f, size_t n);
 /* The histogram of that name, created empty on first use; NULL on OOM. */
 struct hist *met_hist(struct met_registry *m, const char *name, const char *unit);
 /* One operation class of a backend, as every backend exports it:
