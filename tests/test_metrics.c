@@ -176,6 +176,24 @@ static void test_setting_a_scalar_twice_replaces_its_value_in_place(void **state
 	met_free(m);
 }
 
+static void test_a_table_of_fields_is_set_under_its_prefix_in_order(void **state)
+{
+	(void)state;
+	struct met_registry *m = met_new();
+	const struct met_field f[] = { { "x", "ops", 1.0 }, { "y.z", "B", 2.5 }, { "x", "ratio", 3.0 } };
+	assert_int_equal(met_set_fields(m, "p", f, 3), 0);
+	assert_int_equal(met_nscalars(m), 2); /* the second x replaced the first */
+	assert_string_equal(met_scalar_at(m, 0)->name, "p.x");
+	assert_near(met_scalar_at(m, 0)->value, 3.0, 0);
+	assert_string_equal(met_scalar_at(m, 0)->unit, "ratio");
+	assert_string_equal(met_scalar_at(m, 1)->name, "p.y.z");
+	assert_near(met_find(m, "p.y.z")->value, 2.5, 0);
+	assert_string_equal(met_find(m, "p.y.z")->unit, "B");
+	assert_int_equal(met_set_fields(m, "q", f, 0), 0); /* none: nothing set */
+	assert_int_equal(met_nscalars(m), 2);
+	met_free(m);
+}
+
 static void test_registering_a_histogram_twice_returns_the_same_one(void **state)
 {
 	(void)state;
@@ -474,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_tavg_same_time_changes_keep_last_value),
 		cmocka_unit_test(test_tavg_restart_forgets_history_keeps_value),
 		cmocka_unit_test(test_setting_a_scalar_twice_replaces_its_value_in_place),
+		cmocka_unit_test(test_a_table_of_fields_is_set_under_its_prefix_in_order),
 		cmocka_unit_test(test_registering_a_histogram_twice_returns_the_same_one),
 		cmocka_unit_test(test_registering_a_series_twice_keeps_the_first_probe),
 		cmocka_unit_test(test_registration_order_is_kept_across_many_names),
