@@ -195,7 +195,8 @@ int main(int argc, char **argv)
 	if (fd >= 0 && instr >= 0)
 		printf(", %.0f instructions/request", (double)instr / requests);
 	else
-		printf(", instructions/request: no counter (under valgrind --tool=callgrind --collect-atstart=no: its total / requests)");
+		printf(", instructions/request: no counter "
+		       "(under valgrind --tool=callgrind --collect-atstart=no: its total / requests)");
 	printf("\n  %llu events (%.1f per request); DES %.3f s; build %.3f s, export %.3f s, results write %.3f s "
 	       "(%zu histograms, %zu scalars)\n",
 	       (unsigned long long)ev_events_run(eng), (double)ev_events_run(eng) / requests, des, t_build, t_export,
