@@ -386,20 +386,23 @@ int replay_export(const struct replay *r, struct met_registry *m)
 {
 	const struct replay_stats *s = &r->st;
 	double span = s->last_done_ns > s->first_ns ? (s->last_done_ns - s->first_ns) / 1e9 : 0;
-	int rc = 0;
-	rc |= met_set(m, "replay.requests", (double)s->issued, "requests");
-	rc |= met_set(m, "replay.completed", (double)s->completed, "requests");
-	rc |= met_set(m, "replay.failed", (double)s->failed, "requests");
-	rc |= met_set(m, "replay.read_bytes", (double)s->read_bytes, "B");
-	rc |= met_set(m, "replay.write_bytes", (double)s->write_bytes, "B");
-	rc |= met_set(m, "replay.throughput", span > 0 ? s->completed / span : 0, "requests/s");
-	rc |= met_set(m, "replay.bandwidth", span > 0 ? (s->read_bytes + s->write_bytes) / span : 0, "B/s");
+	const struct met_field f[] = {
+		{ "requests", "requests", (double)s->issued },
+		{ "completed", "requests", (double)s->completed },
+		{ "failed", "requests", (double)s->failed },
+		{ "read_bytes", "B", (double)s->read_bytes },
+		{ "write_bytes", "B", (double)s->write_bytes },
+		{ "throughput", "requests/s", span > 0 ? s->completed / span : 0 },
+		{ "bandwidth", "B/s", span > 0 ? (s->read_bytes + s->write_bytes) / span : 0 },
+	};
+	if (met_set_fields(m, "replay", f, sizeof f / sizeof f[0]))
+		return -1;
 	struct hist *h = met_hist(m, "replay.latency", "ns");
 	if (!h)
 		return -1;
 	hist_reset(h);
 	hist_merge(h, r->latency);
-	return rc ? -1 : 0;
+	return 0;
 }
 
 void replay_free(struct replay *r)
